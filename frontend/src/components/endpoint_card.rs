@@ -1,0 +1,87 @@
+//! One endpoint's result: a verdict in icon and words, an explanation, and the details.
+//! Everything the server sent (names, cipher suites) is rendered as text, never as markup.
+
+use mailtls_shared::{EndpointReport, Lang, Outcome};
+use yew::prelude::*;
+
+use crate::i18n::{Text, catalog};
+use crate::state::{Verdict, endpoint_title, verdict};
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct EndpointCardProps {
+    pub lang: Lang,
+    pub endpoint: EndpointReport,
+    pub on_retry: Callback<()>,
+}
+
+#[component]
+pub fn EndpointCard(props: &EndpointCardProps) -> Html {
+    let texts = catalog(props.lang);
+    let endpoint = &props.endpoint;
+    let verdict = verdict(endpoint);
+    let (class, icon, label, summary) = match verdict {
+        Verdict::Good => ("good", "✔", Text::IconGood, Text::SummaryGood),
+        Verdict::LegacyOnly => ("bad", "✖", Text::IconBad, Text::SummaryLegacyOnly),
+        Verdict::NoTls => ("bad", "✖", Text::IconBad, Text::SummaryNoTls),
+        Verdict::NameNotFound => ("bad", "✖", Text::IconBad, Text::SummaryNameNotFound),
+        Verdict::Unknown => ("unknown", "?", Text::IconUnknown, Text::SummaryUnknown),
+    };
+    let retry = props.on_retry.clone();
+    html! {
+        <article class={classes!("card", class)} data-verdict={class}>
+            <h3>{ endpoint_title(endpoint) }</h3>
+            <p class="status">
+                <span class="icon" aria-hidden="true">{ icon }</span>
+                <strong>{ texts.text(label) }{ ":" }</strong>
+                { " " }{ texts.text(summary) }
+            </p>
+            if let Some(address) = &endpoint.address {
+                <p class="address">{ texts.text(Text::AddressLabel) }{ ": " }{ address }</p>
+            }
+            <h4>{ texts.text(Text::VersionsHeading) }</h4>
+            <ul class="versions">
+                { for endpoint.handshakes.iter().map(|handshake| {
+                    let outcome = match handshake.outcome {
+                        Outcome::Accepted => "accepted",
+                        Outcome::Rejected => "rejected",
+                        Outcome::Inconclusive => "inconclusive",
+                    };
+                    let negotiated: Vec<&str> = [&handshake.cipher_suite, &handshake.group]
+                        .into_iter()
+                        .filter_map(|part| part.as_deref())
+                        .collect();
+                    html! {
+                        <li data-version={version_key(handshake.version)} data-outcome={outcome}>
+                            <span class="version">{ handshake.version.display_name() }</span>
+                            <span class="outcome">{ texts.outcome(handshake.outcome) }</span>
+                            if let Some(reason) = handshake.reason {
+                                <span class="reason">{ texts.reason(reason) }</span>
+                            }
+                            if !negotiated.is_empty() {
+                                <span class="negotiated">{ negotiated.join(", ") }</span>
+                            }
+                        </li>
+                    }
+                }) }
+            </ul>
+            if let Some(certificate) = &endpoint.certificate {
+                <p class="certificate" data-verdict={format!("{:?}", certificate.verdict)}>
+                    { texts.text(Text::CertificateLabel) }{ ": " }{ texts.verdict(certificate.verdict) }
+                </p>
+            }
+            if verdict == Verdict::Unknown {
+                <button type="button" class="retry" onclick={move |_| retry.emit(())}>
+                    { texts.text(Text::TryAgain) }
+                </button>
+            }
+        </article>
+    }
+}
+
+/// The version's name in the API (`TLSv1.2`), used as a stable hook for styles and tests.
+fn version_key(version: mailtls_shared::TlsVersion) -> String {
+    serde_json::to_value(version)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

@@ -1,0 +1,10 @@
+//! The page's view components, one per file. They render what they are given and report what
+//! the customer does through `on…` callbacks; none of them holds state or calls the API.
+
+mod endpoint_card;
+mod lang_switch;
+mod server_form;
+
+pub use endpoint_card::{EndpointCard, EndpointCardProps};
+pub use lang_switch::{LangSwitch, LangSwitchProps};
+pub use server_form::{ServerForm, ServerFormProps};

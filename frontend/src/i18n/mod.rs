@@ -1,0 +1,88 @@
+//! Every text the page shows, one catalog per language ([`de`], [`en`]).
+//!
+//! Views never hold text: they ask [`catalog`] for it. Each catalog matches exhaustively, so a
+//! text added to [`Text`] without a German and an English version does not compile.
+
+mod de;
+mod en;
+
+use mailtls_shared::{CertificateVerdict, Lang, Outcome, Reason};
+
+/// The fixed texts of the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    Title,
+    Intro,
+    LanguageLabel,
+    ServerLabel,
+    ServerHint,
+    CheckButton,
+    Checking,
+    ResultsHeading,
+    VersionsHeading,
+    CertificateLabel,
+    AddressLabel,
+    SummaryGood,
+    SummaryLegacyOnly,
+    SummaryNoTls,
+    SummaryUnknown,
+    SummaryNameNotFound,
+    TryAgain,
+    RequestFailed,
+    IconGood,
+    IconBad,
+    IconUnknown,
+    Footer,
+}
+
+/// One language's texts.
+pub trait Catalog {
+    fn text(&self, text: Text) -> &'static str;
+    /// A version's outcome, as a word (`supported`).
+    fn outcome(&self, outcome: Outcome) -> &'static str;
+    /// Why a handshake failed, for a customer.
+    fn reason(&self, reason: Reason) -> &'static str;
+    /// The certificate verdict, for a customer.
+    fn verdict(&self, verdict: CertificateVerdict) -> &'static str;
+}
+
+/// The catalog for `lang`.
+pub fn catalog(lang: Lang) -> &'static dyn Catalog {
+    match lang {
+        Lang::De => &de::German,
+        Lang::En => &en::English,
+    }
+}
+
+/// The name of each language in itself, for the language switch.
+pub fn language_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::De => "Deutsch",
+        Lang::En => "English",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogs_differ_and_are_complete() {
+        let texts = [
+            Text::Title,
+            Text::Intro,
+            Text::ServerLabel,
+            Text::ServerHint,
+            Text::CheckButton,
+            Text::SummaryGood,
+            Text::SummaryNoTls,
+            Text::RequestFailed,
+        ];
+        for text in texts {
+            let de = catalog(Lang::De).text(text);
+            let en = catalog(Lang::En).text(text);
+            assert!(!de.is_empty() && !en.is_empty());
+            assert_ne!(de, en, "{text:?} is not translated");
+        }
+    }
+}

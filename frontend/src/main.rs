@@ -1,0 +1,5 @@
+//! Entry point of the help page: mounts the app on `<body>`.
+
+fn main() {
+    frontend::start();
+}

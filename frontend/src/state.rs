@@ -1,0 +1,304 @@
+//! The page's state and the one reducer that changes it. Pure: no DOM, no network, so every
+//! transition is unit-tested natively.
+
+use std::rc::Rc;
+
+use mailtls_shared::{
+    CheckReport, EndpointReport, Host, Lang, Outcome, Reason, Scheme, Target, TargetError,
+};
+use yew::Reducible;
+
+/// What the page shows below the form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    /// Nothing checked yet.
+    Idle,
+    /// A check of `target` is running.
+    Checking { target: Target },
+    /// The report arrived.
+    Done(Rc<CheckReport>),
+    /// The API refused the check or could not be reached; the message is for the customer.
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub lang: Lang,
+    /// The server field, exactly as typed.
+    pub input: String,
+    pub phase: Phase,
+    /// Counts checks, so a late answer to an older check cannot overwrite a newer one.
+    pub request: u32,
+    /// Set once the customer tried to check an invalid input: from then on, even an empty field
+    /// gets its message.
+    pub show_errors: bool,
+}
+
+impl State {
+    pub fn new(lang: Lang) -> Self {
+        State {
+            lang,
+            input: String::new(),
+            phase: Phase::Idle,
+            request: 0,
+            show_errors: false,
+        }
+    }
+
+    /// The target the field stands for, or why it stands for none.
+    pub fn target(&self) -> Result<Target, TargetError> {
+        target_from_input(&self.input)
+    }
+
+    /// The input's problem, if the page should show it now: not for an untouched empty field.
+    pub fn input_error(&self) -> Option<TargetError> {
+        if !self.show_errors && self.input.trim().is_empty() {
+            return None;
+        }
+        self.target().err()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    SetLang(Lang),
+    Edit(String),
+    /// Start checking what the field says (ignored while it is invalid).
+    Submit,
+    /// The answer to check number `request`.
+    Finished {
+        request: u32,
+        result: Result<Rc<CheckReport>, String>,
+    },
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::SetLang(lang) => next.lang = lang,
+            Action::Edit(input) => next.input = input,
+            Action::Submit => match next.target() {
+                Ok(target) => {
+                    next.request += 1;
+                    next.phase = Phase::Checking { target };
+                }
+                Err(_) => next.show_errors = true,
+            },
+            Action::Finished { request, result } => {
+                if request != self.request || !matches!(self.phase, Phase::Checking { .. }) {
+                    return self;
+                }
+                next.phase = match result {
+                    Ok(report) => Phase::Done(report),
+                    Err(message) => Phase::Failed(message),
+                };
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+/// What the customer typed, as the endpoint the page checks: the IMAP-over-TLS endpoint of a
+/// bare host (`mail.example.de`), of `host:port`, or exactly the target given as
+/// `scheme://host[:port]`. Surrounding whitespace (from pasting) is ignored.
+pub fn target_from_input(input: &str) -> Result<Target, TargetError> {
+    let input = input.trim();
+    if input.contains("://") {
+        return Target::parse(input);
+    }
+    let scheme = Scheme::Imaps;
+    match Target::parse(input) {
+        Ok(Target::Host(host)) => Ok(Target::Endpoint {
+            scheme,
+            host,
+            port: scheme.default_port(),
+        }),
+        Ok(endpoint) => Ok(endpoint),
+        Err(TargetError::PortWithoutScheme { host, port }) => {
+            Target::parse(&format!("{scheme}://{host}:{port}"))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// The verdict a card leads with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// TLS 1.2 or 1.3 works.
+    Good,
+    /// The server answers, but only with versions before TLS 1.2.
+    LegacyOnly,
+    /// The server answered and refused every version.
+    NoTls,
+    /// The name does not exist.
+    NameNotFound,
+    /// We cannot tell.
+    Unknown,
+}
+
+/// Judges one endpoint from its per-version outcomes.
+pub fn verdict(endpoint: &EndpointReport) -> Verdict {
+    let outcome_of = |modern: bool| {
+        endpoint
+            .versions
+            .iter()
+            .filter(move |(version, _)| version.is_modern() == modern)
+            .map(|(_, outcome)| *outcome)
+    };
+    if outcome_of(true).any(|o| o == Outcome::Accepted) {
+        return Verdict::Good;
+    }
+    if outcome_of(false).any(|o| o == Outcome::Accepted) {
+        return Verdict::LegacyOnly;
+    }
+    if endpoint
+        .handshakes
+        .iter()
+        .any(|h| h.reason == Some(Reason::NameNotFound))
+    {
+        return Verdict::NameNotFound;
+    }
+    if endpoint.versions.values().all(|o| *o == Outcome::Rejected) && !endpoint.versions.is_empty()
+    {
+        return Verdict::NoTls;
+    }
+    Verdict::Unknown
+}
+
+/// How an endpoint is titled on its card: `imaps://mail.example.de:993`.
+pub fn endpoint_title(endpoint: &EndpointReport) -> String {
+    let host = match Host::parse(&endpoint.host) {
+        Ok(Host::Name(name)) => name.to_unicode(),
+        Ok(host @ Host::Ip(_)) => host.to_uri_form(),
+        Err(_) => endpoint.host.clone(),
+    };
+    format!("{}://{host}:{}", endpoint.scheme, endpoint.port)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use mailtls_shared::{HandshakeReport, HostError, TlsVersion};
+
+    use super::*;
+
+    fn report() -> Rc<CheckReport> {
+        Rc::new(CheckReport {
+            tool_version: "0.1.0".into(),
+            checked_at: "2026-11-26T12:00:00Z".into(),
+            duration_ms: 5,
+            targets: vec![],
+            endpoints: vec![],
+        })
+    }
+
+    fn endpoint(outcomes: &[(TlsVersion, Outcome, Option<Reason>)]) -> EndpointReport {
+        EndpointReport {
+            scheme: Scheme::Imaps,
+            host: "xn--mller-kva.de".into(),
+            port: 993,
+            address: None,
+            versions: outcomes.iter().map(|(v, o, _)| (*v, *o)).collect::<BTreeMap<_, _>>(),
+            handshakes: outcomes
+                .iter()
+                .map(|(version, outcome, reason)| HandshakeReport {
+                    version: *version,
+                    outcome: *outcome,
+                    reason: *reason,
+                    detail: None,
+                    cipher_suite: None,
+                    group: None,
+                    duration_ms: 1,
+                })
+                .collect(),
+            certificate: None,
+        }
+    }
+
+    #[test]
+    fn input_becomes_the_imaps_endpoint() {
+        let cases = [
+            ("mail.mxp.de", Ok("imaps://mail.mxp.de")),
+            ("  mail.mxp.de \n", Ok("imaps://mail.mxp.de")),
+            ("mail.mxp.de:10993", Ok("imaps://mail.mxp.de:10993")),
+            ("pop3s://mail.mxp.de", Ok("pop3s://mail.mxp.de")),
+            ("mail.mxp.de:abc", Err(TargetError::InvalidPort { port: "abc".into() })),
+            ("mail mxp.de", Err(TargetError::Host(HostError::Whitespace))),
+            ("", Err(TargetError::Host(HostError::Empty))),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(
+                target_from_input(input).map(|t| t.to_string()),
+                expected.map(str::to_owned),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn submit_only_starts_valid_checks_and_stale_answers_are_dropped() {
+        let state = Rc::new(State::new(Lang::De));
+        let state = state.reduce(Action::Submit);
+        assert_eq!(state.phase, Phase::Idle, "empty input must not start a check");
+        assert_eq!(
+            state.input_error(),
+            Some(TargetError::Host(HostError::Empty)),
+            "after a failed submit the empty field explains itself"
+        );
+        assert_eq!(State::new(Lang::De).input_error(), None);
+
+        let state = state.reduce(Action::Edit("mail.mxp.de".into()));
+        let state = state.reduce(Action::Submit);
+        assert!(matches!(state.phase, Phase::Checking { .. }));
+        assert_eq!(state.request, 1);
+
+        let state = state.reduce(Action::Submit);
+        assert_eq!(state.request, 2);
+        let stale = state.clone().reduce(Action::Finished {
+            request: 1,
+            result: Err("old".into()),
+        });
+        assert!(matches!(stale.phase, Phase::Checking { .. }));
+
+        let done = state.reduce(Action::Finished {
+            request: 2,
+            result: Ok(report()),
+        });
+        assert!(matches!(done.phase, Phase::Done(_)));
+        let again = done.reduce(Action::Finished {
+            request: 2,
+            result: Err("late duplicate".into()),
+        });
+        assert!(matches!(again.phase, Phase::Done(_)));
+    }
+
+    #[test]
+    fn verdicts() {
+        use Outcome::*;
+        use TlsVersion::*;
+        let cases = [
+            (vec![(Tls12, Accepted, None), (Tls13, Rejected, Some(Reason::Alert))], Verdict::Good),
+            (vec![(Tls12, Rejected, None), (Tls13, Accepted, None)], Verdict::Good),
+            (vec![(Tls10, Accepted, None), (Tls12, Rejected, None)], Verdict::LegacyOnly),
+            (vec![(Tls12, Rejected, None), (Tls13, Rejected, None)], Verdict::NoTls),
+            (
+                vec![(Tls12, Inconclusive, Some(Reason::NameNotFound))],
+                Verdict::NameNotFound,
+            ),
+            (vec![(Tls12, Inconclusive, Some(Reason::Timeout))], Verdict::Unknown),
+            (vec![], Verdict::Unknown),
+        ];
+        for (outcomes, expected) in cases {
+            assert_eq!(verdict(&endpoint(&outcomes)), expected, "{outcomes:?}");
+        }
+    }
+
+    #[test]
+    fn titles_show_international_names_as_typed() {
+        assert_eq!(endpoint_title(&endpoint(&[])), "imaps://müller.de:993");
+    }
+}

@@ -1,0 +1,91 @@
+//! The one error type of the HTTP layer: every failure becomes `{"error": {"code", "message"}}`.
+//!
+//! Bad input is a quiet 4xx whose message says, in the request's language, what to change.
+//! Internal failures are logged and answered with a generic 500: no internals leak.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use mailtls_shared::{ErrorBody, ErrorCode, ErrorDetail, Lang, TargetError};
+
+use crate::probe::PlanError;
+
+/// Most targets one request may name.
+pub const MAX_TARGETS: usize = 8;
+
+#[derive(Debug)]
+pub enum AppError {
+    MissingTarget,
+    TooManyTargets { count: usize },
+    InvalidTarget { input: String, error: TargetError },
+    Plan(PlanError),
+    NotFound,
+}
+
+impl AppError {
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            AppError::MissingTarget => (StatusCode::BAD_REQUEST, ErrorCode::MissingTarget),
+            AppError::TooManyTargets { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooManyTargets)
+            }
+            AppError::InvalidTarget { .. } => (StatusCode::BAD_REQUEST, ErrorCode::InvalidTarget),
+            AppError::Plan(PlanError::ForbiddenPort { .. }) => {
+                (StatusCode::FORBIDDEN, ErrorCode::ForbiddenPort)
+            }
+            AppError::Plan(PlanError::ForbiddenAddress { .. }) => {
+                (StatusCode::FORBIDDEN, ErrorCode::ForbiddenAddress)
+            }
+            AppError::Plan(PlanError::StarttlsNotSupported { .. }) => {
+                (StatusCode::BAD_REQUEST, ErrorCode::InvalidTarget)
+            }
+            AppError::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+        }
+    }
+
+    /// What a person reads.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (AppError::MissingTarget, Lang::De) => "Bitte geben Sie an, was geprüft werden soll: ?target=imaps://mail.example.de".into(),
+            (AppError::MissingTarget, Lang::En) => "Please say what to check: ?target=imaps://mail.example.com".into(),
+            (AppError::TooManyTargets { count }, Lang::De) => format!("{count} Ziele auf einmal sind zu viele; höchstens {MAX_TARGETS} sind möglich."),
+            (AppError::TooManyTargets { count }, Lang::En) => format!("{count} targets at once are too many; at most {MAX_TARGETS} are possible."),
+            (AppError::InvalidTarget { input, error }, Lang::De) => format!("„{}“: {}", shorten(input.as_str()), error.message(lang)),
+            (AppError::InvalidTarget { input, error }, Lang::En) => format!("\"{}\": {}", shorten(input.as_str()), error.message(lang)),
+            (AppError::Plan(PlanError::ForbiddenPort { port }), Lang::De) => format!("Port {port} ist kein Mail-Port. Geprüft werden die Ports 25, 587, 465, 143, 993, 110 und 995."),
+            (AppError::Plan(PlanError::ForbiddenPort { port }), Lang::En) => format!("Port {port} is not a mail port. This service checks ports 25, 587, 465, 143, 993, 110 and 995."),
+            (AppError::Plan(PlanError::ForbiddenAddress { host, address, why }), Lang::De) => format!("{host} zeigt auf {address}, eine nicht öffentliche Adresse ({why}). Solche Adressen prüft dieser Dienst nicht."),
+            (AppError::Plan(PlanError::ForbiddenAddress { host, address, why }), Lang::En) => format!("{host} points to {address}, a non-public address ({why}). This service does not check such addresses."),
+            (AppError::Plan(PlanError::StarttlsNotSupported { scheme }), Lang::De) => format!("{scheme} (mit STARTTLS) kann diese Version noch nicht prüfen. Bitte prüfen Sie den SSL/TLS-Port, zum Beispiel imaps://…"),
+            (AppError::Plan(PlanError::StarttlsNotSupported { scheme }), Lang::En) => format!("This version cannot check {scheme} (with STARTTLS) yet. Please check the SSL/TLS port, for example imaps://…"),
+            (AppError::NotFound, Lang::De) => "Diese Adresse gibt es in der API nicht.".into(),
+            (AppError::NotFound, Lang::En) => "There is no such API address.".into(),
+        }
+    }
+
+    /// The response, with the message in `lang`.
+    pub fn into_response_in(self, lang: Lang) -> Response {
+        let (status, code) = self.status_and_code();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.message(lang),
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Echoes at most 80 characters of the input, with control characters made visible.
+fn shorten(input: &str) -> String {
+    let mut shown: String = input
+        .chars()
+        .take(80)
+        .flat_map(char::escape_debug)
+        .collect();
+    if input.chars().count() > 80 {
+        shown.push('…');
+    }
+    shown
+}

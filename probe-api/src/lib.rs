@@ -1,0 +1,9 @@
+//! MailTLS probe service: tests what browsers cannot reach — mail servers' TLS — and serves the
+//! help page that explains the results.
+//!
+//! - [`probe`]: the engine (address policy, resolution, TLS handshakes, certificate verdicts).
+//!   It knows nothing of HTTP.
+//! - [`http`]: the axum router: JSON API, health checks, the built page.
+
+pub mod http;
+pub mod probe;

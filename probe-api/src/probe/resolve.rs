@@ -1,0 +1,110 @@
+//! Turning a host into the addresses the probe will contact — once, before any connection.
+//!
+//! Names go through the system resolver (so `/etc/hosts` works) under a deadline; static
+//! overrides (`--resolve NAME=ADDR`, like curl's) come first, so tests and admins can point a
+//! `.test` name at a loopback server without touching the system. Every later connection uses the
+//! addresses returned here: nothing resolves a name twice, so DNS rebinding has nothing to rebind.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use thiserror::Error;
+
+use mailtls_shared::{Host, Hostname};
+
+/// Most addresses probed per name; load-balanced pools can differ per address.
+pub const MAX_ADDRESSES: usize = 4;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ResolveError {
+    #[error("the name {0} does not exist or has no address")]
+    NotFound(String),
+    #[error("looking up {name} took longer than {seconds} s")]
+    Timeout { name: String, seconds: u64 },
+}
+
+/// Resolves host names to addresses.
+#[derive(Debug, Clone, Default)]
+pub struct Resolver {
+    overrides: HashMap<Hostname, Vec<IpAddr>>,
+    timeout: Duration,
+}
+
+impl Resolver {
+    /// A resolver using the system's configuration, with a deadline per lookup.
+    pub fn new(timeout: Duration) -> Self {
+        Resolver {
+            overrides: HashMap::new(),
+            timeout,
+        }
+    }
+
+    /// Answers `name` with `address` without asking DNS (may be given several times per name).
+    pub fn with_override(mut self, name: Hostname, address: IpAddr) -> Self {
+        let addresses = self.overrides.entry(name).or_default();
+        if !addresses.contains(&address) {
+            addresses.push(address);
+        }
+        self
+    }
+
+    /// The addresses of `host`, IPv4 and IPv6, deduplicated, at most [`MAX_ADDRESSES`].
+    pub async fn resolve(&self, host: &Host) -> Result<Vec<IpAddr>, ResolveError> {
+        let name = match host {
+            Host::Ip(ip) => return Ok(vec![ip.to_canonical()]),
+            Host::Name(name) => name,
+        };
+        if let Some(addresses) = self.overrides.get(name) {
+            return Ok(addresses.iter().take(MAX_ADDRESSES).copied().collect());
+        }
+        // The trailing dot makes the name absolute: no search domains are appended.
+        let absolute = format!("{}.", name.as_str());
+        let lookup = tokio::net::lookup_host((absolute, 0));
+        let found = match tokio::time::timeout(self.timeout, lookup).await {
+            Err(_) => {
+                return Err(ResolveError::Timeout {
+                    name: name.to_string(),
+                    seconds: self.timeout.as_secs(),
+                });
+            }
+            Ok(Err(_)) => return Err(ResolveError::NotFound(name.to_string())),
+            Ok(Ok(found)) => found,
+        };
+        let mut addresses: Vec<IpAddr> = Vec::new();
+        for address in found {
+            let ip = address.ip().to_canonical();
+            if !addresses.contains(&ip) {
+                addresses.push(ip);
+            }
+        }
+        if addresses.is_empty() {
+            return Err(ResolveError::NotFound(name.to_string()));
+        }
+        addresses.truncate(MAX_ADDRESSES);
+        Ok(addresses)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn overrides_and_literals_need_no_dns() {
+        let name = Hostname::parse("mail.example.test").unwrap();
+        let resolver = Resolver::new(Duration::from_secs(1))
+            .with_override(name.clone(), "127.0.0.1".parse().unwrap())
+            .with_override(name.clone(), "127.0.0.1".parse().unwrap())
+            .with_override(name.clone(), "::1".parse().unwrap());
+        assert_eq!(
+            resolver.resolve(&Host::Name(name)).await.unwrap(),
+            vec!["127.0.0.1".parse::<IpAddr>().unwrap(), "::1".parse().unwrap()]
+        );
+        let literal = Host::parse("[::ffff:192.0.2.1]").unwrap();
+        assert_eq!(
+            resolver.resolve(&literal).await.unwrap(),
+            vec!["192.0.2.1".parse::<IpAddr>().unwrap()]
+        );
+    }
+}

@@ -1,0 +1,23 @@
+//! Types both halves of MailTLS speak, and the validation both halves run.
+//!
+//! The help page runs this code as the customer types; the probe service runs the very same code
+//! again on every request, because it trusts nothing the browser checked. Nothing in here does I/O:
+//! no sockets, no clocks, no tokio, rustls, yew or web-sys, so it compiles for `wasm32` and native.
+//!
+//! - [`host`]: host names (IDN-aware) and IP literals as a customer may type them.
+//! - [`target`]: what to check: a bare host, or `scheme://host[:port]` for one mail endpoint.
+//! - [`api`]: the JSON report and error shapes of the HTTP API.
+//! - [`lang`]: the two languages every user-facing message exists in.
+
+pub mod api;
+pub mod host;
+pub mod lang;
+pub mod target;
+
+pub use api::{
+    CertificateReport, CertificateVerdict, CheckReport, EndpointReport, ErrorBody, ErrorCode,
+    ErrorDetail, HandshakeReport, Outcome, Reason, TlsVersion,
+};
+pub use host::{Host, HostError, Hostname};
+pub use lang::Lang;
+pub use target::{Scheme, Target, TargetError, TlsStart};

@@ -1,0 +1,90 @@
+//! Headless Debian Chromium, driven through chromedriver with fantoccini.
+//!
+//! Chromium runs with background networking, component updates, sync and QUIC off and a fresh
+//! profile, so the only connections it makes are to the loopback pages the test opens.
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+use crate::process::{Guard, free_port, wait_for_port};
+
+/// A chromedriver process and one browser session in it.
+#[derive(Debug)]
+pub struct Browser {
+    pub client: Client,
+    _profile: tempfile::TempDir,
+    _chromedriver: Guard,
+}
+
+impl Browser {
+    /// Starts chromedriver and opens a headless Chromium session with a window of `width`×`height`.
+    pub async fn start(width: u32, height: u32) -> Browser {
+        let port = free_port();
+        let mut chromedriver = Guard::spawn(
+            "chromedriver",
+            Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .arg("--allowed-ips=127.0.0.1")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null()),
+        );
+        wait_for_port(
+            &mut chromedriver,
+            SocketAddr::from(([127, 0, 0, 1], port)),
+            Duration::from_secs(20),
+        );
+        let profile = tempfile::tempdir().expect("browser profile directory");
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--no-default-browser-check",
+                    format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let capabilities = match capabilities {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!("capabilities are an object literal"),
+        };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("open a Chromium session through chromedriver");
+        Browser {
+            client,
+            _profile: profile,
+            _chromedriver: chromedriver,
+        }
+    }
+
+    /// Saves a PNG of the viewport as `target/e2e-artifacts/<name>.png` for people to look at.
+    pub async fn screenshot(&self, name: &str) -> std::path::PathBuf {
+        let png = self.client.screenshot().await.expect("take a screenshot");
+        let path = crate::artifacts_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write the screenshot");
+        path
+    }
+
+    /// Ends the session (chromedriver stops with the guard).
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}

@@ -1,0 +1,100 @@
+//! Child processes that die with their guard, and waiting for them to become ready.
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A running child process, killed and reaped on drop.
+#[derive(Debug)]
+pub struct Guard {
+    pub name: String,
+    child: Child,
+}
+
+impl Guard {
+    pub fn spawn(name: &str, command: &mut Command) -> Guard {
+        let child = command
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {name}: {error}"));
+        Guard {
+            name: name.to_owned(),
+            child,
+        }
+    }
+
+    /// Spawns `command` and waits until it prints a line containing `marker` on stdout; returns
+    /// the guard and that line. Further output is drained in the background.
+    pub fn spawn_until_line(
+        name: &str,
+        command: &mut Command,
+        marker: &str,
+        deadline: Duration,
+    ) -> (Guard, String) {
+        let mut guard = Guard::spawn(name, command.stdout(Stdio::piped()));
+        let stdout = guard
+            .child
+            .stdout
+            .take()
+            .unwrap_or_else(|| panic!("{name}: no stdout"));
+        let (sender, receiver) = mpsc::channel();
+        let marker = marker.to_owned();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if !sent && line.contains(&marker) {
+                    sent = sender.send(line).is_ok();
+                }
+            }
+        });
+        match receiver.recv_timeout(deadline) {
+            Ok(line) => (guard, line),
+            Err(_) => {
+                let status = guard.child.try_wait().ok().flatten();
+                panic!("{name} did not become ready within {deadline:?} (exit status: {status:?})")
+            }
+        }
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port on 127.0.0.1 that was free a moment ago (for servers that cannot report their own).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// Waits until something accepts TCP connections on `address`, or panics after `deadline`.
+pub fn wait_for_port(guard: &mut Guard, address: SocketAddr, deadline: Duration) {
+    let started = Instant::now();
+    while started.elapsed() < deadline {
+        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+            return;
+        }
+        assert!(guard.is_running(), "{} exited before listening on {address}", guard.name);
+        std::thread::yield_now();
+        std::thread::park_timeout(Duration::from_millis(20));
+    }
+    panic!("{} did not listen on {address} within {deadline:?}", guard.name);
+}
+
+/// Whether `program` can be found on PATH.
+pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
+    })
+}

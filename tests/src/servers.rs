@@ -1,0 +1,155 @@
+//! Real servers on loopback: `openssl s_server` with chosen TLS versions, and the `probe-api`
+//! binary itself.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::pki::ServerCert;
+use crate::process::{Guard, free_port, wait_for_port};
+
+/// An `openssl s_server` speaking TLS from the first byte (like IMAPS) on 127.0.0.1.
+#[derive(Debug)]
+pub struct OpensslServer {
+    pub port: u16,
+    _guard: Guard,
+}
+
+impl OpensslServer {
+    /// Starts `openssl s_server` with `cert`, plus `extra_args` (e.g. `-tls1_2` to allow only
+    /// TLS 1.2). `-www` keeps it serving connection after connection without reading stdin.
+    pub fn start(cert: &ServerCert, extra_args: &[&str]) -> OpensslServer {
+        let port = free_port();
+        let mut command = Command::new("openssl");
+        command
+            .arg("s_server")
+            .arg("-quiet")
+            .arg("-www")
+            .arg("-accept")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&cert.cert_file)
+            .arg("-key")
+            .arg(&cert.key_file)
+            .args(extra_args);
+        let mut guard = Guard::spawn("openssl s_server", &mut command);
+        wait_for_port(
+            &mut guard,
+            SocketAddr::from(([127, 0, 0, 1], port)),
+            Duration::from_secs(10),
+        );
+        OpensslServer {
+            port,
+            _guard: guard,
+        }
+    }
+}
+
+/// The `probe-api` binary cargo built beside this test binary (`target/<profile>/probe-api`).
+pub fn probe_api_binary() -> PathBuf {
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("probe-api")))
+        .unwrap_or_default();
+    assert!(
+        binary.is_file(),
+        "{} is missing: run `cargo build -p probe-api` first (make test does)",
+        binary.display()
+    );
+    binary
+}
+
+/// A running `probe-api serve` on an ephemeral loopback port.
+#[derive(Debug)]
+pub struct ProbeApi {
+    pub base_url: String,
+    _guard: Guard,
+}
+
+/// What a test's probe-api is allowed to do beyond the safe defaults.
+#[derive(Debug, Default, Clone)]
+pub struct ProbeApiOptions {
+    pub dist: Option<PathBuf>,
+    pub ca_files: Vec<PathBuf>,
+    pub allow_cidrs: Vec<String>,
+    pub allow_ports: Vec<u16>,
+    /// `NAME=ADDRESS` overrides.
+    pub resolve: Vec<String>,
+}
+
+impl ProbeApiOptions {
+    /// Loopback admitted, `names` resolved to 127.0.0.1, `ca` trusted, `ports` allowed.
+    pub fn loopback(ca: &Path, names: &[&str], ports: &[u16]) -> Self {
+        ProbeApiOptions {
+            dist: None,
+            ca_files: vec![ca.to_owned()],
+            allow_cidrs: vec!["127.0.0.0/8".into()],
+            allow_ports: ports.to_vec(),
+            resolve: names.iter().map(|name| format!("{name}=127.0.0.1")).collect(),
+        }
+    }
+}
+
+impl ProbeApi {
+    pub fn start(options: &ProbeApiOptions) -> ProbeApi {
+        let dist = options
+            .dist
+            .clone()
+            .unwrap_or_else(|| crate::workspace_root().join("dist"));
+        let mut command = Command::new(probe_api_binary());
+        command
+            .arg("serve")
+            .arg("--bind")
+            .arg("127.0.0.1:0")
+            .arg("--dist")
+            .arg(dist)
+            .env("RUST_LOG", "warn")
+            // Only what the command line says: ignore settings from the developer's shell.
+            .env_remove("MAILTLS_CA_FILES")
+            .env_remove("MAILTLS_ALLOW_CIDRS")
+            .env_remove("MAILTLS_ALLOW_PORTS")
+            .env_remove("MAILTLS_RESOLVE");
+        for file in &options.ca_files {
+            command.arg("--ca-file").arg(file);
+        }
+        for range in &options.allow_cidrs {
+            command.arg("--allow-cidr").arg(range);
+        }
+        for port in &options.allow_ports {
+            command.arg("--allow-port").arg(port.to_string());
+        }
+        for entry in &options.resolve {
+            command.arg("--resolve").arg(entry);
+        }
+        let (guard, line) = Guard::spawn_until_line(
+            "probe-api",
+            &mut command,
+            "is running at http://",
+            Duration::from_secs(20),
+        );
+        let base_url = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .map(|url| url.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| panic!("no URL in probe-api's line {line:?}"));
+        ProbeApi {
+            base_url,
+            _guard: guard,
+        }
+    }
+
+    /// `GET /api/v1/check` with these raw query pairs; returns status and JSON body.
+    pub async fn check(&self, query: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        let response = reqwest::Client::new()
+            .get(format!("{}/api/v1/check", self.base_url))
+            .query(query)
+            .timeout(Duration::from_secs(60))
+            .send()
+            .await
+            .expect("probe-api answers");
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("probe-api answers with JSON");
+        (status, body)
+    }
+}

@@ -1,0 +1,147 @@
+//! The JSON API against real `openssl s_server` instances.
+
+use tests::pki::Validity;
+use tests::servers::{OpensslServer, ProbeApi, ProbeApiOptions};
+
+use crate::{outcome, test_ca};
+
+const NAME: &str = "mail.example.test";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn versions_follow_what_the_server_offers() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("valid", NAME, Validity::CURRENT);
+    let both = OpensslServer::start(&cert, &[]);
+    let only_12 = OpensslServer::start(&cert, &["-tls1_2"]);
+    let only_13 = OpensslServer::start(&cert, &["-tls1_3"]);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[both.port, only_12.port, only_13.port],
+    ));
+
+    let cases = [
+        (both.port, "accepted", "accepted"),
+        (only_12.port, "accepted", "rejected"),
+        (only_13.port, "rejected", "accepted"),
+    ];
+    for (port, tls12, tls13) in cases {
+        let target = format!("imaps://{NAME}:{port}");
+        let (status, report) = api.check(&[("target", &target)]).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(outcome(&report, "TLSv1.2"), tls12, "{target}: {report}");
+        assert_eq!(outcome(&report, "TLSv1.3"), tls13, "{target}: {report}");
+        let endpoint = &report["endpoints"][0];
+        assert_eq!(endpoint["scheme"], "imaps");
+        assert_eq!(endpoint["host"], NAME);
+        assert_eq!(endpoint["port"], port);
+        assert_eq!(endpoint["address"], "127.0.0.1");
+        assert_eq!(endpoint["certificate"]["verdict"], "valid", "{report}");
+        let accepted = endpoint["handshakes"]
+            .as_array()
+            .expect("handshakes")
+            .iter()
+            .filter(|h| h["outcome"] == "accepted");
+        for handshake in accepted {
+            let suite = handshake["cipher_suite"].as_str().unwrap_or_default();
+            assert!(suite.starts_with("TLS_"), "{handshake}");
+            assert!(handshake["group"].is_string(), "{handshake}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn certificate_problems_are_reported_not_fatal() {
+    let (_dir, ca) = test_ca();
+    let expired = ca.server_cert("expired", NAME, Validity::EXPIRED);
+    let other_name = ca.server_cert("other", "other.example.test", Validity::CURRENT);
+    let expired_server = OpensslServer::start(&expired, &[]);
+    let other_server = OpensslServer::start(&other_name, &[]);
+    let ports = [expired_server.port, other_server.port];
+
+    let trusting = ProbeApi::start(&ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &ports));
+    let (_, report) = trusting
+        .check(&[("target", &format!("imaps://{NAME}:{}", expired_server.port))])
+        .await;
+    assert_eq!(outcome(&report, "TLSv1.3"), "accepted", "{report}");
+    assert_eq!(report["endpoints"][0]["certificate"]["verdict"], "expired");
+
+    let (_, report) = trusting
+        .check(&[("target", &format!("imaps://{NAME}:{}", other_server.port))])
+        .await;
+    assert_eq!(report["endpoints"][0]["certificate"]["verdict"], "name_mismatch");
+
+    // Without the test CA, the same valid chain is from an unknown issuer.
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &["other.example.test"], &ports);
+    options.ca_files.clear();
+    let distrusting = ProbeApi::start(&options);
+    let (_, report) = distrusting
+        .check(&[(
+            "target",
+            &format!("imaps://other.example.test:{}", other_server.port),
+        )])
+        .await;
+    assert_eq!(outcome(&report, "TLSv1.2"), "accepted", "{report}");
+    assert_eq!(report["endpoints"][0]["certificate"]["verdict"], "untrusted");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_port_is_inconclusive_with_its_reason() {
+    let (_dir, ca) = test_ca();
+    let port = tests::process::free_port();
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[port]));
+    let (status, report) = api
+        .check(&[("target", &format!("imaps://{NAME}:{port}"))])
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(outcome(&report, "TLSv1.2"), "inconclusive");
+    assert_eq!(
+        report["endpoints"][0]["handshakes"][0]["reason"],
+        "connection_refused"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_gets_a_clear_json_error() {
+    let (_dir, ca) = test_ca();
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[]));
+    let cases: [(&[(&str, &str)], u16, &str, &str); 7] = [
+        (&[("target", "imaps://mail server.test")], 400, "invalid_target", "Leerzeichen"),
+        (&[("target", "imaps://mail.example.test\r\nQUIT"), ("lang", "en")], 400, "invalid_target", "line break"),
+        (&[("target", "imaps://0x7f.1")], 400, "invalid_target", "Zahl"),
+        (&[("target", "https://mail.example.test")], 400, "invalid_target", "Mail-Protokoll"),
+        (&[], 400, "missing_target", "target="),
+        (&[("target", "imaps://mail.example.test:2222")], 403, "forbidden_port", "2222"),
+        (&[("target", "imaps://mail.example.test:22"), ("lang", "en")], 403, "forbidden_port", "not a mail port"),
+    ];
+    for (query, status, code, words) in cases {
+        let (got_status, body) = api.check(query).await;
+        assert_eq!(got_status, status, "{query:?}: {body}");
+        assert_eq!(body["error"]["code"], code, "{query:?}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(words), "{query:?}: {message}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn loopback_is_refused_unless_explicitly_allowed() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("valid", NAME, Validity::CURRENT);
+    let server = OpensslServer::start(&cert, &[]);
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[server.port]);
+    options.allow_cidrs.clear();
+    let api = ProbeApi::start(&options);
+    for target in [
+        format!("imaps://{NAME}:{}", server.port),
+        format!("imaps://127.0.0.1:{}", server.port),
+        format!("imaps://[::ffff:127.0.0.1]:{}", server.port),
+    ] {
+        let (status, body) = api.check(&[("target", &target), ("lang", "en")]).await;
+        assert_eq!(status, 403, "{target}: {body}");
+        assert_eq!(body["error"]["code"], "forbidden_address", "{target}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap_or_default().contains("127.0.0.1"),
+            "{body}"
+        );
+    }
+}
