@@ -202,7 +202,10 @@ mod tests {
             host: "xn--mller-kva.de".into(),
             port: 993,
             address: None,
-            versions: outcomes.iter().map(|(v, o, _)| (*v, *o)).collect::<BTreeMap<_, _>>(),
+            versions: outcomes
+                .iter()
+                .map(|(v, o, _)| (*v, *o))
+                .collect::<BTreeMap<_, _>>(),
             handshakes: outcomes
                 .iter()
                 .map(|(version, outcome, reason)| HandshakeReport {
@@ -226,7 +229,10 @@ mod tests {
             ("  mail.mxp.de \n", Ok("imaps://mail.mxp.de")),
             ("mail.mxp.de:10993", Ok("imaps://mail.mxp.de:10993")),
             ("pop3s://mail.mxp.de", Ok("pop3s://mail.mxp.de")),
-            ("mail.mxp.de:abc", Err(TargetError::InvalidPort { port: "abc".into() })),
+            (
+                "mail.mxp.de:abc",
+                Err(TargetError::InvalidPort { port: "abc".into() }),
+            ),
             ("mail mxp.de", Err(TargetError::Host(HostError::Whitespace))),
             ("", Err(TargetError::Host(HostError::Empty))),
         ];
@@ -243,7 +249,11 @@ mod tests {
     fn submit_only_starts_valid_checks_and_stale_answers_are_dropped() {
         let state = Rc::new(State::new(Lang::De));
         let state = state.reduce(Action::Submit);
-        assert_eq!(state.phase, Phase::Idle, "empty input must not start a check");
+        assert_eq!(
+            state.phase,
+            Phase::Idle,
+            "empty input must not start a check"
+        );
         assert_eq!(
             state.input_error(),
             Some(TargetError::Host(HostError::Empty)),
@@ -281,15 +291,33 @@ mod tests {
         use Outcome::*;
         use TlsVersion::*;
         let cases = [
-            (vec![(Tls12, Accepted, None), (Tls13, Rejected, Some(Reason::Alert))], Verdict::Good),
-            (vec![(Tls12, Rejected, None), (Tls13, Accepted, None)], Verdict::Good),
-            (vec![(Tls10, Accepted, None), (Tls12, Rejected, None)], Verdict::LegacyOnly),
-            (vec![(Tls12, Rejected, None), (Tls13, Rejected, None)], Verdict::NoTls),
+            (
+                vec![
+                    (Tls12, Accepted, None),
+                    (Tls13, Rejected, Some(Reason::Alert)),
+                ],
+                Verdict::Good,
+            ),
+            (
+                vec![(Tls12, Rejected, None), (Tls13, Accepted, None)],
+                Verdict::Good,
+            ),
+            (
+                vec![(Tls10, Accepted, None), (Tls12, Rejected, None)],
+                Verdict::LegacyOnly,
+            ),
+            (
+                vec![(Tls12, Rejected, None), (Tls13, Rejected, None)],
+                Verdict::NoTls,
+            ),
             (
                 vec![(Tls12, Inconclusive, Some(Reason::NameNotFound))],
                 Verdict::NameNotFound,
             ),
-            (vec![(Tls12, Inconclusive, Some(Reason::Timeout))], Verdict::Unknown),
+            (
+                vec![(Tls12, Inconclusive, Some(Reason::Timeout))],
+                Verdict::Unknown,
+            ),
             (vec![], Verdict::Unknown),
         ];
         for (outcomes, expected) in cases {

@@ -64,13 +64,26 @@ struct ProbeArgs {
     /// Allow probing addresses in this range although they are not public, e.g. 127.0.0.0/8 for
     /// tests or 10.0.0.0/8 for an internal deployment (repeatable). Without it, only public
     /// addresses are ever contacted.
-    #[arg(long = "allow-cidr", env = "MAILTLS_ALLOW_CIDRS", value_delimiter = ',')]
+    #[arg(
+        long = "allow-cidr",
+        env = "MAILTLS_ALLOW_CIDRS",
+        value_delimiter = ','
+    )]
     allow_cidrs: Vec<IpNet>,
     /// Allow probing this port in addition to the seven mail ports (repeatable).
-    #[arg(long = "allow-port", env = "MAILTLS_ALLOW_PORTS", value_delimiter = ',')]
+    #[arg(
+        long = "allow-port",
+        env = "MAILTLS_ALLOW_PORTS",
+        value_delimiter = ','
+    )]
     allow_ports: Vec<u16>,
     /// Answer NAME with ADDRESS instead of asking DNS, like curl's --resolve (repeatable).
-    #[arg(long = "resolve", value_name = "NAME=ADDRESS", env = "MAILTLS_RESOLVE", value_delimiter = ',')]
+    #[arg(
+        long = "resolve",
+        value_name = "NAME=ADDRESS",
+        env = "MAILTLS_RESOLVE",
+        value_delimiter = ','
+    )]
     resolve: Vec<String>,
 }
 
@@ -188,9 +201,16 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         for endpoint in &report.endpoints {
             let address = endpoint.address.as_deref().unwrap_or("-");
-            println!("{}://{}:{} ({address})", endpoint.scheme, endpoint.host, endpoint.port);
+            println!(
+                "{}://{}:{} ({address})",
+                endpoint.scheme, endpoint.host, endpoint.port
+            );
             for handshake in &endpoint.handshakes {
-                let mut line = format!("  {:<8} {:?}", handshake.version.display_name(), handshake.outcome);
+                let mut line = format!(
+                    "  {:<8} {:?}",
+                    handshake.version.display_name(),
+                    handshake.outcome
+                );
                 if let Some(suite) = &handshake.cipher_suite {
                     line += &format!("  {suite}");
                 }
@@ -203,7 +223,11 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 println!("{line}");
             }
             if let Some(certificate) = &endpoint.certificate {
-                println!("  certificate: {:?} {}", certificate.verdict, certificate.detail.as_deref().unwrap_or(""));
+                println!(
+                    "  certificate: {:?} {}",
+                    certificate.verdict,
+                    certificate.detail.as_deref().unwrap_or("")
+                );
             }
         }
     }
@@ -213,5 +237,9 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .any(|version| endpoint.versions.get(version) == Some(&Outcome::Accepted))
     });
-    Ok(if all_modern { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if all_modern {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

@@ -115,7 +115,8 @@ impl Hostname {
         if ascii.split('.').any(|label| label.starts_with("xn--")) {
             // A punycode label must decode to something IDNA accepts; `xn--zz` does not.
             let (_, result) = idna::domain_to_unicode(&ascii);
-            if result.is_err() || idna::domain_to_ascii_strict(&ascii).ok().as_ref() != Some(&ascii) {
+            if result.is_err() || idna::domain_to_ascii_strict(&ascii).ok().as_ref() != Some(&ascii)
+            {
                 return Err(HostError::InvalidIdn);
             }
         }
@@ -130,7 +131,11 @@ impl Hostname {
     /// The form to show people: international names decoded (`xn--mller-kva.de` → `müller.de`).
     pub fn to_unicode(&self) -> String {
         let (unicode, result) = idna::domain_to_unicode(&self.0);
-        if result.is_ok() { unicode } else { self.0.clone() }
+        if result.is_ok() {
+            unicode
+        } else {
+            self.0.clone()
+        }
     }
 }
 
@@ -242,10 +247,10 @@ impl Host {
         if let Ok(ip) = input.parse::<Ipv4Addr>() {
             return Ok(Host::Ip(IpAddr::V4(ip)));
         }
-        if input.contains(':') {
-            if let Ok(ip) = input.parse::<Ipv6Addr>() {
-                return Ok(Host::Ip(normalize_v6(ip)));
-            }
+        if input.contains(':')
+            && let Ok(ip) = input.parse::<Ipv6Addr>()
+        {
+            return Ok(Host::Ip(normalize_v6(ip)));
         }
         Hostname::parse(input).map(Host::Name)
     }
@@ -331,12 +336,34 @@ mod tests {
             ("mail..mxp.de", Err(HostError::EmptyLabel)),
             (".mxp.de", Err(HostError::EmptyLabel)),
             ("mail.mxp.de..", Err(HostError::EmptyLabel)),
-            ("mail_1.mxp.de", Err(HostError::InvalidCharacter { character: '_' })),
-            ("maïl_1.mxp.de", Err(HostError::InvalidCharacter { character: '_' })),
-            ("mail.mxp.de:993", Err(HostError::InvalidCharacter { character: ':' })),
-            ("mail,mxp.de", Err(HostError::InvalidCharacter { character: ',' })),
-            ("-mail.mxp.de", Err(HostError::HyphenAtEdge { label: "-mail".into() })),
-            ("mail-.mxp.de", Err(HostError::HyphenAtEdge { label: "mail-".into() })),
+            (
+                "mail_1.mxp.de",
+                Err(HostError::InvalidCharacter { character: '_' }),
+            ),
+            (
+                "maïl_1.mxp.de",
+                Err(HostError::InvalidCharacter { character: '_' }),
+            ),
+            (
+                "mail.mxp.de:993",
+                Err(HostError::InvalidCharacter { character: ':' }),
+            ),
+            (
+                "mail,mxp.de",
+                Err(HostError::InvalidCharacter { character: ',' }),
+            ),
+            (
+                "-mail.mxp.de",
+                Err(HostError::HyphenAtEdge {
+                    label: "-mail".into(),
+                }),
+            ),
+            (
+                "mail-.mxp.de",
+                Err(HostError::HyphenAtEdge {
+                    label: "mail-".into(),
+                }),
+            ),
             ("mailmxpde", Err(HostError::NoDot)),
             ("localhost", Err(HostError::NoDot)),
             ("2130706433", Err(HostError::NumericTopLevel)),
@@ -365,12 +392,24 @@ mod tests {
         let cases: Vec<(&str, Result<Host, HostError>)> = vec![
             ("192.0.2.10", Ok(Host::Ip("192.0.2.10".parse().unwrap()))),
             ("2001:db8::1", Ok(Host::Ip("2001:db8::1".parse().unwrap()))),
-            ("[2001:db8::1]", Ok(Host::Ip("2001:db8::1".parse().unwrap()))),
-            ("[::ffff:127.0.0.1]", Ok(Host::Ip("127.0.0.1".parse().unwrap()))),
-            ("[mail.mxp.de]", Err(HostError::InvalidCharacter { character: '[' })),
+            (
+                "[2001:db8::1]",
+                Ok(Host::Ip("2001:db8::1".parse().unwrap())),
+            ),
+            (
+                "[::ffff:127.0.0.1]",
+                Ok(Host::Ip("127.0.0.1".parse().unwrap())),
+            ),
+            (
+                "[mail.mxp.de]",
+                Err(HostError::InvalidCharacter { character: '[' }),
+            ),
             ("0177.0.0.1", Err(HostError::NumericTopLevel)),
             ("127.000.000.001", Err(HostError::NumericTopLevel)),
-            ("mail.mxp.de", Ok(Host::Name(Hostname::parse("mail.mxp.de").unwrap()))),
+            (
+                "mail.mxp.de",
+                Ok(Host::Name(Hostname::parse("mail.mxp.de").unwrap())),
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(Host::parse(input), expected, "{input:?}");

@@ -140,16 +140,36 @@ impl TargetError {
     /// The explanation for a person, with what to do about it.
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {
-            (TargetError::TooLong { len }, Lang::De) => format!("Die Eingabe ist {len} Zeichen lang; erlaubt sind höchstens {MAX_TARGET_LEN}."),
-            (TargetError::TooLong { len }, Lang::En) => format!("The input is {len} characters long; at most {MAX_TARGET_LEN} are allowed."),
-            (TargetError::UnknownScheme { scheme }, Lang::De) => format!("„{scheme}“ ist kein Mail-Protokoll, das geprüft werden kann. Möglich sind smtp, submission, smtps, imap, imaps, pop3 und pop3s."),
-            (TargetError::UnknownScheme { scheme }, Lang::En) => format!("\"{scheme}\" is not a mail protocol that can be checked. Possible are smtp, submission, smtps, imap, imaps, pop3 and pop3s."),
-            (TargetError::InvalidPort { port }, Lang::De) => format!("„{port}“ ist keine Portnummer. Ein Port ist eine Zahl von 1 bis 65535, zum Beispiel 993."),
-            (TargetError::InvalidPort { port }, Lang::En) => format!("\"{port}\" is not a port number. A port is a number from 1 to 65535, for example 993."),
-            (TargetError::PortWithoutScheme { host, port }, Lang::De) => format!("Zu einem Port gehört das Protokoll, zum Beispiel imaps://{host}:{port}. Oder lassen Sie „:{port}“ weg, dann werden alle üblichen Mail-Ports geprüft."),
-            (TargetError::PortWithoutScheme { host, port }, Lang::En) => format!("A port needs its protocol, for example imaps://{host}:{port}. Or leave out \":{port}\" to check all usual mail ports."),
-            (TargetError::TrailingParts, Lang::De) => "Nach dem Servernamen darf nichts mehr folgen (kein „/“, „?“ oder „#“).".into(),
-            (TargetError::TrailingParts, Lang::En) => "Nothing may follow the server name (no \"/\", \"?\" or \"#\").".into(),
+            (TargetError::TooLong { len }, Lang::De) => format!(
+                "Die Eingabe ist {len} Zeichen lang; erlaubt sind höchstens {MAX_TARGET_LEN}."
+            ),
+            (TargetError::TooLong { len }, Lang::En) => {
+                format!("The input is {len} characters long; at most {MAX_TARGET_LEN} are allowed.")
+            }
+            (TargetError::UnknownScheme { scheme }, Lang::De) => format!(
+                "„{scheme}“ ist kein Mail-Protokoll, das geprüft werden kann. Möglich sind smtp, submission, smtps, imap, imaps, pop3 und pop3s."
+            ),
+            (TargetError::UnknownScheme { scheme }, Lang::En) => format!(
+                "\"{scheme}\" is not a mail protocol that can be checked. Possible are smtp, submission, smtps, imap, imaps, pop3 and pop3s."
+            ),
+            (TargetError::InvalidPort { port }, Lang::De) => format!(
+                "„{port}“ ist keine Portnummer. Ein Port ist eine Zahl von 1 bis 65535, zum Beispiel 993."
+            ),
+            (TargetError::InvalidPort { port }, Lang::En) => format!(
+                "\"{port}\" is not a port number. A port is a number from 1 to 65535, for example 993."
+            ),
+            (TargetError::PortWithoutScheme { host, port }, Lang::De) => format!(
+                "Zu einem Port gehört das Protokoll, zum Beispiel imaps://{host}:{port}. Oder lassen Sie „:{port}“ weg, dann werden alle üblichen Mail-Ports geprüft."
+            ),
+            (TargetError::PortWithoutScheme { host, port }, Lang::En) => format!(
+                "A port needs its protocol, for example imaps://{host}:{port}. Or leave out \":{port}\" to check all usual mail ports."
+            ),
+            (TargetError::TrailingParts, Lang::De) => {
+                "Nach dem Servernamen darf nichts mehr folgen (kein „/“, „?“ oder „#“).".into()
+            }
+            (TargetError::TrailingParts, Lang::En) => {
+                "Nothing may follow the server name (no \"/\", \"?\" or \"#\").".into()
+            }
             (TargetError::Host(error), lang) => error.message(lang),
         }
     }
@@ -203,15 +223,15 @@ impl Target {
 
 fn parse_bare(input: &str) -> Result<Target, TargetError> {
     // `mail.example.de:993` is a common paste from a mail program's settings; say what to write.
-    if !input.starts_with('[') && input.matches(':').count() == 1 {
-        if let Some((host, port)) = input.split_once(':') {
-            if Host::parse(host).is_ok() {
-                return Err(TargetError::PortWithoutScheme {
-                    host: host.to_owned(),
-                    port: port.chars().take(10).collect(),
-                });
-            }
-        }
+    if !input.starts_with('[')
+        && input.matches(':').count() == 1
+        && let Some((host, port)) = input.split_once(':')
+        && Host::parse(host).is_ok()
+    {
+        return Err(TargetError::PortWithoutScheme {
+            host: host.to_owned(),
+            port: port.chars().take(10).collect(),
+        });
     }
     Ok(Target::Host(Host::parse(input)?))
 }
@@ -292,28 +312,85 @@ mod tests {
     #[test]
     fn parses_targets() {
         let cases: Vec<(&str, Result<Target, TargetError>)> = vec![
-            ("mail.mxp.de", Ok(Target::Host(Host::parse("mail.mxp.de").unwrap()))),
-            ("imaps://mail.mxp.de", Ok(endpoint(Scheme::Imaps, "mail.mxp.de", 993))),
-            ("IMAPS://Mail.MXP.de:10993", Ok(endpoint(Scheme::Imaps, "mail.mxp.de", 10993))),
-            ("smtp://mx.example.test", Ok(endpoint(Scheme::Smtp, "mx.example.test", 25))),
-            ("submission://mx.example.test", Ok(endpoint(Scheme::Submission, "mx.example.test", 587))),
-            ("pop3s://[2001:db8::1]:995", Ok(endpoint(Scheme::Pop3s, "2001:db8::1", 995))),
-            ("pop3://[2001:db8::1]", Ok(endpoint(Scheme::Pop3, "2001:db8::1", 110))),
-            ("imap://192.0.2.1:143", Ok(endpoint(Scheme::Imap, "192.0.2.1", 143))),
-            ("https://mail.mxp.de", Err(TargetError::UnknownScheme { scheme: "https".into() })),
-            ("imaps://mail.mxp.de:0", Err(TargetError::InvalidPort { port: "0".into() })),
-            ("imaps://mail.mxp.de:65536", Err(TargetError::InvalidPort { port: "65536".into() })),
-            ("imaps://mail.mxp.de:+993", Err(TargetError::InvalidPort { port: "+993".into() })),
-            ("imaps://mail.mxp.de:", Err(TargetError::InvalidPort { port: "".into() })),
+            (
+                "mail.mxp.de",
+                Ok(Target::Host(Host::parse("mail.mxp.de").unwrap())),
+            ),
+            (
+                "imaps://mail.mxp.de",
+                Ok(endpoint(Scheme::Imaps, "mail.mxp.de", 993)),
+            ),
+            (
+                "IMAPS://Mail.MXP.de:10993",
+                Ok(endpoint(Scheme::Imaps, "mail.mxp.de", 10993)),
+            ),
+            (
+                "smtp://mx.example.test",
+                Ok(endpoint(Scheme::Smtp, "mx.example.test", 25)),
+            ),
+            (
+                "submission://mx.example.test",
+                Ok(endpoint(Scheme::Submission, "mx.example.test", 587)),
+            ),
+            (
+                "pop3s://[2001:db8::1]:995",
+                Ok(endpoint(Scheme::Pop3s, "2001:db8::1", 995)),
+            ),
+            (
+                "pop3://[2001:db8::1]",
+                Ok(endpoint(Scheme::Pop3, "2001:db8::1", 110)),
+            ),
+            (
+                "imap://192.0.2.1:143",
+                Ok(endpoint(Scheme::Imap, "192.0.2.1", 143)),
+            ),
+            (
+                "https://mail.mxp.de",
+                Err(TargetError::UnknownScheme {
+                    scheme: "https".into(),
+                }),
+            ),
+            (
+                "imaps://mail.mxp.de:0",
+                Err(TargetError::InvalidPort { port: "0".into() }),
+            ),
+            (
+                "imaps://mail.mxp.de:65536",
+                Err(TargetError::InvalidPort {
+                    port: "65536".into(),
+                }),
+            ),
+            (
+                "imaps://mail.mxp.de:+993",
+                Err(TargetError::InvalidPort {
+                    port: "+993".into(),
+                }),
+            ),
+            (
+                "imaps://mail.mxp.de:",
+                Err(TargetError::InvalidPort { port: "".into() }),
+            ),
             ("imaps://mail.mxp.de/inbox", Err(TargetError::TrailingParts)),
             ("imaps://user@mail.mxp.de", Err(TargetError::TrailingParts)),
             (
                 "mail.mxp.de:993",
-                Err(TargetError::PortWithoutScheme { host: "mail.mxp.de".into(), port: "993".into() }),
+                Err(TargetError::PortWithoutScheme {
+                    host: "mail.mxp.de".into(),
+                    port: "993".into(),
+                }),
             ),
-            ("imaps://mail mxp.de", Err(TargetError::Host(HostError::Whitespace))),
-            ("imaps://mail.mxp.de\r\n", Err(TargetError::Host(HostError::ControlCharacter))),
-            ("imaps://0x7f.1", Err(TargetError::Host(HostError::NumericTopLevel))),
+            (
+                "imaps://mail mxp.de",
+                Err(TargetError::Host(HostError::Whitespace)),
+            ),
+            (
+                "imaps://mail.mxp.de\r\n",
+                Err(TargetError::Host(HostError::ControlCharacter)),
+            ),
+            (
+                "imaps://0x7f.1",
+                Err(TargetError::Host(HostError::NumericTopLevel)),
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(Target::parse(input), expected, "{input:?}");

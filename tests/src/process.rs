@@ -85,16 +85,22 @@ pub fn wait_for_port(guard: &mut Guard, address: SocketAddr, deadline: Duration)
         if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
             return;
         }
-        assert!(guard.is_running(), "{} exited before listening on {address}", guard.name);
+        assert!(
+            guard.is_running(),
+            "{} exited before listening on {address}",
+            guard.name
+        );
         std::thread::yield_now();
         std::thread::park_timeout(Duration::from_millis(20));
     }
-    panic!("{} did not listen on {address} within {deadline:?}", guard.name);
+    panic!(
+        "{} did not listen on {address} within {deadline:?}",
+        guard.name
+    );
 }
 
 /// Whether `program` can be found on PATH.
 pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }

@@ -86,7 +86,10 @@ impl ProbeApiOptions {
             ca_files: vec![ca.to_owned()],
             allow_cidrs: vec!["127.0.0.0/8".into()],
             allow_ports: ports.to_vec(),
-            resolve: names.iter().map(|name| format!("{name}=127.0.0.1")).collect(),
+            resolve: names
+                .iter()
+                .map(|name| format!("{name}=127.0.0.1"))
+                .collect(),
         }
     }
 }

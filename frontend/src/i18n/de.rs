@@ -11,27 +11,43 @@ impl Catalog for German {
     fn text(&self, text: Text) -> &'static str {
         match text {
             Text::Title => "E-Mail-Verschlüsselung prüfen",
-            Text::Intro => "Microsoft und viele andere Anbieter nehmen E-Mail-Verbindungen nur noch mit TLS 1.2 oder neuer an; ältere Verfahren gelten als unsicher. Geben Sie den Namen Ihres Mailservers ein, so wie er in Ihrem E-Mail-Programm steht. Wir prüfen, welche Verschlüsselung er anbietet, und sagen Ihnen, was das für Sie bedeutet.",
+            Text::Intro => {
+                "Microsoft und viele andere Anbieter nehmen E-Mail-Verbindungen nur noch mit TLS 1.2 oder neuer an; ältere Verfahren gelten als unsicher. Geben Sie den Namen Ihres Mailservers ein, so wie er in Ihrem E-Mail-Programm steht. Wir prüfen, welche Verschlüsselung er anbietet, und sagen Ihnen, was das für Sie bedeutet."
+            }
             Text::LanguageLabel => "Sprache",
             Text::ServerLabel => "Mailserver",
-            Text::ServerHint => "Zum Beispiel mail.example.de oder mit Port mail.example.de:993. Geprüft wird die verschlüsselte Verbindung zum Posteingang (IMAP mit SSL/TLS).",
+            Text::ServerHint => {
+                "Zum Beispiel mail.example.de oder mit Port mail.example.de:993. Geprüft wird die verschlüsselte Verbindung zum Posteingang (IMAP mit SSL/TLS)."
+            }
             Text::CheckButton => "Prüfen",
             Text::Checking => "Die Verbindung wird geprüft …",
             Text::ResultsHeading => "Ergebnis",
             Text::VersionsHeading => "Verschlüsselungsversionen",
             Text::CertificateLabel => "Zertifikat",
             Text::AddressLabel => "Adresse",
-            Text::SummaryGood => "Dieser Server verschlüsselt mit TLS 1.2 oder neuer. Aktuelle E-Mail-Programme und Microsoft 365 verbinden sich sicher.",
-            Text::SummaryLegacyOnly => "Dieser Server bietet nur veraltete Verschlüsselung an. Microsoft 365 und aktuelle E-Mail-Programme lehnen das ab. Bitte geben Sie dieses Ergebnis an den Betreiber des Servers weiter.",
-            Text::SummaryNoTls => "Mit diesem Server kommt keine Verschlüsselung mit TLS 1.2 oder neuer zustande. Bitte prüfen Sie, ob Servername und Port stimmen, und geben Sie dieses Ergebnis sonst an den Betreiber des Servers weiter.",
-            Text::SummaryUnknown => "Der Server hat nicht eindeutig geantwortet. Bitte prüfen Sie Servername und Port und versuchen Sie es noch einmal.",
-            Text::SummaryNameNotFound => "Diesen Servernamen gibt es nicht. Bitte prüfen Sie die Schreibweise, zum Beispiel in den Kontoeinstellungen Ihres E-Mail-Programms.",
+            Text::SummaryGood => {
+                "Dieser Server verschlüsselt mit TLS 1.2 oder neuer. Aktuelle E-Mail-Programme und Microsoft 365 verbinden sich sicher."
+            }
+            Text::SummaryLegacyOnly => {
+                "Dieser Server bietet nur veraltete Verschlüsselung an. Microsoft 365 und aktuelle E-Mail-Programme lehnen das ab. Bitte geben Sie dieses Ergebnis an den Betreiber des Servers weiter."
+            }
+            Text::SummaryNoTls => {
+                "Mit diesem Server kommt keine Verschlüsselung mit TLS 1.2 oder neuer zustande. Bitte prüfen Sie, ob Servername und Port stimmen, und geben Sie dieses Ergebnis sonst an den Betreiber des Servers weiter."
+            }
+            Text::SummaryUnknown => {
+                "Der Server hat nicht eindeutig geantwortet. Bitte prüfen Sie Servername und Port und versuchen Sie es noch einmal."
+            }
+            Text::SummaryNameNotFound => {
+                "Diesen Servernamen gibt es nicht. Bitte prüfen Sie die Schreibweise, zum Beispiel in den Kontoeinstellungen Ihres E-Mail-Programms."
+            }
             Text::TryAgain => "Noch einmal prüfen",
             Text::RequestFailed => "Die Prüfung konnte nicht durchgeführt werden.",
             Text::IconGood => "In Ordnung",
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unklar",
-            Text::Footer => "MailTLS prüft nur die Verschlüsselung. Es meldet sich nicht an und sendet keine E-Mails.",
+            Text::Footer => {
+                "MailTLS prüft nur die Verschlüsselung. Es meldet sich nicht an und sendet keine E-Mails."
+            }
         }
     }
 

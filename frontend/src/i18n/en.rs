@@ -11,27 +11,43 @@ impl Catalog for English {
     fn text(&self, text: Text) -> &'static str {
         match text {
             Text::Title => "Check your e-mail encryption",
-            Text::Intro => "Microsoft and many other providers accept e-mail connections only with TLS 1.2 or newer; older methods are considered unsafe. Enter the name of your mail server as your e-mail program shows it. We check which encryption it offers and tell you what that means for you.",
+            Text::Intro => {
+                "Microsoft and many other providers accept e-mail connections only with TLS 1.2 or newer; older methods are considered unsafe. Enter the name of your mail server as your e-mail program shows it. We check which encryption it offers and tell you what that means for you."
+            }
             Text::LanguageLabel => "Language",
             Text::ServerLabel => "Mail server",
-            Text::ServerHint => "For example mail.example.com, or with a port: mail.example.com:993. This checks the encrypted connection to your inbox (IMAP with SSL/TLS).",
+            Text::ServerHint => {
+                "For example mail.example.com, or with a port: mail.example.com:993. This checks the encrypted connection to your inbox (IMAP with SSL/TLS)."
+            }
             Text::CheckButton => "Check",
             Text::Checking => "Checking the connection …",
             Text::ResultsHeading => "Result",
             Text::VersionsHeading => "Encryption versions",
             Text::CertificateLabel => "Certificate",
             Text::AddressLabel => "Address",
-            Text::SummaryGood => "This server encrypts with TLS 1.2 or newer. Current e-mail programs and Microsoft 365 connect securely.",
-            Text::SummaryLegacyOnly => "This server offers only outdated encryption. Microsoft 365 and current e-mail programs refuse it. Please pass this result on to whoever runs the server.",
-            Text::SummaryNoTls => "No encryption with TLS 1.2 or newer could be set up with this server. Please check that the server name and port are right; if they are, pass this result on to whoever runs the server.",
-            Text::SummaryUnknown => "The server did not answer clearly. Please check the server name and port, and try again.",
-            Text::SummaryNameNotFound => "This server name does not exist. Please check the spelling, for example in your e-mail program's account settings.",
+            Text::SummaryGood => {
+                "This server encrypts with TLS 1.2 or newer. Current e-mail programs and Microsoft 365 connect securely."
+            }
+            Text::SummaryLegacyOnly => {
+                "This server offers only outdated encryption. Microsoft 365 and current e-mail programs refuse it. Please pass this result on to whoever runs the server."
+            }
+            Text::SummaryNoTls => {
+                "No encryption with TLS 1.2 or newer could be set up with this server. Please check that the server name and port are right; if they are, pass this result on to whoever runs the server."
+            }
+            Text::SummaryUnknown => {
+                "The server did not answer clearly. Please check the server name and port, and try again."
+            }
+            Text::SummaryNameNotFound => {
+                "This server name does not exist. Please check the spelling, for example in your e-mail program's account settings."
+            }
             Text::TryAgain => "Check again",
             Text::RequestFailed => "The check could not be run.",
             Text::IconGood => "All good",
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unclear",
-            Text::Footer => "MailTLS checks only the encryption. It does not log in and sends no e-mail.",
+            Text::Footer => {
+                "MailTLS checks only the encryption. It does not log in and sends no e-mail."
+            }
         }
     }
 

@@ -47,18 +47,47 @@ impl AppError {
     /// What a person reads.
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {
-            (AppError::MissingTarget, Lang::De) => "Bitte geben Sie an, was geprüft werden soll: ?target=imaps://mail.example.de".into(),
-            (AppError::MissingTarget, Lang::En) => "Please say what to check: ?target=imaps://mail.example.com".into(),
-            (AppError::TooManyTargets { count }, Lang::De) => format!("{count} Ziele auf einmal sind zu viele; höchstens {MAX_TARGETS} sind möglich."),
-            (AppError::TooManyTargets { count }, Lang::En) => format!("{count} targets at once are too many; at most {MAX_TARGETS} are possible."),
-            (AppError::InvalidTarget { input, error }, Lang::De) => format!("„{}“: {}", shorten(input.as_str()), error.message(lang)),
-            (AppError::InvalidTarget { input, error }, Lang::En) => format!("\"{}\": {}", shorten(input.as_str()), error.message(lang)),
-            (AppError::Plan(PlanError::ForbiddenPort { port }), Lang::De) => format!("Port {port} ist kein Mail-Port. Geprüft werden die Ports 25, 587, 465, 143, 993, 110 und 995."),
-            (AppError::Plan(PlanError::ForbiddenPort { port }), Lang::En) => format!("Port {port} is not a mail port. This service checks ports 25, 587, 465, 143, 993, 110 and 995."),
-            (AppError::Plan(PlanError::ForbiddenAddress { host, address, why }), Lang::De) => format!("{host} zeigt auf {address}, eine nicht öffentliche Adresse ({why}). Solche Adressen prüft dieser Dienst nicht."),
-            (AppError::Plan(PlanError::ForbiddenAddress { host, address, why }), Lang::En) => format!("{host} points to {address}, a non-public address ({why}). This service does not check such addresses."),
-            (AppError::Plan(PlanError::StarttlsNotSupported { scheme }), Lang::De) => format!("{scheme} (mit STARTTLS) kann diese Version noch nicht prüfen. Bitte prüfen Sie den SSL/TLS-Port, zum Beispiel imaps://…"),
-            (AppError::Plan(PlanError::StarttlsNotSupported { scheme }), Lang::En) => format!("This version cannot check {scheme} (with STARTTLS) yet. Please check the SSL/TLS port, for example imaps://…"),
+            (AppError::MissingTarget, Lang::De) => {
+                "Bitte geben Sie an, was geprüft werden soll: ?target=imaps://mail.example.de"
+                    .into()
+            }
+            (AppError::MissingTarget, Lang::En) => {
+                "Please say what to check: ?target=imaps://mail.example.com".into()
+            }
+            (AppError::TooManyTargets { count }, Lang::De) => format!(
+                "{count} Ziele auf einmal sind zu viele; höchstens {MAX_TARGETS} sind möglich."
+            ),
+            (AppError::TooManyTargets { count }, Lang::En) => {
+                format!("{count} targets at once are too many; at most {MAX_TARGETS} are possible.")
+            }
+            (AppError::InvalidTarget { input, error }, Lang::De) => {
+                format!("„{}“: {}", shorten(input.as_str()), error.message(lang))
+            }
+            (AppError::InvalidTarget { input, error }, Lang::En) => {
+                format!("\"{}\": {}", shorten(input.as_str()), error.message(lang))
+            }
+            (AppError::Plan(PlanError::ForbiddenPort { port }), Lang::De) => format!(
+                "Port {port} ist kein Mail-Port. Geprüft werden die Ports 25, 587, 465, 143, 993, 110 und 995."
+            ),
+            (AppError::Plan(PlanError::ForbiddenPort { port }), Lang::En) => format!(
+                "Port {port} is not a mail port. This service checks ports 25, 587, 465, 143, 993, 110 and 995."
+            ),
+            (AppError::Plan(PlanError::ForbiddenAddress { host, address, why }), Lang::De) => {
+                format!(
+                    "{host} zeigt auf {address}, eine nicht öffentliche Adresse ({why}). Solche Adressen prüft dieser Dienst nicht."
+                )
+            }
+            (AppError::Plan(PlanError::ForbiddenAddress { host, address, why }), Lang::En) => {
+                format!(
+                    "{host} points to {address}, a non-public address ({why}). This service does not check such addresses."
+                )
+            }
+            (AppError::Plan(PlanError::StarttlsNotSupported { scheme }), Lang::De) => format!(
+                "{scheme} (mit STARTTLS) kann diese Version noch nicht prüfen. Bitte prüfen Sie den SSL/TLS-Port, zum Beispiel imaps://…"
+            ),
+            (AppError::Plan(PlanError::StarttlsNotSupported { scheme }), Lang::En) => format!(
+                "This version cannot check {scheme} (with STARTTLS) yet. Please check the SSL/TLS port, for example imaps://…"
+            ),
             (AppError::NotFound, Lang::De) => "Diese Adresse gibt es in der API nicht.".into(),
             (AppError::NotFound, Lang::En) => "There is no such API address.".into(),
         }

@@ -38,16 +38,17 @@ pub fn app(state: AppState, assets: Option<Assets>) -> Router {
         .route("/api", get(api_not_found))
         .route("/api/{*rest}", get(api_not_found))
         .with_state(state);
-    let router = match assets {
-        Some(assets) => {
-            let policy = HeaderValue::from_str(&assets.content_security_policy)
-                .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
-            api.fallback_service(assets.service()).layer(
-                SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, policy),
-            )
-        }
-        None => api.fallback(api_not_found),
-    };
+    let router =
+        match assets {
+            Some(assets) => {
+                let policy = HeaderValue::from_str(&assets.content_security_policy)
+                    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+                api.fallback_service(assets.service()).layer(
+                    SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, policy),
+                )
+            }
+            None => api.fallback(api_not_found),
+        };
     router
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -126,4 +127,207 @@ fn request_lang(param: Option<Lang>, headers: &HeaderMap) -> Lang {
             .map(Lang::from_accept_language)
             .unwrap_or_default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::probe::ProbeSettings;
+
+    fn router(assets: Option<Assets>) -> Router {
+        let engine = Engine::new(ProbeSettings::default()).expect("engine");
+        app(
+            AppState {
+                engine: Arc::new(engine),
+            },
+            assets,
+        )
+    }
+
+    async fn get(
+        router: Router,
+        uri: &str,
+        language: Option<&str>,
+    ) -> (StatusCode, HeaderMap, String) {
+        let mut request = Request::get(uri);
+        if let Some(language) = language {
+            request = request.header(header::ACCEPT_LANGUAGE, language);
+        }
+        let response = router
+            .oneshot(request.body(Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn error_code(body: &str) -> String {
+        let value: serde_json::Value = serde_json::from_str(body).expect("JSON error body");
+        value["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Requests refused before any connection: the engine's policy never lets these out.
+    #[tokio::test]
+    async fn refusals() {
+        let many = ["target=imaps://a.example.de"; MAX_TARGETS + 1].join("&");
+        let cases = [
+            (
+                "/api/v1/check",
+                None,
+                StatusCode::BAD_REQUEST,
+                "missing_target",
+                "Bitte",
+            ),
+            (
+                "/api/v1/check?target=mail%20x.de",
+                None,
+                StatusCode::BAD_REQUEST,
+                "invalid_target",
+                "Leerzeichen",
+            ),
+            (
+                "/api/v1/check?target=mail%20x.de",
+                Some("en-GB,en;q=0.8"),
+                StatusCode::BAD_REQUEST,
+                "invalid_target",
+                "no spaces",
+            ),
+            (
+                "/api/v1/check?target=mail%20x.de&lang=de",
+                Some("en"),
+                StatusCode::BAD_REQUEST,
+                "invalid_target",
+                "Leerzeichen",
+            ),
+            (
+                "/api/v1/check?target=imaps://x.de%0D%0AQUIT",
+                Some("en"),
+                StatusCode::BAD_REQUEST,
+                "invalid_target",
+                "line break",
+            ),
+            (
+                &format!("/api/v1/check?{many}"),
+                Some("en"),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_many_targets",
+                "at most 8",
+            ),
+            (
+                "/api/v1/check?target=imaps://mail.example.de:8443",
+                Some("en"),
+                StatusCode::FORBIDDEN,
+                "forbidden_port",
+                "8443",
+            ),
+            (
+                "/api/v1/check?target=imaps://127.0.0.1",
+                Some("en"),
+                StatusCode::FORBIDDEN,
+                "forbidden_address",
+                "loopback",
+            ),
+            (
+                "/api/v1/check?target=imaps://%5B::ffff:7f00:1%5D",
+                Some("en"),
+                StatusCode::FORBIDDEN,
+                "forbidden_address",
+                "127.0.0.1",
+            ),
+            (
+                "/api/v2/nothing",
+                Some("en"),
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such",
+            ),
+        ];
+        for (uri, language, status, code, words) in cases {
+            let (got, headers, body) = get(router(None), uri, language).await;
+            assert_eq!(got, status, "{uri}: {body}");
+            assert_eq!(error_code(&body), code, "{uri}: {body}");
+            assert!(body.contains(words), "{uri}: {body}");
+            assert_eq!(
+                headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok()),
+                Some("application/json")
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn health() {
+        let (status, _, body) = get(router(None), "/healthz", None).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "ok\n"));
+    }
+
+    #[tokio::test]
+    async fn page_routes_fall_back_to_the_app_with_a_strict_policy() {
+        let dist = std::env::temp_dir().join(format!("mailtls-dist-{}", std::process::id()));
+        std::fs::create_dir_all(&dist).expect("dist");
+        std::fs::write(
+            dist.join("index.html"),
+            "<html><script type=module>import init from '/app.js';init();</script></html>",
+        )
+        .expect("index");
+        std::fs::write(dist.join("app.js"), "export default function init() {}").expect("js");
+        let assets = Assets::load(&dist).expect("assets");
+
+        let (status, headers, body) = get(
+            router(Some(assets.clone())),
+            "/check?target=x&lang=en",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("import init"), "{body}");
+        let policy = headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            policy.contains("'sha256-") && policy.contains("object-src 'none'"),
+            "{policy}"
+        );
+        assert_eq!(
+            headers
+                .get(header::X_CONTENT_TYPE_OPTIONS)
+                .map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..])
+        );
+
+        let (status, _, body) = get(router(Some(assets.clone())), "/app.js", None).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::OK, "export default function init() {}")
+        );
+
+        // API paths never fall back to the page.
+        let (status, _, body) = get(router(Some(assets)), "/api/v1/nothing", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(error_code(&body), "not_found");
+        let _ = std::fs::remove_dir_all(&dist);
+    }
+
+    #[test]
+    fn a_missing_build_is_explained() {
+        let error = Assets::load(std::path::Path::new("/nonexistent/dist")).expect_err("no index");
+        assert!(error.to_string().contains("make run"), "{error}");
+    }
 }

@@ -39,7 +39,10 @@ pub struct CertJudge {
 
 impl CertJudge {
     /// Mozilla's roots plus the certificates in `extra_ca_files` (PEM).
-    pub fn new(provider: Arc<CryptoProvider>, extra_ca_files: &[String]) -> Result<Self, TrustError> {
+    pub fn new(
+        provider: Arc<CryptoProvider>,
+        extra_ca_files: &[String],
+    ) -> Result<Self, TrustError> {
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         for path in extra_ca_files {
@@ -62,7 +65,8 @@ impl CertJudge {
                 return Err(TrustError::Empty { path: path.clone() });
             }
         }
-        let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider).build()?;
+        let verifier =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider).build()?;
         Ok(CertJudge { verifier })
     }
 

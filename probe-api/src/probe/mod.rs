@@ -250,7 +250,12 @@ impl Engine {
             let handshake = match self.connect(SocketAddr::new(address, endpoint.port)).await {
                 Ok(stream) => {
                     self.tls
-                        .handshake(stream, version, server_name.clone(), self.timeouts.handshake)
+                        .handshake(
+                            stream,
+                            version,
+                            server_name.clone(),
+                            self.timeouts.handshake,
+                        )
                         .await
                 }
                 Err(failed) => failed,

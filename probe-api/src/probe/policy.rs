@@ -66,10 +66,18 @@ const fn v6(p: [u16; 8], len: u8, why: &'static str) -> (u128, u8, &'static str)
 
 /// Special blocks inside IPv6 global unicast (`2000::/3`).
 const V6_DENY_IN_GLOBAL_UNICAST: &[(u128, u8, &str)] = &[
-    v6([0x2001, 0, 0, 0, 0, 0, 0, 0], 23, "IETF protocol assignments (incl. Teredo)"),
+    v6(
+        [0x2001, 0, 0, 0, 0, 0, 0, 0],
+        23,
+        "IETF protocol assignments (incl. Teredo)",
+    ),
     v6([0x2001, 0x0db8, 0, 0, 0, 0, 0, 0], 32, "documentation"),
     v6([0x2002, 0, 0, 0, 0, 0, 0, 0], 16, "6to4"),
-    v6([0x2620, 0x004f, 0x8000, 0, 0, 0, 0, 0], 48, "AS112 direct delegation"),
+    v6(
+        [0x2620, 0x004f, 0x8000, 0, 0, 0, 0, 0],
+        48,
+        "AS112 direct delegation",
+    ),
     v6([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20, "documentation (2024)"),
 ];
 
@@ -83,7 +91,10 @@ pub fn classify(ip: IpAddr) -> Result<(), Denied> {
     match ip {
         IpAddr::V4(v4) => {
             let x = u128::from(u32::from(v4));
-            match V4_DENY.iter().find(|(net, len, _)| in_prefix(x, u128::from(*net), *len, 32)) {
+            match V4_DENY
+                .iter()
+                .find(|(net, len, _)| in_prefix(x, u128::from(*net), *len, 32))
+            {
                 Some((_, _, why)) => Err(Denied(why)),
                 None => Ok(()),
             }
@@ -224,7 +235,11 @@ mod tests {
     fn explicit_ranges_admit_only_themselves() {
         let policy = AddressPolicy::default().allow("127.0.0.0/8".parse().unwrap());
         assert!(policy.check_address("127.0.0.1".parse().unwrap()).is_ok());
-        assert!(policy.check_address("::ffff:127.0.0.1".parse().unwrap()).is_ok());
+        assert!(
+            policy
+                .check_address("::ffff:127.0.0.1".parse().unwrap())
+                .is_ok()
+        );
         assert!(policy.check_address("10.0.0.1".parse().unwrap()).is_err());
         assert!(policy.check_address("::1".parse().unwrap()).is_err());
     }

@@ -99,7 +99,10 @@ mod tests {
             .with_override(name.clone(), "::1".parse().unwrap());
         assert_eq!(
             resolver.resolve(&Host::Name(name)).await.unwrap(),
-            vec!["127.0.0.1".parse::<IpAddr>().unwrap(), "::1".parse().unwrap()]
+            vec![
+                "127.0.0.1".parse::<IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
         );
         let literal = Host::parse("[::ffff:192.0.2.1]").unwrap();
         assert_eq!(

@@ -69,7 +69,10 @@ async fn certificate_problems_are_reported_not_fatal() {
     let (_, report) = trusting
         .check(&[("target", &format!("imaps://{NAME}:{}", other_server.port))])
         .await;
-    assert_eq!(report["endpoints"][0]["certificate"]["verdict"], "name_mismatch");
+    assert_eq!(
+        report["endpoints"][0]["certificate"]["verdict"],
+        "name_mismatch"
+    );
 
     // Without the test CA, the same valid chain is from an unknown issuer.
     let mut options = ProbeApiOptions::loopback(&ca.ca_file, &["other.example.test"], &ports);
@@ -82,7 +85,10 @@ async fn certificate_problems_are_reported_not_fatal() {
         )])
         .await;
     assert_eq!(outcome(&report, "TLSv1.2"), "accepted", "{report}");
-    assert_eq!(report["endpoints"][0]["certificate"]["verdict"], "untrusted");
+    assert_eq!(
+        report["endpoints"][0]["certificate"]["verdict"],
+        "untrusted"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -105,14 +111,48 @@ async fn a_closed_port_is_inconclusive_with_its_reason() {
 async fn bad_input_gets_a_clear_json_error() {
     let (_dir, ca) = test_ca();
     let api = ProbeApi::start(&ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[]));
-    let cases: [(&[(&str, &str)], u16, &str, &str); 7] = [
-        (&[("target", "imaps://mail server.test")], 400, "invalid_target", "Leerzeichen"),
-        (&[("target", "imaps://mail.example.test\r\nQUIT"), ("lang", "en")], 400, "invalid_target", "line break"),
-        (&[("target", "imaps://0x7f.1")], 400, "invalid_target", "Zahl"),
-        (&[("target", "https://mail.example.test")], 400, "invalid_target", "Mail-Protokoll"),
+    type Query<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Query, u16, &str, &str); 7] = [
+        (
+            &[("target", "imaps://mail server.test")],
+            400,
+            "invalid_target",
+            "Leerzeichen",
+        ),
+        (
+            &[
+                ("target", "imaps://mail.example.test\r\nQUIT"),
+                ("lang", "en"),
+            ],
+            400,
+            "invalid_target",
+            "line break",
+        ),
+        (
+            &[("target", "imaps://0x7f.1")],
+            400,
+            "invalid_target",
+            "Zahl",
+        ),
+        (
+            &[("target", "https://mail.example.test")],
+            400,
+            "invalid_target",
+            "Mail-Protokoll",
+        ),
         (&[], 400, "missing_target", "target="),
-        (&[("target", "imaps://mail.example.test:2222")], 403, "forbidden_port", "2222"),
-        (&[("target", "imaps://mail.example.test:22"), ("lang", "en")], 403, "forbidden_port", "not a mail port"),
+        (
+            &[("target", "imaps://mail.example.test:2222")],
+            403,
+            "forbidden_port",
+            "2222",
+        ),
+        (
+            &[("target", "imaps://mail.example.test:22"), ("lang", "en")],
+            403,
+            "forbidden_port",
+            "not a mail port",
+        ),
     ];
     for (query, status, code, words) in cases {
         let (got_status, body) = api.check(query).await;
@@ -138,9 +178,15 @@ async fn loopback_is_refused_unless_explicitly_allowed() {
     ] {
         let (status, body) = api.check(&[("target", &target), ("lang", "en")]).await;
         assert_eq!(status, 403, "{target}: {body}");
-        assert_eq!(body["error"]["code"], "forbidden_address", "{target}: {body}");
+        assert_eq!(
+            body["error"]["code"], "forbidden_address",
+            "{target}: {body}"
+        );
         assert!(
-            body["error"]["message"].as_str().unwrap_or_default().contains("127.0.0.1"),
+            body["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("127.0.0.1"),
             "{body}"
         );
     }

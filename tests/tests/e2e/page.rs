@@ -20,8 +20,18 @@ async fn shown_outcomes(browser: &Browser) -> Vec<(String, String)> {
         .expect("version rows");
     let mut shown = Vec::new();
     for item in items {
-        let version = item.attr("data-version").await.ok().flatten().unwrap_or_default();
-        let outcome = item.attr("data-outcome").await.ok().flatten().unwrap_or_default();
+        let version = item
+            .attr("data-version")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let outcome = item
+            .attr("data-outcome")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         shown.push((version, outcome));
     }
     shown
@@ -41,15 +51,27 @@ async fn customer_types_a_server_and_sees_the_versions() {
     let browser = Browser::start(1024, 900).await;
     let client = &browser.client;
 
-    client.goto(&format!("{}/?lang=en", api.base_url)).await.expect("open the page");
+    client
+        .goto(&format!("{}/?lang=en", api.base_url))
+        .await
+        .expect("open the page");
     let field = client
         .wait()
         .at_most(Duration::from_secs(20))
         .for_element(Locator::Css("input#server"))
         .await
         .expect("the server field appears once the wasm app runs");
-    field.send_keys(&format!("{NAME}:{}", modern.port)).await.expect("type");
-    client.find(Locator::Css("button#check")).await.expect("button").click().await.expect("click");
+    field
+        .send_keys(&format!("{NAME}:{}", modern.port))
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css("button#check"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
 
     let card = client
         .wait()
@@ -57,32 +79,58 @@ async fn customer_types_a_server_and_sees_the_versions() {
         .for_element(Locator::Css("article.card"))
         .await
         .expect("a result card appears");
-    assert_eq!(card.attr("data-verdict").await.expect("attr").as_deref(), Some("good"));
+    assert_eq!(
+        card.attr("data-verdict").await.expect("attr").as_deref(),
+        Some("good")
+    );
     assert_eq!(
         shown_outcomes(&browser).await,
-        [("TLSv1.2".into(), "accepted".into()), ("TLSv1.3".into(), "accepted".into())]
+        [
+            ("TLSv1.2".into(), "accepted".into()),
+            ("TLSv1.3".into(), "accepted".into())
+        ]
     );
     let text = card.text().await.expect("card text");
     assert!(text.contains("All good"), "{text}");
-    assert!(text.contains(&format!("imaps://{NAME}:{}", modern.port)), "{text}");
+    assert!(
+        text.contains(&format!("imaps://{NAME}:{}", modern.port)),
+        "{text}"
+    );
     assert!(text.contains("Certificate: valid"), "{text}");
     let shot = browser.screenshot("first-slice-result").await;
     eprintln!("screenshot: {}", shot.display());
 
     // A second check on the same page replaces the result: TLS 1.3 is now refused.
-    let field = client.find(Locator::Css("input#server")).await.expect("field");
+    let field = client
+        .find(Locator::Css("input#server"))
+        .await
+        .expect("field");
     field.clear().await.expect("clear");
-    field.send_keys(&format!("{NAME}:{}", only_12.port)).await.expect("type");
-    client.find(Locator::Css("button#check")).await.expect("button").click().await.expect("click");
+    field
+        .send_keys(&format!("{NAME}:{}", only_12.port))
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css("button#check"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
     client
         .wait()
         .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css("article.card li[data-version='TLSv1.3'][data-outcome='rejected']"))
+        .for_element(Locator::Css(
+            "article.card li[data-version='TLSv1.3'][data-outcome='rejected']",
+        ))
         .await
         .expect("TLS 1.3 shown as refused");
     assert_eq!(
         shown_outcomes(&browser).await,
-        [("TLSv1.2".into(), "accepted".into()), ("TLSv1.3".into(), "rejected".into())]
+        [
+            ("TLSv1.2".into(), "accepted".into()),
+            ("TLSv1.3".into(), "rejected".into())
+        ]
     );
     browser.close().await;
 }
@@ -93,7 +141,10 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
     let api = ProbeApi::start(&ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[]));
     let browser = Browser::start(360, 800).await;
     let client = &browser.client;
-    client.goto(&format!("{}/check?lang=de", api.base_url)).await.expect("open the page");
+    client
+        .goto(&format!("{}/check?lang=de", api.base_url))
+        .await
+        .expect("open the page");
     let field = client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -101,23 +152,60 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
         .await
         .expect("the page route falls back to the app");
     assert_eq!(
-        client.find(Locator::Css("html")).await.expect("html").attr("lang").await.expect("lang").as_deref(),
+        client
+            .find(Locator::Css("html"))
+            .await
+            .expect("html")
+            .attr("lang")
+            .await
+            .expect("lang")
+            .as_deref(),
         Some("de")
     );
-    field.send_keys("mail_server.example.de").await.expect("type");
-    let error = client.find(Locator::Css("#server-error")).await.expect("error line");
+    field
+        .send_keys("mail_server.example.de")
+        .await
+        .expect("type");
+    let error = client
+        .find(Locator::Css("#server-error"))
+        .await
+        .expect("error line");
     let message = error.text().await.expect("text");
     assert!(message.contains("„_“"), "{message}");
-    assert_eq!(field.attr("aria-invalid").await.expect("attr").as_deref(), Some("true"));
+    assert_eq!(
+        field.attr("aria-invalid").await.expect("attr").as_deref(),
+        Some("true")
+    );
 
     // Submitting the invalid name starts no check.
-    client.find(Locator::Css("button#check")).await.expect("button").click().await.expect("click");
-    assert!(client.find_all(Locator::Css("article.card, .progress")).await.expect("query").is_empty());
+    client
+        .find(Locator::Css("button#check"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    assert!(
+        client
+            .find_all(Locator::Css("article.card, .progress"))
+            .await
+            .expect("query")
+            .is_empty()
+    );
 
     // Switching the language translates the message at once.
-    client.find(Locator::Css(".lang-switch button[lang='en']")).await.expect("switch").click().await.expect("click");
+    client
+        .find(Locator::Css(".lang-switch button[lang='en']"))
+        .await
+        .expect("switch")
+        .click()
+        .await
+        .expect("click");
     let message = error.text().await.expect("text");
-    assert!(message.contains("cannot appear in a server name"), "{message}");
+    assert!(
+        message.contains("cannot appear in a server name"),
+        "{message}"
+    );
     browser.screenshot("validation-narrow").await;
     browser.close().await;
 }

@@ -1,0 +1,58 @@
+# MailTLS. The two commands that matter:
+#   make run    set up, build and serve the page and API on http://127.0.0.1:$(PORT)
+#   make test   set up and run every check and test
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PORT ?= 8080
+# Tools installed by scripts/setup.sh: cargo's bin dir and binaryen's wasm-opt from npm.
+export PATH := $(CURDIR)/tools/npm/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+CARGO := cargo
+WASM := --target wasm32-unknown-unknown
+
+.PHONY: run test setup setup-test dist release lint unit-test e2e-test wasm-test size clean
+
+run: setup dist release
+	@echo "Starting MailTLS on http://127.0.0.1:$(PORT)/"
+	target/release/probe-api serve --bind 127.0.0.1:$(PORT) --dist dist
+
+test: setup setup-test dist lint unit-test e2e-test wasm-test size
+	@echo "make test: all checks passed"
+
+setup:
+	scripts/setup.sh
+
+setup-test:
+	scripts/setup-test.sh
+
+# The page, size-optimised (profile wasm-small + wasm-opt -Oz), pre-compressed for serving.
+dist:
+	trunk build --release
+	scripts/precompress.sh dist
+
+release:
+	$(CARGO) build --release --locked -p probe-api
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy -p mailtls-shared -p frontend --all-targets --locked $(WASM) -- -D warnings
+
+# Unit tests of every crate, natively (the frontend's state and texts included).
+unit-test:
+	$(CARGO) test --workspace --exclude tests --locked
+
+# End to end: real openssl/Dovecot/Postfix servers, the real probe-api binary, headless Chromium.
+e2e-test:
+	$(CARGO) build -p probe-api --locked
+	$(CARGO) test -p tests --locked
+
+# Components in headless Chromium (wasm-bindgen-test).
+wasm-test:
+	$(CARGO) test -p frontend --locked $(WASM) --test browser
+
+size:
+	scripts/size-report.sh --check dist
+
+clean:
+	$(CARGO) clean
+	rm -rf dist

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need: a real browser, real mail servers, openssl.
+# As root it installs what is missing; otherwise it names the missing packages and stops.
+set -euo pipefail
+
+PACKAGES=(chromium chromium-driver dovecot-imapd dovecot-pop3d postfix openssl brotli)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    [ "$status" = "install ok installed" ] || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "setup-test: missing Debian packages: ${missing[*]}" >&2
+    echo "setup-test: install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+printf '\033[1msetup-test:\033[0m installing %s\n' "${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Postfix asks how to deliver mail; the tests run their own instances, so "No configuration".
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get -o DPkg::Lock::Timeout=600 update -q
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"

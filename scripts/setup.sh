@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what building and running MailTLS needs, and nothing that is already there at the
+# right version. Sources: rustup's dist server (the wasm32 target), crates.io (trunk,
+# wasm-bindgen-cli), npm (binaryen's wasm-opt). Safe to run again and again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+command -v cargo >/dev/null || { echo "setup: cargo is missing; install Rust 1.95.0 with rustup first" >&2; exit 1; }
+
+# The toolchain named in rust-toolchain.toml, with the wasm32 target.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen the lock file resolved, exactly.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+[ -n "$WASM_BINDGEN_VERSION" ] || { echo "setup: no wasm-bindgen in Cargo.lock" >&2; exit 1; }
+if ! grep -q "^wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" Trunk.toml; then
+    echo "setup: Trunk.toml's [tools] wasm_bindgen must be \"$WASM_BINDGEN_VERSION\" (the version in Cargo.lock)" >&2
+    exit 1
+fi
+
+if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+    say "installing trunk $TRUNK_VERSION from crates.io (takes a few minutes once)"
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION from crates.io (takes a few minutes once)"
+    # Not --locked: its lock file names a webpki-roots release the registry no longer has.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# binaryen from npm: Debian's wasm-opt is too old for what Rust 1.95 emits.
+if ! tools/npm/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+    if ! command -v npm >/dev/null; then
+        if [ "$(id -u)" = 0 ]; then
+            say "installing nodejs and npm from Debian"
+            DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q
+            DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q nodejs npm
+        else
+            echo "setup: npm is missing; install the Debian packages nodejs and npm" >&2
+            exit 1
+        fi
+    fi
+    say "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into tools/npm"
+    npm ci --prefix tools/npm --no-audit --no-fund --loglevel=error
+fi
+
+# trunk runs cargo offline, so every crate must already be downloaded.
+cargo fetch --locked

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Reports what a browser downloads on first load of the page (index.html, JS, wasm, CSS), raw
+# and compressed. With --check, fails when the gzip total (what every browser can get) exceeds
+# the budget.
+set -euo pipefail
+dir=dist
+budget=200000
+check=false
+for arg in "$@"; do
+    case $arg in
+        --check) check=true ;;
+        *) dir=$arg ;;
+    esac
+done
+
+total_raw=0 total_gzip=0 total_brotli=0
+printf '%-40s %10s %10s %10s\n' file raw gzip brotli
+for file in "$dir"/*.{html,js,css,wasm}; do
+    [ -f "$file" ] || continue
+    raw=$(stat -c %s "$file")
+    gzip=$(gzip -9 -n -c "$file" | wc -c)
+    if command -v brotli >/dev/null; then brotli=$(brotli -q 11 -c "$file" | wc -c); else brotli=0; fi
+    printf '%-40s %10d %10d %10d\n' "$(basename "$file")" "$raw" "$gzip" "$brotli"
+    total_raw=$((total_raw + raw)) total_gzip=$((total_gzip + gzip)) total_brotli=$((total_brotli + brotli))
+done
+printf '%-40s %10d %10d %10d\n' "total (budget: gzip <= $budget)" "$total_raw" "$total_gzip" "$total_brotli"
+if $check && [ "$total_gzip" -gt "$budget" ]; then
+    echo "size-report: first load is $total_gzip bytes gzip-compressed, over the budget of $budget" >&2
+    exit 1
+fi
