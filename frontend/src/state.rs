@@ -193,6 +193,7 @@ mod tests {
             duration_ms: 5,
             targets: vec![],
             endpoints: vec![],
+            verdict: mailtls_shared::Verdict::Untestable,
         })
     }
 
@@ -219,6 +220,9 @@ mod tests {
                 })
                 .collect(),
             certificate: None,
+            findings: vec![],
+            verdict: mailtls_shared::Verdict::Untestable,
+            error: None,
         }
     }
 

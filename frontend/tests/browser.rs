@@ -75,6 +75,9 @@ async fn server_text_is_shown_as_text_never_as_markup() {
             detail: None,
             chain_length: 1,
         }),
+        findings: vec![],
+        verdict: Verdict::Ready,
+        error: None,
     };
     let props = EndpointCardProps {
         lang: Lang::De,

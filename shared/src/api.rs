@@ -91,6 +91,10 @@ pub enum Reason {
     NameNotFound,
     /// The address or port is not allowed by the probe's policy.
     Forbidden,
+    /// The server said it is busy or limits connections (`421`); try again later.
+    Throttled,
+    /// The plain-text dialog before TLS failed (see the endpoint's `error`).
+    Starttls,
 }
 
 /// One handshake attempt, with what was negotiated when it worked.
@@ -138,6 +142,91 @@ pub struct CertificateReport {
     pub chain_length: usize,
 }
 
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+/// Something a mail admin needs to know about an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingCode {
+    /// A plain-text port that does not offer STARTTLS: mail goes unencrypted.
+    StarttlsNotOffered,
+    /// Login (`AUTH`, or IMAP `LOGIN`) is offered before TLS: passwords may travel in clear.
+    AuthBeforeTls,
+    /// SSL 3.0, TLS 1.0 or TLS 1.1 still accepted (RFC 8996 retired them).
+    LegacyVersionsEnabled,
+    /// Neither TLS 1.2 nor TLS 1.3: Microsoft 365 and current mail programs fail.
+    NoTls12,
+    /// TLS 1.2 works only with cipher suites current clients no longer offer.
+    Tls12LegacyCiphersOnly,
+    /// The certificate would not be trusted (see the certificate verdict).
+    CertificateProblem,
+    /// Plain text arrived after the STARTTLS answer, before TLS (response injection).
+    ResponseInjection,
+}
+
+/// A finding with its severity and technical detail (English, for admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: FindingCode,
+    pub severity: Severity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The one-line judgement, in the mission's terms. Ordered from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// TLS 1.2+ with a valid certificate and no legacy versions: Microsoft 365 compatible.
+    Ready,
+    /// Could not be tested (see `error`).
+    Untestable,
+    /// Works with TLS 1.2+, but legacy versions are still enabled.
+    LegacyEnabled,
+    /// TLS 1.2+ works, but mail programs will not trust the certificate.
+    CertificateProblem,
+    /// No TLS 1.2 or newer (or no encryption at all): Microsoft 365 and current programs fail.
+    NoModernTls,
+}
+
+/// Why an endpoint could not be tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointErrorCode {
+    NameNotFound,
+    ConnectionRefused,
+    Timeout,
+    Network,
+    /// The server refused us before TLS (`554`, `* BYE`, `-ERR`).
+    Refused,
+    /// The server limits connections (`421`).
+    Throttled,
+    StarttlsNotOffered,
+    /// The server answered STARTTLS with an error.
+    StarttlsFailed,
+    /// IMAP `PREAUTH`: the session is already authenticated, STARTTLS is impossible.
+    Preauth,
+    /// The server's plain-text dialog broke the protocol (or was endless).
+    ProtocolViolation,
+    /// Plain text arrived between the STARTTLS answer and TLS.
+    ResponseInjection,
+}
+
+/// `{code, message}` for an endpoint that could not be tested.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointError {
+    pub code: EndpointErrorCode,
+    /// Technical detail for admins, in English (may quote the server).
+    pub message: String,
+}
+
 /// Everything learned about one endpoint (scheme, host, port) at one address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointReport {
@@ -152,8 +241,14 @@ pub struct EndpointReport {
     pub versions: BTreeMap<TlsVersion, Outcome>,
     /// Each handshake in detail, oldest version first.
     pub handshakes: Vec<HandshakeReport>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `null` when no handshake got as far as the certificate.
+    #[serde(default)]
     pub certificate: Option<CertificateReport>,
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<EndpointError>,
 }
 
 impl EndpointReport {
@@ -177,6 +272,20 @@ pub struct CheckReport {
     pub duration_ms: u64,
     pub targets: Vec<Target>,
     pub endpoints: Vec<EndpointReport>,
+    /// The verdict over all endpoints that could be tested (`untestable` if none could).
+    pub verdict: Verdict,
+}
+
+impl CheckReport {
+    /// The worst verdict among tested endpoints; `untestable` when none was tested.
+    pub fn overall_verdict(endpoints: &[EndpointReport]) -> Verdict {
+        endpoints
+            .iter()
+            .map(|endpoint| endpoint.verdict)
+            .filter(|verdict| *verdict != Verdict::Untestable)
+            .max()
+            .unwrap_or(Verdict::Untestable)
+    }
 }
 
 /// Stable error codes of the API.
@@ -225,14 +334,57 @@ mod tests {
             ]),
             handshakes: vec![],
             certificate: None,
+            findings: vec![Finding {
+                code: FindingCode::LegacyVersionsEnabled,
+                severity: Severity::Warning,
+                detail: None,
+            }],
+            verdict: Verdict::LegacyEnabled,
+            error: None,
         };
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["scheme"], "imaps");
         assert_eq!(json["versions"]["TLSv1.2"], "accepted");
         assert_eq!(json["versions"]["TLSv1.3"], "rejected");
+        assert_eq!(json["certificate"], serde_json::Value::Null);
+        assert_eq!(json["findings"][0]["code"], "legacy_versions_enabled");
+        assert_eq!(json["verdict"], "legacy_enabled");
         assert_eq!(report.best_version(), Some(TlsVersion::Tls12));
         let back: EndpointReport = serde_json::from_value(json).unwrap();
         assert_eq!(back, report);
+    }
+
+    #[test]
+    fn overall_verdict_ignores_untestable_endpoints_unless_all_are() {
+        let with = |verdict| EndpointReport {
+            scheme: Scheme::Imaps,
+            host: "x.de".into(),
+            port: 993,
+            address: None,
+            versions: BTreeMap::new(),
+            handshakes: vec![],
+            certificate: None,
+            findings: vec![],
+            verdict,
+            error: None,
+        };
+        let cases = [
+            (vec![], Verdict::Untestable),
+            (vec![Verdict::Untestable], Verdict::Untestable),
+            (vec![Verdict::Ready, Verdict::Untestable], Verdict::Ready),
+            (
+                vec![Verdict::Ready, Verdict::LegacyEnabled],
+                Verdict::LegacyEnabled,
+            ),
+            (
+                vec![Verdict::CertificateProblem, Verdict::NoModernTls],
+                Verdict::NoModernTls,
+            ),
+        ];
+        for (verdicts, expected) in cases {
+            let endpoints: Vec<_> = verdicts.into_iter().map(with).collect();
+            assert_eq!(CheckReport::overall_verdict(&endpoints), expected);
+        }
     }
 
     #[test]

@@ -15,8 +15,9 @@ pub mod lang;
 pub mod target;
 
 pub use api::{
-    CertificateReport, CertificateVerdict, CheckReport, EndpointReport, ErrorBody, ErrorCode,
-    ErrorDetail, HandshakeReport, Outcome, Reason, TlsVersion,
+    CertificateReport, CertificateVerdict, CheckReport, EndpointError, EndpointErrorCode,
+    EndpointReport, ErrorBody, ErrorCode, ErrorDetail, Finding, FindingCode, HandshakeReport,
+    Outcome, Reason, Severity, TlsVersion, Verdict,
 };
 pub use host::{Host, HostError, Hostname};
 pub use lang::Lang;

@@ -70,6 +70,10 @@ impl Catalog for German {
             Reason::ProtocolViolation => "unerwartete Antwort des Servers",
             Reason::NameNotFound => "Servername nicht gefunden",
             Reason::Forbidden => "dieser Server darf nicht geprüft werden",
+            Reason::Throttled => {
+                "der Server ist ausgelastet und hat um einen späteren Versuch gebeten"
+            }
+            Reason::Starttls => "die Verschlüsselung mit STARTTLS kam nicht zustande",
         }
     }
 

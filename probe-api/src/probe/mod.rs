@@ -27,7 +27,7 @@ use tokio::net::TcpStream;
 
 use mailtls_shared::{
     CheckReport, EndpointReport, HandshakeReport, Host, Outcome, Reason, Scheme, Target, TlsStart,
-    TlsVersion,
+    TlsVersion, Verdict,
 };
 
 use self::cert::{CertJudge, TrustError};
@@ -207,6 +207,7 @@ impl Engine {
             checked_at,
             duration_ms: millis(started.elapsed()),
             targets: plan.targets,
+            verdict: CheckReport::overall_verdict(&endpoints),
             endpoints,
         }
     }
@@ -226,6 +227,9 @@ impl Engine {
             versions: Default::default(),
             handshakes: Vec::new(),
             certificate: None,
+            findings: Vec::new(),
+            verdict: Verdict::Untestable,
+            error: None,
         };
         let address = match &endpoint.address {
             Ok(address) => *address,
@@ -268,6 +272,11 @@ impl Engine {
         if !chain.is_empty() {
             report.certificate = Some(self.judge.judge(&chain, &server_name, UnixTime::now()));
         }
+        report.verdict = if report.best_version().is_some() {
+            Verdict::Ready
+        } else {
+            Verdict::NoModernTls
+        };
         report
     }
 
