@@ -4,9 +4,12 @@
 use std::rc::Rc;
 
 use mailtls_shared::{
-    CheckReport, EndpointReport, Host, Lang, Outcome, Reason, Scheme, Target, TargetError,
+    CheckReport, EndpointErrorCode, EndpointReport, Host, Lang, Scheme, Target, TargetError,
+    Verdict,
 };
 use yew::Reducible;
+
+use crate::i18n::Text;
 
 /// What the page shows below the form.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,48 +127,36 @@ pub fn target_from_input(input: &str) -> Result<Target, TargetError> {
     }
 }
 
-/// The verdict a card leads with.
+/// How a card looks: not by colour alone, each tone has its icon and word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// TLS 1.2 or 1.3 works.
+pub enum Tone {
     Good,
-    /// The server answers, but only with versions before TLS 1.2.
-    LegacyOnly,
-    /// The server answered and refused every version.
-    NoTls,
-    /// The name does not exist.
-    NameNotFound,
-    /// We cannot tell.
+    Warning,
+    Bad,
     Unknown,
 }
 
-/// Judges one endpoint from its per-version outcomes.
-pub fn verdict(endpoint: &EndpointReport) -> Verdict {
-    let outcome_of = |modern: bool| {
-        endpoint
-            .versions
-            .iter()
-            .filter(move |(version, _)| version.is_modern() == modern)
-            .map(|(_, outcome)| *outcome)
-    };
-    if outcome_of(true).any(|o| o == Outcome::Accepted) {
-        return Verdict::Good;
+/// The tone and the explanation a card leads with, from the server's verdict.
+pub fn card_summary(endpoint: &EndpointReport) -> (Tone, Text) {
+    let error = endpoint.error.as_ref().map(|error| error.code);
+    match endpoint.verdict {
+        Verdict::Ready => (Tone::Good, Text::SummaryGood),
+        Verdict::LegacyEnabled => (Tone::Warning, Text::SummaryLegacyEnabled),
+        Verdict::CertificateProblem => (Tone::Bad, Text::SummaryCertificate),
+        Verdict::NoModernTls if error == Some(EndpointErrorCode::StarttlsNotOffered) => {
+            (Tone::Bad, Text::SummaryNoEncryption)
+        }
+        Verdict::NoModernTls if endpoint.best_version().is_some() => {
+            (Tone::Bad, Text::SummaryLegacyOnly)
+        }
+        Verdict::NoModernTls => (Tone::Bad, Text::SummaryNoTls),
+        Verdict::Untestable => match error {
+            Some(EndpointErrorCode::NameNotFound) => (Tone::Bad, Text::SummaryNameNotFound),
+            Some(EndpointErrorCode::ConnectionRefused) => (Tone::Unknown, Text::SummaryNoService),
+            Some(EndpointErrorCode::Throttled) => (Tone::Unknown, Text::SummaryThrottled),
+            _ => (Tone::Unknown, Text::SummaryUnknown),
+        },
     }
-    if outcome_of(false).any(|o| o == Outcome::Accepted) {
-        return Verdict::LegacyOnly;
-    }
-    if endpoint
-        .handshakes
-        .iter()
-        .any(|h| h.reason == Some(Reason::NameNotFound))
-    {
-        return Verdict::NameNotFound;
-    }
-    if endpoint.versions.values().all(|o| *o == Outcome::Rejected) && !endpoint.versions.is_empty()
-    {
-        return Verdict::NoTls;
-    }
-    Verdict::Unknown
 }
 
 /// How an endpoint is titled on its card: `imaps://mail.example.de:993`.
@@ -182,7 +173,7 @@ pub fn endpoint_title(endpoint: &EndpointReport) -> String {
 mod tests {
     use std::collections::BTreeMap;
 
-    use mailtls_shared::{HandshakeReport, HostError, TlsVersion};
+    use mailtls_shared::{EndpointError, HandshakeReport, HostError, Outcome, Reason, TlsVersion};
 
     use super::*;
 
@@ -291,41 +282,88 @@ mod tests {
     }
 
     #[test]
-    fn verdicts() {
+    fn cards_follow_the_server_verdict() {
         use Outcome::*;
         use TlsVersion::*;
+        let error = |code| {
+            Some(EndpointError {
+                code,
+                message: String::new(),
+            })
+        };
         let cases = [
             (
-                vec![
-                    (Tls12, Accepted, None),
-                    (Tls13, Rejected, Some(Reason::Alert)),
-                ],
-                Verdict::Good,
+                Verdict::Ready,
+                vec![(Tls12, Accepted, None)],
+                None,
+                (Tone::Good, Text::SummaryGood),
             ),
             (
-                vec![(Tls12, Rejected, None), (Tls13, Accepted, None)],
-                Verdict::Good,
+                Verdict::LegacyEnabled,
+                vec![(Tls10, Accepted, None)],
+                None,
+                (Tone::Warning, Text::SummaryLegacyEnabled),
             ),
             (
-                vec![(Tls10, Accepted, None), (Tls12, Rejected, None)],
-                Verdict::LegacyOnly,
+                Verdict::CertificateProblem,
+                vec![],
+                None,
+                (Tone::Bad, Text::SummaryCertificate),
             ),
             (
-                vec![(Tls12, Rejected, None), (Tls13, Rejected, None)],
-                Verdict::NoTls,
+                Verdict::NoModernTls,
+                vec![(Tls10, Accepted, None)],
+                None,
+                (Tone::Bad, Text::SummaryLegacyOnly),
             ),
             (
-                vec![(Tls12, Inconclusive, Some(Reason::NameNotFound))],
-                Verdict::NameNotFound,
+                Verdict::NoModernTls,
+                vec![(Tls12, Rejected, Some(Reason::Alert))],
+                None,
+                (Tone::Bad, Text::SummaryNoTls),
             ),
             (
-                vec![(Tls12, Inconclusive, Some(Reason::Timeout))],
-                Verdict::Unknown,
+                Verdict::NoModernTls,
+                vec![],
+                error(EndpointErrorCode::StarttlsNotOffered),
+                (Tone::Bad, Text::SummaryNoEncryption),
             ),
-            (vec![], Verdict::Unknown),
+            (
+                Verdict::Untestable,
+                vec![],
+                error(EndpointErrorCode::NameNotFound),
+                (Tone::Bad, Text::SummaryNameNotFound),
+            ),
+            (
+                Verdict::Untestable,
+                vec![],
+                error(EndpointErrorCode::ConnectionRefused),
+                (Tone::Unknown, Text::SummaryNoService),
+            ),
+            (
+                Verdict::Untestable,
+                vec![],
+                error(EndpointErrorCode::Throttled),
+                (Tone::Unknown, Text::SummaryThrottled),
+            ),
+            (
+                Verdict::Untestable,
+                vec![],
+                error(EndpointErrorCode::Timeout),
+                (Tone::Unknown, Text::SummaryUnknown),
+            ),
         ];
-        for (outcomes, expected) in cases {
-            assert_eq!(verdict(&endpoint(&outcomes)), expected, "{outcomes:?}");
+        for (verdict, outcomes, error, expected) in cases {
+            let endpoint = EndpointReport {
+                verdict,
+                error,
+                ..endpoint(&outcomes)
+            };
+            assert_eq!(
+                card_summary(&endpoint),
+                expected,
+                "{verdict:?} {outcomes:?}"
+            );
         }
     }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use frontend::components::{EndpointCard, EndpointCardProps, ServerForm, ServerFormProps};
 use mailtls_shared::{
     CertificateReport, CertificateVerdict, EndpointReport, HandshakeReport, Lang, Outcome, Reason,
-    Scheme, TlsVersion,
+    Scheme, TlsVersion, Verdict,
 };
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
@@ -74,6 +74,7 @@ async fn server_text_is_shown_as_text_never_as_markup() {
             verdict: CertificateVerdict::Expired,
             detail: None,
             chain_length: 1,
+            ..CertificateReport::default()
         }),
         findings: vec![],
         verdict: Verdict::Ready,
@@ -87,7 +88,7 @@ async fn server_text_is_shown_as_text_never_as_markup() {
     yew::Renderer::<EndpointCard>::with_root_and_props(root.clone(), props).render();
 
     let card = wait_for(&root, "article.card").await;
-    assert_eq!(card.get_attribute("data-verdict").as_deref(), Some("good"));
+    assert_eq!(card.get_attribute("data-verdict").as_deref(), Some("ready"));
     assert!(
         root.query_selector("img, b").expect("query").is_none(),
         "markup was interpreted"

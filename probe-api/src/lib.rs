@@ -4,6 +4,8 @@
 //! - [`probe`]: the engine (address policy, resolution, TLS handshakes, certificate verdicts).
 //!   It knows nothing of HTTP.
 //! - [`http`]: the axum router: JSON API, health checks, the built page.
+//! - [`text`]: the report as a plain-text table for the command line.
 
 pub mod http;
 pub mod probe;
+pub mod text;

@@ -4,12 +4,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
-use mailtls_shared::{Hostname, Lang, Outcome, Target, TlsVersion};
+use mailtls_shared::{Hostname, Lang, Target, Verdict};
 use probe_api::http::{self, AppState, assets::Assets};
 use probe_api::probe::policy::AddressPolicy;
 use probe_api::probe::resolve::Resolver;
@@ -43,6 +44,8 @@ struct ServeArgs {
     probe: ProbeArgs,
 }
 
+/// Exit status: 0 when every endpoint is ready for TLS 1.2+ with a valid certificate and no
+/// legacy versions, 1 when anything needs attention, 2 for unusable input.
 #[derive(Debug, Args)]
 struct CheckArgs {
     /// What to check: a host name (all mail ports), or scheme://host[:port] with scheme one of
@@ -77,6 +80,15 @@ struct ProbeArgs {
         value_delimiter = ','
     )]
     allow_ports: Vec<u16>,
+    /// Seconds each network step (connect, plain-text dialog, handshake) may take.
+    #[arg(long, env = "MAILTLS_STEP_TIMEOUT", default_value_t = 10)]
+    step_timeout: u64,
+    /// Seconds a whole check may take.
+    #[arg(long, env = "MAILTLS_CHECK_TIMEOUT", default_value_t = 30)]
+    check_timeout: u64,
+    /// The name to greet SMTP servers with (EHLO); use this host's public name.
+    #[arg(long, env = "MAILTLS_EHLO_NAME", default_value = probe_api::probe::DEFAULT_EHLO_NAME)]
+    ehlo_name: String,
     /// Answer NAME with ADDRESS instead of asking DNS, like curl's --resolve (repeatable).
     #[arg(
         long = "resolve",
@@ -89,7 +101,11 @@ struct ProbeArgs {
 
 impl ProbeArgs {
     fn settings(&self) -> anyhow::Result<ProbeSettings> {
-        let timeouts = Timeouts::default();
+        let timeouts = Timeouts {
+            step: Duration::from_secs(self.step_timeout.max(1)),
+            check: Duration::from_secs(self.check_timeout.max(1)),
+            ..Timeouts::default()
+        };
         let mut policy = AddressPolicy::default();
         for range in &self.allow_cidrs {
             tracing::warn!(%range, "probing of non-public range {range} explicitly allowed");
@@ -114,6 +130,8 @@ impl ProbeArgs {
             policy,
             resolver,
             extra_ca_files: self.ca_files.clone(),
+            ehlo_name: self.ehlo_name.clone(),
+            ..ProbeSettings::default()
         })
     }
 }
@@ -187,59 +205,35 @@ async fn shutdown_signal() {
 async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut targets = Vec::new();
     for input in &args.targets {
-        let target = Target::parse(input)
-            .map_err(|error| anyhow::anyhow!("{input:?}: {}", error.message(Lang::En)))?;
-        targets.push(target);
-    }
-    let engine = Engine::new(args.probe.settings()?)?;
-    let report = engine
-        .check(targets)
-        .await
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        for endpoint in &report.endpoints {
-            let address = endpoint.address.as_deref().unwrap_or("-");
-            println!(
-                "{}://{}:{} ({address})",
-                endpoint.scheme, endpoint.host, endpoint.port
-            );
-            for handshake in &endpoint.handshakes {
-                let mut line = format!(
-                    "  {:<8} {:?}",
-                    handshake.version.display_name(),
-                    handshake.outcome
-                );
-                if let Some(suite) = &handshake.cipher_suite {
-                    line += &format!("  {suite}");
-                }
-                if let Some(group) = &handshake.group {
-                    line += &format!("  {group}");
-                }
-                if let Some(detail) = &handshake.detail {
-                    line += &format!("  ({detail})");
-                }
-                println!("{line}");
-            }
-            if let Some(certificate) = &endpoint.certificate {
-                println!(
-                    "  certificate: {:?} {}",
-                    certificate.verdict,
-                    certificate.detail.as_deref().unwrap_or("")
-                );
+        match Target::parse(input) {
+            Ok(target) => targets.push(target),
+            Err(error) => {
+                eprintln!("probe-api: {input:?}: {}", error.message(Lang::En));
+                return Ok(ExitCode::from(2));
             }
         }
     }
-    // Exit 2 when some endpoint accepts no modern version, so scripts can alert on it.
-    let all_modern = report.endpoints.iter().all(|endpoint| {
-        [TlsVersion::Tls12, TlsVersion::Tls13]
-            .iter()
-            .any(|version| endpoint.versions.get(version) == Some(&Outcome::Accepted))
-    });
-    Ok(if all_modern {
-        ExitCode::SUCCESS
+    // The admin's own command line: any address and port may be checked.
+    let mut settings = args.probe.settings()?;
+    settings.policy = AddressPolicy::allow_everything();
+    let engine = Engine::new(settings)?;
+    let report = match engine.check(targets).await {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("probe-api: {error}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        ExitCode::from(2)
-    })
+        print!("{}", probe_api::text::report(&report));
+    }
+    Ok(
+        if report.endpoints.iter().all(|e| e.verdict == Verdict::Ready) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
 }

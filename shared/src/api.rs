@@ -117,7 +117,7 @@ pub struct HandshakeReport {
 }
 
 /// The certificate verdict: whether a mail program will trust the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CertificateVerdict {
     Valid,
@@ -128,11 +128,12 @@ pub enum CertificateVerdict {
     Untrusted,
     IncompleteChain,
     /// The certificate could not be judged (malformed, unsupported algorithm).
+    #[default]
     Invalid,
 }
 
 /// The server's certificate as a mail program would judge it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateReport {
     pub verdict: CertificateVerdict,
     /// Technical detail for admins, in English.
@@ -140,6 +141,27 @@ pub struct CertificateReport {
     pub detail: Option<String>,
     /// Number of certificates the server sent.
     pub chain_length: usize,
+    /// The leaf's subject (its common name when it has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The names the leaf is valid for (DNS names and IP addresses).
+    #[serde(default)]
+    pub sans: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// RFC 3339, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<String>,
+    /// Whole days until `not_after` (negative once expired).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days_left: Option<i64>,
+    /// `RSA`, `EC P-256`, `Ed25519`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_bits: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_algorithm: Option<String>,
 }
 
 /// How bad a finding is.

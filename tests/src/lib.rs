@@ -6,9 +6,11 @@
 //! Everything listens on and talks to 127.0.0.1 only.
 
 pub mod browser;
+pub mod mail_servers;
 pub mod pki;
 pub mod process;
 pub mod servers;
+pub mod stubs;
 
 use std::path::PathBuf;
 

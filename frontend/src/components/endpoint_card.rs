@@ -5,7 +5,7 @@ use mailtls_shared::{EndpointReport, Lang, Outcome};
 use yew::prelude::*;
 
 use crate::i18n::{Text, catalog};
-use crate::state::{Verdict, endpoint_title, verdict};
+use crate::state::{Tone, card_summary, endpoint_title};
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct EndpointCardProps {
@@ -18,17 +18,16 @@ pub struct EndpointCardProps {
 pub fn EndpointCard(props: &EndpointCardProps) -> Html {
     let texts = catalog(props.lang);
     let endpoint = &props.endpoint;
-    let verdict = verdict(endpoint);
-    let (class, icon, label, summary) = match verdict {
-        Verdict::Good => ("good", "✔", Text::IconGood, Text::SummaryGood),
-        Verdict::LegacyOnly => ("bad", "✖", Text::IconBad, Text::SummaryLegacyOnly),
-        Verdict::NoTls => ("bad", "✖", Text::IconBad, Text::SummaryNoTls),
-        Verdict::NameNotFound => ("bad", "✖", Text::IconBad, Text::SummaryNameNotFound),
-        Verdict::Unknown => ("unknown", "?", Text::IconUnknown, Text::SummaryUnknown),
+    let (tone, summary) = card_summary(endpoint);
+    let (class, icon, label) = match tone {
+        Tone::Good => ("good", "✔", Text::IconGood),
+        Tone::Warning => ("warning", "!", Text::IconWarning),
+        Tone::Bad => ("bad", "✖", Text::IconBad),
+        Tone::Unknown => ("unknown", "?", Text::IconUnknown),
     };
     let retry = props.on_retry.clone();
     html! {
-        <article class={classes!("card", class)} data-verdict={class}>
+        <article class={classes!("card", class)} data-verdict={json_name(&endpoint.verdict)}>
             <h3>{ endpoint_title(endpoint) }</h3>
             <p class="status">
                 <span class="icon" aria-hidden="true">{ icon }</span>
@@ -51,7 +50,7 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                         .filter_map(|part| part.as_deref())
                         .collect();
                     html! {
-                        <li data-version={version_key(handshake.version)} data-outcome={outcome}>
+                        <li data-version={json_name(&handshake.version)} data-outcome={outcome}>
                             <span class="version">{ handshake.version.display_name() }</span>
                             <span class="outcome">{ texts.outcome(handshake.outcome) }</span>
                             if let Some(reason) = handshake.reason {
@@ -65,11 +64,11 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                 }) }
             </ul>
             if let Some(certificate) = &endpoint.certificate {
-                <p class="certificate" data-verdict={format!("{:?}", certificate.verdict)}>
+                <p class="certificate" data-verdict={json_name(&certificate.verdict)}>
                     { texts.text(Text::CertificateLabel) }{ ": " }{ texts.verdict(certificate.verdict) }
                 </p>
             }
-            if verdict == Verdict::Unknown {
+            if tone == Tone::Unknown {
                 <button type="button" class="retry" onclick={move |_| retry.emit(())}>
                     { texts.text(Text::TryAgain) }
                 </button>
@@ -78,9 +77,9 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
     }
 }
 
-/// The version's name in the API (`TLSv1.2`), used as a stable hook for styles and tests.
-fn version_key(version: mailtls_shared::TlsVersion) -> String {
-    serde_json::to_value(version)
+/// A value's name in the API (`TLSv1.2`, `ready`), used as a stable hook for styles and tests.
+fn json_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
         .ok()
         .and_then(|value| value.as_str().map(str::to_owned))
         .unwrap_or_default()

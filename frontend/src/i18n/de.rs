@@ -28,6 +28,21 @@ impl Catalog for German {
             Text::SummaryGood => {
                 "Dieser Server verschlüsselt mit TLS 1.2 oder neuer. Aktuelle E-Mail-Programme und Microsoft 365 verbinden sich sicher."
             }
+            Text::SummaryLegacyEnabled => {
+                "Ihre Verbindung ist sicher: TLS 1.2 oder neuer funktioniert. Der Server nimmt aber auch noch veraltete Versionen an; für Sie ist nichts zu tun, der Betreiber sollte sie abschalten."
+            }
+            Text::SummaryCertificate => {
+                "Die Verschlüsselung funktioniert, aber E-Mail-Programme werden dem Zertifikat des Servers nicht vertrauen und eine Warnung zeigen. Prüfen Sie, ob der Servername stimmt; stimmt er, muss der Betreiber das Zertifikat erneuern."
+            }
+            Text::SummaryNoEncryption => {
+                "Auf diesem Port bietet der Server keine Verschlüsselung an. Ihr Passwort und Ihre E-Mails würden unverschlüsselt übertragen. Verwenden Sie die Einstellungen Ihres Anbieters mit SSL/TLS oder STARTTLS."
+            }
+            Text::SummaryNoService => {
+                "Auf diesem Port antwortet kein Dienst. Meist ist der Port falsch eingetragen; prüfen Sie die Port-Nummer in Ihrem E-Mail-Programm."
+            }
+            Text::SummaryThrottled => {
+                "Der Server ist gerade ausgelastet und hat die Prüfung abgelehnt. Bitte versuchen Sie es in einigen Minuten noch einmal."
+            }
             Text::SummaryLegacyOnly => {
                 "Dieser Server bietet nur veraltete Verschlüsselung an. Microsoft 365 und aktuelle E-Mail-Programme lehnen das ab. Bitte geben Sie dieses Ergebnis an den Betreiber des Servers weiter."
             }
@@ -43,6 +58,7 @@ impl Catalog for German {
             Text::TryAgain => "Noch einmal prüfen",
             Text::RequestFailed => "Die Prüfung konnte nicht durchgeführt werden.",
             Text::IconGood => "In Ordnung",
+            Text::IconWarning => "Hinweis",
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unklar",
             Text::Footer => {

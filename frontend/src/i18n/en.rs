@@ -28,6 +28,21 @@ impl Catalog for English {
             Text::SummaryGood => {
                 "This server encrypts with TLS 1.2 or newer. Current e-mail programs and Microsoft 365 connect securely."
             }
+            Text::SummaryLegacyEnabled => {
+                "Your connection is safe: TLS 1.2 or newer works. The server still accepts outdated versions too; there is nothing for you to do, the operator should switch them off."
+            }
+            Text::SummaryCertificate => {
+                "Encryption works, but e-mail programs will not trust the server's certificate and will show a warning. Check that the server name is right; if it is, the operator must renew the certificate."
+            }
+            Text::SummaryNoEncryption => {
+                "On this port the server offers no encryption. Your password and your e-mails would travel unencrypted. Use your provider's settings with SSL/TLS or STARTTLS."
+            }
+            Text::SummaryNoService => {
+                "No service answers on this port. Usually the port is entered wrongly; check the port number in your e-mail program."
+            }
+            Text::SummaryThrottled => {
+                "The server is busy right now and turned the check away. Please try again in a few minutes."
+            }
             Text::SummaryLegacyOnly => {
                 "This server offers only outdated encryption. Microsoft 365 and current e-mail programs refuse it. Please pass this result on to whoever runs the server."
             }
@@ -43,6 +58,7 @@ impl Catalog for English {
             Text::TryAgain => "Check again",
             Text::RequestFailed => "The check could not be run.",
             Text::IconGood => "All good",
+            Text::IconWarning => "Note",
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unclear",
             Text::Footer => {

@@ -37,9 +37,6 @@ impl AppError {
             AppError::Plan(PlanError::ForbiddenAddress { .. }) => {
                 (StatusCode::FORBIDDEN, ErrorCode::ForbiddenAddress)
             }
-            AppError::Plan(PlanError::StarttlsNotSupported { .. }) => {
-                (StatusCode::BAD_REQUEST, ErrorCode::InvalidTarget)
-            }
             AppError::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
         }
     }
@@ -82,12 +79,6 @@ impl AppError {
                     "{host} points to {address}, a non-public address ({why}). This service does not check such addresses."
                 )
             }
-            (AppError::Plan(PlanError::StarttlsNotSupported { scheme }), Lang::De) => format!(
-                "{scheme} (mit STARTTLS) kann diese Version noch nicht prüfen. Bitte prüfen Sie den SSL/TLS-Port, zum Beispiel imaps://…"
-            ),
-            (AppError::Plan(PlanError::StarttlsNotSupported { scheme }), Lang::En) => format!(
-                "This version cannot check {scheme} (with STARTTLS) yet. Please check the SSL/TLS port, for example imaps://…"
-            ),
             (AppError::NotFound, Lang::De) => "Diese Adresse gibt es in der API nicht.".into(),
             (AppError::NotFound, Lang::En) => "There is no such API address.".into(),
         }

@@ -2,68 +2,104 @@
 //!
 //! A check runs in two phases. [`Engine::plan`] resolves every host once and applies the address
 //! and port policy, so a forbidden target is refused before any connection is made.
-//! [`Engine::run`] then probes each planned endpoint at its checked address: every TLS version on
-//! a fresh connection, each step under its own deadline.
+//! [`Engine::run`] then probes each planned endpoint at its checked address. Every TLS version is
+//! tried on a fresh connection (with a fresh STARTTLS dialog where the scheme needs one): TLS 1.2
+//! first, and only if that dialog works the other four, in parallel. At most
+//! [`ProbeSettings::connections_per_address`] connections are open to one address at a time, and
+//! every step ends by the check's deadline.
 //!
 //! - [`policy`]: which addresses and ports may be contacted.
 //! - [`resolve`]: names to addresses, once.
-//! - [`tls`]: rustls handshakes for TLS 1.2 and 1.3.
-//! - [`cert`]: the certificate verdict.
+//! - [`conn`], [`starttls`], [`smtp`], [`imap`], [`pop3`]: the plain-text dialogs before TLS.
+//! - [`tls`]: rustls handshakes for TLS 1.2 and 1.3; [`legacy`]: hand-built hellos for older ones.
+//! - [`cert`]: the certificate verdict and facts; [`assess`]: findings and verdicts.
 
+pub mod assess;
 pub mod cert;
+pub mod conn;
+pub mod imap;
+pub mod legacy;
 pub mod policy;
+pub mod pop3;
 pub mod resolve;
+pub mod smtp;
+pub mod starttls;
 pub mod tls;
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use futures_util::future::join_all;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{ServerName, UnixTime};
 use thiserror::Error;
 use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
 use mailtls_shared::{
-    CheckReport, EndpointReport, HandshakeReport, Host, Outcome, Reason, Scheme, Target, TlsStart,
-    TlsVersion, Verdict,
+    CheckReport, EndpointError, EndpointErrorCode, EndpointReport, HandshakeReport, Host, Outcome,
+    Reason, Scheme, Target, TlsVersion,
 };
 
+use self::assess::{Observations, assess};
 use self::cert::{CertJudge, TrustError};
+use self::conn::Conn;
 use self::policy::{AddressPolicy, Denied};
 use self::resolve::{ResolveError, Resolver};
+use self::starttls::{DialogError, DialogFacts};
 use self::tls::{Handshake, TlsClients};
 
-/// The versions this engine offers, oldest first.
-pub const PROBED_VERSIONS: [TlsVersion; 2] = [TlsVersion::Tls12, TlsVersion::Tls13];
-
-/// Deadlines for each network step.
+/// Deadlines for the network steps and for the whole check.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
     pub resolve: Duration,
-    pub connect: Duration,
-    pub handshake: Duration,
+    /// Each of: connecting, the whole plain-text dialog, the TLS handshake.
+    pub step: Duration,
+    /// Everything, from the first connection to the report.
+    pub check: Duration,
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
             resolve: Duration::from_secs(5),
-            connect: Duration::from_secs(5),
-            handshake: Duration::from_secs(10),
+            step: Duration::from_secs(10),
+            check: Duration::from_secs(30),
         }
     }
 }
 
+/// The name we greet SMTP servers with when none is configured.
+pub const DEFAULT_EHLO_NAME: &str = "probe.mailtls.invalid";
+
 /// Everything an [`Engine`] is built from.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ProbeSettings {
     pub timeouts: Timeouts,
     pub policy: AddressPolicy,
     pub resolver: Resolver,
     /// PEM files whose certificates are trusted in addition to Mozilla's roots.
     pub extra_ca_files: Vec<String>,
+    /// The name sent with SMTP `EHLO`.
+    pub ehlo_name: String,
+    /// Most connections open at once to one address (mail servers throttle eager clients).
+    pub connections_per_address: usize,
+}
+
+impl Default for ProbeSettings {
+    fn default() -> Self {
+        ProbeSettings {
+            timeouts: Timeouts::default(),
+            policy: AddressPolicy::default(),
+            resolver: Resolver::default(),
+            extra_ca_files: Vec::new(),
+            ehlo_name: DEFAULT_EHLO_NAME.to_owned(),
+            connections_per_address: 2,
+        }
+    }
 }
 
 /// Why a check was refused before any probe ran.
@@ -77,8 +113,6 @@ pub enum PlanError {
         address: IpAddr,
         why: Denied,
     },
-    #[error("{scheme} needs a STARTTLS dialog, which this version cannot run yet")]
-    StarttlsNotSupported { scheme: Scheme },
 }
 
 /// One endpoint at one checked address (or the reason there is none).
@@ -116,6 +150,8 @@ pub struct Engine {
     policy: AddressPolicy,
     resolver: Resolver,
     timeouts: Timeouts,
+    ehlo_name: String,
+    connections_per_address: usize,
 }
 
 #[derive(Debug, Error)]
@@ -125,6 +161,18 @@ pub enum EngineError {
     #[error("cannot set up TLS: {0}")]
     Tls(#[from] rustls::Error),
 }
+
+/// A connection that could not even reach the TLS handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Unreached {
+    reason: Reason,
+    error: EndpointError,
+    /// What the dialog learned before it failed (STARTTLS not offered still tells about AUTH).
+    facts: Option<DialogFacts>,
+}
+
+/// One version's attempt: the handshake, or why no handshake happened.
+type Attempt = Result<(Handshake, DialogFacts), Unreached>;
 
 impl Engine {
     pub fn new(settings: ProbeSettings) -> Result<Self, EngineError> {
@@ -142,6 +190,8 @@ impl Engine {
             policy: settings.policy,
             resolver: settings.resolver,
             timeouts: settings.timeouts,
+            ehlo_name: settings.ehlo_name,
+            connections_per_address: settings.connections_per_address.max(1),
         })
     }
 
@@ -156,13 +206,11 @@ impl Engine {
         let mut endpoints = Vec::new();
         for target in &targets {
             let wanted = target.endpoints();
-            for (scheme, port) in &wanted {
-                if scheme.tls_start() == TlsStart::Starttls {
-                    return Err(PlanError::StarttlsNotSupported { scheme: *scheme });
-                }
-                if !self.policy.check_port(*port) {
-                    return Err(PlanError::ForbiddenPort { port: *port });
-                }
+            if let Some((_, port)) = wanted
+                .iter()
+                .find(|(_, port)| !self.policy.check_port(*port))
+            {
+                return Err(PlanError::ForbiddenPort { port: *port });
             }
             let host = target.host();
             let addresses = self.resolver.resolve(host).await;
@@ -196,11 +244,24 @@ impl Engine {
     /// Probes every planned endpoint, concurrently, and assembles the report.
     pub async fn run(&self, plan: Plan) -> CheckReport {
         let started = Instant::now();
+        let deadline = started + self.timeouts.check;
         let checked_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-        let probes = plan
-            .endpoints
-            .iter()
-            .map(|endpoint| self.probe_endpoint(endpoint));
+        let mut slots: HashMap<IpAddr, Arc<Semaphore>> = HashMap::new();
+        for endpoint in &plan.endpoints {
+            if let Ok(address) = endpoint.address {
+                slots
+                    .entry(address)
+                    .or_insert_with(|| Arc::new(Semaphore::new(self.connections_per_address)));
+            }
+        }
+        let probes = plan.endpoints.iter().map(|endpoint| {
+            let slots = endpoint
+                .address
+                .as_ref()
+                .ok()
+                .and_then(|address| slots.get(address).cloned());
+            self.probe_endpoint(endpoint, slots, deadline)
+        });
         let endpoints = join_all(probes).await;
         CheckReport {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -218,106 +279,295 @@ impl Engine {
         Ok(self.run(plan).await)
     }
 
-    async fn probe_endpoint(&self, endpoint: &PlannedEndpoint) -> EndpointReport {
-        let mut report = EndpointReport {
+    async fn probe_endpoint(
+        &self,
+        endpoint: &PlannedEndpoint,
+        slots: Option<Arc<Semaphore>>,
+        deadline: Instant,
+    ) -> EndpointReport {
+        let mut observations = Observations::default();
+        let mut handshakes: Vec<(TlsVersion, Handshake, Duration)> = Vec::new();
+        let mut address = None;
+        match (&endpoint.address, slots) {
+            (Err(error), _) => {
+                let (reason, code) = match error {
+                    ResolveError::NotFound(_) => {
+                        (Reason::NameNotFound, EndpointErrorCode::NameNotFound)
+                    }
+                    ResolveError::Timeout { .. } => (Reason::Timeout, EndpointErrorCode::Timeout),
+                };
+                let error = EndpointError {
+                    code,
+                    message: error.to_string(),
+                };
+                for version in TlsVersion::ALL {
+                    let failed = Handshake::failed(Outcome::Inconclusive, reason, &error.message);
+                    handshakes.push((version, failed, Duration::ZERO));
+                }
+                observations.error = Some(error);
+            }
+            (Ok(ip), slots) => {
+                address = Some(*ip);
+                let slots = slots.unwrap_or_else(|| Arc::new(Semaphore::new(1)));
+                let target = Attempting {
+                    engine: self,
+                    scheme: endpoint.scheme,
+                    address: SocketAddr::new(*ip, endpoint.port),
+                    server_name: server_name(&endpoint.host),
+                    slots,
+                    deadline,
+                };
+                target
+                    .all_versions(&mut handshakes, &mut observations)
+                    .await;
+            }
+        }
+        handshakes.sort_by_key(|(version, _, _)| *version);
+
+        let chain = [
+            TlsVersion::Tls13,
+            TlsVersion::Tls12,
+            TlsVersion::Tls11,
+            TlsVersion::Tls10,
+            TlsVersion::Ssl3,
+        ]
+        .iter()
+        .filter_map(|wanted| handshakes.iter().find(|(version, _, _)| version == wanted))
+        .map(|(_, handshake, _)| &handshake.chain)
+        .find(|chain| !chain.is_empty());
+        let certificate = chain.map(|chain| {
+            self.judge
+                .judge(chain, &server_name(&endpoint.host), UnixTime::now())
+        });
+        observations.certificate = certificate.as_ref().map(|c| c.verdict);
+        observations.versions = handshakes
+            .iter()
+            .map(|(version, handshake, _)| (*version, handshake.outcome))
+            .collect();
+        let (findings, verdict) = assess(endpoint.scheme, &observations);
+        EndpointReport {
             scheme: endpoint.scheme,
             host: endpoint.host.to_string(),
             port: endpoint.port,
-            address: None,
-            versions: Default::default(),
-            handshakes: Vec::new(),
-            certificate: None,
-            findings: Vec::new(),
-            verdict: Verdict::Untestable,
-            error: None,
-        };
-        let address = match &endpoint.address {
-            Ok(address) => *address,
-            Err(error) => {
-                let reason = match error {
-                    ResolveError::NotFound(_) => Reason::NameNotFound,
-                    ResolveError::Timeout { .. } => Reason::Timeout,
-                };
-                for version in PROBED_VERSIONS {
-                    let handshake =
-                        Handshake::failed(Outcome::Inconclusive, reason, error.to_string());
-                    record(&mut report, version, handshake, Duration::ZERO);
+            address: address.map(|a| a.to_string()),
+            versions: observations.versions.clone(),
+            handshakes: handshakes
+                .into_iter()
+                .map(|(version, handshake, took)| HandshakeReport {
+                    version,
+                    outcome: handshake.outcome,
+                    reason: handshake.reason,
+                    detail: handshake.detail,
+                    cipher_suite: handshake.cipher_suite,
+                    group: handshake.group,
+                    duration_ms: millis(took),
+                })
+                .collect(),
+            certificate,
+            findings,
+            verdict,
+            error: observations.error,
+        }
+    }
+}
+
+/// One endpoint at one address, being probed.
+struct Attempting<'a> {
+    engine: &'a Engine,
+    scheme: Scheme,
+    address: SocketAddr,
+    server_name: ServerName<'static>,
+    slots: Arc<Semaphore>,
+    deadline: Instant,
+}
+
+impl Attempting<'_> {
+    /// TLS 1.2 first; if the connection and dialog work, the other versions in parallel.
+    async fn all_versions(
+        &self,
+        handshakes: &mut Vec<(TlsVersion, Handshake, Duration)>,
+        observations: &mut Observations,
+    ) {
+        let started = Instant::now();
+        let first = self.attempt(TlsVersion::Tls12).await;
+        let first = match first {
+            Err(unreached) => {
+                // Nothing else can work either; don't knock five times.
+                for version in TlsVersion::ALL {
+                    let failed = Handshake::failed(
+                        Outcome::Inconclusive,
+                        unreached.reason,
+                        &unreached.error.message,
+                    );
+                    handshakes.push((version, failed, Duration::ZERO));
                 }
-                return report;
+                observations.auth_before_tls =
+                    unreached.facts.is_some_and(|facts| facts.auth_before_tls);
+                observations.error = Some(unreached.error);
+                return;
+            }
+            Ok((handshake, facts)) => {
+                observations.auth_before_tls = facts.auth_before_tls;
+                (handshake, started.elapsed())
             }
         };
-        report.address = Some(address.to_string());
-        let server_name = server_name(&endpoint.host);
-        let mut chain = Vec::new();
-        for version in PROBED_VERSIONS {
+        let mut tls12 = first.0;
+        let rest = [
+            TlsVersion::Ssl3,
+            TlsVersion::Tls10,
+            TlsVersion::Tls11,
+            TlsVersion::Tls13,
+        ];
+        let mut others = join_all(rest.map(|version| async move {
             let started = Instant::now();
-            let handshake = match self.connect(SocketAddr::new(address, endpoint.port)).await {
-                Ok(stream) => {
-                    self.tls
-                        .handshake(
-                            stream,
-                            version,
-                            server_name.clone(),
-                            self.timeouts.handshake,
-                        )
-                        .await
-                }
-                Err(failed) => failed,
-            };
-            if chain.is_empty() && !handshake.chain.is_empty() {
-                chain = handshake.chain.clone();
+            (version, self.attempt(version).await, started.elapsed())
+        }))
+        .await;
+        // rustls offers only AEAD suites: a refusal may mean "no common suite", not "no TLS 1.2".
+        let no_common_suite = tls12.detail.as_deref().is_some_and(|detail| {
+            detail.ends_with("handshake_failure") || detail.ends_with("insufficient_security")
+        });
+        if tls12.outcome == Outcome::Rejected && no_common_suite {
+            let started = Instant::now();
+            if let Ok((legacy, _)) = self.attempt_legacy_tls12().await
+                && legacy.outcome == Outcome::Accepted
+            {
+                tls12 = legacy;
+                observations.tls12_legacy_ciphers_only = true;
             }
-            record(&mut report, version, handshake, started.elapsed());
-        }
-        if !chain.is_empty() {
-            report.certificate = Some(self.judge.judge(&chain, &server_name, UnixTime::now()));
-        }
-        report.verdict = if report.best_version().is_some() {
-            Verdict::Ready
+            others.push((
+                TlsVersion::Tls12,
+                Ok((tls12, DialogFacts::default())),
+                first.1 + started.elapsed(),
+            ));
         } else {
-            Verdict::NoModernTls
-        };
-        report
+            others.push((
+                TlsVersion::Tls12,
+                Ok((tls12, DialogFacts::default())),
+                first.1,
+            ));
+        }
+        for (version, attempt, took) in others {
+            let handshake = match attempt {
+                Ok((handshake, _)) => handshake,
+                Err(unreached) => Handshake::failed(
+                    Outcome::Inconclusive,
+                    unreached.reason,
+                    unreached.error.message,
+                ),
+            };
+            handshakes.push((version, handshake, took));
+        }
     }
 
-    async fn connect(&self, address: SocketAddr) -> Result<TcpStream, Handshake> {
-        match tokio::time::timeout(self.timeouts.connect, TcpStream::connect(address)).await {
+    /// One fresh connection: slot, connect, dialog, handshake at `version`.
+    async fn attempt(&self, version: TlsVersion) -> Attempt {
+        self.attempt_with(version, false).await
+    }
+
+    /// TLS 1.2 with a hand-built hello offering the legacy suites rustls lacks.
+    async fn attempt_legacy_tls12(&self) -> Attempt {
+        self.attempt_with(TlsVersion::Tls12, true).await
+    }
+
+    async fn attempt_with(&self, version: TlsVersion, legacy_hello: bool) -> Attempt {
+        let _slot = match tokio::time::timeout_at(self.deadline, self.slots.acquire()).await {
+            Ok(Ok(slot)) => slot,
+            _ => {
+                return Err(unreached(
+                    Reason::Timeout,
+                    EndpointErrorCode::Timeout,
+                    "the check's time ran out before this connection could start".into(),
+                ));
+            }
+        };
+        let step_deadline = (Instant::now() + self.engine.timeouts.step).min(self.deadline);
+        let stream = self.connect(step_deadline).await?;
+        let dialog_deadline = (Instant::now() + self.engine.timeouts.step).min(self.deadline);
+        let mut conn = Conn::new(stream, dialog_deadline);
+        let facts = match starttls::negotiate(self.scheme, &mut conn, &self.engine.ehlo_name).await
+        {
+            Ok(facts) => facts,
+            Err(error) => {
+                let facts = match &error {
+                    DialogError::StarttlsNotOffered { facts } => Some(facts.clone()),
+                    _ => None,
+                };
+                if let Some(goodbye) = starttls::goodbye(self.scheme) {
+                    conn.say_goodbye(goodbye).await;
+                }
+                let reason = match error.code() {
+                    EndpointErrorCode::Throttled => Reason::Throttled,
+                    EndpointErrorCode::Timeout => Reason::Timeout,
+                    _ => Reason::Starttls,
+                };
+                return Err(Unreached {
+                    reason,
+                    error: EndpointError {
+                        code: error.code(),
+                        message: error.to_string(),
+                    },
+                    facts,
+                });
+            }
+        };
+        let mut stream = conn.into_stream().map_err(|error| Unreached {
+            reason: Reason::Starttls,
+            error: EndpointError {
+                code: EndpointErrorCode::ResponseInjection,
+                message: error.to_string(),
+            },
+            facts: None,
+        })?;
+        let remaining = self.deadline.saturating_duration_since(Instant::now());
+        let handshake_time = self.engine.timeouts.step.min(remaining);
+        let sni = match &self.server_name {
+            ServerName::DnsName(name) => Some(name.as_ref().to_owned()),
+            _ => None,
+        };
+        let handshake = match version {
+            TlsVersion::Tls12 | TlsVersion::Tls13 if !legacy_hello => {
+                self.engine
+                    .tls
+                    .handshake(stream, version, self.server_name.clone(), handshake_time)
+                    .await
+            }
+            _ => legacy::handshake(&mut stream, version, sni.as_deref(), handshake_time).await,
+        };
+        Ok((handshake, facts))
+    }
+
+    async fn connect(&self, deadline: Instant) -> Result<TcpStream, Unreached> {
+        let address = self.address;
+        match tokio::time::timeout_at(deadline, TcpStream::connect(address)).await {
             Ok(Ok(stream)) => Ok(stream),
             Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
-                Err(Handshake::failed(
-                    Outcome::Inconclusive,
+                Err(unreached(
                     Reason::ConnectionRefused,
-                    format!("connection to {address} refused"),
+                    EndpointErrorCode::ConnectionRefused,
+                    format!("connection to {address} refused: nothing listens on this port"),
                 ))
             }
-            Ok(Err(error)) => Err(Handshake::failed(
-                Outcome::Inconclusive,
+            Ok(Err(error)) => Err(unreached(
                 Reason::Network,
+                EndpointErrorCode::Network,
                 format!("cannot connect to {address}: {error}"),
             )),
-            Err(_) => Err(Handshake::failed(
-                Outcome::Inconclusive,
+            Err(_) => Err(unreached(
                 Reason::Timeout,
-                format!(
-                    "no connection to {address} within {} s",
-                    self.timeouts.connect.as_secs()
-                ),
+                EndpointErrorCode::Timeout,
+                format!("no connection to {address} in time"),
             )),
         }
     }
 }
 
-fn record(report: &mut EndpointReport, version: TlsVersion, handshake: Handshake, took: Duration) {
-    report.versions.insert(version, handshake.outcome);
-    report.handshakes.push(HandshakeReport {
-        version,
-        outcome: handshake.outcome,
-        reason: handshake.reason,
-        detail: handshake.detail,
-        cipher_suite: handshake.cipher_suite,
-        group: handshake.group,
-        duration_ms: millis(took),
-    });
+fn unreached(reason: Reason, code: EndpointErrorCode, message: String) -> Unreached {
+    Unreached {
+        reason,
+        error: EndpointError { code, message },
+        facts: None,
+    }
 }
 
 /// SNI and the name the certificate must match: the name as typed, or the IP literal.

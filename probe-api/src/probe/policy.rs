@@ -122,6 +122,7 @@ pub fn classify(ip: IpAddr) -> Result<(), Denied> {
 pub struct AddressPolicy {
     allowed_ranges: Vec<IpNet>,
     allowed_ports: Vec<u16>,
+    any_port: bool,
 }
 
 impl Default for AddressPolicy {
@@ -130,11 +131,24 @@ impl Default for AddressPolicy {
         AddressPolicy {
             allowed_ranges: Vec::new(),
             allowed_ports: Scheme::ALL.iter().map(|s| s.default_port()).collect(),
+            any_port: false,
         }
     }
 }
 
 impl AddressPolicy {
+    /// Admits every address and port: for the admin's own command line, never for the service.
+    pub fn allow_everything() -> Self {
+        AddressPolicy {
+            allowed_ranges: vec![
+                IpNet::V4(ipnet::Ipv4Net::default()),
+                IpNet::V6(ipnet::Ipv6Net::default()),
+            ],
+            allowed_ports: Vec::new(),
+            any_port: true,
+        }
+    }
+
     /// Admits a range the classifier would refuse (tests, internal deployments).
     pub fn allow(mut self, range: IpNet) -> Self {
         self.allowed_ranges.push(range);
@@ -158,7 +172,7 @@ impl AddressPolicy {
 
     /// Whether the probe may connect to this port.
     pub fn check_port(&self, port: u16) -> bool {
-        self.allowed_ports.contains(&port)
+        self.any_port || self.allowed_ports.contains(&port)
     }
 
     /// The admitted extra ranges, for the startup log.
@@ -250,5 +264,13 @@ mod tests {
         assert!(policy.check_port(993) && policy.check_port(25));
         assert!(!policy.check_port(22) && !policy.check_port(8080));
         assert!(policy.allow_ports(&[10993]).check_port(10993));
+        let everything = AddressPolicy::allow_everything();
+        assert!(everything.check_port(22));
+        for ip in ["127.0.0.1", "10.0.0.1", "::1", "fe80::1", "8.8.8.8"] {
+            assert!(
+                everything.check_address(ip.parse().unwrap()).is_ok(),
+                "{ip}"
+            );
+        }
     }
 }

@@ -198,17 +198,14 @@ fn classify_failure(error: &io::Error) -> Handshake {
     }
 }
 
-/// `HandshakeFailure` → `handshake_failure`, the name RFC 8446 uses.
+/// The alert's name as RFC 8446 and the IANA registry write it (`handshake_failure`), the same
+/// names the legacy prober reports.
 fn alert_name(alert: rustls::AlertDescription) -> String {
-    let debug = format!("{alert:?}");
-    let mut name = String::with_capacity(debug.len() + 4);
-    for (i, c) in debug.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            name.push('_');
-        }
-        name.push(c.to_ascii_lowercase());
+    super::legacy::Alert {
+        level: 2,
+        description: u8::from(alert),
     }
-    name
+    .name()
 }
 
 /// The one place where a certificate is not enforced during a handshake.
@@ -298,6 +295,10 @@ mod tests {
         assert_eq!(
             alert_name(rustls::AlertDescription::HandshakeFailure),
             "handshake_failure"
+        );
+        assert_eq!(
+            alert_name(rustls::AlertDescription::UnrecognisedName),
+            "unrecognized_name"
         );
     }
 }

@@ -2,6 +2,8 @@
 //! page in headless Chromium. One test binary, topical modules.
 
 mod api;
+mod engine;
+mod fixtures;
 mod page;
 
 use tests::pki::TestCa;

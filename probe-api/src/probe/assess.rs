@@ -1,0 +1,264 @@
+//! From what the probes saw to what an admin needs to hear: findings and one verdict per endpoint.
+//! Pure and table-tested; the wording for customers lives in the page's catalogs.
+
+use std::collections::BTreeMap;
+
+use mailtls_shared::{
+    CertificateVerdict, EndpointError, EndpointErrorCode, Finding, FindingCode, Outcome, Scheme,
+    Severity, TlsVersion, Verdict,
+};
+
+/// Everything the assessment looks at.
+#[derive(Debug, Clone, Default)]
+pub struct Observations {
+    pub versions: BTreeMap<TlsVersion, Outcome>,
+    /// TLS 1.2 worked only with a hand-built hello offering legacy cipher suites.
+    pub tls12_legacy_ciphers_only: bool,
+    pub certificate: Option<CertificateVerdict>,
+    pub auth_before_tls: bool,
+    pub error: Option<EndpointError>,
+}
+
+/// The findings and the verdict for one endpoint.
+pub fn assess(scheme: Scheme, seen: &Observations) -> (Vec<Finding>, Verdict) {
+    let mut findings = Vec::new();
+    let finding = |code, severity, detail: Option<String>| Finding {
+        code,
+        severity,
+        detail,
+    };
+    if seen.auth_before_tls {
+        // Without STARTTLS at all, passwords can only travel in clear.
+        let starttls_missing = matches!(
+            &seen.error,
+            Some(EndpointError {
+                code: EndpointErrorCode::StarttlsNotOffered,
+                ..
+            })
+        );
+        findings.push(finding(
+            FindingCode::AuthBeforeTls,
+            if starttls_missing {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
+            Some("login is offered before the connection is encrypted".into()),
+        ));
+    }
+    if let Some(error) = &seen.error {
+        let verdict = match error.code {
+            EndpointErrorCode::StarttlsNotOffered => {
+                findings.insert(
+                    0,
+                    finding(FindingCode::StarttlsNotOffered, Severity::Critical, None),
+                );
+                Verdict::NoModernTls
+            }
+            EndpointErrorCode::ResponseInjection => {
+                findings.insert(
+                    0,
+                    finding(
+                        FindingCode::ResponseInjection,
+                        Severity::Critical,
+                        Some(error.message.clone()),
+                    ),
+                );
+                Verdict::Untestable
+            }
+            _ => Verdict::Untestable,
+        };
+        return (findings, verdict);
+    }
+
+    let accepted = |version| seen.versions.get(&version) == Some(&Outcome::Accepted);
+    let rejected = |version| seen.versions.get(&version) == Some(&Outcome::Rejected);
+    let legacy: Vec<&str> = [TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11]
+        .into_iter()
+        .filter(|version| accepted(*version))
+        .map(TlsVersion::display_name)
+        .collect();
+    let modern = accepted(TlsVersion::Tls12) || accepted(TlsVersion::Tls13);
+
+    if !legacy.is_empty() {
+        let severity = if accepted(TlsVersion::Ssl3) {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        };
+        findings.push(finding(
+            FindingCode::LegacyVersionsEnabled,
+            severity,
+            Some(legacy.join(", ")),
+        ));
+    }
+    if !modern {
+        findings.push(finding(FindingCode::NoTls12, Severity::Critical, None));
+    }
+    if seen.tls12_legacy_ciphers_only {
+        findings.push(finding(
+            FindingCode::Tls12LegacyCiphersOnly,
+            Severity::Warning,
+            Some("TLS 1.2 only with CBC or RSA key exchange suites".into()),
+        ));
+    }
+    let certificate_bad = seen
+        .certificate
+        .is_some_and(|verdict| verdict != CertificateVerdict::Valid);
+    if let Some(verdict) = seen.certificate.filter(|_| certificate_bad) {
+        // Between mail servers (port 25) certificates are rarely enforced; for mail programs
+        // they always are.
+        let severity = if scheme == Scheme::Smtp {
+            Severity::Warning
+        } else {
+            Severity::Critical
+        };
+        findings.push(finding(
+            FindingCode::CertificateProblem,
+            severity,
+            serde_json::to_value(verdict)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned)),
+        ));
+    }
+
+    let verdict = if !modern {
+        let all_modern_refused = rejected(TlsVersion::Tls12) && rejected(TlsVersion::Tls13);
+        if all_modern_refused || !legacy.is_empty() {
+            Verdict::NoModernTls
+        } else {
+            Verdict::Untestable
+        }
+    } else if certificate_bad {
+        Verdict::CertificateProblem
+    } else if !legacy.is_empty() {
+        Verdict::LegacyEnabled
+    } else {
+        Verdict::Ready
+    };
+    (findings, verdict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Outcome::{Accepted as A, Inconclusive as I, Rejected as R};
+
+    fn seen(outcomes: [Outcome; 5]) -> Observations {
+        Observations {
+            versions: TlsVersion::ALL.into_iter().zip(outcomes).collect(),
+            certificate: Some(CertificateVerdict::Valid),
+            ..Observations::default()
+        }
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<FindingCode> {
+        findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn verdicts_and_findings() {
+        use FindingCode::*;
+        let expired = Observations {
+            certificate: Some(CertificateVerdict::Expired),
+            ..seen([R, R, R, A, A])
+        };
+        let legacy_ciphers = Observations {
+            tls12_legacy_ciphers_only: true,
+            ..seen([R, R, R, A, R])
+        };
+        let no_starttls = Observations {
+            auth_before_tls: true,
+            error: Some(EndpointError {
+                code: EndpointErrorCode::StarttlsNotOffered,
+                message: "no STARTTLS".into(),
+            }),
+            ..Observations::default()
+        };
+        let timeout = Observations {
+            error: Some(EndpointError {
+                code: EndpointErrorCode::Timeout,
+                message: "t".into(),
+            }),
+            ..Observations::default()
+        };
+        let cases: Vec<(Scheme, Observations, Verdict, Vec<FindingCode>)> = vec![
+            (Scheme::Imaps, seen([R, R, R, A, A]), Verdict::Ready, vec![]),
+            (Scheme::Imaps, seen([R, R, R, R, A]), Verdict::Ready, vec![]),
+            (
+                Scheme::Submission,
+                seen([R, A, A, A, A]),
+                Verdict::LegacyEnabled,
+                vec![LegacyVersionsEnabled],
+            ),
+            (
+                Scheme::Imap,
+                seen([R, A, R, R, R]),
+                Verdict::NoModernTls,
+                vec![LegacyVersionsEnabled, NoTls12],
+            ),
+            (
+                Scheme::Imap,
+                seen([R, R, R, R, R]),
+                Verdict::NoModernTls,
+                vec![NoTls12],
+            ),
+            (
+                Scheme::Imap,
+                seen([R, R, R, I, I]),
+                Verdict::Untestable,
+                vec![NoTls12],
+            ),
+            (
+                Scheme::Imaps,
+                expired,
+                Verdict::CertificateProblem,
+                vec![CertificateProblem],
+            ),
+            (
+                Scheme::Smtps,
+                legacy_ciphers,
+                Verdict::Ready,
+                vec![Tls12LegacyCiphersOnly],
+            ),
+            (
+                Scheme::Submission,
+                no_starttls,
+                Verdict::NoModernTls,
+                vec![StarttlsNotOffered, AuthBeforeTls],
+            ),
+            (Scheme::Pop3, timeout, Verdict::Untestable, vec![]),
+        ];
+        for (scheme, observations, verdict, expected) in cases {
+            let (findings, got) = assess(scheme, &observations);
+            assert_eq!(
+                (got, codes(&findings)),
+                (verdict, expected),
+                "{scheme} {observations:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn severities() {
+        let (findings, _) = assess(Scheme::Imaps, &seen([A, A, R, A, A]));
+        assert_eq!(
+            findings[0].severity,
+            Severity::Critical,
+            "SSL 3.0 is critical"
+        );
+        assert_eq!(findings[0].detail.as_deref(), Some("SSL 3.0, TLS 1.0"));
+        let expired = Observations {
+            certificate: Some(CertificateVerdict::Expired),
+            ..seen([R, R, R, A, A])
+        };
+        assert_eq!(
+            assess(Scheme::Smtp, &expired).0[0].severity,
+            Severity::Warning
+        );
+        assert_eq!(
+            assess(Scheme::Submission, &expired).0[0].severity,
+            Severity::Critical
+        );
+    }
+}

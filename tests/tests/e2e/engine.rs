@@ -1,0 +1,344 @@
+//! The probe engine through the real `probe-api check --json` command, against real Dovecot,
+//! Postfix and `openssl s_server` instances and, for what no real server does, stub servers.
+//! Each scenario asserts the exact set of accepted versions and the certificate verdict.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+use tests::mail_servers::{Dovecot, DovecotTls, Postfix, PostfixTls};
+use tests::pki::{TestCa, Validity};
+use tests::servers::{OpensslServer, probe_api_binary};
+use tests::stubs::{Behaviour, Stub, certificate_der};
+
+use crate::test_ca;
+
+const NAME: &str = "mail.example.test";
+
+/// Runs `probe-api check --json` on `targets` (names resolve to 127.0.0.1, the test CA is
+/// trusted) and returns the exit code and the report.
+fn check(ca: &TestCa, targets: &[String], extra: &[&str]) -> (i32, Value) {
+    let output = Command::new(probe_api_binary())
+        .arg("check")
+        .arg("--json")
+        .arg("--ca-file")
+        .arg(&ca.ca_file)
+        .arg("--resolve")
+        .arg(format!("{NAME}=127.0.0.1"))
+        .args(extra)
+        .args(targets)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run probe-api check");
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "no JSON report ({error}): {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap_or(-1), report)
+}
+
+/// The accepted versions of one endpoint, oldest first.
+fn accepted(endpoint: &Value) -> Vec<String> {
+    ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+        .into_iter()
+        .filter(|version| endpoint["versions"][version] == "accepted")
+        .map(str::to_owned)
+        .collect()
+}
+
+fn target(scheme: &str, port: u16) -> String {
+    format!("{scheme}://{NAME}:{port}")
+}
+
+/// Asserts every endpoint of `report` accepts exactly `versions` with a valid certificate.
+fn assert_endpoints(report: &Value, versions: &[&str], verdict: &str) {
+    let endpoints = report["endpoints"].as_array().expect("endpoints");
+    assert!(!endpoints.is_empty(), "{report}");
+    for endpoint in endpoints {
+        let label = format!("{}:{}", endpoint["scheme"], endpoint["port"]);
+        assert_eq!(accepted(endpoint), versions, "{label}: {endpoint:#}");
+        assert_eq!(
+            endpoint["certificate"]["verdict"], "valid",
+            "{label}: {endpoint:#}"
+        );
+        assert_eq!(endpoint["verdict"], verdict, "{label}: {endpoint:#}");
+    }
+}
+
+#[test]
+fn dovecot_imap_and_pop3_with_starttls_and_implicit_tls() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("dovecot", NAME, Validity::CURRENT);
+    let cases: [(DovecotTls, &[&str], &str); 3] = [
+        (DovecotTls::Modern, &["TLSv1.2", "TLSv1.3"], "ready"),
+        (
+            DovecotTls::Legacy,
+            &["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"],
+            "legacy_enabled",
+        ),
+        (DovecotTls::Tls13Only, &["TLSv1.3"], "ready"),
+    ];
+    for (tls, versions, verdict) in cases {
+        let dovecot = Dovecot::start(&cert, tls);
+        let targets = [
+            target("imap", dovecot.imap),
+            target("imaps", dovecot.imaps),
+            target("pop3", dovecot.pop3),
+            target("pop3s", dovecot.pop3s),
+        ];
+        let (code, report) = check(&ca, &targets, &[]);
+        assert_endpoints(&report, versions, verdict);
+        assert_eq!(code, if verdict == "ready" { 0 } else { 1 }, "{tls:?}");
+    }
+}
+
+#[test]
+fn postfix_smtp_submission_and_smtps() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("postfix", NAME, Validity::CURRENT);
+    let cases: [(PostfixTls, &[&str], &str); 5] = [
+        (PostfixTls::Modern, &["TLSv1.2", "TLSv1.3"], "ready"),
+        (
+            PostfixTls::Legacy,
+            &["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"],
+            "legacy_enabled",
+        ),
+        (PostfixTls::Tls10Only, &["TLSv1.0"], "no_modern_tls"),
+        (PostfixTls::Tls11Only, &["TLSv1.1"], "no_modern_tls"),
+        (PostfixTls::Tls13Only, &["TLSv1.3"], "ready"),
+    ];
+    for (tls, versions, verdict) in cases {
+        let postfix = Postfix::start(&cert, tls);
+        let targets = [
+            target("smtp", postfix.smtp),
+            target("submission", postfix.submission),
+            target("smtps", postfix.smtps),
+        ];
+        let (_, report) = check(&ca, &targets, &[]);
+        assert_endpoints(&report, versions, verdict);
+        if verdict == "no_modern_tls" {
+            let codes: Vec<&Value> = report["endpoints"][0]["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .map(|finding| &finding["code"])
+                .collect();
+            assert!(
+                codes.contains(&&Value::from("no_tls12")),
+                "{tls:?}: {codes:?}"
+            );
+            assert!(
+                codes.contains(&&Value::from("legacy_versions_enabled")),
+                "{tls:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn starttls_not_offered_is_a_finding_after_one_polite_connection() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("plain", NAME, Validity::CURRENT);
+    let postfix = Postfix::start(&cert, PostfixTls::NoStarttls);
+    let dovecot = Dovecot::start(&cert, DovecotTls::NoTls);
+    let targets = [
+        target("submission", postfix.submission),
+        target("imap", dovecot.imap),
+        target("pop3", dovecot.pop3),
+    ];
+    let (code, report) = check(&ca, &targets, &[]);
+    assert_eq!(code, 1);
+    for endpoint in report["endpoints"].as_array().expect("endpoints") {
+        assert_eq!(
+            endpoint["error"]["code"], "starttls_not_offered",
+            "{endpoint:#}"
+        );
+        assert_eq!(endpoint["verdict"], "no_modern_tls");
+        assert_eq!(endpoint["findings"][0]["code"], "starttls_not_offered");
+        assert_eq!(endpoint["certificate"], Value::Null);
+        assert!(accepted(endpoint).is_empty());
+    }
+
+    // The stub counts connections: one dialog tells everything, no knocking five times.
+    let stub = Stub::start(Behaviour::SlowMultilineGreeting {
+        pause: Duration::from_millis(300),
+    });
+    let (_, report) = check(&ca, &[target("smtp", stub.port())], &[]);
+    assert_eq!(
+        report["endpoints"][0]["error"]["code"],
+        "starttls_not_offered"
+    );
+    assert_eq!(stub.connections(), 1);
+    assert_eq!(
+        stub.protocol_violations(),
+        0,
+        "EHLO was sent before the greeting ended"
+    );
+}
+
+#[test]
+fn certificate_verdicts() {
+    let (_dir, ca) = test_ca();
+    let expired = ca.server_cert("expired", NAME, Validity::EXPIRED);
+    let other = ca.server_cert("other", "other.example.test", Validity::CURRENT);
+    let cases = [
+        (OpensslServer::start(&expired, &[]), "expired"),
+        (OpensslServer::start(&other, &[]), "name_mismatch"),
+    ];
+    for (server, verdict) in &cases {
+        let (_, report) = check(&ca, &[target("imaps", server.port)], &[]);
+        let endpoint = &report["endpoints"][0];
+        assert_eq!(accepted(endpoint), ["TLSv1.2", "TLSv1.3"]);
+        assert_eq!(endpoint["certificate"]["verdict"], *verdict, "{endpoint:#}");
+        assert_eq!(endpoint["verdict"], "certificate_problem");
+    }
+    let facts =
+        &check(&ca, &[target("imaps", cases[1].0.port)], &[]).1["endpoints"][0]["certificate"];
+    assert_eq!(facts["subject"], "other.example.test");
+    assert_eq!(facts["sans"][0], "other.example.test");
+    assert_eq!(facts["issuer"], "MailTLS Test Root CA");
+    assert_eq!(facts["key_type"], "EC P-256");
+    assert_eq!(facts["key_bits"], 256);
+    assert!(
+        facts["days_left"]
+            .as_i64()
+            .is_some_and(|days| (88..=90).contains(&days)),
+        "{facts}"
+    );
+
+    // Without trusting the test CA the same chain is untrusted; a lone self-issued one is
+    // self-signed.
+    let self_signed = self_signed_cert(_dir.path());
+    let server = OpensslServer::start(&self_signed, &[]);
+    let (_, report) = check(&ca, &[target("imaps", server.port)], &[]);
+    assert_eq!(
+        report["endpoints"][0]["certificate"]["verdict"],
+        "self_signed"
+    );
+}
+
+/// A self-signed certificate made by `openssl req -x509`, as admins make them.
+fn self_signed_cert(dir: &Path) -> tests::pki::ServerCert {
+    let cert_file = dir.join("self.pem");
+    let key_file = dir.join("self.key");
+    let status = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .arg("-keyout")
+        .arg(&key_file)
+        .arg("-out")
+        .arg(&cert_file)
+        .args(["-days", "30", "-subj", "/CN=mail.example.test"])
+        .args(["-addext", "subjectAltName=DNS:mail.example.test"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run openssl req");
+    assert!(status.success());
+    tests::pki::ServerCert {
+        cert_file,
+        key_file,
+    }
+}
+
+#[test]
+fn legacy_only_servers_still_get_a_certificate_verdict() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("legacy", NAME, Validity::CURRENT);
+    let tls10 = OpensslServer::start(&cert, &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]);
+    let (code, report) = check(&ca, &[target("smtps", tls10.port)], &[]);
+    let endpoint = &report["endpoints"][0];
+    assert_eq!(accepted(endpoint), ["TLSv1.0"], "{endpoint:#}");
+    assert_eq!(endpoint["certificate"]["verdict"], "valid", "{endpoint:#}");
+    assert_eq!(endpoint["verdict"], "no_modern_tls");
+    assert_eq!(code, 1);
+
+    let sslv3 = Stub::start(Behaviour::Sslv3Only {
+        certificate_der: certificate_der(&cert),
+    });
+    let (_, report) = check(&ca, &[target("imaps", sslv3.port())], &[]);
+    let endpoint = &report["endpoints"][0];
+    assert_eq!(accepted(endpoint), ["SSLv3"], "{endpoint:#}");
+    assert_eq!(endpoint["certificate"]["verdict"], "valid", "{endpoint:#}");
+    assert_eq!(endpoint["findings"][0]["code"], "legacy_versions_enabled");
+    assert_eq!(endpoint["findings"][0]["severity"], "critical");
+}
+
+#[test]
+fn hostile_servers_cost_at_most_the_deadline() {
+    let (_dir, ca) = test_ca();
+    let fast = ["--step-timeout", "2", "--check-timeout", "6"];
+    let cases = [
+        (Stub::start(Behaviour::Silent), "smtp", "timeout"),
+        (
+            Stub::start(Behaviour::SlowGreeting {
+                delay: Duration::from_secs(20),
+            }),
+            "smtp",
+            "timeout",
+        ),
+        (
+            Stub::start(Behaviour::EndlessEhlo),
+            "smtp",
+            "protocol_violation",
+        ),
+        (
+            Stub::start(Behaviour::TooManyConnections),
+            "smtp",
+            "throttled",
+        ),
+        (
+            Stub::start(Behaviour::StarttlsInjection),
+            "submission",
+            "response_injection",
+        ),
+    ];
+    for (stub, scheme, code) in &cases {
+        let started = std::time::Instant::now();
+        let (exit, report) = check(&ca, &[target(scheme, stub.port())], &fast);
+        let endpoint = &report["endpoints"][0];
+        assert_eq!(endpoint["error"]["code"], *code, "{endpoint:#}");
+        assert_eq!(endpoint["verdict"], "untestable", "{endpoint:#}");
+        assert!(accepted(endpoint).is_empty());
+        assert_eq!(exit, 1);
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "{code} took {:?}",
+            started.elapsed()
+        );
+    }
+    let injection = &check(&ca, &[target("submission", cases[4].0.port())], &fast).1;
+    assert_eq!(
+        injection["endpoints"][0]["findings"][0]["code"],
+        "response_injection"
+    );
+
+    // Garbage after a ServerHello header on an implicit-TLS port: no verdict is invented.
+    let garbage = Stub::start(Behaviour::GarbageAfterServerHello);
+    let (_, report) = check(&ca, &[target("imaps", garbage.port())], &fast);
+    let endpoint = &report["endpoints"][0];
+    assert!(accepted(endpoint).is_empty(), "{endpoint:#}");
+    for version in ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] {
+        assert_ne!(endpoint["versions"][version], "accepted");
+    }
+}
+
+#[test]
+fn unusable_input_exits_with_2() {
+    let output = Command::new(probe_api_binary())
+        .args(["check", "imaps://mail server.test"])
+        .output()
+        .expect("run probe-api check");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no spaces"));
+}
