@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/tools/npm/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 CARGO := cargo
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: run test setup setup-test dist release lint unit-test e2e-test wasm-test size clean
+.PHONY: run test setup setup-test dist release lint unit-test e2e-test wasm-test size bench clean
 
 run: setup dist release
 	@echo "Starting MailTLS on http://127.0.0.1:$(PORT)/"
@@ -36,6 +36,7 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) clippy -p mailtls-shared -p frontend --all-targets --locked $(WASM) -- -D warnings
+	$(CARGO) check --manifest-path fuzz/Cargo.toml --locked
 
 # Unit tests of every crate, natively (the frontend's state and texts included).
 unit-test:
@@ -52,6 +53,12 @@ wasm-test:
 
 size:
 	scripts/size-report.sh --check dist
+
+# MailTLS against sslyze and testssl.sh on local Dovecot + Postfix (not part of `make test`).
+bench: setup setup-test
+	scripts/setup-bench.sh
+	$(CARGO) build --release --locked -p probe-api
+	$(CARGO) bench --locked -p tests --bench full_check
 
 clean:
 	$(CARGO) clean

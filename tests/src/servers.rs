@@ -1,7 +1,7 @@
 //! Real servers on loopback: `openssl s_server` with chosen TLS versions, and the `probe-api`
 //! binary itself.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -20,25 +20,27 @@ impl OpensslServer {
     /// Starts `openssl s_server` with `cert`, plus `extra_args` (e.g. `-tls1_2` to allow only
     /// TLS 1.2). `-www` keeps it serving connection after connection without reading stdin.
     pub fn start(cert: &ServerCert, extra_args: &[&str]) -> OpensslServer {
+        Self::start_on(IpAddr::from([127, 0, 0, 1]), cert, extra_args)
+    }
+
+    /// Like [`OpensslServer::start`], on another loopback address (`::1` for IPv6).
+    pub fn start_on(ip: IpAddr, cert: &ServerCert, extra_args: &[&str]) -> OpensslServer {
         let port = free_port();
+        let address = SocketAddr::new(ip, port);
         let mut command = Command::new("openssl");
         command
             .arg("s_server")
             .arg("-quiet")
             .arg("-www")
             .arg("-accept")
-            .arg(format!("127.0.0.1:{port}"))
+            .arg(address.to_string())
             .arg("-cert")
             .arg(&cert.cert_file)
             .arg("-key")
             .arg(&cert.key_file)
             .args(extra_args);
         let mut guard = Guard::spawn("openssl s_server", &mut command);
-        wait_for_port(
-            &mut guard,
-            SocketAddr::from(([127, 0, 0, 1], port)),
-            Duration::from_secs(10),
-        );
+        wait_for_port(&mut guard, address, Duration::from_secs(10));
         OpensslServer {
             port,
             _guard: guard,

@@ -10,7 +10,7 @@
 use std::io;
 
 use thiserror::Error;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
@@ -37,17 +37,18 @@ pub enum ConnError {
     ResponseInjection { count: usize, preview: String },
 }
 
-/// A plain-text connection with a read buffer and a deadline.
+/// A plain-text connection with a read buffer and a deadline (over TCP, or any byte stream in
+/// tests and fuzzing).
 #[derive(Debug)]
-pub struct Conn {
-    stream: TcpStream,
+pub struct Conn<S = TcpStream> {
+    stream: S,
     buffer: Vec<u8>,
     deadline: Instant,
 }
 
-impl Conn {
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Wraps a connected stream; every read and write must finish before `deadline`.
-    pub fn new(stream: TcpStream, deadline: Instant) -> Self {
+    pub fn new(stream: S, deadline: Instant) -> Self {
         Conn {
             stream,
             buffer: Vec::new(),
@@ -114,7 +115,7 @@ impl Conn {
     }
 
     /// The socket, ready for TLS — unless the server already sent bytes we did not ask for.
-    pub fn into_stream(self) -> Result<TcpStream, ConnError> {
+    pub fn into_stream(self) -> Result<S, ConnError> {
         if self.buffer.is_empty() {
             return Ok(self.stream);
         }

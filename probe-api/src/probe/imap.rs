@@ -1,11 +1,15 @@
 //! The IMAP STARTTLS dialog (RFC 9051 6.2.1, RFC 2595): greeting, tagged `CAPABILITY`, tagged
 //! `STARTTLS`. A `PREAUTH` greeting makes STARTTLS impossible and is reported as such.
 
+use tokio::io::{AsyncRead, AsyncWrite};
+
 use super::conn::{Conn, ConnError, MAX_LINES};
 use super::starttls::{DialogError, DialogFacts, quote};
 
 /// Greeting, `a1 CAPABILITY`, `a2 STARTTLS`; ends with the socket ready for TLS.
-pub async fn starttls(conn: &mut Conn) -> Result<DialogFacts, DialogError> {
+pub async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<S>,
+) -> Result<DialogFacts, DialogError> {
     let greeting = conn.read_line("the IMAP greeting").await?;
     let upper = greeting.to_ascii_uppercase();
     if upper.starts_with("* PREAUTH") {
@@ -48,8 +52,8 @@ pub async fn starttls(conn: &mut Conn) -> Result<DialogFacts, DialogError> {
 
 /// Reads untagged lines (each given to `untagged`) up to the line tagged `tag`. `Ok(Ok(()))` for
 /// `tag OK`, `Ok(Err(line))` for `tag NO`/`tag BAD`.
-async fn read_tagged(
-    conn: &mut Conn,
+async fn read_tagged<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<S>,
     tag: &str,
     waiting_for: &'static str,
     mut untagged: impl FnMut(&str),

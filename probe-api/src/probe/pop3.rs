@@ -1,11 +1,15 @@
 //! The POP3 STARTTLS dialog (RFC 1939, RFC 2449, RFC 2595): greeting, `CAPA`, `STLS`. A server
 //! without `CAPA` gets `STLS` anyway, as RFC 2595 clients do.
 
+use tokio::io::{AsyncRead, AsyncWrite};
+
 use super::conn::{Conn, ConnError, MAX_LINES};
 use super::starttls::{DialogError, DialogFacts, quote};
 
 /// Greeting, `CAPA`, `STLS`; ends with the socket ready for TLS.
-pub async fn starttls(conn: &mut Conn) -> Result<DialogFacts, DialogError> {
+pub async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<S>,
+) -> Result<DialogFacts, DialogError> {
     let greeting = conn.read_line("the POP3 greeting").await?;
     if greeting.starts_with("-ERR") {
         return Err(DialogError::Refused(quote(&greeting)));
@@ -51,7 +55,9 @@ pub async fn starttls(conn: &mut Conn) -> Result<DialogFacts, DialogError> {
 }
 
 /// The `CAPA` lines (uppercased), or `None` when the server does not know `CAPA`.
-async fn read_capabilities(conn: &mut Conn) -> Result<Option<Vec<String>>, DialogError> {
+async fn read_capabilities<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<S>,
+) -> Result<Option<Vec<String>>, DialogError> {
     let first = conn.read_line("the CAPA answer").await?;
     if first.starts_with("-ERR") {
         return Ok(None);

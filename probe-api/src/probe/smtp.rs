@@ -2,6 +2,8 @@
 //! time. Multi-line replies are read to the line whose code is followed by a space, so a
 //! postscreen-style `220-` greeting with a pause is waited for, not answered early.
 
+use tokio::io::{AsyncRead, AsyncWrite};
+
 use super::conn::{Conn, ConnError, MAX_LINES};
 use super::starttls::{DialogError, DialogFacts, quote};
 
@@ -13,7 +15,10 @@ pub struct Reply {
 }
 
 /// Reads one (possibly multi-line) reply.
-pub async fn read_reply(conn: &mut Conn, waiting_for: &'static str) -> Result<Reply, DialogError> {
+pub async fn read_reply<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<S>,
+    waiting_for: &'static str,
+) -> Result<Reply, DialogError> {
     let mut code = None;
     let mut lines = Vec::new();
     for _ in 0..MAX_LINES {
@@ -46,7 +51,10 @@ pub async fn read_reply(conn: &mut Conn, waiting_for: &'static str) -> Result<Re
 }
 
 /// Greeting, `EHLO ehlo_name`, `STARTTLS`; ends with the socket ready for TLS.
-pub async fn starttls(conn: &mut Conn, ehlo_name: &str) -> Result<DialogFacts, DialogError> {
+pub async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<S>,
+    ehlo_name: &str,
+) -> Result<DialogFacts, DialogError> {
     let greeting = read_reply(conn, "the SMTP greeting").await?;
     refuse_unless(&greeting, 220, "the greeting")?;
 

@@ -3,6 +3,7 @@
 //! [`super::pop3`]; none of them pipelines, authenticates or sends mail.
 
 use thiserror::Error;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use mailtls_shared::{EndpointErrorCode, Scheme};
 
@@ -60,9 +61,9 @@ impl DialogError {
 
 /// Runs the STARTTLS dialog `scheme` needs on `conn`; on success the socket is ready for TLS.
 /// Implicit-TLS schemes need no dialog and return default facts at once.
-pub async fn negotiate(
+pub async fn negotiate<S: AsyncRead + AsyncWrite + Unpin>(
     scheme: Scheme,
-    conn: &mut Conn,
+    conn: &mut Conn<S>,
     ehlo_name: &str,
 ) -> Result<DialogFacts, DialogError> {
     match scheme {

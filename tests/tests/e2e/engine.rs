@@ -334,6 +334,37 @@ fn hostile_servers_cost_at_most_the_deadline() {
 }
 
 #[test]
+fn every_address_of_a_name_is_its_own_endpoint_ipv4_and_ipv6() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("pool", NAME, Validity::CURRENT);
+    let v4 = OpensslServer::start(&cert, &[]);
+    // The pool member on ::1 is configured differently: TLS 1.2 only.
+    let v6 = OpensslServer::start_on("::1".parse().expect("::1"), &cert, &["-tls1_2"]);
+    // The name has both addresses; each server listens on its own port, so each target's
+    // endpoint is reported per address: one answers, the other address refuses.
+    let (_, report) = check(
+        &ca,
+        &[target("imaps", v4.port), target("imaps", v6.port)],
+        &["--resolve", &format!("{NAME}=::1")],
+    );
+    let endpoints = report["endpoints"].as_array().expect("endpoints");
+    let find = |address: &str, port: u16| {
+        endpoints
+            .iter()
+            .find(|e| e["address"] == address && e["port"] == port)
+            .unwrap_or_else(|| panic!("no endpoint {address} {port}: {report:#}"))
+    };
+    assert_eq!(endpoints.len(), 4, "two targets × two addresses");
+    assert_eq!(accepted(find("127.0.0.1", v4.port)), ["TLSv1.2", "TLSv1.3"]);
+    assert_eq!(accepted(find("::1", v6.port)), ["TLSv1.2"]);
+    assert_eq!(find("::1", v4.port)["error"]["code"], "connection_refused");
+    assert_eq!(
+        find("127.0.0.1", v6.port)["error"]["code"],
+        "connection_refused"
+    );
+}
+
+#[test]
 fn unusable_input_exits_with_2() {
     let output = Command::new(probe_api_binary())
         .args(["check", "imaps://mail server.test"])

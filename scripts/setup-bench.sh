@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the tools the benchmark compares MailTLS with: testssl.sh (Debian) and sslyze (PyPI,
+# into tools/venv). Skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SSLYZE_VERSION=6.3.1
+
+if ! command -v testssl >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends testssl.sh bsdextrautils
+    else
+        echo "setup-bench: install the Debian package testssl.sh" >&2
+        exit 1
+    fi
+fi
+if ! tools/venv/bin/python -m sslyze --help >/dev/null 2>&1; then
+    python3 -m venv tools/venv
+    tools/venv/bin/pip install --quiet "sslyze==$SSLYZE_VERSION"
+fi
