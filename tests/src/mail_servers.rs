@@ -20,6 +20,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::pki::ServerCert;
+use crate::process::system_program;
 
 /// How long a server may take to greet on every port after it was started.
 const START_DEADLINE: Duration = Duration::from_secs(30);
@@ -167,7 +168,7 @@ impl Dovecot {
         let config = dovecot_config(&root, cert, tls, [imap, imaps, pop3, pop3s]);
         std::fs::write(&config_file, config).expect("write dovecot.conf");
 
-        let mut command = Command::new("dovecot");
+        let mut command = Command::new(system_program("dovecot"));
         command.arg("-F").arg("-c").arg(&config_file);
         let master = ServerProcess::spawn("dovecot", &mut command, &output_file);
         let mut dovecot = Dovecot {
@@ -231,7 +232,7 @@ impl Drop for Dovecot {
     fn drop(&mut self) {
         // `dovecot stop` signals the master and then waits until its pid is gone, which only
         // happens once we reap it: so run it in the background while waiting for the master.
-        let stop = Command::new("dovecot")
+        let stop = Command::new(system_program("dovecot"))
             .arg("-c")
             .arg(&self.config_file)
             .arg("stop")
@@ -298,7 +299,7 @@ impl Postfix {
         // `start-fg` keeps the master a descendant of ours (`postfix-script` waits for it)
         // instead of a daemon re-parented to init, so it can be found and reaped. It still runs
         // the integrity checks and creates the queue directories, like `postfix start`.
-        let mut command = Command::new("postfix");
+        let mut command = Command::new(system_program("postfix"));
         command.arg("-c").arg(&config_dir).arg("start-fg");
         let wrapper = ServerProcess::spawn("postfix", &mut command, &output_file);
         let mut postfix = Postfix {
@@ -372,7 +373,7 @@ impl Postfix {
 impl Drop for Postfix {
     fn drop(&mut self) {
         let master = self.master_pid.or_else(|| self.read_master_pid());
-        let mut stop = Command::new("postfix");
+        let mut stop = Command::new(system_program("postfix"));
         stop.arg("-c").arg(&self.config_dir).arg("stop");
         if let Ok(mut stop) = stop
             .stdin(Stdio::null())

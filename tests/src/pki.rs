@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CertifiedIssuer, CustomExtension, DistinguishedName,
+    DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
 };
 
 /// A root CA with its PEM file; it issues leaf certificates.
@@ -37,6 +37,11 @@ impl Validity {
         from_days: -1,
         until_days: 90,
     };
+    /// Valid from in ten days.
+    pub const NOT_YET: Validity = Validity {
+        from_days: 10,
+        until_days: 100,
+    };
     /// Expired ten days ago.
     pub const EXPIRED: Validity = Validity {
         from_days: -100,
@@ -66,29 +71,94 @@ impl TestCa {
 
     /// A server certificate for `dns_name`, signed by this CA, stored as `<file_stem>.pem/.key`.
     pub fn server_cert(&self, file_stem: &str, dns_name: &str, validity: Validity) -> ServerCert {
-        let mut params =
-            CertificateParams::new(vec![dns_name.to_owned()]).expect("certificate params");
-        params.distinguished_name = name(dns_name);
-        params.not_before = days_from_now(validity.from_days);
-        params.not_after = days_from_now(validity.until_days);
-        params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        let key = KeyPair::generate().expect("generate server key");
-        let cert = params
-            .signed_by(&key, &self.issuer)
-            .expect("sign server certificate");
-        let cert_file = self.dir.join(format!("{file_stem}.pem"));
-        let key_file = self.dir.join(format!("{file_stem}.key"));
-        std::fs::write(&cert_file, cert.pem()).expect("write certificate");
-        std::fs::write(&key_file, key.serialize_pem()).expect("write key");
-        ServerCert {
-            cert_file,
-            key_file,
-        }
+        leaf(
+            &self.issuer,
+            &self.dir,
+            file_stem,
+            dns_name,
+            validity,
+            false,
+        )
     }
+
+    /// A server certificate signed by an intermediate CA of this root, the way public CAs issue
+    /// them (with an Authority Information Access URL naming the intermediate). `cert_file` holds
+    /// only the leaf (a server configured with it alone sends an incomplete chain);
+    /// `<file_stem>-chain.pem` holds the intermediate to send along.
+    pub fn server_cert_via_intermediate(&self, file_stem: &str, dns_name: &str) -> ServerCert {
+        let mut params = CertificateParams::default();
+        params.distinguished_name = name("MailTLS Test Intermediate CA");
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        params.not_before = days_from_now(-1);
+        params.not_after = days_from_now(1000);
+        let key = KeyPair::generate().expect("generate intermediate key");
+        let intermediate =
+            CertifiedIssuer::signed_by(params, key, &self.issuer).expect("sign intermediate");
+        let cert = leaf(
+            &intermediate,
+            &self.dir,
+            file_stem,
+            dns_name,
+            Validity::CURRENT,
+            true,
+        );
+        let chain = self.dir.join(format!("{file_stem}-chain.pem"));
+        std::fs::write(&chain, intermediate.pem()).expect("write the intermediate");
+        cert
+    }
+}
+
+fn leaf(
+    issuer: &CertifiedIssuer<'static, KeyPair>,
+    dir: &Path,
+    file_stem: &str,
+    dns_name: &str,
+    validity: Validity,
+    with_issuer_location: bool,
+) -> ServerCert {
+    let mut params = CertificateParams::new(vec![dns_name.to_owned()]).expect("certificate params");
+    params.distinguished_name = name(dns_name);
+    params.not_before = days_from_now(validity.from_days);
+    params.not_after = days_from_now(validity.until_days);
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    if with_issuer_location {
+        params.custom_extensions = vec![authority_info_access("http://ca.example.test/i.der")];
+    }
+    let key = KeyPair::generate().expect("generate server key");
+    let cert = params
+        .signed_by(&key, issuer)
+        .expect("sign server certificate");
+    let cert_file = dir.join(format!("{file_stem}.pem"));
+    let key_file = dir.join(format!("{file_stem}.key"));
+    std::fs::write(&cert_file, cert.pem()).expect("write certificate");
+    std::fs::write(&key_file, key.serialize_pem()).expect("write key");
+    ServerCert {
+        cert_file,
+        key_file,
+    }
+}
+
+/// The Authority Information Access extension (RFC 5280 4.2.2.1) with one caIssuers URL.
+fn authority_info_access(url: &str) -> CustomExtension {
+    // id-ad-caIssuers, 1.3.6.1.5.5.7.48.2
+    let method = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let mut location = vec![0x86, u8::try_from(url.len()).expect("short URL")];
+    location.extend_from_slice(url.as_bytes());
+    let mut description = vec![
+        0x30,
+        u8::try_from(method.len() + location.len()).expect("short"),
+    ];
+    description.extend_from_slice(&method);
+    description.extend_from_slice(&location);
+    let mut content = vec![0x30, u8::try_from(description.len()).expect("short")];
+    content.extend_from_slice(&description);
+    // id-pe-authorityInfoAccess, 1.3.6.1.5.5.7.1.1
+    CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], content)
 }
 
 fn name(common_name: &str) -> DistinguishedName {

@@ -185,9 +185,14 @@ fn certificate_verdicts() {
     let (_dir, ca) = test_ca();
     let expired = ca.server_cert("expired", NAME, Validity::EXPIRED);
     let other = ca.server_cert("other", "other.example.test", Validity::CURRENT);
+    let not_yet = ca.server_cert("notyet", NAME, Validity::NOT_YET);
+    // Only the leaf is sent; the intermediate that links it to the trusted root is missing.
+    let leaf_only = ca.server_cert_via_intermediate("leaf", NAME);
     let cases = [
         (OpensslServer::start(&expired, &[]), "expired"),
         (OpensslServer::start(&other, &[]), "name_mismatch"),
+        (OpensslServer::start(&not_yet, &[]), "not_yet_valid"),
+        (OpensslServer::start(&leaf_only, &[]), "incomplete_chain"),
     ];
     for (server, verdict) in &cases {
         let (_, report) = check(&ca, &[target("imaps", server.port)], &[]);
@@ -210,8 +215,20 @@ fn certificate_verdicts() {
         "{facts}"
     );
 
-    // Without trusting the test CA the same chain is untrusted; a lone self-issued one is
-    // self-signed.
+    // With the intermediate sent along, the same leaf is valid.
+    let chain = _dir.path().join("leaf-chain.pem");
+    let complete = OpensslServer::start(
+        &leaf_only,
+        &["-cert_chain", chain.to_str().expect("utf-8 path")],
+    );
+    let (_, report) = check(&ca, &[target("imaps", complete.port)], &[]);
+    assert_eq!(
+        report["endpoints"][0]["certificate"]["verdict"], "valid",
+        "{report:#}"
+    );
+    assert_eq!(report["endpoints"][0]["certificate"]["chain_length"], 2);
+
+    // A lone certificate that issued itself is self-signed.
     let self_signed = self_signed_cert(_dir.path());
     let server = OpensslServer::start(&self_signed, &[]);
     let (_, report) = check(&ca, &[target("imaps", server.port)], &[]);
@@ -310,6 +327,7 @@ fn hostile_servers_cost_at_most_the_deadline() {
         assert_eq!(endpoint["error"]["code"], *code, "{endpoint:#}");
         assert_eq!(endpoint["verdict"], "untestable", "{endpoint:#}");
         assert!(accepted(endpoint).is_empty());
+        assert_eq!(endpoint["certificate"], Value::Null);
         assert_eq!(exit, 1);
         assert!(
             started.elapsed() < Duration::from_secs(15),
