@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
 use mailtls_shared::{Hostname, Lang, Target, Verdict};
+use probe_api::http::checks::Checks;
 use probe_api::http::{self, AppState, assets::Assets};
 use probe_api::probe::policy::AddressPolicy;
 use probe_api::probe::resolve::Resolver;
@@ -40,6 +41,12 @@ struct ServeArgs {
     /// Directory with the built page (trunk's output).
     #[arg(long, env = "MAILTLS_DIST", default_value = "dist")]
     dist: PathBuf,
+    /// Most checks running at once; more get `503 busy` with `Retry-After`.
+    #[arg(long, env = "MAILTLS_MAX_CONCURRENT_CHECKS", default_value_t = 16)]
+    max_concurrent_checks: usize,
+    /// Seconds a finished report is reused for an identical check (0: never).
+    #[arg(long, env = "MAILTLS_CACHE_SECONDS", default_value_t = 60)]
+    cache_seconds: u64,
     #[command(flatten)]
     probe: ProbeArgs,
 }
@@ -162,9 +169,14 @@ async fn main() -> ExitCode {
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let assets = Assets::load(&args.dist)?;
     let engine = Engine::new(args.probe.settings()?)?;
+    let checks = Checks::new(
+        Arc::new(engine),
+        args.max_concurrent_checks,
+        Duration::from_secs(args.cache_seconds),
+    );
     let router = http::app(
         AppState {
-            engine: Arc::new(engine),
+            checks: Arc::new(checks),
         },
         Some(assets),
     );

@@ -78,6 +78,8 @@ pub struct ProbeApiOptions {
     pub allow_ports: Vec<u16>,
     /// `NAME=ADDRESS` overrides.
     pub resolve: Vec<String>,
+    /// Further command-line options.
+    pub extra_args: Vec<String>,
 }
 
 impl ProbeApiOptions {
@@ -92,6 +94,7 @@ impl ProbeApiOptions {
                 .iter()
                 .map(|name| format!("{name}=127.0.0.1"))
                 .collect(),
+            extra_args: Vec::new(),
         }
     }
 }
@@ -127,6 +130,7 @@ impl ProbeApi {
         for entry in &options.resolve {
             command.arg("--resolve").arg(entry);
         }
+        command.args(&options.extra_args);
         let (guard, line) = Guard::spawn_until_line(
             "probe-api",
             &mut command,
@@ -144,10 +148,49 @@ impl ProbeApi {
         }
     }
 
+    /// `GET path` on this server; returns status, headers and body text.
+    pub async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+        let response = reqwest::Client::new()
+            .get(format!("{}{path}", self.base_url))
+            .timeout(Duration::from_secs(60))
+            .send()
+            .await
+            .expect("probe-api answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (status, headers, response.text().await.expect("a body"))
+    }
+
     /// `GET /api/v1/check` with these raw query pairs; returns status and JSON body.
     pub async fn check(&self, query: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        check_at(&self.base_url, query).await
+    }
+
+    /// Starts `GET /api/v1/check` as its own task, so the test can do other things meanwhile.
+    pub fn spawn_check(
+        &self,
+        query: &[(&str, &str)],
+    ) -> tokio::task::JoinHandle<(u16, serde_json::Value)> {
+        let base_url = self.base_url.clone();
+        let query: Vec<(String, String)> = query
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect();
+        tokio::spawn(async move {
+            let pairs: Vec<(&str, &str)> = query
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            check_at(&base_url, &pairs).await
+        })
+    }
+}
+
+/// `GET {base_url}/api/v1/check` with these query pairs; returns status and JSON body.
+async fn check_at(base_url: &str, query: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    {
         let response = reqwest::Client::new()
-            .get(format!("{}/api/v1/check", self.base_url))
+            .get(format!("{base_url}/api/v1/check"))
             .query(query)
             .timeout(Duration::from_secs(60))
             .send()

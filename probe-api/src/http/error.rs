@@ -17,10 +17,19 @@ pub const MAX_TARGETS: usize = 8;
 #[derive(Debug)]
 pub enum AppError {
     MissingTarget,
-    TooManyTargets { count: usize },
-    InvalidTarget { input: String, error: TargetError },
+    TooManyTargets {
+        count: usize,
+    },
+    InvalidTarget {
+        input: String,
+        error: TargetError,
+    },
     Plan(PlanError),
     NotFound,
+    /// Too many checks are running; come back in a moment.
+    Busy,
+    /// A check ended without a report (a bug; logged).
+    Internal,
 }
 
 impl AppError {
@@ -38,7 +47,14 @@ impl AppError {
                 (StatusCode::FORBIDDEN, ErrorCode::ForbiddenAddress)
             }
             AppError::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy),
+            AppError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
+    }
+
+    /// The stable code this error is reported under.
+    pub fn code(&self) -> ErrorCode {
+        self.status_and_code().1
     }
 
     /// What a person reads.
@@ -81,19 +97,33 @@ impl AppError {
             }
             (AppError::NotFound, Lang::De) => "Diese Adresse gibt es in der API nicht.".into(),
             (AppError::NotFound, Lang::En) => "There is no such API address.".into(),
+            (AppError::Busy, Lang::De) => "Gerade laufen sehr viele Prüfungen. Bitte versuchen Sie es in einigen Sekunden noch einmal.".into(),
+            (AppError::Busy, Lang::En) => "Very many checks are running right now. Please try again in a few seconds.".into(),
+            (AppError::Internal, Lang::De) => "Bei der Prüfung ist ein interner Fehler aufgetreten. Bitte versuchen Sie es noch einmal.".into(),
+            (AppError::Internal, Lang::En) => "The check failed because of an internal error. Please try again.".into(),
         }
     }
 
     /// The response, with the message in `lang`.
     pub fn into_response_in(self, lang: Lang) -> Response {
         let (status, code) = self.status_and_code();
+        if matches!(self, AppError::Internal) {
+            tracing::error!("a check ended without a report");
+        }
         let body = ErrorBody {
             error: ErrorDetail {
                 code,
                 message: self.message(lang),
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if matches!(self, AppError::Busy) {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("10"),
+            );
+        }
+        response
     }
 }
 

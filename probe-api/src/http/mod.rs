@@ -5,7 +5,9 @@
 //! ran — because nothing the browser checked is trusted.
 
 pub mod assets;
+pub mod checks;
 pub mod error;
+mod stream;
 
 use std::sync::Arc;
 
@@ -22,19 +24,35 @@ use mailtls_shared::{Lang, Target};
 use crate::probe::Engine;
 
 use self::assets::Assets;
+use self::checks::{Checks, Subscription};
 use self::error::{AppError, MAX_TARGETS};
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub engine: Arc<Engine>,
+    pub checks: Arc<Checks>,
+}
+
+impl AppState {
+    /// State with the service's defaults: 16 concurrent checks, reports cached for 60 s.
+    pub fn new(engine: Engine) -> Self {
+        AppState {
+            checks: Arc::new(Checks::new(
+                Arc::new(engine),
+                16,
+                std::time::Duration::from_secs(60),
+            )),
+        }
+    }
 }
 
 /// The whole service: API routes, and the page when `assets` is given.
 pub fn app(state: AppState, assets: Option<Assets>) -> Router {
     let api = Router::new()
         .route("/api/v1/check", get(check))
+        .route("/api/v1/check/stream", get(stream::check_stream))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/api", get(api_not_found))
         .route("/api/{*rest}", get(api_not_found))
         .with_state(state);
@@ -70,11 +88,16 @@ async fn api_not_found(headers: HeaderMap) -> Response {
 }
 
 /// `GET /api/v1/check?target=T[&target=T…][&lang=de|en]`
-async fn check(
-    State(state): State<AppState>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.checks.has_capacity() {
+        "ready\n".into_response()
+    } else {
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy\n").into_response()
+    }
+}
+
+/// The parameters of a check request: the targets as given, and the language.
+fn check_query(query: Option<String>, headers: &HeaderMap) -> (Vec<String>, Lang) {
     let query = query.unwrap_or_default();
     let mut inputs = Vec::new();
     let mut lang_param = None;
@@ -85,20 +108,37 @@ async fn check(
             _ => {}
         }
     }
-    let lang = request_lang(lang_param, &headers);
-    match run_check(&state, inputs).await {
-        Ok(report) => axum::Json(report).into_response(),
-        Err(error) => {
-            tracing::info!(?error, "check refused");
-            error.into_response_in(lang)
-        }
+    (inputs, request_lang(lang_param, headers))
+}
+
+/// `GET /api/v1/check?target=T[&target=T…][&lang=de|en]`: the finished report as JSON.
+async fn check(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let (inputs, lang) = check_query(query, &headers);
+    let report = match subscribe(&state, inputs).await {
+        Ok(subscription) => subscription.report().await.ok_or(AppError::Internal),
+        Err(error) => Err(error),
+    };
+    match report {
+        Ok(report) => axum::Json(&*report).into_response(),
+        Err(error) => error.into_response_in(lang),
     }
 }
 
-async fn run_check(
-    state: &AppState,
-    inputs: Vec<String>,
-) -> Result<mailtls_shared::CheckReport, AppError> {
+/// Validates the inputs, then joins the cached or running identical check, or starts one.
+async fn subscribe(state: &AppState, inputs: Vec<String>) -> Result<Subscription, AppError> {
+    let result = start_or_join(state, inputs).await;
+    if let Err(error) = &result {
+        // The code only: what a visitor typed is not logged at info level.
+        tracing::info!(code = ?error.code(), "check refused");
+    }
+    result
+}
+
+async fn start_or_join(state: &AppState, inputs: Vec<String>) -> Result<Subscription, AppError> {
     if inputs.is_empty() {
         return Err(AppError::MissingTarget);
     }
@@ -115,7 +155,17 @@ async fn run_check(
             Err(error) => return Err(AppError::InvalidTarget { input, error }),
         }
     }
-    state.engine.check(targets).await.map_err(AppError::Plan)
+    let key = checks::key(&targets);
+    if let Some(subscription) = state.checks.existing(&key) {
+        return Ok(subscription);
+    }
+    let plan = state
+        .checks
+        .engine()
+        .plan(targets)
+        .await
+        .map_err(AppError::Plan)?;
+    state.checks.start(key, plan).map_err(|_| AppError::Busy)
 }
 
 /// `?lang=` wins, then `Accept-Language`, then German.
@@ -141,12 +191,7 @@ mod tests {
 
     fn router(assets: Option<Assets>) -> Router {
         let engine = Engine::new(ProbeSettings::default()).expect("engine");
-        app(
-            AppState {
-                engine: Arc::new(engine),
-            },
-            assets,
-        )
+        app(AppState::new(engine), assets)
     }
 
     async fn get(

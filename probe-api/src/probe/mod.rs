@@ -36,7 +36,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{ServerName, UnixTime};
 use thiserror::Error;
 use tokio::net::TcpStream;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
 use mailtls_shared::{
@@ -132,6 +132,11 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The targets, as planned (for cache keys and reports).
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
     /// How many endpoint probes the plan will run.
     pub fn len(&self) -> usize {
         self.endpoints.len()
@@ -243,6 +248,15 @@ impl Engine {
 
     /// Probes every planned endpoint, concurrently, and assembles the report.
     pub async fn run(&self, plan: Plan) -> CheckReport {
+        self.run_with_progress(plan, None).await
+    }
+
+    /// [`Engine::run`], sending each endpoint's report to `progress` the moment it is finished.
+    pub async fn run_with_progress(
+        &self,
+        plan: Plan,
+        progress: Option<mpsc::UnboundedSender<EndpointReport>>,
+    ) -> CheckReport {
         let started = Instant::now();
         let deadline = started + self.timeouts.check;
         let checked_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
@@ -260,7 +274,15 @@ impl Engine {
                 .as_ref()
                 .ok()
                 .and_then(|address| slots.get(address).cloned());
-            self.probe_endpoint(endpoint, slots, deadline)
+            let progress = progress.clone();
+            async move {
+                let report = self.probe_endpoint(endpoint, slots, deadline).await;
+                if let Some(progress) = progress {
+                    // A listener that went away does not stop the check.
+                    let _ = progress.send(report.clone());
+                }
+                report
+            }
         });
         let endpoints = join_all(probes).await;
         CheckReport {

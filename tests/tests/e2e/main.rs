@@ -5,6 +5,7 @@ mod api;
 mod engine;
 mod fixtures;
 mod page;
+mod service;
 
 use tests::pki::TestCa;
 

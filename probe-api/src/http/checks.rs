@@ -1,0 +1,271 @@
+//! Running checks for the HTTP service, gently for the mail servers and for this host.
+//!
+//! - At most `max_concurrent` checks run at once; beyond that a request is told to come back
+//!   (`503 busy`), it does not queue.
+//! - Identical checks in flight are coalesced: the second visitor subscribes to the first one's
+//!   check, receiving what it has found so far and then the rest as it arrives.
+//! - Finished reports are kept for `cache_ttl`, so a reloaded page does not knock again.
+//!
+//! A check runs in its own task, so a visitor who closes the page does not cancel it for the
+//! others who wait for the same result.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc};
+use tokio::time::Instant;
+
+use mailtls_shared::{CheckReport, EndpointReport, Target};
+
+use crate::probe::{Engine, Plan};
+
+/// Most finished reports kept at once.
+const MAX_CACHED: usize = 10_000;
+
+/// What a check announces while it runs.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// One endpoint is done.
+    Endpoint(Box<EndpointReport>),
+    /// The whole check is done.
+    Finished(Arc<CheckReport>),
+}
+
+/// A view of one check: what is known now, and the events still to come.
+#[derive(Debug)]
+pub struct Subscription {
+    /// How many endpoint reports the check will produce.
+    pub total: usize,
+    /// Endpoints finished before this subscription began.
+    pub finished_endpoints: Vec<EndpointReport>,
+    /// The report, when the check is already finished (a cache hit).
+    pub report: Option<Arc<CheckReport>>,
+    /// Events after this subscription began (none for a cache hit).
+    pub events: Option<broadcast::Receiver<Event>>,
+    /// Whether the answer came from the cache.
+    pub cached: bool,
+}
+
+impl Subscription {
+    /// Waits for the finished report, ignoring the endpoint events.
+    pub async fn report(mut self) -> Option<Arc<CheckReport>> {
+        if let Some(report) = self.report.take() {
+            return Some(report);
+        }
+        let mut events = self.events.take()?;
+        loop {
+            match events.recv().await {
+                Ok(Event::Finished(report)) => return Some(report),
+                Ok(Event::Endpoint(_)) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+/// The global cap on concurrent checks is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+#[derive(Debug)]
+enum Entry {
+    Running(Arc<Running>),
+    Done {
+        report: Arc<CheckReport>,
+        finished: Instant,
+    },
+}
+
+#[derive(Debug)]
+struct Running {
+    total: usize,
+    finished_endpoints: Mutex<Vec<EndpointReport>>,
+    events: broadcast::Sender<Event>,
+}
+
+impl Running {
+    /// Records and announces one event; subscribers see either the record or the event.
+    fn publish_endpoint(&self, endpoint: EndpointReport) {
+        let mut finished = lock(&self.finished_endpoints);
+        finished.push(endpoint.clone());
+        let _ = self.events.send(Event::Endpoint(Box::new(endpoint)));
+    }
+
+    fn subscribe(&self) -> Subscription {
+        let finished = lock(&self.finished_endpoints);
+        Subscription {
+            total: self.total,
+            finished_endpoints: finished.clone(),
+            report: None,
+            events: Some(self.events.subscribe()),
+            cached: false,
+        }
+    }
+}
+
+/// Counts for the metrics endpoint.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CheckCounts {
+    pub started: u64,
+    pub cache_hits: u64,
+    pub coalesced: u64,
+    pub busy: u64,
+    pub in_flight: usize,
+}
+
+/// Runs, coalesces and caches checks. Shared by all requests.
+#[derive(Debug)]
+pub struct Checks {
+    engine: Arc<Engine>,
+    slots: Arc<Semaphore>,
+    cache_ttl: Duration,
+    entries: Mutex<HashMap<String, Entry>>,
+    counts: Mutex<CheckCounts>,
+}
+
+/// The key under which identical checks meet: the normalised targets, sorted.
+pub fn key(targets: &[Target]) -> String {
+    let mut names: Vec<String> = targets.iter().map(Target::to_string).collect();
+    names.sort();
+    names.dedup();
+    names.join(" ")
+}
+
+impl Checks {
+    pub fn new(engine: Arc<Engine>, max_concurrent: usize, cache_ttl: Duration) -> Self {
+        Checks {
+            engine,
+            slots: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            cache_ttl,
+            entries: Mutex::new(HashMap::new()),
+            counts: Mutex::new(CheckCounts::default()),
+        }
+    }
+
+    /// The engine checks run on.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// A running or freshly finished check for `key`, if there is one.
+    pub fn existing(&self, key: &str) -> Option<Subscription> {
+        self.lookup(&mut lock(&self.entries), key)
+    }
+
+    fn lookup(&self, entries: &mut HashMap<String, Entry>, key: &str) -> Option<Subscription> {
+        let subscription = match entries.get(key)? {
+            Entry::Running(running) => {
+                lock(&self.counts).coalesced += 1;
+                running.subscribe()
+            }
+            Entry::Done { report, finished } if finished.elapsed() < self.cache_ttl => {
+                lock(&self.counts).cache_hits += 1;
+                Subscription {
+                    total: report.endpoints.len(),
+                    finished_endpoints: report.endpoints.clone(),
+                    report: Some(report.clone()),
+                    events: None,
+                    cached: true,
+                }
+            }
+            Entry::Done { .. } => {
+                entries.remove(key);
+                return None;
+            }
+        };
+        Some(subscription)
+    }
+
+    /// Starts `plan` under `key` — or joins the identical check another request started since.
+    pub fn start(self: &Arc<Self>, key: String, plan: Plan) -> Result<Subscription, Busy> {
+        let mut entries = lock(&self.entries);
+        if let Some(subscription) = self.lookup(&mut entries, &key) {
+            return Ok(subscription);
+        }
+        let Ok(permit) = self.slots.clone().try_acquire_owned() else {
+            lock(&self.counts).busy += 1;
+            return Err(Busy);
+        };
+        // Every endpoint event plus the final one fit, so a subscriber never lags.
+        let (events, _) = broadcast::channel(plan.len() + 2);
+        let running = Arc::new(Running {
+            total: plan.len(),
+            finished_endpoints: Mutex::new(Vec::new()),
+            events,
+        });
+        let subscription = running.subscribe();
+        entries.insert(key.clone(), Entry::Running(running.clone()));
+        drop(entries);
+        {
+            let mut counts = lock(&self.counts);
+            counts.started += 1;
+            counts.in_flight += 1;
+        }
+        let checks = self.clone();
+        tokio::spawn(async move { checks.run(key, plan, running, permit).await });
+        Ok(subscription)
+    }
+
+    async fn run(
+        self: Arc<Self>,
+        key: String,
+        plan: Plan,
+        running: Arc<Running>,
+        _permit: OwnedSemaphorePermit,
+    ) {
+        let (progress, mut finished) = mpsc::unbounded_channel();
+        let forward = {
+            let running = running.clone();
+            async move {
+                while let Some(endpoint) = finished.recv().await {
+                    running.publish_endpoint(endpoint);
+                }
+            }
+        };
+        let (report, ()) =
+            tokio::join!(self.engine.run_with_progress(plan, Some(progress)), forward);
+        let report = Arc::new(report);
+        {
+            let mut entries = lock(&self.entries);
+            let now = Instant::now();
+            if entries.len() >= MAX_CACHED {
+                entries.retain(|_, entry| match entry {
+                    Entry::Running(_) => true,
+                    Entry::Done { finished, .. } => now.duration_since(*finished) < self.cache_ttl,
+                });
+            }
+            if entries.len() < MAX_CACHED && !self.cache_ttl.is_zero() {
+                entries.insert(
+                    key,
+                    Entry::Done {
+                        report: report.clone(),
+                        finished: now,
+                    },
+                );
+            } else {
+                entries.remove(&key);
+            }
+            // Announced under the lock: a new request now finds the cached report instead.
+            let _ = running.events.send(Event::Finished(report));
+        }
+        lock(&self.counts).in_flight -= 1;
+    }
+
+    /// The counters so far.
+    pub fn counts(&self) -> CheckCounts {
+        *lock(&self.counts)
+    }
+
+    /// Whether another check could start now.
+    pub fn has_capacity(&self) -> bool {
+        self.slots.available_permits() > 0
+    }
+}
+
+/// Locks `mutex`; a panic elsewhere while it was held leaves plain data, still usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,126 @@
+//! `GET /api/v1/check/stream`: the same check as Server-Sent Events, so the page can show each
+//! endpoint the moment it is finished.
+//!
+//! Events, in order: `start` (`{"total": N, "cached": bool}`), one `endpoint` per finished
+//! endpoint (an `EndpointReport`), then `report` (the `CheckReport`), after which the stream
+//! ends. A refused request is answered with the usual JSON error instead of a stream.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use mailtls_shared::{CheckReport, EndpointReport};
+
+use super::checks::{self, Subscription};
+use super::{AppState, check_query, subscribe};
+
+pub(super) async fn check_stream(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let (inputs, lang) = check_query(query, &headers);
+    match subscribe(&state, inputs).await {
+        Ok(subscription) => Sse::new(events(subscription))
+            .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+            .into_response(),
+        Err(error) => error.into_response_in(lang),
+    }
+}
+
+#[derive(Serialize)]
+struct Start {
+    total: usize,
+    cached: bool,
+}
+
+/// Where the stream is.
+enum Step {
+    Start(Subscription),
+    /// Endpoints known before the subscription, then live events.
+    Replay {
+        known: std::vec::IntoIter<EndpointReport>,
+        report: Option<Arc<CheckReport>>,
+        events: Option<broadcast::Receiver<checks::Event>>,
+    },
+    Done,
+}
+
+fn events(subscription: Subscription) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(Step::Start(subscription), |step| async move {
+        match step {
+            Step::Start(subscription) => {
+                let start = json_event(
+                    "start",
+                    &Start {
+                        total: subscription.total,
+                        cached: subscription.cached,
+                    },
+                );
+                let next = Step::Replay {
+                    known: subscription.finished_endpoints.into_iter(),
+                    report: subscription.report,
+                    events: subscription.events,
+                };
+                Some((Ok(start), next))
+            }
+            Step::Replay {
+                mut known,
+                report,
+                mut events,
+            } => {
+                if let Some(endpoint) = known.next() {
+                    let event = json_event("endpoint", &endpoint);
+                    return Some((
+                        Ok(event),
+                        Step::Replay {
+                            known,
+                            report,
+                            events,
+                        },
+                    ));
+                }
+                if let Some(report) = report {
+                    return Some((Ok(json_event("report", &*report)), Step::Done));
+                }
+                let receiver = events.as_mut()?;
+                loop {
+                    match receiver.recv().await {
+                        Ok(checks::Event::Endpoint(endpoint)) => {
+                            let event = json_event("endpoint", &*endpoint);
+                            return Some((
+                                Ok(event),
+                                Step::Replay {
+                                    known,
+                                    report: None,
+                                    events,
+                                },
+                            ));
+                        }
+                        Ok(checks::Event::Finished(report)) => {
+                            return Some((Ok(json_event("report", &*report)), Step::Done));
+                        }
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                }
+            }
+            Step::Done => None,
+        }
+    })
+}
+
+fn json_event<T: Serialize>(name: &str, value: &T) -> Event {
+    Event::default()
+        .event(name)
+        .json_data(value)
+        .unwrap_or_else(|_| Event::default().event(name).data("{}"))
+}

@@ -1,0 +1,162 @@
+//! The HTTP service's check handling against real local servers: live progress as Server-Sent
+//! Events, the report cache, coalescing of identical checks, and the global cap (`503 busy`).
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tests::mail_servers::{Postfix, PostfixTls};
+use tests::pki::Validity;
+use tests::servers::{ProbeApi, ProbeApiOptions};
+use tests::stubs::{Behaviour, Stub};
+
+use crate::test_ca;
+
+const NAME: &str = "mail.example.test";
+
+/// Parses an SSE body into (event name, JSON data) pairs.
+fn sse_events(body: &str) -> Vec<(String, Value)> {
+    let mut events = Vec::new();
+    for block in body.split("\n\n") {
+        let mut name = String::new();
+        let mut data = String::new();
+        for line in block.lines() {
+            if let Some(value) = line.strip_prefix("event:") {
+                name = value.trim().to_owned();
+            } else if let Some(value) = line.strip_prefix("data:") {
+                data.push_str(value.trim_start());
+            }
+        }
+        if !name.is_empty() {
+            events.push((name, serde_json::from_str(&data).expect("JSON event data")));
+        }
+    }
+    events
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_stream_reports_each_endpoint_then_the_report() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("postfix", NAME, Validity::CURRENT);
+    let postfix = Postfix::start(&cert, PostfixTls::Modern);
+    let ports = [postfix.smtp, postfix.submission, postfix.smtps];
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &ports));
+    let query = format!(
+        "/api/v1/check/stream?target=smtp://{NAME}:{}&target=submission://{NAME}:{}&target=smtps://{NAME}:{}",
+        ports[0], ports[1], ports[2]
+    );
+
+    let (status, headers, body) = api.get(&query).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(headers["content-type"], "text/event-stream");
+    let events = sse_events(&body);
+    let names: Vec<&str> = events.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["start", "endpoint", "endpoint", "endpoint", "report"],
+        "{body}"
+    );
+    assert_eq!(
+        events[0].1,
+        serde_json::json!({"total": 3, "cached": false})
+    );
+    let mut streamed: Vec<u64> = events[1..4]
+        .iter()
+        .map(|(_, endpoint)| endpoint["port"].as_u64().expect("port"))
+        .collect();
+    streamed.sort();
+    let mut expected: Vec<u64> = ports.iter().map(|p| u64::from(*p)).collect();
+    expected.sort();
+    assert_eq!(streamed, expected);
+    let report = &events[4].1;
+    assert_eq!(report["verdict"], "ready", "{report:#}");
+
+    // The same check again is answered from the cache, at once and identically.
+    let (_, _, again) = api.get(&query).await;
+    let again = sse_events(&again);
+    assert_eq!(again[0].1["cached"], true);
+    assert_eq!(
+        again.last().map(|(_, r)| &r["checked_at"]),
+        Some(&report["checked_at"])
+    );
+
+    // A refused stream request is a JSON error, not a stream.
+    let (status, _, body) = api
+        .get("/api/v1/check/stream?target=mail%20x.de&lang=en")
+        .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("invalid_target"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identical_checks_share_one_probe_and_a_cached_report() {
+    let (_dir, ca) = test_ca();
+    // Answers after a pause, so the second request arrives while the first check runs.
+    let stub = Stub::start(Behaviour::SlowGreeting {
+        delay: Duration::from_millis(1500),
+    });
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[stub.port()],
+    ));
+    let target = format!("smtp://{NAME}:{}", stub.port());
+
+    let first = api.spawn_check(&[("target", &target)]);
+    // Once the first check has connected, ask for the same.
+    let connected =
+        tokio::task::block_in_place(|| stub.wait_for_connections(1, Duration::from_secs(10)));
+    assert_eq!(connected, 1);
+    let (status_b, b) = api.check(&[("target", &target)]).await;
+    let (status_a, a) = first.await.expect("the first request");
+    assert_eq!((status_a, status_b), (200, 200));
+    assert_eq!(a["checked_at"], b["checked_at"], "one check served both");
+    assert_eq!(
+        a["endpoints"][0]["error"]["code"], "starttls_failed",
+        "{a:#}"
+    );
+    // A third request within the cache time does not knock again either.
+    let (_, c) = api.check(&[("target", &target)]).await;
+    assert_eq!(c["checked_at"], a["checked_at"]);
+    assert_eq!(
+        stub.connections(),
+        1,
+        "the mail server saw exactly one connection"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn beyond_the_global_cap_a_check_is_told_to_come_back() {
+    let (_dir, ca) = test_ca();
+    let slow = Stub::start(Behaviour::SlowGreeting {
+        delay: Duration::from_millis(2000),
+    });
+    let other = Stub::start(Behaviour::TooManyConnections);
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[slow.port(), other.port()]);
+    options.extra_args = vec!["--max-concurrent-checks".into(), "1".into()];
+    let api = ProbeApi::start(&options);
+
+    let (status, _, _) = api.get("/readyz").await;
+    assert_eq!(status, 200);
+    let running = api.spawn_check(&[("target", &format!("smtp://{NAME}:{}", slow.port()))]);
+    let connected =
+        tokio::task::block_in_place(|| slow.wait_for_connections(1, Duration::from_secs(10)));
+    assert_eq!(connected, 1);
+    let ready = api.get("/readyz").await.0;
+    let (status, headers, body) = api
+        .get(&format!(
+            "/api/v1/check?lang=en&target=smtp://{NAME}:{}",
+            other.port()
+        ))
+        .await;
+    assert_eq!(running.await.expect("the first request").0, 200);
+    assert_eq!(ready, 503, "not ready while the only slot is taken");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("\"busy\""), "{body}");
+    assert_eq!(headers["retry-after"], "10");
+    assert_eq!(other.connections(), 0, "a refused check contacts nobody");
+    assert_eq!(
+        api.get("/readyz").await.0,
+        200,
+        "ready again once the check is done"
+    );
+}
