@@ -177,6 +177,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let router = http::app(
         AppState {
             checks: Arc::new(checks),
+            rejections: Arc::default(),
         },
         Some(assets),
     );

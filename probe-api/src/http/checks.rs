@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc};
 use tokio::time::Instant;
 
-use mailtls_shared::{CheckReport, EndpointReport, Target};
+use mailtls_shared::{CheckReport, EndpointReport, Target, Verdict};
 
 use crate::probe::{Engine, Plan};
 
@@ -105,13 +105,17 @@ impl Running {
 }
 
 /// Counts for the metrics endpoint.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CheckCounts {
     pub started: u64,
     pub cache_hits: u64,
     pub coalesced: u64,
     pub busy: u64,
     pub in_flight: usize,
+    /// Finished checks by overall verdict.
+    pub by_verdict: std::collections::BTreeMap<Verdict, u64>,
+    /// Sum of finished checks' durations, in milliseconds.
+    pub duration_ms_total: u64,
 }
 
 /// Runs, coalesces and caches checks. Shared by all requests.
@@ -225,6 +229,7 @@ impl Checks {
         };
         let (report, ()) =
             tokio::join!(self.engine.run_with_progress(plan, Some(progress)), forward);
+        let (verdict, duration_ms) = (report.verdict, report.duration_ms);
         let report = Arc::new(report);
         {
             let mut entries = lock(&self.entries);
@@ -249,12 +254,15 @@ impl Checks {
             // Announced under the lock: a new request now finds the cached report instead.
             let _ = running.events.send(Event::Finished(report));
         }
-        lock(&self.counts).in_flight -= 1;
+        let mut counts = lock(&self.counts);
+        counts.in_flight -= 1;
+        *counts.by_verdict.entry(verdict).or_default() += 1;
+        counts.duration_ms_total += duration_ms;
     }
 
     /// The counters so far.
     pub fn counts(&self) -> CheckCounts {
-        *lock(&self.counts)
+        lock(&self.counts).clone()
     }
 
     /// Whether another check could start now.

@@ -7,6 +7,7 @@
 pub mod assets;
 pub mod checks;
 pub mod error;
+pub mod metrics;
 mod stream;
 
 use std::sync::Arc;
@@ -31,6 +32,7 @@ use self::error::{AppError, MAX_TARGETS};
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub checks: Arc<Checks>,
+    pub rejections: Arc<metrics::Rejections>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
                 16,
                 std::time::Duration::from_secs(60),
             )),
+            rejections: Arc::default(),
         }
     }
 }
@@ -53,6 +56,7 @@ pub fn app(state: AppState, assets: Option<Assets>) -> Router {
         .route("/api/v1/check/stream", get(stream::check_stream))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/api", get(api_not_found))
         .route("/api/{*rest}", get(api_not_found))
         .with_state(state);
@@ -68,6 +72,7 @@ pub fn app(state: AppState, assets: Option<Assets>) -> Router {
             None => api.fallback(api_not_found),
         };
     router
+        .layer(axum::middleware::from_fn(cache_control))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -77,6 +82,36 @@ pub fn app(state: AppState, assets: Option<Assets>) -> Router {
             HeaderValue::from_static("no-referrer"),
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Caching: trunk's content-hashed files never change (cache for a year), the page itself is
+/// revalidated every time, API answers are never stored by browsers or proxies.
+async fn cache_control(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = request.uri().path();
+    let policy = if path.starts_with("/api/") || path == "/metrics" {
+        "no-store"
+    } else if is_content_hashed(path) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static(policy));
+    response
+}
+
+/// Whether a file name carries trunk's content hash: `frontend-0123456789abcdef_bg.wasm`.
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    name.split(['-', '_', '.']).any(|part| {
+        part.len() == 16
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    })
 }
 
 async fn healthz() -> &'static str {
@@ -134,6 +169,7 @@ async fn subscribe(state: &AppState, inputs: Vec<String>) -> Result<Subscription
     if let Err(error) = &result {
         // The code only: what a visitor typed is not logged at info level.
         tracing::info!(code = ?error.code(), "check refused");
+        state.rejections.count(error.code());
     }
     result
 }
@@ -316,6 +352,22 @@ mod tests {
         }
     }
 
+    #[test]
+    fn content_hashed_files() {
+        let cases = [
+            ("/frontend-39706cf00a211fa9_bg.wasm", true),
+            ("/frontend-39706cf00a211fa9.js", true),
+            ("/style-7e74a075a58e3e5f.css", true),
+            ("/", false),
+            ("/index.html", false),
+            ("/check", false),
+            ("/logo.png", false),
+        ];
+        for (path, hashed) in cases {
+            assert_eq!(is_content_hashed(path), hashed, "{path}");
+        }
+    }
+
     #[tokio::test]
     async fn health() {
         let (status, _, body) = get(router(None), "/healthz", None).await;
@@ -357,14 +409,24 @@ mod tests {
             Some(&b"nosniff"[..])
         );
 
+        assert_eq!(
+            headers.get(header::CACHE_CONTROL).map(|v| v.as_bytes()),
+            Some(&b"no-cache"[..]),
+            "the page is revalidated"
+        );
+
         let (status, _, body) = get(router(Some(assets.clone())), "/app.js", None).await;
         assert_eq!(
             (status, body.as_str()),
             (StatusCode::OK, "export default function init() {}")
         );
 
-        // API paths never fall back to the page.
-        let (status, _, body) = get(router(Some(assets)), "/api/v1/nothing", None).await;
+        // API paths never fall back to the page, and are never stored.
+        let (status, headers, body) = get(router(Some(assets)), "/api/v1/nothing", None).await;
+        assert_eq!(
+            headers.get(header::CACHE_CONTROL).map(|v| v.as_bytes()),
+            Some(&b"no-store"[..])
+        );
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(error_code(&body), "not_found");
         let _ = std::fs::remove_dir_all(&dist);

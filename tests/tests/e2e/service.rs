@@ -122,6 +122,19 @@ async fn identical_checks_share_one_probe_and_a_cached_report() {
         1,
         "the mail server saw exactly one connection"
     );
+    let (_, _, metrics) = api.get("/metrics").await;
+    for line in [
+        "mailtls_checks_started_total 1",
+        "mailtls_checks_coalesced_total 1",
+        "mailtls_check_cache_hits_total 1",
+        "mailtls_checks_in_flight 0",
+        "mailtls_checks_finished_total{verdict=\"untestable\"} 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} missing in\n{metrics}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -158,5 +171,12 @@ async fn beyond_the_global_cap_a_check_is_told_to_come_back() {
         api.get("/readyz").await.0,
         200,
         "ready again once the check is done"
+    );
+    let (_, _, metrics) = api.get("/metrics").await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "mailtls_requests_refused_total{code=\"busy\"} 1"),
+        "{metrics}"
     );
 }

@@ -1,0 +1,116 @@
+//! `GET /metrics`: counters in the Prometheus text format (version 0.0.4), written by hand —
+//! a handful of lines does not need a metrics framework.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use mailtls_shared::ErrorCode;
+
+use super::AppState;
+
+/// Requests refused, by error code.
+#[derive(Debug, Default)]
+pub struct Rejections(Mutex<BTreeMap<String, u64>>);
+
+impl Rejections {
+    pub fn count(&self, code: ErrorCode) {
+        let name = json_name(&code);
+        let mut counts = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *counts.entry(name).or_default() += 1;
+    }
+
+    fn snapshot(&self) -> BTreeMap<String, u64> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+}
+
+pub(super) async fn metrics(State(state): State<AppState>) -> Response {
+    let counts = state.checks.counts();
+    let mut out = String::new();
+    let mut counter = |name: &str, help: &str, kind: &str, samples: &[(String, u64)]| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, value) in samples {
+            let _ = writeln!(out, "{name}{labels} {value}");
+        }
+    };
+    counter(
+        "mailtls_checks_started_total",
+        "Checks that connected to mail servers.",
+        "counter",
+        &[(String::new(), counts.started)],
+    );
+    counter(
+        "mailtls_check_cache_hits_total",
+        "Checks answered from the report cache.",
+        "counter",
+        &[(String::new(), counts.cache_hits)],
+    );
+    counter(
+        "mailtls_checks_coalesced_total",
+        "Requests that joined an identical running check.",
+        "counter",
+        &[(String::new(), counts.coalesced)],
+    );
+    counter(
+        "mailtls_checks_in_flight",
+        "Checks running now.",
+        "gauge",
+        &[(String::new(), counts.in_flight as u64)],
+    );
+    let verdicts: Vec<(String, u64)> = counts
+        .by_verdict
+        .iter()
+        .map(|(verdict, n)| (format!("{{verdict=\"{}\"}}", json_name(verdict)), *n))
+        .collect();
+    counter(
+        "mailtls_checks_finished_total",
+        "Finished checks by overall verdict.",
+        "counter",
+        &verdicts,
+    );
+    counter(
+        "mailtls_check_duration_milliseconds_total",
+        "Time spent in finished checks.",
+        "counter",
+        &[(String::new(), counts.duration_ms_total)],
+    );
+    let rejections: Vec<(String, u64)> = state
+        .rejections
+        .snapshot()
+        .into_iter()
+        .map(|(code, n)| (format!("{{code=\"{code}\"}}"), n))
+        .collect();
+    counter(
+        "mailtls_requests_refused_total",
+        "Check requests refused, by error code.",
+        "counter",
+        &rejections,
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}
+
+/// A value's name in the JSON API (`forbidden_address`, `no_modern_tls`).
+fn json_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
