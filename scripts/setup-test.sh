@@ -3,7 +3,7 @@
 # As root it installs what is missing; otherwise it names the missing packages and stops.
 set -euo pipefail
 
-PACKAGES=(chromium chromium-driver dovecot-imapd dovecot-pop3d postfix openssl brotli)
+PACKAGES=(chromium chromium-driver dovecot-imapd dovecot-pop3d postfix openssl brotli iproute2 util-linux)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

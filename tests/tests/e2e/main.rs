@@ -4,6 +4,7 @@
 mod api;
 mod engine;
 mod fixtures;
+mod hostile;
 mod page;
 mod service;
 
