@@ -12,6 +12,7 @@ use ipnet::IpNet;
 
 use mailtls_shared::{Hostname, Lang, Target, Verdict};
 use probe_api::http::checks::Checks;
+use probe_api::http::limits::{Limiter, Limits};
 use probe_api::http::{self, AppState, assets::Assets};
 use probe_api::probe::policy::AddressPolicy;
 use probe_api::probe::resolve::Resolver;
@@ -44,6 +45,20 @@ struct ServeArgs {
     /// Most checks running at once; more get `503 busy` with `Retry-After`.
     #[arg(long, env = "MAILTLS_MAX_CONCURRENT_CHECKS", default_value_t = 16)]
     max_concurrent_checks: usize,
+    /// Checks one client may start per minute (IPv6 clients by /64; 0: no limit).
+    #[arg(long, env = "MAILTLS_CLIENT_CHECKS_PER_MINUTE", default_value_t = 10)]
+    client_checks_per_minute: u32,
+    /// Checks per minute that may contact one mail server address (0: no limit).
+    #[arg(long, env = "MAILTLS_TARGET_CHECKS_PER_MINUTE", default_value_t = 30)]
+    target_checks_per_minute: u32,
+    /// A reverse proxy in this range is trusted to name the client in X-Forwarded-For
+    /// (repeatable). Without it, the socket's peer is the client.
+    #[arg(
+        long = "trusted-proxy",
+        env = "MAILTLS_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<IpNet>,
     /// Seconds a finished report is reused for an identical check (0: never).
     #[arg(long, env = "MAILTLS_CACHE_SECONDS", default_value_t = 60)]
     cache_seconds: u64,
@@ -177,6 +192,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let router = http::app(
         AppState {
             checks: Arc::new(checks),
+            limits: Arc::new(Limits {
+                per_client: Limiter::new(args.client_checks_per_minute, 5),
+                per_target: Limiter::new(args.target_checks_per_minute, 10),
+                trusted_proxies: args.trusted_proxies.clone(),
+            }),
             rejections: Arc::default(),
         },
         Some(assets),
@@ -186,9 +206,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let address = listener.local_addr()?;
     println!("MailTLS is running at http://{address}/  (stop with Ctrl-C)");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -80,6 +80,9 @@ pub struct ProbeApiOptions {
     pub resolve: Vec<String>,
     /// Further command-line options.
     pub extra_args: Vec<String>,
+    /// Keep the service's per-client and per-target rate limits (off by default: every test
+    /// request comes from 127.0.0.1).
+    pub rate_limits: bool,
 }
 
 impl ProbeApiOptions {
@@ -95,6 +98,7 @@ impl ProbeApiOptions {
                 .map(|name| format!("{name}=127.0.0.1"))
                 .collect(),
             extra_args: Vec::new(),
+            rate_limits: false,
         }
     }
 }
@@ -129,6 +133,14 @@ impl ProbeApi {
         }
         for entry in &options.resolve {
             command.arg("--resolve").arg(entry);
+        }
+        if !options.rate_limits {
+            command.args([
+                "--client-checks-per-minute",
+                "0",
+                "--target-checks-per-minute",
+                "0",
+            ]);
         }
         command.args(&options.extra_args);
         let (guard, line) = Guard::spawn_until_line(

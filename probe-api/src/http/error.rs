@@ -28,6 +28,10 @@ pub enum AppError {
     NotFound,
     /// Too many checks are running; come back in a moment.
     Busy,
+    /// This client, or this mail server, had its share of checks for now.
+    RateLimited {
+        retry_after: std::time::Duration,
+    },
     /// A check ended without a report (a bug; logged).
     Internal,
 }
@@ -48,6 +52,7 @@ impl AppError {
             }
             AppError::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy),
+            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             AppError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
@@ -97,6 +102,8 @@ impl AppError {
             }
             (AppError::NotFound, Lang::De) => "Diese Adresse gibt es in der API nicht.".into(),
             (AppError::NotFound, Lang::En) => "There is no such API address.".into(),
+            (AppError::RateLimited { retry_after }, Lang::De) => format!("Zu viele Prüfungen in kurzer Zeit. Bitte warten Sie {} Sekunden und versuchen Sie es dann noch einmal.", retry_after.as_secs()),
+            (AppError::RateLimited { retry_after }, Lang::En) => format!("Too many checks in a short time. Please wait {} seconds, then try again.", retry_after.as_secs()),
             (AppError::Busy, Lang::De) => "Gerade laufen sehr viele Prüfungen. Bitte versuchen Sie es in einigen Sekunden noch einmal.".into(),
             (AppError::Busy, Lang::En) => "Very many checks are running right now. Please try again in a few seconds.".into(),
             (AppError::Internal, Lang::De) => "Bei der Prüfung ist ein interner Fehler aufgetreten. Bitte versuchen Sie es noch einmal.".into(),

@@ -7,13 +7,16 @@
 pub mod assets;
 pub mod checks;
 pub mod error;
+pub mod limits;
 pub mod metrics;
 mod stream;
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -32,6 +35,7 @@ use self::error::{AppError, MAX_TARGETS};
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub checks: Arc<Checks>,
+    pub limits: Arc<limits::Limits>,
     pub rejections: Arc<metrics::Rejections>,
 }
 
@@ -44,6 +48,7 @@ impl AppState {
                 16,
                 std::time::Duration::from_secs(60),
             )),
+            limits: Arc::default(),
             rejections: Arc::default(),
         }
     }
@@ -149,11 +154,13 @@ fn check_query(query: Option<String>, headers: &HeaderMap) -> (Vec<String>, Lang
 /// `GET /api/v1/check?target=T[&target=T…][&lang=de|en]`: the finished report as JSON.
 async fn check(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let (inputs, lang) = check_query(query, &headers);
-    let report = match subscribe(&state, inputs).await {
+    let client = client(&state, peer, &headers);
+    let report = match subscribe(&state, client, inputs).await {
         Ok(subscription) => subscription.report().await.ok_or(AppError::Internal),
         Err(error) => Err(error),
     };
@@ -163,9 +170,36 @@ async fn check(
     }
 }
 
-/// Validates the inputs, then joins the cached or running identical check, or starts one.
-async fn subscribe(state: &AppState, inputs: Vec<String>) -> Result<Subscription, AppError> {
-    let result = start_or_join(state, inputs).await;
+/// The rate-limit key of the requesting client.
+fn client(
+    state: &AppState,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: &HeaderMap,
+) -> IpAddr {
+    // Router tests have no socket; they all count as one client.
+    let peer = peer.map_or(
+        IpAddr::from([0, 0, 0, 0]),
+        |Extension(ConnectInfo(peer))| peer.ip(),
+    );
+    limits::client_key(limits::client_address(
+        peer,
+        headers,
+        &state.limits.trusted_proxies,
+    ))
+}
+
+/// Applies the limits, validates the inputs, then joins the cached or running identical check,
+/// or starts one.
+async fn subscribe(
+    state: &AppState,
+    client: IpAddr,
+    inputs: Vec<String>,
+) -> Result<Subscription, AppError> {
+    let now = tokio::time::Instant::now();
+    let result = match state.limits.per_client.take(client, now) {
+        Err(retry_after) => Err(AppError::RateLimited { retry_after }),
+        Ok(()) => start_or_join(state, inputs).await,
+    };
     if let Err(error) = &result {
         // The code only: what a visitor typed is not logged at info level.
         tracing::info!(code = ?error.code(), "check refused");
@@ -201,6 +235,14 @@ async fn start_or_join(state: &AppState, inputs: Vec<String>) -> Result<Subscrip
         .plan(targets)
         .await
         .map_err(AppError::Plan)?;
+    let now = tokio::time::Instant::now();
+    for address in plan.addresses() {
+        state
+            .limits
+            .per_target
+            .take(address, now)
+            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+    }
     state.checks.start(key, plan).map_err(|_| AppError::Busy)
 }
 

@@ -6,10 +6,12 @@
 //! ends. A refused request is answered with the usual JSON error instead of a stream.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{RawQuery, State};
+use axum::Extension;
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -20,15 +22,17 @@ use tokio::sync::broadcast;
 use mailtls_shared::{CheckReport, EndpointReport};
 
 use super::checks::{self, Subscription};
-use super::{AppState, check_query, subscribe};
+use super::{AppState, check_query, client, subscribe};
 
 pub(super) async fn check_stream(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let (inputs, lang) = check_query(query, &headers);
-    match subscribe(&state, inputs).await {
+    let client = client(&state, peer, &headers);
+    match subscribe(&state, client, inputs).await {
         Ok(subscription) => Sse::new(events(subscription))
             .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
             .into_response(),

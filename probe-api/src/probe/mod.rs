@@ -137,6 +137,18 @@ impl Plan {
         &self.targets
     }
 
+    /// The distinct addresses the plan will contact.
+    pub fn addresses(&self) -> Vec<IpAddr> {
+        let mut addresses: Vec<IpAddr> = self
+            .endpoints
+            .iter()
+            .filter_map(|endpoint| endpoint.address.as_ref().ok().copied())
+            .collect();
+        addresses.sort();
+        addresses.dedup();
+        addresses
+    }
+
     /// How many endpoint probes the plan will run.
     pub fn len(&self) -> usize {
         self.endpoints.len()

@@ -180,3 +180,54 @@ async fn beyond_the_global_cap_a_check_is_told_to_come_back() {
         "{metrics}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clients_and_mail_servers_are_rate_limited() {
+    let (_dir, ca) = test_ca();
+    let stubs = [
+        Stub::start(Behaviour::TooManyConnections),
+        Stub::start(Behaviour::TooManyConnections),
+        Stub::start(Behaviour::TooManyConnections),
+    ];
+    let ports: Vec<u16> = stubs.iter().map(Stub::port).collect();
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &ports);
+    options.rate_limits = true;
+    options.extra_args = vec![
+        "--client-checks-per-minute".into(),
+        "2".into(),
+        "--cache-seconds".into(),
+        "0".into(),
+    ];
+    let api = ProbeApi::start(&options);
+    let mut statuses = Vec::new();
+    let mut last = Value::Null;
+    for port in &ports {
+        let (status, body) = api
+            .check(&[("target", &format!("smtp://{NAME}:{port}")), ("lang", "en")])
+            .await;
+        statuses.push(status);
+        last = body;
+    }
+    // The client's burst is 5, its rate 2 a minute: all three pass at once...
+    assert_eq!(statuses, [200, 200, 200]);
+    // ...and the next three drain the burst: the sixth request is refused.
+    let mut refused = None;
+    for port in ports.iter().cycle().take(3) {
+        let (status, body) = api
+            .check(&[("target", &format!("smtp://{NAME}:{port}")), ("lang", "en")])
+            .await;
+        if status == 429 {
+            refused = Some(body);
+        }
+    }
+    let refused = refused.unwrap_or_else(|| panic!("never rate limited; last answer {last}"));
+    assert_eq!(refused["error"]["code"], "rate_limited", "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("wait")),
+        "{refused}"
+    );
+    let connections: usize = stubs.iter().map(Stub::connections).sum();
+    assert_eq!(connections, 5, "the refused check contacted nobody");
+}
