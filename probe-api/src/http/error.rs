@@ -90,6 +90,20 @@ impl AppError {
             (AppError::Plan(PlanError::ForbiddenPort { port }), Lang::En) => format!(
                 "Port {port} is not a mail port. This service checks ports 25, 587, 465, 143, 993, 110 and 995."
             ),
+            (AppError::Plan(PlanError::ForbiddenAddress { host, address, why }), Lang::De)
+                if *host == address.to_string() =>
+            {
+                format!(
+                    "{address} ist eine nicht öffentliche Adresse ({why}). Solche Adressen prüft dieser Dienst nicht."
+                )
+            }
+            (AppError::Plan(PlanError::ForbiddenAddress { host, address, why }), Lang::En)
+                if *host == address.to_string() =>
+            {
+                format!(
+                    "{address} is a non-public address ({why}). This service does not check such addresses."
+                )
+            }
             (AppError::Plan(PlanError::ForbiddenAddress { host, address, why }), Lang::De) => {
                 format!(
                     "{host} zeigt auf {address}, eine nicht öffentliche Adresse ({why}). Solche Adressen prüft dieser Dienst nicht."
