@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use mailtls_shared::{CheckReport, EndpointReport, Finding, Severity, Verdict};
+use mailtls_shared::{CheckReport, EndpointReport, Finding, Severity, Verdict, wire_name};
 
 /// The verdict in the mission's words.
 pub fn verdict_words(verdict: Verdict) -> &'static str {
@@ -41,7 +41,7 @@ fn endpoint_block(out: &mut String, endpoint: &EndpointReport) {
     );
     let mut verdict = verdict_words(endpoint.verdict).to_owned();
     if let Some(error) = &endpoint.error {
-        let _ = write!(verdict, " ({}: {})", json_name(&error.code), error.message);
+        let _ = write!(verdict, " ({}: {})", wire_name(&error.code), error.message);
     }
     let _ = writeln!(out, "  verdict      {verdict}");
     for handshake in &endpoint.handshakes {
@@ -49,7 +49,7 @@ fn endpoint_block(out: &mut String, endpoint: &EndpointReport) {
         details.extend(handshake.cipher_suite.as_deref());
         details.extend(handshake.group.as_deref());
         details.extend(handshake.detail.as_deref());
-        let outcome = json_name(&handshake.outcome);
+        let outcome = wire_name(&handshake.outcome);
         let _ = writeln!(
             out,
             "  {:<12} {:<13} {}",
@@ -84,7 +84,7 @@ fn endpoint_block(out: &mut String, endpoint: &EndpointReport) {
         let _ = writeln!(
             out,
             "  certificate  {}: {}",
-            json_name(&certificate.verdict),
+            wire_name(&certificate.verdict),
             facts.join("; ")
         );
     }
@@ -103,14 +103,6 @@ fn endpoint_block(out: &mut String, endpoint: &EndpointReport) {
             .as_deref()
             .map(|d| format!(": {d}"))
             .unwrap_or_default();
-        let _ = writeln!(out, "  finding      {severity} {}{detail}", json_name(code));
-    }
-}
-
-/// The name a value has in the JSON report (`legacy_versions_enabled`).
-fn json_name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => String::new(),
+        let _ = writeln!(out, "  finding      {severity} {}{detail}", wire_name(code));
     }
 }

@@ -9,6 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::target::{Scheme, Target};
 
+/// The name a value has in the JSON API (`TLSv1.2`, `no_modern_tls`, `forbidden_address`): for
+/// labels, metrics and hooks for styles and tests that must match the wire format.
+pub fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
 /// A protocol version a client can offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum TlsVersion {
@@ -407,6 +416,13 @@ mod tests {
             let endpoints: Vec<_> = verdicts.into_iter().map(with).collect();
             assert_eq!(CheckReport::overall_verdict(&endpoints), expected);
         }
+    }
+
+    #[test]
+    fn wire_names() {
+        assert_eq!(wire_name(&TlsVersion::Tls12), "TLSv1.2");
+        assert_eq!(wire_name(&Verdict::NoModernTls), "no_modern_tls");
+        assert_eq!(wire_name(&ErrorCode::ForbiddenAddress), "forbidden_address");
     }
 
     #[test]

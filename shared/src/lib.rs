@@ -17,7 +17,7 @@ pub mod target;
 pub use api::{
     CertificateReport, CertificateVerdict, CheckReport, EndpointError, EndpointErrorCode,
     EndpointReport, ErrorBody, ErrorCode, ErrorDetail, Finding, FindingCode, HandshakeReport,
-    Outcome, Reason, Severity, TlsVersion, Verdict,
+    Outcome, Reason, Severity, TlsVersion, Verdict, wire_name,
 };
 pub use host::{Host, HostError, Hostname};
 pub use lang::Lang;

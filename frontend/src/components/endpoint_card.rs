@@ -1,7 +1,7 @@
 //! One endpoint's result: a verdict in icon and words, an explanation, and the details.
 //! Everything the server sent (names, cipher suites) is rendered as text, never as markup.
 
-use mailtls_shared::{EndpointReport, Lang, Outcome};
+use mailtls_shared::{EndpointReport, Lang, wire_name};
 use yew::prelude::*;
 
 use crate::i18n::{Text, catalog};
@@ -27,7 +27,7 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
     };
     let retry = props.on_retry.clone();
     html! {
-        <article class={classes!("card", class)} data-verdict={json_name(&endpoint.verdict)}>
+        <article class={classes!("card", class)} data-verdict={wire_name(&endpoint.verdict)}>
             <h3>{ endpoint_title(endpoint) }</h3>
             <p class="status">
                 <span class="icon" aria-hidden="true">{ icon }</span>
@@ -40,17 +40,13 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
             <h4>{ texts.text(Text::VersionsHeading) }</h4>
             <ul class="versions">
                 { for endpoint.handshakes.iter().map(|handshake| {
-                    let outcome = match handshake.outcome {
-                        Outcome::Accepted => "accepted",
-                        Outcome::Rejected => "rejected",
-                        Outcome::Inconclusive => "inconclusive",
-                    };
+                    let outcome = wire_name(&handshake.outcome);
                     let negotiated: Vec<&str> = [&handshake.cipher_suite, &handshake.group]
                         .into_iter()
                         .filter_map(|part| part.as_deref())
                         .collect();
                     html! {
-                        <li data-version={json_name(&handshake.version)} data-outcome={outcome}>
+                        <li data-version={wire_name(&handshake.version)} data-outcome={outcome}>
                             <span class="version">{ handshake.version.display_name() }</span>
                             <span class="outcome">{ texts.outcome(handshake.outcome) }</span>
                             if let Some(reason) = handshake.reason {
@@ -64,7 +60,7 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                 }) }
             </ul>
             if let Some(certificate) = &endpoint.certificate {
-                <p class="certificate" data-verdict={json_name(&certificate.verdict)}>
+                <p class="certificate" data-verdict={wire_name(&certificate.verdict)}>
                     { texts.text(Text::CertificateLabel) }{ ": " }{ texts.verdict(certificate.verdict) }
                 </p>
             }
@@ -75,12 +71,4 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
             }
         </article>
     }
-}
-
-/// A value's name in the API (`TLSv1.2`, `ready`), used as a stable hook for styles and tests.
-fn json_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use mailtls_shared::ErrorCode;
+use mailtls_shared::{ErrorCode, wire_name};
 
 use super::AppState;
 
@@ -19,7 +19,7 @@ pub struct Rejections(Mutex<BTreeMap<String, u64>>);
 
 impl Rejections {
     pub fn count(&self, code: ErrorCode) {
-        let name = json_name(&code);
+        let name = wire_name(&code);
         let mut counts = self
             .0
             .lock()
@@ -71,7 +71,7 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
     let verdicts: Vec<(String, u64)> = counts
         .by_verdict
         .iter()
-        .map(|(verdict, n)| (format!("{{verdict=\"{}\"}}", json_name(verdict)), *n))
+        .map(|(verdict, n)| (format!("{{verdict=\"{}\"}}", wire_name(verdict)), *n))
         .collect();
     counter(
         "mailtls_checks_finished_total",
@@ -105,12 +105,4 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
         out,
     )
         .into_response()
-}
-
-/// A value's name in the JSON API (`forbidden_address`, `no_modern_tls`).
-fn json_name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => String::new(),
-    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use mailtls_shared::{
     CertificateVerdict, EndpointError, EndpointErrorCode, Finding, FindingCode, Outcome, Scheme,
-    Severity, TlsVersion, Verdict,
+    Severity, TlsVersion, Verdict, wire_name,
 };
 
 /// Everything the assessment looks at.
@@ -116,9 +116,7 @@ pub fn assess(scheme: Scheme, seen: &Observations) -> (Vec<Finding>, Verdict) {
         findings.push(finding(
             FindingCode::CertificateProblem,
             severity,
-            serde_json::to_value(verdict)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned)),
+            Some(wire_name(&verdict)),
         ));
     }
 
