@@ -47,6 +47,9 @@ impl AppError {
             AppError::Plan(PlanError::ForbiddenPort { .. }) => {
                 (StatusCode::FORBIDDEN, ErrorCode::ForbiddenPort)
             }
+            AppError::Plan(PlanError::ForbiddenDomain { .. }) => {
+                (StatusCode::FORBIDDEN, ErrorCode::ForbiddenDomain)
+            }
             AppError::Plan(PlanError::ForbiddenAddress { .. }) => {
                 (StatusCode::FORBIDDEN, ErrorCode::ForbiddenAddress)
             }
@@ -114,6 +117,8 @@ impl AppError {
                     "{host} points to {address}, a non-public address ({why}). This service does not check such addresses."
                 )
             }
+            (AppError::Plan(PlanError::ForbiddenDomain { host, domain }), Lang::De) => format!("{host} liegt in der reservierten Domain .{domain}; dort gibt es keine öffentlichen Mailserver. Bitte geben Sie den öffentlichen Namen Ihres Mailservers ein."),
+            (AppError::Plan(PlanError::ForbiddenDomain { host, domain }), Lang::En) => format!("{host} is in the reserved domain .{domain}, which holds no public mail servers. Please enter your mail server's public name."),
             (AppError::NotFound, Lang::De) => "Diese Adresse gibt es in der API nicht.".into(),
             (AppError::NotFound, Lang::En) => "There is no such API address.".into(),
             (AppError::RateLimited { retry_after }, Lang::De) => format!("Zu viele Prüfungen in kurzer Zeit. Bitte warten Sie {} Sekunden und versuchen Sie es dann noch einmal.", retry_after.as_secs()),

@@ -373,6 +373,20 @@ mod tests {
                 "127.0.0.1",
             ),
             (
+                "/api/v1/check?target=imaps://printer.local",
+                Some("en"),
+                StatusCode::FORBIDDEN,
+                "forbidden_domain",
+                ".local",
+            ),
+            (
+                "/api/v1/check?target=mail.corp.internal&lang=de",
+                None,
+                StatusCode::FORBIDDEN,
+                "forbidden_domain",
+                "reservierten Domain .internal",
+            ),
+            (
                 "/api/v2/nothing",
                 Some("en"),
                 StatusCode::NOT_FOUND,

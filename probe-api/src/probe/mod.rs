@@ -107,6 +107,8 @@ impl Default for ProbeSettings {
 pub enum PlanError {
     #[error("port {port} is not a mail port this service checks")]
     ForbiddenPort { port: u16 },
+    #[error("{host} is in the reserved domain .{domain}, which never holds a public mail server")]
+    ForbiddenDomain { host: String, domain: &'static str },
     #[error("{host} resolves to {address}, which is a {why} address")]
     ForbiddenAddress {
         host: String,
@@ -230,6 +232,16 @@ impl Engine {
                 return Err(PlanError::ForbiddenPort { port: *port });
             }
             let host = target.host();
+            // Names an operator or test pinned with `--resolve` are the operator's decision.
+            if let Host::Name(name) = host
+                && !self.resolver.is_overridden(name)
+                && !self.policy.allows_reserved_names()
+            {
+                policy::check_name(name).map_err(|domain| PlanError::ForbiddenDomain {
+                    host: host.to_string(),
+                    domain,
+                })?;
+            }
             let addresses = self.resolver.resolve(host).await;
             if let Ok(addresses) = &addresses {
                 for address in addresses {

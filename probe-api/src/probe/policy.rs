@@ -16,7 +16,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use mailtls_shared::Scheme;
+use mailtls_shared::{Hostname, Scheme};
 
 /// Why an address is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,12 +117,42 @@ pub fn classify(ip: IpAddr) -> Result<(), Denied> {
     }
 }
 
+/// Domains that are never a public mail server (RFC 6761, RFC 6762, RFC 8375, RFC 7686, and the
+/// `internal` TLD): asking the resolver about them could only reach local or private services.
+const RESERVED_SUFFIXES: &[&str] = &[
+    "localhost",
+    "local",
+    "internal",
+    "home.arpa",
+    "invalid",
+    "test",
+    "example",
+    "onion",
+    "lan",
+    "intranet",
+    "corp",
+    "localdomain",
+];
+
+/// Whether `name` lies in a reserved or private-use domain; `Err` names the domain.
+pub fn check_name(name: &Hostname) -> Result<(), &'static str> {
+    let name = name.as_str();
+    match RESERVED_SUFFIXES
+        .iter()
+        .find(|suffix| name == **suffix || name.ends_with(&format!(".{suffix}")))
+    {
+        Some(suffix) => Err(suffix),
+        None => Ok(()),
+    }
+}
+
 /// The address and port rules one probe run follows.
 #[derive(Debug, Clone)]
 pub struct AddressPolicy {
     allowed_ranges: Vec<IpNet>,
     allowed_ports: Vec<u16>,
     any_port: bool,
+    reserved_names: bool,
 }
 
 impl Default for AddressPolicy {
@@ -132,6 +162,7 @@ impl Default for AddressPolicy {
             allowed_ranges: Vec::new(),
             allowed_ports: Scheme::ALL.iter().map(|s| s.default_port()).collect(),
             any_port: false,
+            reserved_names: false,
         }
     }
 }
@@ -146,6 +177,7 @@ impl AddressPolicy {
             ],
             allowed_ports: Vec::new(),
             any_port: true,
+            reserved_names: true,
         }
     }
 
@@ -168,6 +200,12 @@ impl AddressPolicy {
             return Ok(());
         }
         classify(ip)
+    }
+
+    /// Whether names in reserved domains (`.local`, `.internal`, …) may be resolved: only for the
+    /// admin's own command line.
+    pub fn allows_reserved_names(&self) -> bool {
+        self.reserved_names
     }
 
     /// Whether the probe may connect to this port.
@@ -256,6 +294,27 @@ mod tests {
         );
         assert!(policy.check_address("10.0.0.1".parse().unwrap()).is_err());
         assert!(policy.check_address("::1".parse().unwrap()).is_err());
+    }
+
+    #[test]
+    fn reserved_names() {
+        let cases = [
+            ("printer.local", Err("local")),
+            ("db.internal", Err("internal")),
+            ("nas.home.arpa", Err("home.arpa")),
+            ("mail.example.test", Err("test")),
+            ("x.onion", Err("onion")),
+            ("mail.mxp.de", Ok(())),
+            ("mail.localhost.de", Ok(())),
+            ("mail.testing.com", Ok(())),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(
+                check_name(&Hostname::parse(name).unwrap()),
+                expected,
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -49,6 +49,11 @@ impl Resolver {
         self
     }
 
+    /// Whether `name` is answered by an override rather than DNS.
+    pub fn is_overridden(&self, name: &Hostname) -> bool {
+        self.overrides.contains_key(name)
+    }
+
     /// The addresses of `host`, IPv4 and IPv6, deduplicated, at most [`MAX_ADDRESSES`].
     pub async fn resolve(&self, host: &Host) -> Result<Vec<IpAddr>, ResolveError> {
         let name = match host {

@@ -142,6 +142,16 @@ async fn inside_the_namespace() {
         cases.push((host.to_owned(), 403, "forbidden_address"));
         cases.push((format!("imaps://{host}"), 403, "forbidden_address"));
     }
+    for name in [
+        "printer.local",
+        "db.internal",
+        "nas.home.arpa",
+        "router.lan",
+        "mx.example.test",
+        "x.onion",
+    ] {
+        cases.push((format!("smtp://{name}"), 403, "forbidden_domain"));
+    }
     for input in invalid_target {
         cases.push((input.to_owned(), 400, "invalid_target"));
     }
