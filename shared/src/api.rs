@@ -53,11 +53,6 @@ impl TlsVersion {
             TlsVersion::Tls13 => "TLS 1.3",
         }
     }
-
-    /// Whether the version is still considered safe (RFC 8996 retired everything below 1.2).
-    pub fn is_modern(self) -> bool {
-        matches!(self, TlsVersion::Tls12 | TlsVersion::Tls13)
-    }
 }
 
 impl fmt::Display for TlsVersion {
@@ -98,8 +93,6 @@ pub enum Reason {
     ProtocolViolation,
     /// The name did not resolve to any address.
     NameNotFound,
-    /// The address or port is not allowed by the probe's policy.
-    Forbidden,
     /// The server said it is busy or limits connections (`421`); try again later.
     Throttled,
     /// The plain-text dialog before TLS failed (see the endpoint's `error`).

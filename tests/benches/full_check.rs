@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use tests::mail_servers::{Dovecot, DovecotTls, Postfix, PostfixTls};
 use tests::pki::{TestCa, Validity};
-use tests::servers::probe_api_binary;
+use tests::servers::cli_check;
 
 const NAME: &str = "mail.example.test";
 
@@ -48,19 +48,7 @@ fn mailtls(ca: &TestCa, endpoints: &[Endpoint]) -> (Duration, u64) {
         .collect();
     let mut slowest_handshake = 0;
     let took = time(9, || {
-        let output = Command::new(probe_api_binary())
-            .arg("check")
-            .arg("--json")
-            .arg("--ca-file")
-            .arg(&ca.ca_file)
-            .arg("--resolve")
-            .arg(format!("{NAME}=127.0.0.1"))
-            .args(&targets)
-            .env("RUST_LOG", "error")
-            .output()
-            .expect("run probe-api");
-        let report: serde_json::Value =
-            serde_json::from_slice(&output.stdout).expect("a JSON report");
+        let (_, report) = cli_check(&ca.ca_file, &format!("{NAME}=127.0.0.1"), &targets, &[]);
         for endpoint in report["endpoints"].as_array().expect("endpoints") {
             assert_eq!(endpoint["verdict"], "ready", "{endpoint:#}");
             for handshake in endpoint["handshakes"].as_array().expect("handshakes") {

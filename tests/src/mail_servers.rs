@@ -206,13 +206,7 @@ impl Dovecot {
 
     /// The end of Dovecot's log and of its standard output and error, for failure messages.
     pub fn log_excerpt(&self) -> String {
-        format!(
-            "--- {} ---\n{}--- {} ---\n{}",
-            self.log_file.display(),
-            tail(&self.log_file),
-            self.output_file.display(),
-            tail(&self.output_file)
-        )
+        excerpt(&self.log_file, &self.output_file)
     }
 
     /// The configuration file (`dovecot -c FILE -n` prints what Dovecot made of it).
@@ -338,13 +332,7 @@ impl Postfix {
 
     /// The end of Postfix's mail log and of `postfix start-fg`'s output, for failure messages.
     pub fn log_excerpt(&self) -> String {
-        format!(
-            "--- {} ---\n{}--- {} ---\n{}",
-            self.log_file.display(),
-            tail(&self.log_file),
-            self.output_file.display(),
-            tail(&self.output_file)
-        )
+        excerpt(&self.log_file, &self.output_file)
     }
 
     /// The configuration directory (`postconf -c DIR -n` prints what Postfix made of it).
@@ -1076,6 +1064,17 @@ fn run(command: &mut Command) {
 }
 
 /// The last lines of a log file (or why there are none).
+/// The ends of a server's log and of its output, headed by their paths.
+fn excerpt(log_file: &Path, output_file: &Path) -> String {
+    format!(
+        "--- {} ---\n{}--- {} ---\n{}",
+        log_file.display(),
+        tail(log_file),
+        output_file.display(),
+        tail(output_file)
+    )
+}
+
 fn tail(path: &Path) -> String {
     match std::fs::read_to_string(path) {
         Ok(text) => {

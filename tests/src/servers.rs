@@ -62,6 +62,36 @@ pub fn probe_api_binary() -> PathBuf {
     binary
 }
 
+/// Runs `probe-api check --json` with `ca_file` trusted and `resolve` (`NAME=ADDRESS`) pinned,
+/// plus `extra` options, on `targets`; returns the exit code and the report.
+pub fn cli_check(
+    ca_file: &Path,
+    resolve: &str,
+    targets: &[String],
+    extra: &[&str],
+) -> (i32, serde_json::Value) {
+    let output = Command::new(probe_api_binary())
+        .arg("check")
+        .arg("--json")
+        .arg("--ca-file")
+        .arg(ca_file)
+        .arg("--resolve")
+        .arg(resolve)
+        .args(extra)
+        .args(targets)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run probe-api check");
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "no JSON report ({error}): {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap_or(-1), report)
+}
+
 /// A running `probe-api serve` on an ephemeral loopback port.
 #[derive(Debug)]
 pub struct ProbeApi {

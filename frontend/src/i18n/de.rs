@@ -85,7 +85,6 @@ impl Catalog for German {
             Reason::Network => "Netzwerkfehler",
             Reason::ProtocolViolation => "unerwartete Antwort des Servers",
             Reason::NameNotFound => "Servername nicht gefunden",
-            Reason::Forbidden => "dieser Server darf nicht geprüft werden",
             Reason::Throttled => {
                 "der Server ist ausgelastet und hat um einen späteren Versuch gebeten"
             }

@@ -85,7 +85,6 @@ impl Catalog for English {
             Reason::Network => "network error",
             Reason::ProtocolViolation => "unexpected answer from the server",
             Reason::NameNotFound => "server name not found",
-            Reason::Forbidden => "this server may not be checked",
             Reason::Throttled => "the server is busy and asked us to try later",
             Reason::Starttls => "encryption with STARTTLS could not be started",
         }

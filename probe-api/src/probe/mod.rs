@@ -214,11 +214,6 @@ impl Engine {
         })
     }
 
-    /// The policy this engine enforces.
-    pub fn policy(&self) -> &AddressPolicy {
-        &self.policy
-    }
-
     /// Resolves every target once and applies the policy; refuses the whole check if any target
     /// breaks it. A name that does not resolve is not refused: the report says so.
     pub async fn plan(&self, targets: Vec<Target>) -> Result<Plan, PlanError> {

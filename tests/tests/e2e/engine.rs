@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tests::mail_servers::{Dovecot, DovecotTls, Postfix, PostfixTls};
 use tests::pki::{TestCa, Validity};
-use tests::servers::{OpensslServer, probe_api_binary};
+use tests::servers::{OpensslServer, cli_check, probe_api_binary};
 use tests::stubs::{Behaviour, Stub, certificate_der};
 
 use crate::test_ca;
@@ -19,26 +19,7 @@ const NAME: &str = "mail.example.test";
 /// Runs `probe-api check --json` on `targets` (names resolve to 127.0.0.1, the test CA is
 /// trusted) and returns the exit code and the report.
 fn check(ca: &TestCa, targets: &[String], extra: &[&str]) -> (i32, Value) {
-    let output = Command::new(probe_api_binary())
-        .arg("check")
-        .arg("--json")
-        .arg("--ca-file")
-        .arg(&ca.ca_file)
-        .arg("--resolve")
-        .arg(format!("{NAME}=127.0.0.1"))
-        .args(extra)
-        .args(targets)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run probe-api check");
-    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "no JSON report ({error}): {}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code().unwrap_or(-1), report)
+    cli_check(&ca.ca_file, &format!("{NAME}=127.0.0.1"), targets, extra)
 }
 
 /// The accepted versions of one endpoint, oldest first.
