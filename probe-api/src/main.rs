@@ -1,22 +1,23 @@
 //! The `probe-api` binary: `serve` runs the help page and API, `check` probes from the shell.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
 use mailtls_shared::{Hostname, Lang, Target, Verdict};
+use probe_api::config::{LogFormat, Origin, ServiceConfig};
 use probe_api::http::checks::Checks;
 use probe_api::http::limits::{Limiter, Limits};
-use probe_api::http::{self, AppState, assets::Assets};
+use probe_api::http::server::{self, ServerLimits};
+use probe_api::http::{self, AppState, HttpOptions, assets::Assets};
+use probe_api::probe::Engine;
 use probe_api::probe::policy::AddressPolicy;
-use probe_api::probe::resolve::Resolver;
-use probe_api::probe::{Engine, ProbeSettings, Timeouts};
 
 /// MailTLS: checks which TLS versions mail servers accept, and explains it to customers.
 #[derive(Debug, Parser)]
@@ -29,39 +30,79 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the help page and the JSON API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check targets from the command line and print the result.
     Check(CheckArgs),
 }
 
+/// Every option can also be set in the TOML file given with `--config` (same name, with `_`:
+/// `max_concurrent_checks = 8`) and by an environment variable (`MAILTLS_MAX_CONCURRENT_CHECKS`);
+/// a flag wins over its variable, both over the file. Defaults are safe for the public internet.
+/// `mailtls.example.toml` lists every key.
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// Address and port to listen on.
-    #[arg(long, env = "MAILTLS_BIND", default_value = "127.0.0.1:8080")]
-    bind: SocketAddr,
-    /// Directory with the built page (trunk's output).
-    #[arg(long, env = "MAILTLS_DIST", default_value = "dist")]
-    dist: PathBuf,
-    /// Most checks running at once; more get `503 busy` with `Retry-After`.
-    #[arg(long, env = "MAILTLS_MAX_CONCURRENT_CHECKS", default_value_t = 16)]
-    max_concurrent_checks: usize,
-    /// Checks one client may start per minute (IPv6 clients by /64; 0: no limit).
-    #[arg(long, env = "MAILTLS_CLIENT_CHECKS_PER_MINUTE", default_value_t = 10)]
-    client_checks_per_minute: u32,
-    /// Checks per minute that may contact one mail server address (0: no limit).
-    #[arg(long, env = "MAILTLS_TARGET_CHECKS_PER_MINUTE", default_value_t = 30)]
-    target_checks_per_minute: u32,
+    /// TOML configuration file.
+    #[arg(long, env = "MAILTLS_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "MAILTLS_BIND", value_name = "ADDR:PORT")]
+    bind: Option<SocketAddr>,
+    /// Directory with the built page (trunk's output) [default: dist].
+    #[arg(long, env = "MAILTLS_DIST", value_name = "DIR")]
+    dist: Option<PathBuf>,
+    /// Log format [default: text].
+    #[arg(long, env = "MAILTLS_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+    /// Most checks running at once; more get `503 busy` with `Retry-After` [default: 16].
+    #[arg(long, env = "MAILTLS_MAX_CONCURRENT_CHECKS", value_name = "N")]
+    max_concurrent_checks: Option<usize>,
+    /// Checks one client may start per minute, IPv6 clients by /64; 0: no limit [default: 10].
+    #[arg(long, env = "MAILTLS_CLIENT_CHECKS_PER_MINUTE", value_name = "N")]
+    client_checks_per_minute: Option<u32>,
+    /// Checks per minute that may contact one mail server address; 0: no limit [default: 30].
+    #[arg(long, env = "MAILTLS_TARGET_CHECKS_PER_MINUTE", value_name = "N")]
+    target_checks_per_minute: Option<u32>,
     /// A reverse proxy in this range is trusted to name the client in X-Forwarded-For
     /// (repeatable). Without it, the socket's peer is the client.
     #[arg(
         long = "trusted-proxy",
         env = "MAILTLS_TRUSTED_PROXIES",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_name = "CIDR"
     )]
     trusted_proxies: Vec<IpNet>,
-    /// Seconds a finished report is reused for an identical check (0: never).
-    #[arg(long, env = "MAILTLS_CACHE_SECONDS", default_value_t = 60)]
-    cache_seconds: u64,
+    /// Seconds a finished report is reused for an identical check; 0: never [default: 60].
+    #[arg(long, env = "MAILTLS_CACHE_SECONDS", value_name = "SECONDS")]
+    cache_seconds: Option<u64>,
+    /// An origin (https://www.example.de) whose pages may embed the help page in an iframe and
+    /// call the API (repeatable). Without it, only MailTLS's own origin may.
+    #[arg(
+        long = "embed-origin",
+        env = "MAILTLS_EMBED_ORIGINS",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
+    embed_origins: Vec<Origin>,
+    /// Provider mode: only names at or under this domain may be checked (repeatable);
+    /// `--only-domain example.de` admits mail.example.de. Without it, any public name.
+    #[arg(long = "only-domain", env = "MAILTLS_ONLY_DOMAINS", value_delimiter = ',', value_name = "DOMAIN", value_parser = parse_domain)]
+    only_domains: Vec<Hostname>,
+    /// Longest request URL in bytes; longer ones get 414 [default: 4096].
+    #[arg(long, env = "MAILTLS_MAX_URL_BYTES", value_name = "BYTES")]
+    max_url_bytes: Option<usize>,
+    /// Most bytes of request line plus headers; more get 431 [default: 16384, at least 8192].
+    #[arg(long, env = "MAILTLS_MAX_HEADER_BYTES", value_name = "BYTES")]
+    max_header_bytes: Option<usize>,
+    /// Seconds a client may take to send its request headers, and may stay idle between
+    /// requests [default: 10].
+    #[arg(long, env = "MAILTLS_HEADER_TIMEOUT", value_name = "SECONDS")]
+    header_timeout: Option<u64>,
+    /// Most client connections at once; more wait in the listen queue [default: 4096].
+    #[arg(long, env = "MAILTLS_MAX_CONNECTIONS", value_name = "N")]
+    max_connections: Option<usize>,
+    /// Seconds running checks may take to finish after SIGTERM or Ctrl-C [default: 30].
+    #[arg(long, env = "MAILTLS_SHUTDOWN_GRACE", value_name = "SECONDS")]
+    shutdown_grace: Option<u64>,
     #[command(flatten)]
     probe: ProbeArgs,
 }
@@ -84,33 +125,41 @@ struct CheckArgs {
 #[derive(Debug, Args)]
 struct ProbeArgs {
     /// Trust the CA certificates in this PEM file in addition to Mozilla's roots (repeatable).
-    #[arg(long = "ca-file", env = "MAILTLS_CA_FILES", value_delimiter = ',')]
-    ca_files: Vec<String>,
+    #[arg(
+        long = "ca-file",
+        env = "MAILTLS_CA_FILES",
+        value_delimiter = ',',
+        value_name = "PEM"
+    )]
+    ca_files: Vec<PathBuf>,
     /// Allow probing addresses in this range although they are not public, e.g. 127.0.0.0/8 for
     /// tests or 10.0.0.0/8 for an internal deployment (repeatable). Without it, only public
     /// addresses are ever contacted.
     #[arg(
         long = "allow-cidr",
         env = "MAILTLS_ALLOW_CIDRS",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_name = "CIDR"
     )]
     allow_cidrs: Vec<IpNet>,
     /// Allow probing this port in addition to the seven mail ports (repeatable).
     #[arg(
         long = "allow-port",
         env = "MAILTLS_ALLOW_PORTS",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_name = "PORT"
     )]
     allow_ports: Vec<u16>,
-    /// Seconds each network step (connect, plain-text dialog, handshake) may take.
-    #[arg(long, env = "MAILTLS_STEP_TIMEOUT", default_value_t = 10)]
-    step_timeout: u64,
-    /// Seconds a whole check may take.
-    #[arg(long, env = "MAILTLS_CHECK_TIMEOUT", default_value_t = 30)]
-    check_timeout: u64,
-    /// The name to greet SMTP servers with (EHLO); use this host's public name.
-    #[arg(long, env = "MAILTLS_EHLO_NAME", default_value = probe_api::probe::DEFAULT_EHLO_NAME)]
-    ehlo_name: String,
+    /// Seconds each network step (connect, plain-text dialog, handshake) may take [default: 10].
+    #[arg(long, env = "MAILTLS_STEP_TIMEOUT", value_name = "SECONDS")]
+    step_timeout: Option<u64>,
+    /// Seconds a whole check may take [default: 30].
+    #[arg(long, env = "MAILTLS_CHECK_TIMEOUT", value_name = "SECONDS")]
+    check_timeout: Option<u64>,
+    /// The name to greet SMTP servers with (EHLO); use this host's public name
+    /// [default: probe.mailtls.invalid].
+    #[arg(long, env = "MAILTLS_EHLO_NAME", value_name = "NAME")]
+    ehlo_name: Option<String>,
     /// Answer NAME with ADDRESS instead of asking DNS, like curl's --resolve (repeatable).
     #[arg(
         long = "resolve",
@@ -121,56 +170,88 @@ struct ProbeArgs {
     resolve: Vec<String>,
 }
 
+fn parse_domain(input: &str) -> Result<Hostname, String> {
+    Hostname::parse(input).map_err(|error| error.message(Lang::En))
+}
+
+/// Replaces `slot` when the flag or variable was given.
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *slot = value;
+    }
+}
+
+/// Replaces a list when the flag or variable named at least one item.
+fn set_list<T>(slot: &mut Vec<T>, values: Vec<T>) {
+    if !values.is_empty() {
+        *slot = values;
+    }
+}
+
 impl ProbeArgs {
-    fn settings(&self) -> anyhow::Result<ProbeSettings> {
-        let timeouts = Timeouts {
-            step: Duration::from_secs(self.step_timeout.max(1)),
-            check: Duration::from_secs(self.check_timeout.max(1)),
-            ..Timeouts::default()
+    fn apply(self, config: &mut ServiceConfig) {
+        set_list(&mut config.ca_files, self.ca_files);
+        set_list(&mut config.allow_cidrs, self.allow_cidrs);
+        set_list(&mut config.allow_ports, self.allow_ports);
+        set(&mut config.step_timeout, self.step_timeout);
+        set(&mut config.check_timeout, self.check_timeout);
+        set(&mut config.ehlo_name, self.ehlo_name);
+        set_list(&mut config.resolve, self.resolve);
+    }
+}
+
+impl ServeArgs {
+    /// The file's settings (or the defaults) with the flags and variables on top.
+    fn config(self) -> anyhow::Result<ServiceConfig> {
+        let mut config = match &self.config {
+            Some(path) => ServiceConfig::from_file(path)?,
+            None => ServiceConfig::default(),
         };
-        let mut policy = AddressPolicy::default();
-        for range in &self.allow_cidrs {
-            tracing::warn!(%range, "probing of non-public range {range} explicitly allowed");
-            policy = policy.allow(*range);
-        }
-        policy = policy.allow_ports(&self.allow_ports);
-        let mut resolver = Resolver::new(timeouts.resolve);
-        for entry in &self.resolve {
-            let Some((name, address)) = entry.split_once('=') else {
-                bail!("--resolve {entry:?}: expected NAME=ADDRESS");
-            };
-            let name = Hostname::parse(name)
-                .map_err(|error| anyhow::anyhow!("--resolve {entry:?}: {error}"))?;
-            let address: IpAddr = address
-                .trim_matches(['[', ']'])
-                .parse()
-                .with_context(|| format!("--resolve {entry:?}: not an IP address"))?;
-            resolver = resolver.with_override(name, address);
-        }
-        Ok(ProbeSettings {
-            timeouts,
-            policy,
-            resolver,
-            extra_ca_files: self.ca_files.clone(),
-            ehlo_name: self.ehlo_name.clone(),
-            ..ProbeSettings::default()
-        })
+        set(&mut config.bind, self.bind);
+        set(&mut config.dist, self.dist);
+        set(&mut config.log_format, self.log_format);
+        set(
+            &mut config.max_concurrent_checks,
+            self.max_concurrent_checks,
+        );
+        set(
+            &mut config.client_checks_per_minute,
+            self.client_checks_per_minute,
+        );
+        set(
+            &mut config.target_checks_per_minute,
+            self.target_checks_per_minute,
+        );
+        set_list(&mut config.trusted_proxies, self.trusted_proxies);
+        set(&mut config.cache_seconds, self.cache_seconds);
+        set_list(&mut config.embed_origins, self.embed_origins);
+        set_list(&mut config.only_domains, self.only_domains);
+        set(&mut config.max_url_bytes, self.max_url_bytes);
+        set(&mut config.max_header_bytes, self.max_header_bytes);
+        set(&mut config.header_timeout, self.header_timeout);
+        set(&mut config.max_connections, self.max_connections);
+        set(&mut config.shutdown_grace, self.shutdown_grace);
+        self.probe.apply(&mut config);
+        config.validate()?;
+        Ok(config)
     }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => serve(args).await,
-        Command::Check(args) => check(args).await,
+        Command::Serve(args) => match (*args).config() {
+            Ok(config) => {
+                init_logging(config.log_format);
+                serve(config).await
+            }
+            Err(error) => Err(error),
+        },
+        Command::Check(args) => {
+            init_logging(LogFormat::Text);
+            check(args).await
+        }
     };
     match result {
         Ok(code) => code,
@@ -181,37 +262,66 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let assets = Assets::load(&args.dist)?;
-    let engine = Engine::new(args.probe.settings()?)?;
+/// Logs go to stderr; `RUST_LOG` overrides the level.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+async fn serve(config: ServiceConfig) -> anyhow::Result<ExitCode> {
+    let assets = Assets::load(&config.dist)?;
+    for range in &config.allow_cidrs {
+        tracing::warn!(%range, "probing of non-public range {range} explicitly allowed");
+    }
+    if !config.only_domains.is_empty() {
+        let domains: Vec<&str> = config.only_domains.iter().map(|d| d.as_str()).collect();
+        tracing::info!(
+            ?domains,
+            "provider mode: only names under these domains are checked"
+        );
+    }
+    let engine = Engine::new(config.probe_settings()?)?;
     let checks = Checks::new(
         Arc::new(engine),
-        args.max_concurrent_checks,
-        Duration::from_secs(args.cache_seconds),
+        config.max_concurrent_checks,
+        Duration::from_secs(config.cache_seconds),
     );
-    let router = http::app(
+    let router = http::app_with(
         AppState {
             checks: Arc::new(checks),
             limits: Arc::new(Limits {
-                per_client: Limiter::new(args.client_checks_per_minute, 5),
-                per_target: Limiter::new(args.target_checks_per_minute, 10),
-                trusted_proxies: args.trusted_proxies.clone(),
+                per_client: Limiter::new(config.client_checks_per_minute, 5),
+                per_target: Limiter::new(config.target_checks_per_minute, 10),
+                trusted_proxies: config.trusted_proxies.clone(),
             }),
             rejections: Arc::default(),
         },
         Some(assets),
+        &HttpOptions {
+            embed_origins: config.embed_origins.clone(),
+            max_url_bytes: config.max_url_bytes,
+        },
     );
-    let listener = tokio::net::TcpListener::bind(args.bind)
+    let listener = tokio::net::TcpListener::bind(config.bind)
         .await
-        .with_context(|| format!("cannot listen on {}", args.bind))?;
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
     println!("MailTLS is running at http://{address}/  (stop with Ctrl-C)");
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let limits = ServerLimits {
+        max_connections: config.max_connections,
+        max_header_bytes: config.max_header_bytes,
+        header_timeout: config.header_timeout(),
+        shutdown_grace: config.shutdown_grace(),
+    };
+    let drained = server::serve(listener, router, limits, shutdown_signal()).await;
+    tracing::info!(drained, "stopped");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -250,7 +360,9 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
     }
     // The admin's own command line: any address and port may be checked.
-    let mut settings = args.probe.settings()?;
+    let mut config = ServiceConfig::default();
+    args.probe.apply(&mut config);
+    let mut settings = config.probe_settings()?;
     settings.policy = AddressPolicy::allow_everything();
     let engine = Engine::new(settings)?;
     let report = match engine.check(targets).await {

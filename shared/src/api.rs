@@ -20,6 +20,7 @@ pub fn wire_name<T: Serialize>(value: &T) -> String {
 
 /// A protocol version a client can offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TlsVersion {
     #[serde(rename = "SSLv3")]
     Ssl3,
@@ -63,6 +64,7 @@ impl fmt::Display for TlsVersion {
 
 /// What happened when one version was offered on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// The server completed a handshake at exactly this version.
@@ -75,6 +77,7 @@ pub enum Outcome {
 
 /// Why a handshake was rejected or inconclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// The server answered with a TLS alert (see `detail`).
@@ -101,6 +104,7 @@ pub enum Reason {
 
 /// One handshake attempt, with what was negotiated when it worked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HandshakeReport {
     pub version: TlsVersion,
     pub outcome: Outcome,
@@ -120,6 +124,7 @@ pub struct HandshakeReport {
 
 /// The certificate verdict: whether a mail program will trust the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CertificateVerdict {
     Valid,
@@ -136,6 +141,7 @@ pub enum CertificateVerdict {
 
 /// The server's certificate as a mail program would judge it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CertificateReport {
     pub verdict: CertificateVerdict,
     /// Technical detail for admins, in English.
@@ -168,6 +174,7 @@ pub struct CertificateReport {
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -177,6 +184,7 @@ pub enum Severity {
 
 /// Something a mail admin needs to know about an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FindingCode {
     /// A plain-text port that does not offer STARTTLS: mail goes unencrypted.
@@ -197,6 +205,7 @@ pub enum FindingCode {
 
 /// A finding with its severity and technical detail (English, for admins).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub code: FindingCode,
     pub severity: Severity,
@@ -206,6 +215,7 @@ pub struct Finding {
 
 /// The one-line judgement, in the mission's terms. Ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// TLS 1.2+ with a valid certificate and no legacy versions: Microsoft 365 compatible.
@@ -222,6 +232,7 @@ pub enum Verdict {
 
 /// Why an endpoint could not be tested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EndpointErrorCode {
     NameNotFound,
@@ -245,6 +256,7 @@ pub enum EndpointErrorCode {
 
 /// `{code, message}` for an endpoint that could not be tested.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EndpointError {
     pub code: EndpointErrorCode,
     /// Technical detail for admins, in English (may quote the server).
@@ -253,6 +265,7 @@ pub struct EndpointError {
 
 /// Everything learned about one endpoint (scheme, host, port) at one address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EndpointReport {
     pub scheme: Scheme,
     /// The host as given, normalised (lowercase, punycode).
@@ -288,12 +301,15 @@ impl EndpointReport {
 
 /// The answer to `GET /api/v1/check`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckReport {
     /// MailTLS version that produced the report.
     pub tool_version: String,
     /// When the check started, RFC 3339 in UTC.
     pub checked_at: String,
     pub duration_ms: u64,
+    /// The targets as checked, in the form `GET /api/v1/check` accepts them.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub targets: Vec<Target>,
     pub endpoints: Vec<EndpointReport>,
     /// The verdict over all endpoints that could be tested (`untestable` if none could).
@@ -314,6 +330,7 @@ impl CheckReport {
 
 /// Stable error codes of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidTarget,
@@ -325,16 +342,22 @@ pub enum ErrorCode {
     RateLimited,
     Busy,
     NotFound,
+    /// The URL or request was larger than the service accepts.
+    RequestTooLarge,
+    /// Only `GET` (and `HEAD`) are served.
+    MethodNotAllowed,
     Internal,
 }
 
 /// The body of every API error: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     /// What went wrong and what to do, for a person, in the request's language.

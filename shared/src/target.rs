@@ -16,6 +16,7 @@ use crate::lang::Lang;
 
 /// A mail protocol on its standard port, with the way TLS starts on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Scheme {
     /// SMTP between mail servers (MX), STARTTLS, port 25.

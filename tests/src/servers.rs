@@ -96,7 +96,8 @@ pub fn cli_check(
 #[derive(Debug)]
 pub struct ProbeApi {
     pub base_url: String,
-    _guard: Guard,
+    guard: Guard,
+    logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 /// What a test's probe-api is allowed to do beyond the safe defaults.
@@ -113,6 +114,10 @@ pub struct ProbeApiOptions {
     /// Keep the service's per-client and per-target rate limits (off by default: every test
     /// request comes from 127.0.0.1).
     pub rate_limits: bool,
+    /// Environment variables for the service (`MAILTLS_…`).
+    pub env: Vec<(String, String)>,
+    /// Keep the service's stderr (its logs) for [`ProbeApi::logs`] instead of passing it through.
+    pub capture_logs: bool,
 }
 
 impl ProbeApiOptions {
@@ -129,6 +134,8 @@ impl ProbeApiOptions {
                 .collect(),
             extra_args: Vec::new(),
             rate_limits: false,
+            env: Vec::new(),
+            capture_logs: false,
         }
     }
 }
@@ -146,12 +153,17 @@ impl ProbeApi {
             .arg("127.0.0.1:0")
             .arg("--dist")
             .arg(dist)
-            .env("RUST_LOG", "warn")
-            // Only what the command line says: ignore settings from the developer's shell.
-            .env_remove("MAILTLS_CA_FILES")
-            .env_remove("MAILTLS_ALLOW_CIDRS")
-            .env_remove("MAILTLS_ALLOW_PORTS")
-            .env_remove("MAILTLS_RESOLVE");
+            .env("RUST_LOG", "warn");
+        // Only what the test says: ignore settings from the developer's shell.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("MAILTLS_") {
+                command.env_remove(name);
+            }
+        }
+        command.envs(options.env.iter().map(|(k, v)| (k, v)));
+        if options.capture_logs {
+            command.stderr(std::process::Stdio::piped());
+        }
         for file in &options.ca_files {
             command.arg("--ca-file").arg(file);
         }
@@ -173,7 +185,7 @@ impl ProbeApi {
             ]);
         }
         command.args(&options.extra_args);
-        let (guard, line) = Guard::spawn_until_line(
+        let (mut guard, line) = Guard::spawn_until_line(
             "probe-api",
             &mut command,
             "is running at http://",
@@ -184,10 +196,34 @@ impl ProbeApi {
             .find(|word| word.starts_with("http://"))
             .map(|url| url.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| panic!("no URL in probe-api's line {line:?}"));
+        let logs = if options.capture_logs {
+            guard.capture_stderr()
+        } else {
+            std::sync::Arc::default()
+        };
         ProbeApi {
             base_url,
-            _guard: guard,
+            guard,
+            logs,
         }
+    }
+
+    /// The log lines written so far (with `capture_logs`).
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().map(|lines| lines.clone()).unwrap_or_default()
+    }
+
+    /// The process, to signal it or wait for it.
+    pub fn process(&mut self) -> &mut Guard {
+        &mut self.guard
+    }
+
+    /// The `host:port` the service listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.base_url
+            .trim_start_matches("http://")
+            .parse()
+            .unwrap_or_else(|_| panic!("no address in {}", self.base_url))
     }
 
     /// `GET path` on this server; returns status, headers and body text.

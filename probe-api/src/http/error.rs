@@ -32,8 +32,21 @@ pub enum AppError {
     RateLimited {
         retry_after: std::time::Duration,
     },
+    /// The URL, a header or a body was larger than the service accepts.
+    RequestTooLarge {
+        what: Oversized,
+    },
+    /// Anything but `GET`/`HEAD`.
+    MethodNotAllowed,
     /// A check ended without a report (a bug; logged).
     Internal,
+}
+
+/// Which part of a request was too large.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Oversized {
+    Url { limit: usize },
+    Body,
 }
 
 impl AppError {
@@ -56,6 +69,18 @@ impl AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy),
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            AppError::RequestTooLarge {
+                what: Oversized::Url { .. },
+            } => (StatusCode::URI_TOO_LONG, ErrorCode::RequestTooLarge),
+            AppError::RequestTooLarge {
+                what: Oversized::Body,
+            } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::RequestTooLarge),
+            AppError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
+            }
+            AppError::Plan(PlanError::OutsideProviderDomains { .. }) => {
+                (StatusCode::FORBIDDEN, ErrorCode::ForbiddenDomain)
+            }
             AppError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
@@ -119,10 +144,18 @@ impl AppError {
             }
             (AppError::Plan(PlanError::ForbiddenDomain { host, domain }), Lang::De) => format!("{host} liegt in der reservierten Domain .{domain}; dort gibt es keine öffentlichen Mailserver. Bitte geben Sie den öffentlichen Namen Ihres Mailservers ein."),
             (AppError::Plan(PlanError::ForbiddenDomain { host, domain }), Lang::En) => format!("{host} is in the reserved domain .{domain}, which holds no public mail servers. Please enter your mail server's public name."),
+            (AppError::Plan(PlanError::OutsideProviderDomains { host, domains }), Lang::De) => format!("Dieser Dienst prüft nur die Mailserver unter {}; {host} gehört nicht dazu. Bitte geben Sie den Servernamen aus Ihren Zugangsdaten ein.", domains.join(", ")),
+            (AppError::Plan(PlanError::OutsideProviderDomains { host, domains }), Lang::En) => format!("This service checks only the mail servers under {}; {host} is not one of them. Please enter the server name from your account details.", domains.join(", ")),
+            (AppError::RequestTooLarge { what: Oversized::Url { limit } }, Lang::De) => format!("Die Adresse (URL) ist zu lang; höchstens {limit} Zeichen sind möglich."),
+            (AppError::RequestTooLarge { what: Oversized::Url { limit } }, Lang::En) => format!("The address (URL) is too long; at most {limit} characters are possible."),
+            (AppError::RequestTooLarge { what: Oversized::Body }, Lang::De) => "Anfragen an diesen Dienst haben keinen Inhalt; die Parameter gehören in die Adresse.".into(),
+            (AppError::RequestTooLarge { what: Oversized::Body }, Lang::En) => "Requests to this service carry no body; the parameters belong in the URL.".into(),
+            (AppError::MethodNotAllowed, Lang::De) => "Dieser Dienst beantwortet nur GET-Anfragen.".into(),
+            (AppError::MethodNotAllowed, Lang::En) => "This service answers GET requests only.".into(),
             (AppError::NotFound, Lang::De) => "Diese Adresse gibt es in der API nicht.".into(),
             (AppError::NotFound, Lang::En) => "There is no such API address.".into(),
-            (AppError::RateLimited { retry_after }, Lang::De) => format!("Zu viele Prüfungen in kurzer Zeit. Bitte warten Sie {} Sekunden und versuchen Sie es dann noch einmal.", retry_after.as_secs()),
-            (AppError::RateLimited { retry_after }, Lang::En) => format!("Too many checks in a short time. Please wait {} seconds, then try again.", retry_after.as_secs()),
+            (AppError::RateLimited { retry_after }, Lang::De) => format!("Zu viele Prüfungen in kurzer Zeit. Bitte warten Sie {} Sekunden und versuchen Sie es dann noch einmal.", whole_seconds(*retry_after)),
+            (AppError::RateLimited { retry_after }, Lang::En) => format!("Too many checks in a short time. Please wait {} seconds, then try again.", whole_seconds(*retry_after)),
             (AppError::Busy, Lang::De) => "Gerade laufen sehr viele Prüfungen. Bitte versuchen Sie es in einigen Sekunden noch einmal.".into(),
             (AppError::Busy, Lang::En) => "Very many checks are running right now. Please try again in a few seconds.".into(),
             (AppError::Internal, Lang::De) => "Bei der Prüfung ist ein interner Fehler aufgetreten. Bitte versuchen Sie es noch einmal.".into(),
@@ -143,14 +176,33 @@ impl AppError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if matches!(self, AppError::Busy) {
+        let retry_after = match self {
+            AppError::Busy => Some(BUSY_RETRY_AFTER_SECONDS),
+            AppError::RateLimited { retry_after } => Some(whole_seconds(retry_after)),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("10"),
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        if matches!(self, AppError::MethodNotAllowed) {
+            response.headers_mut().insert(
+                axum::http::header::ALLOW,
+                axum::http::HeaderValue::from_static("GET, HEAD"),
             );
         }
         response
     }
+}
+
+/// Seconds a client is told to wait when every check slot is taken.
+const BUSY_RETRY_AFTER_SECONDS: u64 = 10;
+
+/// A wait in whole seconds, rounded up: `Retry-After: 0` would invite an immediate retry.
+fn whole_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 /// Echoes at most 80 characters of the input, with control characters made visible.

@@ -35,6 +35,9 @@ impl Rejections {
     }
 }
 
+/// Counters and gauges in the Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain", body = String)))]
 pub(super) async fn metrics(State(state): State<AppState>) -> Response {
     let counts = state.checks.counts();
     let mut out = String::new();

@@ -9,6 +9,8 @@ pub mod checks;
 pub mod error;
 pub mod limits;
 pub mod metrics;
+pub mod openapi;
+pub mod server;
 mod stream;
 
 use std::net::{IpAddr, SocketAddr};
@@ -17,19 +19,21 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::Router;
 use axum::extract::{ConnectInfo, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use mailtls_shared::{Lang, Target};
+use mailtls_shared::{CheckReport as CheckReportSchema, ErrorBody, Lang, Target, wire_name};
 
+use crate::config::Origin;
 use crate::probe::Engine;
 
 use self::assets::Assets;
 use self::checks::{Checks, Subscription};
-use self::error::{AppError, MAX_TARGETS};
+use self::error::{AppError, MAX_TARGETS, Oversized};
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -54,21 +58,75 @@ impl AppState {
     }
 }
 
-/// The whole service: API routes, and the page when `assets` is given.
+/// What the router needs beyond the shared state: who may embed the page, how long a URL may be.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Origins allowed to frame the page and to call the API from the browser.
+    pub embed_origins: Vec<Origin>,
+    /// Longest accepted request URL, in bytes.
+    pub max_url_bytes: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            embed_origins: Vec::new(),
+            max_url_bytes: 4096,
+        }
+    }
+}
+
+/// The service's routes, one constant each, so the OpenAPI document can be checked against them.
+pub mod routes {
+    pub const CHECK: &str = "/api/v1/check";
+    pub const CHECK_STREAM: &str = "/api/v1/check/stream";
+    pub const OPENAPI: &str = "/api/openapi.json";
+    pub const HEALTHZ: &str = "/healthz";
+    pub const READYZ: &str = "/readyz";
+    pub const METRICS: &str = "/metrics";
+    /// Every route above.
+    pub const ALL: [&str; 6] = [CHECK, CHECK_STREAM, OPENAPI, HEALTHZ, READYZ, METRICS];
+}
+
+/// The whole service with default options: API routes, and the page when `assets` is given.
 pub fn app(state: AppState, assets: Option<Assets>) -> Router {
-    let api = Router::new()
-        .route("/api/v1/check", get(check))
-        .route("/api/v1/check/stream", get(stream::check_stream))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics::metrics))
+    app_with(state, assets, &HttpOptions::default())
+}
+
+/// The whole service: API routes, and the page when `assets` is given.
+pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) -> Router {
+    let mut api = Router::new()
+        .route(routes::CHECK, get(check))
+        .route(routes::CHECK_STREAM, get(stream::check_stream))
+        .route(routes::OPENAPI, get(openapi::openapi_json))
+        .route(routes::HEALTHZ, get(healthz))
+        .route(routes::READYZ, get(readyz))
+        .route(routes::METRICS, get(metrics::metrics))
         .route("/api", get(api_not_found))
         .route("/api/{*rest}", get(api_not_found))
         .with_state(state);
+    if !options.embed_origins.is_empty() {
+        let origins: Vec<HeaderValue> = options
+            .embed_origins
+            .iter()
+            .filter_map(|origin| HeaderValue::from_str(origin.as_str()).ok())
+            .collect();
+        api = api.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET])
+                .max_age(std::time::Duration::from_secs(600)),
+        );
+    }
     let router =
         match assets {
             Some(assets) => {
-                let policy = HeaderValue::from_str(&assets.content_security_policy)
+                let policy = format!(
+                    "{}; frame-ancestors {}",
+                    assets.content_security_policy,
+                    frame_ancestors(&options.embed_origins)
+                );
+                let policy = HeaderValue::from_str(&policy)
                     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
                 api.fallback_service(assets.service()).layer(
                     SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, policy),
@@ -76,8 +134,12 @@ pub fn app(state: AppState, assets: Option<Assets>) -> Router {
             }
             None => api.fallback(api_not_found),
         };
+    let max_url_bytes = options.max_url_bytes;
     router
         .layer(axum::middleware::from_fn(cache_control))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            request_limits(max_url_bytes, request, next)
+        }))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -89,11 +151,64 @@ pub fn app(state: AppState, assets: Option<Assets>) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
+/// `frame-ancestors`: the page's own origin and the configured embedders, nobody else.
+fn frame_ancestors(origins: &[Origin]) -> String {
+    std::iter::once("'self'")
+        .chain(origins.iter().map(Origin::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Refuses what the service never needs before any handler runs: methods other than reading,
+/// over-long URLs, request bodies.
+async fn request_limits(
+    max_url_bytes: usize,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let error = if !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        Some(AppError::MethodNotAllowed)
+    } else if request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len())
+        > max_url_bytes
+    {
+        Some(AppError::RequestTooLarge {
+            what: Oversized::Url {
+                limit: max_url_bytes,
+            },
+        })
+    } else if request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0")
+    {
+        Some(AppError::RequestTooLarge {
+            what: Oversized::Body,
+        })
+    } else {
+        None
+    };
+    match error {
+        Some(error) => {
+            let lang = request_lang(None, request.headers());
+            tracing::info!(code = %wire_name(&error.code()), "request refused");
+            error.into_response_in(lang)
+        }
+        None => next.run(request).await,
+    }
+}
+
 /// Caching: trunk's content-hashed files never change (cache for a year), the page itself is
 /// revalidated every time, API answers are never stored by browsers or proxies.
 async fn cache_control(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let path = request.uri().path();
-    let policy = if path.starts_with("/api/") || path == "/metrics" {
+    let policy = if path.starts_with("/api/") || path == routes::METRICS {
         "no-store"
     } else if is_content_hashed(path) {
         "public, max-age=31536000, immutable"
@@ -119,6 +234,9 @@ fn is_content_hashed(path: &str) -> bool {
     })
 }
 
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "`ok`", content_type = "text/plain", body = String)))]
 async fn healthz() -> &'static str {
     "ok\n"
 }
@@ -127,7 +245,12 @@ async fn api_not_found(headers: HeaderMap) -> Response {
     AppError::NotFound.into_response_in(request_lang(None, &headers))
 }
 
-/// `GET /api/v1/check?target=T[&target=T…][&lang=de|en]`
+/// Readiness: whether a new check would be accepted now.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "`ready`", content_type = "text/plain", body = String),
+        (status = 503, description = "`busy`: every check slot is taken", content_type = "text/plain", body = String),
+    ))]
 async fn readyz(State(state): State<AppState>) -> Response {
     if state.checks.has_capacity() {
         "ready\n".into_response()
@@ -152,6 +275,33 @@ fn check_query(query: Option<String>, headers: &HeaderMap) -> (Vec<String>, Lang
 }
 
 /// `GET /api/v1/check?target=T[&target=T…][&lang=de|en]`: the finished report as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/check",
+    tag = "check",
+    summary = "Check mail servers and return the report",
+    description = "Runs the check (or joins an identical running one, or answers from the \
+                   short-lived report cache) and returns the finished report.",
+    params(
+        ("target" = Vec<String>, Query, description = "What to check, 1 to 8 times: a host name \
+          (every standard mail endpoint) or `scheme://host[:port]` with scheme smtp, submission, \
+          smtps, imap, imaps, pop3 or pop3s.", example = "imaps://mail.example.de"),
+        ("lang" = Option<String>, Query, description = "`de` or `en` for error messages; \
+          default from `Accept-Language`, else German."),
+    ),
+    responses(
+        (status = 200, description = "The finished check", body = CheckReportSchema),
+        (status = 400, description = "`missing_target` or `invalid_target`", body = ErrorBody),
+        (status = 403, description = "`forbidden_address`, `forbidden_port` or `forbidden_domain`", body = ErrorBody),
+        (status = 405, description = "`method_not_allowed`", body = ErrorBody),
+        (status = 413, description = "`too_many_targets`, or a request body (`request_too_large`)", body = ErrorBody),
+        (status = 414, description = "`request_too_large`: the URL is too long", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody,
+         headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "`busy`: too many checks running", body = ErrorBody,
+         headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
 async fn check(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -202,7 +352,7 @@ async fn subscribe(
     };
     if let Err(error) = &result {
         // The code only: what a visitor typed is not logged at info level.
-        tracing::info!(code = ?error.code(), "check refused");
+        tracing::info!(code = %wire_name(&error.code()), "check refused");
         state.rejections.count(error.code());
     }
     result
@@ -405,6 +555,249 @@ mod tests {
                     .and_then(|v| v.to_str().ok()),
                 Some("application/json")
             );
+        }
+    }
+
+    async fn send(router: Router, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
+        let response = router.oneshot(request).await.expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn router_with(settings: ProbeSettings, limits: limits::Limits, max_checks: usize) -> Router {
+        let engine = Engine::new(settings).expect("engine");
+        let state = AppState {
+            checks: Arc::new(Checks::new(
+                Arc::new(engine),
+                max_checks,
+                std::time::Duration::from_secs(60),
+            )),
+            limits: Arc::new(limits),
+            rejections: Arc::default(),
+        };
+        app(state, None)
+    }
+
+    #[tokio::test]
+    async fn provider_mode_refuses_names_outside_its_domains() {
+        let settings = ProbeSettings {
+            policy: crate::probe::policy::AddressPolicy::default()
+                .only_domains(&[mailtls_shared::Hostname::parse("mxp.de").expect("domain")]),
+            ..ProbeSettings::default()
+        };
+        for (target, host) in [
+            ("imaps://mail.example.com", "mail.example.com"),
+            ("mxp.de.example.com", "mxp.de.example.com"),
+            ("imaps://193.99.144.80", "193.99.144.80"),
+        ] {
+            let router = router_with(settings.clone(), limits::Limits::default(), 4);
+            let uri = format!("/api/v1/check?target={target}&lang=en");
+            let (status, _, body) = get(router, &uri, None).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{target}: {body}");
+            assert_eq!(error_code(&body), "forbidden_domain", "{target}: {body}");
+            assert!(body.contains(host) && body.contains("mxp.de"), "{body}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_over_its_limit_is_told_when_to_come_back() {
+        let limits = limits::Limits {
+            per_client: limits::Limiter::new(1, 1),
+            ..limits::Limits::default()
+        };
+        let router = router_with(ProbeSettings::default(), limits, 4);
+        // The first request uses the client's only token (and is refused for its address).
+        let (status, _, _) = get(
+            router.clone(),
+            "/api/v1/check?target=imaps://10.0.0.1",
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, headers, body) =
+            get(router, "/api/v1/check?target=imaps://10.0.0.1", Some("de")).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert_eq!(error_code(&body), "rate_limited");
+        let wait: u64 = headers
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("Retry-After in seconds");
+        assert!((1..=60).contains(&wait), "{wait}");
+        assert!(
+            body.contains(&format!("warten Sie {wait} Sekunden")),
+            "{body}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_service_is_busy_with_retry_after() {
+        // A silent server on loopback holds the only check slot.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = silent.local_addr().expect("addr").port();
+        let settings = ProbeSettings {
+            policy: crate::probe::policy::AddressPolicy::default()
+                .allow("127.0.0.0/8".parse().expect("cidr"))
+                .allow_ports(&[port]),
+            ..ProbeSettings::default()
+        };
+        let router = router_with(settings, limits::Limits::default(), 1);
+        let holder = tokio::spawn(get(
+            router.clone(),
+            Box::leak(format!("/api/v1/check?target=imaps://127.0.0.1:{port}").into_boxed_str()),
+            None,
+        ));
+        let (_connection, _) = silent.accept().await.expect("the first check connects");
+        let uri = format!("/api/v1/check?target=imaps://127.0.0.2:{port}&lang=en");
+        let (status, headers, body) = get(router, &uri, None).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(error_code(&body), "busy");
+        assert_eq!(
+            headers.get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+            Some(&b"10"[..])
+        );
+        holder.abort();
+    }
+
+    #[tokio::test]
+    async fn only_small_get_requests_are_served() {
+        let long = format!("/api/v1/check?target={}", "a".repeat(5000));
+        let (status, _, body) = get(router(None), &long, Some("en")).await;
+        assert_eq!(status, StatusCode::URI_TOO_LONG, "{body}");
+        assert_eq!(error_code(&body), "request_too_large");
+        assert!(body.contains("4096"), "{body}");
+
+        let post = Request::post("/api/v1/check?target=x.de")
+            .header(header::ACCEPT_LANGUAGE, "en")
+            .body(Body::from("target=x.de"))
+            .expect("request");
+        let (status, headers, body) = send(router(None), post).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+        assert_eq!(error_code(&body), "method_not_allowed");
+        assert_eq!(
+            headers.get(header::ALLOW).map(|v| v.as_bytes()),
+            Some(&b"GET, HEAD"[..])
+        );
+
+        let with_body = Request::get("/api/v1/check?target=x.de")
+            .header(header::CONTENT_LENGTH, "5")
+            .body(Body::from("hello"))
+            .expect("request");
+        let (status, _, body) = send(router(None), with_body).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        assert_eq!(error_code(&body), "request_too_large");
+    }
+
+    fn page_assets(name: &str) -> (std::path::PathBuf, Assets) {
+        let dist = std::env::temp_dir().join(format!("mailtls-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dist).expect("dist");
+        std::fs::write(dist.join("index.html"), "<html><body>MailTLS</body></html>")
+            .expect("index");
+        let assets = Assets::load(&dist).expect("assets");
+        (dist, assets)
+    }
+
+    #[tokio::test]
+    async fn only_configured_origins_may_embed_the_page_or_call_the_api() {
+        let (dist, assets) = page_assets("embed");
+        let options = HttpOptions {
+            embed_origins: vec!["https://www.mxp.de".parse().expect("origin")],
+            ..HttpOptions::default()
+        };
+        let engine = || Engine::new(ProbeSettings::default()).expect("engine");
+        let embedding = app_with(AppState::new(engine()), Some(assets.clone()), &options);
+        let (_, headers, _) = get(embedding.clone(), "/", None).await;
+        let policy = headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            policy.ends_with("frame-ancestors 'self' https://www.mxp.de"),
+            "{policy}"
+        );
+
+        let preflight = |origin: &str| {
+            Request::options("/api/v1/check?target=x.de")
+                .header(header::ORIGIN, origin)
+                .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+                .body(Body::empty())
+                .expect("request")
+        };
+        let (_, headers, _) = send(embedding.clone(), preflight("https://www.mxp.de")).await;
+        assert_eq!(
+            headers
+                .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                .map(|v| v.as_bytes()),
+            Some(&b"https://www.mxp.de"[..])
+        );
+        let (_, headers, _) = send(embedding.clone(), preflight("https://evil.example")).await;
+        assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+
+        // Without configured origins: same origin only.
+        let alone = app(AppState::new(engine()), Some(assets));
+        let (_, headers, _) = get(alone.clone(), "/", None).await;
+        let policy = headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(policy.ends_with("frame-ancestors 'self'"), "{policy}");
+        let (_, headers, _) = send(alone, preflight("https://www.mxp.de")).await;
+        assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+        let _ = std::fs::remove_dir_all(&dist);
+    }
+
+    #[tokio::test]
+    async fn the_openapi_document_describes_exactly_the_routes() {
+        let (status, _, body) = get(router(None), routes::OPENAPI, None).await;
+        assert_eq!(status, StatusCode::OK);
+        let document: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        assert!(
+            document["openapi"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("3.")),
+            "{body}"
+        );
+        let paths: Vec<&str> = document["paths"]
+            .as_object()
+            .expect("paths")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut documented = paths.clone();
+        documented.sort_unstable();
+        let mut routed = routes::ALL.to_vec();
+        routed.sort_unstable();
+        assert_eq!(documented, routed);
+        for path in paths {
+            let (status, _, body) = get(router(None), path, None).await;
+            assert_ne!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+        }
+        let schemas = document["components"]["schemas"]
+            .as_object()
+            .expect("schemas");
+        for name in ["CheckReport", "EndpointReport", "ErrorBody", "ErrorCode"] {
+            assert!(schemas.contains_key(name), "{name}");
+        }
+        // Every error code the service can answer with is in the document's enum.
+        let codes = schemas["ErrorCode"].to_string();
+        for code in [
+            "busy",
+            "rate_limited",
+            "forbidden_domain",
+            "request_too_large",
+        ] {
+            assert!(codes.contains(code), "{code}: {codes}");
         }
     }
 

@@ -24,6 +24,29 @@ use mailtls_shared::{CheckReport, EndpointReport};
 use super::checks::{self, Subscription};
 use super::{AppState, check_query, client, subscribe};
 
+/// The check as Server-Sent Events.
+#[utoipa::path(
+    get,
+    path = "/api/v1/check/stream",
+    tag = "check",
+    summary = "Check mail servers, streaming each endpoint as it finishes",
+    description = "Server-Sent Events: `start` (a `StreamStart`), one `endpoint` event per \
+                   finished endpoint (an `EndpointReport`), then `report` (the `CheckReport`), \
+                   after which the stream ends. Refusals are the same JSON errors as for \
+                   `/api/v1/check`.",
+    params(
+        ("target" = Vec<String>, Query, description = "As for `/api/v1/check`."),
+        ("lang" = Option<String>, Query, description = "`de` or `en` for error messages."),
+    ),
+    responses(
+        (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        (status = 400, description = "`missing_target` or `invalid_target`", body = mailtls_shared::ErrorBody),
+        (status = 403, description = "`forbidden_address`, `forbidden_port` or `forbidden_domain`", body = mailtls_shared::ErrorBody),
+        (status = 413, description = "`too_many_targets` or `request_too_large`", body = mailtls_shared::ErrorBody),
+        (status = 429, description = "`rate_limited`", body = mailtls_shared::ErrorBody),
+        (status = 503, description = "`busy`", body = mailtls_shared::ErrorBody),
+    )
+)]
 pub(super) async fn check_stream(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -40,9 +63,12 @@ pub(super) async fn check_stream(
     }
 }
 
-#[derive(Serialize)]
-struct Start {
+/// The first event of a stream.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StreamStart {
+    /// How many endpoint events will follow.
     total: usize,
+    /// Whether the report comes from the cache (every event follows at once).
     cached: bool,
 }
 
@@ -64,7 +90,7 @@ fn events(subscription: Subscription) -> impl Stream<Item = Result<Event, Infall
             Step::Start(subscription) => {
                 let start = json_event(
                     "start",
-                    &Start {
+                    &StreamStart {
                         total: subscription.total,
                         cached: subscription.cached,
                     },

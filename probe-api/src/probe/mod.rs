@@ -109,6 +109,8 @@ pub enum PlanError {
     ForbiddenPort { port: u16 },
     #[error("{host} is in the reserved domain .{domain}, which never holds a public mail server")]
     ForbiddenDomain { host: String, domain: &'static str },
+    #[error("{host} is not under the provider's domains ({})", domains.join(", "))]
+    OutsideProviderDomains { host: String, domains: Vec<String> },
     #[error("{host} resolves to {address}, which is a {why} address")]
     ForbiddenAddress {
         host: String,
@@ -227,6 +229,17 @@ impl Engine {
                 return Err(PlanError::ForbiddenPort { port: *port });
             }
             let host = target.host();
+            if !self.policy.check_provider_domain(host) {
+                return Err(PlanError::OutsideProviderDomains {
+                    host: host.to_string(),
+                    domains: self
+                        .policy
+                        .provider_domains()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                });
+            }
             // Names an operator or test pinned with `--resolve` are the operator's decision.
             if let Host::Name(name) = host
                 && !self.resolver.is_overridden(name)

@@ -16,7 +16,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use mailtls_shared::{Hostname, Scheme};
+use mailtls_shared::{Host, Hostname, Scheme};
 
 /// Why an address is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +153,8 @@ pub struct AddressPolicy {
     allowed_ports: Vec<u16>,
     any_port: bool,
     reserved_names: bool,
+    /// Provider mode: when not empty, only names at or under these domains may be checked.
+    provider_domains: Vec<Hostname>,
 }
 
 impl Default for AddressPolicy {
@@ -163,6 +165,7 @@ impl Default for AddressPolicy {
             allowed_ports: Scheme::ALL.iter().map(|s| s.default_port()).collect(),
             any_port: false,
             reserved_names: false,
+            provider_domains: Vec::new(),
         }
     }
 }
@@ -178,6 +181,7 @@ impl AddressPolicy {
             allowed_ports: Vec::new(),
             any_port: true,
             reserved_names: true,
+            provider_domains: Vec::new(),
         }
     }
 
@@ -191,6 +195,36 @@ impl AddressPolicy {
     pub fn allow_ports(mut self, ports: &[u16]) -> Self {
         self.allowed_ports.extend_from_slice(ports);
         self
+    }
+
+    /// Provider mode: only names at or under `domains` (e.g. `mxp.de` admits `mail.mxp.de`) may
+    /// be checked; IP literals never. An empty list admits every public name.
+    pub fn only_domains(mut self, domains: &[Hostname]) -> Self {
+        self.provider_domains = domains.to_vec();
+        self
+    }
+
+    /// The provider's domains (empty unless in provider mode).
+    pub fn provider_domains(&self) -> &[Hostname] {
+        &self.provider_domains
+    }
+
+    /// Whether provider mode admits `host`.
+    pub fn check_provider_domain(&self, host: &Host) -> bool {
+        if self.provider_domains.is_empty() {
+            return true;
+        }
+        let Host::Name(name) = host else {
+            return false;
+        };
+        let name = name.as_str();
+        self.provider_domains.iter().any(|domain| {
+            let domain = domain.as_str();
+            name == domain
+                || name
+                    .strip_suffix(domain)
+                    .is_some_and(|head| head.ends_with('.'))
+        })
     }
 
     /// Whether the probe may connect to this address.
@@ -222,6 +256,32 @@ impl AddressPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provider_mode_admits_only_names_under_its_domains() {
+        let domain = |name: &str| Hostname::parse(name).expect("domain");
+        let host = |name: &str| Host::parse(name).expect("host");
+        let policy = AddressPolicy::default().only_domains(&[domain("mxp.de"), domain("mxp.test")]);
+        for admitted in [
+            "mxp.de",
+            "mail.mxp.de",
+            "login.mxp.de",
+            "a.b.mxp.test",
+            "MAIL.MXP.DE",
+        ] {
+            assert!(policy.check_provider_domain(&host(admitted)), "{admitted}");
+        }
+        for refused in [
+            "xmxp.de",
+            "mxp.de.evil.example",
+            "mail.mxp.com",
+            "193.99.144.80",
+            "[2001:db8::1]",
+        ] {
+            assert!(!policy.check_provider_domain(&host(refused)), "{refused}");
+        }
+        assert!(AddressPolicy::default().check_provider_domain(&host("mail.example.com")));
+    }
 
     #[test]
     fn every_deny_row_is_enforced_and_its_neighbours_are_not() {

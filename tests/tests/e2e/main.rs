@@ -5,6 +5,7 @@ mod api;
 mod engine;
 mod fixtures;
 mod hostile;
+mod operations;
 mod page;
 mod service;
 

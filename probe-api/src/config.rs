@@ -1,0 +1,418 @@
+//! The service's settings, in three layers: built-in defaults safe for the public internet, then
+//! a TOML file (`--config`), then environment variables and command-line flags (clap reads both;
+//! a flag wins over its variable). Every setting has the same name in all three places:
+//! `max_concurrent_checks` in the file is `--max-concurrent-checks` and
+//! `MAILTLS_MAX_CONCURRENT_CHECKS`. Lists given by flag or variable replace the file's list.
+//!
+//! `mailtls.example.toml` at the repository root shows every key with its default.
+//! The probe's keys (`ca_files` … `resolve`) also apply to `probe-api check`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::Deserialize;
+use thiserror::Error;
+
+use mailtls_shared::Hostname;
+
+use crate::probe::policy::AddressPolicy;
+use crate::probe::resolve::Resolver;
+use crate::probe::{DEFAULT_EHLO_NAME, ProbeSettings, Timeouts};
+
+/// Everything `probe-api serve` can be told.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// Address and port to listen on.
+    pub bind: SocketAddr,
+    /// Directory with the built page (trunk's output).
+    pub dist: PathBuf,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    /// Most checks running at once; more get `503 busy`.
+    pub max_concurrent_checks: usize,
+    /// Checks one client may start per minute (0: no limit).
+    pub client_checks_per_minute: u32,
+    /// Checks per minute that may contact one mail server address (0: no limit).
+    pub target_checks_per_minute: u32,
+    /// Reverse proxies trusted to name the client in `X-Forwarded-For`.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Seconds a finished report is reused for an identical check (0: never).
+    pub cache_seconds: u64,
+    /// Origins (`https://www.example.de`) that may embed the page in a frame and call the API
+    /// from their pages. Empty: same origin only.
+    pub embed_origins: Vec<Origin>,
+    /// Provider mode: only names at or under these domains may be checked. Empty: any public name.
+    pub only_domains: Vec<Hostname>,
+    /// Longest request URL, in bytes.
+    pub max_url_bytes: usize,
+    /// Most bytes of request line and headers (at least 8192).
+    pub max_header_bytes: usize,
+    /// Seconds a client may take to send a request's headers, and may stay idle between requests.
+    pub header_timeout: u64,
+    /// Most client connections open at once; more wait in the listen queue.
+    pub max_connections: usize,
+    /// Seconds running checks may take to finish after a stop signal.
+    pub shutdown_grace: u64,
+    /// PEM files of CAs trusted in addition to Mozilla's roots.
+    pub ca_files: Vec<PathBuf>,
+    /// Non-public ranges the probe may contact (tests, internal deployments).
+    pub allow_cidrs: Vec<IpNet>,
+    /// Ports admitted in addition to the seven mail ports.
+    pub allow_ports: Vec<u16>,
+    /// Seconds each network step may take.
+    pub step_timeout: u64,
+    /// Seconds a whole check may take.
+    pub check_timeout: u64,
+    /// The name sent with SMTP `EHLO`.
+    pub ehlo_name: String,
+    /// `NAME=ADDRESS` answers that bypass DNS, like curl's `--resolve`.
+    pub resolve: Vec<String>,
+}
+
+/// The log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            dist: PathBuf::from("dist"),
+            log_format: LogFormat::Text,
+            max_concurrent_checks: 16,
+            client_checks_per_minute: 10,
+            target_checks_per_minute: 30,
+            trusted_proxies: Vec::new(),
+            cache_seconds: 60,
+            embed_origins: Vec::new(),
+            only_domains: Vec::new(),
+            max_url_bytes: 4096,
+            max_header_bytes: 16 * 1024,
+            header_timeout: 10,
+            max_connections: 4096,
+            shutdown_grace: 30,
+            ca_files: Vec::new(),
+            allow_cidrs: Vec::new(),
+            allow_ports: Vec::new(),
+            step_timeout: 10,
+            check_timeout: 30,
+            ehlo_name: DEFAULT_EHLO_NAME.to_owned(),
+            resolve: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ServiceConfig {
+    /// Reads a TOML file; keys it leaves out keep their defaults, unknown keys are errors.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// Settings that cannot work together, caught before the service starts.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_concurrent_checks == 0 {
+            return Err(ConfigError::Invalid(
+                "max_concurrent_checks must be at least 1".into(),
+            ));
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "max_connections must be at least 1".into(),
+            ));
+        }
+        if self.max_url_bytes < 256 {
+            return Err(ConfigError::Invalid(
+                "max_url_bytes must be at least 256".into(),
+            ));
+        }
+        if self.header_timeout == 0 {
+            return Err(ConfigError::Invalid(
+                "header_timeout must be at least 1 second".into(),
+            ));
+        }
+        self.probe_settings().map(|_| ())
+    }
+
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace)
+    }
+
+    /// The engine's settings. The address policy is the public-internet one plus the admitted
+    /// ranges and ports and provider mode; `probe-api check` widens it itself.
+    pub fn probe_settings(&self) -> Result<ProbeSettings, ConfigError> {
+        let timeouts = Timeouts {
+            step: Duration::from_secs(self.step_timeout.max(1)),
+            check: Duration::from_secs(self.check_timeout.max(1)),
+            ..Timeouts::default()
+        };
+        let mut policy = AddressPolicy::default();
+        for range in &self.allow_cidrs {
+            policy = policy.allow(*range);
+        }
+        policy = policy
+            .allow_ports(&self.allow_ports)
+            .only_domains(&self.only_domains);
+        let mut resolver = Resolver::new(timeouts.resolve);
+        for entry in &self.resolve {
+            let (name, address) = parse_resolve(entry).map_err(ConfigError::Invalid)?;
+            resolver = resolver.with_override(name, address);
+        }
+        if Hostname::parse(&self.ehlo_name).is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "ehlo_name {:?} is not a host name",
+                self.ehlo_name
+            )));
+        }
+        Ok(ProbeSettings {
+            timeouts,
+            policy,
+            resolver,
+            extra_ca_files: self
+                .ca_files
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect(),
+            ehlo_name: self.ehlo_name.clone(),
+            ..ProbeSettings::default()
+        })
+    }
+}
+
+/// `NAME=ADDRESS`, the address optionally in brackets.
+fn parse_resolve(entry: &str) -> Result<(Hostname, IpAddr), String> {
+    let Some((name, address)) = entry.split_once('=') else {
+        return Err(format!("resolve {entry:?}: expected NAME=ADDRESS"));
+    };
+    let name = Hostname::parse(name).map_err(|error| format!("resolve {entry:?}: {error}"))?;
+    let address = address
+        .trim_matches(['[', ']'])
+        .parse()
+        .map_err(|_| format!("resolve {entry:?}: {address:?} is not an IP address"))?;
+    Ok((name, address))
+}
+
+/// A web origin, `scheme://host[:port]`, as browsers send it in `Origin` and match it in
+/// `frame-ancestors`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Origin(String);
+
+impl Origin {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Origin {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+impl std::str::FromStr for Origin {
+    type Err = String;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let explain = |why: &str| {
+            format!("{input:?} is not an origin ({why}); expected e.g. https://www.example.de")
+        };
+        let lower = input.to_ascii_lowercase();
+        let rest = lower
+            .strip_prefix("https://")
+            .or_else(|| lower.strip_prefix("http://"))
+            .ok_or_else(|| explain("it must start with https:// or http://"))?;
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((host, port)) if !host.ends_with(']') || rest.starts_with('[') => {
+                if port.is_empty() || port.parse::<u16>().is_err() {
+                    return Err(explain("the port is not a number"));
+                }
+                (host, Some(port))
+            }
+            _ => (rest, None),
+        };
+        if host.is_empty() || rest.contains(['/', '?', '#', '@', ' ', '*']) {
+            return Err(explain("only scheme, host and port; no path, no wildcard"));
+        }
+        let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+            // Browsers send host names in their ASCII (punycode) form; `localhost` is one label.
+            None => host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }),
+        };
+        if !host_ok {
+            return Err(explain("the host is not valid"));
+        }
+        let _ = port;
+        Ok(Origin(lower))
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_is_the_safe_default() {
+        let config = ServiceConfig::from_toml("").expect("empty file");
+        assert_eq!(config, ServiceConfig::default());
+        assert!(config.allow_cidrs.is_empty());
+        assert!(config.embed_origins.is_empty());
+        assert_eq!(config.bind.ip(), IpAddr::from([127, 0, 0, 1]));
+    }
+
+    #[test]
+    fn the_shipped_example_parses_and_matches_the_defaults() {
+        let text = include_str!("../../mailtls.example.toml");
+        let config = ServiceConfig::from_toml(text).expect("example parses");
+        config.validate().expect("example is valid");
+        // The example documents the defaults: uncommented values equal them.
+        assert_eq!(config, ServiceConfig::default());
+    }
+
+    #[test]
+    fn every_key_is_read() {
+        let config = ServiceConfig::from_toml(
+            r#"
+            bind = "0.0.0.0:9000"
+            dist = "/srv/mailtls"
+            log_format = "json"
+            max_concurrent_checks = 4
+            client_checks_per_minute = 3
+            target_checks_per_minute = 7
+            trusted_proxies = ["10.0.0.0/8"]
+            cache_seconds = 5
+            embed_origins = ["https://www.mxp.de", "http://localhost:3000"]
+            only_domains = ["mxp.de"]
+            max_url_bytes = 1024
+            max_header_bytes = 9000
+            header_timeout = 3
+            max_connections = 100
+            shutdown_grace = 12
+            ca_files = ["/etc/ca.pem"]
+            allow_cidrs = ["127.0.0.0/8", "::1/128"]
+            allow_ports = [2525]
+            step_timeout = 4
+            check_timeout = 9
+            ehlo_name = "probe.mxp.de"
+            resolve = ["mail.mxp.test=127.0.0.1"]
+            "#,
+        )
+        .expect("full file");
+        config.validate().expect("valid");
+        assert_eq!(config.bind.port(), 9000);
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.embed_origins[1].as_str(), "http://localhost:3000");
+        assert_eq!(config.only_domains[0].as_str(), "mxp.de");
+        assert_eq!(config.allow_ports, [2525]);
+        assert_eq!(config.check_timeout, 9);
+        let settings = config.probe_settings().expect("settings");
+        assert_eq!(settings.timeouts.step, Duration::from_secs(4));
+        assert_eq!(settings.policy.provider_domains().len(), 1);
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let cases = [
+            ("max_concurent_checks = 3", "unknown field"),
+            ("bind = \"localhost\"", "bind"),
+            ("embed_origins = [\"https://x.de/path\"]", "not an origin"),
+            ("embed_origins = [\"*.x.de\"]", "not an origin"),
+            ("allow_cidrs = [\"10.0.0.0/33\"]", "allow_cidrs"),
+            ("only_domains = [\"mxp de\"]", "only_domains"),
+        ];
+        for (text, words) in cases {
+            let error = ServiceConfig::from_toml(text).expect_err(text).to_string();
+            assert!(error.contains(words), "{text}: {error}");
+        }
+        let invalid = [
+            "max_concurrent_checks = 0",
+            "resolve = [\"mail.test\"]",
+            "resolve = [\"mail.test=localhost\"]",
+            "ehlo_name = \"bad name\"",
+        ];
+        for text in invalid {
+            let config = ServiceConfig::from_toml(text).expect(text);
+            assert!(config.validate().is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn origins() {
+        for good in [
+            "https://www.mxp.de",
+            "HTTPS://WWW.MXP.DE",
+            "http://127.0.0.1:8081",
+            "http://[::1]:9000",
+            "https://xn--mller-kva.de",
+        ] {
+            let origin: Origin = good.parse().expect(good);
+            assert_eq!(origin.as_str(), good.to_ascii_lowercase());
+        }
+        for bad in [
+            "www.mxp.de",
+            "ftp://mxp.de",
+            "https://mxp.de/",
+            "https://mxp.de:x",
+            "https://*.mxp.de",
+            "https://",
+            "https://a b.de",
+            "https://user@mxp.de",
+        ] {
+            assert!(bad.parse::<Origin>().is_err(), "{bad}");
+        }
+    }
+}

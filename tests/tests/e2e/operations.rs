@@ -1,0 +1,376 @@
+//! Running the service: settings from a file and the environment, limits on slow and oversized
+//! clients, graceful shutdown, JSON logs, and the OpenAPI document against real reports.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tests::pki::Validity;
+use tests::servers::{OpensslServer, ProbeApi, ProbeApiOptions};
+use tests::stubs::{Behaviour, Stub};
+
+use crate::test_ca;
+
+const NAME: &str = "mail.example.test";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_come_from_the_file_then_the_environment_then_flags() {
+    let (dir, ca) = test_ca();
+    let stub = Stub::start(Behaviour::TooManyConnections);
+    let config = dir.path().join("mailtls.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "allow_cidrs = [\"127.0.0.0/8\"]\nallow_ports = [{}]\nresolve = [\"{NAME}=127.0.0.1\"]\n\
+             max_url_bytes = 300\nclient_checks_per_minute = 0\ntarget_checks_per_minute = 0\n",
+            stub.port()
+        ),
+    )
+    .expect("write config");
+    let target = format!("smtp://{NAME}:{}", stub.port());
+    let from_file = ProbeApiOptions {
+        ca_files: vec![ca.ca_file.clone()],
+        extra_args: vec!["--config".into(), config.display().to_string()],
+        rate_limits: true,
+        ..ProbeApiOptions::default()
+    };
+
+    // The file admits loopback and the stub's port: the check reaches the stub.
+    let api = ProbeApi::start(&from_file);
+    let (status, report) = api.check(&[("target", &target)]).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["endpoints"][0]["error"]["code"], "throttled", "{report}");
+    // The file's URL cap applies.
+    let long = format!("/api/v1/check?lang=en&target={}", "a".repeat(400));
+    let (status, _, body) = api.get(&long).await;
+    assert_eq!(status, 414, "{body}");
+    assert!(body.contains("request_too_large") && body.contains("300"), "{body}");
+    drop(api);
+    let contacted = stub.connections();
+    assert!(contacted >= 1);
+
+    // The environment adds provider mode on top of the file.
+    let mut provider = from_file.clone();
+    provider.env = vec![("MAILTLS_ONLY_DOMAINS".into(), "provider.test".into())];
+    let api = ProbeApi::start(&provider);
+    let (status, body) = api.check(&[("target", &target), ("lang", "en")]).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "forbidden_domain", "{body}");
+    drop(api);
+
+    // A flag wins over the file.
+    let mut flag = from_file;
+    flag.extra_args
+        .extend(["--max-url-bytes".to_owned(), "5000".to_owned()]);
+    let api = ProbeApi::start(&flag);
+    let (status, _, body) = api.get(&long).await;
+    assert_eq!(status, 400, "now only the target is wrong: {body}");
+    assert_eq!(stub.connections(), contacted, "refused checks contacted nobody");
+}
+
+#[test]
+fn a_broken_config_file_stops_the_start_with_the_reason() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = dir.path().join("mailtls.toml");
+    std::fs::write(&config, "max_concurent_checks = 3\n").expect("write config");
+    let output = std::process::Command::new(tests::servers::probe_api_binary())
+        .args(["serve", "--bind", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .output()
+        .expect("run probe-api");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("mailtls.toml") && stderr.contains("max_concurent_checks"),
+        "{stderr}"
+    );
+}
+
+/// Reads from `stream` until the server closes it or `deadline` passes; returns what arrived and
+/// whether the server closed.
+fn read_until_closed(stream: &mut TcpStream, deadline: Duration) -> (String, bool) {
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("read timeout");
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while started.elapsed() < deadline {
+        match stream.read(&mut buffer) {
+            Ok(0) => return (String::from_utf8_lossy(&received).into_owned(), true),
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return (String::from_utf8_lossy(&received).into_owned(), true),
+        }
+    }
+    (String::from_utf8_lossy(&received).into_owned(), false)
+}
+
+#[test]
+fn slow_idle_and_oversized_clients_are_cut_off() {
+    let options = ProbeApiOptions {
+        extra_args: vec!["--header-timeout".into(), "1".into()],
+        ..ProbeApiOptions::default()
+    };
+    let api = ProbeApi::start(&options);
+
+    // Headers that never finish: closed after the header timeout.
+    let mut slow = TcpStream::connect(api.address()).expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .expect("write");
+    let (_, closed) = read_until_closed(&mut slow, Duration::from_secs(8));
+    assert!(closed, "a client that never finishes its headers is dropped");
+
+    // A kept-alive connection that goes quiet after one request: closed as well.
+    let mut idle = TcpStream::connect(api.address()).expect("connect");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("write");
+    let (answer, closed) = read_until_closed(&mut idle, Duration::from_secs(8));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(closed, "an idle kept-alive connection is dropped");
+
+    // Headers beyond the cap: 431, connection closed.
+    let mut big = TcpStream::connect(api.address()).expect("connect");
+    let filler = "a".repeat(20_000);
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: {filler}\r\n\r\n");
+    let _ = big.write_all(request.as_bytes());
+    let (answer, closed) = read_until_closed(&mut big, Duration::from_secs(8));
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer:.200}");
+    assert!(closed);
+
+    // The service itself is unharmed.
+    let mut fine = TcpStream::connect(api.address()).expect("connect");
+    fine.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("write");
+    let (answer, _) = read_until_closed(&mut fine, Duration::from_secs(8));
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok\n"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stop_signal_lets_the_running_check_finish() {
+    let (_dir, ca) = test_ca();
+    let slow = Stub::start(Behaviour::SlowGreeting {
+        delay: Duration::from_millis(1500),
+    });
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[slow.port()]);
+    options.extra_args = vec!["--shutdown-grace".into(), "20".into()];
+    let mut api = ProbeApi::start(&options);
+    let address = api.address();
+
+    let running = api.spawn_check(&[("target", &format!("smtp://{NAME}:{}", slow.port()))]);
+    let connected =
+        tokio::task::block_in_place(|| slow.wait_for_connections(1, Duration::from_secs(10)));
+    assert_eq!(connected, 1);
+    api.process().terminate();
+
+    let (status, report) = running.await.expect("the running request");
+    assert_eq!(status, 200, "the check in flight finished: {report}");
+    assert_eq!(report["endpoints"][0]["port"], slow.port(), "{report}");
+    let code = tokio::task::block_in_place(|| api.process().wait_for_exit(Duration::from_secs(10)));
+    assert_eq!(code, Some(0), "the service stops cleanly once the check is done");
+    assert!(
+        TcpStream::connect_timeout(&address, Duration::from_secs(1)).is_err(),
+        "nothing listens any more"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_grace_period_is_a_deadline() {
+    let (_dir, ca) = test_ca();
+    let tarpit = Stub::start(Behaviour::Silent);
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[tarpit.port()]);
+    options.extra_args = vec!["--shutdown-grace".into(), "1".into()];
+    let mut api = ProbeApi::start(&options);
+    let running = api.spawn_check(&[("target", &format!("imaps://{NAME}:{}", tarpit.port()))]);
+    let connected =
+        tokio::task::block_in_place(|| tarpit.wait_for_connections(1, Duration::from_secs(10)));
+    assert_eq!(connected, 1);
+    let stopped = Instant::now();
+    api.process().terminate();
+    let code = tokio::task::block_in_place(|| api.process().wait_for_exit(Duration::from_secs(10)));
+    assert_eq!(code, Some(0));
+    // The probe would wait 10 s for the tarpit; the grace period of 1 s cuts it short.
+    assert!(stopped.elapsed() < Duration::from_secs(8), "{:?}", stopped.elapsed());
+    running.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_logs_name_refusals_without_what_the_visitor_typed() {
+    let options = ProbeApiOptions {
+        extra_args: vec!["--log-format".into(), "json".into()],
+        env: vec![("RUST_LOG".into(), "info".into())],
+        capture_logs: true,
+        ..ProbeApiOptions::default()
+    };
+    let api = ProbeApi::start(&options);
+    let typed = "imaps://secret-customer-input.example.de:8443";
+    let (status, body) = api.check(&[("target", typed)]).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = api.check(&[("target", "bad name with spaces")]).await;
+    assert_eq!(status, 400);
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let lines = loop {
+        let lines = api.logs();
+        let refusals = lines.iter().filter(|l| l.contains("refused")).count();
+        if refusals >= 2 || Instant::now() > deadline {
+            break lines;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let refusals: Vec<Value> = lines
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .filter(|entry: &Value| entry["message"] == "check refused")
+        .collect();
+    let codes: Vec<&str> = refusals
+        .iter()
+        .filter_map(|entry| entry["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["forbidden_port", "invalid_target"], "{lines:#?}");
+    for line in &lines {
+        assert!(
+            !line.contains("secret-customer-input") && !line.contains("spaces"),
+            "visitor input in the log: {line}"
+        );
+    }
+}
+
+/// Checks `value` against `schema` (a subset of JSON Schema as utoipa writes it: `$ref`, `type`
+/// with nullability, `properties`/`required`, `items`, `additionalProperties`, `enum`,
+/// `oneOf`/`anyOf`/`allOf`); returns every mismatch with its path.
+fn validate(document: &Value, schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        let target = &document["components"]["schemas"][name];
+        assert!(!target.is_null(), "dangling $ref {reference}");
+        return validate(document, target, value, path, errors);
+    }
+    for combinator in ["oneOf", "anyOf"] {
+        if let Some(options) = schema[combinator].as_array() {
+            let fits = options.iter().any(|option| {
+                let mut inner = Vec::new();
+                validate(document, option, value, path, &mut inner);
+                inner.is_empty()
+            });
+            if !fits {
+                errors.push(format!("{path}: {value} fits none of {combinator}"));
+            }
+            return;
+        }
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        for part in all {
+            validate(document, part, value, path, errors);
+        }
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(one) => vec![one.as_str()],
+        Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let actual = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if !types.is_empty()
+        && !types.contains(&actual)
+        && !(actual == "integer" && types.contains(&"number"))
+    {
+        errors.push(format!("{path}: {actual} where the schema says {types:?}"));
+        return;
+    }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        errors.push(format!("{path}: {value} is not one of {allowed:?}"));
+    }
+    if let Value::Object(fields) = value {
+        let properties = schema["properties"].as_object();
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let name = required.as_str().unwrap_or_default();
+            if !fields.contains_key(name) {
+                errors.push(format!("{path}.{name}: required but missing"));
+            }
+        }
+        for (name, field) in fields {
+            match properties.and_then(|p| p.get(name)) {
+                Some(field_schema) => {
+                    validate(document, field_schema, field, &format!("{path}.{name}"), errors);
+                }
+                None => match &schema["additionalProperties"] {
+                    Value::Bool(false) | Value::Null if properties.is_some() => {
+                        errors.push(format!("{path}.{name}: not in the schema"));
+                    }
+                    Value::Object(_) => validate(
+                        document,
+                        &schema["additionalProperties"],
+                        field,
+                        &format!("{path}.{name}"),
+                        errors,
+                    ),
+                    _ => {}
+                },
+            }
+        }
+    }
+    if let Value::Array(items) = value {
+        for (index, item) in items.iter().enumerate() {
+            validate(document, &schema["items"], item, &format!("{path}[{index}]"), errors);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn real_reports_and_errors_match_the_openapi_document() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("valid", NAME, Validity::CURRENT);
+    let expired = ca.server_cert("expired", NAME, Validity::EXPIRED);
+    let modern = OpensslServer::start(&cert, &[]);
+    let legacy = OpensslServer::start(&expired, &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]);
+    let closed = tests::process::free_port();
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[modern.port, legacy.port, closed],
+    ));
+    let (status, _, text) = api.get("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    let document: Value = serde_json::from_str(&text).expect("OpenAPI JSON");
+    let schema = |name: &str| serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+
+    let (status, report) = api
+        .check(&[
+            ("target", &format!("imaps://{NAME}:{}", modern.port)),
+            ("target", &format!("imaps://{NAME}:{}", legacy.port)),
+            ("target", &format!("smtp://{NAME}:{closed}")),
+        ])
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["endpoints"].as_array().map(Vec::len), Some(3));
+    let mut errors = Vec::new();
+    validate(&document, &schema("CheckReport"), &report, "report", &mut errors);
+    assert!(errors.is_empty(), "{errors:#?}\n{report}");
+
+    let (status, error) = api.check(&[("target", "bad name")]).await;
+    assert_eq!(status, 400);
+    validate(&document, &schema("ErrorBody"), &error, "error", &mut errors);
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    // The validator is not a rubber stamp.
+    let mut broken = report.clone();
+    broken["endpoints"][0]["verdict"] = Value::from("fine");
+    broken["endpoints"][1]["port"] = Value::from("993");
+    validate(&document, &schema("CheckReport"), &broken, "report", &mut errors);
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+}
