@@ -54,11 +54,13 @@ wasm-test:
 size:
 	scripts/size-report.sh --check dist
 
-# MailTLS against sslyze and testssl.sh on local Dovecot + Postfix (not part of `make test`).
-bench: setup setup-test
+# Benchmarks (not part of `make test`): MailTLS against sslyze and testssl.sh on local Dovecot +
+# Postfix, and the HTTP service under load (wrk). Results in target/bench/.
+bench: setup setup-test dist
 	scripts/setup-bench.sh
 	$(CARGO) build --release --locked -p probe-api
 	$(CARGO) bench --locked -p tests --bench full_check
+	ulimit -n 20000 && $(CARGO) bench --locked -p tests --bench load
 
 clean:
 	$(CARGO) clean

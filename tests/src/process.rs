@@ -81,6 +81,11 @@ impl Guard {
         lines
     }
 
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM, as a service manager does to stop a service.
     pub fn terminate(&self) {
         let status = Command::new("kill")

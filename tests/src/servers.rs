@@ -210,12 +210,20 @@ impl ProbeApi {
 
     /// The log lines written so far (with `capture_logs`).
     pub fn logs(&self) -> Vec<String> {
-        self.logs.lock().map(|lines| lines.clone()).unwrap_or_default()
+        self.logs
+            .lock()
+            .map(|lines| lines.clone())
+            .unwrap_or_default()
     }
 
     /// The process, to signal it or wait for it.
     pub fn process(&mut self) -> &mut Guard {
         &mut self.guard
+    }
+
+    /// The service's process id.
+    pub fn pid(&self) -> u32 {
+        self.guard.id()
     }
 
     /// The `host:port` the service listens on.

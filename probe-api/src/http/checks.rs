@@ -116,7 +116,13 @@ pub struct CheckCounts {
     pub by_verdict: std::collections::BTreeMap<Verdict, u64>,
     /// Sum of finished checks' durations, in milliseconds.
     pub duration_ms_total: u64,
+    /// Finished checks per duration bucket ([`DURATION_BUCKETS_MS`], then one for longer ones).
+    pub duration_buckets: [u64; DURATION_BUCKETS_MS.len() + 1],
 }
+
+/// Upper bounds of the check-duration histogram, in milliseconds.
+pub const DURATION_BUCKETS_MS: [u64; 9] =
+    [250, 500, 1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000];
 
 /// Runs, coalesces and caches checks. Shared by all requests.
 #[derive(Debug)]
@@ -258,6 +264,11 @@ impl Checks {
         counts.in_flight -= 1;
         *counts.by_verdict.entry(verdict).or_default() += 1;
         counts.duration_ms_total += duration_ms;
+        let bucket = DURATION_BUCKETS_MS
+            .iter()
+            .position(|bound| duration_ms <= *bound)
+            .unwrap_or(DURATION_BUCKETS_MS.len());
+        counts.duration_buckets[bucket] += 1;
     }
 
     /// The counters so far.

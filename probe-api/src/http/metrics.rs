@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use mailtls_shared::{ErrorCode, wire_name};
 
 use super::AppState;
+use super::checks::DURATION_BUCKETS_MS;
 
 /// Requests refused, by error code.
 #[derive(Debug, Default)]
@@ -82,12 +83,6 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
         "counter",
         &verdicts,
     );
-    counter(
-        "mailtls_check_duration_milliseconds_total",
-        "Time spent in finished checks.",
-        "counter",
-        &[(String::new(), counts.duration_ms_total)],
-    );
     let rejections: Vec<(String, u64)> = state
         .rejections
         .snapshot()
@@ -99,6 +94,29 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
         "Check requests refused, by error code.",
         "counter",
         &rejections,
+    );
+    // A histogram: cumulative buckets, then sum (seconds) and count.
+    let mut cumulative = 0;
+    let mut samples: Vec<(String, u64)> = Vec::new();
+    for (index, count) in counts.duration_buckets.iter().enumerate() {
+        cumulative += count;
+        let bound = DURATION_BUCKETS_MS
+            .get(index)
+            .map_or("+Inf".to_owned(), |ms| format!("{}", *ms as f64 / 1000.0));
+        samples.push((format!("_bucket{{le=\"{bound}\"}}"), cumulative));
+    }
+    let _ = writeln!(
+        out,
+        "# HELP mailtls_check_duration_seconds Wall time of finished checks.\n\
+         # TYPE mailtls_check_duration_seconds histogram"
+    );
+    for (suffix, value) in samples {
+        let _ = writeln!(out, "mailtls_check_duration_seconds{suffix} {value}");
+    }
+    let _ = writeln!(
+        out,
+        "mailtls_check_duration_seconds_sum {}\nmailtls_check_duration_seconds_count {cumulative}",
+        counts.duration_ms_total as f64 / 1000.0
     );
     (
         [(

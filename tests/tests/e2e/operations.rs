@@ -40,12 +40,18 @@ async fn settings_come_from_the_file_then_the_environment_then_flags() {
     let api = ProbeApi::start(&from_file);
     let (status, report) = api.check(&[("target", &target)]).await;
     assert_eq!(status, 200, "{report}");
-    assert_eq!(report["endpoints"][0]["error"]["code"], "throttled", "{report}");
+    assert_eq!(
+        report["endpoints"][0]["error"]["code"], "throttled",
+        "{report}"
+    );
     // The file's URL cap applies.
     let long = format!("/api/v1/check?lang=en&target={}", "a".repeat(400));
     let (status, _, body) = api.get(&long).await;
     assert_eq!(status, 414, "{body}");
-    assert!(body.contains("request_too_large") && body.contains("300"), "{body}");
+    assert!(
+        body.contains("request_too_large") && body.contains("300"),
+        "{body}"
+    );
     drop(api);
     let contacted = stub.connections();
     assert!(contacted >= 1);
@@ -66,7 +72,11 @@ async fn settings_come_from_the_file_then_the_environment_then_flags() {
     let api = ProbeApi::start(&flag);
     let (status, _, body) = api.get(&long).await;
     assert_eq!(status, 400, "now only the target is wrong: {body}");
-    assert_eq!(stub.connections(), contacted, "refused checks contacted nobody");
+    assert_eq!(
+        stub.connections(),
+        contacted,
+        "refused checks contacted nobody"
+    );
 }
 
 #[test]
@@ -124,7 +134,10 @@ fn slow_idle_and_oversized_clients_are_cut_off() {
     slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         .expect("write");
     let (_, closed) = read_until_closed(&mut slow, Duration::from_secs(8));
-    assert!(closed, "a client that never finishes its headers is dropped");
+    assert!(
+        closed,
+        "a client that never finishes its headers is dropped"
+    );
 
     // A kept-alive connection that goes quiet after one request: closed as well.
     let mut idle = TcpStream::connect(api.address()).expect("connect");
@@ -148,7 +161,10 @@ fn slow_idle_and_oversized_clients_are_cut_off() {
     fine.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .expect("write");
     let (answer, _) = read_until_closed(&mut fine, Duration::from_secs(8));
-    assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok\n"), "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok\n"),
+        "{answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -172,7 +188,11 @@ async fn a_stop_signal_lets_the_running_check_finish() {
     assert_eq!(status, 200, "the check in flight finished: {report}");
     assert_eq!(report["endpoints"][0]["port"], slow.port(), "{report}");
     let code = tokio::task::block_in_place(|| api.process().wait_for_exit(Duration::from_secs(10)));
-    assert_eq!(code, Some(0), "the service stops cleanly once the check is done");
+    assert_eq!(
+        code,
+        Some(0),
+        "the service stops cleanly once the check is done"
+    );
     assert!(
         TcpStream::connect_timeout(&address, Duration::from_secs(1)).is_err(),
         "nothing listens any more"
@@ -195,7 +215,11 @@ async fn the_grace_period_is_a_deadline() {
     let code = tokio::task::block_in_place(|| api.process().wait_for_exit(Duration::from_secs(10)));
     assert_eq!(code, Some(0));
     // The probe would wait 10 s for the tarpit; the grace period of 1 s cuts it short.
-    assert!(stopped.elapsed() < Duration::from_secs(8), "{:?}", stopped.elapsed());
+    assert!(
+        stopped.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        stopped.elapsed()
+    );
     running.abort();
 }
 
@@ -283,10 +307,10 @@ fn validate(document: &Value, schema: &Value, value: &Value, path: &str, errors:
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     };
-    if !types.is_empty()
-        && !types.contains(&actual)
-        && !(actual == "integer" && types.contains(&"number"))
-    {
+    let type_fits = types.is_empty()
+        || types.contains(&actual)
+        || (actual == "integer" && types.contains(&"number"));
+    if !type_fits {
         errors.push(format!("{path}: {actual} where the schema says {types:?}"));
         return;
     }
@@ -306,7 +330,13 @@ fn validate(document: &Value, schema: &Value, value: &Value, path: &str, errors:
         for (name, field) in fields {
             match properties.and_then(|p| p.get(name)) {
                 Some(field_schema) => {
-                    validate(document, field_schema, field, &format!("{path}.{name}"), errors);
+                    validate(
+                        document,
+                        field_schema,
+                        field,
+                        &format!("{path}.{name}"),
+                        errors,
+                    );
                 }
                 None => match &schema["additionalProperties"] {
                     Value::Bool(false) | Value::Null if properties.is_some() => {
@@ -326,7 +356,13 @@ fn validate(document: &Value, schema: &Value, value: &Value, path: &str, errors:
     }
     if let Value::Array(items) = value {
         for (index, item) in items.iter().enumerate() {
-            validate(document, &schema["items"], item, &format!("{path}[{index}]"), errors);
+            validate(
+                document,
+                &schema["items"],
+                item,
+                &format!("{path}[{index}]"),
+                errors,
+            );
         }
     }
 }
@@ -359,18 +395,36 @@ async fn real_reports_and_errors_match_the_openapi_document() {
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["endpoints"].as_array().map(Vec::len), Some(3));
     let mut errors = Vec::new();
-    validate(&document, &schema("CheckReport"), &report, "report", &mut errors);
+    validate(
+        &document,
+        &schema("CheckReport"),
+        &report,
+        "report",
+        &mut errors,
+    );
     assert!(errors.is_empty(), "{errors:#?}\n{report}");
 
     let (status, error) = api.check(&[("target", "bad name")]).await;
     assert_eq!(status, 400);
-    validate(&document, &schema("ErrorBody"), &error, "error", &mut errors);
+    validate(
+        &document,
+        &schema("ErrorBody"),
+        &error,
+        "error",
+        &mut errors,
+    );
     assert!(errors.is_empty(), "{errors:#?}");
 
     // The validator is not a rubber stamp.
     let mut broken = report.clone();
     broken["endpoints"][0]["verdict"] = Value::from("fine");
     broken["endpoints"][1]["port"] = Value::from("993");
-    validate(&document, &schema("CheckReport"), &broken, "report", &mut errors);
+    validate(
+        &document,
+        &schema("CheckReport"),
+        &broken,
+        "report",
+        &mut errors,
+    );
     assert_eq!(errors.len(), 2, "{errors:#?}");
 }

@@ -1,0 +1,176 @@
+//! Benchmark: the HTTP service under load, measured with wrk (Debian's package) on loopback.
+//!
+//! - Refused checks (`403 forbidden_address`) and cache hits (`200` with a cached report) per
+//!   second, with their p99 latency: what an anonymous crowd or a reloading page costs.
+//! - Resident memory of the service with 1,000 open SSE streams waiting on one slow check.
+//!
+//! Run with `make bench`. Both wrk and the service run on the same two cores, so the numbers are
+//! a floor. Written to `target/bench/load.md`; nothing is asserted, it is measured.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use tests::pki::{TestCa, Validity};
+use tests::servers::{OpensslServer, ProbeApi, ProbeApiOptions};
+use tests::stubs::{Behaviour, Stub};
+
+const NAME: &str = "mail.example.test";
+const SSE_CLIENTS: usize = 1000;
+
+/// What wrk measured.
+struct Load {
+    requests_per_second: f64,
+    p99: String,
+    non_2xx: u64,
+    requests: u64,
+}
+
+/// `wrk -t2 -c64 -d10s --latency url`, parsed.
+fn wrk(url: &str) -> Load {
+    let output = Command::new("wrk")
+        .args(["-t2", "-c64", "-d10s", "--latency", url])
+        .output()
+        .expect("run wrk (make bench installs it)");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find_map(|line| line.strip_prefix(prefix))
+            .map(|rest| {
+                rest.split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .unwrap_or_default()
+    };
+    let requests = text
+        .lines()
+        .find(|line| line.contains("requests in"))
+        .and_then(|line| line.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    Load {
+        requests_per_second: field("Requests/sec:").parse().unwrap_or(0.0),
+        p99: field("99%"),
+        non_2xx: field("Non-2xx or 3xx responses:").parse().unwrap_or(0),
+        requests,
+    }
+}
+
+/// The service's resident memory in MiB, from `/proc`.
+fn resident_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// Opens `count` SSE streams for `path` and waits until each has received its `start` event.
+fn open_streams(api: &ProbeApi, path: &str, count: usize) -> Vec<TcpStream> {
+    let mut streams = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut stream = TcpStream::connect(api.address()).expect("connect");
+        stream
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n").as_bytes())
+            .expect("request");
+        streams.push(stream);
+    }
+    for stream in &mut streams {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let mut seen = Vec::new();
+        let mut buffer = [0u8; 1024];
+        while !String::from_utf8_lossy(&seen).contains("event: start") {
+            let n = stream.read(&mut buffer).expect("SSE data");
+            assert!(
+                n > 0,
+                "stream closed early: {}",
+                String::from_utf8_lossy(&seen)
+            );
+            seen.extend_from_slice(&buffer[..n]);
+        }
+    }
+    streams
+}
+
+fn main() {
+    assert!(
+        tests::process::on_path("wrk"),
+        "wrk is missing: `make bench` installs it"
+    );
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let ca = TestCa::new(dir.path());
+    let cert = ca.server_cert("bench", NAME, Validity::CURRENT);
+    let server = OpensslServer::start(&cert, &[]);
+    let tarpit = Stub::start(Behaviour::Silent);
+    let mut options =
+        ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[server.port, tarpit.port()]);
+    options.extra_args = ["--step-timeout", "120", "--check-timeout", "300"]
+        .map(String::from)
+        .to_vec();
+    let api = ProbeApi::start(&options);
+
+    // Refused before any lookup: a port outside the mail ports.
+    let refused = wrk(&format!(
+        "{}/api/v1/check?target=imaps://{NAME}:8443",
+        api.base_url
+    ));
+    // Cached: one real check first, then the same request again and again.
+    let cached_path = format!("/api/v1/check?target=imaps://{NAME}:{}", server.port);
+    let started = Instant::now();
+    let primed = tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(api.get(&cached_path));
+    assert_eq!(primed.0, 200, "{}", primed.2);
+    let first_check = started.elapsed();
+    let cached = wrk(&format!("{}{cached_path}", api.base_url));
+
+    let pid = api.pid();
+    let idle_mib = resident_mib(pid);
+    let stream_path = format!(
+        "/api/v1/check/stream?target=imaps://{NAME}:{}",
+        tarpit.port()
+    );
+    let opened = Instant::now();
+    let streams = open_streams(&api, &stream_path, SSE_CLIENTS);
+    let open_took = opened.elapsed();
+    std::thread::sleep(Duration::from_secs(1));
+    let streaming_mib = resident_mib(pid);
+    let tarpit_connections = tarpit.connections();
+    drop(streams);
+
+    let mut table = String::from(
+        "| load (wrk, 2 threads, 64 connections, 10 s, loopback, 2 cores shared with wrk) | requests/s | p99 latency | requests | non-2xx |\n|---|---:|---:|---:|---:|\n",
+    );
+    for (what, load) in [
+        ("refused check (`403 forbidden_port`)", &refused),
+        ("cached report (`200`)", &cached),
+    ] {
+        table += &format!(
+            "| {what} | {:.0} | {} | {} | {} |\n",
+            load.requests_per_second, load.p99, load.requests, load.non_2xx
+        );
+    }
+    table += &format!(
+        "\nFirst (uncached) check of the same endpoint: {} ms.\n\n\
+         {SSE_CLIENTS} SSE clients waiting on one slow check: resident memory {streaming_mib:.1} MiB \
+         (idle before: {idle_mib:.1} MiB; {:.1} KiB per stream); all {SSE_CLIENTS} opened in {} ms; \
+         the slow mail server saw {tarpit_connections} connection(s), because identical checks \
+         share one probe.\n",
+        first_check.as_millis(),
+        (streaming_mib - idle_mib).max(0.0) * 1024.0 / SSE_CLIENTS as f64,
+        open_took.as_millis(),
+    );
+    println!("{table}");
+    let out: PathBuf = tests::target_dir().join("bench");
+    let _ = std::fs::create_dir_all(&out);
+    let _ = std::fs::write(out.join("load.md"), &table);
+}
