@@ -10,17 +10,36 @@ use yew::prelude::*;
 use crate::api::{self, ApiFailure};
 use crate::components::{EndpointCard, LangSwitch, ServerForm};
 use crate::i18n::{Text, catalog};
+use crate::link::Link;
 use crate::state::{Action, Phase, State};
 
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(|| State::new(initial_lang()));
 
+    // A check link (`/check?target=…`) runs its check as soon as the page is up; back and
+    // forward between checks show each one again.
+    {
+        let state = state.clone();
+        use_effect_with((), move |()| {
+            let opened = current_link().target;
+            if let Some(target) = opened {
+                state.dispatch(Action::Open(target));
+            }
+            let dispatcher = state.dispatcher();
+            let listener = listen_for_navigation(move || {
+                dispatcher.dispatch(Action::Open(current_link().target.unwrap_or_default()));
+            });
+            move || drop(listener)
+        });
+    }
+
     // A new request number means a new check: run it and report back under that number.
     {
         let state = state.clone();
         use_effect_with(state.request, move |_| {
             if let Phase::Checking { target } = &state.phase {
+                remember_in_address(&state.input, state.lang);
                 let (target, lang, request) = (target.clone(), state.lang, state.request);
                 let dispatcher = state.dispatcher();
                 spawn_local(async move {
@@ -101,6 +120,67 @@ fn failure_message(lang: Lang, failure: ApiFailure) -> String {
         ApiFailure::Unreachable | ApiFailure::BadAnswer => {
             texts.text(Text::RequestFailed).to_owned()
         }
+    }
+}
+
+/// The check link the browser's address stands for.
+fn current_link() -> Link {
+    web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .map(|search| Link::parse(&search))
+        .unwrap_or_default()
+}
+
+/// Puts the running check into the address bar (a new history entry), so it can be copied,
+/// reloaded and reached with back/forward. Nothing happens when the address already says so.
+fn remember_in_address(input: &str, lang: Lang) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let path = Link {
+        target: Some(input.trim().to_owned()),
+        lang: Some(lang),
+    }
+    .path();
+    let location = window.location();
+    let current = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    let same_check = current_link().target.as_deref() == Some(input.trim());
+    if current != path
+        && !same_check
+        && let Ok(history) = window.history()
+    {
+        let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+}
+
+/// Calls `on_navigate` on every `popstate` (back/forward) until the returned guard is dropped.
+fn listen_for_navigation(on_navigate: impl Fn() + 'static) -> Option<PopStateListener> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let window = web_sys::window()?;
+    let closure = Closure::<dyn Fn()>::new(on_navigate);
+    window
+        .add_event_listener_with_callback("popstate", closure.as_ref().unchecked_ref())
+        .ok()?;
+    Some(PopStateListener { window, closure })
+}
+
+/// Removes its `popstate` listener when dropped.
+struct PopStateListener {
+    window: web_sys::Window,
+    closure: wasm_bindgen::closure::Closure<dyn Fn()>,
+}
+
+impl Drop for PopStateListener {
+    fn drop(&mut self) {
+        use wasm_bindgen::JsCast;
+        let _ = self
+            .window
+            .remove_event_listener_with_callback("popstate", self.closure.as_ref().unchecked_ref());
     }
 }
 

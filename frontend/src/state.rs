@@ -53,6 +53,17 @@ impl State {
         target_from_input(&self.input)
     }
 
+    /// Starts a check of the field's target, or, when it is invalid, shows why.
+    fn submit(&mut self) {
+        match self.target() {
+            Ok(target) => {
+                self.request += 1;
+                self.phase = Phase::Checking { target };
+            }
+            Err(_) => self.show_errors = true,
+        }
+    }
+
     /// The input's problem, if the page should show it now: not for an untouched empty field.
     pub fn input_error(&self) -> Option<TargetError> {
         if !self.show_errors && self.input.trim().is_empty() {
@@ -68,6 +79,9 @@ pub enum Action {
     Edit(String),
     /// Start checking what the field says (ignored while it is invalid).
     Submit,
+    /// A check link was opened (or back/forward went to one): fill the field with its target
+    /// and check it at once; an empty target shows the empty form.
+    Open(String),
     /// The answer to check number `request`.
     Finished {
         request: u32,
@@ -83,13 +97,15 @@ impl Reducible for State {
         match action {
             Action::SetLang(lang) => next.lang = lang,
             Action::Edit(input) => next.input = input,
-            Action::Submit => match next.target() {
-                Ok(target) => {
-                    next.request += 1;
-                    next.phase = Phase::Checking { target };
+            Action::Submit => next.submit(),
+            Action::Open(input) => {
+                next.input = input;
+                next.phase = Phase::Idle;
+                next.show_errors = false;
+                if !next.input.trim().is_empty() {
+                    next.submit();
                 }
-                Err(_) => next.show_errors = true,
-            },
+            }
             Action::Finished { request, result } => {
                 if request != self.request || !matches!(self.phase, Phase::Checking { .. }) {
                     return self;
@@ -279,6 +295,35 @@ mod tests {
             result: Err("late duplicate".into()),
         });
         assert!(matches!(again.phase, Phase::Done(_)));
+    }
+
+    #[test]
+    fn opening_a_link_fills_the_field_and_checks_at_once() {
+        let state = Rc::new(State::new(Lang::En));
+        let state = state.reduce(Action::Open("mail.mxp.de:10993".into()));
+        assert_eq!(state.input, "mail.mxp.de:10993");
+        assert_eq!(
+            state.phase,
+            Phase::Checking {
+                target: Target::parse("imaps://mail.mxp.de:10993").expect("target")
+            }
+        );
+        assert_eq!(state.request, 1);
+
+        // A link with a broken target shows the message instead of checking.
+        let broken = state.clone().reduce(Action::Open("mail mxp.de".into()));
+        assert_eq!((broken.request, broken.phase.clone()), (1, Phase::Idle));
+        assert_eq!(
+            broken.input_error(),
+            Some(TargetError::Host(HostError::Whitespace))
+        );
+
+        // Back to the empty form.
+        let empty = state.reduce(Action::Open(String::new()));
+        assert_eq!(
+            (empty.phase.clone(), empty.input_error()),
+            (Phase::Idle, None)
+        );
     }
 
     #[test]

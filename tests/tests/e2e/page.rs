@@ -37,6 +37,25 @@ async fn shown_outcomes(browser: &Browser) -> Vec<(String, String)> {
     shown
 }
 
+/// Replaces the server field's text with `server` and presses the check button.
+async fn check_server(browser: &Browser, server: &str) {
+    let field = browser
+        .client
+        .find(Locator::Css("input#server"))
+        .await
+        .expect("field");
+    field.clear().await.expect("clear");
+    field.send_keys(server).await.expect("type");
+    browser
+        .client
+        .find(Locator::Css("button#check"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+}
+
 /// The rows a card should show, SSL 3.0 to TLS 1.3.
 fn rows(outcomes: [&str; 5]) -> Vec<(String, String)> {
     ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
@@ -107,22 +126,7 @@ async fn customer_types_a_server_and_sees_the_versions() {
     eprintln!("screenshot: {}", shot.display());
 
     // A second check on the same page replaces the result: TLS 1.3 is now refused.
-    let field = client
-        .find(Locator::Css("input#server"))
-        .await
-        .expect("field");
-    field.clear().await.expect("clear");
-    field
-        .send_keys(&format!("{NAME}:{}", only_12.port))
-        .await
-        .expect("type");
-    client
-        .find(Locator::Css("button#check"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    check_server(&browser, &format!("{NAME}:{}", only_12.port)).await;
     client
         .wait()
         .at_most(Duration::from_secs(60))
@@ -210,5 +214,81 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
         "{message}"
     );
     browser.screenshot("validation-narrow").await;
+    browser.close().await;
+}
+
+/// The text of the first result card once it shows `port`.
+async fn card_for_port(browser: &Browser, port: u16) -> String {
+    let card = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::XPath(&format!(
+            "//article[contains(@class, 'card')][contains(., ':{port}')]"
+        )))
+        .await
+        .unwrap_or_else(|_| panic!("a card for port {port}"));
+    card.text().await.expect("card text")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_link_runs_at_once_and_history_keeps_each_check() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("valid", NAME, Validity::CURRENT);
+    let legacy = OpensslServer::start(&cert, &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]);
+    let modern = OpensslServer::start(&cert, &[]);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[legacy.port, modern.port],
+    ));
+    let browser = Browser::start(1024, 900).await;
+    let client = &browser.client;
+
+    // Support sends a link; the customer opens it: pre-filled, checked at once, in English.
+    // The server speaks only TLS 1.0.
+    let link = format!(
+        "{}/check?target={NAME}%3A{}&lang=en",
+        api.base_url, legacy.port
+    );
+    client.goto(&link).await.expect("open the link");
+    let text = card_for_port(&browser, legacy.port).await;
+    assert!(text.contains("TLS 1.0"), "{text}");
+    let card = client
+        .find(Locator::Css("article.card"))
+        .await
+        .expect("card");
+    assert_eq!(
+        card.attr("data-verdict").await.expect("attr").as_deref(),
+        Some("no_modern_tls")
+    );
+    let field = client
+        .find(Locator::Css("input#server"))
+        .await
+        .expect("field");
+    assert_eq!(
+        field.prop("value").await.expect("value").as_deref(),
+        Some(format!("{NAME}:{}", legacy.port).as_str())
+    );
+    browser.screenshot("check-link-legacy").await;
+
+    // A second check gets its own address…
+    check_server(&browser, &format!("{NAME}:{}", modern.port)).await;
+    card_for_port(&browser, modern.port).await;
+    let url = client.current_url().await.expect("url");
+    assert_eq!(url.path(), "/check");
+    assert_eq!(
+        url.query(),
+        Some(format!("target={NAME}%3A{}&lang=en", modern.port).as_str())
+    );
+
+    // …back shows the first check again, forward the second, reload keeps it.
+    client.back().await.expect("back");
+    card_for_port(&browser, legacy.port).await;
+    client.forward().await.expect("forward");
+    card_for_port(&browser, modern.port).await;
+    client.refresh().await.expect("reload");
+    let text = card_for_port(&browser, modern.port).await;
+    assert!(text.contains("All good"), "{text}");
     browser.close().await;
 }
