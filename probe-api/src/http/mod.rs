@@ -431,19 +431,7 @@ mod tests {
         if let Some(language) = language {
             request = request.header(header::ACCEPT_LANGUAGE, language);
         }
-        let response = router
-            .oneshot(request.body(Body::empty()).expect("request"))
-            .await
-            .expect("response");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        (status, headers, String::from_utf8_lossy(&body).into_owned())
+        send(router, request.body(Body::empty()).expect("request")).await
     }
 
     fn error_code(body: &str) -> String {
