@@ -1,10 +1,15 @@
 //! Calls to the probe API, the page's only network access: `fetch` to its own origin.
 //! (web-sys directly rather than a fetch wrapper crate: it keeps the wasm small.)
 
-use mailtls_shared::{CheckReport, ErrorBody, Lang, Target};
-use wasm_bindgen::JsCast;
+use std::rc::Rc;
+
+use mailtls_shared::{CheckReport, EndpointReport, ErrorBody, Lang, Target};
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, RequestInit, Response};
+use web_sys::{ReadableStreamDefaultReader, Request, RequestInit, Response};
+
+use crate::sse::SseParser;
 
 /// Why a check produced no report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,25 +22,94 @@ pub enum ApiFailure {
     BadAnswer,
 }
 
-/// `GET /api/v1/check?target=…&lang=…`
-pub async fn check(target: &Target, lang: Lang) -> Result<CheckReport, ApiFailure> {
-    let url = format!(
-        "/api/v1/check?target={}&lang={}",
-        js_sys::encode_uri_component(&target.to_string()),
-        lang.tag()
-    );
-    let (ok, body) = get_text(&url).await?;
-    if ok {
-        return serde_json::from_str(&body).map_err(|_| ApiFailure::BadAnswer);
+/// What the check stream reports, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    /// The check began; `total` endpoints will follow.
+    Started { total: usize },
+    /// One endpoint is finished.
+    Endpoint(Rc<EndpointReport>),
+    /// The whole report; the stream is over.
+    Finished(Rc<CheckReport>),
+}
+
+#[derive(Deserialize)]
+struct Start {
+    total: usize,
+}
+
+/// `GET /api/v1/check/stream?target=…&lang=…`: calls `on_event` for each event as it arrives.
+/// Ends with `Ok` after the report, or with why there is none.
+pub async fn check_stream(
+    targets: &[Target],
+    lang: Lang,
+    mut on_event: impl FnMut(StreamEvent),
+) -> Result<(), ApiFailure> {
+    let mut url = String::from("/api/v1/check/stream?");
+    for target in targets {
+        url.push_str("target=");
+        url.push_str(&String::from(js_sys::encode_uri_component(
+            &target.to_string(),
+        )));
+        url.push('&');
     }
-    match serde_json::from_str::<ErrorBody>(&body) {
-        Ok(body) => Err(ApiFailure::Refused(body.error.message)),
-        Err(_) => Err(ApiFailure::BadAnswer),
+    url.push_str("lang=");
+    url.push_str(lang.tag());
+    let response = fetch(&url, "text/event-stream").await?;
+    if !response.ok() {
+        let body = response_text(&response).await?;
+        return Err(match serde_json::from_str::<ErrorBody>(&body) {
+            Ok(body) => ApiFailure::Refused(body.error.message),
+            Err(_) => ApiFailure::BadAnswer,
+        });
+    }
+    let reader: ReadableStreamDefaultReader = response
+        .body()
+        .ok_or(ApiFailure::BadAnswer)?
+        .get_reader()
+        .dyn_into()
+        .map_err(|_| ApiFailure::BadAnswer)?;
+    let mut parser = SseParser::default();
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|_| ApiFailure::Unreachable)?;
+        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|done| done.as_bool())
+            .unwrap_or(true);
+        if done {
+            // The stream ended before the report: the connection broke.
+            return Err(ApiFailure::Unreachable);
+        }
+        let value = js_sys::Reflect::get(&chunk, &JsValue::from_str("value"))
+            .map_err(|_| ApiFailure::BadAnswer)?;
+        let bytes = js_sys::Uint8Array::new(&value).to_vec();
+        for (name, data) in parser.push(&bytes) {
+            match name.as_str() {
+                "start" => {
+                    let start: Start =
+                        serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?;
+                    on_event(StreamEvent::Started { total: start.total });
+                }
+                "endpoint" => on_event(StreamEvent::Endpoint(Rc::new(
+                    serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?,
+                ))),
+                "report" => {
+                    on_event(StreamEvent::Finished(Rc::new(
+                        serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?,
+                    )));
+                    let _ = reader.cancel();
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
     }
 }
 
-/// Fetches `url` and returns whether the status was 2xx, and the body text.
-async fn get_text(url: &str) -> Result<(bool, String), ApiFailure> {
+/// `GET url` with this `Accept` header.
+async fn fetch(url: &str, accept: &str) -> Result<Response, ApiFailure> {
     let window = web_sys::window().ok_or(ApiFailure::Unreachable)?;
     let init = RequestInit::new();
     init.set_method("GET");
@@ -43,18 +117,21 @@ async fn get_text(url: &str) -> Result<(bool, String), ApiFailure> {
         Request::new_with_str_and_init(url, &init).map_err(|_| ApiFailure::Unreachable)?;
     request
         .headers()
-        .set("Accept", "application/json")
+        .set("Accept", accept)
         .map_err(|_| ApiFailure::Unreachable)?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+    JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(|_| ApiFailure::Unreachable)?
         .dyn_into()
-        .map_err(|_| ApiFailure::BadAnswer)?;
+        .map_err(|_| ApiFailure::BadAnswer)
+}
+
+/// The whole body as text.
+async fn response_text(response: &Response) -> Result<String, ApiFailure> {
     let text = response.text().map_err(|_| ApiFailure::BadAnswer)?;
-    let body = JsFuture::from(text)
+    JsFuture::from(text)
         .await
         .map_err(|_| ApiFailure::Unreachable)?
         .as_string()
-        .ok_or(ApiFailure::BadAnswer)?;
-    Ok((response.ok(), body))
+        .ok_or(ApiFailure::BadAnswer)
 }

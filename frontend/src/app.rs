@@ -1,13 +1,11 @@
 //! The root component: owns the one reducer, runs the API call when a check starts, and lays out
 //! the page.
 
-use std::rc::Rc;
-
 use mailtls_shared::Lang;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::api::{self, ApiFailure};
+use crate::api::{self, ApiFailure, StreamEvent};
 use crate::components::{EndpointCard, LangSwitch, ServerForm};
 use crate::i18n::{Text, catalog};
 use crate::link::Link;
@@ -43,11 +41,24 @@ pub fn App() -> Html {
                 let (target, lang, request) = (target.clone(), state.lang, state.request);
                 let dispatcher = state.dispatcher();
                 spawn_local(async move {
-                    let result = api::check(&target, lang)
-                        .await
-                        .map(Rc::new)
-                        .map_err(|failure| failure_message(lang, failure));
-                    dispatcher.dispatch(Action::Finished { request, result });
+                    let events = dispatcher.clone();
+                    let outcome = api::check_stream(&[target], lang, move |event| {
+                        events.dispatch(match event {
+                            StreamEvent::Started { total } => Action::Started { request, total },
+                            StreamEvent::Endpoint(endpoint) => {
+                                Action::EndpointDone { request, endpoint }
+                            }
+                            StreamEvent::Finished(report) => Action::Finished {
+                                request,
+                                result: Ok(report),
+                            },
+                        });
+                    })
+                    .await;
+                    if let Err(failure) = outcome {
+                        let result = Err(failure_message(lang, failure));
+                        dispatcher.dispatch(Action::Finished { request, result });
+                    }
                 });
             }
         });
@@ -85,12 +96,28 @@ pub fn App() -> Html {
                 <section id="results" aria-live="polite" aria-busy={busy.to_string()}>
                     { match &state.phase {
                         Phase::Idle => html! {},
-                        Phase::Checking { .. } => html! {
-                            <p class="progress" role="status">
-                                <span class="spinner" aria-hidden="true"></span>
-                                { texts.text(Text::Checking) }
-                            </p>
-                        },
+                        Phase::Checking { .. } => {
+                            let done = state.progress.endpoints.len();
+                            html! {
+                                <>
+                                    <p class="progress" role="status">
+                                        <span class="spinner" aria-hidden="true"></span>
+                                        { texts.text(Text::Checking) }
+                                        if let Some(total) = state.progress.total {
+                                            { " " }{ texts.progress(done, total) }
+                                        }
+                                    </p>
+                                    if let Some(total) = state.progress.total {
+                                        <progress max={total.to_string()} value={done.to_string()}
+                                            aria-label={texts.text(Text::Checking)}></progress>
+                                    }
+                                    { for state.progress.endpoints.iter().map(|endpoint| html! {
+                                        <EndpointCard lang={state.lang} endpoint={(**endpoint).clone()}
+                                            on_retry={on_submit.clone()} />
+                                    }) }
+                                </>
+                            }
+                        }
                         Phase::Failed(message) => html! {
                             <p class="request-failed" role="alert">{ message }</p>
                         },

@@ -2,6 +2,7 @@
 //! asks the probe API to test it, and explains the result in German or English.
 //!
 //! - [`state`]: the page state and its reducer; pure, unit-tested natively.
+//! - [`sse`]: the check stream's Server-Sent Events, parsed from `fetch`'s bytes.
 //! - [`link`]: check links (`/check?target=…&lang=…`), read and built; pure as well.
 //! - [`api`]: the calls to the probe API (the only network access; the page opens no sockets).
 //! - [`app`]: the root component, which owns the reducer and runs the API call in an effect.
@@ -13,9 +14,21 @@ pub mod app;
 pub mod components;
 pub mod i18n;
 pub mod link;
+pub mod sse;
 pub mod state;
 
 /// Mounts the app on the document body.
 pub fn start() {
+    use_browser_idna();
     yew::Renderer::<app::App>::new().render();
+}
+
+/// Lets `shared` map international names with the browser's URL parser: the WHATWG "domain to
+/// ASCII" (UTS #46) that the service runs with the `idna` crate, without shipping its tables.
+pub fn use_browser_idna() {
+    mailtls_shared::idn::set_mapper(|name| {
+        web_sys::Url::new(&format!("http://{name}/"))
+            .ok()
+            .map(|url| url.hostname())
+    });
 }

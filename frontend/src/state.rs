@@ -35,6 +35,17 @@ pub struct State {
     /// Set once the customer tried to check an invalid input: from then on, even an empty field
     /// gets its message.
     pub show_errors: bool,
+    /// The running check's endpoints so far, as the stream delivers them.
+    pub progress: Progress,
+}
+
+/// How far the running check is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    /// How many endpoints the check has (known once the service started it).
+    pub total: Option<usize>,
+    /// The finished ones, in the order they finished.
+    pub endpoints: Vec<Rc<EndpointReport>>,
 }
 
 impl State {
@@ -45,6 +56,7 @@ impl State {
             phase: Phase::Idle,
             request: 0,
             show_errors: false,
+            progress: Progress::default(),
         }
     }
 
@@ -53,11 +65,18 @@ impl State {
         target_from_input(&self.input)
     }
 
+    /// Whether check number `request` is the one running now (answers to older checks are
+    /// dropped).
+    fn is_running(&self, request: u32) -> bool {
+        request == self.request && matches!(self.phase, Phase::Checking { .. })
+    }
+
     /// Starts a check of the field's target, or, when it is invalid, shows why.
     fn submit(&mut self) {
         match self.target() {
             Ok(target) => {
                 self.request += 1;
+                self.progress = Progress::default();
                 self.phase = Phase::Checking { target };
             }
             Err(_) => self.show_errors = true,
@@ -82,6 +101,16 @@ pub enum Action {
     /// A check link was opened (or back/forward went to one): fill the field with its target
     /// and check it at once; an empty target shows the empty form.
     Open(String),
+    /// Check number `request` started with `total` endpoints.
+    Started {
+        request: u32,
+        total: usize,
+    },
+    /// An endpoint of check number `request` is finished.
+    EndpointDone {
+        request: u32,
+        endpoint: Rc<EndpointReport>,
+    },
     /// The answer to check number `request`.
     Finished {
         request: u32,
@@ -106,8 +135,20 @@ impl Reducible for State {
                     next.submit();
                 }
             }
+            Action::Started { request, total } => {
+                if !self.is_running(request) {
+                    return self;
+                }
+                next.progress.total = Some(total);
+            }
+            Action::EndpointDone { request, endpoint } => {
+                if !self.is_running(request) {
+                    return self;
+                }
+                next.progress.endpoints.push(endpoint);
+            }
             Action::Finished { request, result } => {
-                if request != self.request || !matches!(self.phase, Phase::Checking { .. }) {
+                if !self.is_running(request) {
                     return self;
                 }
                 next.phase = match result {
@@ -285,6 +326,23 @@ mod tests {
         });
         assert!(matches!(stale.phase, Phase::Checking { .. }));
 
+        // Progress of the running check is kept, of an older one dropped.
+        let state = state
+            .reduce(Action::Started {
+                request: 2,
+                total: 1,
+            })
+            .reduce(Action::EndpointDone {
+                request: 1,
+                endpoint: Rc::new(endpoint(&[])),
+            });
+        assert_eq!(state.progress.total, Some(1));
+        assert!(state.progress.endpoints.is_empty());
+        let state = state.reduce(Action::EndpointDone {
+            request: 2,
+            endpoint: Rc::new(endpoint(&[])),
+        });
+        assert_eq!(state.progress.endpoints.len(), 1);
         let done = state.reduce(Action::Finished {
             request: 2,
             result: Ok(report()),

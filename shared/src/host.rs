@@ -109,14 +109,12 @@ impl Hostname {
             {
                 return Err(HostError::InvalidCharacter { character });
             }
-            idna::domain_to_ascii_strict(input).map_err(|_| HostError::InvalidIdn)?
+            crate::idn::to_ascii(input).ok_or(HostError::InvalidIdn)?
         };
         check_ldh(&ascii)?;
         if ascii.split('.').any(|label| label.starts_with("xn--")) {
             // A punycode label must decode to something IDNA accepts; `xn--zz` does not.
-            let (_, result) = idna::domain_to_unicode(&ascii);
-            if result.is_err() || idna::domain_to_ascii_strict(&ascii).ok().as_ref() != Some(&ascii)
-            {
+            if crate::idn::to_unicode(&ascii).is_none() {
                 return Err(HostError::InvalidIdn);
             }
         }
@@ -130,12 +128,7 @@ impl Hostname {
 
     /// The form to show people: international names decoded (`xn--mller-kva.de` → `müller.de`).
     pub fn to_unicode(&self) -> String {
-        let (unicode, result) = idna::domain_to_unicode(&self.0);
-        if result.is_ok() {
-            unicode
-        } else {
-            self.0.clone()
-        }
+        crate::idn::to_unicode(&self.0).unwrap_or_else(|| self.0.clone())
     }
 }
 

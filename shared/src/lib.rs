@@ -5,12 +5,15 @@
 //! no sockets, no clocks, no tokio, rustls, yew or web-sys, so it compiles for `wasm32` and native.
 //!
 //! - [`host`]: host names (IDN-aware) and IP literals as a customer may type them.
+//! - [`idn`]: international names to DNS form and back (UTS #46 natively via `idna`, in the
+//!   browser via the browser's own URL parser; punycode here).
 //! - [`target`]: what to check: a bare host, or `scheme://host[:port]` for one mail endpoint.
 //! - [`api`]: the JSON report and error shapes of the HTTP API.
 //! - [`lang`]: the two languages every user-facing message exists in.
 
 pub mod api;
 pub mod host;
+pub mod idn;
 pub mod lang;
 pub mod target;
 

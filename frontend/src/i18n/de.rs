@@ -67,6 +67,10 @@ impl Catalog for German {
         }
     }
 
+    fn progress(&self, done: usize, total: usize) -> String {
+        format!("({done} von {total} fertig)")
+    }
+
     fn outcome(&self, outcome: Outcome) -> &'static str {
         match outcome {
             Outcome::Accepted => "unterstützt",

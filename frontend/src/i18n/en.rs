@@ -67,6 +67,10 @@ impl Catalog for English {
         }
     }
 
+    fn progress(&self, done: usize, total: usize) -> String {
+        format!("({done} of {total} done)")
+    }
+
     fn outcome(&self, outcome: Outcome) -> &'static str {
         match outcome {
             Outcome::Accepted => "supported",

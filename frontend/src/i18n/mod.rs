@@ -44,6 +44,8 @@ pub enum Text {
 /// One language's texts.
 pub trait Catalog {
     fn text(&self, text: Text) -> &'static str;
+    /// How far a running check is: `(3 of 7 done)`.
+    fn progress(&self, done: usize, total: usize) -> String;
     /// A version's outcome, as a word (`supported`).
     fn outcome(&self, outcome: Outcome) -> &'static str;
     /// Why a handshake failed, for a customer.

@@ -292,3 +292,48 @@ async fn a_check_link_runs_at_once_and_history_keeps_each_check() {
     assert!(text.contains("All good"), "{text}");
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_international_name_is_checked_as_punycode_and_shown_as_typed() {
+    const TYPED: &str = "müller.example.test";
+    const DNS: &str = "xn--mller-kva.example.test";
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("idn", DNS, Validity::CURRENT);
+    let server = OpensslServer::start(&cert, &[]);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[DNS],
+        &[server.port],
+    ));
+    let browser = Browser::start(1024, 900).await;
+    browser
+        .client
+        .goto(&format!("{}/?lang=en", api.base_url))
+        .await
+        .expect("open the page");
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("input#server"))
+        .await
+        .expect("the app runs");
+    // The browser's UTS #46 (its URL parser) maps the name; the service checks the punycode name.
+    check_server(&browser, &format!("MÜLLER.example.test:{}", server.port)).await;
+    let text = card_for_port(&browser, server.port).await;
+    assert!(
+        text.contains(&format!("imaps://{TYPED}:{}", server.port)),
+        "{text}"
+    );
+    let card = browser
+        .client
+        .find(Locator::Css("article.card"))
+        .await
+        .expect("card");
+    assert_eq!(
+        card.attr("data-verdict").await.expect("attr").as_deref(),
+        Some("ready"),
+        "{text}"
+    );
+    browser.close().await;
+}
