@@ -6,10 +6,10 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api::{self, ApiFailure, StreamEvent};
-use crate::components::{EndpointCard, LangSwitch, ServerForm};
+use crate::components::{EndpointCard, LangSwitch, ServerForm, SettingsForm};
 use crate::i18n::{Text, catalog};
 use crate::link::Link;
-use crate::state::{Action, Phase, State};
+use crate::state::{Action, Mode, Phase, State};
 
 #[component]
 pub fn App() -> Html {
@@ -20,13 +20,10 @@ pub fn App() -> Html {
     {
         let state = state.clone();
         use_effect_with((), move |()| {
-            let opened = current_link().target;
-            if let Some(target) = opened {
-                state.dispatch(Action::Open(target));
-            }
+            state.dispatch(Action::Open(current_link()));
             let dispatcher = state.dispatcher();
             let listener = listen_for_navigation(move || {
-                dispatcher.dispatch(Action::Open(current_link().target.unwrap_or_default()));
+                dispatcher.dispatch(Action::Open(current_link()));
             });
             move || drop(listener)
         });
@@ -36,13 +33,13 @@ pub fn App() -> Html {
     {
         let state = state.clone();
         use_effect_with(state.request, move |_| {
-            if let Phase::Checking { target } = &state.phase {
-                remember_in_address(&state.input, state.lang);
-                let (target, lang, request) = (target.clone(), state.lang, state.request);
+            if let Phase::Checking { targets } = &state.phase {
+                remember_in_address(&state.link());
+                let (targets, lang, request) = (targets.clone(), state.lang, state.request);
                 let dispatcher = state.dispatcher();
                 spawn_local(async move {
                     let events = dispatcher.clone();
-                    let outcome = api::check_stream(&[target], lang, move |event| {
+                    let outcome = api::check_stream(&targets, lang, move |event| {
                         events.dispatch(match event {
                             StreamEvent::Started { total } => Action::Started { request, total },
                             StreamEvent::Endpoint(endpoint) => {
@@ -74,10 +71,30 @@ pub fn App() -> Html {
         let state = state.clone();
         Callback::from(move |input| state.dispatch(Action::Edit(input)))
     };
+    let on_edit_settings = {
+        let state = state.clone();
+        Callback::from(move |settings| state.dispatch(Action::EditSettings(settings)))
+    };
     let on_submit = {
         let state = state.clone();
         Callback::from(move |()| state.dispatch(Action::Submit))
     };
+    // What to change in the settings, shown with the settings' results.
+    let advice = if state.mode == Mode::Settings && !matches!(state.phase, Phase::Idle) {
+        state.settings.advice()
+    } else {
+        Vec::new()
+    };
+    let advice = (!advice.is_empty()).then(|| html! {
+        <section class="advice" aria-labelledby="advice-heading">
+            <h2 id="advice-heading">{ texts.text(Text::AdviceHeading) }</h2>
+            <ul>
+                { for advice.iter().map(|item| html! {
+                    <li><span class="icon" aria-hidden="true">{ "!" }</span>{ texts.advice(item) }</li>
+                }) }
+            </ul>
+        </section>
+    });
     let error = state
         .input_error()
         .map(|error| AttrValue::from(error.message(state.lang)));
@@ -91,8 +108,29 @@ pub fn App() -> Html {
             </header>
             <main>
                 <p class="intro">{ texts.text(Text::Intro) }</p>
-                <ServerForm lang={state.lang} input={AttrValue::from(state.input.clone())}
-                    {error} {busy} {on_edit} on_submit={on_submit.clone()} />
+                <div class="mode-switch" role="group" aria-label={texts.text(Text::ModeLabel)}>
+                    { for [(Mode::Settings, Text::ModeSettings), (Mode::Server, Text::ModeServer)]
+                        .into_iter()
+                        .map(|(mode, label)| {
+                            let state = state.clone();
+                            html! {
+                                <button type="button" id={format!("mode-{}", mode.tag())}
+                                    aria-pressed={(state.mode == mode).to_string()}
+                                    onclick={move |_| state.dispatch(Action::SetMode(mode))}>
+                                    { texts.text(label) }
+                                </button>
+                            }
+                        }) }
+                </div>
+                if state.mode == Mode::Server {
+                    <ServerForm lang={state.lang} input={AttrValue::from(state.input.clone())}
+                        {error} {busy} {on_edit} on_submit={on_submit.clone()} />
+                } else {
+                    <SettingsForm lang={state.lang} settings={state.settings.clone()}
+                        errors={state.settings_errors()} {busy}
+                        on_edit={on_edit_settings} on_submit={on_submit.clone()} />
+                }
+                { advice.unwrap_or_default() }
                 <section id="results" aria-live="polite" aria-busy={busy.to_string()}>
                     { match &state.phase {
                         Phase::Idle => html! {},
@@ -158,30 +196,23 @@ fn current_link() -> Link {
         .unwrap_or_default()
 }
 
-/// Puts the running check into the address bar (a new history entry), so it can be copied,
-/// reloaded and reached with back/forward. Nothing happens when the address already says so.
-fn remember_in_address(input: &str, lang: Lang) {
+/// Puts the running check into the address bar, so it can be copied, reloaded and reached with
+/// back and forward: a new history entry for a new check, the same entry (normalised) when the
+/// address already asked for this check.
+fn remember_in_address(link: &Link) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let path = Link {
-        target: Some(input.trim().to_owned()),
-        lang: Some(lang),
-    }
-    .path();
-    let location = window.location();
-    let current = format!(
-        "{}{}",
-        location.pathname().unwrap_or_default(),
-        location.search().unwrap_or_default()
-    );
-    let same_check = current_link().target.as_deref() == Some(input.trim());
-    if current != path
-        && !same_check
-        && let Ok(history) = window.history()
-    {
-        let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
-    }
+    let Ok(history) = window.history() else {
+        return;
+    };
+    let path = link.path();
+    let null = wasm_bindgen::JsValue::NULL;
+    let _ = if current_link().same_check(link) {
+        history.replace_state_with_url(&null, "", Some(&path))
+    } else {
+        history.push_state_with_url(&null, "", Some(&path))
+    };
 }
 
 /// Calls `on_navigate` on every `popstate` (back/forward) until the returned guard is dropped.

@@ -3,6 +3,7 @@
 //!
 //! - [`state`]: the page state and its reducer; pure, unit-tested natively.
 //! - [`sse`]: the check stream's Server-Sent Events, parsed from `fetch`'s bytes.
+//! - [`settings`]: the customer's mail settings: the endpoints they mean, what to change.
 //! - [`link`]: check links (`/check?target=…&lang=…`), read and built; pure as well.
 //! - [`api`]: the calls to the probe API (the only network access; the page opens no sockets).
 //! - [`app`]: the root component, which owns the reducer and runs the API call in an effect.
@@ -14,6 +15,7 @@ pub mod app;
 pub mod components;
 pub mod i18n;
 pub mod link;
+pub mod settings;
 pub mod sse;
 pub mod state;
 

@@ -1,8 +1,14 @@
-//! Check links: every check is a URL (`/check?target=…&lang=…`) that support staff can send and
-//! that opens the page pre-filled and runs the check at once. Pure string work, so it is
-//! unit-tested natively; `app` reads and writes the browser's address with it.
+//! Check links: every check is a URL that support staff can send and that opens the page
+//! pre-filled and runs the check at once: `/check?target=…` for one server, or the settings
+//! fields (`email`, `in_proto`, `in_host`, `in_port`, `in_sec`, `out_host`, `out_port`,
+//! `out_sec`), plus `lang`. Pure string work, so it is unit-tested natively; `app` reads and
+//! writes the browser's address with it. The parameter names are a contract: links sent today
+//! must open the same check after an update.
 
 use mailtls_shared::Lang;
+
+use crate::settings::{Incoming, MailSettings, Security};
+use crate::state::Mode;
 
 /// The path every check link starts with.
 pub const CHECK_PATH: &str = "/check";
@@ -10,8 +16,12 @@ pub const CHECK_PATH: &str = "/check";
 /// What a check link carries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Link {
+    /// Which form to show (`mode=settings|server`).
+    pub mode: Option<Mode>,
     /// The server as the customer would type it (the first `target` parameter).
     pub target: Option<String>,
+    /// The settings form's fields, when the link has any of them.
+    pub settings: Option<MailSettings>,
     pub lang: Option<Lang>,
 }
 
@@ -20,36 +30,94 @@ impl Link {
     /// Unknown parameters are ignored; the first `target` wins.
     pub fn parse(search: &str) -> Link {
         let mut link = Link::default();
+        let mut settings = MailSettings::default();
+        let mut has_settings = false;
         for pair in search.trim_start_matches('?').split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = decode(value);
+            let mut text = |slot: &mut String| {
+                if !value.trim().is_empty() {
+                    *slot = value.clone();
+                    has_settings = true;
+                }
+            };
             match decode(key).as_str() {
-                "target" if link.target.is_none() => {
-                    let value = decode(value);
-                    if !value.trim().is_empty() {
-                        link.target = Some(value);
+                "target" if link.target.is_none() && !value.trim().is_empty() => {
+                    link.target = Some(value.clone());
+                }
+                "lang" => link.lang = Lang::from_tag(&value).or(link.lang),
+                "mode" => link.mode = Mode::from_tag(&value).or(link.mode),
+                "email" => text(&mut settings.email),
+                "in_host" => text(&mut settings.incoming_server.host),
+                "in_port" => text(&mut settings.incoming_server.port),
+                "out_host" => text(&mut settings.outgoing_server.host),
+                "out_port" => text(&mut settings.outgoing_server.port),
+                "in_proto" => {
+                    if let Some(protocol) = Incoming::from_tag(&value) {
+                        settings.incoming = protocol;
                     }
                 }
-                "lang" => link.lang = Lang::from_tag(&decode(value)).or(link.lang),
+                "in_sec" => {
+                    if let Some(security) = Security::from_tag(&value) {
+                        settings.incoming_server.security = security;
+                    }
+                }
+                "out_sec" => {
+                    if let Some(security) = Security::from_tag(&value) {
+                        settings.outgoing_server.security = security;
+                    }
+                }
                 _ => {}
             }
+        }
+        if has_settings {
+            link.settings = Some(settings);
         }
         link
     }
 
-    /// The path and query of this check: `/check?target=…&lang=…`.
+    /// The path and query of this link: `/check?…`. Settings links carry every field that is
+    /// filled in, with the protocol and both encryption settings always.
     pub fn path(&self) -> String {
-        let mut query = Vec::new();
+        let mut query: Vec<(&str, String)> = Vec::new();
         if let Some(target) = &self.target {
-            query.push(format!("target={}", encode(target.trim())));
+            query.push(("target", target.trim().to_owned()));
+        } else if let Some(settings) = &self.settings {
+            let fields = [
+                ("email", settings.email.trim()),
+                ("in_proto", settings.incoming.tag()),
+                ("in_host", settings.incoming_server.host.trim()),
+                ("in_port", settings.incoming_server.port.trim()),
+                ("in_sec", settings.incoming_server.security.tag()),
+                ("out_host", settings.outgoing_server.host.trim()),
+                ("out_port", settings.outgoing_server.port.trim()),
+                ("out_sec", settings.outgoing_server.security.tag()),
+            ];
+            query.extend(
+                fields
+                    .into_iter()
+                    .filter(|(_, value)| !value.is_empty())
+                    .map(|(key, value)| (key, value.to_owned())),
+            );
+        } else if let Some(mode) = self.mode {
+            query.push(("mode", mode.tag().to_owned()));
         }
         if let Some(lang) = self.lang {
-            query.push(format!("lang={}", lang.tag()));
+            query.push(("lang", lang.tag().to_owned()));
         }
         if query.is_empty() {
-            CHECK_PATH.to_owned()
-        } else {
-            format!("{CHECK_PATH}?{}", query.join("&"))
+            return CHECK_PATH.to_owned();
         }
+        let query: Vec<String> = query
+            .into_iter()
+            .map(|(key, value)| format!("{key}={}", encode(&value)))
+            .collect();
+        format!("{CHECK_PATH}?{}", query.join("&"))
+    }
+
+    /// Whether two links ask for the same check (the language aside).
+    pub fn same_check(&self, other: &Link) -> bool {
+        self.target == other.target && self.settings == other.settings
     }
 }
 
@@ -129,6 +197,43 @@ mod tests {
     }
 
     #[test]
+    fn settings_links_read_back_the_same() {
+        let settings = MailSettings {
+            email: "kunde@mxp.de".into(),
+            incoming: Incoming::Pop3,
+            incoming_server: crate::settings::ServerEntry {
+                host: "pop.mxp.de".into(),
+                port: String::new(),
+                security: Security::Starttls,
+            },
+            outgoing_server: crate::settings::ServerEntry {
+                host: "mail.mxp.de".into(),
+                port: "25".into(),
+                security: Security::None,
+            },
+        };
+        let link = Link {
+            settings: Some(settings),
+            lang: Some(Lang::De),
+            ..Link::default()
+        };
+        let path = link.path();
+        assert_eq!(
+            path,
+            "/check?email=kunde%40mxp.de&in_proto=pop3&in_host=pop.mxp.de&in_sec=starttls\
+             &out_host=mail.mxp.de&out_port=25&out_sec=none&lang=de"
+        );
+        let query = path.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        assert_eq!(Link::parse(query), link);
+        // Unknown values fall back to the defaults instead of failing.
+        let odd = Link::parse("in_host=mail.mxp.de&in_sec=ssl&in_proto=smtp");
+        let odd = odd.settings.expect("settings");
+        assert_eq!(odd.incoming, Incoming::Imap);
+        assert_eq!(odd.incoming_server.security, Security::SslTls);
+        assert_eq!(Link::parse("mode=server").mode, Some(Mode::Server));
+    }
+
+    #[test]
     fn a_built_link_reads_back_the_same() {
         for target in [
             "mail.example.de",
@@ -141,6 +246,7 @@ mod tests {
                 let link = Link {
                     target: Some(target.to_owned()),
                     lang,
+                    ..Link::default()
                 };
                 let path = link.path();
                 assert!(path.starts_with("/check?target="), "{path}");
@@ -158,7 +264,8 @@ mod tests {
         assert_eq!(
             Link {
                 target: Some("imaps://mail.example.de:993".into()),
-                lang: Some(Lang::En)
+                lang: Some(Lang::En),
+                ..Link::default()
             }
             .path(),
             "/check?target=imaps%3A%2F%2Fmail.example.de%3A993&lang=en"

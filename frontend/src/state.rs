@@ -10,25 +10,55 @@ use mailtls_shared::{
 use yew::Reducible;
 
 use crate::i18n::Text;
+use crate::link::Link;
+use crate::settings::{Field, FieldError, MailSettings};
 
 /// What the page shows below the form.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
     /// Nothing checked yet.
     Idle,
-    /// A check of `target` is running.
-    Checking { target: Target },
+    /// A check of these targets is running.
+    Checking { targets: Vec<Target> },
     /// The report arrived.
     Done(Rc<CheckReport>),
     /// The API refused the check or could not be reached; the message is for the customer.
     Failed(String),
 }
 
+/// The two ways to use the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// The customer's own settings: address, incoming and outgoing server (the main flow).
+    #[default]
+    Settings,
+    /// One server, or targets as in the API (for support and admins).
+    Server,
+}
+
+impl Mode {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Mode::Settings => "settings",
+            Mode::Server => "server",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Mode> {
+        [Mode::Settings, Mode::Server]
+            .into_iter()
+            .find(|mode| mode.tag() == tag)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     pub lang: Lang,
+    pub mode: Mode,
     /// The server field, exactly as typed.
     pub input: String,
+    /// The settings form, exactly as filled in.
+    pub settings: MailSettings,
     pub phase: Phase,
     /// Counts checks, so a late answer to an older check cannot overwrite a newer one.
     pub request: u32,
@@ -52,7 +82,9 @@ impl State {
     pub fn new(lang: Lang) -> Self {
         State {
             lang,
+            mode: Mode::default(),
             input: String::new(),
+            settings: MailSettings::default(),
             phase: Phase::Idle,
             request: 0,
             show_errors: false,
@@ -71,13 +103,30 @@ impl State {
         request == self.request && matches!(self.phase, Phase::Checking { .. })
     }
 
-    /// Starts a check of the field's target, or, when it is invalid, shows why.
+    /// What the current mode's form asks to check, or why it cannot be checked.
+    pub fn targets(&self) -> Result<Vec<Target>, Vec<(Field, FieldError)>> {
+        match self.mode {
+            Mode::Server => self
+                .target()
+                .map(|target| vec![target])
+                .map_err(|error| vec![(Field::Server, FieldError::Target(error))]),
+            Mode::Settings => match self.settings.targets() {
+                Ok(targets) if targets.is_empty() => Err(vec![(
+                    Field::IncomingHost,
+                    FieldError::Host(mailtls_shared::HostError::Empty),
+                )]),
+                other => other,
+            },
+        }
+    }
+
+    /// Starts a check of what the form says, or, when it cannot be checked, shows why.
     fn submit(&mut self) {
-        match self.target() {
-            Ok(target) => {
+        match self.targets() {
+            Ok(targets) => {
                 self.request += 1;
                 self.progress = Progress::default();
-                self.phase = Phase::Checking { target };
+                self.phase = Phase::Checking { targets };
             }
             Err(_) => self.show_errors = true,
         }
@@ -90,17 +139,57 @@ impl State {
         }
         self.target().err()
     }
+
+    /// The settings form's problems the page should show now: those of filled-in fields, and
+    /// after a check was asked for, all.
+    pub fn settings_errors(&self) -> Vec<(Field, FieldError)> {
+        let filled = |field: Field| match field {
+            Field::Email => !self.settings.email.trim().is_empty(),
+            Field::IncomingHost | Field::IncomingPort => {
+                !self.settings.incoming_server.host.trim().is_empty()
+            }
+            Field::OutgoingHost | Field::OutgoingPort => {
+                !self.settings.outgoing_server.host.trim().is_empty()
+            }
+            Field::Server => false,
+        };
+        let mut state = self.clone();
+        state.mode = Mode::Settings;
+        state
+            .targets()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(field, _)| self.show_errors || filled(*field))
+            .collect()
+    }
+
+    /// This state's check as a link.
+    pub fn link(&self) -> Link {
+        let mut link = Link {
+            mode: Some(self.mode),
+            lang: Some(self.lang),
+            ..Link::default()
+        };
+        match self.mode {
+            Mode::Server => link.target = Some(self.input.trim().to_owned()),
+            Mode::Settings => link.settings = Some(self.settings.clone()),
+        }
+        link
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     SetLang(Lang),
+    SetMode(Mode),
     Edit(String),
+    EditSettings(MailSettings),
     /// Start checking what the field says (ignored while it is invalid).
     Submit,
-    /// A check link was opened (or back/forward went to one): fill the field with its target
-    /// and check it at once; an empty target shows the empty form.
-    Open(String),
+    /// A check link was opened (or back/forward went to one): fill in the form and check at
+    /// once; a link without a check shows the empty form.
+    Open(Link),
     /// Check number `request` started with `total` endpoints.
     Started {
         request: u32,
@@ -125,13 +214,29 @@ impl Reducible for State {
         let mut next = (*self).clone();
         match action {
             Action::SetLang(lang) => next.lang = lang,
+            Action::SetMode(mode) => {
+                next.mode = mode;
+                next.show_errors = false;
+            }
             Action::Edit(input) => next.input = input,
+            Action::EditSettings(settings) => next.settings = settings,
             Action::Submit => next.submit(),
-            Action::Open(input) => {
-                next.input = input;
+            Action::Open(link) => {
                 next.phase = Phase::Idle;
                 next.show_errors = false;
-                if !next.input.trim().is_empty() {
+                if let Some(lang) = link.lang {
+                    next.lang = lang;
+                }
+                if let Some(mode) = link.mode {
+                    next.mode = mode;
+                }
+                if let Some(target) = link.target {
+                    next.mode = Mode::Server;
+                    next.input = target;
+                    next.submit();
+                } else if let Some(settings) = link.settings {
+                    next.mode = Mode::Settings;
+                    next.settings = settings;
                     next.submit();
                 }
             }
@@ -299,7 +404,7 @@ mod tests {
 
     #[test]
     fn submit_only_starts_valid_checks_and_stale_answers_are_dropped() {
-        let state = Rc::new(State::new(Lang::De));
+        let state = Rc::new(State::new(Lang::De)).reduce(Action::SetMode(Mode::Server));
         let state = state.reduce(Action::Submit);
         assert_eq!(
             state.phase,
@@ -357,19 +462,28 @@ mod tests {
 
     #[test]
     fn opening_a_link_fills_the_field_and_checks_at_once() {
+        let open = |target: &str| {
+            Action::Open(Link {
+                target: Some(target.to_owned()),
+                ..Link::default()
+            })
+        };
         let state = Rc::new(State::new(Lang::En));
-        let state = state.reduce(Action::Open("mail.mxp.de:10993".into()));
-        assert_eq!(state.input, "mail.mxp.de:10993");
+        let state = state.reduce(open("mail.mxp.de:10993"));
+        assert_eq!(
+            (state.input.as_str(), state.mode),
+            ("mail.mxp.de:10993", Mode::Server)
+        );
         assert_eq!(
             state.phase,
             Phase::Checking {
-                target: Target::parse("imaps://mail.mxp.de:10993").expect("target")
+                targets: vec![Target::parse("imaps://mail.mxp.de:10993").expect("target")]
             }
         );
         assert_eq!(state.request, 1);
 
         // A link with a broken target shows the message instead of checking.
-        let broken = state.clone().reduce(Action::Open("mail mxp.de".into()));
+        let broken = state.clone().reduce(open("mail mxp.de"));
         assert_eq!((broken.request, broken.phase.clone()), (1, Phase::Idle));
         assert_eq!(
             broken.input_error(),
@@ -377,7 +491,7 @@ mod tests {
         );
 
         // Back to the empty form.
-        let empty = state.reduce(Action::Open(String::new()));
+        let empty = state.reduce(Action::Open(Link::default()));
         assert_eq!(
             (empty.phase.clone(), empty.input_error()),
             (Phase::Idle, None)

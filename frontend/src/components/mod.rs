@@ -4,7 +4,9 @@
 mod endpoint_card;
 mod lang_switch;
 mod server_form;
+mod settings_form;
 
 pub use endpoint_card::{EndpointCard, EndpointCardProps};
 pub use lang_switch::{LangSwitch, LangSwitchProps};
 pub use server_form::{ServerForm, ServerFormProps};
+pub use settings_form::{SettingsForm, SettingsFormProps};

@@ -3,6 +3,7 @@
 use mailtls_shared::{CertificateVerdict, Outcome, Reason};
 
 use super::{Catalog, Text};
+use crate::settings::Advice;
 
 #[derive(Debug)]
 pub struct German;
@@ -61,9 +62,49 @@ impl Catalog for German {
             Text::IconWarning => "Hinweis",
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unklar",
+            Text::ModeLabel => "Was möchten Sie prüfen?",
+            Text::ModeSettings => "Meine E-Mail-Einstellungen",
+            Text::ModeServer => "Einen Mailserver",
+            Text::SettingsHint => {
+                "Übernehmen Sie die Angaben aus den Kontoeinstellungen Ihres E-Mail-Programms. Ein Passwort brauchen wir nicht."
+            }
+            Text::EmailLabel => "E-Mail-Adresse (freiwillig)",
+            Text::IncomingHeading => "Posteingang (IMAP oder POP3)",
+            Text::OutgoingHeading => "Postausgang (SMTP)",
+            Text::ProtocolLabel => "Art des Kontos",
+            Text::ServerNameLabel => "Servername",
+            Text::PortLabel => "Port",
+            Text::PortHint => {
+                "Ist kein Port eingetragen, prüfen wir den üblichen Port für die gewählte Verschlüsselung."
+            }
+            Text::SecurityLabel => "Verschlüsselung",
+            Text::SecuritySslTls => "SSL/TLS",
+            Text::SecurityStarttls => "STARTTLS",
+            Text::SecurityNone => "Keine",
+            Text::CheckSettingsButton => "Einstellungen prüfen",
+            Text::AdviceHeading => "Das sollten Sie in Ihren Einstellungen ändern",
             Text::Footer => {
                 "MailTLS prüft nur die Verschlüsselung. Es meldet sich nicht an und sendet keine E-Mails."
             }
+        }
+    }
+
+    fn advice(&self, advice: &Advice) -> String {
+        match advice {
+            Advice::IncomingUnencrypted { suggested_port } => format!(
+                "Ihr Posteingang ist ohne Verschlüsselung eingestellt: Passwort und E-Mails gehen ungeschützt durchs Netz. Stellen Sie die Verschlüsselung auf „SSL/TLS“ und den Port auf {suggested_port}."
+            ),
+            Advice::OutgoingPort25Unencrypted => "Port 25 ohne Verschlüsselung wird nicht mehr funktionieren: Verwenden Sie für den Postausgang Port 587 mit STARTTLS.".into(),
+            Advice::OutgoingUnencrypted => "Ihr Postausgang ist ohne Verschlüsselung eingestellt. Verwenden Sie Port 587 mit STARTTLS (oder Port 465 mit SSL/TLS).".into(),
+            Advice::OutgoingPort25 => "Port 25 ist für den Versand zwischen Mailservern gedacht und wird in vielen Netzen gesperrt. Verwenden Sie für den Postausgang Port 587 mit STARTTLS.".into(),
+            Advice::PortDoesNotFitSecurity { outgoing, port, expected } => format!(
+                "Beim {} passen Port {port} und die gewählte Verschlüsselung nicht zusammen. Mit dieser Verschlüsselung ist Port {expected} üblich.",
+                if *outgoing { "Postausgang" } else { "Posteingang" }
+            ),
+            Advice::NameLooksMistyped { field, suggestion } => format!(
+                "Der {} beginnt ungewöhnlich. Meinten Sie „{suggestion}“? Bitte prüfen Sie die Schreibweise.",
+                if *field == crate::settings::Field::OutgoingHost { "Name des Postausgangsservers" } else { "Name des Posteingangsservers" }
+            ),
         }
     }
 

@@ -3,6 +3,7 @@
 use mailtls_shared::{CertificateVerdict, Outcome, Reason};
 
 use super::{Catalog, Text};
+use crate::settings::Advice;
 
 #[derive(Debug)]
 pub struct English;
@@ -61,9 +62,47 @@ impl Catalog for English {
             Text::IconWarning => "Note",
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unclear",
+            Text::ModeLabel => "What would you like to check?",
+            Text::ModeSettings => "My e-mail settings",
+            Text::ModeServer => "A mail server",
+            Text::SettingsHint => {
+                "Copy the details from your e-mail program's account settings. We do not need a password."
+            }
+            Text::EmailLabel => "E-mail address (optional)",
+            Text::IncomingHeading => "Incoming mail (IMAP or POP3)",
+            Text::OutgoingHeading => "Outgoing mail (SMTP)",
+            Text::ProtocolLabel => "Account type",
+            Text::ServerNameLabel => "Server name",
+            Text::PortLabel => "Port",
+            Text::PortHint => "Without a port we check the usual port for the chosen encryption.",
+            Text::SecurityLabel => "Encryption",
+            Text::SecuritySslTls => "SSL/TLS",
+            Text::SecurityStarttls => "STARTTLS",
+            Text::SecurityNone => "None",
+            Text::CheckSettingsButton => "Check settings",
+            Text::AdviceHeading => "What to change in your settings",
             Text::Footer => {
                 "MailTLS checks only the encryption. It does not log in and sends no e-mail."
             }
+        }
+    }
+
+    fn advice(&self, advice: &Advice) -> String {
+        match advice {
+            Advice::IncomingUnencrypted { suggested_port } => format!(
+                "Your incoming mail is set up without encryption: your password and your e-mails travel unprotected. Set the encryption to \"SSL/TLS\" and the port to {suggested_port}."
+            ),
+            Advice::OutgoingPort25Unencrypted => "Port 25 with no encryption will stop working: use port 587 with STARTTLS for outgoing mail.".into(),
+            Advice::OutgoingUnencrypted => "Your outgoing mail is set up without encryption. Use port 587 with STARTTLS (or port 465 with SSL/TLS).".into(),
+            Advice::OutgoingPort25 => "Port 25 is meant for mail servers talking to each other and is blocked in many networks. Use port 587 with STARTTLS for outgoing mail.".into(),
+            Advice::PortDoesNotFitSecurity { outgoing, port, expected } => format!(
+                "For {} mail, port {port} does not fit the chosen encryption. With this encryption the usual port is {expected}.",
+                if *outgoing { "outgoing" } else { "incoming" }
+            ),
+            Advice::NameLooksMistyped { field, suggestion } => format!(
+                "The {} server name starts unusually. Did you mean \"{suggestion}\"? Please check the spelling.",
+                if *field == crate::settings::Field::OutgoingHost { "outgoing" } else { "incoming" }
+            ),
         }
     }
 

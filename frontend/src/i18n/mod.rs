@@ -8,6 +8,8 @@ mod en;
 
 use mailtls_shared::{CertificateVerdict, Lang, Outcome, Reason};
 
+use crate::settings::Advice;
+
 /// The fixed texts of the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Text {
@@ -39,11 +41,30 @@ pub enum Text {
     IconBad,
     IconUnknown,
     Footer,
+    ModeLabel,
+    ModeSettings,
+    ModeServer,
+    SettingsHint,
+    EmailLabel,
+    IncomingHeading,
+    OutgoingHeading,
+    ProtocolLabel,
+    ServerNameLabel,
+    PortLabel,
+    PortHint,
+    SecurityLabel,
+    SecuritySslTls,
+    SecurityStarttls,
+    SecurityNone,
+    CheckSettingsButton,
+    AdviceHeading,
 }
 
 /// One language's texts.
 pub trait Catalog {
     fn text(&self, text: Text) -> &'static str;
+    /// What to change in the settings themselves.
+    fn advice(&self, advice: &Advice) -> String;
     /// How far a running check is: `(3 of 7 done)`.
     fn progress(&self, done: usize, total: usize) -> String;
     /// A version's outcome, as a word (`supported`).
@@ -85,6 +106,12 @@ mod tests {
             Text::SummaryGood,
             Text::SummaryNoTls,
             Text::RequestFailed,
+            Text::ModeSettings,
+            Text::SettingsHint,
+            Text::IncomingHeading,
+            Text::PortHint,
+            Text::SecurityNone,
+            Text::AdviceHeading,
         ];
         for text in texts {
             let de = catalog(Lang::De).text(text);

@@ -83,12 +83,20 @@ async fn customer_types_a_server_and_sees_the_versions() {
         .goto(&format!("{}/?lang=en", api.base_url))
         .await
         .expect("open the page");
-    let field = client
+    // The page opens with the settings form; support and admins switch to one server.
+    client
         .wait()
         .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("input#server"))
+        .for_element(Locator::Css("button#mode-server"))
         .await
-        .expect("the server field appears once the wasm app runs");
+        .expect("the mode switch appears once the wasm app runs")
+        .click()
+        .await
+        .expect("switch to one server");
+    let field = client
+        .find(Locator::Css("input#server"))
+        .await
+        .expect("the server field");
     field
         .send_keys(&format!("{NAME}:{}", modern.port))
         .await
@@ -149,7 +157,7 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
     let browser = Browser::start(360, 800).await;
     let client = &browser.client;
     client
-        .goto(&format!("{}/check?lang=de", api.base_url))
+        .goto(&format!("{}/check?mode=server&lang=de", api.base_url))
         .await
         .expect("open the page");
     let field = client
@@ -308,7 +316,7 @@ async fn an_international_name_is_checked_as_punycode_and_shown_as_typed() {
     let browser = Browser::start(1024, 900).await;
     browser
         .client
-        .goto(&format!("{}/?lang=en", api.base_url))
+        .goto(&format!("{}/?mode=server&lang=en", api.base_url))
         .await
         .expect("open the page");
     browser
@@ -334,6 +342,113 @@ async fn an_international_name_is_checked_as_punycode_and_shown_as_typed() {
         card.attr("data-verdict").await.expect("attr").as_deref(),
         Some("ready"),
         "{text}"
+    );
+    browser.close().await;
+}
+
+/// The texts of the settings advice, once it is shown.
+async fn advice_texts(browser: &Browser) -> Vec<String> {
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("section.advice li"))
+        .await
+        .expect("advice appears");
+    let mut texts = Vec::new();
+    for item in browser
+        .client
+        .find_all(Locator::Css("section.advice li"))
+        .await
+        .expect("advice items")
+    {
+        texts.push(item.text().await.expect("text"));
+    }
+    texts
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_settings_flow_flags_port_25_without_encryption() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("valid", NAME, Validity::CURRENT);
+    let imaps = OpensslServer::start(&cert, &[]);
+    // Nothing listens on port 25 here: the advice comes from the settings themselves, and the
+    // outgoing card explains that no service answers.
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[imaps.port],
+    ));
+    let browser = Browser::start(1024, 1400).await;
+    let settings = format!(
+        "email=kunde%40example.test&in_proto=imap&in_host={NAME}&in_port={}&in_sec=tls\
+         &out_host={NAME}&out_port=25&out_sec=none",
+        imaps.port
+    );
+    for (lang, words) in [
+        (
+            "en",
+            "Port 25 with no encryption will stop working: use port 587 with STARTTLS",
+        ),
+        (
+            "de",
+            "Port 25 ohne Verschlüsselung wird nicht mehr funktionieren: Verwenden Sie für den Postausgang Port 587 mit STARTTLS",
+        ),
+    ] {
+        browser
+            .client
+            .goto(&format!("{}/check?{settings}&lang={lang}", api.base_url))
+            .await
+            .expect("open the settings link");
+        let advice = advice_texts(&browser).await;
+        assert_eq!(advice.len(), 1, "{advice:?}");
+        assert!(advice[0].contains(words), "{advice:?}");
+        // Both endpoints were checked: IMAP over TLS works, nothing answers on port 25.
+        let text = card_for_port(&browser, imaps.port).await;
+        assert!(
+            text.contains(&format!("imaps://{NAME}:{}", imaps.port)),
+            "{text}"
+        );
+        let outgoing = card_for_port(&browser, 25).await;
+        assert!(
+            outgoing.contains(&format!("smtp://{NAME}:25")),
+            "{outgoing}"
+        );
+        // The form shows what the link said.
+        let port = browser
+            .client
+            .find(Locator::Css("input#out-port"))
+            .await
+            .expect("port field");
+        assert_eq!(
+            port.prop("value").await.expect("value").as_deref(),
+            Some("25")
+        );
+        browser
+            .screenshot(&format!("settings-port-25-{lang}"))
+            .await;
+    }
+
+    // Typing: a broken port is explained under its field, and nothing is checked.
+    let field = browser
+        .client
+        .find(Locator::Css("input#in-port"))
+        .await
+        .expect("port field");
+    field.clear().await.expect("clear");
+    field.send_keys("99x").await.expect("type");
+    let message = browser
+        .client
+        .find(Locator::Css("#in-port-error"))
+        .await
+        .expect("message")
+        .text()
+        .await
+        .expect("text");
+    assert!(message.contains("65535"), "{message}");
+    assert_eq!(
+        field.attr("aria-invalid").await.expect("attr").as_deref(),
+        Some("true")
     );
     browser.close().await;
 }

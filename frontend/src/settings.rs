@@ -1,0 +1,537 @@
+//! The customer's mail settings as their mail program shows them, and what they mean: which
+//! endpoints to check, and what is wrong with the settings themselves (no encryption, a port that
+//! does not fit the encryption). Pure, unit-tested natively; the texts live in `i18n`.
+
+use mailtls_shared::{Host, HostError, Lang, Scheme, Target};
+
+/// The incoming protocol a mail program uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Incoming {
+    #[default]
+    Imap,
+    Pop3,
+}
+
+/// The encryption setting as mail programs name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Security {
+    None,
+    Starttls,
+    /// "SSL/TLS": TLS from the first byte.
+    #[default]
+    SslTls,
+}
+
+impl Security {
+    pub const ALL: [Security; 3] = [Security::SslTls, Security::Starttls, Security::None];
+
+    /// The value in links and form fields.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Security::None => "none",
+            Security::Starttls => "starttls",
+            Security::SslTls => "tls",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Security> {
+        Security::ALL.into_iter().find(|s| s.tag() == tag)
+    }
+}
+
+impl Incoming {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Incoming::Imap => "imap",
+            Incoming::Pop3 => "pop3",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Incoming> {
+        [Incoming::Imap, Incoming::Pop3]
+            .into_iter()
+            .find(|p| p.tag() == tag)
+    }
+}
+
+/// One server as entered: name, port (as typed, may be empty) and encryption.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerEntry {
+    pub host: String,
+    pub port: String,
+    pub security: Security,
+}
+
+/// Everything the settings form holds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MailSettings {
+    pub email: String,
+    pub incoming: Incoming,
+    pub incoming_server: ServerEntry,
+    pub outgoing_server: ServerEntry,
+}
+
+/// Which field a problem belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The one field of the server mode.
+    Server,
+    Email,
+    IncomingHost,
+    IncomingPort,
+    OutgoingHost,
+    OutgoingPort,
+}
+
+/// Why a field cannot be checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldError {
+    /// The server mode's field (host, `host:port` or `scheme://host[:port]`).
+    Target(mailtls_shared::TargetError),
+    Host(HostError),
+    /// The port is not a number from 1 to 65535.
+    Port,
+    /// The e-mail address has no `@`, or nothing before or after it.
+    Email,
+    /// The e-mail address's domain is not a valid name.
+    EmailDomain(HostError),
+}
+
+impl FieldError {
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (FieldError::Target(error), _) => error.message(lang),
+            (FieldError::Host(error), _) => error.message(lang),
+            (FieldError::Port, Lang::De) => {
+                "Der Port ist eine Zahl von 1 bis 65535, zum Beispiel 993.".into()
+            }
+            (FieldError::Port, Lang::En) => {
+                "The port is a number from 1 to 65535, for example 993.".into()
+            }
+            (FieldError::Email, Lang::De) => {
+                "Eine E-Mail-Adresse hat die Form name@example.de.".into()
+            }
+            (FieldError::Email, Lang::En) => {
+                "An e-mail address looks like name@example.com.".into()
+            }
+            (FieldError::EmailDomain(error), _) => error.message(lang),
+        }
+    }
+}
+
+/// Something about the settings themselves a customer should change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advice {
+    /// Incoming mail without encryption: use SSL/TLS on `port` instead.
+    IncomingUnencrypted { suggested_port: u16 },
+    /// Sending over port 25 without encryption: use 587 with STARTTLS.
+    OutgoingPort25Unencrypted,
+    /// Sending without encryption on another port: use 587 with STARTTLS (or 465 with SSL/TLS).
+    OutgoingUnencrypted,
+    /// Sending from a mail program over port 25: many networks block it; use 587.
+    OutgoingPort25,
+    /// The port belongs to the other encryption setting (993 with STARTTLS, 143 with SSL/TLS…).
+    PortDoesNotFitSecurity {
+        outgoing: bool,
+        port: u16,
+        expected: u16,
+    },
+    /// The e-mail address's domain and the server names share nothing: often a typo.
+    NameLooksMistyped {
+        field: Field,
+        suggestion: &'static str,
+    },
+}
+
+/// The standard port for a protocol with an encryption setting.
+fn standard_port(outgoing: bool, incoming: Incoming, security: Security) -> u16 {
+    match (outgoing, incoming, security) {
+        (true, _, Security::SslTls) => 465,
+        (true, _, _) => 587,
+        (false, Incoming::Imap, Security::SslTls) => 993,
+        (false, Incoming::Imap, _) => 143,
+        (false, Incoming::Pop3, Security::SslTls) => 995,
+        (false, Incoming::Pop3, _) => 110,
+    }
+}
+
+/// Ports that only make sense with one setting: `(port, the setting, outgoing?)`.
+const PORT_SETTINGS: [(u16, Security, bool); 5] = [
+    (993, Security::SslTls, false),
+    (995, Security::SslTls, false),
+    (465, Security::SslTls, true),
+    (143, Security::Starttls, false),
+    (110, Security::Starttls, false),
+];
+
+/// The first label of a name mistyped in a way we see every day, and what it should be.
+const TYPOS: [(&str, &str); 10] = [
+    ("mial", "mail"),
+    ("mali", "mail"),
+    ("maill", "mail"),
+    ("emial", "mail"),
+    ("smpt", "smtp"),
+    ("stmp", "smtp"),
+    ("imao", "imap"),
+    ("iamp", "imap"),
+    ("imapp", "imap"),
+    ("pop33", "pop3"),
+];
+
+impl MailSettings {
+    /// The endpoints to check, or the first problem of each field. Empty server fields are
+    /// skipped; with both empty there is nothing to check.
+    pub fn targets(&self) -> Result<Vec<Target>, Vec<(Field, FieldError)>> {
+        let mut errors = Vec::new();
+        let email = self.email.trim();
+        if !email.is_empty()
+            && let Err(error) = check_email(email)
+        {
+            errors.push((Field::Email, error));
+        }
+        let mut targets = Vec::new();
+        for outgoing in [false, true] {
+            let (entry, host_field, port_field) = if outgoing {
+                (
+                    &self.outgoing_server,
+                    Field::OutgoingHost,
+                    Field::OutgoingPort,
+                )
+            } else {
+                (
+                    &self.incoming_server,
+                    Field::IncomingHost,
+                    Field::IncomingPort,
+                )
+            };
+            if entry.host.trim().is_empty() {
+                continue;
+            }
+            let host = Host::parse(entry.host.trim()).map_err(FieldError::Host);
+            let port = self.port(outgoing).ok_or(FieldError::Port);
+            match (host, port) {
+                (Ok(host), Ok(port)) => targets.push(Target::Endpoint {
+                    scheme: self.scheme(outgoing, port),
+                    host,
+                    port,
+                }),
+                (host, port) => {
+                    if let Err(error) = host {
+                        errors.push((host_field, error));
+                    }
+                    if let Err(error) = port {
+                        errors.push((port_field, error));
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(targets)
+    }
+
+    /// The port to use: as typed, or the standard one for the protocol and encryption.
+    fn port(&self, outgoing: bool) -> Option<u16> {
+        let entry = self.entry(outgoing);
+        let typed = entry.port.trim();
+        if typed.is_empty() {
+            return Some(standard_port(outgoing, self.incoming, entry.security));
+        }
+        typed.parse().ok().filter(|port| *port > 0)
+    }
+
+    fn entry(&self, outgoing: bool) -> &ServerEntry {
+        if outgoing {
+            &self.outgoing_server
+        } else {
+            &self.incoming_server
+        }
+    }
+
+    /// How the mail program will talk to this server: the scheme the probe must use.
+    fn scheme(&self, outgoing: bool, port: u16) -> Scheme {
+        let security = self.entry(outgoing).security;
+        match (outgoing, self.incoming, security) {
+            (true, _, Security::SslTls) => Scheme::Smtps,
+            (true, _, _) if port == 25 => Scheme::Smtp,
+            (true, _, _) => Scheme::Submission,
+            (false, Incoming::Imap, Security::SslTls) => Scheme::Imaps,
+            (false, Incoming::Imap, _) => Scheme::Imap,
+            (false, Incoming::Pop3, Security::SslTls) => Scheme::Pop3s,
+            (false, Incoming::Pop3, _) => Scheme::Pop3,
+        }
+    }
+
+    /// What to change in the settings, whatever the servers say.
+    pub fn advice(&self) -> Vec<Advice> {
+        let mut advice = Vec::new();
+        for outgoing in [false, true] {
+            let entry = self.entry(outgoing);
+            if entry.host.trim().is_empty() {
+                continue;
+            }
+            let Some(port) = self.port(outgoing) else {
+                continue;
+            };
+            match (outgoing, entry.security) {
+                (false, Security::None) => advice.push(Advice::IncomingUnencrypted {
+                    suggested_port: standard_port(false, self.incoming, Security::SslTls),
+                }),
+                (true, Security::None) if port == 25 => {
+                    advice.push(Advice::OutgoingPort25Unencrypted);
+                }
+                (true, Security::None) => advice.push(Advice::OutgoingUnencrypted),
+                (true, _) if port == 25 => advice.push(Advice::OutgoingPort25),
+                _ => {}
+            }
+            if let Some((_, fits, _)) = PORT_SETTINGS
+                .iter()
+                .find(|(p, _, out)| *p == port && *out == outgoing)
+                && entry.security != Security::None
+                && *fits != entry.security
+            {
+                advice.push(Advice::PortDoesNotFitSecurity {
+                    outgoing,
+                    port,
+                    expected: standard_port(outgoing, self.incoming, entry.security),
+                });
+            }
+            let field = if outgoing {
+                Field::OutgoingHost
+            } else {
+                Field::IncomingHost
+            };
+            if let Some(suggestion) = typo(&entry.host) {
+                advice.push(Advice::NameLooksMistyped { field, suggestion });
+            }
+        }
+        advice
+    }
+}
+
+/// The usual first label for a mistyped one (`mial.example.de` → `mail`).
+pub fn typo(host: &str) -> Option<&'static str> {
+    let first = host.trim().split('.').next()?.to_ascii_lowercase();
+    TYPOS
+        .iter()
+        .find(|(wrong, _)| *wrong == first)
+        .map(|(_, right)| *right)
+}
+
+/// `local@domain` with a valid domain name.
+fn check_email(email: &str) -> Result<(), FieldError> {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err(FieldError::Email);
+    };
+    if local.is_empty() || local.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(FieldError::Email);
+    }
+    mailtls_shared::Hostname::parse(domain)
+        .map(|_| ())
+        .map_err(FieldError::EmailDomain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(
+        incoming: Incoming,
+        (in_host, in_port, in_sec): (&str, &str, Security),
+        (out_host, out_port, out_sec): (&str, &str, Security),
+    ) -> MailSettings {
+        MailSettings {
+            email: "kunde@mxp.de".into(),
+            incoming,
+            incoming_server: ServerEntry {
+                host: in_host.into(),
+                port: in_port.into(),
+                security: in_sec,
+            },
+            outgoing_server: ServerEntry {
+                host: out_host.into(),
+                port: out_port.into(),
+                security: out_sec,
+            },
+        }
+    }
+
+    #[test]
+    fn settings_become_the_endpoints_the_program_uses() {
+        use Security::*;
+        let cases = [
+            (
+                Incoming::Imap,
+                ("mail.mxp.de", "", SslTls),
+                ("mail.mxp.de", "", Starttls),
+                vec!["imaps://mail.mxp.de", "submission://mail.mxp.de"],
+            ),
+            (
+                Incoming::Imap,
+                ("mail.mxp.de", "143", Starttls),
+                ("mail.mxp.de", "465", SslTls),
+                vec!["imap://mail.mxp.de", "smtps://mail.mxp.de"],
+            ),
+            (
+                Incoming::Pop3,
+                ("pop.mxp.de", "", SslTls),
+                ("smtp.mxp.de", "25", None),
+                vec!["pop3s://pop.mxp.de", "smtp://smtp.mxp.de"],
+            ),
+            (
+                Incoming::Pop3,
+                ("pop.mxp.de", "", None),
+                ("", "", None),
+                vec!["pop3://pop.mxp.de"],
+            ),
+            (
+                Incoming::Imap,
+                ("mail.mxp.de", "10993", SslTls),
+                ("mail.mxp.de", "2525", Starttls),
+                vec!["imaps://mail.mxp.de:10993", "submission://mail.mxp.de:2525"],
+            ),
+            (Incoming::Imap, ("", "", SslTls), ("", "", SslTls), vec![]),
+        ];
+        for (incoming, inc, out, expected) in cases {
+            let targets = settings(incoming, inc, out).targets().expect("valid");
+            let shown: Vec<String> = targets.iter().map(Target::to_string).collect();
+            assert_eq!(shown, expected, "{inc:?} {out:?}");
+        }
+    }
+
+    #[test]
+    fn each_broken_field_is_named() {
+        let mut broken = settings(
+            Incoming::Imap,
+            ("mail mxp.de", "99999", Security::SslTls),
+            ("mail.mxp.de", "abc", Security::Starttls),
+        );
+        broken.email = "kunde.mxp.de".into();
+        let errors = broken.targets().expect_err("invalid");
+        assert_eq!(
+            errors,
+            vec![
+                (Field::Email, FieldError::Email),
+                (Field::IncomingHost, FieldError::Host(HostError::Whitespace)),
+                (Field::IncomingPort, FieldError::Port),
+                (Field::OutgoingPort, FieldError::Port),
+            ]
+        );
+        assert!(errors[2].1.message(Lang::De).contains("65535"));
+        broken.email = "kunde@mxp".into();
+        assert!(matches!(
+            broken.targets().expect_err("invalid")[0],
+            (Field::Email, FieldError::EmailDomain(HostError::NoDot))
+        ));
+    }
+
+    #[test]
+    fn advice_on_the_settings_themselves() {
+        use Security::*;
+        let cases: Vec<(MailSettings, Vec<Advice>)> = vec![
+            (
+                settings(
+                    Incoming::Imap,
+                    ("mail.mxp.de", "", SslTls),
+                    ("mail.mxp.de", "", Starttls),
+                ),
+                vec![],
+            ),
+            (
+                settings(
+                    Incoming::Imap,
+                    ("mail.mxp.de", "143", None),
+                    ("mail.mxp.de", "25", None),
+                ),
+                vec![
+                    Advice::IncomingUnencrypted {
+                        suggested_port: 993,
+                    },
+                    Advice::OutgoingPort25Unencrypted,
+                ],
+            ),
+            (
+                settings(
+                    Incoming::Pop3,
+                    ("pop.mxp.de", "", None),
+                    ("mail.mxp.de", "587", None),
+                ),
+                vec![
+                    Advice::IncomingUnencrypted {
+                        suggested_port: 995,
+                    },
+                    Advice::OutgoingUnencrypted,
+                ],
+            ),
+            (
+                settings(
+                    Incoming::Imap,
+                    ("mail.mxp.de", "", SslTls),
+                    ("mail.mxp.de", "25", Starttls),
+                ),
+                vec![Advice::OutgoingPort25],
+            ),
+            (
+                settings(
+                    Incoming::Imap,
+                    ("mail.mxp.de", "993", Starttls),
+                    ("mail.mxp.de", "465", Starttls),
+                ),
+                vec![
+                    Advice::PortDoesNotFitSecurity {
+                        outgoing: false,
+                        port: 993,
+                        expected: 143,
+                    },
+                    Advice::PortDoesNotFitSecurity {
+                        outgoing: true,
+                        port: 465,
+                        expected: 587,
+                    },
+                ],
+            ),
+            (
+                settings(
+                    Incoming::Imap,
+                    ("mail.mxp.de", "143", SslTls),
+                    ("", "", SslTls),
+                ),
+                vec![Advice::PortDoesNotFitSecurity {
+                    outgoing: false,
+                    port: 143,
+                    expected: 993,
+                }],
+            ),
+            (
+                settings(
+                    Incoming::Imap,
+                    ("mial.mxp.de", "", SslTls),
+                    ("smpt.mxp.de", "", Starttls),
+                ),
+                vec![
+                    Advice::NameLooksMistyped {
+                        field: Field::IncomingHost,
+                        suggestion: "mail",
+                    },
+                    Advice::NameLooksMistyped {
+                        field: Field::OutgoingHost,
+                        suggestion: "smtp",
+                    },
+                ],
+            ),
+        ];
+        for (settings, expected) in cases {
+            assert_eq!(settings.advice(), expected, "{settings:?}");
+        }
+    }
+
+    #[test]
+    fn tags_round_trip() {
+        for security in Security::ALL {
+            assert_eq!(Security::from_tag(security.tag()), Some(security));
+        }
+        assert_eq!(Incoming::from_tag("pop3"), Some(Incoming::Pop3));
+        assert_eq!(Security::from_tag("ssl"), None);
+    }
+}
