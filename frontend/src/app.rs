@@ -6,7 +6,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api::{self, ApiFailure, StreamEvent};
-use crate::components::{EndpointCard, LangSwitch, ServerForm, SettingsForm};
+use crate::components::{EndpointCard, LangSwitch, ServerForm, SettingsForm, SupportBox};
 use crate::i18n::{Text, catalog};
 use crate::link::Link;
 use crate::state::{Action, Mode, Phase, State};
@@ -80,10 +80,10 @@ pub fn App() -> Html {
         Callback::from(move |()| state.dispatch(Action::Submit))
     };
     // What to change in the settings, shown with the settings' results.
-    let advice = if state.mode == Mode::Settings && !matches!(state.phase, Phase::Idle) {
-        state.settings.advice()
-    } else {
+    let advice = if matches!(state.phase, Phase::Idle) {
         Vec::new()
+    } else {
+        state.settings_advice()
     };
     let advice = (!advice.is_empty()).then(|| html! {
         <section class="advice" aria-labelledby="advice-heading">
@@ -159,15 +159,26 @@ pub fn App() -> Html {
                         Phase::Failed(message) => html! {
                             <p class="request-failed" role="alert">{ message }</p>
                         },
-                        Phase::Done(report) => html! {
-                            <>
-                                <h2>{ texts.text(Text::ResultsHeading) }</h2>
-                                { for report.endpoints.iter().map(|endpoint| html! {
-                                    <EndpointCard lang={state.lang} endpoint={endpoint.clone()}
-                                        on_retry={on_submit.clone()} />
-                                }) }
-                            </>
-                        },
+                        Phase::Done(report) => {
+                            let link = absolute(&state.link().path());
+                            let summary = crate::summary::summary(
+                                report,
+                                &state.settings_advice(),
+                                &link,
+                                state.lang,
+                            );
+                            html! {
+                                <>
+                                    <h2>{ texts.text(Text::ResultsHeading) }</h2>
+                                    { for report.endpoints.iter().map(|endpoint| html! {
+                                        <EndpointCard lang={state.lang} endpoint={endpoint.clone()}
+                                            on_retry={on_submit.clone()} />
+                                    }) }
+                                    <SupportBox lang={state.lang} link={AttrValue::from(link)}
+                                        summary={AttrValue::from(summary)} />
+                                </>
+                            }
+                        }
                     } }
                 </section>
             </main>
@@ -186,6 +197,14 @@ fn failure_message(lang: Lang, failure: ApiFailure) -> String {
             texts.text(Text::RequestFailed).to_owned()
         }
     }
+}
+
+/// `path` on this page's origin.
+fn absolute(path: &str) -> String {
+    let origin = web_sys::window()
+        .and_then(|window| window.location().origin().ok())
+        .unwrap_or_default();
+    format!("{origin}{path}")
 }
 
 /// The check link the browser's address stands for.

@@ -4,6 +4,7 @@
 //! - [`state`]: the page state and its reducer; pure, unit-tested natively.
 //! - [`sse`]: the check stream's Server-Sent Events, parsed from `fetch`'s bytes.
 //! - [`settings`]: the customer's mail settings: the endpoints they mean, what to change.
+//! - [`summary`]: the plain-text summary for support.
 //! - [`link`]: check links (`/check?target=…&lang=…`), read and built; pure as well.
 //! - [`api`]: the calls to the probe API (the only network access; the page opens no sockets).
 //! - [`app`]: the root component, which owns the reducer and runs the API call in an effect.
@@ -18,6 +19,7 @@ pub mod link;
 pub mod settings;
 pub mod sse;
 pub mod state;
+pub mod summary;
 
 /// Mounts the app on the document body.
 pub fn start() {

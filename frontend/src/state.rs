@@ -164,6 +164,14 @@ impl State {
             .collect()
     }
 
+    /// What to change in the settings (only in the settings mode).
+    pub fn settings_advice(&self) -> Vec<crate::settings::Advice> {
+        match self.mode {
+            Mode::Settings => self.settings.advice(),
+            Mode::Server => Vec::new(),
+        }
+    }
+
     /// This state's check as a link.
     pub fn link(&self) -> Link {
         let mut link = Link {
@@ -266,26 +274,22 @@ impl Reducible for State {
     }
 }
 
-/// What the customer typed, as the endpoint the page checks: the IMAP-over-TLS endpoint of a
-/// bare host (`mail.example.de`), of `host:port`, or exactly the target given as
-/// `scheme://host[:port]`. Surrounding whitespace (from pasting) is ignored.
+/// What was typed into the server field, as the target to check: a bare host means every
+/// standard mail endpoint (`mail.example.de`), `host:port` the endpoint whose standard port that
+/// is (993 IMAP over TLS, 587 submission, …; another port is taken as IMAP over TLS), and
+/// `scheme://host[:port]` exactly that. Surrounding whitespace (from pasting) is ignored.
 pub fn target_from_input(input: &str) -> Result<Target, TargetError> {
     let input = input.trim();
-    if input.contains("://") {
-        return Target::parse(input);
-    }
-    let scheme = Scheme::Imaps;
     match Target::parse(input) {
-        Ok(Target::Host(host)) => Ok(Target::Endpoint {
-            scheme,
-            host,
-            port: scheme.default_port(),
-        }),
-        Ok(endpoint) => Ok(endpoint),
         Err(TargetError::PortWithoutScheme { host, port }) => {
+            let scheme = port
+                .parse::<u16>()
+                .ok()
+                .and_then(|port| Scheme::ALL.into_iter().find(|s| s.default_port() == port))
+                .unwrap_or(Scheme::Imaps);
             Target::parse(&format!("{scheme}://{host}:{port}"))
         }
-        Err(other) => Err(other),
+        other => other,
     }
 }
 
@@ -380,11 +384,15 @@ mod tests {
     }
 
     #[test]
-    fn input_becomes_the_imaps_endpoint() {
+    fn input_becomes_the_endpoints_it_names() {
         let cases = [
-            ("mail.mxp.de", Ok("imaps://mail.mxp.de")),
-            ("  mail.mxp.de \n", Ok("imaps://mail.mxp.de")),
+            ("mail.mxp.de", Ok("mail.mxp.de")),
+            ("  mail.mxp.de \n", Ok("mail.mxp.de")),
             ("mail.mxp.de:10993", Ok("imaps://mail.mxp.de:10993")),
+            ("mail.mxp.de:993", Ok("imaps://mail.mxp.de")),
+            ("mail.mxp.de:587", Ok("submission://mail.mxp.de")),
+            ("mail.mxp.de:25", Ok("smtp://mail.mxp.de")),
+            ("mail.mxp.de:110", Ok("pop3://mail.mxp.de")),
             ("pop3s://mail.mxp.de", Ok("pop3s://mail.mxp.de")),
             (
                 "mail.mxp.de:abc",

@@ -14,6 +14,15 @@ pub struct EndpointCardProps {
     pub on_retry: Callback<()>,
 }
 
+/// One `<dt>`/`<dd>` pair, or nothing when the fact is unknown. The value is server-supplied:
+/// text, never markup.
+fn fact(label: &'static str, value: Option<String>) -> Html {
+    match value {
+        Some(value) => html! { <><dt>{ label }</dt><dd>{ value }</dd></> },
+        None => html! {},
+    }
+}
+
 #[component]
 pub fn EndpointCard(props: &EndpointCardProps) -> Html {
     let texts = catalog(props.lang);
@@ -64,6 +73,61 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                     { texts.text(Text::CertificateLabel) }{ ": " }{ texts.verdict(certificate.verdict) }
                 </p>
             }
+            <details class="details">
+                <summary>{ texts.text(Text::DetailsSummary) }</summary>
+                if !endpoint.findings.is_empty() {
+                    <h4>{ texts.text(Text::FindingsHeading) }</h4>
+                    <ul class="findings">
+                        { for endpoint.findings.iter().map(|finding| html! {
+                            <li data-code={wire_name(&finding.code)} data-severity={wire_name(&finding.severity)}>
+                                <strong>{ texts.severity(finding.severity) }{ ": " }</strong>
+                                { texts.finding(finding.code) }
+                                if let Some(detail) = &finding.detail {
+                                    <span class="detail">{ " (" }{ detail }{ ")" }</span>
+                                }
+                            </li>
+                        }) }
+                    </ul>
+                }
+                if let Some(certificate) = &endpoint.certificate {
+                    <h4>{ texts.text(Text::CertificateLabel) }</h4>
+                    <dl class="facts">
+                        { fact(texts.text(Text::CertSubject), certificate.subject.clone()) }
+                        { fact(texts.text(Text::CertNames), (!certificate.sans.is_empty()).then(|| certificate.sans.join(", "))) }
+                        { fact(texts.text(Text::CertIssuer), certificate.issuer.clone()) }
+                        { fact(texts.text(Text::CertValidUntil), certificate.not_after.as_ref().map(|date| match certificate.days_left {
+                            Some(days) => format!("{date} ({})", texts.days_left(days)),
+                            None => date.clone(),
+                        })) }
+                        { fact(texts.text(Text::CertKey), certificate.key_type.as_ref().map(|key| match certificate.key_bits {
+                            Some(bits) => format!("{key}, {bits} bit"),
+                            None => key.clone(),
+                        })) }
+                        { fact(texts.text(Text::CertSignature), certificate.signature_algorithm.clone()) }
+                        { fact(texts.text(Text::CertChain), Some(certificate.chain_length.to_string())) }
+                        { fact(texts.text(Text::TechnicalDetail), certificate.detail.clone()) }
+                    </dl>
+                }
+                <h4>{ texts.text(Text::HandshakesHeading) }</h4>
+                <ul class="handshakes">
+                    { for endpoint.handshakes.iter().map(|handshake| html! {
+                        <li>
+                            <span class="version">{ handshake.version.display_name() }</span>
+                            { " " }{ texts.outcome(handshake.outcome) }
+                            { format!(", {} ms", handshake.duration_ms) }
+                            if let Some(detail) = &handshake.detail {
+                                <span class="detail">{ " · " }{ detail }</span>
+                            }
+                        </li>
+                    }) }
+                </ul>
+                if let Some(error) = &endpoint.error {
+                    <p class="error-detail">
+                        { texts.text(Text::TechnicalDetail) }{ ": " }
+                        <code>{ wire_name(&error.code) }</code>{ " " }{ &error.message }
+                    </p>
+                }
+            </details>
             if tone == Tone::Unknown {
                 <button type="button" class="retry" onclick={move |_| retry.emit(())}>
                     { texts.text(Text::TryAgain) }

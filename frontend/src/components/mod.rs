@@ -5,8 +5,10 @@ mod endpoint_card;
 mod lang_switch;
 mod server_form;
 mod settings_form;
+mod support_box;
 
 pub use endpoint_card::{EndpointCard, EndpointCardProps};
 pub use lang_switch::{LangSwitch, LangSwitchProps};
 pub use server_form::{ServerForm, ServerFormProps};
 pub use settings_form::{SettingsForm, SettingsFormProps};
+pub use support_box::{SupportBox, SupportBoxProps};

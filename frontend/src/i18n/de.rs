@@ -1,6 +1,6 @@
 //! German texts (the default language).
 
-use mailtls_shared::{CertificateVerdict, Outcome, Reason};
+use mailtls_shared::{CertificateVerdict, FindingCode, Outcome, Reason, Severity};
 
 use super::{Catalog, Text};
 use crate::settings::Advice;
@@ -18,7 +18,7 @@ impl Catalog for German {
             Text::LanguageLabel => "Sprache",
             Text::ServerLabel => "Mailserver",
             Text::ServerHint => {
-                "Zum Beispiel mail.example.de oder mit Port mail.example.de:993. Geprüft wird die verschlüsselte Verbindung zum Posteingang (IMAP mit SSL/TLS)."
+                "Zum Beispiel mail.example.de oder mit Port mail.example.de:993. Ohne Port prüfen wir alle sieben Mail-Ports (SMTP, Submission, SMTPS, IMAP, IMAPS, POP3, POP3S); mit Port den Dienst, zu dem er gehört. Auch imaps://mail.example.de:993 ist möglich."
             }
             Text::CheckButton => "Prüfen",
             Text::Checking => "Die Verbindung wird geprüft …",
@@ -83,9 +83,76 @@ impl Catalog for German {
             Text::SecurityNone => "Keine",
             Text::CheckSettingsButton => "Einstellungen prüfen",
             Text::AdviceHeading => "Das sollten Sie in Ihren Einstellungen ändern",
+            Text::DetailsSummary => "Technische Details",
+            Text::FindingsHeading => "Hinweise für den Betreiber",
+            Text::HandshakesHeading => "Verbindungsversuche",
+            Text::CertSubject => "Ausgestellt für",
+            Text::CertNames => "Gültig für die Namen",
+            Text::CertIssuer => "Aussteller",
+            Text::CertValidUntil => "Gültig bis",
+            Text::CertKey => "Schlüssel",
+            Text::CertSignature => "Signatur",
+            Text::CertChain => "Zertifikate in der Kette",
+            Text::TechnicalDetail => "Technische Angabe",
+            Text::SummaryTitle => "MailTLS-Prüfung vom",
+            Text::SummaryOverall => "Gesamtergebnis",
+            Text::SummaryVersions => "Unterstützte Versionen",
+            Text::SummaryLink => "Link zu dieser Prüfung",
+            Text::SupportHeading => "Für den Support",
+            Text::SupportHint => {
+                "Schicken Sie Ihrem Support den Link oder die Zusammenfassung: Damit sieht er genau diese Prüfung. Passwörter stehen nicht darin."
+            }
+            Text::SummaryLabel => "Zusammenfassung",
+            Text::CopyLink => "Link kopieren",
+            Text::CopySummary => "Zusammenfassung kopieren",
+            Text::Copied => "Kopiert.",
+            Text::CopyFailed => {
+                "Kopieren ging nicht; bitte markieren Sie den Text und kopieren Sie ihn selbst."
+            }
             Text::Footer => {
                 "MailTLS prüft nur die Verschlüsselung. Es meldet sich nicht an und sendet keine E-Mails."
             }
+        }
+    }
+
+    fn finding(&self, code: FindingCode) -> &'static str {
+        match code {
+            FindingCode::StarttlsNotOffered => {
+                "Der Server bietet auf diesem Port kein STARTTLS an: E-Mails gehen unverschlüsselt."
+            }
+            FindingCode::AuthBeforeTls => {
+                "Der Server bietet die Anmeldung schon vor der Verschlüsselung an: Passwörter können im Klartext übertragen werden."
+            }
+            FindingCode::LegacyVersionsEnabled => {
+                "Veraltete Versionen (SSL 3.0, TLS 1.0, TLS 1.1) sind noch eingeschaltet; RFC 8996 hat sie abgeschafft."
+            }
+            FindingCode::NoTls12 => {
+                "Weder TLS 1.2 noch TLS 1.3: Microsoft 365 und aktuelle E-Mail-Programme scheitern."
+            }
+            FindingCode::Tls12LegacyCiphersOnly => {
+                "TLS 1.2 funktioniert nur mit Verschlüsselungsverfahren, die aktuelle Programme nicht mehr anbieten."
+            }
+            FindingCode::CertificateProblem => {
+                "E-Mail-Programme werden dem Zertifikat nicht vertrauen."
+            }
+            FindingCode::ResponseInjection => {
+                "Nach der STARTTLS-Antwort kam noch Klartext vor der Verschlüsselung (Einschleusen von Antworten möglich)."
+            }
+        }
+    }
+
+    fn severity(&self, severity: Severity) -> &'static str {
+        match severity {
+            Severity::Info => "Hinweis",
+            Severity::Warning => "Warnung",
+            Severity::Critical => "Kritisch",
+        }
+    }
+
+    fn days_left(&self, days: i64) -> String {
+        match days {
+            0.. => format!("noch {days} Tage"),
+            _ => format!("seit {} Tagen abgelaufen", -days),
         }
     }
 

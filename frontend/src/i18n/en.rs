@@ -1,6 +1,6 @@
 //! English texts.
 
-use mailtls_shared::{CertificateVerdict, Outcome, Reason};
+use mailtls_shared::{CertificateVerdict, FindingCode, Outcome, Reason, Severity};
 
 use super::{Catalog, Text};
 use crate::settings::Advice;
@@ -18,7 +18,7 @@ impl Catalog for English {
             Text::LanguageLabel => "Language",
             Text::ServerLabel => "Mail server",
             Text::ServerHint => {
-                "For example mail.example.com, or with a port: mail.example.com:993. This checks the encrypted connection to your inbox (IMAP with SSL/TLS)."
+                "For example mail.example.com, or with a port: mail.example.com:993. Without a port we check all seven mail ports (SMTP, submission, SMTPS, IMAP, IMAPS, POP3, POP3S); with a port, the service it belongs to. imaps://mail.example.com:993 works too."
             }
             Text::CheckButton => "Check",
             Text::Checking => "Checking the connection …",
@@ -81,9 +81,74 @@ impl Catalog for English {
             Text::SecurityNone => "None",
             Text::CheckSettingsButton => "Check settings",
             Text::AdviceHeading => "What to change in your settings",
+            Text::DetailsSummary => "Technical details",
+            Text::FindingsHeading => "Notes for the operator",
+            Text::HandshakesHeading => "Connection attempts",
+            Text::CertSubject => "Issued to",
+            Text::CertNames => "Valid for the names",
+            Text::CertIssuer => "Issuer",
+            Text::CertValidUntil => "Valid until",
+            Text::CertKey => "Key",
+            Text::CertSignature => "Signature",
+            Text::CertChain => "Certificates in the chain",
+            Text::TechnicalDetail => "Technical detail",
+            Text::SummaryTitle => "MailTLS check of",
+            Text::SummaryOverall => "Overall",
+            Text::SummaryVersions => "Supported versions",
+            Text::SummaryLink => "Link to this check",
+            Text::SupportHeading => "For support",
+            Text::SupportHint => {
+                "Send your support the link or the summary: it shows them exactly this check. No passwords are in it."
+            }
+            Text::SummaryLabel => "Summary",
+            Text::CopyLink => "Copy link",
+            Text::CopySummary => "Copy summary",
+            Text::Copied => "Copied.",
+            Text::CopyFailed => {
+                "Copying did not work; please select the text and copy it yourself."
+            }
             Text::Footer => {
                 "MailTLS checks only the encryption. It does not log in and sends no e-mail."
             }
+        }
+    }
+
+    fn finding(&self, code: FindingCode) -> &'static str {
+        match code {
+            FindingCode::StarttlsNotOffered => {
+                "The server offers no STARTTLS on this port: mail travels unencrypted."
+            }
+            FindingCode::AuthBeforeTls => {
+                "The server offers login before encryption: passwords may travel in clear text."
+            }
+            FindingCode::LegacyVersionsEnabled => {
+                "Outdated versions (SSL 3.0, TLS 1.0, TLS 1.1) are still switched on; RFC 8996 retired them."
+            }
+            FindingCode::NoTls12 => {
+                "Neither TLS 1.2 nor TLS 1.3: Microsoft 365 and current e-mail programs fail."
+            }
+            FindingCode::Tls12LegacyCiphersOnly => {
+                "TLS 1.2 works only with cipher suites current programs no longer offer."
+            }
+            FindingCode::CertificateProblem => "E-mail programs will not trust the certificate.",
+            FindingCode::ResponseInjection => {
+                "Plain text followed the STARTTLS answer before encryption (response injection possible)."
+            }
+        }
+    }
+
+    fn severity(&self, severity: Severity) -> &'static str {
+        match severity {
+            Severity::Info => "Note",
+            Severity::Warning => "Warning",
+            Severity::Critical => "Critical",
+        }
+    }
+
+    fn days_left(&self, days: i64) -> String {
+        match days {
+            0.. => format!("{days} days left"),
+            _ => format!("expired {} days ago", -days),
         }
     }
 

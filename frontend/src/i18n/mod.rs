@@ -6,7 +6,7 @@
 mod de;
 mod en;
 
-use mailtls_shared::{CertificateVerdict, Lang, Outcome, Reason};
+use mailtls_shared::{CertificateVerdict, FindingCode, Lang, Outcome, Reason, Severity};
 
 use crate::settings::Advice;
 
@@ -58,11 +58,38 @@ pub enum Text {
     SecurityNone,
     CheckSettingsButton,
     AdviceHeading,
+    DetailsSummary,
+    FindingsHeading,
+    HandshakesHeading,
+    CertSubject,
+    CertNames,
+    CertIssuer,
+    CertValidUntil,
+    CertKey,
+    CertSignature,
+    CertChain,
+    TechnicalDetail,
+    SummaryTitle,
+    SummaryOverall,
+    SummaryVersions,
+    SummaryLink,
+    SupportHeading,
+    SupportHint,
+    SummaryLabel,
+    CopyLink,
+    CopySummary,
+    Copied,
+    CopyFailed,
 }
 
 /// One language's texts.
 pub trait Catalog {
     fn text(&self, text: Text) -> &'static str;
+    /// What an admin should know, for people.
+    fn finding(&self, code: FindingCode) -> &'static str;
+    fn severity(&self, severity: Severity) -> &'static str;
+    /// `89 days left` / `expired 3 days ago`.
+    fn days_left(&self, days: i64) -> String;
     /// What to change in the settings themselves.
     fn advice(&self, advice: &Advice) -> String;
     /// How far a running check is: `(3 of 7 done)`.

@@ -429,6 +429,88 @@ async fn the_settings_flow_flags_port_25_without_encryption() {
             .await;
     }
 
+    // "Copy summary for support": the text says when, what, how it went, what to change, the
+    // link that repeats the check, and the page's version (German: the last language opened).
+    let summary = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("textarea#summary"))
+        .await
+        .expect("summary")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    let expected = [
+        "MailTLS-Prüfung vom: 20".to_owned(),
+        "Gesamtergebnis: ".to_owned(),
+        format!("- imaps://{NAME}:{} [127.0.0.1]: In Ordnung", imaps.port),
+        "Unterstützte Versionen: TLS 1.2, TLS 1.3; Zertifikat: gültig".to_owned(),
+        format!("- smtp://{NAME}:25 [127.0.0.1]: Unklar"),
+        "Das sollten Sie in Ihren Einstellungen ändern:".to_owned(),
+        "- Port 25 ohne Verschlüsselung wird nicht mehr funktionieren".to_owned(),
+        format!(
+            "Link zu dieser Prüfung: {}/check?email=kunde%40example.test",
+            api.base_url
+        ),
+        "MailTLS 0.1.0".to_owned(),
+    ];
+    let mut rest = summary.as_str();
+    for line in &expected {
+        let at = rest
+            .find(line.as_str())
+            .unwrap_or_else(|| panic!("{line:?} missing or out of order in\n{summary}"));
+        rest = &rest[at + line.len()..];
+    }
+    browser
+        .client
+        .find(Locator::Css("button#copy-summary"))
+        .await
+        .expect("copy button")
+        .click()
+        .await
+        .expect("click");
+    let status = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//p[@id='copy-status'][normalize-space(.) != '']",
+        ))
+        .await
+        .expect("the copy reports back")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        status == "Kopiert." || status.starts_with("Kopieren ging nicht"),
+        "{status}"
+    );
+
+    // The card's details: certificate facts, every connection attempt.
+    browser
+        .client
+        .find(Locator::Css("article.card details.details summary"))
+        .await
+        .expect("details")
+        .click()
+        .await
+        .expect("open details");
+    let facts = browser
+        .client
+        .find(Locator::Css("article.card dl.facts"))
+        .await
+        .expect("certificate facts")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        facts.contains("Gültig für die Namen") && facts.contains(NAME),
+        "{facts}"
+    );
+    browser.screenshot("settings-details-de").await;
+
     // Typing: a broken port is explained under its field, and nothing is checked.
     let field = browser
         .client

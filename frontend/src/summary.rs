@@ -1,0 +1,164 @@
+//! The plain-text summary a customer copies for support: when, what, the verdicts, the advice,
+//! the link that repeats the check, and the page's version. Pure, unit-tested natively.
+
+use mailtls_shared::{CheckReport, Lang, Outcome, Verdict};
+
+use crate::i18n::{Text, catalog};
+use crate::settings::Advice;
+use crate::state::{Tone, card_summary, endpoint_title};
+
+/// The word for a tone, as the cards show it.
+pub fn tone_word(tone: Tone) -> Text {
+    match tone {
+        Tone::Good => Text::IconGood,
+        Tone::Warning => Text::IconWarning,
+        Tone::Bad => Text::IconBad,
+        Tone::Unknown => Text::IconUnknown,
+    }
+}
+
+/// The tone of the whole check.
+pub fn overall_tone(verdict: Verdict) -> Tone {
+    match verdict {
+        Verdict::Ready => Tone::Good,
+        Verdict::LegacyEnabled => Tone::Warning,
+        Verdict::CertificateProblem | Verdict::NoModernTls => Tone::Bad,
+        Verdict::Untestable => Tone::Unknown,
+    }
+}
+
+/// The summary, in `lang`, for the check `report`, repeatable at `link`.
+pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) -> String {
+    let texts = catalog(lang);
+    let mut lines = vec![
+        format!("{}: {}", texts.text(Text::SummaryTitle), report.checked_at),
+        format!(
+            "{}: {}",
+            texts.text(Text::SummaryOverall),
+            texts.text(tone_word(overall_tone(report.verdict)))
+        ),
+    ];
+    for endpoint in &report.endpoints {
+        let (tone, explanation) = card_summary(endpoint);
+        let accepted: Vec<&str> = endpoint
+            .handshakes
+            .iter()
+            .filter(|h| h.outcome == Outcome::Accepted)
+            .map(|h| h.version.display_name())
+            .collect();
+        let address = endpoint
+            .address
+            .as_deref()
+            .map(|a| format!(" [{a}]"))
+            .unwrap_or_default();
+        lines.push(format!(
+            "- {}{address}: {} – {}",
+            endpoint_title(endpoint),
+            texts.text(tone_word(tone)),
+            texts.text(explanation)
+        ));
+        let versions = if accepted.is_empty() {
+            "–".to_owned()
+        } else {
+            accepted.join(", ")
+        };
+        let mut facts = format!("  {}: {versions}", texts.text(Text::SummaryVersions));
+        if let Some(certificate) = &endpoint.certificate {
+            facts.push_str(&format!(
+                "; {}: {}",
+                texts.text(Text::CertificateLabel),
+                texts.verdict(certificate.verdict)
+            ));
+        }
+        lines.push(facts);
+    }
+    if !advice.is_empty() {
+        lines.push(format!("{}:", texts.text(Text::AdviceHeading)));
+        lines.extend(
+            advice
+                .iter()
+                .map(|item| format!("- {}", texts.advice(item))),
+        );
+    }
+    lines.push(format!("{}: {link}", texts.text(Text::SummaryLink)));
+    lines.push(format!("MailTLS {}", env!("CARGO_PKG_VERSION")));
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use mailtls_shared::{
+        CertificateReport, CertificateVerdict, EndpointReport, HandshakeReport, Scheme, TlsVersion,
+    };
+
+    use super::*;
+
+    #[test]
+    fn the_summary_says_when_what_and_how_it_went() {
+        let handshake = |version, outcome| HandshakeReport {
+            version,
+            outcome,
+            reason: None,
+            detail: None,
+            cipher_suite: None,
+            group: None,
+            duration_ms: 3,
+        };
+        let report = CheckReport {
+            tool_version: "0.1.0".into(),
+            checked_at: "2026-11-26T12:00:00Z".into(),
+            duration_ms: 40,
+            targets: vec![],
+            endpoints: vec![EndpointReport {
+                scheme: Scheme::Imaps,
+                host: "mail.mxp.de".into(),
+                port: 993,
+                address: Some("192.0.2.7".into()),
+                versions: BTreeMap::new(),
+                handshakes: vec![
+                    handshake(TlsVersion::Tls10, Outcome::Accepted),
+                    handshake(TlsVersion::Tls12, Outcome::Accepted),
+                    handshake(TlsVersion::Tls13, Outcome::Rejected),
+                ],
+                certificate: Some(CertificateReport {
+                    verdict: CertificateVerdict::Valid,
+                    ..CertificateReport::default()
+                }),
+                findings: vec![],
+                verdict: Verdict::LegacyEnabled,
+                error: None,
+            }],
+            verdict: Verdict::LegacyEnabled,
+        };
+        let text = summary(
+            &report,
+            &[Advice::OutgoingPort25Unencrypted],
+            "https://hilfe.mxp.de/check?target=mail.mxp.de",
+            Lang::De,
+        );
+        let expected = [
+            "MailTLS-Prüfung vom: 2026-11-26T12:00:00Z",
+            "Gesamtergebnis: Hinweis",
+            "- imaps://mail.mxp.de:993 [192.0.2.7]: Hinweis – Ihre Verbindung ist sicher",
+            "  Unterstützte Versionen: TLS 1.0, TLS 1.2; Zertifikat: gültig",
+            "Das sollten Sie in Ihren Einstellungen ändern:",
+            "- Port 25 ohne Verschlüsselung wird nicht mehr funktionieren",
+            "Link zu dieser Prüfung: https://hilfe.mxp.de/check?target=mail.mxp.de",
+            "MailTLS ",
+        ];
+        let mut rest = text.as_str();
+        for line in expected {
+            let at = rest
+                .find(line)
+                .unwrap_or_else(|| panic!("{line:?} missing or out of order in\n{text}"));
+            rest = &rest[at + line.len()..];
+        }
+        let english = summary(&report, &[], "x", Lang::En);
+        assert!(
+            english.starts_with("MailTLS check of: 2026-11-26T12:00:00Z\nOverall: Note"),
+            "{english}"
+        );
+    }
+}
