@@ -30,10 +30,14 @@ pub fn App() -> Html {
     }
 
     // A new request number means a new check: run it and report back under that number.
+    // Each request number is streamed once, however often the effect runs for it.
+    let streamed = use_mut_ref(|| 0u32);
     {
         let state = state.clone();
         use_effect_with(state.request, move |_| {
-            if let Phase::Checking { targets } = &state.phase {
+            let fresh = *streamed.borrow() != state.request;
+            if let (true, Phase::Checking { targets }) = (fresh, &state.phase) {
+                *streamed.borrow_mut() = state.request;
                 remember_in_address(&state.link());
                 let (targets, lang, request) = (targets.clone(), state.lang, state.request);
                 let dispatcher = state.dispatcher();

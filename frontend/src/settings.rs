@@ -114,7 +114,12 @@ impl FieldError {
             (FieldError::Email, Lang::En) => {
                 "An e-mail address looks like name@example.com.".into()
             }
-            (FieldError::EmailDomain(error), _) => error.message(lang),
+            (FieldError::EmailDomain(error), Lang::De) => {
+                format!("Nach dem @ muss die Domain stehen. {}", error.message(lang))
+            }
+            (FieldError::EmailDomain(error), Lang::En) => {
+                format!("The domain must follow the @. {}", error.message(lang))
+            }
         }
     }
 }
@@ -319,12 +324,26 @@ pub fn typo(host: &str) -> Option<&'static str> {
         .map(|(_, right)| *right)
 }
 
+/// The name with its mistyped first label corrected (`mial.example.de` → `mail.example.de`).
+pub fn corrected(host: &str) -> Option<String> {
+    let suggestion = typo(host)?;
+    let rest = host.trim().split_once('.').map_or("", |(_, rest)| rest);
+    Some(if rest.is_empty() {
+        suggestion.to_owned()
+    } else {
+        format!("{suggestion}.{rest}")
+    })
+}
+
 /// `local@domain` with a valid domain name.
 fn check_email(email: &str) -> Result<(), FieldError> {
     let Some((local, domain)) = email.rsplit_once('@') else {
         return Err(FieldError::Email);
     };
-    if local.is_empty() || local.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if local.is_empty()
+        || domain.is_empty()
+        || local.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(FieldError::Email);
     }
     mailtls_shared::Hostname::parse(domain)
@@ -419,6 +438,11 @@ mod tests {
             ]
         );
         assert!(errors[2].1.message(Lang::De).contains("65535"));
+        broken.email = "kunde@".into();
+        assert_eq!(
+            broken.targets().expect_err("invalid")[0],
+            (Field::Email, FieldError::Email)
+        );
         broken.email = "kunde@mxp".into();
         assert!(matches!(
             broken.targets().expect_err("invalid")[0],
@@ -524,6 +548,17 @@ mod tests {
         for (settings, expected) in cases {
             assert_eq!(settings.advice(), expected, "{settings:?}");
         }
+    }
+
+    #[test]
+    fn typos_are_corrected_in_place() {
+        assert_eq!(
+            corrected("mial.provider.test").as_deref(),
+            Some("mail.provider.test")
+        );
+        assert_eq!(corrected(" SMPT.mxp.de").as_deref(), Some("smtp.mxp.de"));
+        assert_eq!(corrected("mail.mxp.de"), None);
+        assert_eq!(corrected("mailx.mxp.de"), None);
     }
 
     #[test]

@@ -5,11 +5,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use frontend::components::{EndpointCard, EndpointCardProps, ServerForm, ServerFormProps};
-use mailtls_shared::{
-    CertificateReport, CertificateVerdict, EndpointReport, HandshakeReport, Lang, Outcome, Reason,
-    Scheme, TlsVersion, Verdict,
+use frontend::components::{
+    EndpointCard, EndpointCardProps, ServerForm, ServerFormProps, SettingsForm, SettingsFormProps,
 };
+use frontend::settings::{Field, FieldError, MailSettings, Security, ServerEntry};
+use mailtls_shared::{
+    CertificateReport, CertificateVerdict, EndpointReport, Finding, FindingCode, HandshakeReport,
+    Lang, Outcome, Reason, Scheme, Severity, TlsVersion, Verdict,
+};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
 use yew::{AttrValue, Callback};
@@ -74,9 +78,16 @@ async fn server_text_is_shown_as_text_never_as_markup() {
             verdict: CertificateVerdict::Expired,
             detail: None,
             chain_length: 1,
+            subject: Some(hostile.to_owned()),
+            sans: vec![hostile.to_owned()],
+            issuer: Some(hostile.to_owned()),
             ..CertificateReport::default()
         }),
-        findings: vec![],
+        findings: vec![Finding {
+            code: FindingCode::LegacyVersionsEnabled,
+            severity: Severity::Warning,
+            detail: Some(hostile.to_owned()),
+        }],
         verdict: Verdict::Ready,
         error: None,
     };
@@ -95,6 +106,19 @@ async fn server_text_is_shown_as_text_never_as_markup() {
     );
     let text = card.text_content().unwrap_or_default();
     assert!(text.contains(hostile), "{text}");
+    // The details carry server text too (certificate names, finding detail): all as text.
+    let facts = wait_for(&root, "details.details dl.facts").await;
+    assert_eq!(
+        facts
+            .text_content()
+            .unwrap_or_default()
+            .matches(hostile)
+            .count(),
+        3,
+        "subject, names and issuer"
+    );
+    let finding = wait_for(&root, "li[data-code='legacy_versions_enabled']").await;
+    assert!(finding.text_content().unwrap_or_default().contains(hostile));
     assert!(text.contains("Zertifikat: abgelaufen"), "{text}");
     let rejected = wait_for(&root, "li[data-version='TLSv1.3']").await;
     assert_eq!(
@@ -133,4 +157,52 @@ async fn the_form_marks_an_invalid_field_and_links_its_message() {
         error.text_content().as_deref(),
         Some("A server name contains no spaces.")
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_settings_form_shows_each_message_under_its_field() {
+    let root = mount_point();
+    let settings = MailSettings {
+        email: "kunde@example.de".into(),
+        incoming_server: ServerEntry {
+            host: "mail.example.de".into(),
+            port: "99x".into(),
+            security: Security::Starttls,
+        },
+        ..MailSettings::default()
+    };
+    let props = SettingsFormProps {
+        lang: Lang::De,
+        settings,
+        errors: vec![(Field::IncomingPort, FieldError::Port)],
+        busy: false,
+        on_edit: Callback::noop(),
+        on_submit: Callback::noop(),
+    };
+    yew::Renderer::<SettingsForm>::with_root_and_props(root.clone(), props).render();
+    let port = wait_for(&root, "input#in-port").await;
+    assert_eq!(port.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        port.get_attribute("aria-describedby").as_deref(),
+        Some("in-port-error")
+    );
+    let message = wait_for(&root, "#in-port-error").await;
+    assert!(
+        message.text_content().unwrap_or_default().contains("65535"),
+        "{:?}",
+        message.text_content()
+    );
+    let host = wait_for(&root, "input#in-host").await;
+    assert_eq!(host.get_attribute("aria-invalid").as_deref(), Some("false"));
+    // Every field has its label; the chosen encryption is selected.
+    for id in [
+        "email", "in-proto", "in-host", "in-port", "in-sec", "out-host", "out-port", "out-sec",
+    ] {
+        wait_for(&root, &format!("label[for='{id}']")).await;
+    }
+    let security: web_sys::HtmlSelectElement = wait_for(&root, "select#in-sec")
+        .await
+        .dyn_into()
+        .expect("a select");
+    assert_eq!(security.value(), "starttls");
 }

@@ -96,6 +96,11 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                       mode: &'static str| {
         let message = error(field);
         let error_id = format!("{id}-error");
+        // Only server names get the typo hint, and only while they have no error.
+        let hint = matches!(field, Field::IncomingHost | Field::OutgoingHost)
+            .then(|| crate::settings::corrected(value))
+            .flatten()
+            .filter(|_| message.is_none());
         html! {
             <div class="field">
                 <label for={id}>{ texts.text(label) }</label>
@@ -107,6 +112,9 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                 <p id={error_id} class="field-error" aria-live="polite">
                     { message.unwrap_or_default() }
                 </p>
+                if let Some(suggestion) = hint {
+                    <p class="hint did-you-mean" aria-live="polite">{ texts.did_you_mean(&suggestion) }</p>
+                }
             </div>
         }
     };

@@ -13,7 +13,7 @@ impl Catalog for German {
         match text {
             Text::Title => "E-Mail-Verschlüsselung prüfen",
             Text::Intro => {
-                "Microsoft und viele andere Anbieter nehmen E-Mail-Verbindungen nur noch mit TLS 1.2 oder neuer an; ältere Verfahren gelten als unsicher. Geben Sie den Namen Ihres Mailservers ein, so wie er in Ihrem E-Mail-Programm steht. Wir prüfen, welche Verschlüsselung er anbietet, und sagen Ihnen, was das für Sie bedeutet."
+                "Microsoft und viele andere Anbieter nehmen E-Mail-Verbindungen nur noch mit TLS 1.2 oder neuer an; ältere Verfahren gelten als unsicher. Tragen Sie die Einstellungen aus Ihrem E-Mail-Programm ein (oder nur den Namen Ihres Mailservers). Wir prüfen, welche Verschlüsselung die Server anbieten, und sagen Ihnen, was das für Sie bedeutet und was Sie ändern müssen."
             }
             Text::LanguageLabel => "Sprache",
             Text::ServerLabel => "Mailserver",
@@ -154,6 +154,10 @@ impl Catalog for German {
             0.. => format!("noch {days} Tage"),
             _ => format!("seit {} Tagen abgelaufen", -days),
         }
+    }
+
+    fn did_you_mean(&self, suggestion: &str) -> String {
+        format!("Meinten Sie {suggestion}?")
     }
 
     fn advice(&self, advice: &Advice) -> String {

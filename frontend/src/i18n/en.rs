@@ -13,7 +13,7 @@ impl Catalog for English {
         match text {
             Text::Title => "Check your e-mail encryption",
             Text::Intro => {
-                "Microsoft and many other providers accept e-mail connections only with TLS 1.2 or newer; older methods are considered unsafe. Enter the name of your mail server as your e-mail program shows it. We check which encryption it offers and tell you what that means for you."
+                "Microsoft and many other providers accept e-mail connections only with TLS 1.2 or newer; older methods are considered unsafe. Enter the settings from your e-mail program (or just the name of your mail server). We check which encryption the servers offer and tell you what that means for you and what to change."
             }
             Text::LanguageLabel => "Language",
             Text::ServerLabel => "Mail server",
@@ -150,6 +150,10 @@ impl Catalog for English {
             0.. => format!("{days} days left"),
             _ => format!("expired {} days ago", -days),
         }
+    }
+
+    fn did_you_mean(&self, suggestion: &str) -> String {
+        format!("Did you mean {suggestion}?")
     }
 
     fn advice(&self, advice: &Advice) -> String {

@@ -90,6 +90,8 @@ pub trait Catalog {
     fn severity(&self, severity: Severity) -> &'static str;
     /// `89 days left` / `expired 3 days ago`.
     fn days_left(&self, days: i64) -> String;
+    /// A gentle hint under a server field: `Did you mean mail.example.de?`
+    fn did_you_mean(&self, suggestion: &str) -> String;
     /// What to change in the settings themselves.
     fn advice(&self, advice: &Advice) -> String;
     /// How far a running check is: `(3 of 7 done)`.

@@ -6,6 +6,7 @@ use fantoccini::Locator;
 use tests::browser::Browser;
 use tests::pki::Validity;
 use tests::servers::{OpensslServer, ProbeApi, ProbeApiOptions};
+use tests::stubs::{Behaviour, Stub};
 
 use crate::test_ca;
 
@@ -532,5 +533,147 @@ async fn the_settings_flow_flags_port_25_without_encryption() {
         field.attr("aria-invalid").await.expect("attr").as_deref(),
         Some("true")
     );
+
+    // A familiar typo gets a suggestion while typing.
+    let host = browser
+        .client
+        .find(Locator::Css("input#out-host"))
+        .await
+        .expect("host field");
+    host.clear().await.expect("clear");
+    host.send_keys("mial.provider.test").await.expect("type");
+    let hint = browser
+        .client
+        .find(Locator::Css(".did-you-mean"))
+        .await
+        .expect("a suggestion")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(hint, "Meinten Sie mail.provider.test?");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_settings_form_works_at_320_pixels() {
+    let (_dir, ca) = test_ca();
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[]));
+    let browser = Browser::start(320, 900).await;
+    browser
+        .client
+        .goto(&format!("{}/?lang=de", api.base_url))
+        .await
+        .expect("open the page");
+    let email = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("input#email"))
+        .await
+        .expect("the settings form is the first thing shown");
+    email.send_keys("kunde@").await.expect("type");
+    // Nothing is wider than the window: no sideways scrolling.
+    let overflow = browser
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(overflow.as_i64(), Some(0), "horizontal overflow at 320 px");
+    let message = browser
+        .client
+        .find(Locator::Css("#email-error"))
+        .await
+        .expect("message")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        message, "Eine E-Mail-Adresse hat die Form name@example.de.",
+        "an incomplete address is explained"
+    );
+    browser.screenshot("settings-narrow-320").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn results_appear_live_and_refusals_are_explained() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("valid", NAME, Validity::CURRENT);
+    let fast = OpensslServer::start(&cert, &[]);
+    let slow = Stub::start(Behaviour::SlowGreeting {
+        delay: Duration::from_secs(4),
+    });
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[fast.port, slow.port()],
+    ));
+    let browser = Browser::start(1024, 1200).await;
+    let link = format!(
+        "{}/check?in_host={NAME}&in_port={}&in_sec=tls&out_host={NAME}&out_port={}&out_sec=starttls&lang=de",
+        api.base_url,
+        fast.port,
+        slow.port()
+    );
+    browser.client.goto(&link).await.expect("open the link");
+    // The fast endpoint's card is there while the slow one is still being checked.
+    card_for_port(&browser, fast.port).await;
+    let progress = browser
+        .client
+        .find(Locator::Css("p.progress"))
+        .await
+        .expect("the check is still running")
+        .text()
+        .await
+        .expect("text");
+    assert!(progress.contains("(1 von 2 fertig)"), "{progress}");
+    browser.screenshot("checking-live").await;
+    let slow_card = card_for_port(&browser, slow.port()).await;
+    assert!(slow_card.contains("submission://"), "{slow_card}");
+    assert!(
+        browser
+            .client
+            .find_all(Locator::Css("p.progress"))
+            .await
+            .expect("query")
+            .is_empty(),
+        "the progress line goes once the report is in"
+    );
+
+    // A refused check says why, in the page's language.
+    browser
+        .client
+        .goto(&format!(
+            "{}/check?target=imaps://{NAME}:8443&lang=en",
+            api.base_url
+        ))
+        .await
+        .expect("open");
+    let refusal = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".request-failed[role='alert']"))
+        .await
+        .expect("a refusal")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        refusal.contains("Port 8443 is not a mail port"),
+        "{refusal}"
+    );
+    browser.screenshot("refused").await;
+    // The page asked once per check: no duplicate streams, no duplicate cards.
+    let (_, _, metrics) = api.get("/metrics").await;
+    for line in [
+        "mailtls_checks_started_total 1",
+        "mailtls_checks_coalesced_total 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
     browser.close().await;
 }
