@@ -299,6 +299,26 @@ async fn a_check_link_runs_at_once_and_history_keeps_each_check() {
     client.refresh().await.expect("reload");
     let text = card_for_port(&browser, modern.port).await;
     assert!(text.contains("All good"), "{text}");
+
+    // A link to the modern server, opened fresh, runs at once and says it is fine.
+    client
+        .goto(&format!(
+            "{}/check?target=imaps%3A%2F%2F{NAME}%3A{}&lang=de",
+            api.base_url, modern.port
+        ))
+        .await
+        .expect("open the link");
+    let text = card_for_port(&browser, modern.port).await;
+    assert!(text.contains("In Ordnung"), "{text}");
+    let card = client
+        .find(Locator::Css("article.card"))
+        .await
+        .expect("card");
+    assert_eq!(
+        card.attr("data-verdict").await.expect("attr").as_deref(),
+        Some("ready")
+    );
+    browser.screenshot("check-link-modern").await;
     browser.close().await;
 }
 
@@ -571,6 +591,7 @@ async fn the_settings_form_works_at_320_pixels() {
         .for_element(Locator::Css("input#email"))
         .await
         .expect("the settings form is the first thing shown");
+    browser.screenshot("idle-narrow-320").await;
     email.send_keys("kunde@").await.expect("type");
     // Nothing is wider than the window: no sideways scrolling.
     let overflow = browser
