@@ -15,7 +15,7 @@ use ipnet::IpNet;
 use serde::Deserialize;
 use thiserror::Error;
 
-use mailtls_shared::Hostname;
+use mailtls_shared::{Hostname, Profile};
 
 use crate::probe::policy::AddressPolicy;
 use crate::probe::resolve::Resolver;
@@ -56,6 +56,8 @@ pub struct ServiceConfig {
     pub max_connections: usize,
     /// Seconds running checks may take to finish after a stop signal.
     pub shutdown_grace: u64,
+    /// The provider profile (TOML); without it, the neutral example in `profiles/example.toml`.
+    pub profile: Option<PathBuf>,
     /// PEM files of CAs trusted in addition to Mozilla's roots.
     pub ca_files: Vec<PathBuf>,
     /// Non-public ranges the probe may contact (tests, internal deployments).
@@ -99,6 +101,7 @@ impl Default for ServiceConfig {
             header_timeout: 10,
             max_connections: 4096,
             shutdown_grace: 30,
+            profile: None,
             ca_files: Vec::new(),
             allow_cidrs: Vec::new(),
             allow_ports: Vec::new(),
@@ -124,6 +127,30 @@ pub enum ConfigError {
     },
     #[error("{0}")]
     Invalid(String),
+    #[error("{path}: the profile is not usable:\n  {}", errors.join("\n  "))]
+    Profile { path: PathBuf, errors: Vec<String> },
+}
+
+/// The neutral example profile, used when none is configured.
+pub const EXAMPLE_PROFILE: &str = include_str!("../../profiles/example.toml");
+
+/// The neutral example profile (a unit test keeps it valid).
+pub fn example_profile() -> Profile {
+    parse_profile(Path::new("profiles/example.toml"), EXAMPLE_PROFILE)
+        .expect("profiles/example.toml is valid (tested)")
+}
+
+/// Parses and validates a profile; `path` only names it in errors.
+pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, ConfigError> {
+    let profile: Profile = toml::from_str(text).map_err(|source| ConfigError::Profile {
+        path: path.to_owned(),
+        errors: vec![source.to_string()],
+    })?;
+    profile.validate().map_err(|errors| ConfigError::Profile {
+        path: path.to_owned(),
+        errors: errors.into_iter().map(|e| e.0).collect(),
+    })?;
+    Ok(profile)
 }
 
 impl ServiceConfig {
@@ -166,6 +193,20 @@ impl ServiceConfig {
             ));
         }
         self.probe_settings().map(|_| ())
+    }
+
+    /// The configured profile, or the neutral example.
+    pub fn load_profile(&self) -> Result<Profile, ConfigError> {
+        match &self.profile {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                parse_profile(path, &text)
+            }
+            None => Ok(example_profile()),
+        }
     }
 
     pub fn header_timeout(&self) -> Duration {
@@ -388,6 +429,41 @@ mod tests {
             let config = ServiceConfig::from_toml(text).expect(text);
             assert!(config.validate().is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn the_shipped_profiles_are_valid_and_broken_ones_are_explained() {
+        let example = ServiceConfig::default()
+            .load_profile()
+            .expect("example profile");
+        assert_eq!(example.provider, "Example Mail");
+        let mxp = parse_profile(
+            Path::new("mxp.toml"),
+            include_str!("../../profiles/mxp.toml"),
+        )
+        .expect("seed profile");
+        assert_eq!(
+            mxp.names().iter().map(|n| n.as_str()).collect::<Vec<_>>(),
+            ["mail.mxp.de", "login.mxp.de"]
+        );
+        let broken =
+            "provider = \"X\"\n[smtp]\nhost = \"mail x.de\"\nport = 587\nsecurity = \"starttls\"\n";
+        let error = parse_profile(Path::new("p.toml"), broken)
+            .expect_err("broken")
+            .to_string();
+        assert!(
+            error.contains("p.toml") && error.contains("mail x.de"),
+            "{error}"
+        );
+        let no_incoming =
+            "provider = \"X\"\n[smtp]\nhost = \"mail.x.de\"\nport = 465\nsecurity = \"starttls\"\n";
+        let error = parse_profile(Path::new("p.toml"), no_incoming)
+            .expect_err("broken")
+            .to_string();
+        assert!(
+            error.contains("incoming") && error.contains("port 465"),
+            "{error}"
+        );
     }
 
     #[test]

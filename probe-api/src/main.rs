@@ -103,6 +103,10 @@ struct ServeArgs {
     /// Seconds running checks may take to finish after SIGTERM or Ctrl-C [default: 30].
     #[arg(long, env = "MAILTLS_SHUTDOWN_GRACE", value_name = "SECONDS")]
     shutdown_grace: Option<u64>,
+    /// The provider profile (TOML): official servers, aliases, support contact; see
+    /// profiles/example.toml [default: that neutral example].
+    #[arg(long, env = "MAILTLS_PROFILE", value_name = "FILE")]
+    profile: Option<PathBuf>,
     #[command(flatten)]
     probe: ProbeArgs,
 }
@@ -231,6 +235,9 @@ impl ServeArgs {
         set(&mut config.header_timeout, self.header_timeout);
         set(&mut config.max_connections, self.max_connections);
         set(&mut config.shutdown_grace, self.shutdown_grace);
+        if self.profile.is_some() {
+            config.profile = self.profile;
+        }
         self.probe.apply(&mut config);
         config.validate()?;
         Ok(config)
@@ -276,6 +283,7 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn serve(config: ServiceConfig) -> anyhow::Result<ExitCode> {
+    let profile = config.load_profile()?;
     let assets = Assets::load(&config.dist)?;
     for range in &config.allow_cidrs {
         tracing::warn!(%range, "probing of non-public range {range} explicitly allowed");
@@ -302,6 +310,7 @@ async fn serve(config: ServiceConfig) -> anyhow::Result<ExitCode> {
                 trusted_proxies: config.trusted_proxies.clone(),
             }),
             rejections: Arc::default(),
+            profile: Arc::new(profile),
         },
         Some(assets),
         &HttpOptions {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A language every user-facing text exists in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Lang {
     /// German, the default: most customers of the providers we serve read German first.
     #[default]

@@ -9,12 +9,14 @@
 //!   browser via the browser's own URL parser; punycode here).
 //! - [`target`]: what to check: a bare host, or `scheme://host[:port]` for one mail endpoint.
 //! - [`api`]: the JSON report and error shapes of the HTTP API.
+//! - [`profile`]: the provider profile (official servers, aliases, support contact).
 //! - [`lang`]: the two languages every user-facing message exists in.
 
 pub mod api;
 pub mod host;
 pub mod idn;
 pub mod lang;
+pub mod profile;
 pub mod target;
 
 pub use api::{
@@ -24,4 +26,5 @@ pub use api::{
 };
 pub use host::{Host, HostError, Hostname};
 pub use lang::Lang;
+pub use profile::{ExtraLink, OfficialServer, Profile, ProfileSecurity, Support};
 pub use target::{Scheme, Target, TargetError, TlsStart};

@@ -287,3 +287,27 @@ async fn check_at(base_url: &str, query: &[(&str, &str)]) -> (u16, serde_json::V
         (status, body)
     }
 }
+
+/// A provider profile for tests: official names under `provider.test` (tests never resolve or
+/// contact real domains), with an alias and a support contact.
+pub const TEST_PROFILE: &str = r#"provider = "Provider Test"
+aliases = ["login.provider.test"]
+languages = ["de", "en"]
+
+[imap]
+host = "mail.provider.test"
+port = 993
+security = "tls"
+
+[smtp]
+host = "mail.provider.test"
+port = 587
+security = "starttls"
+
+[support]
+phone = "+49 30 1234567"
+email = "hilfe@provider.test"
+url = "https://www.provider.test/hilfe"
+hours_de = "Montag bis Freitag, 8 bis 18 Uhr"
+hours_en = "Monday to Friday, 8am to 6pm"
+"#;

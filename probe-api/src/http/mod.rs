@@ -26,7 +26,9 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use mailtls_shared::{CheckReport as CheckReportSchema, ErrorBody, Lang, Target, wire_name};
+use mailtls_shared::{
+    CheckReport as CheckReportSchema, ErrorBody, Lang, Profile, Target, wire_name,
+};
 
 use crate::config::Origin;
 use crate::probe::Engine;
@@ -41,12 +43,16 @@ pub struct AppState {
     pub checks: Arc<Checks>,
     pub limits: Arc<limits::Limits>,
     pub rejections: Arc<metrics::Rejections>,
+    /// The provider profile the page compares settings with.
+    pub profile: Arc<Profile>,
 }
 
 impl AppState {
-    /// State with the service's defaults: 16 concurrent checks, reports cached for 60 s.
+    /// State with the service's defaults: 16 concurrent checks, reports cached for 60 s, the
+    /// neutral example profile.
     pub fn new(engine: Engine) -> Self {
         AppState {
+            profile: Arc::new(crate::config::example_profile()),
             checks: Arc::new(Checks::new(
                 Arc::new(engine),
                 16,
@@ -80,12 +86,21 @@ impl Default for HttpOptions {
 pub mod routes {
     pub const CHECK: &str = "/api/v1/check";
     pub const CHECK_STREAM: &str = "/api/v1/check/stream";
+    pub const PROFILE: &str = "/api/v1/profile";
     pub const OPENAPI: &str = "/api/openapi.json";
     pub const HEALTHZ: &str = "/healthz";
     pub const READYZ: &str = "/readyz";
     pub const METRICS: &str = "/metrics";
     /// Every route above.
-    pub const ALL: [&str; 6] = [CHECK, CHECK_STREAM, OPENAPI, HEALTHZ, READYZ, METRICS];
+    pub const ALL: [&str; 7] = [
+        CHECK,
+        CHECK_STREAM,
+        PROFILE,
+        OPENAPI,
+        HEALTHZ,
+        READYZ,
+        METRICS,
+    ];
 }
 
 /// The whole service with default options: API routes, and the page when `assets` is given.
@@ -98,6 +113,7 @@ pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) 
     let mut api = Router::new()
         .route(routes::CHECK, get(check))
         .route(routes::CHECK_STREAM, get(stream::check_stream))
+        .route(routes::PROFILE, get(profile))
         .route(routes::OPENAPI, get(openapi::openapi_json))
         .route(routes::HEALTHZ, get(healthz))
         .route(routes::READYZ, get(readyz))
@@ -232,6 +248,13 @@ fn is_content_hashed(path: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
     })
+}
+
+/// The provider profile: official servers, aliases, support contact.
+#[utoipa::path(get, path = "/api/v1/profile", tag = "check",
+    responses((status = 200, description = "The provider profile the service was started with", body = Profile)))]
+async fn profile(State(state): State<AppState>) -> Response {
+    axum::Json(&*state.profile).into_response()
 }
 
 /// Liveness: the process answers.
@@ -569,6 +592,7 @@ mod tests {
             )),
             limits: Arc::new(limits),
             rejections: Arc::default(),
+            profile: Arc::new(crate::config::example_profile()),
         };
         app(state, None)
     }

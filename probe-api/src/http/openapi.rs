@@ -9,8 +9,9 @@ use utoipa::OpenApi;
 
 use mailtls_shared::{
     CertificateReport, CertificateVerdict, CheckReport, EndpointError, EndpointErrorCode,
-    EndpointReport, ErrorBody, ErrorCode, ErrorDetail, Finding, FindingCode, HandshakeReport,
-    Outcome, Reason, Scheme, Severity, TlsVersion, Verdict,
+    EndpointReport, ErrorBody, ErrorCode, ErrorDetail, ExtraLink, Finding, FindingCode,
+    HandshakeReport, Lang, OfficialServer, Outcome, Profile, ProfileSecurity, Reason, Scheme,
+    Severity, Support, TlsVersion, Verdict,
 };
 
 use super::stream::StreamStart;
@@ -29,6 +30,7 @@ use super::stream::StreamStart;
     paths(
         super::check,
         super::stream::check_stream,
+        super::profile,
         openapi_json,
         super::healthz,
         super::readyz,
@@ -54,6 +56,12 @@ use super::stream::StreamStart;
         ErrorDetail,
         ErrorCode,
         StreamStart,
+        Profile,
+        OfficialServer,
+        ProfileSecurity,
+        Support,
+        ExtraLink,
+        Lang,
     )),
     tags((name = "check", description = "Checking mail servers"),
          (name = "operations", description = "Health and metrics"))

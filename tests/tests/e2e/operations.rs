@@ -428,3 +428,46 @@ async fn real_reports_and_errors_match_the_openapi_document() {
     );
     assert_eq!(errors.len(), 2, "{errors:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_provider_profile_is_checked_at_start_and_served() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("profile.toml");
+    std::fs::write(&path, tests::servers::TEST_PROFILE).expect("write profile");
+    let api = ProbeApi::start(&ProbeApiOptions {
+        extra_args: vec!["--profile".into(), path.display().to_string()],
+        ..ProbeApiOptions::default()
+    });
+    let (status, _, body) = api.get("/api/v1/profile").await;
+    assert_eq!(status, 200, "{body}");
+    let profile: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(profile["provider"], "Provider Test");
+    assert_eq!(profile["imap"]["host"], "mail.provider.test");
+    assert_eq!(profile["smtp"]["security"], "starttls");
+    assert_eq!(profile["aliases"][0], "login.provider.test");
+    assert_eq!(profile["support"]["email"], "hilfe@provider.test");
+    drop(api);
+
+    // Without a profile: the neutral example.
+    let api = ProbeApi::start(&ProbeApiOptions::default());
+    let (_, _, body) = api.get("/api/v1/profile").await;
+    assert!(body.contains("\"Example Mail\""), "{body}");
+
+    // A broken profile stops the start, saying what is wrong where.
+    std::fs::write(
+        &path,
+        tests::servers::TEST_PROFILE.replace("port = 993", "port = 143"),
+    )
+    .expect("write profile");
+    let output = std::process::Command::new(tests::servers::probe_api_binary())
+        .args(["serve", "--bind", "127.0.0.1:0", "--profile"])
+        .arg(&path)
+        .output()
+        .expect("run probe-api");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("profile.toml") && stderr.contains("imap: port 143"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,313 @@
+//! The provider profile: who the provider is, which servers its customers must use (per role,
+//! with port and encryption), which other names it accepts, and how to reach its support. The
+//! probe service loads it at start (`GET /api/v1/profile` serves it); the page compares what the
+//! customer entered with it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::host::Hostname;
+use crate::lang::Lang;
+
+/// How a mail program starts encryption with an official server. "None" is never official.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileSecurity {
+    /// SSL/TLS from the first byte (993, 995, 465).
+    Tls,
+    /// STARTTLS on a plain-text port (143, 110, 587).
+    Starttls,
+}
+
+/// One official server: the name, port and encryption customers must enter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OfficialServer {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub host: Hostname,
+    pub port: u16,
+    pub security: ProfileSecurity,
+}
+
+/// How customers reach the provider's support; every part is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct Support {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub url: Option<String>,
+    /// Opening hours, in German and English.
+    pub hours_de: Option<String>,
+    pub hours_en: Option<String>,
+}
+
+/// An extra link the page shows (an archiving offer, the provider's own help page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ExtraLink {
+    pub title_de: String,
+    pub title_en: String,
+    pub url: String,
+}
+
+/// The whole profile (`GET /api/v1/profile`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The provider's name as customers know it.
+    pub provider: String,
+    /// Other names the provider's servers answer to and accept (`login.mxp.de`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub aliases: Vec<Hostname>,
+    /// The languages the page offers (German first by default).
+    #[serde(default = "default_languages")]
+    pub languages: Vec<Lang>,
+    /// Incoming mail over IMAP.
+    #[serde(default)]
+    pub imap: Option<OfficialServer>,
+    /// Incoming mail over POP3.
+    #[serde(default)]
+    pub pop3: Option<OfficialServer>,
+    /// Outgoing mail.
+    pub smtp: OfficialServer,
+    #[serde(default)]
+    pub support: Support,
+    #[serde(default)]
+    pub links: Vec<ExtraLink>,
+}
+
+fn default_languages() -> Vec<Lang> {
+    vec![Lang::De, Lang::En]
+}
+
+/// What is wrong with a profile, named so the operator finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileError(pub String);
+
+impl std::fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The encryption a standard port belongs to.
+fn port_security(port: u16) -> Option<ProfileSecurity> {
+    match port {
+        993 | 995 | 465 => Some(ProfileSecurity::Tls),
+        143 | 110 | 587 | 25 => Some(ProfileSecurity::Starttls),
+        _ => None,
+    }
+}
+
+impl Profile {
+    /// Every official server with its role name.
+    pub fn servers(&self) -> Vec<(&'static str, &OfficialServer)> {
+        let mut servers = Vec::new();
+        if let Some(imap) = &self.imap {
+            servers.push(("imap", imap));
+        }
+        if let Some(pop3) = &self.pop3 {
+            servers.push(("pop3", pop3));
+        }
+        servers.push(("smtp", &self.smtp));
+        servers
+    }
+
+    /// Every name customers may use: the official ones, then the aliases.
+    pub fn names(&self) -> Vec<&Hostname> {
+        let mut names: Vec<&Hostname> = self.servers().into_iter().map(|(_, s)| &s.host).collect();
+        names.extend(self.aliases.iter());
+        names.dedup();
+        names
+    }
+
+    /// Whether `name` is one of the provider's names.
+    pub fn knows(&self, name: &Hostname) -> bool {
+        self.names().contains(&name)
+    }
+
+    /// The provider's name closest to `name`, if it is close enough to be a typo (at most two
+    /// edits, or three for long names) and not the name itself.
+    pub fn suggest(&self, name: &Hostname) -> Option<&Hostname> {
+        if self.knows(name) {
+            return None;
+        }
+        let budget = if name.as_str().len() >= 12 { 3 } else { 2 };
+        self.names()
+            .into_iter()
+            .map(|official| (edit_distance(name.as_str(), official.as_str()), official))
+            .filter(|(distance, _)| *distance <= budget)
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, official)| official)
+    }
+
+    /// Everything that makes the profile unusable, each with where it is.
+    pub fn validate(&self) -> Result<(), Vec<ProfileError>> {
+        let mut errors = Vec::new();
+        let mut error = |message: String| errors.push(ProfileError(message));
+        if self.provider.trim().is_empty() {
+            error("provider: the provider's name is missing".into());
+        }
+        if self.imap.is_none() && self.pop3.is_none() {
+            error("imap / pop3: at least one incoming server is needed".into());
+        }
+        for (role, server) in self.servers() {
+            if server.port == 0 {
+                error(format!("{role}.port: 0 is not a port"));
+            }
+            if let Some(expected) = port_security(server.port)
+                && expected != server.security
+            {
+                let name = match expected {
+                    ProfileSecurity::Tls => "tls",
+                    ProfileSecurity::Starttls => "starttls",
+                };
+                error(format!(
+                    "{role}: port {} is the port for security = \"{name}\"",
+                    server.port
+                ));
+            }
+        }
+        if self.languages.is_empty() {
+            error("languages: at least one of \"de\", \"en\"".into());
+        }
+        let support = &self.support;
+        if let Some(email) = &support.email
+            && !email.contains('@')
+        {
+            error(format!("support.email: {email:?} is not an e-mail address"));
+        }
+        if let Some(url) = &support.url {
+            check_url("support.url", url, &mut error);
+        }
+        for (index, link) in self.links.iter().enumerate() {
+            check_url(&format!("links[{index}].url"), &link.url, &mut error);
+            if link.title_de.trim().is_empty() || link.title_en.trim().is_empty() {
+                error(format!(
+                    "links[{index}]: title_de and title_en are both needed"
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Links the page shows must be plain web addresses.
+fn check_url(what: &str, url: &str, error: &mut impl FnMut(String)) {
+    let ok = (url.starts_with("https://") || url.starts_with("http://"))
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<');
+    if !ok {
+        error(format!("{what}: {url:?} is not an http(s) address"));
+    }
+}
+
+/// Levenshtein distance over bytes (host names are ASCII).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, x) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(x != y);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(host: &str, port: u16, security: ProfileSecurity) -> OfficialServer {
+        OfficialServer {
+            host: Hostname::parse(host).expect("host"),
+            port,
+            security,
+        }
+    }
+
+    fn profile() -> Profile {
+        Profile {
+            provider: "MXP".into(),
+            aliases: vec![Hostname::parse("login.mxp.de").expect("alias")],
+            languages: default_languages(),
+            imap: Some(server("mail.mxp.de", 993, ProfileSecurity::Tls)),
+            pop3: Some(server("mail.mxp.de", 995, ProfileSecurity::Tls)),
+            smtp: server("mail.mxp.de", 587, ProfileSecurity::Starttls),
+            support: Support::default(),
+            links: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn typos_of_official_names_get_a_suggestion() {
+        let profile = profile();
+        let name = |n: &str| Hostname::parse(n).expect("name");
+        let cases = [
+            ("mial.mxp.de", Some("mail.mxp.de")),
+            ("mail.mpx.de", Some("mail.mxp.de")),
+            ("mail.mxp.com", Some("mail.mxp.de")),
+            ("loign.mxp.de", Some("login.mxp.de")),
+            ("mail.mxp.de", None),
+            ("login.mxp.de", None),
+            ("imap.gmail.com", None),
+        ];
+        for (typed, expected) in cases {
+            assert_eq!(
+                profile.suggest(&name(typed)).map(Hostname::as_str),
+                expected,
+                "{typed}"
+            );
+        }
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn validation_names_each_problem() {
+        assert_eq!(profile().validate(), Ok(()));
+        let mut broken = profile();
+        broken.provider = " ".into();
+        broken.imap = Some(server("mail.mxp.de", 993, ProfileSecurity::Starttls));
+        broken.support.email = Some("support.mxp.de".into());
+        broken.support.url = Some("javascript:alert(1)".into());
+        broken.links.push(ExtraLink {
+            title_de: "Archiv".into(),
+            title_en: String::new(),
+            url: "https://mxp.de/archiv".into(),
+        });
+        let errors: Vec<String> = broken
+            .validate()
+            .expect_err("broken")
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        for words in [
+            "provider",
+            "imap: port 993",
+            "support.email",
+            "support.url",
+            "links[0]",
+        ] {
+            assert!(
+                errors.iter().any(|e| e.contains(words)),
+                "{words}: {errors:#?}"
+            );
+        }
+    }
+}
