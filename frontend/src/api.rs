@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use mailtls_shared::{CheckReport, EndpointReport, ErrorBody, Lang, Target};
+use mailtls_shared::{CheckReport, EndpointReport, ErrorBody, Lang, Profile, Target};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -106,6 +106,16 @@ pub async fn check_stream(
             }
         }
     }
+}
+
+/// `GET /api/v1/profile`: the provider's profile.
+pub async fn profile() -> Result<Profile, ApiFailure> {
+    let response = fetch("/api/v1/profile", "application/json").await?;
+    if !response.ok() {
+        return Err(ApiFailure::BadAnswer);
+    }
+    let body = response_text(&response).await?;
+    serde_json::from_str(&body).map_err(|_| ApiFailure::BadAnswer)
 }
 
 /// `GET url` with this `Accept` header.

@@ -1,6 +1,8 @@
 //! The root component: owns the one reducer, runs the API call when a check starts, and lays out
 //! the page.
 
+use std::rc::Rc;
+
 use mailtls_shared::Lang;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -21,6 +23,13 @@ pub fn App() -> Html {
         let state = state.clone();
         use_effect_with((), move |()| {
             state.dispatch(Action::Open(current_link()));
+            // The provider's profile: the page works without it, only less specifically.
+            let loader = state.dispatcher();
+            spawn_local(async move {
+                if let Ok(profile) = api::profile().await {
+                    loader.dispatch(Action::ProfileLoaded(Rc::new(profile)));
+                }
+            });
             let dispatcher = state.dispatcher();
             let listener = listen_for_navigation(move || {
                 dispatcher.dispatch(Action::Open(current_link()));
@@ -131,6 +140,7 @@ pub fn App() -> Html {
                         {error} {busy} {on_edit} on_submit={on_submit.clone()} />
                 } else {
                     <SettingsForm lang={state.lang} settings={state.settings.clone()}
+                        profile={state.profile.clone()}
                         errors={state.settings_errors()} {busy}
                         on_edit={on_edit_settings} on_submit={on_submit.clone()} />
                 }
@@ -179,6 +189,7 @@ pub fn App() -> Html {
                                             on_retry={on_submit.clone()} />
                                     }) }
                                     <SupportBox lang={state.lang} link={AttrValue::from(link)}
+                                        profile={state.profile.clone()}
                                         summary={AttrValue::from(summary)} />
                                 </>
                             }

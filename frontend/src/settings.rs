@@ -2,7 +2,7 @@
 //! endpoints to check, and what is wrong with the settings themselves (no encryption, a port that
 //! does not fit the encryption). Pure, unit-tested natively; the texts live in `i18n`.
 
-use mailtls_shared::{Host, HostError, Lang, Scheme, Target};
+use mailtls_shared::{Host, HostError, Hostname, Lang, Profile, ProfileSecurity, Scheme, Target};
 
 /// The incoming protocol a mail program uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -125,7 +125,7 @@ impl FieldError {
 }
 
 /// Something about the settings themselves a customer should change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Advice {
     /// Incoming mail without encryption: use SSL/TLS on `port` instead.
     IncomingUnencrypted { suggested_port: u16 },
@@ -141,10 +141,18 @@ pub enum Advice {
         port: u16,
         expected: u16,
     },
-    /// The e-mail address's domain and the server names share nothing: often a typo.
+    /// The first label looks like a common typo (`mial.` for `mail.`).
     NameLooksMistyped {
         field: Field,
         suggestion: &'static str,
+    },
+    /// The name is close to one of the provider's official names: probably a typo.
+    DidYouMean { field: Field, official: String },
+    /// An official server with another port or encryption than the provider specifies.
+    NotTheProvidersSetting {
+        outgoing: bool,
+        port: u16,
+        security: ProfileSecurity,
     },
 }
 
@@ -266,6 +274,72 @@ impl MailSettings {
             (false, Incoming::Pop3, Security::SslTls) => Scheme::Pop3s,
             (false, Incoming::Pop3, _) => Scheme::Pop3,
         }
+    }
+
+    /// What to change in the settings, whatever the servers say, and, with the provider's
+    /// profile, where they differ from what the provider specifies.
+    pub fn advice_with(&self, profile: Option<&Profile>) -> Vec<Advice> {
+        let Some(profile) = profile else {
+            return self.advice();
+        };
+        let mut advice = Vec::new();
+        for outgoing in [false, true] {
+            let entry = self.entry(outgoing);
+            let Ok(name) = Hostname::parse(entry.host.trim()) else {
+                continue;
+            };
+            let field = if outgoing {
+                Field::OutgoingHost
+            } else {
+                Field::IncomingHost
+            };
+            if let Some(official) = profile.suggest(&name) {
+                advice.push(Advice::DidYouMean {
+                    field,
+                    official: official.to_unicode(),
+                });
+                continue;
+            }
+            let official = match (outgoing, self.incoming) {
+                (true, _) => Some(&profile.smtp),
+                (false, Incoming::Imap) => profile.imap.as_ref(),
+                (false, Incoming::Pop3) => profile.pop3.as_ref(),
+            };
+            let Some(official) = official.filter(|_| profile.knows(&name)) else {
+                continue;
+            };
+            let security = match official.security {
+                ProfileSecurity::Tls => Security::SslTls,
+                ProfileSecurity::Starttls => Security::Starttls,
+            };
+            if self.port(outgoing) != Some(official.port) || entry.security != security {
+                advice.push(Advice::NotTheProvidersSetting {
+                    outgoing,
+                    port: official.port,
+                    security: official.security,
+                });
+            }
+        }
+        // The general advice, without what the provider's own words already cover.
+        let covered = |item: &Advice| {
+            advice.iter().any(|given| match (given, item) {
+                (
+                    Advice::DidYouMean { field: a, .. },
+                    Advice::NameLooksMistyped { field: b, .. },
+                ) => a == b,
+                (
+                    Advice::NotTheProvidersSetting { outgoing: a, .. },
+                    Advice::PortDoesNotFitSecurity { outgoing: b, .. },
+                ) => a == b,
+                _ => false,
+            })
+        };
+        let general: Vec<Advice> = self
+            .advice()
+            .into_iter()
+            .filter(|item| !covered(item))
+            .collect();
+        general.into_iter().chain(advice).collect()
     }
 
     /// What to change in the settings, whatever the servers say.
@@ -559,6 +633,120 @@ mod tests {
         assert_eq!(corrected(" SMPT.mxp.de").as_deref(), Some("smtp.mxp.de"));
         assert_eq!(corrected("mail.mxp.de"), None);
         assert_eq!(corrected("mailx.mxp.de"), None);
+    }
+
+    fn provider() -> Profile {
+        let server = |host: &str, port, security| mailtls_shared::OfficialServer {
+            host: Hostname::parse(host).expect("host"),
+            port,
+            security,
+        };
+        Profile {
+            provider: "Provider".into(),
+            aliases: vec![Hostname::parse("login.provider.test").expect("alias")],
+            languages: vec![Lang::De, Lang::En],
+            imap: Some(server("mail.provider.test", 993, ProfileSecurity::Tls)),
+            pop3: None,
+            smtp: server("mail.provider.test", 587, ProfileSecurity::Starttls),
+            support: mailtls_shared::Support::default(),
+            links: vec![],
+        }
+    }
+
+    #[test]
+    fn advice_follows_the_providers_profile() {
+        use Security::*;
+        let profile = provider();
+        let cases: Vec<(MailSettings, Vec<Advice>)> = vec![
+            // Exactly the provider's settings: nothing to say.
+            (
+                settings(
+                    Incoming::Imap,
+                    ("mail.provider.test", "993", SslTls),
+                    ("mail.provider.test", "587", Starttls),
+                ),
+                vec![],
+            ),
+            // The alias is as good as the official name.
+            (
+                settings(
+                    Incoming::Imap,
+                    ("login.provider.test", "", SslTls),
+                    ("login.provider.test", "", Starttls),
+                ),
+                vec![],
+            ),
+            // Typos of official names.
+            (
+                settings(
+                    Incoming::Imap,
+                    ("mial.provider.test", "", SslTls),
+                    ("mail.provder.test", "", Starttls),
+                ),
+                vec![
+                    Advice::DidYouMean {
+                        field: Field::IncomingHost,
+                        official: "mail.provider.test".into(),
+                    },
+                    Advice::DidYouMean {
+                        field: Field::OutgoingHost,
+                        official: "mail.provider.test".into(),
+                    },
+                ],
+            ),
+            // Right name, other port and encryption than the provider's.
+            (
+                settings(
+                    Incoming::Imap,
+                    ("mail.provider.test", "143", Starttls),
+                    ("mail.provider.test", "465", SslTls),
+                ),
+                vec![
+                    Advice::NotTheProvidersSetting {
+                        outgoing: false,
+                        port: 993,
+                        security: ProfileSecurity::Tls,
+                    },
+                    Advice::NotTheProvidersSetting {
+                        outgoing: true,
+                        port: 587,
+                        security: ProfileSecurity::Starttls,
+                    },
+                ],
+            ),
+            // No encryption: the general advice and the provider's setting.
+            (
+                settings(
+                    Incoming::Imap,
+                    ("mail.provider.test", "", SslTls),
+                    ("mail.provider.test", "25", None),
+                ),
+                vec![
+                    Advice::OutgoingPort25Unencrypted,
+                    Advice::NotTheProvidersSetting {
+                        outgoing: true,
+                        port: 587,
+                        security: ProfileSecurity::Starttls,
+                    },
+                ],
+            ),
+            // Another provider's server: the profile has nothing to say about it.
+            (
+                settings(
+                    Incoming::Imap,
+                    ("imap.example.org", "", SslTls),
+                    ("", "", SslTls),
+                ),
+                vec![],
+            ),
+        ];
+        for (settings, expected) in cases {
+            assert_eq!(
+                settings.advice_with(Some(&profile)),
+                expected,
+                "{settings:?}"
+            );
+        }
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use std::rc::Rc;
 
 use mailtls_shared::{
-    CheckReport, EndpointErrorCode, EndpointReport, Host, Lang, Scheme, Target, TargetError,
-    Verdict,
+    CheckReport, EndpointErrorCode, EndpointReport, Host, Lang, Profile, Scheme, Target,
+    TargetError, Verdict,
 };
 use yew::Reducible;
 
@@ -67,6 +67,8 @@ pub struct State {
     pub show_errors: bool,
     /// The running check's endpoints so far, as the stream delivers them.
     pub progress: Progress,
+    /// The provider's profile, once the service sent it.
+    pub profile: Option<Rc<Profile>>,
 }
 
 /// How far the running check is.
@@ -89,6 +91,7 @@ impl State {
             request: 0,
             show_errors: false,
             progress: Progress::default(),
+            profile: None,
         }
     }
 
@@ -167,7 +170,7 @@ impl State {
     /// What to change in the settings (only in the settings mode).
     pub fn settings_advice(&self) -> Vec<crate::settings::Advice> {
         match self.mode {
-            Mode::Settings => self.settings.advice(),
+            Mode::Settings => self.settings.advice_with(self.profile.as_deref()),
             Mode::Server => Vec::new(),
         }
     }
@@ -191,6 +194,8 @@ impl State {
 pub enum Action {
     SetLang(Lang),
     SetMode(Mode),
+    /// The service sent the provider's profile.
+    ProfileLoaded(Rc<Profile>),
     Edit(String),
     EditSettings(MailSettings),
     /// Start checking what the field says (ignored while it is invalid).
@@ -222,6 +227,7 @@ impl Reducible for State {
         let mut next = (*self).clone();
         match action {
             Action::SetLang(lang) => next.lang = lang,
+            Action::ProfileLoaded(profile) => next.profile = Some(profile),
             Action::SetMode(mode) => {
                 next.mode = mode;
                 next.show_errors = false;

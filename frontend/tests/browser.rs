@@ -174,6 +174,7 @@ async fn the_settings_form_shows_each_message_under_its_field() {
     let props = SettingsFormProps {
         lang: Lang::De,
         settings,
+        profile: None,
         errors: vec![(Field::IncomingPort, FieldError::Port)],
         busy: false,
         on_edit: Callback::noop(),

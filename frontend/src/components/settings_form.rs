@@ -2,7 +2,9 @@
 //! server, each with port and encryption, as the customer's mail program shows them. Every field
 //! is validated as they type; each message sits under its field and is linked to it.
 
-use mailtls_shared::Lang;
+use std::rc::Rc;
+
+use mailtls_shared::{Lang, Profile};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -13,6 +15,8 @@ use crate::settings::{Field, FieldError, Incoming, MailSettings, Security};
 pub struct SettingsFormProps {
     pub lang: Lang,
     pub settings: MailSettings,
+    /// The provider's profile, for suggestions and examples.
+    pub profile: Option<Rc<Profile>>,
     /// The problems to show now, by field.
     pub errors: Vec<(Field, FieldError)>,
     pub busy: bool,
@@ -96,9 +100,16 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                       mode: &'static str| {
         let message = error(field);
         let error_id = format!("{id}-error");
-        // Only server names get the typo hint, and only while they have no error.
+        // Only server names get a suggestion (the provider's closest name, else the usual
+        // spelling), and only while they have no error.
         let hint = matches!(field, Field::IncomingHost | Field::OutgoingHost)
-            .then(|| crate::settings::corrected(value))
+            .then(|| {
+                let from_profile = props.profile.as_ref().and_then(|profile| {
+                    let name = mailtls_shared::Hostname::parse(value.trim()).ok()?;
+                    profile.suggest(&name).map(|official| official.to_unicode())
+                });
+                from_profile.or_else(|| crate::settings::corrected(value))
+            })
             .flatten()
             .filter(|_| message.is_none());
         html! {

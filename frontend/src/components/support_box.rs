@@ -1,7 +1,9 @@
 //! "For support": the link that repeats the check and a plain-text summary, each with a copy
 //! button. The summary is also shown, so it can be selected by hand where copying is refused.
 
-use mailtls_shared::Lang;
+use std::rc::Rc;
+
+use mailtls_shared::{Lang, Profile};
 use wasm_bindgen_futures::JsFuture;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -14,6 +16,8 @@ pub struct SupportBoxProps {
     /// The absolute link to this check.
     pub link: AttrValue,
     pub summary: AttrValue,
+    /// The provider's profile, for its support contact.
+    pub profile: Option<Rc<Profile>>,
 }
 
 /// Copies `text` with the asynchronous clipboard API; whether it worked.
@@ -23,6 +27,40 @@ async fn copy(text: &str) -> bool {
     };
     let promise = window.navigator().clipboard().write_text(text);
     JsFuture::from(promise).await.is_ok()
+}
+
+/// The provider's support contact, as far as the profile gives it. All of it is text.
+fn contact(lang: Lang, profile: &Profile) -> Html {
+    let texts = catalog(lang);
+    let support = &profile.support;
+    let hours = match lang {
+        Lang::De => support.hours_de.as_ref(),
+        Lang::En => support.hours_en.as_ref(),
+    };
+    if support.phone.is_none() && support.email.is_none() && support.url.is_none() {
+        return html! {};
+    }
+    html! {
+        <div class="contact">
+            <h3>{ texts.contact_heading(&profile.provider) }</h3>
+            <ul>
+                if let Some(phone) = &support.phone {
+                    <li>{ texts.text(Text::ContactPhone) }{ ": " }
+                        <a href={format!("tel:{}", phone.replace(' ', ""))}>{ phone }</a></li>
+                }
+                if let Some(email) = &support.email {
+                    <li>{ texts.text(Text::ContactEmail) }{ ": " }
+                        <a href={format!("mailto:{email}")}>{ email }</a></li>
+                }
+                if let Some(url) = &support.url {
+                    <li><a href={url.clone()} rel="noopener noreferrer">{ url }</a></li>
+                }
+                if let Some(hours) = hours {
+                    <li>{ texts.text(Text::ContactHours) }{ ": " }{ hours }</li>
+                }
+            </ul>
+        </div>
+    }
 }
 
 #[component]
@@ -42,6 +80,9 @@ pub fn SupportBox(props: &SupportBoxProps) -> Html {
         <section class="support" aria-labelledby="support-heading">
             <h2 id="support-heading">{ texts.text(Text::SupportHeading) }</h2>
             <p class="hint">{ texts.text(Text::SupportHint) }</p>
+            if let Some(profile) = &props.profile {
+                { contact(props.lang, profile) }
+            }
             <div class="buttons">
                 { copy_button("copy-link", Text::CopyLink, props.link.clone()) }
                 { copy_button("copy-summary", Text::CopySummary, props.summary.clone()) }

@@ -1,6 +1,6 @@
 //! German texts (the default language).
 
-use mailtls_shared::{CertificateVerdict, FindingCode, Outcome, Reason, Severity};
+use mailtls_shared::{CertificateVerdict, FindingCode, Outcome, ProfileSecurity, Reason, Severity};
 
 use super::{Catalog, Text};
 use crate::settings::Advice;
@@ -109,6 +109,9 @@ impl Catalog for German {
             Text::CopyFailed => {
                 "Kopieren ging nicht; bitte markieren Sie den Text und kopieren Sie ihn selbst."
             }
+            Text::ContactPhone => "Telefon",
+            Text::ContactEmail => "E-Mail",
+            Text::ContactHours => "Erreichbar",
             Text::Footer => {
                 "MailTLS prüft nur die Verschlüsselung. Es meldet sich nicht an und sendet keine E-Mails."
             }
@@ -156,6 +159,10 @@ impl Catalog for German {
         }
     }
 
+    fn contact_heading(&self, provider: &str) -> String {
+        format!("Support von {provider}")
+    }
+
     fn did_you_mean(&self, suggestion: &str) -> String {
         format!("Meinten Sie {suggestion}?")
     }
@@ -171,6 +178,15 @@ impl Catalog for German {
             Advice::PortDoesNotFitSecurity { outgoing, port, expected } => format!(
                 "Beim {} passen Port {port} und die gewählte Verschlüsselung nicht zusammen. Mit dieser Verschlüsselung ist Port {expected} üblich.",
                 if *outgoing { "Postausgang" } else { "Posteingang" }
+            ),
+            Advice::DidYouMean { field, official } => format!(
+                "Der Name des {}s ist fast der Ihres Anbieters. Meinten Sie {official}?",
+                if *field == crate::settings::Field::OutgoingHost { "Postausgangsserver" } else { "Posteingangsserver" }
+            ),
+            Advice::NotTheProvidersSetting { outgoing, port, security } => format!(
+                "Ihr Anbieter gibt für den {} Port {port} mit {} vor. Bitte stellen Sie das in Ihrem E-Mail-Programm so ein.",
+                if *outgoing { "Postausgang" } else { "Posteingang" },
+                match security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" }
             ),
             Advice::NameLooksMistyped { field, suggestion } => format!(
                 "Der {} beginnt ungewöhnlich. Meinten Sie „{suggestion}“? Bitte prüfen Sie die Schreibweise.",

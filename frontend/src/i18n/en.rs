@@ -1,6 +1,6 @@
 //! English texts.
 
-use mailtls_shared::{CertificateVerdict, FindingCode, Outcome, Reason, Severity};
+use mailtls_shared::{CertificateVerdict, FindingCode, Outcome, ProfileSecurity, Reason, Severity};
 
 use super::{Catalog, Text};
 use crate::settings::Advice;
@@ -107,6 +107,9 @@ impl Catalog for English {
             Text::CopyFailed => {
                 "Copying did not work; please select the text and copy it yourself."
             }
+            Text::ContactPhone => "Phone",
+            Text::ContactEmail => "E-mail",
+            Text::ContactHours => "Hours",
             Text::Footer => {
                 "MailTLS checks only the encryption. It does not log in and sends no e-mail."
             }
@@ -152,6 +155,10 @@ impl Catalog for English {
         }
     }
 
+    fn contact_heading(&self, provider: &str) -> String {
+        format!("{provider} support")
+    }
+
     fn did_you_mean(&self, suggestion: &str) -> String {
         format!("Did you mean {suggestion}?")
     }
@@ -167,6 +174,15 @@ impl Catalog for English {
             Advice::PortDoesNotFitSecurity { outgoing, port, expected } => format!(
                 "For {} mail, port {port} does not fit the chosen encryption. With this encryption the usual port is {expected}.",
                 if *outgoing { "outgoing" } else { "incoming" }
+            ),
+            Advice::DidYouMean { field, official } => format!(
+                "The {} server name is almost your provider's. Did you mean {official}?",
+                if *field == crate::settings::Field::OutgoingHost { "outgoing" } else { "incoming" }
+            ),
+            Advice::NotTheProvidersSetting { outgoing, port, security } => format!(
+                "For {} mail your provider specifies port {port} with {}. Please set this in your e-mail program.",
+                if *outgoing { "outgoing" } else { "incoming" },
+                match security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" }
             ),
             Advice::NameLooksMistyped { field, suggestion } => format!(
                 "The {} server name starts unusually. Did you mean \"{suggestion}\"? Please check the spelling.",

@@ -80,6 +80,9 @@ pub enum Text {
     CopySummary,
     Copied,
     CopyFailed,
+    ContactPhone,
+    ContactEmail,
+    ContactHours,
 }
 
 /// One language's texts.
@@ -90,6 +93,8 @@ pub trait Catalog {
     fn severity(&self, severity: Severity) -> &'static str;
     /// `89 days left` / `expired 3 days ago`.
     fn days_left(&self, days: i64) -> String;
+    /// `Support of Example Mail`.
+    fn contact_heading(&self, provider: &str) -> String;
     /// A gentle hint under a server field: `Did you mean mail.example.de?`
     fn did_you_mean(&self, suggestion: &str) -> String;
     /// What to change in the settings themselves.

@@ -698,3 +698,81 @@ async fn results_appear_live_and_refusals_are_explained() {
     }
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_providers_profile_corrects_names_and_settings() {
+    const OFFICIAL: &str = "mail.provider.test";
+    let (dir, ca) = test_ca();
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(&profile, tests::servers::TEST_PROFILE).expect("write profile");
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[OFFICIAL], &[]);
+    options.extra_args = vec!["--profile".into(), profile.display().to_string()];
+    let api = ProbeApi::start(&options);
+    let browser = Browser::start(1024, 1400).await;
+    browser
+        .client
+        .goto(&format!("{}/?lang=de", api.base_url))
+        .await
+        .expect("open the page");
+    let host = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("input#in-host"))
+        .await
+        .expect("the settings form");
+    // Typos of the provider's names get the provider's name as a suggestion.
+    for typed in ["mial.provider.test", "mail.provder.test"] {
+        host.clear().await.expect("clear");
+        host.send_keys(typed).await.expect("type");
+        let hint = browser
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".did-you-mean"))
+            .await
+            .expect("a suggestion")
+            .text()
+            .await
+            .expect("text");
+        assert_eq!(hint, format!("Meinten Sie {OFFICIAL}?"), "{typed}");
+    }
+
+    // The right name with the wrong port and encryption: the provider's own setting is named,
+    // and its support contact is offered with the result.
+    browser
+        .client
+        .goto(&format!(
+            "{}/check?in_host={OFFICIAL}&in_port=143&in_sec=starttls&lang=de",
+            api.base_url
+        ))
+        .await
+        .expect("open the settings link");
+    let advice = advice_texts(&browser).await;
+    assert!(
+        advice
+            .iter()
+            .any(|a| a.contains("Ihr Anbieter gibt für den Posteingang Port 993 mit SSL/TLS vor")),
+        "{advice:?}"
+    );
+    let contact = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(".support .contact"))
+        .await
+        .expect("the support contact")
+        .text()
+        .await
+        .expect("text");
+    for words in [
+        "Support von Provider Test",
+        "+49 30 1234567",
+        "hilfe@provider.test",
+        "Montag bis Freitag, 8 bis 18 Uhr",
+    ] {
+        assert!(contact.contains(words), "{words}: {contact}");
+    }
+    browser.screenshot("profile-advice-de").await;
+    browser.close().await;
+}
