@@ -4,6 +4,9 @@
 //! - [`state`]: the page state and its reducer; pure, unit-tested natively.
 //! - [`sse`]: the check stream's Server-Sent Events, parsed from `fetch`'s bytes.
 //! - [`settings`]: the customer's mail settings: the endpoints they mean, what to change.
+//! - [`clients`]: what mail programs can do (a table of facts with sources) and the advice
+//!   that combines it with the server's result.
+//! - [`downloads`]: settings files generated from the profile (autoconfig, .mobileconfig, .reg).
 //! - [`summary`]: the plain-text summary for support.
 //! - [`link`]: check links (`/check?target=…&lang=…`), read and built; pure as well.
 //! - [`api`]: the calls to the probe API (the only network access; the page opens no sockets).
@@ -13,7 +16,9 @@
 
 pub mod api;
 pub mod app;
+pub mod clients;
 pub mod components;
+pub mod downloads;
 pub mod i18n;
 pub mod link;
 pub mod settings;

@@ -1,0 +1,906 @@
+//! What mail programs can do: a table of facts (program × system → TLS 1.2 capability, the fix,
+//! the source), and the decision that combines a fact with what the probe found on the
+//! provider's server. Data, not if-chains: a new program is a new row. Facts our research could
+//! not confirm are marked and shown as "unconfirmed", never as certain.
+//!
+//! Sources are listed in `../shared/docs/peers-and-mail-clients.md`, section 3.
+
+/// The operating systems the page asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum System {
+    WindowsXp,
+    WindowsVista,
+    Windows7,
+    Windows8,
+    Windows81,
+    Windows10,
+    Windows11,
+    /// OS X 10.11 El Capitan and older.
+    MacOsOld,
+    /// macOS 10.12 Sierra and newer.
+    MacOs,
+    /// iOS 9 and older.
+    IosOld,
+    /// iOS 10 and newer.
+    Ios,
+    /// Android 4.4 and older.
+    AndroidOld,
+    /// Android 5 and newer.
+    Android,
+    Linux,
+}
+
+impl System {
+    pub const ALL: [System; 14] = [
+        System::Windows11,
+        System::Windows10,
+        System::Windows81,
+        System::Windows8,
+        System::Windows7,
+        System::WindowsVista,
+        System::WindowsXp,
+        System::MacOs,
+        System::MacOsOld,
+        System::Ios,
+        System::IosOld,
+        System::Android,
+        System::AndroidOld,
+        System::Linux,
+    ];
+
+    /// The value in links and form fields.
+    pub fn tag(self) -> &'static str {
+        match self {
+            System::WindowsXp => "winxp",
+            System::WindowsVista => "winvista",
+            System::Windows7 => "win7",
+            System::Windows8 => "win8",
+            System::Windows81 => "win81",
+            System::Windows10 => "win10",
+            System::Windows11 => "win11",
+            System::MacOsOld => "macos-old",
+            System::MacOs => "macos",
+            System::IosOld => "ios-old",
+            System::Ios => "ios",
+            System::AndroidOld => "android-old",
+            System::Android => "android",
+            System::Linux => "linux",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<System> {
+        System::ALL.into_iter().find(|system| system.tag() == tag)
+    }
+
+    fn is_windows(self) -> bool {
+        matches!(
+            self,
+            System::WindowsXp
+                | System::WindowsVista
+                | System::Windows7
+                | System::Windows8
+                | System::Windows81
+                | System::Windows10
+                | System::Windows11
+        )
+    }
+}
+
+/// The mail programs the page asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Program {
+    OutlookExpress,
+    Outlook2007,
+    Outlook2010,
+    Outlook2013,
+    /// Outlook 2016, 2019, 2021 and Microsoft 365 ("classic" Outlook).
+    Outlook2016OrNewer,
+    /// The new Outlook for Windows, and Outlook for iOS and Android: they sync through
+    /// Microsoft's cloud.
+    NewOutlook,
+    WindowsLiveMail,
+    /// The Mail app of Windows 8, 10 and 11.
+    WindowsMail,
+    /// Thunderbird up to version 77.
+    ThunderbirdOld,
+    /// Thunderbird 78 and newer.
+    Thunderbird,
+    AppleMail,
+    /// The mail app of the iPhone and iPad.
+    IosMail,
+    /// The mail app that came with the Android device.
+    AndroidMail,
+    /// K-9 Mail / Thunderbird for Android.
+    K9Mail,
+    EmClient,
+}
+
+impl Program {
+    pub const ALL: [Program; 15] = [
+        Program::Outlook2016OrNewer,
+        Program::NewOutlook,
+        Program::Outlook2013,
+        Program::Outlook2010,
+        Program::Outlook2007,
+        Program::OutlookExpress,
+        Program::WindowsLiveMail,
+        Program::WindowsMail,
+        Program::Thunderbird,
+        Program::ThunderbirdOld,
+        Program::AppleMail,
+        Program::IosMail,
+        Program::AndroidMail,
+        Program::K9Mail,
+        Program::EmClient,
+    ];
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Program::OutlookExpress => "outlook-express",
+            Program::Outlook2007 => "outlook2007",
+            Program::Outlook2010 => "outlook2010",
+            Program::Outlook2013 => "outlook2013",
+            Program::Outlook2016OrNewer => "outlook",
+            Program::NewOutlook => "new-outlook",
+            Program::WindowsLiveMail => "wlm",
+            Program::WindowsMail => "windows-mail",
+            Program::ThunderbirdOld => "thunderbird-old",
+            Program::Thunderbird => "thunderbird",
+            Program::AppleMail => "apple-mail",
+            Program::IosMail => "ios-mail",
+            Program::AndroidMail => "android-mail",
+            Program::K9Mail => "k9",
+            Program::EmClient => "emclient",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Program> {
+        Program::ALL
+            .into_iter()
+            .find(|program| program.tag() == tag)
+    }
+
+    /// The program's name; the same in every language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Program::OutlookExpress => "Outlook Express",
+            Program::Outlook2007 => "Outlook 2007",
+            Program::Outlook2010 => "Outlook 2010",
+            Program::Outlook2013 => "Outlook 2013",
+            Program::Outlook2016OrNewer => "Outlook 2016 / 2019 / 2021 / Microsoft 365",
+            Program::NewOutlook => "Outlook (neu) / Outlook für iOS und Android",
+            Program::WindowsLiveMail => "Windows Live Mail",
+            Program::WindowsMail => "Windows Mail (App)",
+            Program::ThunderbirdOld => "Thunderbird ≤ 77",
+            Program::Thunderbird => "Thunderbird 78+",
+            Program::AppleMail => "Apple Mail",
+            Program::IosMail => "iOS Mail",
+            Program::AndroidMail => "Android E-Mail",
+            Program::K9Mail => "K-9 Mail / Thunderbird für Android",
+            Program::EmClient => "eM Client",
+        }
+    }
+}
+
+/// Whether a program on a system can speak TLS 1.2 to a mail server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls12 {
+    Yes,
+    /// After installing an update of the program.
+    AfterUpdate,
+    /// After a setting in the system (Windows 7: the registry change).
+    AfterSettingChange,
+    /// Not at all on this system: another program or a newer system is needed.
+    No,
+    /// The device never talks to the server: Microsoft's cloud does, with TLS 1.2.
+    ViaCloud,
+}
+
+/// What the customer can do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fix {
+    Nothing,
+    /// Windows 7: the SChannel TLS 1.2 client setting (the `.reg` file) and update KB3140245.
+    Windows7Registry,
+    UpdateProgram,
+    /// A newer system, or another program (Thunderbird) on this one.
+    NewSystemOrProgram,
+    /// The program is discontinued: switch to another one.
+    SwitchProgram,
+}
+
+/// One row of the knowledge base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fact {
+    pub program: Program,
+    pub systems: &'static [System],
+    pub tls12: Tls12,
+    pub fix: Fix,
+    /// Where the fact comes from.
+    pub source: &'static str,
+    /// False for what the research inferred but could not confirm.
+    pub confirmed: bool,
+}
+
+const WINDOWS_MODERN: &[System] = &[System::Windows81, System::Windows10, System::Windows11];
+const WINDOWS_OLD: &[System] = &[System::WindowsXp, System::WindowsVista];
+const EVERYWHERE: &[System] = &System::ALL;
+
+const MS_OFFICE_TLS: &str =
+    "https://learn.microsoft.com/en-us/purview/tls-1.0-and-1.1-deprecation-for-office-365";
+const MS_KB3140245: &str = "https://support.microsoft.com/en-us/kb/3140245";
+const OUTLOOK_2013_WIN7: &str = "https://learn.microsoft.com/en-us/archive/blogs/schrimsher/enabling-tls-1-1-and-1-2-in-outlook-on-windows-7";
+const OUTLOOK_2010_WIN7: &str = "https://martinsblog.dk/update-to-enable-tls-1-1-and-tls-1-2-as-a-default-secure-protocols-in-winhttp-in-windows/";
+const OUTLOOK_EXPRESS: &str = "https://joewein.net/blog/2018/07/04/outlook-express-error-0x800ccc0b-and-the-end-of-tls-1-0-deprecated-ssl-protocol/";
+const SCHANNEL_VERSIONS: &str =
+    "https://blogs.msdn.microsoft.com/kaushal/2011/10/02/support-for-ssltls-protocols-on-windows/";
+const NEW_OUTLOOK_CLOUD: &str = "https://learn.microsoft.com/en-us/microsoft-365-apps/outlook/get-started/supported-account-types";
+const WINDOWS_MAIL_END: &str =
+    "https://www.neowin.net/news/windows-mail-will-stop-working-on-december-31-2024/";
+const THUNDERBIRD_78: &str =
+    "https://mail.mozilla.org/pipermail/tb-planning/2019-September/006941.html";
+const THUNDERBIRD_TLS: &str = "http://kb.mozillazine.org/Security.tls.version.max";
+const APPLE_MAIL_TLS10: &str =
+    "https://herrbischoff.com/2018/06/macos-and-ios-mail-do-not-support-tlsv1.2/";
+const ANDROID_SSLSOCKET: &str = "https://developer.android.com/reference/javax/net/ssl/SSLSocket";
+const K9_ANDROID5: &str = "https://github.com/thunderbird/thunderbird-android/issues/4992";
+
+/// The knowledge base. The first row that matches program and system wins.
+pub const FACTS: &[Fact] = &[
+    // Outlook Express exists only on XP and older; TLS 1.0 at most.
+    Fact {
+        program: Program::OutlookExpress,
+        systems: EVERYWHERE,
+        tls12: Tls12::No,
+        fix: Fix::NewSystemOrProgram,
+        source: OUTLOOK_EXPRESS,
+        confirmed: true,
+    },
+    // Classic Outlook and Windows Live Mail use Windows' TLS (SChannel).
+    Fact {
+        program: Program::Outlook2007,
+        systems: WINDOWS_OLD,
+        tls12: Tls12::No,
+        fix: Fix::NewSystemOrProgram,
+        source: SCHANNEL_VERSIONS,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::Outlook2007,
+        systems: &[System::Windows7],
+        tls12: Tls12::AfterSettingChange,
+        fix: Fix::Windows7Registry,
+        source: MS_OFFICE_TLS,
+        confirmed: false,
+    },
+    Fact {
+        program: Program::Outlook2007,
+        systems: WINDOWS_MODERN,
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: MS_OFFICE_TLS,
+        confirmed: false,
+    },
+    Fact {
+        program: Program::Outlook2010,
+        systems: WINDOWS_OLD,
+        tls12: Tls12::No,
+        fix: Fix::NewSystemOrProgram,
+        source: SCHANNEL_VERSIONS,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::Outlook2010,
+        systems: &[System::Windows7],
+        tls12: Tls12::AfterSettingChange,
+        fix: Fix::Windows7Registry,
+        source: OUTLOOK_2010_WIN7,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::Outlook2010,
+        systems: WINDOWS_MODERN,
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: MS_OFFICE_TLS,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::Outlook2013,
+        systems: &[System::Windows7],
+        tls12: Tls12::AfterSettingChange,
+        fix: Fix::Windows7Registry,
+        source: OUTLOOK_2013_WIN7,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::Outlook2013,
+        systems: WINDOWS_MODERN,
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: MS_OFFICE_TLS,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::Outlook2016OrNewer,
+        systems: &[System::Windows7],
+        tls12: Tls12::AfterSettingChange,
+        fix: Fix::Windows7Registry,
+        source: MS_KB3140245,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::Outlook2016OrNewer,
+        systems: WINDOWS_MODERN,
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: MS_OFFICE_TLS,
+        confirmed: true,
+    },
+    // The new Outlook and Outlook mobile: Microsoft's servers connect, not the device.
+    Fact {
+        program: Program::NewOutlook,
+        systems: EVERYWHERE,
+        tls12: Tls12::ViaCloud,
+        fix: Fix::Nothing,
+        source: NEW_OUTLOOK_CLOUD,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::WindowsLiveMail,
+        systems: WINDOWS_OLD,
+        tls12: Tls12::No,
+        fix: Fix::NewSystemOrProgram,
+        source: SCHANNEL_VERSIONS,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::WindowsLiveMail,
+        systems: &[System::Windows7],
+        tls12: Tls12::AfterSettingChange,
+        fix: Fix::Windows7Registry,
+        source: SCHANNEL_VERSIONS,
+        confirmed: false,
+    },
+    Fact {
+        program: Program::WindowsLiveMail,
+        systems: WINDOWS_MODERN,
+        tls12: Tls12::Yes,
+        fix: Fix::SwitchProgram,
+        source: SCHANNEL_VERSIONS,
+        confirmed: false,
+    },
+    // Windows Mail stopped working at the end of 2024, whatever the server does.
+    Fact {
+        program: Program::WindowsMail,
+        systems: EVERYWHERE,
+        tls12: Tls12::No,
+        fix: Fix::SwitchProgram,
+        source: WINDOWS_MAIL_END,
+        confirmed: true,
+    },
+    // Thunderbird brings its own TLS (NSS), whatever the system.
+    Fact {
+        program: Program::ThunderbirdOld,
+        systems: EVERYWHERE,
+        tls12: Tls12::AfterUpdate,
+        fix: Fix::UpdateProgram,
+        source: THUNDERBIRD_TLS,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::Thunderbird,
+        systems: EVERYWHERE,
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: THUNDERBIRD_78,
+        confirmed: true,
+    },
+    // Apple's mail apps: TLS 1.0 only up to OS X 10.11 and iOS 9.
+    Fact {
+        program: Program::AppleMail,
+        systems: &[System::MacOsOld],
+        tls12: Tls12::No,
+        fix: Fix::NewSystemOrProgram,
+        source: APPLE_MAIL_TLS10,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::AppleMail,
+        systems: &[System::MacOs],
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: APPLE_MAIL_TLS10,
+        confirmed: false,
+    },
+    Fact {
+        program: Program::IosMail,
+        systems: &[System::IosOld],
+        tls12: Tls12::No,
+        fix: Fix::NewSystemOrProgram,
+        source: APPLE_MAIL_TLS10,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::IosMail,
+        systems: &[System::Ios],
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: APPLE_MAIL_TLS10,
+        confirmed: false,
+    },
+    // Android: TLS 1.2 on by default from 5.0; before, up to the app.
+    Fact {
+        program: Program::AndroidMail,
+        systems: &[System::AndroidOld],
+        tls12: Tls12::No,
+        fix: Fix::NewSystemOrProgram,
+        source: ANDROID_SSLSOCKET,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::AndroidMail,
+        systems: &[System::Android],
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: ANDROID_SSLSOCKET,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::K9Mail,
+        systems: &[System::AndroidOld],
+        tls12: Tls12::No,
+        fix: Fix::NewSystemOrProgram,
+        source: K9_ANDROID5,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::K9Mail,
+        systems: &[System::Android],
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: K9_ANDROID5,
+        confirmed: true,
+    },
+];
+
+/// What the knowledge base says about this program on this system, if anything.
+pub fn fact(program: Program, system: System) -> Option<&'static Fact> {
+    FACTS
+        .iter()
+        .find(|fact| fact.program == program && fact.systems.contains(&system))
+}
+
+/// What the probe found on the provider's server, as far as mail programs care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerTls {
+    /// TLS 1.2 or 1.3, and nothing older.
+    ModernOnly,
+    /// TLS 1.2 or 1.3, and still TLS 1.0/1.1 too.
+    ModernAndLegacy,
+    /// Only TLS 1.0/1.1 (or SSL 3.0).
+    LegacyOnly,
+    /// Not known (nothing checked yet, or the check was inconclusive).
+    Unknown,
+}
+
+/// The advice for one customer: their program and system, and the provider's server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guidance {
+    /// Works now and will keep working.
+    Works,
+    /// Works now because the server still allows old versions; will break when they go.
+    WorksForNow { fix: Fix },
+    /// Does not work with this server until the customer applies `fix`.
+    ApplyFix { fix: Fix },
+    /// The server is the problem: the provider must switch on TLS 1.2.
+    ServerMustChange,
+    /// The program syncs through Microsoft's cloud, which needs TLS 1.2 on the server.
+    CloudNeedsModernServer,
+    /// The program and system are not in the knowledge base.
+    NoData,
+}
+
+/// The advice, and whether it rests on an unconfirmed fact.
+pub fn guidance(program: Program, system: System, server: ServerTls) -> (Guidance, bool) {
+    let Some(fact) = fact(program, system) else {
+        return (Guidance::NoData, false);
+    };
+    let advice = match (fact.tls12, server) {
+        // Broken whatever the server does (discontinued programs).
+        (Tls12::No, _) if fact.fix == Fix::SwitchProgram => Guidance::ApplyFix { fix: fact.fix },
+        (Tls12::ViaCloud, ServerTls::LegacyOnly) => Guidance::CloudNeedsModernServer,
+        (Tls12::ViaCloud, _) => Guidance::Works,
+        (Tls12::Yes, ServerTls::LegacyOnly) => Guidance::ServerMustChange,
+        (Tls12::Yes, _) if fact.fix == Fix::SwitchProgram => {
+            Guidance::WorksForNow { fix: fact.fix }
+        }
+        (Tls12::Yes, _) => Guidance::Works,
+        (_, ServerTls::ModernAndLegacy | ServerTls::LegacyOnly) => {
+            Guidance::WorksForNow { fix: fact.fix }
+        }
+        (_, ServerTls::ModernOnly | ServerTls::Unknown) => Guidance::ApplyFix { fix: fact.fix },
+    };
+    (advice, !fact.confirmed)
+}
+
+/// The program and system a browser's user agent suggests. Only a suggestion: the customer
+/// confirms or corrects it (the browser is not always the device the mail program runs on).
+pub fn suggest_system(user_agent: &str) -> Option<System> {
+    let ua = user_agent;
+    let after = |marker: &str| ua.split(marker).nth(1).map(|rest| rest.trim_start());
+    if ua.contains("Windows NT 10.0") {
+        return Some(System::Windows10);
+    }
+    let windows = [
+        ("Windows NT 6.3", System::Windows81),
+        ("Windows NT 6.2", System::Windows8),
+        ("Windows NT 6.1", System::Windows7),
+        ("Windows NT 6.0", System::WindowsVista),
+        ("Windows NT 5.1", System::WindowsXp),
+    ];
+    if let Some((_, system)) = windows.iter().find(|(marker, _)| ua.contains(marker)) {
+        return Some(*system);
+    }
+    if ua.contains("iPhone") || ua.contains("iPad") {
+        let major = after("OS ")
+            .and_then(|rest| rest.split(['_', ' ', '.']).next())
+            .and_then(|major| major.parse::<u32>().ok())?;
+        return Some(if major <= 9 {
+            System::IosOld
+        } else {
+            System::Ios
+        });
+    }
+    if ua.contains("Android") {
+        let major = after("Android")
+            .and_then(|rest| rest.split(['.', ';', ' ']).next())
+            .and_then(|major| major.parse::<u32>().ok())?;
+        return Some(if major <= 4 {
+            System::AndroidOld
+        } else {
+            System::Android
+        });
+    }
+    if ua.contains("Mac OS X") {
+        // Browsers freeze the macOS version at 10_15 nowadays; old systems report theirs.
+        let minor = after("Mac OS X 10_")
+            .and_then(|rest| rest.split(['_', ')', ';', ' ']).next())
+            .and_then(|minor| minor.parse::<u32>().ok());
+        return Some(match minor {
+            Some(minor) if minor <= 11 => System::MacOsOld,
+            _ => System::MacOs,
+        });
+    }
+    if ua.contains("Linux") {
+        return Some(System::Linux);
+    }
+    None
+}
+
+/// Whether a program runs on a system at all (for the picker: no Apple Mail on Windows).
+pub fn runs_on(program: Program, system: System) -> bool {
+    match program {
+        Program::OutlookExpress => matches!(system, System::WindowsXp),
+        Program::Outlook2007
+        | Program::Outlook2010
+        | Program::Outlook2013
+        | Program::Outlook2016OrNewer
+        | Program::WindowsLiveMail
+        | Program::WindowsMail
+        | Program::EmClient => {
+            system.is_windows() || (program == Program::EmClient && system == System::MacOs)
+        }
+        Program::NewOutlook => matches!(
+            system,
+            System::Windows10 | System::Windows11 | System::Ios | System::Android | System::MacOs
+        ),
+        Program::ThunderbirdOld | Program::Thunderbird => {
+            system.is_windows()
+                || matches!(system, System::MacOs | System::MacOsOld | System::Linux)
+        }
+        Program::AppleMail => matches!(system, System::MacOs | System::MacOsOld),
+        Program::IosMail => matches!(system, System::Ios | System::IosOld),
+        Program::AndroidMail | Program::K9Mail => {
+            matches!(system, System::Android | System::AndroidOld)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use Fix::*;
+    use Guidance::*;
+    use Program::*;
+    use ServerTls::*;
+    use System::*;
+
+    #[test]
+    fn decisions() {
+        // (program, system, server, expected advice, rests on an unconfirmed fact)
+        let cases: &[(Program, System, ServerTls, Guidance, bool)] = &[
+            (
+                Outlook2010,
+                Windows7,
+                ModernOnly,
+                ApplyFix {
+                    fix: Windows7Registry,
+                },
+                false,
+            ),
+            (
+                Outlook2010,
+                Windows7,
+                ModernAndLegacy,
+                WorksForNow {
+                    fix: Windows7Registry,
+                },
+                false,
+            ),
+            (
+                Outlook2010,
+                Windows7,
+                Unknown,
+                ApplyFix {
+                    fix: Windows7Registry,
+                },
+                false,
+            ),
+            (Outlook2010, Windows10, ModernOnly, Works, false),
+            (Outlook2010, Windows10, LegacyOnly, ServerMustChange, false),
+            (
+                Outlook2010,
+                WindowsXp,
+                ModernOnly,
+                ApplyFix {
+                    fix: NewSystemOrProgram,
+                },
+                false,
+            ),
+            (
+                Outlook2010,
+                WindowsVista,
+                ModernAndLegacy,
+                WorksForNow {
+                    fix: NewSystemOrProgram,
+                },
+                false,
+            ),
+            (
+                Outlook2013,
+                Windows7,
+                ModernOnly,
+                ApplyFix {
+                    fix: Windows7Registry,
+                },
+                false,
+            ),
+            (Outlook2013, Windows81, ModernOnly, Works, false),
+            (
+                Outlook2016OrNewer,
+                Windows7,
+                ModernOnly,
+                ApplyFix {
+                    fix: Windows7Registry,
+                },
+                false,
+            ),
+            (Outlook2016OrNewer, Windows11, ModernOnly, Works, false),
+            (
+                Outlook2016OrNewer,
+                Windows11,
+                LegacyOnly,
+                ServerMustChange,
+                false,
+            ),
+            (
+                Outlook2007,
+                Windows7,
+                ModernOnly,
+                ApplyFix {
+                    fix: Windows7Registry,
+                },
+                true,
+            ),
+            (Outlook2007, Windows10, ModernOnly, Works, true),
+            (
+                OutlookExpress,
+                WindowsXp,
+                ModernOnly,
+                ApplyFix {
+                    fix: NewSystemOrProgram,
+                },
+                false,
+            ),
+            (
+                OutlookExpress,
+                WindowsXp,
+                LegacyOnly,
+                WorksForNow {
+                    fix: NewSystemOrProgram,
+                },
+                false,
+            ),
+            (NewOutlook, Windows11, ModernOnly, Works, false),
+            (NewOutlook, Ios, LegacyOnly, CloudNeedsModernServer, false),
+            (
+                WindowsLiveMail,
+                Windows7,
+                ModernOnly,
+                ApplyFix {
+                    fix: Windows7Registry,
+                },
+                true,
+            ),
+            (
+                WindowsLiveMail,
+                Windows10,
+                ModernOnly,
+                WorksForNow { fix: SwitchProgram },
+                true,
+            ),
+            (
+                WindowsMail,
+                Windows10,
+                ModernOnly,
+                ApplyFix { fix: SwitchProgram },
+                false,
+            ),
+            (
+                WindowsMail,
+                Windows11,
+                ModernAndLegacy,
+                ApplyFix { fix: SwitchProgram },
+                false,
+            ),
+            (
+                ThunderbirdOld,
+                Windows7,
+                ModernOnly,
+                ApplyFix { fix: UpdateProgram },
+                false,
+            ),
+            (
+                ThunderbirdOld,
+                Linux,
+                ModernAndLegacy,
+                WorksForNow { fix: UpdateProgram },
+                false,
+            ),
+            (Thunderbird, Windows7, ModernOnly, Works, false),
+            (Thunderbird, MacOsOld, ModernOnly, Works, false),
+            (Thunderbird, Linux, LegacyOnly, ServerMustChange, false),
+            (
+                AppleMail,
+                MacOsOld,
+                ModernOnly,
+                ApplyFix {
+                    fix: NewSystemOrProgram,
+                },
+                false,
+            ),
+            (
+                AppleMail,
+                MacOsOld,
+                ModernAndLegacy,
+                WorksForNow {
+                    fix: NewSystemOrProgram,
+                },
+                false,
+            ),
+            (AppleMail, MacOs, ModernOnly, Works, true),
+            (
+                IosMail,
+                IosOld,
+                ModernOnly,
+                ApplyFix {
+                    fix: NewSystemOrProgram,
+                },
+                false,
+            ),
+            (IosMail, Ios, ModernOnly, Works, true),
+            (IosMail, Ios, LegacyOnly, ServerMustChange, true),
+            (
+                AndroidMail,
+                AndroidOld,
+                ModernOnly,
+                ApplyFix {
+                    fix: NewSystemOrProgram,
+                },
+                false,
+            ),
+            (AndroidMail, Android, ModernOnly, Works, false),
+            (
+                K9Mail,
+                AndroidOld,
+                ModernAndLegacy,
+                WorksForNow {
+                    fix: NewSystemOrProgram,
+                },
+                false,
+            ),
+            (K9Mail, Android, ModernOnly, Works, false),
+            (EmClient, Windows10, ModernOnly, NoData, false),
+            (AppleMail, Windows10, ModernOnly, NoData, false),
+        ];
+        assert!(cases.len() >= 30);
+        for (program, system, server, expected, unconfirmed) in cases {
+            assert_eq!(
+                guidance(*program, *system, *server),
+                (*expected, *unconfirmed),
+                "{program:?} on {system:?}, server {server:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_fact_has_a_source_and_runs_where_it_says() {
+        for fact in FACTS {
+            assert!(fact.source.starts_with("http"), "{fact:?}");
+            assert!(
+                fact.systems
+                    .iter()
+                    .any(|system| runs_on(fact.program, *system)),
+                "{fact:?} describes a program on systems it never runs on"
+            );
+        }
+        for program in Program::ALL {
+            assert_eq!(Program::from_tag(program.tag()), Some(program));
+        }
+        for system in System::ALL {
+            assert_eq!(System::from_tag(system.tag()), Some(system));
+        }
+    }
+
+    #[test]
+    fn the_browser_suggests_a_system() {
+        let cases = [
+            (
+                "Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36",
+                Some(Windows7),
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36",
+                Some(Windows10),
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 5.1; rv:52.0) Gecko/20100101 Firefox/52.0",
+                Some(WindowsXp),
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_6) AppleWebKit/601.7.7",
+                Some(MacOsOld),
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15",
+                Some(MacOs),
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 9_3_5 like Mac OS X) AppleWebKit/601.1.46",
+                Some(IosOld),
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15",
+                Some(Ios),
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 4.4.2; GT-I9505) AppleWebKit/537.36",
+                Some(AndroidOld),
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36",
+                Some(Android),
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+                Some(Linux),
+            ),
+            ("curl/8.0", None),
+        ];
+        for (agent, expected) in cases {
+            assert_eq!(suggest_system(agent), expected, "{agent}");
+        }
+    }
+}
