@@ -8,7 +8,10 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api::{self, ApiFailure, StreamEvent};
-use crate::components::{EndpointCard, LangSwitch, ServerForm, SettingsForm, SupportBox};
+use crate::clients::{self, ClientChoice};
+use crate::components::{
+    ClientAdvice, EndpointCard, LangSwitch, ProgramPicker, ServerForm, SettingsForm, SupportBox,
+};
 use crate::i18n::{Text, catalog};
 use crate::link::Link;
 use crate::state::{Action, Mode, Phase, State};
@@ -22,7 +25,21 @@ pub fn App() -> Html {
     {
         let state = state.clone();
         use_effect_with((), move |()| {
-            state.dispatch(Action::Open(current_link()));
+            let link = current_link();
+            let suggest = link.system.is_none();
+            state.dispatch(Action::Open(link));
+            // The browser suggests the customer's system; they confirm or correct it.
+            if let Some(system) = web_sys::window()
+                .and_then(|window| window.navigator().user_agent().ok())
+                .and_then(|agent| clients::suggest_system(&agent))
+                .filter(|_| suggest)
+            {
+                state.dispatch(Action::SetClient(ClientChoice {
+                    system: Some(system),
+                    program: None,
+                    suggested: true,
+                }));
+            }
             // The provider's profile: the page works without it, only less specifically.
             let loader = state.dispatcher();
             spawn_local(async move {
@@ -92,6 +109,10 @@ pub fn App() -> Html {
         let state = state.clone();
         Callback::from(move |()| state.dispatch(Action::Submit))
     };
+    let on_client = {
+        let state = state.clone();
+        Callback::from(move |client| state.dispatch(Action::SetClient(client)))
+    };
     // What to change in the settings, shown with the settings' results.
     let advice = if matches!(state.phase, Phase::Idle) {
         Vec::new()
@@ -144,6 +165,7 @@ pub fn App() -> Html {
                         errors={state.settings_errors()} {busy}
                         on_edit={on_edit_settings} on_submit={on_submit.clone()} />
                 }
+                <ProgramPicker lang={state.lang} choice={state.client} on_change={on_client} />
                 { advice.unwrap_or_default() }
                 <section id="results" aria-live="polite" aria-busy={busy.to_string()}>
                     { match &state.phase {
@@ -188,6 +210,9 @@ pub fn App() -> Html {
                                         <EndpointCard lang={state.lang} endpoint={endpoint.clone()}
                                             on_retry={on_submit.clone()} />
                                     }) }
+                                    <ClientAdvice lang={state.lang} choice={state.client}
+                                        report={report.clone()} profile={state.profile.clone()}
+                                        email={AttrValue::from(state.settings.email.clone())} />
                                     <SupportBox lang={state.lang} link={AttrValue::from(link)}
                                         profile={state.profile.clone()}
                                         summary={AttrValue::from(summary)} />

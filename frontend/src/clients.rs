@@ -501,6 +501,20 @@ pub enum Guidance {
     NoData,
 }
 
+impl Guidance {
+    /// A stable name, for styles and tests.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Guidance::Works => "works",
+            Guidance::WorksForNow { .. } => "works-for-now",
+            Guidance::ApplyFix { .. } => "apply-fix",
+            Guidance::ServerMustChange => "server-must-change",
+            Guidance::CloudNeedsModernServer => "cloud-needs-modern-server",
+            Guidance::NoData => "no-data",
+        }
+    }
+}
+
 /// The advice, and whether it rests on an unconfirmed fact.
 pub fn guidance(program: Program, system: System, server: ServerTls) -> (Guidance, bool) {
     let Some(fact) = fact(program, system) else {
@@ -522,6 +536,43 @@ pub fn guidance(program: Program, system: System, server: ServerTls) -> (Guidanc
         (_, ServerTls::ModernOnly | ServerTls::Unknown) => Guidance::ApplyFix { fix: fact.fix },
     };
     (advice, !fact.confirmed)
+}
+
+/// What the customer said (or the browser suggested) about their mail program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClientChoice {
+    pub system: Option<System>,
+    pub program: Option<Program>,
+    /// The system was suggested by the browser and not yet confirmed.
+    pub suggested: bool,
+}
+
+/// What a finished check says about the provider's servers, as mail programs care: whether
+/// every tested endpoint speaks TLS 1.2+, and whether any still speaks older versions.
+pub fn server_tls(report: &mailtls_shared::CheckReport) -> ServerTls {
+    use mailtls_shared::{Outcome, TlsVersion, Verdict};
+    let tested: Vec<_> = report
+        .endpoints
+        .iter()
+        .filter(|endpoint| endpoint.verdict != Verdict::Untestable)
+        .collect();
+    if tested.is_empty() {
+        return ServerTls::Unknown;
+    }
+    let accepts = |endpoint: &mailtls_shared::EndpointReport, versions: &[TlsVersion]| {
+        versions
+            .iter()
+            .any(|version| endpoint.versions.get(version) == Some(&Outcome::Accepted))
+    };
+    let modern = [TlsVersion::Tls12, TlsVersion::Tls13];
+    let legacy = [TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11];
+    if !tested.iter().all(|endpoint| accepts(endpoint, &modern)) {
+        ServerTls::LegacyOnly
+    } else if tested.iter().any(|endpoint| accepts(endpoint, &legacy)) {
+        ServerTls::ModernAndLegacy
+    } else {
+        ServerTls::ModernOnly
+    }
 }
 
 /// The program and system a browser's user agent suggests. Only a suggestion: the customer

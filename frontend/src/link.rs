@@ -7,6 +7,7 @@
 
 use mailtls_shared::Lang;
 
+use crate::clients::{Program, System};
 use crate::settings::{Incoming, MailSettings, Security};
 use crate::state::Mode;
 
@@ -22,6 +23,9 @@ pub struct Link {
     pub target: Option<String>,
     /// The settings form's fields, when the link has any of them.
     pub settings: Option<MailSettings>,
+    /// The customer's system and mail program (`os`, `program`).
+    pub system: Option<System>,
+    pub program: Option<Program>,
     pub lang: Option<Lang>,
 }
 
@@ -47,6 +51,8 @@ impl Link {
                 }
                 "lang" => link.lang = Lang::from_tag(&value).or(link.lang),
                 "mode" => link.mode = Mode::from_tag(&value).or(link.mode),
+                "os" => link.system = System::from_tag(&value).or(link.system),
+                "program" => link.program = Program::from_tag(&value).or(link.program),
                 "email" => text(&mut settings.email),
                 "in_host" => text(&mut settings.incoming_server.host),
                 "in_port" => text(&mut settings.incoming_server.port),
@@ -101,6 +107,12 @@ impl Link {
             );
         } else if let Some(mode) = self.mode {
             query.push(("mode", mode.tag().to_owned()));
+        }
+        if let Some(system) = self.system {
+            query.push(("os", system.tag().to_owned()));
+        }
+        if let Some(program) = self.program {
+            query.push(("program", program.tag().to_owned()));
         }
         if let Some(lang) = self.lang {
             query.push(("lang", lang.tag().to_owned()));
@@ -231,6 +243,16 @@ mod tests {
         assert_eq!(odd.incoming, Incoming::Imap);
         assert_eq!(odd.incoming_server.security, Security::SslTls);
         assert_eq!(Link::parse("mode=server").mode, Some(Mode::Server));
+        let client = Link::parse("in_host=mail.mxp.de&os=win7&program=outlook2010");
+        assert_eq!(
+            (client.system, client.program),
+            (Some(System::Windows7), Some(Program::Outlook2010))
+        );
+        assert!(
+            client.path().contains("&os=win7&program=outlook2010"),
+            "{}",
+            client.path()
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use mailtls_shared::{
 };
 use yew::Reducible;
 
+use crate::clients::ClientChoice;
 use crate::i18n::Text;
 use crate::link::Link;
 use crate::settings::{Field, FieldError, MailSettings};
@@ -69,6 +70,8 @@ pub struct State {
     pub progress: Progress,
     /// The provider's profile, once the service sent it.
     pub profile: Option<Rc<Profile>>,
+    /// The customer's system and mail program.
+    pub client: ClientChoice,
 }
 
 /// How far the running check is.
@@ -92,6 +95,7 @@ impl State {
             show_errors: false,
             progress: Progress::default(),
             profile: None,
+            client: ClientChoice::default(),
         }
     }
 
@@ -180,6 +184,8 @@ impl State {
         let mut link = Link {
             mode: Some(self.mode),
             lang: Some(self.lang),
+            system: self.client.system.filter(|_| !self.client.suggested),
+            program: self.client.program,
             ..Link::default()
         };
         match self.mode {
@@ -196,6 +202,8 @@ pub enum Action {
     SetMode(Mode),
     /// The service sent the provider's profile.
     ProfileLoaded(Rc<Profile>),
+    /// The customer chose (or the browser suggested) their system and program.
+    SetClient(ClientChoice),
     Edit(String),
     EditSettings(MailSettings),
     /// Start checking what the field says (ignored while it is invalid).
@@ -228,6 +236,7 @@ impl Reducible for State {
         match action {
             Action::SetLang(lang) => next.lang = lang,
             Action::ProfileLoaded(profile) => next.profile = Some(profile),
+            Action::SetClient(client) => next.client = client,
             Action::SetMode(mode) => {
                 next.mode = mode;
                 next.show_errors = false;
@@ -243,6 +252,13 @@ impl Reducible for State {
                 }
                 if let Some(mode) = link.mode {
                     next.mode = mode;
+                }
+                if link.system.is_some() || link.program.is_some() {
+                    next.client = ClientChoice {
+                        system: link.system,
+                        program: link.program,
+                        suggested: false,
+                    };
                 }
                 if let Some(target) = link.target {
                     next.mode = Mode::Server;

@@ -1,12 +1,14 @@
 //! The page's view components, one per file. They render what they are given and report what
 //! the customer does through `on…` callbacks; none of them holds state or calls the API.
 
+mod client_advice;
 mod endpoint_card;
 mod lang_switch;
 mod server_form;
 mod settings_form;
 mod support_box;
 
+pub use client_advice::{ClientAdvice, ClientAdviceProps, ProgramPicker, ProgramPickerProps};
 pub use endpoint_card::{EndpointCard, EndpointCardProps};
 pub use lang_switch::{LangSwitch, LangSwitchProps};
 pub use server_form::{ServerForm, ServerFormProps};

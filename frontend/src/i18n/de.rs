@@ -3,6 +3,7 @@
 use mailtls_shared::{CertificateVerdict, FindingCode, Outcome, ProfileSecurity, Reason, Severity};
 
 use super::{Catalog, Text};
+use crate::clients::{Fix, Guidance, Program, System};
 use crate::settings::Advice;
 
 #[derive(Debug)]
@@ -112,6 +113,28 @@ impl Catalog for German {
             Text::ContactPhone => "Telefon",
             Text::ContactEmail => "E-Mail",
             Text::ContactHours => "Erreichbar",
+            Text::ClientHeading => "Ihr E-Mail-Programm (freiwillig)",
+            Text::SystemLabel => "Betriebssystem",
+            Text::ProgramLabel => "E-Mail-Programm",
+            Text::ChooseOne => "Bitte wählen",
+            Text::SuggestedByBrowser => {
+                "Von Ihrem Browser vorgeschlagen – bitte prüfen Sie, ob das stimmt."
+            }
+            Text::Unconfirmed => {
+                "Unbestätigt: Diese Angabe beruht auf Schlussfolgerungen, nicht auf einer überprüften Quelle."
+            }
+            Text::Win7StepUpdate => "Installieren Sie das Windows-Update",
+            Text::Win7StepReg => {
+                "Laden Sie diese Datei herunter, öffnen Sie sie mit Doppelklick und bestätigen Sie die Nachfrage:"
+            }
+            Text::Win7StepRestart => {
+                "Starten Sie den Computer neu und prüfen Sie hier noch einmal."
+            }
+            Text::DownloadReg => "TLS-1.2-Einstellung für Windows 7 (.reg)",
+            Text::SourceLabel => "Quelle",
+            Text::YourSettingsHeading => "So muss Ihr Konto eingestellt sein",
+            Text::DownloadAutoconfig => "Einstellungen für Thunderbird (XML)",
+            Text::DownloadMobileconfig => "Profil für iPhone, iPad und Mac (.mobileconfig)",
             Text::Footer => {
                 "MailTLS prüft nur die Verschlüsselung. Es meldet sich nicht an und sendet keine E-Mails."
             }
@@ -156,6 +179,90 @@ impl Catalog for German {
         match days {
             0.. => format!("noch {days} Tage"),
             _ => format!("seit {} Tagen abgelaufen", -days),
+        }
+    }
+
+    fn system(&self, system: System) -> &'static str {
+        match system {
+            System::WindowsXp => "Windows XP",
+            System::WindowsVista => "Windows Vista",
+            System::Windows7 => "Windows 7",
+            System::Windows8 => "Windows 8",
+            System::Windows81 => "Windows 8.1",
+            System::Windows10 => "Windows 10",
+            System::Windows11 => "Windows 11",
+            System::MacOsOld => "OS X 10.11 oder älter",
+            System::MacOs => "macOS 10.12 oder neuer",
+            System::IosOld => "iOS 9 oder älter",
+            System::Ios => "iOS 10 oder neuer",
+            System::AndroidOld => "Android 4.4 oder älter",
+            System::Android => "Android 5 oder neuer",
+            System::Linux => "Linux",
+        }
+    }
+
+    fn client_heading(&self, program: &str, system: System) -> String {
+        format!("{program} unter {}", self.system(system))
+    }
+
+    fn guidance(&self, guidance: Guidance) -> String {
+        let fix = |fix: Fix| match fix {
+            Fix::Nothing => "",
+            Fix::Windows7Registry => "Schalten Sie TLS 1.2 in Windows 7 ein (Schritte unten).",
+            Fix::UpdateProgram => "Installieren Sie die aktuelle Version Ihres E-Mail-Programms.",
+            Fix::NewSystemOrProgram => {
+                "Dieses Programm kann auf diesem System kein TLS 1.2 und lässt sich nicht umstellen. Verwenden Sie ein aktuelles Programm wie Thunderbird (kostenlos) oder ein neueres System."
+            }
+            Fix::SwitchProgram => {
+                "Dieses Programm wird nicht mehr weiterentwickelt. Wechseln Sie zu einem aktuellen Programm, zum Beispiel Thunderbird (kostenlos) oder Outlook."
+            }
+        };
+        match guidance {
+            Guidance::Works => "Ihr Programm verbindet sich mit TLS 1.2 oder neuer. Mit diesem Server ist nichts zu tun.".into(),
+            Guidance::WorksForNow { fix: f } => format!("Im Moment klappt es noch, weil der Server auch alte Verfahren annimmt. Sobald er sie abschaltet, hört Ihr Programm auf zu funktionieren. {}", fix(f)),
+            Guidance::ApplyFix { fix: f } => format!("So verbindet sich Ihr Programm nicht mit diesem Server. {}", fix(f)),
+            Guidance::ServerMustChange => "Ihr Programm ist in Ordnung, der Server bietet aber nur veraltete Verschlüsselung. Das muss Ihr Anbieter ändern; bitte geben Sie ihm dieses Ergebnis.".into(),
+            Guidance::CloudNeedsModernServer => "Dieses Outlook holt Ihre E-Mails über Microsofts Server ab, und die verlangen TLS 1.2. Der Server bietet das nicht an; das muss Ihr Anbieter ändern.".into(),
+            Guidance::NoData => "Zu diesem Programm auf diesem System haben wir keine gesicherten Angaben. Aktuelle Versionen beherrschen in der Regel TLS 1.2.".into(),
+        }
+    }
+
+    fn role(&self, role: &str) -> &'static str {
+        match role {
+            "imap" => "Posteingang (IMAP)",
+            "pop3" => "Posteingang (POP3)",
+            _ => "Postausgang (SMTP)",
+        }
+    }
+
+    fn where_to_change(&self, program: Program) -> &'static str {
+        match program {
+            Program::Outlook2010
+            | Program::Outlook2013
+            | Program::Outlook2016OrNewer
+            | Program::Outlook2007 => {
+                "In Outlook: Datei › Kontoeinstellungen › Kontoeinstellungen… › Konto wählen › Ändern › Weitere Einstellungen › Erweitert."
+            }
+            Program::NewOutlook => "Im neuen Outlook: Einstellungen › Konten › Konto › Verwalten.",
+            Program::WindowsLiveMail | Program::OutlookExpress => {
+                "Rechtsklick auf das Konto › Eigenschaften › Server und Erweitert."
+            }
+            Program::WindowsMail => {
+                "Windows Mail funktioniert seit Ende 2024 nicht mehr; richten Sie das Konto in einem anderen Programm ein."
+            }
+            Program::Thunderbird | Program::ThunderbirdOld => {
+                "In Thunderbird: Konten-Einstellungen › Server-Einstellungen, und für den Postausgang: Postausgangs-Server (SMTP) › Bearbeiten."
+            }
+            Program::AppleMail => {
+                "In Apple Mail: Mail › Einstellungen › Accounts › Servereinstellungen."
+            }
+            Program::IosMail => {
+                "Auf dem iPhone oder iPad: Einstellungen › Mail › Accounts › Konto › Account."
+            }
+            Program::AndroidMail | Program::K9Mail => {
+                "In der App: Einstellungen › Konto › Eingangs- bzw. Ausgangsserver."
+            }
+            Program::EmClient => "In eM Client: Menü › Konten › Konto › IMAP bzw. SMTP.",
         }
     }
 

@@ -3,6 +3,7 @@
 use mailtls_shared::{CertificateVerdict, FindingCode, Outcome, ProfileSecurity, Reason, Severity};
 
 use super::{Catalog, Text};
+use crate::clients::{Fix, Guidance, Program, System};
 use crate::settings::Advice;
 
 #[derive(Debug)]
@@ -110,6 +111,24 @@ impl Catalog for English {
             Text::ContactPhone => "Phone",
             Text::ContactEmail => "E-mail",
             Text::ContactHours => "Hours",
+            Text::ClientHeading => "Your e-mail program (optional)",
+            Text::SystemLabel => "Operating system",
+            Text::ProgramLabel => "E-mail program",
+            Text::ChooseOne => "Please choose",
+            Text::SuggestedByBrowser => {
+                "Suggested by your browser – please check that it is right."
+            }
+            Text::Unconfirmed => "Unconfirmed: this rests on inference, not on a verified source.",
+            Text::Win7StepUpdate => "Install the Windows update",
+            Text::Win7StepReg => {
+                "Download this file, open it with a double click and confirm the question:"
+            }
+            Text::Win7StepRestart => "Restart the computer and check here again.",
+            Text::DownloadReg => "TLS 1.2 setting for Windows 7 (.reg)",
+            Text::SourceLabel => "Source",
+            Text::YourSettingsHeading => "How your account must be set up",
+            Text::DownloadAutoconfig => "Settings for Thunderbird (XML)",
+            Text::DownloadMobileconfig => "Profile for iPhone, iPad and Mac (.mobileconfig)",
             Text::Footer => {
                 "MailTLS checks only the encryption. It does not log in and sends no e-mail."
             }
@@ -152,6 +171,90 @@ impl Catalog for English {
         match days {
             0.. => format!("{days} days left"),
             _ => format!("expired {} days ago", -days),
+        }
+    }
+
+    fn system(&self, system: System) -> &'static str {
+        match system {
+            System::WindowsXp => "Windows XP",
+            System::WindowsVista => "Windows Vista",
+            System::Windows7 => "Windows 7",
+            System::Windows8 => "Windows 8",
+            System::Windows81 => "Windows 8.1",
+            System::Windows10 => "Windows 10",
+            System::Windows11 => "Windows 11",
+            System::MacOsOld => "OS X 10.11 or older",
+            System::MacOs => "macOS 10.12 or newer",
+            System::IosOld => "iOS 9 or older",
+            System::Ios => "iOS 10 or newer",
+            System::AndroidOld => "Android 4.4 or older",
+            System::Android => "Android 5 or newer",
+            System::Linux => "Linux",
+        }
+    }
+
+    fn client_heading(&self, program: &str, system: System) -> String {
+        format!("{program} on {}", self.system(system))
+    }
+
+    fn guidance(&self, guidance: Guidance) -> String {
+        let fix = |fix: Fix| match fix {
+            Fix::Nothing => "",
+            Fix::Windows7Registry => "Switch on TLS 1.2 in Windows 7 (steps below).",
+            Fix::UpdateProgram => "Install the current version of your e-mail program.",
+            Fix::NewSystemOrProgram => {
+                "This program cannot do TLS 1.2 on this system and cannot be switched. Use a current program such as Thunderbird (free) or a newer system."
+            }
+            Fix::SwitchProgram => {
+                "This program is no longer developed. Switch to a current program, for example Thunderbird (free) or Outlook."
+            }
+        };
+        match guidance {
+            Guidance::Works => "Your program connects with TLS 1.2 or newer. Nothing to do for this server.".into(),
+            Guidance::WorksForNow { fix: f } => format!("It works for now because the server still accepts old methods. Once it switches them off, your program stops working. {}", fix(f)),
+            Guidance::ApplyFix { fix: f } => format!("Like this, your program cannot connect to this server. {}", fix(f)),
+            Guidance::ServerMustChange => "Your program is fine, but the server offers only outdated encryption. Your provider must change that; please pass this result on.".into(),
+            Guidance::CloudNeedsModernServer => "This Outlook fetches your mail through Microsoft's servers, which require TLS 1.2. The server does not offer it; your provider must change that.".into(),
+            Guidance::NoData => "We have no verified facts about this program on this system. Current versions usually support TLS 1.2.".into(),
+        }
+    }
+
+    fn role(&self, role: &str) -> &'static str {
+        match role {
+            "imap" => "Incoming mail (IMAP)",
+            "pop3" => "Incoming mail (POP3)",
+            _ => "Outgoing mail (SMTP)",
+        }
+    }
+
+    fn where_to_change(&self, program: Program) -> &'static str {
+        match program {
+            Program::Outlook2010
+            | Program::Outlook2013
+            | Program::Outlook2016OrNewer
+            | Program::Outlook2007 => {
+                "In Outlook: File › Account Settings › Account Settings… › select the account › Change › More Settings › Advanced."
+            }
+            Program::NewOutlook => {
+                "In the new Outlook: Settings › Accounts › the account › Manage."
+            }
+            Program::WindowsLiveMail | Program::OutlookExpress => {
+                "Right-click the account › Properties › Servers and Advanced."
+            }
+            Program::WindowsMail => {
+                "Windows Mail stopped working at the end of 2024; set the account up in another program."
+            }
+            Program::Thunderbird | Program::ThunderbirdOld => {
+                "In Thunderbird: Account Settings › Server Settings, and for sending: Outgoing Server (SMTP) › Edit."
+            }
+            Program::AppleMail => "In Apple Mail: Mail › Settings › Accounts › Server Settings.",
+            Program::IosMail => {
+                "On the iPhone or iPad: Settings › Mail › Accounts › the account › Account."
+            }
+            Program::AndroidMail | Program::K9Mail => {
+                "In the app: Settings › the account › incoming or outgoing server."
+            }
+            Program::EmClient => "In eM Client: Menu › Accounts › the account › IMAP or SMTP.",
         }
     }
 

@@ -8,6 +8,7 @@ mod en;
 
 use mailtls_shared::{CertificateVerdict, FindingCode, Lang, Outcome, Reason, Severity};
 
+use crate::clients::{Guidance, Program, System};
 use crate::settings::Advice;
 
 /// The fixed texts of the page.
@@ -83,6 +84,20 @@ pub enum Text {
     ContactPhone,
     ContactEmail,
     ContactHours,
+    ClientHeading,
+    SystemLabel,
+    ProgramLabel,
+    ChooseOne,
+    SuggestedByBrowser,
+    Unconfirmed,
+    Win7StepUpdate,
+    Win7StepReg,
+    Win7StepRestart,
+    DownloadReg,
+    SourceLabel,
+    YourSettingsHeading,
+    DownloadAutoconfig,
+    DownloadMobileconfig,
 }
 
 /// One language's texts.
@@ -93,6 +108,16 @@ pub trait Catalog {
     fn severity(&self, severity: Severity) -> &'static str;
     /// `89 days left` / `expired 3 days ago`.
     fn days_left(&self, days: i64) -> String;
+    /// An operating system's name.
+    fn system(&self, system: System) -> &'static str;
+    /// `Outlook 2010 on Windows 7`.
+    fn client_heading(&self, program: &str, system: System) -> String;
+    /// The advice for the customer's program, in words.
+    fn guidance(&self, guidance: Guidance) -> String;
+    /// `Incoming mail (IMAP)` for a profile role.
+    fn role(&self, role: &str) -> &'static str;
+    /// Where in the program the server settings are.
+    fn where_to_change(&self, program: Program) -> &'static str;
     /// `Support of Example Mail`.
     fn contact_heading(&self, provider: &str) -> String;
     /// A gentle hint under a server field: `Did you mean mail.example.de?`

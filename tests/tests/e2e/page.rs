@@ -776,3 +776,132 @@ async fn the_providers_profile_corrects_names_and_settings() {
     browser.screenshot("profile-advice-de").await;
     browser.close().await;
 }
+
+/// Decodes a `data:…,<percent-encoded>` link into its text.
+fn data_link_text(href: &str) -> String {
+    let encoded = href
+        .split_once(',')
+        .map(|(_, data)| data)
+        .unwrap_or_default();
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = bytes
+                .get(i + 1..i + 3)
+                .and_then(|hex| std::str::from_utf8(hex).ok())
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// Runs a Python snippet on `file` and returns what it prints.
+fn python(snippet: &str, file: &std::path::Path) -> String {
+    let output = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(snippet)
+        .arg(file)
+        .output()
+        .expect("python3");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outlook_2010_on_windows_7_gets_the_registry_fix_and_settings_files() {
+    const OFFICIAL: &str = "mail.provider.test";
+    let (dir, ca) = test_ca();
+    let cert = ca.server_cert("provider", OFFICIAL, Validity::CURRENT);
+    let tls12_only = OpensslServer::start(&cert, &["-tls1_2"]);
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(&profile, tests::servers::TEST_PROFILE).expect("write profile");
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[OFFICIAL], &[tls12_only.port]);
+    options.extra_args = vec!["--profile".into(), profile.display().to_string()];
+    let api = ProbeApi::start(&options);
+    let browser = Browser::start(1024, 1600).await;
+    browser
+        .client
+        .goto(&format!(
+            "{}/check?email=kunde%40provider.test&in_host={OFFICIAL}&in_port={}&in_sec=tls\
+             &os=win7&program=outlook2010&lang=de",
+            api.base_url, tls12_only.port
+        ))
+        .await
+        .expect("open the link");
+    let advice = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(".client-advice"))
+        .await
+        .expect("advice for the mail program");
+    assert_eq!(
+        advice.attr("data-guidance").await.expect("attr").as_deref(),
+        Some("apply-fix")
+    );
+    let text = advice.text().await.expect("text");
+    for words in [
+        "Outlook 2010 unter Windows 7",
+        "Schalten Sie TLS 1.2 in Windows 7 ein",
+        "KB3140245",
+        "Quelle",
+        "Posteingang (IMAP): mail.provider.test, Port 993, SSL/TLS",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    browser.screenshot("outlook-2010-windows-7").await;
+
+    let href = |id: &'static str| {
+        let client = browser.client.clone();
+        async move {
+            client
+                .find(Locator::Id(id))
+                .await
+                .unwrap_or_else(|_| panic!("{id}"))
+                .attr("href")
+                .await
+                .expect("href")
+                .unwrap_or_default()
+        }
+    };
+    let reg = data_link_text(&href("download-reg").await);
+    assert!(
+        reg.starts_with("Windows Registry Editor Version 5.00\r\n"),
+        "{reg}"
+    );
+    assert!(
+        reg.contains("\"DisabledByDefault\"=dword:00000000"),
+        "{reg}"
+    );
+
+    let files = tempfile::tempdir().expect("temporary directory");
+    let plist = files.path().join("mail.mobileconfig");
+    std::fs::write(&plist, data_link_text(&href("download-mobileconfig").await)).expect("write");
+    let read = python(
+        "import plistlib,sys; p=plistlib.load(open(sys.argv[1],'rb')); a=p['PayloadContent'][0]; \
+         print(a['EmailAddress'], a['IncomingMailServerHostName'], a['IncomingMailServerPortNumber'], a['OutgoingMailServerPortNumber'])",
+        &plist,
+    );
+    assert_eq!(read, "kunde@provider.test mail.provider.test 993 587");
+    let xml = files.path().join("config-v1.1.xml");
+    std::fs::write(&xml, data_link_text(&href("download-autoconfig").await)).expect("write");
+    let read = python(
+        "import sys, xml.etree.ElementTree as ET; r=ET.parse(sys.argv[1]).getroot(); \
+         print(r.get('version'), [s.findtext('socketType') for s in r.find('emailProvider') if s.tag.endswith('Server')])",
+        &xml,
+    );
+    assert_eq!(read, "1.1 ['SSL', 'STARTTLS']");
+    browser.close().await;
+}

@@ -1,0 +1,198 @@
+//! The customer's mail program: the picker (system, then program; the browser suggests the
+//! system, the customer confirms), and, with a result, what it means for that program: the
+//! advice from the knowledge base with its source, the steps with the provider's values, and the
+//! settings files to download.
+
+use std::rc::Rc;
+
+use mailtls_shared::{CheckReport, Lang, Profile, ProfileSecurity};
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use crate::clients::{self, ClientChoice, Fix, Guidance, Program, System};
+use crate::downloads;
+use crate::i18n::{Text, catalog};
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct ProgramPickerProps {
+    pub lang: Lang,
+    pub choice: ClientChoice,
+    pub on_change: Callback<ClientChoice>,
+}
+
+#[component]
+pub fn ProgramPicker(props: &ProgramPickerProps) -> Html {
+    let texts = catalog(props.lang);
+    let choice = props.choice;
+    let on_system = {
+        let on_change = props.on_change.clone();
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            let system = System::from_tag(&select.value());
+            // A program that does not run on the new system is forgotten.
+            let program = choice
+                .program
+                .filter(|program| system.is_some_and(|system| clients::runs_on(*program, system)));
+            on_change.emit(ClientChoice {
+                system,
+                program,
+                suggested: false,
+            });
+        })
+    };
+    let on_program = {
+        let on_change = props.on_change.clone();
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            on_change.emit(ClientChoice {
+                program: Program::from_tag(&select.value()),
+                suggested: false,
+                ..choice
+            });
+        })
+    };
+    let programs: Vec<Program> = Program::ALL
+        .into_iter()
+        .filter(|program| {
+            choice
+                .system
+                .is_none_or(|system| clients::runs_on(*program, system))
+        })
+        .collect();
+    html! {
+        <fieldset class="program-picker">
+            <legend>{ texts.text(Text::ClientHeading) }</legend>
+            <div class="field">
+                <label for="os">{ texts.text(Text::SystemLabel) }</label>
+                <select id="os" name="os" onchange={on_system}>
+                    <option value="" selected={choice.system.is_none()}>{ texts.text(Text::ChooseOne) }</option>
+                    { for System::ALL.into_iter().map(|system| html! {
+                        <option value={system.tag()} selected={choice.system == Some(system)}>
+                            { texts.system(system) }
+                        </option>
+                    }) }
+                </select>
+                if choice.suggested && choice.system.is_some() {
+                    <p class="hint">{ texts.text(Text::SuggestedByBrowser) }</p>
+                }
+            </div>
+            <div class="field">
+                <label for="program">{ texts.text(Text::ProgramLabel) }</label>
+                <select id="program" name="program" onchange={on_program}>
+                    <option value="" selected={choice.program.is_none()}>{ texts.text(Text::ChooseOne) }</option>
+                    { for programs.into_iter().map(|program| html! {
+                        <option value={program.tag()} selected={choice.program == Some(program)}>
+                            { program.name() }
+                        </option>
+                    }) }
+                </select>
+            </div>
+        </fieldset>
+    }
+}
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct ClientAdviceProps {
+    pub lang: Lang,
+    pub choice: ClientChoice,
+    pub report: Rc<CheckReport>,
+    pub profile: Option<Rc<Profile>>,
+    /// The customer's address, for the settings files.
+    pub email: AttrValue,
+}
+
+/// A `data:` link that downloads `text` as `name`.
+fn download(
+    id: &'static str,
+    label: &'static str,
+    name: &'static str,
+    mime: &str,
+    text: &str,
+) -> Html {
+    let href = format!(
+        "data:{mime};charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(text))
+    );
+    html! { <a class="download" {id} {href} download={name}>{ label }</a> }
+}
+
+/// A random (version 4) UUID for the configuration profile.
+fn uuid() -> String {
+    let mut hex: String = (0..32)
+        .map(|_| {
+            let digit = (js_sys::Math::random() * 16.0) as u32 % 16;
+            char::from_digit(digit, 16).unwrap_or('0')
+        })
+        .collect();
+    hex.replace_range(12..13, "4");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+    .to_uppercase()
+}
+
+#[component]
+pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
+    let texts = catalog(props.lang);
+    let (Some(system), Some(program)) = (props.choice.system, props.choice.program) else {
+        return html! {};
+    };
+    let server = clients::server_tls(&props.report);
+    let (guidance, unconfirmed) = clients::guidance(program, system, server);
+    let fact = clients::fact(program, system);
+    let fix = match guidance {
+        Guidance::ApplyFix { fix } | Guidance::WorksForNow { fix } => Some(fix),
+        _ => None,
+    };
+    let email = props.email.trim().to_owned();
+    html! {
+        <section class="client-advice" aria-labelledby="client-heading"
+            data-guidance={guidance.tag()}>
+            <h2 id="client-heading">{ texts.client_heading(program.name(), system) }</h2>
+            <p>{ texts.guidance(guidance) }</p>
+            if unconfirmed {
+                <p class="unconfirmed"><strong>{ texts.text(Text::Unconfirmed) }</strong></p>
+            }
+            if fix == Some(Fix::Windows7Registry) {
+                <ol class="steps">
+                    <li>{ texts.text(Text::Win7StepUpdate) }{ " " }
+                        <a href="https://support.microsoft.com/en-us/kb/3140245" rel="noopener noreferrer">{ "KB3140245" }</a></li>
+                    <li>{ texts.text(Text::Win7StepReg) }{ " " }
+                        { download("download-reg", texts.text(Text::DownloadReg), "mailtls-tls12.reg",
+                            "text/plain", &downloads::windows7_tls12_reg()) }</li>
+                    <li>{ texts.text(Text::Win7StepRestart) }</li>
+                </ol>
+            }
+            if let Some(fact) = fact {
+                <p class="source">{ texts.text(Text::SourceLabel) }{ ": " }
+                    <a href={fact.source} rel="noopener noreferrer">{ fact.source }</a></p>
+            }
+            if let Some(profile) = &props.profile {
+                <h3>{ texts.text(Text::YourSettingsHeading) }</h3>
+                <ul class="official">
+                    { for profile.servers().into_iter().map(|(role, server)| html! {
+                        <li>{ texts.role(role) }{ ": " }<strong>{ server.host.to_unicode() }</strong>
+                            { format!(", {} {}, ", texts.text(Text::PortLabel), server.port) }
+                            { match server.security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" } }
+                        </li>
+                    }) }
+                </ul>
+                <p class="hint">{ texts.where_to_change(program) }</p>
+                if email.contains('@') {
+                    <div class="downloads">
+                        { download("download-autoconfig", texts.text(Text::DownloadAutoconfig),
+                            "config-v1.1.xml", "application/xml", &downloads::autoconfig_xml(profile, &email)) }
+                        { download("download-mobileconfig", texts.text(Text::DownloadMobileconfig),
+                            "mail.mobileconfig", "application/x-apple-aspen-config",
+                            &downloads::mobileconfig(profile, &email, [&uuid(), &uuid()])) }
+                    </div>
+                }
+            }
+        </section>
+    }
+}
