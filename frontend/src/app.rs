@@ -114,16 +114,22 @@ pub fn App() -> Html {
         Callback::from(move |client| state.dispatch(Action::SetClient(client)))
     };
     // What to change in the settings, shown with the settings' results.
-    let advice = if matches!(state.phase, Phase::Idle) {
+    let mut advice_list = if matches!(state.phase, Phase::Idle) {
         Vec::new()
     } else {
         state.settings_advice()
     };
-    let advice = (!advice.is_empty()).then(|| html! {
+    if let Phase::Done(report) = &state.phase {
+        advice_list.extend(crate::settings::certificate_advice(
+            report,
+            state.profile.as_deref(),
+        ));
+    }
+    let advice = (!advice_list.is_empty()).then(|| html! {
         <section class="advice" aria-labelledby="advice-heading">
             <h2 id="advice-heading">{ texts.text(Text::AdviceHeading) }</h2>
             <ul>
-                { for advice.iter().map(|item| html! {
+                { for advice_list.iter().map(|item| html! {
                     <li><span class="icon" aria-hidden="true">{ "!" }</span>{ texts.advice(item) }</li>
                 }) }
             </ul>
@@ -199,7 +205,7 @@ pub fn App() -> Html {
                             let link = absolute(&state.link().path());
                             let summary = crate::summary::summary(
                                 report,
-                                &state.settings_advice(),
+                                &advice_list,
                                 &link,
                                 state.lang,
                             );

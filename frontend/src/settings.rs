@@ -148,6 +148,12 @@ pub enum Advice {
     },
     /// The name is close to one of the provider's official names: probably a typo.
     DidYouMean { field: Field, official: String },
+    /// The server's certificate does not name the host the customer entered: their program
+    /// will warn. `suggestion` is a name the certificate does carry (the provider's, if any).
+    NameNotOnCertificate {
+        host: String,
+        suggestion: Option<String>,
+    },
     /// An official server with another port or encryption than the provider specifies.
     NotTheProvidersSetting {
         outgoing: bool,
@@ -387,6 +393,53 @@ impl MailSettings {
         }
         advice
     }
+}
+
+/// Hosts whose certificate does not carry their name, each with a name it does carry.
+pub fn certificate_advice(
+    report: &mailtls_shared::CheckReport,
+    profile: Option<&Profile>,
+) -> Vec<Advice> {
+    let mut advice: Vec<Advice> = Vec::new();
+    for endpoint in &report.endpoints {
+        let Some(certificate) = &endpoint.certificate else {
+            continue;
+        };
+        if certificate.verdict != mailtls_shared::CertificateVerdict::NameMismatch {
+            continue;
+        }
+        let host = Hostname::parse(&endpoint.host)
+            .map(|name| name.to_unicode())
+            .unwrap_or_else(|_| endpoint.host.clone());
+        if advice
+            .iter()
+            .any(|a| matches!(a, Advice::NameNotOnCertificate { host: h, .. } if *h == host))
+        {
+            continue;
+        }
+        let on_certificate = |name: &str| {
+            certificate
+                .sans
+                .iter()
+                .any(|san| san.eq_ignore_ascii_case(name))
+        };
+        let official = profile.and_then(|profile| {
+            profile
+                .names()
+                .into_iter()
+                .find(|name| on_certificate(name.as_str()))
+                .map(|name| name.to_unicode())
+        });
+        let suggestion = official.or_else(|| {
+            certificate
+                .sans
+                .iter()
+                .find(|san| !san.starts_with('*') && Hostname::parse(san).is_ok())
+                .cloned()
+        });
+        advice.push(Advice::NameNotOnCertificate { host, suggestion });
+    }
+    advice
 }
 
 /// The usual first label for a mistyped one (`mial.example.de` → `mail`).
@@ -747,6 +800,71 @@ mod tests {
                 "{settings:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_name_missing_from_the_certificate_gets_one_it_carries() {
+        use mailtls_shared::{
+            CertificateReport, CertificateVerdict, CheckReport, EndpointReport, Verdict,
+        };
+        let endpoint = |host: &str, verdict, sans: &[&str]| EndpointReport {
+            scheme: Scheme::Imaps,
+            host: host.into(),
+            port: 993,
+            address: None,
+            versions: Default::default(),
+            handshakes: vec![],
+            certificate: Some(CertificateReport {
+                verdict,
+                sans: sans.iter().map(|s| (*s).to_owned()).collect(),
+                ..CertificateReport::default()
+            }),
+            findings: vec![],
+            verdict: Verdict::CertificateProblem,
+            error: None,
+        };
+        let report = CheckReport {
+            tool_version: String::new(),
+            checked_at: String::new(),
+            duration_ms: 0,
+            targets: vec![],
+            endpoints: vec![
+                endpoint(
+                    "imap.provider.test",
+                    CertificateVerdict::NameMismatch,
+                    &["*.hoster.test", "mail.provider.test"],
+                ),
+                endpoint(
+                    "imap.provider.test",
+                    CertificateVerdict::NameMismatch,
+                    &["mail.provider.test"],
+                ),
+                endpoint(
+                    "smtp.other.test",
+                    CertificateVerdict::NameMismatch,
+                    &["*.other.test", "mx.other.test"],
+                ),
+                endpoint(
+                    "mail.provider.test",
+                    CertificateVerdict::Valid,
+                    &["mail.provider.test"],
+                ),
+            ],
+            verdict: Verdict::CertificateProblem,
+        };
+        assert_eq!(
+            certificate_advice(&report, Some(&provider())),
+            vec![
+                Advice::NameNotOnCertificate {
+                    host: "imap.provider.test".into(),
+                    suggestion: Some("mail.provider.test".into())
+                },
+                Advice::NameNotOnCertificate {
+                    host: "smtp.other.test".into(),
+                    suggestion: Some("mx.other.test".into())
+                },
+            ]
+        );
     }
 
     #[test]

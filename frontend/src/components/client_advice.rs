@@ -174,15 +174,16 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
             }
             if let Some(profile) = &props.profile {
                 <h3>{ texts.text(Text::YourSettingsHeading) }</h3>
-                <ul class="official">
+                <ol class="steps settings-steps">
+                    <li>{ texts.where_to_change(program) }</li>
                     { for profile.servers().into_iter().map(|(role, server)| html! {
                         <li>{ texts.role(role) }{ ": " }<strong>{ server.host.to_unicode() }</strong>
                             { format!(", {} {}, ", texts.text(Text::PortLabel), server.port) }
                             { match server.security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" } }
                         </li>
                     }) }
-                </ul>
-                <p class="hint">{ texts.where_to_change(program) }</p>
+                    <li>{ texts.text(Text::StepSaveAndCheck) }</li>
+                </ol>
                 if email.contains('@') {
                     <div class="downloads">
                         { download("download-autoconfig", texts.text(Text::DownloadAutoconfig),

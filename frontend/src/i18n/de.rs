@@ -135,6 +135,9 @@ impl Catalog for German {
             Text::YourSettingsHeading => "So muss Ihr Konto eingestellt sein",
             Text::DownloadAutoconfig => "Einstellungen für Thunderbird (XML)",
             Text::DownloadMobileconfig => "Profil für iPhone, iPad und Mac (.mobileconfig)",
+            Text::StepSaveAndCheck => {
+                "Speichern Sie die Einstellungen und prüfen Sie hier noch einmal."
+            }
             Text::Footer => {
                 "MailTLS prüft nur die Verschlüsselung. Es meldet sich nicht an und sendet keine E-Mails."
             }
@@ -295,6 +298,10 @@ impl Catalog for German {
                 if *outgoing { "Postausgang" } else { "Posteingang" },
                 match security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" }
             ),
+            Advice::NameNotOnCertificate { host, suggestion } => match suggestion {
+                Some(name) => format!("Der Name {host} steht nicht im Zertifikat des Servers; Ihr E-Mail-Programm wird deshalb warnen. Tragen Sie stattdessen {name} ein."),
+                None => format!("Der Name {host} steht nicht im Zertifikat des Servers; Ihr E-Mail-Programm wird deshalb warnen. Fragen Sie Ihren Anbieter nach dem richtigen Servernamen."),
+            },
             Advice::NameLooksMistyped { field, suggestion } => format!(
                 "Der {} beginnt ungewöhnlich. Meinten Sie „{suggestion}“? Bitte prüfen Sie die Schreibweise.",
                 if *field == crate::settings::Field::OutgoingHost { "Name des Postausgangsservers" } else { "Name des Posteingangsservers" }

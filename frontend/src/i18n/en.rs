@@ -129,6 +129,7 @@ impl Catalog for English {
             Text::YourSettingsHeading => "How your account must be set up",
             Text::DownloadAutoconfig => "Settings for Thunderbird (XML)",
             Text::DownloadMobileconfig => "Profile for iPhone, iPad and Mac (.mobileconfig)",
+            Text::StepSaveAndCheck => "Save the settings and check here again.",
             Text::Footer => {
                 "MailTLS checks only the encryption. It does not log in and sends no e-mail."
             }
@@ -287,6 +288,10 @@ impl Catalog for English {
                 if *outgoing { "outgoing" } else { "incoming" },
                 match security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" }
             ),
+            Advice::NameNotOnCertificate { host, suggestion } => match suggestion {
+                Some(name) => format!("The name {host} is not on the server's certificate, so your e-mail program will warn. Enter {name} instead."),
+                None => format!("The name {host} is not on the server's certificate, so your e-mail program will warn. Ask your provider for the right server name."),
+            },
             Advice::NameLooksMistyped { field, suggestion } => format!(
                 "The {} server name starts unusually. Did you mean \"{suggestion}\"? Please check the spelling.",
                 if *field == crate::settings::Field::OutgoingHost { "outgoing" } else { "incoming" }

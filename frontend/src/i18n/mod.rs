@@ -98,6 +98,7 @@ pub enum Text {
     YourSettingsHeading,
     DownloadAutoconfig,
     DownloadMobileconfig,
+    StepSaveAndCheck,
 }
 
 /// One language's texts.

@@ -905,3 +905,40 @@ async fn outlook_2010_on_windows_7_gets_the_registry_fix_and_settings_files() {
     assert_eq!(read, "1.1 ['SSL', 'STARTTLS']");
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_missing_from_the_certificate_gets_the_one_it_carries() {
+    const OFFICIAL: &str = "mail.provider.test";
+    const ALIAS: &str = "login.provider.test";
+    let (dir, ca) = test_ca();
+    // The certificate names only the official name, not the alias the customer uses.
+    let cert = ca.server_cert("provider", OFFICIAL, Validity::CURRENT);
+    let server = OpensslServer::start(&cert, &[]);
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(&profile, tests::servers::TEST_PROFILE).expect("write profile");
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[OFFICIAL, ALIAS], &[server.port]);
+    options.extra_args = vec!["--profile".into(), profile.display().to_string()];
+    let api = ProbeApi::start(&options);
+    let browser = Browser::start(1024, 1400).await;
+    browser
+        .client
+        .goto(&format!(
+            "{}/check?in_host={ALIAS}&in_port={}&in_sec=tls&lang=en",
+            api.base_url, server.port
+        ))
+        .await
+        .expect("open the link");
+    let card = card_for_port(&browser, server.port).await;
+    assert!(
+        card.contains("issued for a different server name"),
+        "{card}"
+    );
+    let advice = advice_texts(&browser).await;
+    assert!(
+        advice.iter().any(|a| a.contains(&format!(
+            "The name {ALIAS} is not on the server's certificate, so your e-mail program will warn. Enter {OFFICIAL} instead."
+        ))),
+        "{advice:?}"
+    );
+    browser.close().await;
+}
