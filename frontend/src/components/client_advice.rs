@@ -116,24 +116,23 @@ fn download(
     html! { <a class="download" {id} {href} download={name}>{ label }</a> }
 }
 
-/// A random (version 4) UUID for the configuration profile.
+/// A random (version 4) UUID for the configuration profile, in capitals as Apple writes them.
 fn uuid() -> String {
-    let mut hex: String = (0..32)
-        .map(|_| {
-            let digit = (js_sys::Math::random() * 16.0) as u32 % 16;
-            char::from_digit(digit, 16).unwrap_or('0')
-        })
-        .collect();
-    hex.replace_range(12..13, "4");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-    .to_uppercase()
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(36);
+    for index in 0..32 {
+        if matches!(index, 8 | 12 | 16 | 20) {
+            out.push('-');
+        }
+        // The version nibble is 4; the variant nibble is 8, 9, A or B.
+        let digit = match index {
+            12 => 4,
+            16 => 8 + (js_sys::Math::random() * 4.0) as usize % 4,
+            _ => (js_sys::Math::random() * 16.0) as usize % 16,
+        };
+        out.push(char::from(HEX[digit]));
+    }
+    out
 }
 
 #[component]
