@@ -144,7 +144,8 @@ pub fn App() -> Html {
         <>
             <header class="page-header">
                 <h1>{ texts.text(Text::Title) }</h1>
-                <LangSwitch lang={state.lang} on_change={on_lang} />
+                <LangSwitch lang={state.lang} on_change={on_lang}
+                    offered={state.profile.as_ref().map(|p| p.languages.clone()).unwrap_or_default()} />
             </header>
             <main>
                 <p class="intro">{ texts.text(Text::Intro) }</p>
@@ -228,6 +229,18 @@ pub fn App() -> Html {
                     } }
                 </section>
             </main>
+            if let Some(profile) = state.profile.as_ref().filter(|p| !p.links.is_empty()) {
+                <aside class="provider-links" aria-label={texts.text(Text::MoreFromProvider)}>
+                    <h2>{ texts.text(Text::MoreFromProvider) }</h2>
+                    <ul>
+                        { for profile.links.iter().map(|link| html! {
+                            <li><a href={link.url.clone()} rel="noopener noreferrer">
+                                { match state.lang { Lang::De => &link.title_de, Lang::En => &link.title_en } }
+                            </a></li>
+                        }) }
+                    </ul>
+                </aside>
+            }
             <footer>
                 <p>{ texts.text(Text::Footer) }{ " · MailTLS " }{ env!("CARGO_PKG_VERSION") }</p>
             </footer>

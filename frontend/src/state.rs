@@ -235,7 +235,15 @@ impl Reducible for State {
         let mut next = (*self).clone();
         match action {
             Action::SetLang(lang) => next.lang = lang,
-            Action::ProfileLoaded(profile) => next.profile = Some(profile),
+            Action::ProfileLoaded(profile) => {
+                // A language the provider does not offer gives way to its first one.
+                if let Some(first) = profile.languages.first()
+                    && !profile.languages.contains(&next.lang)
+                {
+                    next.lang = *first;
+                }
+                next.profile = Some(profile);
+            }
             Action::SetClient(client) => next.client = client,
             Action::SetMode(mode) => {
                 next.mode = mode;
@@ -526,6 +534,26 @@ mod tests {
             (empty.phase.clone(), empty.input_error()),
             (Phase::Idle, None)
         );
+    }
+
+    #[test]
+    fn the_page_speaks_only_the_providers_languages() {
+        let profile = |languages: Vec<Lang>| {
+            let mut profile: Profile = serde_json::from_str(
+                r#"{"provider":"P","imap":{"host":"mail.p.test","port":993,"security":"tls"},
+                    "smtp":{"host":"mail.p.test","port":587,"security":"starttls"}}"#,
+            )
+            .expect("profile");
+            profile.languages = languages;
+            Rc::new(profile)
+        };
+        let english = Rc::new(State::new(Lang::En));
+        let german_only = english
+            .clone()
+            .reduce(Action::ProfileLoaded(profile(vec![Lang::De])));
+        assert_eq!(german_only.lang, Lang::De);
+        let both = english.reduce(Action::ProfileLoaded(profile(vec![Lang::De, Lang::En])));
+        assert_eq!(both.lang, Lang::En);
     }
 
     #[test]

@@ -310,4 +310,9 @@ email = "hilfe@provider.test"
 url = "https://www.provider.test/hilfe"
 hours_de = "Montag bis Freitag, 8 bis 18 Uhr"
 hours_en = "Monday to Friday, 8am to 6pm"
+
+[[links]]
+title_de = "E-Mail-Archivierung"
+title_en = "E-mail archiving"
+url = "https://www.provider.test/archiv"
 "#;

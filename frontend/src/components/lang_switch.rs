@@ -8,6 +8,9 @@ use crate::i18n::{Text, catalog, language_name};
 #[derive(Debug, Properties, PartialEq)]
 pub struct LangSwitchProps {
     pub lang: Lang,
+    /// The languages the provider offers (all when empty).
+    #[prop_or_default]
+    pub offered: Vec<Lang>,
     pub on_change: Callback<Lang>,
 }
 
@@ -16,7 +19,10 @@ pub fn LangSwitch(props: &LangSwitchProps) -> Html {
     let label = catalog(props.lang).text(Text::LanguageLabel);
     html! {
         <nav class="lang-switch" aria-label={label}>
-            { for Lang::ALL.into_iter().map(|lang| {
+            { for Lang::ALL
+                .into_iter()
+                .filter(|lang| props.offered.is_empty() || props.offered.contains(lang))
+                .map(|lang| {
                 let on_change = props.on_change.clone();
                 html! {
                     <button type="button" lang={lang.tag()}

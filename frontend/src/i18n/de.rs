@@ -138,6 +138,7 @@ impl Catalog for German {
             Text::StepSaveAndCheck => {
                 "Speichern Sie die Einstellungen und prüfen Sie hier noch einmal."
             }
+            Text::MoreFromProvider => "Mehr von Ihrem Anbieter",
             Text::Footer => {
                 "MailTLS prüft nur die Verschlüsselung. Es meldet sich nicht an und sendet keine E-Mails."
             }

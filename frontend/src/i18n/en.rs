@@ -130,6 +130,7 @@ impl Catalog for English {
             Text::DownloadAutoconfig => "Settings for Thunderbird (XML)",
             Text::DownloadMobileconfig => "Profile for iPhone, iPad and Mac (.mobileconfig)",
             Text::StepSaveAndCheck => "Save the settings and check here again.",
+            Text::MoreFromProvider => "More from your provider",
             Text::Footer => {
                 "MailTLS checks only the encryption. It does not log in and sends no e-mail."
             }

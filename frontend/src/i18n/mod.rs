@@ -99,6 +99,7 @@ pub enum Text {
     DownloadAutoconfig,
     DownloadMobileconfig,
     StepSaveAndCheck,
+    MoreFromProvider,
 }
 
 /// One language's texts.

@@ -773,6 +773,15 @@ async fn the_providers_profile_corrects_names_and_settings() {
     ] {
         assert!(contact.contains(words), "{words}: {contact}");
     }
+    let links = browser
+        .client
+        .find(Locator::Css("aside.provider-links"))
+        .await
+        .expect("the provider's links")
+        .text()
+        .await
+        .expect("text");
+    assert!(links.contains("E-Mail-Archivierung"), "{links}");
     browser.screenshot("profile-advice-de").await;
     browser.close().await;
 }
