@@ -10,7 +10,8 @@ use yew::prelude::*;
 use crate::api::{self, ApiFailure, StreamEvent};
 use crate::clients::{self, ClientChoice};
 use crate::components::{
-    ClientAdvice, EndpointCard, LangSwitch, ProgramPicker, ServerForm, SettingsForm, SupportBox,
+    ClientAdvice, EndpointCard, LangSwitch, LinkBuilder, ProgramPicker, ServerForm, SettingsForm,
+    SupportBox,
 };
 use crate::i18n::{Text, catalog};
 use crate::link::Link;
@@ -93,6 +94,9 @@ pub fn App() -> Html {
     use_effect_with(state.lang, |lang| set_document_lang(*lang));
 
     let texts = catalog(state.lang);
+    let support_page = web_sys::window()
+        .and_then(|window| window.location().pathname().ok())
+        .is_some_and(|path| path == "/support");
     let on_lang = {
         let state = state.clone();
         Callback::from(move |lang| state.dispatch(Action::SetLang(lang)))
@@ -147,6 +151,12 @@ pub fn App() -> Html {
                 <LangSwitch lang={state.lang} on_change={on_lang}
                     offered={state.profile.as_ref().map(|p| p.languages.clone()).unwrap_or_default()} />
             </header>
+            if support_page {
+                <main>
+                    <LinkBuilder lang={state.lang} profile={state.profile.clone()}
+                        origin={AttrValue::from(absolute(""))} />
+                </main>
+            } else {
             <main>
                 <p class="intro">{ texts.text(Text::Intro) }</p>
                 <div class="mode-switch" role="group" aria-label={texts.text(Text::ModeLabel)}>
@@ -229,6 +239,7 @@ pub fn App() -> Html {
                     } }
                 </section>
             </main>
+            }
             if let Some(profile) = state.profile.as_ref().filter(|p| !p.links.is_empty()) {
                 <aside class="provider-links" aria-label={texts.text(Text::MoreFromProvider)}>
                     <h2>{ texts.text(Text::MoreFromProvider) }</h2>

@@ -177,6 +177,7 @@ async fn the_settings_form_shows_each_message_under_its_field() {
         profile: None,
         errors: vec![(Field::IncomingPort, FieldError::Port)],
         busy: false,
+        button: frontend::i18n::Text::CheckSettingsButton,
         on_edit: Callback::noop(),
         on_submit: Callback::noop(),
     };

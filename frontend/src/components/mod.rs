@@ -4,6 +4,7 @@
 mod client_advice;
 mod endpoint_card;
 mod lang_switch;
+mod link_builder;
 mod server_form;
 mod settings_form;
 mod support_box;
@@ -11,6 +12,7 @@ mod support_box;
 pub use client_advice::{ClientAdvice, ClientAdviceProps, ProgramPicker, ProgramPickerProps};
 pub use endpoint_card::{EndpointCard, EndpointCardProps};
 pub use lang_switch::{LangSwitch, LangSwitchProps};
+pub use link_builder::{LinkBuilder, LinkBuilderProps};
 pub use server_form::{ServerForm, ServerFormProps};
 pub use settings_form::{SettingsForm, SettingsFormProps};
 pub use support_box::{SupportBox, SupportBoxProps};

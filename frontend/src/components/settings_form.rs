@@ -20,6 +20,9 @@ pub struct SettingsFormProps {
     /// The problems to show now, by field.
     pub errors: Vec<(Field, FieldError)>,
     pub busy: bool,
+    /// The submit button's text.
+    #[prop_or(Text::CheckSettingsButton)]
+    pub button: Text,
     pub on_edit: Callback<MailSettings>,
     pub on_submit: Callback<()>,
 }
@@ -177,7 +180,7 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
             </fieldset>
             <p class="hint">{ texts.text(Text::PortHint) }</p>
             <button id="check-settings" class="primary" type="submit" disabled={props.busy}>
-                { texts.text(Text::CheckSettingsButton) }
+                { texts.text(props.button) }
             </button>
         </form>
     }

@@ -139,6 +139,14 @@ impl Catalog for German {
                 "Speichern Sie die Einstellungen und prüfen Sie hier noch einmal."
             }
             Text::MoreFromProvider => "Mehr von Ihrem Anbieter",
+            Text::BuilderHeading => "Prüf-Link für Kunden erstellen",
+            Text::BuilderIntro => {
+                "Tragen Sie ein, was die Kundin oder der Kunde Ihnen genannt hat. Der Link öffnet die Prüfung mit diesen Angaben und startet sie sofort. Er enthält kein Passwort."
+            }
+            Text::CustomerLanguage => "Sprache für die Kundin / den Kunden",
+            Text::BuildLinkButton => "Link erstellen",
+            Text::BuiltLinkLabel => "Link zum Verschicken",
+            Text::OpenBuiltLink => "Prüfung öffnen",
             Text::Footer => {
                 "MailTLS prüft nur die Verschlüsselung. Es meldet sich nicht an und sendet keine E-Mails."
             }

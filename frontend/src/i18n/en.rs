@@ -131,6 +131,14 @@ impl Catalog for English {
             Text::DownloadMobileconfig => "Profile for iPhone, iPad and Mac (.mobileconfig)",
             Text::StepSaveAndCheck => "Save the settings and check here again.",
             Text::MoreFromProvider => "More from your provider",
+            Text::BuilderHeading => "Create a check link for a customer",
+            Text::BuilderIntro => {
+                "Enter what the customer told you. The link opens the check with these details and starts it at once. It contains no password."
+            }
+            Text::CustomerLanguage => "Language for the customer",
+            Text::BuildLinkButton => "Create link",
+            Text::BuiltLinkLabel => "Link to send",
+            Text::OpenBuiltLink => "Open the check",
             Text::Footer => {
                 "MailTLS checks only the encryption. It does not log in and sends no e-mail."
             }

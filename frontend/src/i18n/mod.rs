@@ -100,6 +100,12 @@ pub enum Text {
     DownloadMobileconfig,
     StepSaveAndCheck,
     MoreFromProvider,
+    BuilderHeading,
+    BuilderIntro,
+    CustomerLanguage,
+    BuildLinkButton,
+    BuiltLinkLabel,
+    OpenBuiltLink,
 }
 
 /// One language's texts.

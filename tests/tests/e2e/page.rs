@@ -951,3 +951,112 @@ async fn a_name_missing_from_the_certificate_gets_the_one_it_carries() {
     );
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn support_builds_a_link_that_opens_the_customers_check() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("valid", NAME, Validity::CURRENT);
+    let server = OpensslServer::start(&cert, &[]);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[server.port],
+    ));
+
+    // Support staff, in German, enter what the customer said.
+    let support = Browser::start(1024, 1400).await;
+    support
+        .client
+        .goto(&format!("{}/support?lang=de", api.base_url))
+        .await
+        .expect("open the link builder");
+    let host = support
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".link-builder input#in-host"))
+        .await
+        .expect("the builder");
+    host.send_keys(NAME).await.expect("type");
+    let port = support
+        .client
+        .find(Locator::Css("input#in-port"))
+        .await
+        .expect("port");
+    port.send_keys(&server.port.to_string())
+        .await
+        .expect("type");
+    for (select, value) in [
+        ("select#os", "win10"),
+        ("select#program", "thunderbird"),
+        ("select#customer-lang", "en"),
+    ] {
+        support
+            .client
+            .find(Locator::Css(select))
+            .await
+            .expect("select")
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|_| panic!("{select} = {value}"));
+    }
+    support
+        .client
+        .find(Locator::Css("button#check-settings"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    let link = support
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("input#built-link"))
+        .await
+        .expect("a link")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert!(
+        link.starts_with(&format!(
+            "{}/check?in_proto=imap&in_host={NAME}&in_port={}&in_sec=tls",
+            api.base_url, server.port
+        )),
+        "{link}"
+    );
+    assert!(
+        link.ends_with("&os=win10&program=thunderbird&lang=en"),
+        "{link}"
+    );
+    assert!(
+        support
+            .client
+            .find_all(Locator::Css("article.card"))
+            .await
+            .expect("query")
+            .is_empty(),
+        "building a link checks nothing"
+    );
+    support.screenshot("support-link-builder").await;
+    support.close().await;
+
+    // The customer opens it in a fresh browser: their check runs at once, in English.
+    let customer = Browser::start(1024, 1400).await;
+    customer.client.goto(&link).await.expect("open the link");
+    let card = card_for_port(&customer, server.port).await;
+    assert!(card.contains("All good"), "{card}");
+    let advice = customer
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".client-advice"))
+        .await
+        .expect("program advice")
+        .text()
+        .await
+        .expect("text");
+    assert!(advice.contains("Thunderbird 78+ on Windows 10"), "{advice}");
+    customer.close().await;
+}
