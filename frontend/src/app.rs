@@ -26,6 +26,7 @@ pub fn App() -> Html {
     {
         let state = state.clone();
         use_effect_with((), move |()| {
+            let embedded = report_height_to_embedder();
             let link = current_link();
             let suggest = link.system.is_none();
             state.dispatch(Action::Open(link));
@@ -52,7 +53,10 @@ pub fn App() -> Html {
             let listener = listen_for_navigation(move || {
                 dispatcher.dispatch(Action::Open(current_link()));
             });
-            move || drop(listener)
+            move || {
+                drop(listener);
+                drop(embedded);
+            }
         });
     }
 
@@ -266,6 +270,52 @@ fn failure_message(lang: Lang, failure: ApiFailure) -> String {
         ApiFailure::Unreachable | ApiFailure::BadAnswer => {
             texts.text(Text::RequestFailed).to_owned()
         }
+    }
+}
+
+/// When the page runs in a provider's iframe (`?embed=<the provider's origin>`): reports the
+/// page's height to that origin whenever it changes, so the provider's `embed.js` can size the
+/// frame. The browser delivers the message only if the embedding page really has that origin.
+fn report_height_to_embedder() -> Option<HeightReporter> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let window = web_sys::window()?;
+    let search = window.location().search().ok()?;
+    let origin = search.trim_start_matches('?').split('&').find_map(|pair| {
+        let value = pair.strip_prefix("embed=")?;
+        let value = String::from(js_sys::decode_uri_component(value).ok()?);
+        let rest = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"))?;
+        (!rest.is_empty() && !rest.contains(['/', '?', '#', '@'])).then_some(value)
+    })?;
+    let parent = window.parent().ok().flatten()?;
+    let root = window.document()?.document_element()?;
+    let measured = root.clone();
+    let report = Closure::<dyn Fn()>::new(move || {
+        let message = js_sys::Object::new();
+        let height = measured.get_bounding_client_rect().height().ceil();
+        let _ = js_sys::Reflect::set(&message, &"type".into(), &"mailtls:height".into());
+        let _ = js_sys::Reflect::set(&message, &"height".into(), &height.into());
+        let _ = parent.post_message(&message, &origin);
+    });
+    let observer = web_sys::ResizeObserver::new(report.as_ref().unchecked_ref()).ok()?;
+    observer.observe(&root);
+    Some(HeightReporter {
+        observer,
+        _report: report,
+    })
+}
+
+/// Stops reporting the height when dropped.
+struct HeightReporter {
+    observer: web_sys::ResizeObserver,
+    _report: wasm_bindgen::closure::Closure<dyn Fn()>,
+}
+
+impl Drop for HeightReporter {
+    fn drop(&mut self) {
+        self.observer.disconnect();
     }
 }
 

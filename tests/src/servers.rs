@@ -118,6 +118,8 @@ pub struct ProbeApiOptions {
     pub env: Vec<(String, String)>,
     /// Keep the service's stderr (its logs) for [`ProbeApi::logs`] instead of passing it through.
     pub capture_logs: bool,
+    /// Listen here instead of on an ephemeral port (`127.0.0.1:PORT`).
+    pub bind: Option<String>,
 }
 
 impl ProbeApiOptions {
@@ -136,6 +138,7 @@ impl ProbeApiOptions {
             rate_limits: false,
             env: Vec::new(),
             capture_logs: false,
+            bind: None,
         }
     }
 }
@@ -150,7 +153,7 @@ impl ProbeApi {
         command
             .arg("serve")
             .arg("--bind")
-            .arg("127.0.0.1:0")
+            .arg(options.bind.as_deref().unwrap_or("127.0.0.1:0"))
             .arg("--dist")
             .arg(dist)
             .env("RUST_LOG", "warn");
@@ -316,3 +319,60 @@ title_de = "E-Mail-Archivierung"
 title_en = "E-mail archiving"
 url = "https://www.provider.test/archiv"
 "#;
+
+/// A provider's web page on its own loopback origin, for embedding tests: serves one HTML
+/// document on every path, until dropped.
+#[derive(Debug)]
+pub struct HostPage {
+    pub origin: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl HostPage {
+    /// Binds a port, then serves the HTML `page(origin)` returns.
+    pub fn start(page: impl FnOnce(&str) -> String) -> HostPage {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let origin = format!(
+            "http://127.0.0.1:{}",
+            listener.local_addr().expect("address").port()
+        );
+        let body = page(&origin);
+        listener.set_nonblocking(true).expect("nonblocking");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut stream, _)) => {
+                        let _ = stream.set_nonblocking(false);
+                        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                        let mut request = Vec::new();
+                        let mut buffer = [0u8; 1024];
+                        while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 16384
+                        {
+                            match stream.read(&mut buffer) {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => request.extend_from_slice(&buffer[..n]),
+                            }
+                        }
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        HostPage { origin, stop }
+    }
+}
+
+impl Drop for HostPage {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}

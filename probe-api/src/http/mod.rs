@@ -91,8 +91,9 @@ pub mod routes {
     pub const HEALTHZ: &str = "/healthz";
     pub const READYZ: &str = "/readyz";
     pub const METRICS: &str = "/metrics";
+    pub const EMBED_JS: &str = "/embed.js";
     /// Every route above.
-    pub const ALL: [&str; 7] = [
+    pub const ALL: [&str; 8] = [
         CHECK,
         CHECK_STREAM,
         PROFILE,
@@ -100,6 +101,7 @@ pub mod routes {
         HEALTHZ,
         READYZ,
         METRICS,
+        EMBED_JS,
     ];
 }
 
@@ -118,6 +120,7 @@ pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) 
         .route(routes::HEALTHZ, get(healthz))
         .route(routes::READYZ, get(readyz))
         .route(routes::METRICS, get(metrics::metrics))
+        .route(routes::EMBED_JS, get(embed_js))
         .route("/api", get(api_not_found))
         .route("/api/{*rest}", get(api_not_found))
         .with_state(state);
@@ -255,6 +258,20 @@ fn is_content_hashed(path: &str) -> bool {
     responses((status = 200, description = "The provider profile the service was started with", body = Profile)))]
 async fn profile(State(state): State<AppState>) -> Response {
     axum::Json(&*state.profile).into_response()
+}
+
+/// The embed helper for providers' pages: sizes MailTLS iframes to their content.
+#[utoipa::path(get, path = "/embed.js", tag = "operations",
+    responses((status = 200, description = "The script providers include beside the iframe", content_type = "text/javascript", body = String)))]
+async fn embed_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("embed.js"),
+    )
+        .into_response()
 }
 
 /// Liveness: the process answers.

@@ -33,6 +33,7 @@ use super::stream::StreamStart;
         super::profile,
         openapi_json,
         super::healthz,
+        super::embed_js,
         super::readyz,
         super::metrics::metrics,
     ),
