@@ -96,6 +96,11 @@ pub fn App() -> Html {
         });
     }
     use_effect_with(state.lang, |lang| set_document_lang(*lang));
+    // The provider's look: the profile's theme, or safe values from the URL (`accent=rrggbb`,
+    // `compact=1`), applied through the CSS object model (the CSP allows no inline styles).
+    use_effect_with(state.profile.clone(), |profile| {
+        apply_theme(profile.as_ref().map(|profile| &profile.theme));
+    });
 
     let texts = catalog(state.lang);
     let support_page = web_sys::window()
@@ -151,6 +156,9 @@ pub fn App() -> Html {
     html! {
         <>
             <header class="page-header">
+                if let Some(logo) = state.profile.as_ref().and_then(|p| p.theme.logo.clone()) {
+                    <img class="logo" src={logo} alt={state.profile.as_ref().map(|p| p.provider.clone()).unwrap_or_default()} />
+                }
                 <h1>{ texts.text(Text::Title) }</h1>
                 <LangSwitch lang={state.lang} on_change={on_lang}
                     offered={state.profile.as_ref().map(|p| p.languages.clone()).unwrap_or_default()} />
@@ -316,6 +324,42 @@ struct HeightReporter {
 impl Drop for HeightReporter {
     fn drop(&mut self) {
         self.observer.disconnect();
+    }
+}
+
+/// Sets `--mt-accent` and the `compact` class from the theme, a URL parameter winning over the
+/// profile where it is valid and readable.
+fn apply_theme(theme: Option<&mailtls_shared::Theme>) {
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let search = window.location().search().unwrap_or_default();
+    let param = |name: &str| {
+        search.trim_start_matches('?').split('&').find_map(|pair| {
+            pair.strip_prefix(name)?
+                .strip_prefix('=')
+                .map(str::to_owned)
+        })
+    };
+    let accent = param("accent")
+        .map(|hex| format!("#{hex}"))
+        .filter(|color| mailtls_shared::profile::accent_is_readable(color))
+        .or_else(|| theme.and_then(|theme| theme.accent.clone()));
+    let compact = param("compact").is_some_and(|value| value == "1")
+        || theme.is_some_and(|theme| theme.compact);
+    let Some(root) = window
+        .document()
+        .and_then(|document| document.document_element())
+        .and_then(|root| root.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    if let Some(accent) = accent {
+        let _ = root.style().set_property("--mt-accent", &accent);
+    }
+    if compact {
+        let _ = root.class_list().add_1("compact");
     }
 }
 

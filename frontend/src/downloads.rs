@@ -184,6 +184,7 @@ mod tests {
             smtp: server("mail.provider.test", 587, ProfileSecurity::Starttls),
             support: Support::default(),
             links: vec![],
+            theme: mailtls_shared::Theme::default(),
         }
     }
 

@@ -703,6 +703,7 @@ mod tests {
             smtp: server("mail.provider.test", 587, ProfileSecurity::Starttls),
             support: mailtls_shared::Support::default(),
             links: vec![],
+            theme: mailtls_shared::Theme::default(),
         }
     }
 

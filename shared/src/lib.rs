@@ -26,5 +26,5 @@ pub use api::{
 };
 pub use host::{Host, HostError, Hostname};
 pub use lang::Lang;
-pub use profile::{ExtraLink, OfficialServer, Profile, ProfileSecurity, Support};
+pub use profile::{ExtraLink, OfficialServer, Profile, ProfileSecurity, Support, Theme};
 pub use target::{Scheme, Target, TargetError, TlsStart};

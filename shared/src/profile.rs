@@ -53,6 +53,60 @@ pub struct ExtraLink {
     pub url: String,
 }
 
+/// How the page looks on the provider's site. The page uses CSS custom properties throughout,
+/// so a provider can restyle more with its own stylesheet; these are the safe basics.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct Theme {
+    /// Accent colour, `#rrggbb`, readable on white (contrast at least 4.5:1).
+    pub accent: Option<String>,
+    /// A logo on the service's own origin: a path such as `/logo.svg`.
+    pub logo: Option<String>,
+    /// Less space and no introduction, for narrow frames.
+    pub compact: bool,
+}
+
+/// Whether `color` is `#rrggbb` and readable as text on white and as the background of white
+/// text (WCAG contrast ratio at least 4.5:1).
+pub fn accent_is_readable(color: &str) -> bool {
+    let Some(hex) = color.strip_prefix('#').filter(|hex| hex.len() == 6) else {
+        return false;
+    };
+    let channel = |index: usize| {
+        u8::from_str_radix(hex.get(index..index + 2)?, 16)
+            .ok()
+            .map(|value| {
+                // sRGB to linear light, with the exponent 2.4 as x^2 * x^(1/4) * x^(1/8) * …:
+                // square roots only, so the page needs no `pow` (a few KB of wasm).
+                let value = f64::from(value) / 255.0;
+                if value <= 0.039_28 {
+                    value / 12.92
+                } else {
+                    let x = (value + 0.055) / 1.055;
+                    // x^2.4 = x^2 * x^0.25 * x^0.125 * x^0.015625 (0.390625 ≈ 0.4)
+                    let r4 = x.sqrt().sqrt();
+                    let r8 = r4.sqrt();
+                    let r64 = r8.sqrt().sqrt().sqrt();
+                    x * x * r4 * r8 * r64
+                }
+            })
+    };
+    let (Some(r), Some(g), Some(b)) = (channel(0), channel(2), channel(4)) else {
+        return false;
+    };
+    let luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    1.05 / (luminance + 0.05) >= 4.5
+}
+
+/// Whether `path` names a file on the same origin (`/logo.svg`), nothing else.
+pub fn is_same_origin_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains(['\\', ':', '"', '\'', '<', '>', ' '])
+        && !path.chars().any(char::is_control)
+}
+
 /// The whole profile (`GET /api/v1/profile`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -79,6 +133,8 @@ pub struct Profile {
     pub support: Support,
     #[serde(default)]
     pub links: Vec<ExtraLink>,
+    #[serde(default)]
+    pub theme: Theme,
 }
 
 fn default_languages() -> Vec<Lang> {
@@ -193,6 +249,20 @@ impl Profile {
                 ));
             }
         }
+        if let Some(accent) = &self.theme.accent
+            && !accent_is_readable(accent)
+        {
+            error(format!(
+                "theme.accent: {accent:?} must be #rrggbb with a contrast of at least 4.5:1 to white"
+            ));
+        }
+        if let Some(logo) = &self.theme.logo
+            && !is_same_origin_path(logo)
+        {
+            error(format!(
+                "theme.logo: {logo:?} must be a path on this service, like /logo.svg"
+            ));
+        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -250,6 +320,38 @@ mod tests {
             smtp: server("mail.mxp.de", 587, ProfileSecurity::Starttls),
             support: Support::default(),
             links: Vec::new(),
+            theme: Theme::default(),
+        }
+    }
+
+    #[test]
+    fn themes_stay_readable_and_on_this_origin() {
+        for readable in ["#0b5cad", "#1a4d2e", "#000000", "#a3211b"] {
+            assert!(accent_is_readable(readable), "{readable}");
+        }
+        for unreadable in [
+            "#ffffff",
+            "#ffff00",
+            "#77aaff",
+            "0b5cad",
+            "#0b5cadff",
+            "#zzzzzz",
+            "red",
+        ] {
+            assert!(!accent_is_readable(unreadable), "{unreadable}");
+        }
+        for good in ["/logo.svg", "/img/provider-logo.png"] {
+            assert!(is_same_origin_path(good), "{good}");
+        }
+        for bad in [
+            "//evil.example/x.svg",
+            "https://evil.example/x.svg",
+            "logo.svg",
+            "/a b.svg",
+            "javascript:x",
+            "/x\"onerror=\"1",
+        ] {
+            assert!(!is_same_origin_path(bad), "{bad}");
         }
     }
 

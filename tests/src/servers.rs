@@ -293,7 +293,7 @@ async fn check_at(base_url: &str, query: &[(&str, &str)]) -> (u16, serde_json::V
 
 /// A provider profile for tests: official names under `provider.test` (tests never resolve or
 /// contact real domains), with an alias and a support contact.
-pub const TEST_PROFILE: &str = r#"provider = "Provider Test"
+pub const TEST_PROFILE: &str = r##"provider = "Provider Test"
 aliases = ["login.provider.test"]
 languages = ["de", "en"]
 
@@ -318,7 +318,10 @@ hours_en = "Monday to Friday, 8am to 6pm"
 title_de = "E-Mail-Archivierung"
 title_en = "E-mail archiving"
 url = "https://www.provider.test/archiv"
-"#;
+
+[theme]
+accent = "#1a4d2e"
+"##;
 
 /// A provider's web page on its own loopback origin, for embedding tests: serves one HTML
 /// document on every path, until dropped.

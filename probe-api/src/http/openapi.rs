@@ -11,7 +11,7 @@ use mailtls_shared::{
     CertificateReport, CertificateVerdict, CheckReport, EndpointError, EndpointErrorCode,
     EndpointReport, ErrorBody, ErrorCode, ErrorDetail, ExtraLink, Finding, FindingCode,
     HandshakeReport, Lang, OfficialServer, Outcome, Profile, ProfileSecurity, Reason, Scheme,
-    Severity, Support, TlsVersion, Verdict,
+    Severity, Support, Theme, TlsVersion, Verdict,
 };
 
 use super::stream::StreamStart;
@@ -62,6 +62,7 @@ use super::stream::StreamStart;
         ProfileSecurity,
         Support,
         ExtraLink,
+        Theme,
         Lang,
     )),
     tags((name = "check", description = "Checking mail servers"),

@@ -1060,3 +1060,56 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
     assert!(advice.contains("Thunderbird 78+ on Windows 10"), "{advice}");
     customer.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_provider_sets_the_accent_and_urls_may_only_pick_safe_values() {
+    let (dir, ca) = test_ca();
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(&profile, tests::servers::TEST_PROFILE).expect("write profile");
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[]);
+    options.extra_args = vec!["--profile".into(), profile.display().to_string()];
+    let api = ProbeApi::start(&options);
+    let browser = Browser::start(800, 900).await;
+    let look = |query: &'static str| {
+        let (client, base) = (browser.client.clone(), api.base_url.clone());
+        async move {
+            client
+                .goto(&format!("{base}/{query}"))
+                .await
+                .expect("open the page");
+            client
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css("aside.provider-links"))
+                .await
+                .expect("the profile arrived");
+            let value = client
+                .execute(
+                    "const root = document.documentElement; return [getComputedStyle(root).getPropertyValue('--mt-accent').trim(), root.classList.contains('compact')];",
+                    vec![],
+                )
+                .await
+                .expect("script");
+            (
+                value[0].as_str().unwrap_or_default().to_owned(),
+                value[1].as_bool().unwrap_or_default(),
+            )
+        }
+    };
+    assert_eq!(
+        look("?lang=de").await,
+        ("#1a4d2e".to_owned(), false),
+        "the profile's accent"
+    );
+    assert_eq!(
+        look("?lang=de&accent=7a1f5c&compact=1").await,
+        ("#7a1f5c".to_owned(), true),
+        "a readable accent and compact mode from the URL"
+    );
+    assert_eq!(
+        look("?lang=de&accent=ffff00").await,
+        ("#1a4d2e".to_owned(), false),
+        "an unreadable accent from the URL is ignored"
+    );
+    browser.close().await;
+}
