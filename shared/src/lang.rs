@@ -42,7 +42,7 @@ impl Lang {
     /// Picks the language from an HTTP `Accept-Language` header (or `navigator.languages` joined
     /// with commas): the supported language with the highest quality wins, German when none fits.
     pub fn from_accept_language(header: &str) -> Lang {
-        let mut best: Option<(Lang, f32)> = None;
+        let mut best: Option<(Lang, u16)> = None;
         for item in header.split(',') {
             let mut parts = item.split(';');
             let Some(lang) = parts.next().and_then(Lang::from_tag) else {
@@ -50,9 +50,9 @@ impl Lang {
             };
             let quality = parts
                 .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            if quality > 0.0 && best.is_none_or(|(_, q)| quality > q) {
+                .find_map(|q| quality_thousandths(q.trim()))
+                .unwrap_or(1000);
+            if quality > 0 && best.is_none_or(|(_, q)| quality > q) {
                 best = Some((lang, quality));
             }
         }
@@ -60,9 +60,47 @@ impl Lang {
     }
 }
 
+/// An HTTP quality value (`1`, `0.8`, `0.125`, RFC 9110 12.4.2) in thousandths; parsed by hand
+/// so the page needs no floating-point parser.
+fn quality_thousandths(value: &str) -> Option<u16> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u16 = match whole {
+        "0" => 0,
+        "1" => 1,
+        _ => return None,
+    };
+    let digits = fraction.bytes().chain(std::iter::repeat(b'0')).take(3);
+    let fraction = digits.fold(0u16, |sum, digit| sum * 10 + u16::from(digit - b'0'));
+    let quality = whole * 1000 + fraction;
+    (quality <= 1000).then_some(quality)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Lang;
+    use super::{Lang, quality_thousandths};
+
+    #[test]
+    fn quality_values() {
+        let cases = [
+            ("1", Some(1000)),
+            ("1.0", Some(1000)),
+            ("0.8", Some(800)),
+            ("0.125", Some(125)),
+            ("0", Some(0)),
+            ("0.", Some(0)),
+            ("1.5", None),
+            ("2", None),
+            ("0.1234", None),
+            ("-0.5", None),
+            ("x", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(quality_thousandths(value), expected, "{value}");
+        }
+    }
 
     #[test]
     fn accept_language_picks_highest_supported_quality() {
