@@ -30,15 +30,17 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the help page and the JSON API.
+    ///
+    /// Every option can also be set in the TOML file given with --config (same name with `_`:
+    /// max_concurrent_checks = 8) and by its environment variable (MAILTLS_MAX_CONCURRENT_CHECKS);
+    /// a flag wins over its variable, both over the file. The defaults are safe for the public
+    /// internet. mailtls.example.toml lists every key.
     Serve(Box<ServeArgs>),
     /// Check targets from the command line and print the result.
     Check(CheckArgs),
 }
 
-/// Every option can also be set in the TOML file given with `--config` (same name, with `_`:
-/// `max_concurrent_checks = 8`) and by an environment variable (`MAILTLS_MAX_CONCURRENT_CHECKS`);
-/// a flag wins over its variable, both over the file. Defaults are safe for the public internet.
-/// `mailtls.example.toml` lists every key.
+/// The options of `serve` (the command's help explains how they layer with the file).
 #[derive(Debug, Args)]
 struct ServeArgs {
     /// TOML configuration file.
