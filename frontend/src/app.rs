@@ -196,7 +196,7 @@ pub fn App() -> Html {
                 }
                 <ProgramPicker lang={state.lang} choice={state.client} on_change={on_client} />
                 { advice.unwrap_or_default() }
-                <section id="results" aria-live="polite" aria-busy={busy.to_string()}>
+                <section id="results" aria-live="polite">
                     { match &state.phase {
                         Phase::Idle => html! {},
                         Phase::Checking { .. } => {
@@ -454,5 +454,8 @@ fn set_document_lang(lang: Lang) {
         .and_then(|document| document.document_element())
     {
         let _ = root.set_attribute("lang", lang.tag());
+    }
+    if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+        document.set_title(&format!("MailTLS – {}", catalog(lang).text(Text::Title)));
     }
 }

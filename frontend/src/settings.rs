@@ -99,27 +99,17 @@ pub enum FieldError {
 
 impl FieldError {
     pub fn message(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (FieldError::Target(error), _) => error.message(lang),
-            (FieldError::Host(error), _) => error.message(lang),
-            (FieldError::Port, Lang::De) => {
-                "Der Port ist eine Zahl von 1 bis 65535, zum Beispiel 993.".into()
-            }
-            (FieldError::Port, Lang::En) => {
-                "The port is a number from 1 to 65535, for example 993.".into()
-            }
-            (FieldError::Email, Lang::De) => {
-                "Eine E-Mail-Adresse hat die Form name@example.de.".into()
-            }
-            (FieldError::Email, Lang::En) => {
-                "An e-mail address looks like name@example.com.".into()
-            }
-            (FieldError::EmailDomain(error), Lang::De) => {
-                format!("Nach dem @ muss die Domain stehen. {}", error.message(lang))
-            }
-            (FieldError::EmailDomain(error), Lang::En) => {
-                format!("The domain must follow the @. {}", error.message(lang))
-            }
+        let texts = crate::i18n::catalog(lang);
+        match self {
+            FieldError::Target(error) => error.message(lang),
+            FieldError::Host(error) => error.message(lang),
+            FieldError::Port => texts.text(crate::i18n::Text::PortError).to_owned(),
+            FieldError::Email => texts.text(crate::i18n::Text::EmailError).to_owned(),
+            FieldError::EmailDomain(error) => format!(
+                "{} {}",
+                texts.text(crate::i18n::Text::EmailDomainError),
+                error.message(lang)
+            ),
         }
     }
 }

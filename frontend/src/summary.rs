@@ -139,7 +139,7 @@ mod tests {
             Lang::De,
         );
         let expected = [
-            "MailTLS-Prüfung vom: 2026-11-26T12:00:00Z",
+            "Zeitpunkt der MailTLS-Prüfung: 2026-11-26T12:00:00Z",
             "Gesamtergebnis: Hinweis",
             "- imaps://mail.mxp.de:993 [192.0.2.7]: Hinweis – Ihre Verbindung ist sicher",
             "  Unterstützte Versionen: TLS 1.0, TLS 1.2; Zertifikat: gültig",
@@ -157,7 +157,7 @@ mod tests {
         }
         let english = summary(&report, &[], "x", Lang::En);
         assert!(
-            english.starts_with("MailTLS check of: 2026-11-26T12:00:00Z\nOverall: Note"),
+            english.starts_with("Time of the MailTLS check: 2026-11-26T12:00:00Z\nOverall: Note"),
             "{english}"
         );
     }

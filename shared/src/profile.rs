@@ -67,8 +67,8 @@ pub struct Theme {
     pub compact: bool,
 }
 
-/// Whether `color` is `#rrggbb` and readable as text on white and as the background of white
-/// text (WCAG contrast ratio at least 4.5:1).
+/// Whether `color` is `#rrggbb` and readable as text on white and on the page's light grey
+/// surface (`#f4f6f8`), and as the background of white text (WCAG contrast at least 4.5:1).
 pub fn accent_is_readable(color: &str) -> bool {
     let Some(hex) = color.strip_prefix('#').filter(|hex| hex.len() == 6) else {
         return false;
@@ -96,7 +96,8 @@ pub fn accent_is_readable(color: &str) -> bool {
         return false;
     };
     let luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    1.05 / (luminance + 0.05) >= 4.5
+    // The surface's relative luminance is 0.918; white's is 1.
+    (0.918 + 0.05) / (luminance + 0.05) >= 4.5
 }
 
 /// Whether `path` names a file on the same origin (`/logo.svg`), nothing else.
@@ -253,7 +254,7 @@ impl Profile {
             && !accent_is_readable(accent)
         {
             error(format!(
-                "theme.accent: {accent:?} must be #rrggbb with a contrast of at least 4.5:1 to white"
+                "theme.accent: {accent:?} must be #rrggbb with a contrast of at least 4.5:1 to white and to the page's light grey"
             ));
         }
         if let Some(logo) = &self.theme.logo

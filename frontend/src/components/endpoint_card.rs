@@ -100,7 +100,7 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                             None => date.clone(),
                         })) }
                         { fact(texts.text(Text::CertKey), certificate.key_type.as_ref().map(|key| match certificate.key_bits {
-                            Some(bits) => format!("{key}, {bits} bit"),
+                            Some(bits) => texts.key_size(key, bits),
                             None => key.clone(),
                         })) }
                         { fact(texts.text(Text::CertSignature), certificate.signature_algorithm.clone()) }

@@ -95,7 +95,7 @@ impl Catalog for German {
             Text::CertSignature => "Signatur",
             Text::CertChain => "Zertifikate in der Kette",
             Text::TechnicalDetail => "Technische Angabe",
-            Text::SummaryTitle => "MailTLS-Prüfung vom",
+            Text::SummaryTitle => "Zeitpunkt der MailTLS-Prüfung",
             Text::SummaryOverall => "Gesamtergebnis",
             Text::SummaryVersions => "Unterstützte Versionen",
             Text::SummaryLink => "Link zu dieser Prüfung",
@@ -147,6 +147,9 @@ impl Catalog for German {
             Text::BuildLinkButton => "Link erstellen",
             Text::BuiltLinkLabel => "Link zum Verschicken",
             Text::OpenBuiltLink => "Prüfung öffnen",
+            Text::PortError => "Der Port ist eine Zahl von 1 bis 65535, zum Beispiel 993.",
+            Text::EmailError => "Eine E-Mail-Adresse hat die Form name@example.de.",
+            Text::EmailDomainError => "Nach dem @ muss die Domain stehen.",
             Text::Footer => {
                 "MailTLS prüft nur die Verschlüsselung. Es meldet sich nicht an und sendet keine E-Mails."
             }
@@ -187,9 +190,19 @@ impl Catalog for German {
         }
     }
 
+    fn key_size(&self, key: &str, bits: u32) -> String {
+        format!("{key}, {bits} Bit")
+    }
+
+    fn kb3140245_url(&self) -> &'static str {
+        "https://support.microsoft.com/de-de/kb/3140245"
+    }
+
     fn days_left(&self, days: i64) -> String {
         match days {
+            1 => "noch 1 Tag".into(),
             0.. => format!("noch {days} Tage"),
+            -1 => "seit 1 Tag abgelaufen".into(),
             _ => format!("seit {} Tagen abgelaufen", -days),
         }
     }
@@ -223,7 +236,7 @@ impl Catalog for German {
             Fix::Windows7Registry => "Schalten Sie TLS 1.2 in Windows 7 ein (Schritte unten).",
             Fix::UpdateProgram => "Installieren Sie die aktuelle Version Ihres E-Mail-Programms.",
             Fix::NewSystemOrProgram => {
-                "Dieses Programm kann auf diesem System kein TLS 1.2 und lässt sich nicht umstellen. Verwenden Sie ein aktuelles Programm wie Thunderbird (kostenlos) oder ein neueres System."
+                "Dieses Programm beherrscht auf diesem System kein TLS 1.2, und das lässt sich nicht nachrüsten. Verwenden Sie ein aktuelles Programm wie Thunderbird (kostenlos) oder ein neueres System."
             }
             Fix::SwitchProgram => {
                 "Dieses Programm wird nicht mehr weiterentwickelt. Wechseln Sie zu einem aktuellen Programm, zum Beispiel Thunderbird (kostenlos) oder Outlook."
@@ -232,9 +245,9 @@ impl Catalog for German {
         match guidance {
             Guidance::Works => "Ihr Programm verbindet sich mit TLS 1.2 oder neuer. Mit diesem Server ist nichts zu tun.".into(),
             Guidance::WorksForNow { fix: f } => format!("Im Moment klappt es noch, weil der Server auch alte Verfahren annimmt. Sobald er sie abschaltet, hört Ihr Programm auf zu funktionieren. {}", fix(f)),
-            Guidance::ApplyFix { fix: f } => format!("So verbindet sich Ihr Programm nicht mit diesem Server. {}", fix(f)),
-            Guidance::ServerMustChange => "Ihr Programm ist in Ordnung, der Server bietet aber nur veraltete Verschlüsselung. Das muss Ihr Anbieter ändern; bitte geben Sie ihm dieses Ergebnis.".into(),
-            Guidance::CloudNeedsModernServer => "Dieses Outlook holt Ihre E-Mails über Microsofts Server ab, und die verlangen TLS 1.2. Der Server bietet das nicht an; das muss Ihr Anbieter ändern.".into(),
+            Guidance::ApplyFix { fix: f } => format!("Mit den jetzigen Einstellungen kann sich Ihr Programm nicht mit diesem Server verbinden. {}", fix(f)),
+            Guidance::ServerMustChange => "Ihr Programm ist in Ordnung, der Server bietet aber nur veraltete Verschlüsselung an. Das muss Ihr Anbieter ändern; bitte leiten Sie dieses Ergebnis an ihn weiter.".into(),
+            Guidance::CloudNeedsModernServer => "Diese Outlook-Version ruft Ihre E-Mails über die Server von Microsoft ab, und diese verlangen TLS 1.2. Der Server Ihres Anbieters bietet das nicht an; das muss Ihr Anbieter ändern.".into(),
             Guidance::NoData => "Zu diesem Programm auf diesem System haben wir keine gesicherten Angaben. Aktuelle Versionen beherrschen in der Regel TLS 1.2.".into(),
         }
     }
@@ -299,7 +312,7 @@ impl Catalog for German {
                 if *outgoing { "Postausgang" } else { "Posteingang" }
             ),
             Advice::DidYouMean { field, official } => format!(
-                "Der Name des {}s ist fast der Ihres Anbieters. Meinten Sie {official}?",
+                "Der Name des {}s ähnelt stark dem Ihres Anbieters. Meinten Sie {official}?",
                 if *field == crate::settings::Field::OutgoingHost { "Postausgangsserver" } else { "Posteingangsserver" }
             ),
             Advice::NotTheProvidersSetting { outgoing, port, security } => format!(

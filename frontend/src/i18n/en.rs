@@ -93,7 +93,7 @@ impl Catalog for English {
             Text::CertSignature => "Signature",
             Text::CertChain => "Certificates in the chain",
             Text::TechnicalDetail => "Technical detail",
-            Text::SummaryTitle => "MailTLS check of",
+            Text::SummaryTitle => "Time of the MailTLS check",
             Text::SummaryOverall => "Overall",
             Text::SummaryVersions => "Supported versions",
             Text::SummaryLink => "Link to this check",
@@ -118,7 +118,7 @@ impl Catalog for English {
             Text::SuggestedByBrowser => {
                 "Suggested by your browser – please check that it is right."
             }
-            Text::Unconfirmed => "Unconfirmed: this rests on inference, not on a verified source.",
+            Text::Unconfirmed => "Unconfirmed: this is inferred, not taken from a verified source.",
             Text::Win7StepUpdate => "Install the Windows update",
             Text::Win7StepReg => {
                 "Download this file, open it with a double click and confirm the question:"
@@ -139,6 +139,9 @@ impl Catalog for English {
             Text::BuildLinkButton => "Create link",
             Text::BuiltLinkLabel => "Link to send",
             Text::OpenBuiltLink => "Open the check",
+            Text::PortError => "The port is a number from 1 to 65535, for example 993.",
+            Text::EmailError => "An e-mail address looks like name@example.com.",
+            Text::EmailDomainError => "The domain must follow the @.",
             Text::Footer => {
                 "MailTLS checks only the encryption. It does not log in and sends no e-mail."
             }
@@ -177,9 +180,19 @@ impl Catalog for English {
         }
     }
 
+    fn key_size(&self, key: &str, bits: u32) -> String {
+        format!("{key}, {bits} bit")
+    }
+
+    fn kb3140245_url(&self) -> &'static str {
+        "https://support.microsoft.com/en-us/kb/3140245"
+    }
+
     fn days_left(&self, days: i64) -> String {
         match days {
+            1 => "1 day left".into(),
             0.. => format!("{days} days left"),
+            -1 => "expired 1 day ago".into(),
             _ => format!("expired {} days ago", -days),
         }
     }
@@ -222,9 +235,9 @@ impl Catalog for English {
         match guidance {
             Guidance::Works => "Your program connects with TLS 1.2 or newer. Nothing to do for this server.".into(),
             Guidance::WorksForNow { fix: f } => format!("It works for now because the server still accepts old methods. Once it switches them off, your program stops working. {}", fix(f)),
-            Guidance::ApplyFix { fix: f } => format!("Like this, your program cannot connect to this server. {}", fix(f)),
+            Guidance::ApplyFix { fix: f } => format!("As it is, your program cannot connect to this server. {}", fix(f)),
             Guidance::ServerMustChange => "Your program is fine, but the server offers only outdated encryption. Your provider must change that; please pass this result on.".into(),
-            Guidance::CloudNeedsModernServer => "This Outlook fetches your mail through Microsoft's servers, which require TLS 1.2. The server does not offer it; your provider must change that.".into(),
+            Guidance::CloudNeedsModernServer => "This version of Outlook fetches your mail through Microsoft's servers, which require TLS 1.2. Your provider's server does not offer it; your provider must change that.".into(),
             Guidance::NoData => "We have no verified facts about this program on this system. Current versions usually support TLS 1.2.".into(),
         }
     }
@@ -289,7 +302,7 @@ impl Catalog for English {
                 if *outgoing { "outgoing" } else { "incoming" }
             ),
             Advice::DidYouMean { field, official } => format!(
-                "The {} server name is almost your provider's. Did you mean {official}?",
+                "The {} server name is very close to your provider's. Did you mean {official}?",
                 if *field == crate::settings::Field::OutgoingHost { "outgoing" } else { "incoming" }
             ),
             Advice::NotTheProvidersSetting { outgoing, port, security } => format!(

@@ -100,6 +100,9 @@ pub enum Text {
     DownloadMobileconfig,
     StepSaveAndCheck,
     MoreFromProvider,
+    PortError,
+    EmailError,
+    EmailDomainError,
     BuilderHeading,
     BuilderIntro,
     CustomerLanguage,
@@ -114,6 +117,10 @@ pub trait Catalog {
     /// What an admin should know, for people.
     fn finding(&self, code: FindingCode) -> &'static str;
     fn severity(&self, severity: Severity) -> &'static str;
+    /// `RSA, 2048 bit` / `RSA, 2048 Bit`.
+    fn key_size(&self, key: &str, bits: u32) -> String;
+    /// Microsoft's page for update KB3140245 in this language.
+    fn kb3140245_url(&self) -> &'static str;
     /// `89 days left` / `expired 3 days ago`.
     fn days_left(&self, days: i64) -> String;
     /// An operating system's name.

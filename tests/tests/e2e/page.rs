@@ -464,7 +464,7 @@ async fn the_settings_flow_flags_port_25_without_encryption() {
         .expect("value")
         .unwrap_or_default();
     let expected = [
-        "MailTLS-Prüfung vom: 20".to_owned(),
+        "Zeitpunkt der MailTLS-Prüfung: 20".to_owned(),
         "Gesamtergebnis: ".to_owned(),
         format!("- imaps://{NAME}:{} [127.0.0.1]: In Ordnung", imaps.port),
         "Unterstützte Versionen: TLS 1.2, TLS 1.3; Zertifikat: gültig".to_owned(),
