@@ -242,11 +242,12 @@ async fn cache_control(request: axum::extract::Request, next: axum::middleware::
     response
 }
 
-/// Whether a file name carries trunk's content hash: `frontend-0123456789abcdef_bg.wasm`.
+/// Whether a file name carries trunk's content hash: `frontend-0123456789abcdef_bg.wasm`. The
+/// hash is a 64-bit number in hex without leading zeros, so it may be shorter than 16 digits.
 fn is_content_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     name.split(['-', '_', '.']).any(|part| {
-        part.len() == 16
+        (12..=16).contains(&part.len())
             && part
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
@@ -836,6 +837,9 @@ mod tests {
             ("/frontend-39706cf00a211fa9_bg.wasm", true),
             ("/frontend-39706cf00a211fa9.js", true),
             ("/style-7e74a075a58e3e5f.css", true),
+            ("/frontend-a35e03d5e386dde.js", true),
+            ("/frontend-a35e03d5e386dde_bg.wasm", true),
+            ("/provider-logo.svg", false),
             ("/", false),
             ("/index.html", false),
             ("/check", false),
