@@ -12,6 +12,18 @@ use crate::test_ca;
 
 const NAME: &str = "mail.example.test";
 
+/// Opens `url` and waits up to 20 s for `selector` (the wasm app has started when it appears).
+async fn open(browser: &Browser, url: &str, selector: &str) -> fantoccini::elements::Element {
+    browser.client.goto(url).await.expect("open the page");
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|_| panic!("{url}: {selector} did not appear"))
+}
+
 /// Reads `data-version` → `data-outcome` from the first result card.
 async fn shown_outcomes(browser: &Browser) -> Vec<(String, String)> {
     let items = browser
@@ -157,16 +169,12 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
     let api = ProbeApi::start(&ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[]));
     let browser = Browser::start(360, 800).await;
     let client = &browser.client;
-    client
-        .goto(&format!("{}/check?mode=server&lang=de", api.base_url))
-        .await
-        .expect("open the page");
-    let field = client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("input#server"))
-        .await
-        .expect("the page route falls back to the app");
+    let field = open(
+        &browser,
+        &format!("{}/check?mode=server&lang=de", api.base_url),
+        "input#server",
+    )
+    .await;
     assert_eq!(
         client
             .find(Locator::Css("html"))
@@ -579,18 +587,12 @@ async fn the_settings_form_works_at_320_pixels() {
     let (_dir, ca) = test_ca();
     let api = ProbeApi::start(&ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[]));
     let browser = Browser::start(320, 900).await;
-    browser
-        .client
-        .goto(&format!("{}/?lang=de", api.base_url))
-        .await
-        .expect("open the page");
-    let email = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("input#email"))
-        .await
-        .expect("the settings form is the first thing shown");
+    let email = open(
+        &browser,
+        &format!("{}/?lang=de", api.base_url),
+        "input#email",
+    )
+    .await;
     browser.screenshot("idle-narrow-320").await;
     email.send_keys("kunde@").await.expect("type");
     // Nothing is wider than the window: no sideways scrolling.
@@ -709,18 +711,12 @@ async fn the_providers_profile_corrects_names_and_settings() {
     options.extra_args = vec!["--profile".into(), profile.display().to_string()];
     let api = ProbeApi::start(&options);
     let browser = Browser::start(1024, 1400).await;
-    browser
-        .client
-        .goto(&format!("{}/?lang=de", api.base_url))
-        .await
-        .expect("open the page");
-    let host = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("input#in-host"))
-        .await
-        .expect("the settings form");
+    let host = open(
+        &browser,
+        &format!("{}/?lang=de", api.base_url),
+        "input#in-host",
+    )
+    .await;
     // Typos of the provider's names get the provider's name as a suggestion.
     for typed in ["mial.provider.test", "mail.provder.test"] {
         host.clear().await.expect("clear");
@@ -965,18 +961,12 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
 
     // Support staff, in German, enter what the customer said.
     let support = Browser::start(1024, 1400).await;
-    support
-        .client
-        .goto(&format!("{}/support?lang=de", api.base_url))
-        .await
-        .expect("open the link builder");
-    let host = support
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(".link-builder input#in-host"))
-        .await
-        .expect("the builder");
+    let host = open(
+        &support,
+        &format!("{}/support?lang=de", api.base_url),
+        ".link-builder input#in-host",
+    )
+    .await;
     host.send_keys(NAME).await.expect("type");
     let port = support
         .client
