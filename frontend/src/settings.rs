@@ -240,6 +240,39 @@ impl MailSettings {
         Ok(targets)
     }
 
+    /// [`MailSettings::targets`], with an empty form counted as a missing incoming server: what a
+    /// check needs.
+    pub fn checkable_targets(&self) -> Result<Vec<Target>, Vec<(Field, FieldError)>> {
+        match self.targets() {
+            Ok(targets) if targets.is_empty() => Err(vec![(
+                Field::IncomingHost,
+                FieldError::Host(HostError::Empty),
+            )]),
+            other => other,
+        }
+    }
+
+    /// The problems a form shows now: those of filled-in fields, and once a check (or a link)
+    /// was asked for, all of them.
+    pub fn visible_errors(&self, show_all: bool) -> Vec<(Field, FieldError)> {
+        let filled = |field: Field| match field {
+            Field::Email => !self.email.trim().is_empty(),
+            Field::IncomingHost | Field::IncomingPort => {
+                !self.incoming_server.host.trim().is_empty()
+            }
+            Field::OutgoingHost | Field::OutgoingPort => {
+                !self.outgoing_server.host.trim().is_empty()
+            }
+            Field::Server => false,
+        };
+        self.checkable_targets()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(field, _)| show_all || filled(*field))
+            .collect()
+    }
+
     /// The port to use: as typed, or the standard one for the protocol and encryption.
     fn port(&self, outgoing: bool) -> Option<u16> {
         let entry = self.entry(outgoing);

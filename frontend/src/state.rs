@@ -117,13 +117,7 @@ impl State {
                 .target()
                 .map(|target| vec![target])
                 .map_err(|error| vec![(Field::Server, FieldError::Target(error))]),
-            Mode::Settings => match self.settings.targets() {
-                Ok(targets) if targets.is_empty() => Err(vec![(
-                    Field::IncomingHost,
-                    FieldError::Host(mailtls_shared::HostError::Empty),
-                )]),
-                other => other,
-            },
+            Mode::Settings => self.settings.checkable_targets(),
         }
     }
 
@@ -150,25 +144,7 @@ impl State {
     /// The settings form's problems the page should show now: those of filled-in fields, and
     /// after a check was asked for, all.
     pub fn settings_errors(&self) -> Vec<(Field, FieldError)> {
-        let filled = |field: Field| match field {
-            Field::Email => !self.settings.email.trim().is_empty(),
-            Field::IncomingHost | Field::IncomingPort => {
-                !self.settings.incoming_server.host.trim().is_empty()
-            }
-            Field::OutgoingHost | Field::OutgoingPort => {
-                !self.settings.outgoing_server.host.trim().is_empty()
-            }
-            Field::Server => false,
-        };
-        let mut state = self.clone();
-        state.mode = Mode::Settings;
-        state
-            .targets()
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(field, _)| self.show_errors || filled(*field))
-            .collect()
+        self.settings.visible_errors(self.show_errors)
     }
 
     /// What to change in the settings (only in the settings mode).

@@ -13,7 +13,7 @@ use crate::clients::ClientChoice;
 use crate::components::{ProgramPicker, SettingsForm};
 use crate::i18n::{Text, catalog, language_name};
 use crate::link::Link;
-use crate::settings::{Field, MailSettings};
+use crate::settings::MailSettings;
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct LinkBuilderProps {
@@ -33,29 +33,7 @@ pub fn LinkBuilder(props: &LinkBuilderProps) -> Html {
     let tried = use_state(|| false);
     let built = use_state(|| None::<String>);
 
-    let errors: Vec<_> = match settings.targets() {
-        Ok(targets) if targets.is_empty() && *tried => vec![(
-            Field::IncomingHost,
-            crate::settings::FieldError::Host(mailtls_shared::HostError::Empty),
-        )],
-        Ok(_) => Vec::new(),
-        Err(errors) => errors
-            .into_iter()
-            .filter(|(field, _)| {
-                *tried
-                    || match field {
-                        Field::Email => !settings.email.trim().is_empty(),
-                        Field::IncomingHost | Field::IncomingPort => {
-                            !settings.incoming_server.host.trim().is_empty()
-                        }
-                        Field::OutgoingHost | Field::OutgoingPort => {
-                            !settings.outgoing_server.host.trim().is_empty()
-                        }
-                        Field::Server => false,
-                    }
-            })
-            .collect(),
-    };
+    let errors = settings.visible_errors(*tried);
     let on_edit = {
         let (settings, built) = (settings.clone(), built.clone());
         Callback::from(move |next: MailSettings| {
@@ -81,8 +59,8 @@ pub fn LinkBuilder(props: &LinkBuilderProps) -> Html {
         let origin = props.origin.clone();
         Callback::from(move |()| {
             tried.set(true);
-            match settings.targets() {
-                Ok(targets) if !targets.is_empty() => {
+            match settings.checkable_targets() {
+                Ok(_) => {
                     let link = Link {
                         settings: Some((*settings).clone()),
                         system: client.system,
@@ -92,7 +70,7 @@ pub fn LinkBuilder(props: &LinkBuilderProps) -> Html {
                     };
                     built.set(Some(format!("{origin}{}", link.path())));
                 }
-                _ => built.set(None),
+                Err(_) => built.set(None),
             }
         })
     };

@@ -79,18 +79,27 @@ async fn settings_come_from_the_file_then_the_environment_then_flags() {
     );
 }
 
+/// Starts `probe-api serve` with `option FILE`, expects it to refuse, and returns what it said.
+fn refused_start(option: &str, file: &std::path::Path) -> String {
+    let output = std::process::Command::new(tests::servers::probe_api_binary())
+        .args(["serve", "--bind", "127.0.0.1:0", option])
+        .arg(file)
+        .output()
+        .expect("run probe-api");
+    assert!(
+        !output.status.success(),
+        "probe-api started with {option} {}",
+        file.display()
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 #[test]
 fn a_broken_config_file_stops_the_start_with_the_reason() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let config = dir.path().join("mailtls.toml");
     std::fs::write(&config, "max_concurent_checks = 3\n").expect("write config");
-    let output = std::process::Command::new(tests::servers::probe_api_binary())
-        .args(["serve", "--bind", "127.0.0.1:0", "--config"])
-        .arg(&config)
-        .output()
-        .expect("run probe-api");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start("--config", &config);
     assert!(
         stderr.contains("mailtls.toml") && stderr.contains("max_concurent_checks"),
         "{stderr}"
@@ -459,13 +468,7 @@ async fn the_provider_profile_is_checked_at_start_and_served() {
         tests::servers::TEST_PROFILE.replace("port = 993", "port = 143"),
     )
     .expect("write profile");
-    let output = std::process::Command::new(tests::servers::probe_api_binary())
-        .args(["serve", "--bind", "127.0.0.1:0", "--profile"])
-        .arg(&path)
-        .output()
-        .expect("run probe-api");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start("--profile", &path);
     assert!(
         stderr.contains("profile.toml") && stderr.contains("imap: port 143"),
         "{stderr}"
