@@ -852,6 +852,7 @@ mod tests {
             checked_at: String::new(),
             duration_ms: 0,
             targets: vec![],
+            domains: vec![],
             endpoints: vec![
                 endpoint(
                     "imap.provider.test",

@@ -355,6 +355,7 @@ mod tests {
             checked_at: "2026-11-26T12:00:00Z".into(),
             duration_ms: 5,
             targets: vec![],
+            domains: vec![],
             endpoints: vec![],
             verdict: mailtls_shared::Verdict::Untestable,
         })

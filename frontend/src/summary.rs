@@ -111,6 +111,7 @@ mod tests {
             checked_at: "2026-11-26T12:00:00Z".into(),
             duration_ms: 40,
             targets: vec![],
+            domains: vec![],
             endpoints: vec![EndpointReport {
                 scheme: Scheme::Imaps,
                 host: "mail.mxp.de".into(),

@@ -5,7 +5,7 @@
 //! `MAILTLS_MAX_CONCURRENT_CHECKS`. Lists given by flag or variable replace the file's list.
 //!
 //! `mailtls.example.toml` at the repository root shows every key with its default.
-//! The probe's keys (`ca_files` … `resolve`) also apply to `probe-api check`.
+//! The probe's keys (`ca_files` … `mta_sts_port`) also apply to `probe-api check`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -17,6 +17,7 @@ use thiserror::Error;
 
 use mailtls_shared::{Hostname, Profile};
 
+use crate::probe::dns::DnsConfig;
 use crate::probe::policy::AddressPolicy;
 use crate::probe::resolve::Resolver;
 use crate::probe::{DEFAULT_EHLO_NAME, ProbeSettings, Timeouts};
@@ -72,6 +73,14 @@ pub struct ServiceConfig {
     pub ehlo_name: String,
     /// `NAME=ADDRESS` answers that bypass DNS, like curl's `--resolve`.
     pub resolve: Vec<String>,
+    /// A DNS server (`ADDRESS:PORT`) for every lookup instead of the system's resolver.
+    pub dns_server: Option<SocketAddr>,
+    /// Admit names in reserved domains (`.test`, `.internal`, …): tests and internal deployments.
+    pub allow_reserved_names: bool,
+    /// The port MX hosts are checked on in domain checks (25 on the internet).
+    pub mx_port: u16,
+    /// The port MTA-STS policies are fetched from (443 on the internet).
+    pub mta_sts_port: u16,
 }
 
 /// The log line format.
@@ -109,6 +118,10 @@ impl Default for ServiceConfig {
             check_timeout: 30,
             ehlo_name: DEFAULT_EHLO_NAME.to_owned(),
             resolve: Vec::new(),
+            dns_server: None,
+            allow_reserved_names: false,
+            mx_port: 25,
+            mta_sts_port: 443,
         }
     }
 }
@@ -232,6 +245,9 @@ impl ServiceConfig {
         policy = policy
             .allow_ports(&self.allow_ports)
             .only_domains(&self.only_domains);
+        if self.allow_reserved_names {
+            policy = policy.allow_reserved_names();
+        }
         let mut resolver = Resolver::new(timeouts.resolve);
         for entry in &self.resolve {
             let (name, address) = parse_resolve(entry).map_err(ConfigError::Invalid)?;
@@ -253,6 +269,12 @@ impl ServiceConfig {
                 .map(|path| path.display().to_string())
                 .collect(),
             ehlo_name: self.ehlo_name.clone(),
+            dns: DnsConfig {
+                server: self.dns_server,
+                timeout: timeouts.resolve,
+            },
+            mx_port: self.mx_port,
+            mta_sts_port: self.mta_sts_port,
             ..ProbeSettings::default()
         })
     }

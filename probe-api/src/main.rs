@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
-use mailtls_shared::{Hostname, Lang, Target, Verdict};
+use mailtls_shared::{DomainVerdict, Hostname, Lang, Target, Verdict};
 use probe_api::config::{LogFormat, Origin, ServiceConfig};
 use probe_api::http::checks::Checks;
 use probe_api::http::limits::{Limiter, Limits};
@@ -117,8 +117,9 @@ struct ServeArgs {
 /// legacy versions, 1 when anything needs attention, 2 for unusable input.
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// What to check: a host name (all mail ports), or scheme://host[:port] with scheme one of
-    /// smtp, submission, smtps, imap, imaps, pop3, pop3s.
+    /// What to check: a host name (all mail ports), scheme://host[:port] with scheme one of
+    /// smtp, submission, smtps, imap, imaps, pop3, pop3s, or a mail domain as domain:NAME or
+    /// name@NAME (its MX hosts on port 25, MTA-STS and TLS-RPT).
     #[arg(required = true)]
     targets: Vec<String>,
     /// Print the JSON report instead of a summary.
@@ -174,6 +175,20 @@ struct ProbeArgs {
         value_delimiter = ','
     )]
     resolve: Vec<String>,
+    /// Ask this DNS server (ADDRESS:PORT, UDP and TCP) instead of the system's resolver, for
+    /// domain checks' MX, TXT and TLSA records and for addresses.
+    #[arg(long, env = "MAILTLS_DNS_SERVER", value_name = "ADDRESS:PORT")]
+    dns_server: Option<SocketAddr>,
+    /// Admit names in reserved domains (.test, .internal, .local, …): tests and internal
+    /// deployments only.
+    #[arg(long, env = "MAILTLS_ALLOW_RESERVED_NAMES")]
+    allow_reserved_names: bool,
+    /// The port MX hosts are checked on in domain checks [default: 25]; for labs and tests.
+    #[arg(long, env = "MAILTLS_MX_PORT", value_name = "PORT")]
+    mx_port: Option<u16>,
+    /// The port MTA-STS policies are fetched from [default: 443]; for labs and tests.
+    #[arg(long, env = "MAILTLS_MTA_STS_PORT", value_name = "PORT")]
+    mta_sts_port: Option<u16>,
 }
 
 fn parse_domain(input: &str) -> Result<Hostname, String> {
@@ -203,6 +218,12 @@ impl ProbeArgs {
         set(&mut config.check_timeout, self.check_timeout);
         set(&mut config.ehlo_name, self.ehlo_name);
         set_list(&mut config.resolve, self.resolve);
+        if self.dns_server.is_some() {
+            config.dns_server = self.dns_server;
+        }
+        config.allow_reserved_names |= self.allow_reserved_names;
+        set(&mut config.mx_port, self.mx_port);
+        set(&mut config.mta_sts_port, self.mta_sts_port);
     }
 }
 
@@ -389,7 +410,12 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         print!("{}", probe_api::text::report(&report));
     }
     Ok(
-        if report.endpoints.iter().all(|e| e.verdict == Verdict::Ready) {
+        if report.endpoints.iter().all(|e| e.verdict == Verdict::Ready)
+            && report
+                .domains
+                .iter()
+                .all(|d| d.verdict == DomainVerdict::Ready)
+        {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)

@@ -1,8 +1,12 @@
-//! The report as plain text for `probe-api check`: one block per endpoint, one line per version.
+//! The report as plain text for `probe-api check`: one block per endpoint, one line per version,
+//! then one block per domain.
 
 use std::fmt::Write as _;
 
-use mailtls_shared::{CheckReport, EndpointReport, Finding, Severity, Verdict, wire_name};
+use mailtls_shared::{
+    CheckReport, DomainReport, DomainVerdict, EndpointReport, Finding, MtaStsStatus, MxStatus,
+    Severity, TlsRptStatus, Verdict, wire_name,
+};
 
 /// The verdict in the mission's words.
 pub fn verdict_words(verdict: Verdict) -> &'static str {
@@ -20,6 +24,10 @@ pub fn report(report: &CheckReport) -> String {
     let mut out = String::new();
     for endpoint in &report.endpoints {
         endpoint_block(&mut out, endpoint);
+        out.push('\n');
+    }
+    for domain in &report.domains {
+        domain_block(&mut out, domain);
         out.push('\n');
     }
     let _ = writeln!(
@@ -105,4 +113,98 @@ fn endpoint_block(out: &mut String, endpoint: &EndpointReport) {
             .unwrap_or_default();
         let _ = writeln!(out, "  finding      {severity} {}{detail}", wire_name(code));
     }
+}
+
+/// The domain verdict in the mission's words.
+pub fn domain_verdict_words(domain: &DomainReport) -> String {
+    match domain.verdict {
+        DomainVerdict::Ready => {
+            "mail from Microsoft 365 and other providers reaches this domain over TLS 1.2+".into()
+        }
+        DomainVerdict::NoMail => "this domain receives no mail (null MX)".into(),
+        DomainVerdict::Untestable => "the mail servers could not be tested".into(),
+        DomainVerdict::SomeMxFailing => {
+            let failing: Vec<String> = domain
+                .failing_hosts()
+                .map(|(position, host)| format!("MX {position} of {}", domain.mx_hosts.len()) + &format!(" ({})", host.host))
+                .collect();
+            format!("{} has a problem; mail may be delayed or lost", failing.join(", "))
+        }
+        DomainVerdict::NoModernTls => {
+            "no MX host takes mail over TLS 1.2+: Microsoft 365 will fail".into()
+        }
+    }
+}
+
+fn domain_block(out: &mut String, domain: &DomainReport) {
+    let _ = writeln!(out, "domain {}", domain.domain);
+    let _ = writeln!(out, "  verdict      {}", domain_verdict_words(domain));
+    let mut source = wire_name(&domain.mx_source);
+    if domain.mx_skipped > 0 {
+        let _ = write!(source, " ({} more MX records not checked)", domain.mx_skipped);
+    }
+    if let Some(detail) = &domain.detail {
+        let _ = write!(source, ": {detail}");
+    }
+    let _ = writeln!(out, "  mx source    {source}");
+    for (index, host) in domain.mx_hosts.iter().enumerate() {
+        let status = match host.status {
+            MxStatus::Usable => "usable",
+            MxStatus::Problem => "PROBLEM",
+            MxStatus::Untested => "untested",
+        };
+        let best = host
+            .best_version
+            .map(|version| format!(", best {}", version.display_name()))
+            .unwrap_or_default();
+        let addresses = if host.addresses.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", host.addresses.join(" "))
+        };
+        let _ = writeln!(
+            out,
+            "  MX {:<2} {:>5} {}  {status}{best}{addresses}",
+            index + 1,
+            host.preference,
+            host.host
+        );
+        for problem in &host.problems {
+            let detail = problem
+                .detail
+                .as_deref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "           {} {}{detail}",
+                wire_name(&problem.severity),
+                wire_name(&problem.code)
+            );
+        }
+    }
+    let sts = &domain.mta_sts;
+    let mut line = wire_name(&sts.status);
+    if let Some(policy) = sts.policy.as_ref().filter(|_| sts.status == MtaStsStatus::Valid) {
+        let _ = write!(
+            line,
+            ", mode {}, mx {}, max_age {}",
+            wire_name(&policy.mode),
+            policy.mx.join(" "),
+            policy.max_age
+        );
+    }
+    if let Some(error) = &sts.error {
+        let _ = write!(line, ": {error}");
+    }
+    let _ = writeln!(out, "  MTA-STS      {line}");
+    let rpt = &domain.tls_rpt;
+    let mut line = wire_name(&rpt.status);
+    if rpt.status == TlsRptStatus::Valid {
+        let _ = write!(line, ", reports to {}", rpt.rua.join(" "));
+    }
+    if let Some(error) = &rpt.error {
+        let _ = write!(line, ": {error}");
+    }
+    let _ = writeln!(out, "  TLS-RPT      {line}");
 }

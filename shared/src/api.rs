@@ -314,6 +314,9 @@ pub struct CheckReport {
     pub endpoints: Vec<EndpointReport>,
     /// The verdict over all endpoints that could be tested (`untestable` if none could).
     pub verdict: Verdict,
+    /// One entry per domain target (`domain:NAME`); its MX hosts' probes are in `endpoints`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<crate::domain::DomainReport>,
 }
 
 impl CheckReport {

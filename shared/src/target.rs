@@ -1,5 +1,6 @@
-//! What to check: a bare host (all seven standard mail endpoints) or one endpoint as
-//! `scheme://host[:port]`.
+//! What to check: a bare host (all seven standard mail endpoints), one endpoint as
+//! `scheme://host[:port]`, or a mail domain as `domain:NAME` or `name@NAME` (its MX hosts, found
+//! in DNS, on port 25, with the domain's MTA-STS, TLS-RPT and DANE records).
 //!
 //! The seven schemes are the mail protocols on their standard ports: four start plain and upgrade
 //! with STARTTLS (`smtp` 25, `submission` 587, `imap` 143, `pop3` 110), three speak TLS from the
@@ -11,7 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::host::{Host, HostError};
+use crate::host::{Host, HostError, Hostname};
 use crate::lang::Lang;
 
 /// A mail protocol on its standard port, with the way TLS starts on it.
@@ -115,7 +116,13 @@ pub enum Target {
         host: Host,
         port: u16,
     },
+    /// A mail domain: its MX hosts on port 25, its MTA-STS policy, TLS-RPT and DANE records.
+    /// Written `domain:firma.de`; an e-mail address `name@firma.de` means its domain.
+    Domain(Hostname),
 }
+
+/// The prefix that marks a domain target.
+pub const DOMAIN_PREFIX: &str = "domain:";
 
 /// Longest target string accepted, so a hostile request cannot make us parse megabytes.
 pub const MAX_TARGET_LEN: usize = 300;
@@ -133,6 +140,8 @@ pub enum TargetError {
     PortWithoutScheme { host: String, port: String },
     #[error("a target has no path, query or user part after the server name")]
     TrailingParts,
+    #[error("an e-mail address needs a name before the @ and a domain after it")]
+    InvalidEmail,
     #[error(transparent)]
     Host(#[from] HostError),
 }
@@ -171,16 +180,36 @@ impl TargetError {
             (TargetError::TrailingParts, Lang::En) => {
                 "Nothing may follow the server name (no \"/\", \"?\" or \"#\").".into()
             }
+            (TargetError::InvalidEmail, Lang::De) => {
+                "Eine E-Mail-Adresse hat die Form name@firma.de: ein Name, ein @ und die Domain, ohne Leerzeichen.".into()
+            }
+            (TargetError::InvalidEmail, Lang::En) => {
+                "An e-mail address has the form name@company.com: a name, an @ and the domain, without spaces.".into()
+            }
             (TargetError::Host(error), lang) => error.message(lang),
         }
     }
 }
 
 impl Target {
-    /// Parses `host`, or `scheme://host[:port]` with the scheme's standard port as default.
+    /// Parses `host`, `scheme://host[:port]` (the scheme's standard port by default),
+    /// `domain:NAME`, or an e-mail address (its domain).
     pub fn parse(input: &str) -> Result<Target, TargetError> {
         if input.len() > MAX_TARGET_LEN {
             return Err(TargetError::TooLong { len: input.len() });
+        }
+        if let Some(prefix) = input.get(..DOMAIN_PREFIX.len())
+            && prefix.eq_ignore_ascii_case(DOMAIN_PREFIX)
+        {
+            return Ok(Target::Domain(Hostname::parse(&input[DOMAIN_PREFIX.len()..])?));
+        }
+        if !input.contains("://")
+            && let Some((local, domain)) = input.rsplit_once('@')
+        {
+            if local.is_empty() || local.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(TargetError::InvalidEmail);
+            }
+            return Ok(Target::Domain(Hostname::parse(domain)?));
         }
         let Some((scheme, rest)) = input.split_once("://") else {
             return parse_bare(input);
@@ -203,14 +232,16 @@ impl Target {
         })
     }
 
-    /// The host this target names.
-    pub fn host(&self) -> &Host {
+    /// The host this target names; a domain's mail hosts are found in DNS instead.
+    pub fn host(&self) -> Option<&Host> {
         match self {
-            Target::Host(host) | Target::Endpoint { host, .. } => host,
+            Target::Host(host) | Target::Endpoint { host, .. } => Some(host),
+            Target::Domain(_) => None,
         }
     }
 
-    /// The endpoints this target stands for: one, or all seven standard ones of a bare host.
+    /// The endpoints this target stands for: one, or all seven standard ones of a bare host;
+    /// none for a domain, whose MX hosts come from DNS.
     pub fn endpoints(&self) -> Vec<(Scheme, u16)> {
         match self {
             Target::Host(_) => Scheme::ALL
@@ -218,6 +249,7 @@ impl Target {
                 .map(|scheme| (scheme, scheme.default_port()))
                 .collect(),
             Target::Endpoint { scheme, port, .. } => vec![(*scheme, *port)],
+            Target::Domain(_) => Vec::new(),
         }
     }
 }
@@ -274,6 +306,7 @@ impl fmt::Display for Target {
             Target::Endpoint { scheme, host, port } => {
                 write!(f, "{scheme}://{}:{port}", host.to_uri_form())
             }
+            Target::Domain(domain) => write!(f, "{DOMAIN_PREFIX}{}", domain.as_str()),
         }
     }
 }
@@ -301,6 +334,10 @@ impl From<Target> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn domain(name: &str) -> Target {
+        Target::Domain(Hostname::parse(name).unwrap())
+    }
 
     fn endpoint(scheme: Scheme, host: &str, port: u16) -> Target {
         Target::Endpoint {
@@ -392,6 +429,21 @@ mod tests {
                 "imaps://0x7f.1",
                 Err(TargetError::Host(HostError::NumericTopLevel)),
             ),
+            ("domain:Firma.DE", Ok(domain("firma.de"))),
+            ("DOMAIN:firma.de.", Ok(domain("firma.de"))),
+            ("kunde@Firma.de", Ok(domain("firma.de"))),
+            ("a@b@firma.de", Ok(domain("firma.de"))),
+            ("@firma.de", Err(TargetError::InvalidEmail)),
+            ("kun de@firma.de", Err(TargetError::InvalidEmail)),
+            ("kunde@", Err(TargetError::Host(HostError::Empty))),
+            (
+                "domain:192.0.2.1",
+                Err(TargetError::Host(HostError::NumericTopLevel)),
+            ),
+            (
+                "domain:firma.de\r\nRCPT",
+                Err(TargetError::Host(HostError::ControlCharacter)),
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(Target::parse(input), expected, "{input:?}");
@@ -408,6 +460,7 @@ mod tests {
             "imaps://mail.mxp.de:10993",
             "pop3s://[2001:db8::1]:1995",
             "smtp://192.0.2.1",
+            "domain:firma.de",
         ] {
             let target = Target::parse(input).unwrap();
             assert_eq!(target.to_string(), input);

@@ -41,12 +41,8 @@ pub struct CertJudge {
     verifier: Arc<WebPkiServerVerifier>,
 }
 
-impl CertJudge {
-    /// Mozilla's roots plus the certificates in `extra_ca_files` (PEM).
-    pub fn new(
-        provider: Arc<CryptoProvider>,
-        extra_ca_files: &[String],
-    ) -> Result<Self, TrustError> {
+/// Mozilla's roots plus the certificates in `extra_ca_files` (PEM).
+pub fn trust_roots(extra_ca_files: &[String]) -> Result<Arc<RootCertStore>, TrustError> {
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         for path in extra_ca_files {
@@ -69,8 +65,16 @@ impl CertJudge {
                 return Err(TrustError::Empty { path: path.clone() });
             }
         }
-        let verifier =
-            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider).build()?;
+        Ok(Arc::new(roots))
+}
+
+impl CertJudge {
+    /// A judge trusting `roots`.
+    pub fn new(
+        provider: Arc<CryptoProvider>,
+        roots: Arc<RootCertStore>,
+    ) -> Result<Self, TrustError> {
+        let verifier = WebPkiServerVerifier::builder_with_provider(roots, provider).build()?;
         Ok(CertJudge { verifier })
     }
 

@@ -8,8 +8,12 @@
 //! [`ProbeSettings::connections_per_address`] connections are open to one address at a time, and
 //! every step ends by the check's deadline.
 //!
+//! A domain target (`domain:NAME`) is planned through its MX records ([`domain`]): each MX host
+//! becomes an `smtp` endpoint on [`ProbeSettings::mx_port`], and while those are probed the
+//! domain's MTA-STS policy ([`mta_sts`]) and TLS-RPT record ([`tls_rpt`]) are read ([`dns`]).
+//!
 //! - [`policy`]: which addresses and ports may be contacted.
-//! - [`resolve`]: names to addresses, once.
+//! - [`resolve`]: names to addresses, once; [`dns`]: MX, TXT and TLSA lookups.
 //! - [`conn`], [`starttls`], [`smtp`], [`imap`], [`pop3`]: the plain-text dialogs before TLS.
 //! - [`tls`]: rustls handshakes for TLS 1.2 and 1.3; [`legacy`]: hand-built hellos for older ones.
 //! - [`cert`]: the certificate verdict and facts; [`assess`]: findings and verdicts.
@@ -17,14 +21,18 @@
 pub mod assess;
 pub mod cert;
 pub mod conn;
+pub mod dns;
+pub mod domain;
 pub mod imap;
 pub mod legacy;
+pub mod mta_sts;
 pub mod policy;
 pub mod pop3;
 pub mod resolve;
 pub mod smtp;
 pub mod starttls;
 pub mod tls;
+pub mod tls_rpt;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -40,9 +48,13 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
 use mailtls_shared::{
-    CheckReport, EndpointError, EndpointErrorCode, EndpointReport, HandshakeReport, Host, Outcome,
-    Reason, Scheme, Target, TlsVersion,
+    CheckReport, EndpointError, EndpointErrorCode, EndpointReport, HandshakeReport, Host,
+    Hostname, Outcome, Reason, Scheme, Target, TlsVersion,
 };
+
+use self::dns::{Dns, DnsConfig};
+use self::domain::PlannedDomain;
+use self::mta_sts::PolicyFetcher;
 
 use self::assess::{Observations, assess};
 use self::cert::{CertJudge, TrustError};
@@ -87,6 +99,12 @@ pub struct ProbeSettings {
     pub ehlo_name: String,
     /// Most connections open at once to one address (mail servers throttle eager clients).
     pub connections_per_address: usize,
+    /// Where MX, TXT and TLSA lookups go (and address lookups too, when a server is set).
+    pub dns: DnsConfig,
+    /// The port MX hosts are checked on: 25 on the internet; a lab or test may move it.
+    pub mx_port: u16,
+    /// The port MTA-STS policies are fetched from: 443 on the internet.
+    pub mta_sts_port: u16,
 }
 
 impl Default for ProbeSettings {
@@ -98,6 +116,9 @@ impl Default for ProbeSettings {
             extra_ca_files: Vec::new(),
             ehlo_name: DEFAULT_EHLO_NAME.to_owned(),
             connections_per_address: 2,
+            dns: DnsConfig::default(),
+            mx_port: 25,
+            mta_sts_port: 443,
         }
     }
 }
@@ -133,6 +154,7 @@ struct PlannedEndpoint {
 pub struct Plan {
     targets: Vec<Target>,
     endpoints: Vec<PlannedEndpoint>,
+    domains: Vec<PlannedDomain>,
 }
 
 impl Plan {
@@ -173,6 +195,9 @@ pub struct Engine {
     timeouts: Timeouts,
     ehlo_name: String,
     connections_per_address: usize,
+    dns: Arc<Dns>,
+    fetcher: PolicyFetcher,
+    mx_port: u16,
 }
 
 #[derive(Debug, Error)]
@@ -205,14 +230,34 @@ impl Engine {
         settings: ProbeSettings,
         provider: Arc<CryptoProvider>,
     ) -> Result<Self, EngineError> {
+        let dns = Arc::new(Dns::new(DnsConfig {
+            timeout: settings.timeouts.resolve,
+            ..settings.dns
+        }));
+        let mut resolver = settings.resolver;
+        if dns.server().is_some() {
+            resolver = resolver.with_dns(dns.clone());
+        }
+        let roots = cert::trust_roots(&settings.extra_ca_files)?;
+        let https = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots.clone())
+            .with_no_client_auth();
         Ok(Engine {
             tls: TlsClients::new(provider.clone())?,
-            judge: CertJudge::new(provider, &settings.extra_ca_files)?,
+            judge: CertJudge::new(provider, roots)?,
             policy: settings.policy,
-            resolver: settings.resolver,
+            resolver,
             timeouts: settings.timeouts,
             ehlo_name: settings.ehlo_name,
             connections_per_address: settings.connections_per_address.max(1),
+            dns,
+            fetcher: PolicyFetcher {
+                tls: Arc::new(https),
+                port: settings.mta_sts_port,
+                timeout: settings.timeouts.step,
+            },
+            mx_port: settings.mx_port,
         })
     }
 
@@ -220,7 +265,25 @@ impl Engine {
     /// breaks it. A name that does not resolve is not refused: the report says so.
     pub async fn plan(&self, targets: Vec<Target>) -> Result<Plan, PlanError> {
         let mut endpoints = Vec::new();
+        let mut domains = Vec::new();
         for target in &targets {
+            let Some(host) = target.host() else {
+                if let Target::Domain(domain) = target {
+                    let planned = self.plan_domain(domain).await?;
+                    for mx in &planned.hosts {
+                        if let Ok((name, addresses)) = &mx.addresses {
+                            endpoints.extend(addresses.iter().map(|address| PlannedEndpoint {
+                                scheme: Scheme::Smtp,
+                                host: Host::Name(name.clone()),
+                                port: self.mx_port,
+                                address: Ok(*address),
+                            }));
+                        }
+                    }
+                    domains.push(planned);
+                }
+                continue;
+            };
             let wanted = target.endpoints();
             if let Some((_, port)) = wanted
                 .iter()
@@ -228,7 +291,6 @@ impl Engine {
             {
                 return Err(PlanError::ForbiddenPort { port: *port });
             }
-            let host = target.host();
             if !self.policy.check_provider_domain(host) {
                 return Err(PlanError::OutsideProviderDomains {
                     host: host.to_string(),
@@ -275,7 +337,45 @@ impl Engine {
                 }
             }
         }
-        Ok(Plan { targets, endpoints })
+        Ok(Plan {
+            targets,
+            endpoints,
+            domains,
+        })
+    }
+
+    /// A domain target: the same port, provider and name rules as a host, then its MX hosts.
+    async fn plan_domain(&self, domain: &Hostname) -> Result<PlannedDomain, PlanError> {
+        if !self.policy.check_port(self.mx_port) {
+            return Err(PlanError::ForbiddenPort { port: self.mx_port });
+        }
+        let host = Host::Name(domain.clone());
+        if !self.policy.check_provider_domain(&host) {
+            return Err(PlanError::OutsideProviderDomains {
+                host: host.to_string(),
+                domains: self
+                    .policy
+                    .provider_domains()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            });
+        }
+        if !self.policy.allows_reserved_names() {
+            policy::check_name(domain).map_err(|reserved| PlanError::ForbiddenDomain {
+                host: host.to_string(),
+                domain: reserved,
+            })?;
+        }
+        Ok(domain::plan(self.domain_context(), domain).await)
+    }
+
+    fn domain_context(&self) -> domain::Context<'_> {
+        domain::Context {
+            dns: &self.dns,
+            resolver: &self.resolver,
+            policy: &self.policy,
+        }
     }
 
     /// Probes every planned endpoint, concurrently, and assembles the report.
@@ -316,7 +416,17 @@ impl Engine {
                 report
             }
         });
-        let endpoints = join_all(probes).await;
+        // The domains' policy records are read while their MX hosts are probed.
+        let records = join_all(plan.domains.iter().map(|planned| {
+            domain::records(self.domain_context(), &self.fetcher, &planned.domain)
+        }));
+        let (endpoints, records) = tokio::join!(join_all(probes), records);
+        let domains = plan
+            .domains
+            .iter()
+            .zip(records)
+            .map(|(planned, records)| domain::assess(planned, records, &endpoints, self.mx_port))
+            .collect();
         CheckReport {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             checked_at,
@@ -324,6 +434,7 @@ impl Engine {
             targets: plan.targets,
             verdict: CheckReport::overall_verdict(&endpoints),
             endpoints,
+            domains,
         }
     }
 
@@ -349,6 +460,9 @@ impl Engine {
                         (Reason::NameNotFound, EndpointErrorCode::NameNotFound)
                     }
                     ResolveError::Timeout { .. } => (Reason::Timeout, EndpointErrorCode::Timeout),
+                    ResolveError::Failed { .. } => {
+                        (Reason::NameNotFound, EndpointErrorCode::NameNotFound)
+                    }
                 };
                 let error = EndpointError {
                     code,

@@ -191,6 +191,12 @@ impl AddressPolicy {
         self
     }
 
+    /// Admits names in reserved domains (`.test`, `.internal`, …): tests and internal setups.
+    pub fn allow_reserved_names(mut self) -> Self {
+        self.reserved_names = true;
+        self
+    }
+
     /// Admits more ports than the seven mail ports (tests run servers on ephemeral ports).
     pub fn allow_ports(mut self, ports: &[u16]) -> Self {
         self.allowed_ports.extend_from_slice(ports);

@@ -4,14 +4,18 @@
 //! overrides (`--resolve NAME=ADDR`, like curl's) come first, so tests and admins can point a
 //! `.test` name at a loopback server without touching the system. Every later connection uses the
 //! addresses returned here: nothing resolves a name twice, so DNS rebinding has nothing to rebind.
+//! When a DNS server is configured (`dns_server`), names are asked there instead (see [`Dns`]).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use thiserror::Error;
 
 use mailtls_shared::{Host, Hostname};
+
+use super::dns::{Answer, Dns, DnsError};
 
 /// Most addresses probed per name; load-balanced pools can differ per address.
 pub const MAX_ADDRESSES: usize = 4;
@@ -22,6 +26,8 @@ pub enum ResolveError {
     NotFound(String),
     #[error("looking up {name} took longer than {seconds} s")]
     Timeout { name: String, seconds: u64 },
+    #[error("looking up {name} failed: {detail}")]
+    Failed { name: String, detail: String },
 }
 
 /// Resolves host names to addresses.
@@ -29,6 +35,7 @@ pub enum ResolveError {
 pub struct Resolver {
     overrides: HashMap<Hostname, Vec<IpAddr>>,
     timeout: Duration,
+    dns: Option<Arc<Dns>>,
 }
 
 impl Resolver {
@@ -37,7 +44,14 @@ impl Resolver {
         Resolver {
             overrides: HashMap::new(),
             timeout,
+            dns: None,
         }
+    }
+
+    /// Asks `dns` instead of the system resolver (overrides still come first).
+    pub fn with_dns(mut self, dns: Arc<Dns>) -> Self {
+        self.dns = Some(dns);
+        self
     }
 
     /// Answers `name` with `address` without asking DNS (may be given several times per name).
@@ -62,6 +76,25 @@ impl Resolver {
         };
         if let Some(addresses) = self.overrides.get(name) {
             return Ok(addresses.iter().take(MAX_ADDRESSES).copied().collect());
+        }
+        if let Some(dns) = &self.dns {
+            return match dns.addresses(name).await {
+                Ok(Answer::Records(mut addresses)) => {
+                    addresses.truncate(MAX_ADDRESSES);
+                    Ok(addresses)
+                }
+                Ok(Answer::NoRecords | Answer::NoDomain) => {
+                    Err(ResolveError::NotFound(name.to_string()))
+                }
+                Err(DnsError::Timeout { .. }) => Err(ResolveError::Timeout {
+                    name: name.to_string(),
+                    seconds: self.timeout.as_secs(),
+                }),
+                Err(error) => Err(ResolveError::Failed {
+                    name: name.to_string(),
+                    detail: error.to_string(),
+                }),
+            };
         }
         // The trailing dot makes the name absolute: no search domains are appended.
         let absolute = format!("{}.", name.as_str());

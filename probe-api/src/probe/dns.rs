@@ -1,0 +1,326 @@
+//! DNS beyond "name to address": the MX, TXT and TLSA lookups of a domain check, through
+//! hickory-resolver.
+//!
+//! The resolver is the system's (`/etc/resolv.conf`) unless a server is configured
+//! (`dns_server`), never consults the hosts file, and asks absolute names only, so no search
+//! domain is ever appended. Every lookup ends by a deadline, and answers are capped: at most
+//! [`MAX_RECORDS`] records of a kind are read, and a TXT record longer than [`MAX_TXT_BYTES`] is
+//! reported as too long instead of being read. The resolver is built on first use, so a machine
+//! without any DNS configuration can still run host checks.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{
+    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError as HickoryDnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use thiserror::Error;
+use tokio::sync::OnceCell;
+
+use mailtls_shared::Hostname;
+
+/// Most records of one kind read from an answer.
+pub const MAX_RECORDS: usize = 32;
+
+/// Longest TXT record read (all its strings together); policy records are far shorter.
+pub const MAX_TXT_BYTES: usize = 2048;
+
+/// Why a lookup gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DnsError {
+    #[error("no DNS resolver is configured on this machine: {0}")]
+    Unavailable(String),
+    #[error("looking up {name} ({kind}) took longer than {seconds} s")]
+    Timeout {
+        name: String,
+        kind: &'static str,
+        seconds: u64,
+    },
+    #[error("the DNS server answered {code} for {name} ({kind})")]
+    ServerFailure {
+        name: String,
+        kind: &'static str,
+        code: String,
+    },
+    #[error("looking up {name} ({kind}) failed: {detail}")]
+    Failed {
+        name: String,
+        kind: &'static str,
+        detail: String,
+    },
+}
+
+/// An answer: records, or one of the two ways of having none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer<T> {
+    Records(T),
+    /// The name exists but has no records of this kind.
+    NoRecords,
+    /// The name does not exist (`NXDOMAIN`).
+    NoDomain,
+}
+
+/// One MX record; `exchange` is the host name without the trailing dot (`""` for the root).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MxRecord {
+    pub preference: u16,
+    pub exchange: String,
+}
+
+/// One TXT record: its strings joined, or how long it was when over [`MAX_TXT_BYTES`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxtRecord {
+    Text(Vec<u8>),
+    TooLong(usize),
+}
+
+/// Where lookups go and how long they may take.
+#[derive(Debug, Clone)]
+pub struct DnsConfig {
+    /// A DNS server (UDP and TCP) instead of the system's configuration.
+    pub server: Option<SocketAddr>,
+    /// Deadline for one lookup, retries included.
+    pub timeout: Duration,
+}
+
+impl Default for DnsConfig {
+    fn default() -> Self {
+        DnsConfig {
+            server: None,
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The domain check's resolver. Cheap to share; built on first use.
+#[derive(Debug)]
+pub struct Dns {
+    config: DnsConfig,
+    resolver: OnceCell<Result<Arc<TokioResolver>, DnsError>>,
+}
+
+impl Dns {
+    pub fn new(config: DnsConfig) -> Self {
+        Dns {
+            config,
+            resolver: OnceCell::new(),
+        }
+    }
+
+    /// Whether a DNS server was configured (then it also answers address lookups).
+    pub fn server(&self) -> Option<SocketAddr> {
+        self.config.server
+    }
+
+    async fn resolver(&self) -> Result<Arc<TokioResolver>, DnsError> {
+        self.resolver
+            .get_or_init(|| async { build(&self.config).map(Arc::new) })
+            .await
+            .clone()
+    }
+
+    /// The MX records of `domain`, at most [`MAX_RECORDS`], in the order the server sent them.
+    pub async fn mx(&self, domain: &Hostname) -> Result<Answer<Vec<MxRecord>>, DnsError> {
+        let answer = self.lookup(domain.as_str(), RecordType::MX, "MX").await?;
+        Ok(answer.map(|records| {
+            records
+                .iter()
+                .filter_map(|data| match data {
+                    RData::MX(mx) => Some(MxRecord {
+                        preference: mx.preference,
+                        exchange: mx
+                            .exchange
+                            .to_ascii()
+                            .trim_end_matches('.')
+                            .to_ascii_lowercase(),
+                    }),
+                    _ => None,
+                })
+                .take(MAX_RECORDS)
+                .collect()
+        }))
+    }
+
+    /// The TXT records at `name` (e.g. `_mta-sts.firma.de`), each with its strings joined.
+    pub async fn txt(&self, name: &str) -> Result<Answer<Vec<TxtRecord>>, DnsError> {
+        let answer = self.lookup(name, RecordType::TXT, "TXT").await?;
+        Ok(answer.map(|records| {
+            records
+                .iter()
+                .filter_map(|data| match data {
+                    RData::TXT(txt) => {
+                        let len: usize = txt.txt_data.iter().map(|part| part.len()).sum();
+                        Some(if len > MAX_TXT_BYTES {
+                            TxtRecord::TooLong(len)
+                        } else {
+                            TxtRecord::Text(txt.txt_data.concat())
+                        })
+                    }
+                    _ => None,
+                })
+                .take(MAX_RECORDS)
+                .collect()
+        }))
+    }
+
+    /// The IPv4 and IPv6 addresses of `name`, in the order A then AAAA.
+    pub async fn addresses(&self, name: &Hostname) -> Result<Answer<Vec<IpAddr>>, DnsError> {
+        let (v4, v6) = tokio::join!(
+            self.lookup(name.as_str(), RecordType::A, "A"),
+            self.lookup(name.as_str(), RecordType::AAAA, "AAAA"),
+        );
+        let mut found = Vec::new();
+        let mut no_domain = false;
+        for answer in [v4?, v6?] {
+            match answer {
+                Answer::Records(records) => {
+                    found.extend(records.iter().filter_map(|data| match data {
+                        RData::A(a) => Some(IpAddr::V4(a.0)),
+                        RData::AAAA(aaaa) => Some(IpAddr::V6(aaaa.0)),
+                        _ => None,
+                    }))
+                }
+                Answer::NoRecords => {}
+                Answer::NoDomain => no_domain = true,
+            }
+        }
+        found.truncate(MAX_RECORDS);
+        Ok(if !found.is_empty() {
+            Answer::Records(found)
+        } else if no_domain {
+            Answer::NoDomain
+        } else {
+            Answer::NoRecords
+        })
+    }
+
+    /// One query for the absolute `name`, under the deadline.
+    async fn lookup(
+        &self,
+        name: &str,
+        record_type: RecordType,
+        kind: &'static str,
+    ) -> Result<Answer<Vec<RData>>, DnsError> {
+        let resolver = self.resolver().await?;
+        let absolute = format!("{}.", name.trim_end_matches('.'));
+        let lookup = resolver.lookup(absolute.as_str(), record_type);
+        let result = match tokio::time::timeout(self.config.timeout, lookup).await {
+            Err(_) => {
+                return Err(DnsError::Timeout {
+                    name: name.to_owned(),
+                    kind,
+                    seconds: self.config.timeout.as_secs(),
+                });
+            }
+            Ok(result) => result,
+        };
+        match result {
+            Ok(lookup) => {
+                let records: Vec<RData> = lookup
+                    .answers()
+                    .iter()
+                    .filter(|record| record.record_type() == record_type)
+                    .map(|record| record.data.clone())
+                    .collect();
+                Ok(if records.is_empty() {
+                    Answer::NoRecords
+                } else {
+                    Answer::Records(records)
+                })
+            }
+            Err(error) => classify(error, name, kind),
+        }
+    }
+}
+
+impl<T> Answer<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Answer<U> {
+        match self {
+            Answer::Records(records) => Answer::Records(f(records)),
+            Answer::NoRecords => Answer::NoRecords,
+            Answer::NoDomain => Answer::NoDomain,
+        }
+    }
+}
+
+/// hickory's error as an answer (no records, no domain) or one of ours.
+fn classify<T>(error: NetError, name: &str, kind: &'static str) -> Result<Answer<T>, DnsError> {
+    match &error {
+        NetError::Dns(HickoryDnsError::NoRecordsFound(no_records)) => {
+            Ok(if no_records.response_code == ResponseCode::NXDomain {
+                Answer::NoDomain
+            } else {
+                Answer::NoRecords
+            })
+        }
+        NetError::Dns(HickoryDnsError::ResponseCode(code)) => Err(DnsError::ServerFailure {
+            name: name.to_owned(),
+            kind,
+            code: code.to_string(),
+        }),
+        NetError::Timeout => Err(DnsError::Timeout {
+            name: name.to_owned(),
+            kind,
+            seconds: 0,
+        }),
+        _ => Err(DnsError::Failed {
+            name: name.to_owned(),
+            kind,
+            detail: error.to_string(),
+        }),
+    }
+}
+
+fn build(config: &DnsConfig) -> Result<TokioResolver, DnsError> {
+    let provider = TokioRuntimeProvider::default();
+    let mut builder = match config.server {
+        Some(server) => {
+            let mut udp = ConnectionConfig::udp();
+            udp.port = server.port();
+            let mut tcp = ConnectionConfig::tcp();
+            tcp.port = server.port();
+            let name_server = NameServerConfig::new(server.ip(), true, vec![udp, tcp]);
+            TokioResolver::builder_with_config(
+                ResolverConfig::from_name_servers(vec![name_server]),
+                provider,
+            )
+        }
+        None => TokioResolver::builder(provider)
+            .map_err(|error| DnsError::Unavailable(error.to_string()))?,
+    };
+    let options: &mut ResolverOpts = builder.options_mut();
+    options.use_hosts_file = ResolveHosts::Never;
+    options.ndots = 0;
+    options.timeout = config.timeout.min(Duration::from_secs(3));
+    options.attempts = 2;
+    options.recursion_desired = true;
+    builder
+        .build()
+        .map_err(|error| DnsError::Unavailable(error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_silent_server_ends_in_a_timeout() {
+        // A bound UDP socket that never answers.
+        let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let dns = Dns::new(DnsConfig {
+            server: Some(silent.local_addr().unwrap()),
+            timeout: Duration::from_millis(300),
+        });
+        let domain = Hostname::parse("firma.test").unwrap();
+        let started = std::time::Instant::now();
+        let error = dns.mx(&domain).await.unwrap_err();
+        assert!(matches!(error, DnsError::Timeout { kind: "MX", .. }), "{error:?}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+}

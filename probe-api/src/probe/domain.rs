@@ -1,0 +1,452 @@
+//! Domain checks: from a mail domain to its MX hosts (RFC 5321 §5.1, RFC 7505), and from their
+//! port-25 probes plus the domain's MTA-STS and TLS-RPT records to one verdict.
+//!
+//! Planning ([`plan`]) looks up the MX records, falls back to the domain's own address when there
+//! are none, recognises the null MX, keeps at most [`MAX_MX_HOSTS`] hosts by preference and
+//! resolves each through the same address policy as any target: a host that points at a private
+//! or loopback address is not contacted and is reported as refused. [`records`] reads the policy
+//! records while the MX hosts are probed; [`assess`] adds everything up.
+
+use std::net::IpAddr;
+
+use futures_util::future::join_all;
+
+use mailtls_shared::domain::MAX_MX_HOSTS;
+use mailtls_shared::{
+    CertificateVerdict, DomainReport, EndpointError, EndpointReport, FindingCode, Host, Hostname,
+    MtaStsMode, MtaStsReport, MtaStsStatus, MxHostReport, MxProblem, MxProblemCode, MxSource,
+    MxStatus, Scheme, Severity, TlsRptReport, TlsRptStatus, TlsVersion, Verdict,
+};
+
+use super::dns::{Answer, Dns, TxtRecord};
+use super::mta_sts::{self, PolicyFetcher};
+use super::policy::{self, AddressPolicy};
+use super::resolve::Resolver;
+use super::tls_rpt;
+
+/// A domain whose MX hosts are known and resolved.
+#[derive(Debug, Clone)]
+pub struct PlannedDomain {
+    pub domain: Hostname,
+    pub source: MxSource,
+    pub hosts: Vec<PlannedMx>,
+    /// MX records beyond [`MAX_MX_HOSTS`].
+    pub skipped: usize,
+    /// Why the MX hosts are unknown.
+    pub detail: Option<String>,
+}
+
+/// One MX host: its addresses, or why it will not be contacted.
+#[derive(Debug, Clone)]
+pub struct PlannedMx {
+    pub name: String,
+    pub preference: u16,
+    pub addresses: Result<(Hostname, Vec<IpAddr>), Refusal>,
+}
+
+/// Why an MX host is not probed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: MxProblemCode,
+    pub detail: String,
+}
+
+/// What planning a domain needs from the engine.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub dns: &'a Dns,
+    pub resolver: &'a Resolver,
+    pub policy: &'a AddressPolicy,
+}
+
+/// Finds and resolves the MX hosts of `domain`.
+pub async fn plan(context: Context<'_>, domain: &Hostname) -> PlannedDomain {
+    let planned = |source, hosts, skipped, detail| PlannedDomain {
+        domain: domain.clone(),
+        source,
+        hosts,
+        skipped,
+        detail,
+    };
+    let records = match context.dns.mx(domain).await {
+        Err(error) => return planned(MxSource::LookupFailed, vec![], 0, Some(error.to_string())),
+        Ok(Answer::NoDomain) => {
+            return planned(
+                MxSource::NoMailServer,
+                vec![],
+                0,
+                Some(format!("the domain {domain} does not exist")),
+            );
+        }
+        Ok(Answer::NoRecords) => {
+            // RFC 5321 §5.1: no MX means the domain's own address is its mail server.
+            let host = resolve_host(context, domain.as_str(), 0).await;
+            if host.addresses.as_ref().is_err_and(|refusal| refusal.code == MxProblemCode::NameNotFound) {
+                return planned(
+                    MxSource::NoMailServer,
+                    vec![],
+                    0,
+                    Some(format!("{domain} has neither MX nor address records")),
+                );
+            }
+            return planned(MxSource::ImplicitMx, vec![host], 0, None);
+        }
+        Ok(Answer::Records(records)) => records,
+    };
+    // RFC 7505: a single `MX 0 .` says "no mail here".
+    if records.len() == 1 && records[0].exchange.is_empty() {
+        return planned(MxSource::NullMx, vec![], 0, None);
+    }
+    let mut records: Vec<(u16, String)> = records
+        .into_iter()
+        .filter(|record| !record.exchange.is_empty())
+        .map(|record| (record.preference, record.exchange))
+        .collect();
+    records.sort();
+    let mut seen = Vec::new();
+    records.retain(|(_, name)| {
+        let new = !seen.contains(name);
+        seen.push(name.clone());
+        new
+    });
+    let skipped = records.len().saturating_sub(MAX_MX_HOSTS);
+    records.truncate(MAX_MX_HOSTS);
+    let hosts = join_all(
+        records
+            .iter()
+            .map(|(preference, name)| resolve_host(context, name, *preference)),
+    )
+    .await;
+    planned(MxSource::Mx, hosts, skipped, None)
+}
+
+async fn resolve_host(context: Context<'_>, name: &str, preference: u16) -> PlannedMx {
+    let refuse = |code, detail: String| PlannedMx {
+        name: name.to_owned(),
+        preference,
+        addresses: Err(Refusal { code, detail }),
+    };
+    let host = match Hostname::parse(name) {
+        Ok(host) => host,
+        Err(error) => {
+            return refuse(
+                MxProblemCode::NameNotFound,
+                format!("the MX name {name:?} is not a usable host name: {error}"),
+            );
+        }
+    };
+    if !context.resolver.is_overridden(&host)
+        && !context.policy.allows_reserved_names()
+        && let Err(domain) = policy::check_name(&host)
+    {
+        return refuse(
+            MxProblemCode::AddressRefused,
+            format!("{name} is in the reserved domain .{domain}; it was not contacted"),
+        );
+    }
+    let addresses = match context.resolver.resolve(&Host::Name(host.clone())).await {
+        Ok(addresses) => addresses,
+        Err(error) => return refuse(MxProblemCode::NameNotFound, error.to_string()),
+    };
+    for address in &addresses {
+        if let Err(why) = context.policy.check_address(*address) {
+            return refuse(
+                MxProblemCode::AddressRefused,
+                format!("{name} resolves to {address}, which is a {why} address; it was not contacted"),
+            );
+        }
+    }
+    PlannedMx {
+        name: name.to_owned(),
+        preference,
+        addresses: Ok((host, addresses)),
+    }
+}
+
+/// The domain's MTA-STS and TLS-RPT state.
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    pub mta_sts: MtaStsReport,
+    pub tls_rpt: TlsRptReport,
+}
+
+/// Reads `_mta-sts` (and fetches the policy it announces) and `_smtp._tls`, concurrently.
+pub async fn records(
+    context: Context<'_>,
+    fetcher: &PolicyFetcher,
+    domain: &Hostname,
+) -> Records {
+    let (mta_sts, tls_rpt) = tokio::join!(
+        mta_sts_report(context, fetcher, domain),
+        tls_rpt_report(context.dns, domain)
+    );
+    Records { mta_sts, tls_rpt }
+}
+
+async fn mta_sts_report(
+    context: Context<'_>,
+    fetcher: &PolicyFetcher,
+    domain: &Hostname,
+) -> MtaStsReport {
+    let mut report = MtaStsReport::default();
+    let records = match context.dns.txt(&format!("_mta-sts.{domain}")).await {
+        Err(error) => {
+            report.status = MtaStsStatus::LookupFailed;
+            report.error = Some(error.to_string());
+            return report;
+        }
+        Ok(Answer::NoDomain | Answer::NoRecords) => return report,
+        Ok(Answer::Records(records)) => records,
+    };
+    report.record = shown(&records, b"v=STSv1");
+    let id = match mta_sts::parse_record(&as_parts(&records)) {
+        Ok(id) => id,
+        Err(mta_sts::RecordError::NotSts) => {
+            report.record = None;
+            return report;
+        }
+        Err(error) => {
+            report.status = MtaStsStatus::InvalidRecord;
+            report.error = Some(error.to_string());
+            return report;
+        }
+    };
+    report.id = Some(id);
+    report.policy_url = Some(fetcher.url(domain));
+    let body = match fetcher.fetch(domain, context.resolver, context.policy).await {
+        Ok(body) => body,
+        Err(error) => {
+            report.status = MtaStsStatus::PolicyUnavailable;
+            report.error = Some(error.to_string());
+            return report;
+        }
+    };
+    match mta_sts::parse_policy(&body) {
+        Ok(policy) => {
+            report.status = MtaStsStatus::Valid;
+            report.policy = Some(policy);
+        }
+        Err(error) => {
+            report.status = MtaStsStatus::InvalidPolicy;
+            report.error = Some(error.to_string());
+        }
+    }
+    report
+}
+
+async fn tls_rpt_report(dns: &Dns, domain: &Hostname) -> TlsRptReport {
+    let mut report = TlsRptReport::default();
+    let records = match dns.txt(&format!("_smtp._tls.{domain}")).await {
+        Err(error) => {
+            report.status = TlsRptStatus::LookupFailed;
+            report.error = Some(error.to_string());
+            return report;
+        }
+        Ok(Answer::NoDomain | Answer::NoRecords) => return report,
+        Ok(Answer::Records(records)) => records,
+    };
+    match tls_rpt::parse(&as_parts(&records)) {
+        Ok(None) => {}
+        Ok(Some(rua)) => {
+            report.status = TlsRptStatus::Valid;
+            report.record = shown(&records, b"v=TLSRPTv1");
+            report.rua = rua;
+        }
+        Err(error) => {
+            report.status = TlsRptStatus::Invalid;
+            report.record = shown(&records, b"v=TLSRPTv1");
+            report.error = Some(error.to_string());
+        }
+    }
+    report
+}
+
+fn as_parts(records: &[TxtRecord]) -> Vec<Result<&[u8], usize>> {
+    records
+        .iter()
+        .map(|record| match record {
+            TxtRecord::Text(text) => Ok(text.as_slice()),
+            TxtRecord::TooLong(len) => Err(*len),
+        })
+        .collect()
+}
+
+/// The first record starting with `prefix`, as text for the report (at most 300 characters).
+fn shown(records: &[TxtRecord], prefix: &[u8]) -> Option<String> {
+    records.iter().find_map(|record| match record {
+        TxtRecord::Text(text) if text.starts_with(prefix) => {
+            Some(String::from_utf8_lossy(text).chars().take(300).collect())
+        }
+        _ => None,
+    })
+}
+
+/// Adds up the MX hosts' probes (the `smtp` endpoints on `mx_port`) and the records.
+pub fn assess(
+    planned: &PlannedDomain,
+    records: Records,
+    endpoints: &[EndpointReport],
+    mx_port: u16,
+) -> DomainReport {
+    let enforced = records
+        .mta_sts
+        .policy
+        .as_ref()
+        .filter(|_| records.mta_sts.status == MtaStsStatus::Valid)
+        .filter(|policy| policy.mode != MtaStsMode::None);
+    let hosts = planned
+        .hosts
+        .iter()
+        .map(|host| {
+            let probes: Vec<&EndpointReport> = endpoints
+                .iter()
+                .filter(|e| e.scheme == Scheme::Smtp && e.port == mx_port && e.host == host.name)
+                .collect();
+            assess_host(host, &probes, enforced)
+        })
+        .collect::<Vec<_>>();
+    DomainReport {
+        domain: planned.domain.to_string(),
+        mx_source: planned.source,
+        verdict: DomainReport::verdict_of(planned.source, &hosts),
+        mx_hosts: hosts,
+        mx_skipped: planned.skipped,
+        mta_sts: records.mta_sts,
+        tls_rpt: records.tls_rpt,
+        detail: planned.detail.clone(),
+    }
+}
+
+fn assess_host(
+    host: &PlannedMx,
+    probes: &[&EndpointReport],
+    policy: Option<&mailtls_shared::MtaStsPolicy>,
+) -> MxHostReport {
+    let mut report = MxHostReport {
+        host: host.name.clone(),
+        preference: host.preference,
+        addresses: Vec::new(),
+        status: MxStatus::Untested,
+        problems: Vec::new(),
+        best_version: None,
+        mta_sts_match: policy.map(|policy| {
+            policy
+                .mx
+                .iter()
+                .any(|pattern| mta_sts::mx_matches(pattern, &host.name))
+        }),
+        error: None,
+    };
+    let mut add = |code, severity, detail: Option<String>| {
+        if !report.problems.iter().any(|p: &MxProblem| p.code == code) {
+            report.problems.push(MxProblem {
+                code,
+                severity,
+                detail,
+            });
+        }
+    };
+    if let Err(refusal) = &host.addresses {
+        add(refusal.code, Severity::Warning, Some(refusal.detail.clone()));
+        return report;
+    }
+    let enforce = policy.is_some_and(|policy| policy.mode == MtaStsMode::Enforce);
+    let policy_severity = if enforce {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    };
+    if report.mta_sts_match == Some(false) {
+        add(
+            MxProblemCode::NotInMtaStsPolicy,
+            policy_severity,
+            Some(format!("no mx pattern of the MTA-STS policy matches {}", host.name)),
+        );
+    }
+    let mut tested = 0;
+    let mut best: Option<Option<TlsVersion>> = None;
+    let mut unreachable: Option<EndpointError> = None;
+    for probe in probes {
+        let starttls_missing = probe
+            .findings
+            .iter()
+            .any(|finding| finding.code == FindingCode::StarttlsNotOffered);
+        if starttls_missing {
+            tested += 1;
+            best = Some(None);
+            add(MxProblemCode::StarttlsNotOffered, Severity::Critical, None);
+            continue;
+        }
+        if probe.verdict == Verdict::Untestable {
+            unreachable = unreachable.or_else(|| probe.error.clone());
+            continue;
+        }
+        tested += 1;
+        let version = probe.best_version();
+        best = Some(match best {
+            None => version,
+            Some(previous) => previous.min(version),
+        });
+        if probe.verdict == Verdict::NoModernTls {
+            let detail = match version {
+                Some(version) => format!("{} accepts at best {}", address(probe), version.display_name()),
+                None => format!("{} accepts no TLS version", address(probe)),
+            };
+            add(MxProblemCode::NoModernTls, Severity::Critical, Some(detail));
+        }
+        if probe
+            .findings
+            .iter()
+            .any(|finding| finding.code == FindingCode::LegacyVersionsEnabled)
+        {
+            add(MxProblemCode::LegacyVersionsEnabled, Severity::Warning, None);
+        }
+        if let Some(certificate) = &probe.certificate
+            && certificate.verdict != CertificateVerdict::Valid
+        {
+            // Opportunistic senders do not check certificates; MTA-STS senders do.
+            let severity = if policy.is_some() {
+                policy_severity
+            } else {
+                Severity::Info
+            };
+            add(
+                MxProblemCode::CertificateProblem,
+                severity,
+                Some(format!(
+                    "{}: {}",
+                    mailtls_shared::wire_name(&certificate.verdict),
+                    certificate.detail.clone().unwrap_or_default()
+                )),
+            );
+        }
+    }
+    report.addresses = probes
+        .iter()
+        .filter_map(|probe| probe.address.clone())
+        .collect();
+    report.best_version = best.flatten();
+    if let Some(error) = &unreachable {
+        add(MxProblemCode::Unreachable, Severity::Warning, Some(error.message.clone()));
+    }
+    report.error = if tested == 0 { unreachable } else { None };
+    let critical = report
+        .problems
+        .iter()
+        .any(|problem| problem.severity == Severity::Critical);
+    report.status = if critical {
+        MxStatus::Problem
+    } else if tested == 0 {
+        MxStatus::Untested
+    } else {
+        MxStatus::Usable
+    };
+    report
+}
+
+fn address(probe: &EndpointReport) -> String {
+    match &probe.address {
+        Some(address) => format!("{} [{address}]", probe.host),
+        None => probe.host.clone(),
+    }
+}

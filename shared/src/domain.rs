@@ -1,0 +1,325 @@
+//! The domain part of a report: how a domain receives mail from other servers (its MX hosts on
+//! port 25), and the records that tell senders to insist on TLS (MTA-STS, RFC 8461), where to
+//! report failures (TLS-RPT, RFC 8460) and which certificate to expect (DANE, RFC 7672).
+//!
+//! The per-MX probe results stay in the report's `endpoints` (scheme `smtp`, the MX host's name);
+//! this part says what they mean for the domain.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{EndpointError, Severity, TlsVersion};
+
+/// Most MX hosts checked per domain, lowest preference first.
+pub const MAX_MX_HOSTS: usize = 10;
+
+/// Where the domain's mail servers came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MxSource {
+    /// MX records.
+    Mx,
+    /// No MX records: senders use the domain's own address (RFC 5321 §5.1, "implicit MX").
+    ImplicitMx,
+    /// `MX 0 .`: the domain says it receives no mail (RFC 7505).
+    NullMx,
+    /// The domain does not exist, or has neither MX nor address records.
+    NoMailServer,
+    /// The DNS lookup failed (timeout, server failure, unreadable answer).
+    LookupFailed,
+}
+
+/// Whether one MX host can receive mail from Microsoft 365 and other careful senders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MxStatus {
+    /// STARTTLS with TLS 1.2 or newer, and nothing the domain's own policies forbid.
+    Usable,
+    /// Tested, and senders that require TLS 1.2 (or honour the domain's policies) will fail.
+    Problem,
+    /// Not tested: refused by the address policy, not resolvable or not reachable.
+    Untested,
+}
+
+/// What is wrong with one MX host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MxProblemCode {
+    /// No TLS 1.2 or newer: Microsoft 365 cannot deliver over TLS.
+    NoModernTls,
+    /// No STARTTLS at all: mail arrives unencrypted, or not at all from senders that insist.
+    StarttlsNotOffered,
+    /// SSL 3.0, TLS 1.0 or TLS 1.1 still accepted (works, but retired by RFC 8996).
+    LegacyVersionsEnabled,
+    /// The certificate would not pass a validating sender (matters under MTA-STS `enforce`).
+    CertificateProblem,
+    /// The MTA-STS policy (`enforce`) does not list this MX: policy-honouring senders skip it.
+    NotInMtaStsPolicy,
+    /// The TLSA records do not match the certificate: DANE senders will not deliver here.
+    DaneMismatch,
+    /// The MX name has no address.
+    NameNotFound,
+    /// The MX host resolves to an address this service does not contact (private, loopback, …).
+    AddressRefused,
+    /// No SMTP dialog was possible (refused, timeout, network error, refused by the server).
+    Unreachable,
+}
+
+/// A problem with its severity and technical detail (English, for admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MxProblem {
+    pub code: MxProblemCode,
+    pub severity: Severity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// One MX host of the domain; its endpoint reports (one per address) are in `endpoints`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MxHostReport {
+    /// The MX host's name (lowercase, punycode), as in the endpoint reports.
+    pub host: String,
+    /// The MX preference (lower is tried first); 0 for an implicit MX.
+    pub preference: u16,
+    /// The addresses checked.
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    pub status: MxStatus,
+    #[serde(default)]
+    pub problems: Vec<MxProblem>,
+    /// The newest TLS version every checked address accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_version: Option<TlsVersion>,
+    /// Whether the MTA-STS policy's `mx` patterns cover this host (absent without a policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts_match: Option<bool>,
+    /// Why the host was not tested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<EndpointError>,
+}
+
+/// The state of the domain's MTA-STS (RFC 8461).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MtaStsStatus {
+    /// No `_mta-sts` TXT record: senders use TLS opportunistically.
+    #[default]
+    Absent,
+    /// Record and policy are valid.
+    Valid,
+    /// The `_mta-sts` TXT record is malformed (or there are several).
+    InvalidRecord,
+    /// The policy could not be fetched over HTTPS (see `error`).
+    PolicyUnavailable,
+    /// The policy file is malformed.
+    InvalidPolicy,
+    /// The TXT lookup failed.
+    LookupFailed,
+}
+
+/// What senders do with the MTA-STS policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MtaStsMode {
+    /// Deliver only to listed MX hosts over TLS with a valid certificate.
+    Enforce,
+    /// Report failures (TLS-RPT), deliver anyway.
+    Testing,
+    /// The policy is being withdrawn.
+    None,
+}
+
+/// A parsed MTA-STS policy file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MtaStsPolicy {
+    pub mode: MtaStsMode,
+    /// `mx` patterns (`mail.example.com`, `*.example.net`).
+    #[serde(default)]
+    pub mx: Vec<String>,
+    /// Seconds senders may cache the policy.
+    pub max_age: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MtaStsReport {
+    pub status: MtaStsStatus,
+    /// The `_mta-sts` TXT record as found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// The record's policy `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Where the policy was fetched from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<MtaStsPolicy>,
+    /// What went wrong (English, for admins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The state of the domain's TLS-RPT record (RFC 8460).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TlsRptStatus {
+    /// No `_smtp._tls` record: nobody hears about failed TLS deliveries.
+    #[default]
+    Absent,
+    Valid,
+    /// Malformed, or more than one record.
+    Invalid,
+    LookupFailed,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TlsRptReport {
+    pub status: TlsRptStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// Where reports go (`mailto:` and `https:` URIs).
+    #[serde(default)]
+    pub rua: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The domain in one word, from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DomainVerdict {
+    /// Every MX host takes mail over TLS 1.2 or newer.
+    Ready,
+    /// The domain receives no mail (null MX).
+    NoMail,
+    /// No MX host could be tested (see the hosts' errors, or `detail`).
+    Untestable,
+    /// Some MX hosts work, others have problems: some mail is delayed or lost.
+    SomeMxFailing,
+    /// No tested MX host takes mail over TLS 1.2+: Microsoft 365 and careful senders fail.
+    NoModernTls,
+}
+
+/// Everything learned about one mail domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DomainReport {
+    /// The domain (lowercase, punycode).
+    pub domain: String,
+    pub mx_source: MxSource,
+    /// The MX hosts, lowest preference first (at most [`MAX_MX_HOSTS`]).
+    pub mx_hosts: Vec<MxHostReport>,
+    /// MX records beyond the cap that were not checked.
+    #[serde(default)]
+    pub mx_skipped: usize,
+    pub mta_sts: MtaStsReport,
+    pub tls_rpt: TlsRptReport,
+    pub verdict: DomainVerdict,
+    /// Why the domain could not be checked (English, for admins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl DomainReport {
+    /// The MX hosts that are not usable, in order, with their 1-based positions.
+    pub fn failing_hosts(&self) -> impl Iterator<Item = (usize, &MxHostReport)> {
+        self.mx_hosts
+            .iter()
+            .enumerate()
+            .filter(|(_, host)| host.status != MxStatus::Usable)
+            .map(|(index, host)| (index + 1, host))
+    }
+
+    /// The verdict the MX hosts add up to (`source` and the hosts as found).
+    pub fn verdict_of(source: MxSource, hosts: &[MxHostReport]) -> DomainVerdict {
+        match source {
+            MxSource::NullMx => return DomainVerdict::NoMail,
+            MxSource::NoMailServer | MxSource::LookupFailed => return DomainVerdict::Untestable,
+            MxSource::Mx | MxSource::ImplicitMx => {}
+        }
+        let usable = hosts
+            .iter()
+            .filter(|host| host.status == MxStatus::Usable)
+            .count();
+        let tested = hosts
+            .iter()
+            .filter(|host| host.status != MxStatus::Untested)
+            .count();
+        if tested == 0 {
+            DomainVerdict::Untestable
+        } else if usable == hosts.len() {
+            DomainVerdict::Ready
+        } else if usable > 0 {
+            DomainVerdict::SomeMxFailing
+        } else {
+            DomainVerdict::NoModernTls
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(status: MxStatus) -> MxHostReport {
+        MxHostReport {
+            host: "mx.firma.de".into(),
+            preference: 10,
+            addresses: vec![],
+            status,
+            problems: vec![],
+            best_version: None,
+            mta_sts_match: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn verdict_adds_up_the_hosts() {
+        use MxStatus::*;
+        let cases = [
+            (MxSource::Mx, vec![Usable, Usable], DomainVerdict::Ready),
+            (MxSource::ImplicitMx, vec![Usable], DomainVerdict::Ready),
+            (MxSource::Mx, vec![Usable, Problem], DomainVerdict::SomeMxFailing),
+            (MxSource::Mx, vec![Usable, Untested], DomainVerdict::SomeMxFailing),
+            (MxSource::Mx, vec![Problem, Untested], DomainVerdict::NoModernTls),
+            (MxSource::Mx, vec![Untested, Untested], DomainVerdict::Untestable),
+            (MxSource::Mx, vec![], DomainVerdict::Untestable),
+            (MxSource::NullMx, vec![], DomainVerdict::NoMail),
+            (MxSource::LookupFailed, vec![], DomainVerdict::Untestable),
+        ];
+        for (source, statuses, expected) in cases {
+            let hosts: Vec<_> = statuses.iter().map(|status| host(*status)).collect();
+            assert_eq!(
+                DomainReport::verdict_of(source, &hosts),
+                expected,
+                "{source:?} {statuses:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_names() {
+        assert_eq!(
+            crate::wire_name(&DomainVerdict::SomeMxFailing),
+            "some_mx_failing"
+        );
+        assert_eq!(crate::wire_name(&MxSource::ImplicitMx), "implicit_mx");
+        assert_eq!(
+            crate::wire_name(&MxProblemCode::NotInMtaStsPolicy),
+            "not_in_mta_sts_policy"
+        );
+        assert_eq!(crate::wire_name(&MtaStsMode::Enforce), "enforce");
+    }
+}
