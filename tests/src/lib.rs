@@ -6,6 +6,7 @@
 //! Everything listens on and talks to 127.0.0.1 only.
 
 pub mod browser;
+pub mod dns;
 pub mod mail_servers;
 pub mod pki;
 pub mod process;

@@ -13,7 +13,7 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -194,7 +194,7 @@ impl Dovecot {
             (imaps, implicit[0]),
             (pop3s, implicit[1]),
         ];
-        if let Err(problem) = wait_until_greeting(&mut dovecot.master, &ports) {
+        if let Err(problem) = wait_until_greeting(&mut dovecot.master, IpAddr::from([127, 0, 0, 1]), &ports) {
             panic!(
                 "Dovecot ({tls:?}) did not start: {problem}\n{}",
                 dovecot.log_excerpt()
@@ -267,6 +267,12 @@ impl Postfix {
     /// Starts `postfix start-fg` with `cert` and the TLS versions `tls` allows; returns once all
     /// three ports accept connections and the plaintext ones greet.
     pub fn start(cert: &ServerCert, tls: PostfixTls) -> Postfix {
+        Self::start_at(Ipv4Addr::LOCALHOST, None, cert, tls)
+    }
+
+    /// Like [`Postfix::start`], listening on another loopback address `ip`, with the SMTP port
+    /// `smtp` when given (MX hosts of one test domain share a port on different addresses).
+    pub fn start_at(ip: Ipv4Addr, smtp: Option<u16>, cert: &ServerCert, tls: PostfixTls) -> Postfix {
         let started = Instant::now();
         let dir = server_dir("postfix");
         let root = dir.path().to_owned();
@@ -278,16 +284,17 @@ impl Postfix {
         }
         // tlsmgr writes its PRNG seed there as the postfix user.
         run(Command::new("chown").arg("postfix").arg(&data_dir));
-        let [smtp, submission, smtps] = free_ports();
+        let [free_smtp, submission, smtps] = free_ports();
+        let smtp = smtp.unwrap_or(free_smtp);
         let log_file = root.join("maillog");
         let output_file = root.join("postfix.out");
         write_cold(
             &config_dir.join("main.cf"),
-            &postfix_main_cf(&root, cert, tls),
+            &postfix_main_cf(&root, cert, tls, ip),
         );
         write_cold(
             &config_dir.join("master.cf"),
-            &postfix_master_cf(tls, [smtp, submission, smtps]),
+            &postfix_master_cf(tls, ip, [smtp, submission, smtps]),
         );
 
         // `start-fg` keeps the master a descendant of ours (`postfix-script` waits for it)
@@ -319,7 +326,7 @@ impl Postfix {
             (submission, Dialog::Smtp),
             (smtps, implicit),
         ];
-        if let Err(problem) = wait_until_greeting(&mut postfix.wrapper, &ports) {
+        if let Err(problem) = wait_until_greeting(&mut postfix.wrapper, ip.into(), &ports) {
             panic!(
                 "Postfix ({tls:?}) did not start: {problem}\n{}",
                 postfix.log_excerpt()
@@ -638,7 +645,7 @@ const DOVECOT_DH_FILE: &str = "/usr/share/dovecot/dh.pem";
 /// `main.cf` of a loopback-only Postfix 3.7 that delivers and relays nothing (verified recipe:
 /// tls-probing-and-ssrf.md §3.7). Postfix keeps a trailing `# …` as part of the value, so
 /// comments sit on their own lines.
-fn postfix_main_cf(root: &Path, cert: &ServerCert, tls: PostfixTls) -> String {
+fn postfix_main_cf(root: &Path, cert: &ServerCert, tls: PostfixTls, ip: Ipv4Addr) -> String {
     let security_level = if tls == PostfixTls::NoStarttls {
         "none"
     } else {
@@ -646,6 +653,13 @@ fn postfix_main_cf(root: &Path, cert: &ServerCert, tls: PostfixTls) -> String {
     };
     let protocols = tls.protocols();
     let root = root.display();
+    // Postfix accepts only addresses configured on an interface here; 127.0.0.2 is reachable
+    // (all of 127/8 is loopback) but not configured, so other addresses bind via master.cf only.
+    let interfaces = if ip == Ipv4Addr::LOCALHOST {
+        "127.0.0.1"
+    } else {
+        "all"
+    };
     format!(
         "# Loopback-only Postfix 3.7 for MailTLS's e2e tests ({tls:?}). Delivers and relays nothing.
 compatibility_level = 3.6
@@ -657,9 +671,9 @@ myhostname = mx.example.test
 mydomain = example.test
 mydestination =
 relay_domains =
-inet_interfaces = 127.0.0.1
+inet_interfaces = {interfaces}
 inet_protocols = ipv4
-mynetworks = 127.0.0.1/32
+mynetworks = 127.0.0.0/8
 # Every recipient is refused, so no mail is ever queued.
 smtpd_relay_restrictions = reject
 smtpd_recipient_restrictions = reject
@@ -690,7 +704,7 @@ smtpd_tls_loglevel = 1
 /// `master.cf` with the three smtpd services. Every service has chroot `n` (the queue is not
 /// the chroot Debian prepared); no postscreen, so the greeting comes from smtpd at once.
 /// Comments must start in column 0, `-o` lines must be indented and their values hold no spaces.
-fn postfix_master_cf(tls: PostfixTls, ports: [u16; 3]) -> String {
+fn postfix_master_cf(tls: PostfixTls, ip: Ipv4Addr, ports: [u16; 3]) -> String {
     let [smtp, submission, smtps] = ports;
     let (submission_options, smtps_options) = if tls == PostfixTls::NoStarttls {
         ("", "")
@@ -703,11 +717,11 @@ fn postfix_master_cf(tls: PostfixTls, ports: [u16; 3]) -> String {
     format!(
         "# Loopback-only Postfix 3.7 for MailTLS's e2e tests ({tls:?}).
 # SMTP with opportunistic STARTTLS, like port 25
-127.0.0.1:{smtp} inet n - n - - smtpd
+{ip}:{smtp} inet n - n - - smtpd
 # submission with mandatory STARTTLS, like port 587
-127.0.0.1:{submission} inet n - n - - smtpd
+{ip}:{submission} inet n - n - - smtpd
 {submission_options}# implicit TLS, like port 465
-127.0.0.1:{smtps} inet n - n - - smtpd
+{ip}:{smtps} inet n - n - - smtpd
 {smtps_options}pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -765,10 +779,14 @@ fn free_ports<const N: usize>() -> [u16; N] {
 
 /// Waits until every `(port, dialog)` accepts a connection and, unless the dialog is implicit
 /// TLS, sends a greeting starting as the dialog's does.
-fn wait_until_greeting(process: &mut ServerProcess, ports: &[(u16, Dialog)]) -> Result<(), String> {
+fn wait_until_greeting(
+    process: &mut ServerProcess,
+    ip: IpAddr,
+    ports: &[(u16, Dialog)],
+) -> Result<(), String> {
     let deadline = Instant::now() + START_DEADLINE;
     for &(port, dialog) in ports {
-        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let address = SocketAddr::new(ip, port);
         let mut last_problem = String::from("no attempt");
         loop {
             if let Some(status) = process.exit_status() {

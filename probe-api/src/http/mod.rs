@@ -325,8 +325,9 @@ fn check_query(query: Option<String>, headers: &HeaderMap) -> (Vec<String>, Lang
                    short-lived report cache) and returns the finished report.",
     params(
         ("target" = Vec<String>, Query, description = "What to check, 1 to 8 times: a host name \
-          (every standard mail endpoint) or `scheme://host[:port]` with scheme smtp, submission, \
-          smtps, imap, imaps, pop3 or pop3s.", example = "imaps://mail.example.de"),
+          (every standard mail endpoint), `scheme://host[:port]` with scheme smtp, submission, \
+          smtps, imap, imaps, pop3 or pop3s, or a mail domain as `domain:NAME` or `name@NAME` \
+          (its MX hosts on port 25, MTA-STS and TLS-RPT; see `domains` in the report).", example = "imaps://mail.example.de"),
         ("lang" = Option<String>, Query, description = "`de` or `en` for error messages; \
           default from `Accept-Language`, else German."),
     ),

@@ -13,6 +13,10 @@ use mailtls_shared::{
     HandshakeReport, Lang, OfficialServer, Outcome, Profile, ProfileSecurity, Reason, Scheme,
     Severity, Support, Theme, TlsVersion, Verdict,
 };
+use mailtls_shared::{
+    DomainReport, DomainVerdict, MtaStsMode, MtaStsPolicy, MtaStsReport, MtaStsStatus,
+    MxHostReport, MxProblem, MxProblemCode, MxSource, MxStatus, TlsRptReport, TlsRptStatus,
+};
 
 use super::stream::StreamStart;
 
@@ -22,7 +26,8 @@ use super::stream::StreamStart;
     info(
         title = "MailTLS probe API",
         description = "Checks which TLS versions mail servers (SMTP, IMAP, POP3, with STARTTLS or \
-                       implicit TLS) accept, and whether mail programs trust their certificates. \
+                       implicit TLS) accept, and whether mail programs trust their certificates; for a \
+                       mail domain also its MX hosts, MTA-STS policy and TLS-RPT record. \
                        Errors are `{\"error\": {\"code\", \"message\"}}` with the message in German \
                        or English (`lang` parameter, else `Accept-Language`).",
         license(name = "MIT OR Apache-2.0")
@@ -53,6 +58,19 @@ use super::stream::StreamStart;
         Scheme,
         TlsVersion,
         Verdict,
+        DomainReport,
+        DomainVerdict,
+        MxSource,
+        MxHostReport,
+        MxStatus,
+        MxProblem,
+        MxProblemCode,
+        MtaStsReport,
+        MtaStsStatus,
+        MtaStsPolicy,
+        MtaStsMode,
+        TlsRptReport,
+        TlsRptStatus,
         ErrorBody,
         ErrorDetail,
         ErrorCode,

@@ -394,10 +394,12 @@ fn assess_host(
             };
             add(MxProblemCode::NoModernTls, Severity::Critical, Some(detail));
         }
-        if probe
-            .findings
-            .iter()
-            .any(|finding| finding.code == FindingCode::LegacyVersionsEnabled)
+        // Only worth saying when TLS 1.2+ works too; otherwise `no_modern_tls` says it all.
+        if probe.verdict != Verdict::NoModernTls
+            && probe
+                .findings
+                .iter()
+                .any(|finding| finding.code == FindingCode::LegacyVersionsEnabled)
         {
             add(MxProblemCode::LegacyVersionsEnabled, Severity::Warning, None);
         }

@@ -141,7 +141,7 @@ pub enum PlanError {
 }
 
 /// One endpoint at one checked address (or the reason there is none).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct PlannedEndpoint {
     scheme: Scheme,
     host: Host,
@@ -271,13 +271,20 @@ impl Engine {
                 if let Target::Domain(domain) = target {
                     let planned = self.plan_domain(domain).await?;
                     for mx in &planned.hosts {
-                        if let Ok((name, addresses)) = &mx.addresses {
-                            endpoints.extend(addresses.iter().map(|address| PlannedEndpoint {
+                        let Ok((name, addresses)) = &mx.addresses else {
+                            continue;
+                        };
+                        for address in addresses {
+                            let endpoint = PlannedEndpoint {
                                 scheme: Scheme::Smtp,
                                 host: Host::Name(name.clone()),
                                 port: self.mx_port,
                                 address: Ok(*address),
-                            }));
+                            };
+                            // Domains sharing an MX host share its probe.
+                            if !endpoints.contains(&endpoint) {
+                                endpoints.push(endpoint);
+                            }
                         }
                     }
                     domains.push(planned);

@@ -1,0 +1,417 @@
+//! Domain checks end to end: a real Knot DNS server serves `.test` zones, two real Postfix
+//! instances are the MX hosts (one modern, one TLS 1.0 only, on different loopback addresses and
+//! one shared port), `openssl s_server -HTTP` serves MTA-STS policies. Each domain's verdict, MX
+//! list, MTA-STS and TLS-RPT state is asserted exactly; hostile records and policy servers must
+//! end in a clear, bounded result.
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use tests::dns::{GarbageDns, HttpsFiles, Knot, Tarpit, Zone};
+use tests::mail_servers::{Postfix, PostfixTls};
+use tests::pki::{TestCa, Validity};
+use tests::process::free_port;
+use tests::servers::probe_api_binary;
+
+use crate::test_ca;
+
+const MODERN_MX: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+const LEGACY_MX: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
+const POLICY: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 4);
+const SILENT_POLICY: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 5);
+const HUGE_POLICY: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 6);
+const MOVED_POLICY: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 7);
+
+/// The test zones. `two.test`: a modern and a legacy MX plus TLS-RPT; `sts.test`: the same MX
+/// hosts under an `enforce` MTA-STS policy that lists only the first; `nomx.test`: no MX, an
+/// address (implicit MX); `nullmx.test`: `MX 0 .`; the rest have hostile MTA-STS setups.
+pub fn zones() -> Vec<Zone> {
+    let filler = format!("\"{}\"", "x".repeat(250));
+    let oversized = format!("_mta-sts TXT \"v=STSv1; id=1\" {}", [filler.as_str(); 12].join(" "));
+    let policy_domain = |name: &str, ip: Ipv4Addr| {
+        Zone::new(
+            name,
+            &[
+                "@ MX 10 mx1.two.test.",
+                "_mta-sts TXT \"v=STSv1; id=20261127\"",
+                &format!("mta-sts A {ip}"),
+            ],
+        )
+    };
+    vec![
+        Zone::new(
+            "two.test",
+            &[
+                "@ MX 10 mx1",
+                "@ MX 20 mx2",
+                &format!("mx1 A {MODERN_MX}"),
+                &format!("mx2 A {LEGACY_MX}"),
+                "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@two.test\"",
+            ],
+        ),
+        Zone::new(
+            "sts.test",
+            &[
+                "@ MX 20 mx2.two.test.",
+                "@ MX 10 mx1.two.test.",
+                "_mta-sts TXT \"v=STSv1; id=20261127\"",
+                &format!("mta-sts A {POLICY}"),
+            ],
+        ),
+        Zone::new("nomx.test", &[&format!("@ A {MODERN_MX}")]),
+        Zone::new("nullmx.test", &["@ MX 0 ."]),
+        Zone::new("bigtxt.test", &["@ MX 10 mx1.two.test.", &oversized]),
+        policy_domain("huge.test", HUGE_POLICY),
+        policy_domain("slow.test", SILENT_POLICY),
+        policy_domain("moved.test", MOVED_POLICY),
+    ]
+}
+
+/// Everything the domain checks talk to.
+struct Lab {
+    ca: TestCa,
+    knot: Knot,
+    mx_port: u16,
+    sts_port: u16,
+    _servers: (Postfix, Postfix, HttpsFiles, HttpsFiles, HttpsFiles, Tarpit),
+    _ca_dir: tempfile::TempDir,
+}
+
+impl Lab {
+    fn start() -> Lab {
+        let (ca_dir, ca) = test_ca();
+        let knot = Knot::start(&zones());
+        let mx_port = free_port();
+        let sts_port = free_port();
+        let modern = Postfix::start_at(
+            MODERN_MX,
+            Some(mx_port),
+            &ca.server_cert("mx1", "mx1.two.test", Validity::CURRENT),
+            PostfixTls::Modern,
+        );
+        let legacy = Postfix::start_at(
+            LEGACY_MX,
+            Some(mx_port),
+            &ca.server_cert("mx2", "mx2.two.test", Validity::CURRENT),
+            PostfixTls::Tls10Only,
+        );
+        let path = "/.well-known/mta-sts.txt";
+        let policy = HttpsFiles::start(
+            POLICY.into(),
+            sts_port,
+            &ca.server_cert("sts", "mta-sts.sts.test", Validity::CURRENT),
+            &[(
+                path,
+                HttpsFiles::text(
+                    b"version: STSv1\r\nmode: enforce\r\nmx: mx1.two.test\r\nmax_age: 86400\r\n",
+                ),
+            )],
+        );
+        let mut huge_body = b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nversion: STSv1\r\n".to_vec();
+        huge_body.resize(10 * 1024 * 1024, b'#');
+        let huge = HttpsFiles::start(
+            HUGE_POLICY.into(),
+            sts_port,
+            &ca.server_cert("huge", "mta-sts.huge.test", Validity::CURRENT),
+            &[(path, huge_body)],
+        );
+        let moved = HttpsFiles::start(
+            MOVED_POLICY.into(),
+            sts_port,
+            &ca.server_cert("moved", "mta-sts.moved.test", Validity::CURRENT),
+            &[(
+                path,
+                b"HTTP/1.0 301 Moved Permanently\r\nLocation: https://policies.elsewhere.test/sts.txt\r\n\r\n"
+                    .to_vec(),
+            )],
+        );
+        let tarpit = Tarpit::start(SILENT_POLICY.into(), sts_port);
+        Lab {
+            ca,
+            knot,
+            mx_port,
+            sts_port,
+            _servers: (modern, legacy, policy, huge, moved, tarpit),
+            _ca_dir: ca_dir,
+        }
+    }
+
+    /// `probe-api check --json` on `targets` through the lab's DNS server; exit code and report.
+    fn check(&self, targets: &[&str]) -> (i32, Value) {
+        self.check_with_dns(&self.knot.address.to_string(), targets)
+    }
+
+    fn check_with_dns(&self, dns: &str, targets: &[&str]) -> (i32, Value) {
+        cli(
+            &self.ca.ca_file,
+            &[
+                "--dns-server",
+                dns,
+                "--allow-reserved-names",
+                "--mx-port",
+                &self.mx_port.to_string(),
+                "--mta-sts-port",
+                &self.sts_port.to_string(),
+                "--step-timeout",
+                "3",
+            ],
+            targets,
+        )
+    }
+}
+
+fn cli(ca_file: &Path, options: &[&str], targets: &[&str]) -> (i32, Value) {
+    let output = Command::new(probe_api_binary())
+        .arg("check")
+        .arg("--json")
+        .arg("--ca-file")
+        .arg(ca_file)
+        .args(options)
+        .args(targets)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run probe-api check");
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "no JSON report ({error}): {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap_or(-1), report)
+}
+
+/// The domain part for `name`.
+fn domain<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["domains"]
+        .as_array()
+        .and_then(|domains| domains.iter().find(|d| d["domain"] == name))
+        .unwrap_or_else(|| panic!("no domain {name} in {report:#}"))
+}
+
+/// `(host, preference, status, best_version)` of every MX host.
+fn hosts(domain: &Value) -> Vec<(String, u64, String, String)> {
+    domain["mx_hosts"]
+        .as_array()
+        .expect("mx_hosts")
+        .iter()
+        .map(|host| {
+            (
+                host["host"].as_str().unwrap_or("").to_owned(),
+                host["preference"].as_u64().unwrap_or(999),
+                host["status"].as_str().unwrap_or("").to_owned(),
+                host["best_version"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `(code, severity)` of one MX host's problems.
+fn problems(domain: &Value, index: usize) -> Vec<(String, String)> {
+    domain["mx_hosts"][index]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|problem| {
+            (
+                problem["code"].as_str().unwrap_or("").to_owned(),
+                problem["severity"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn strings(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
+}
+
+fn host(name: &str, preference: u64, status: &str, best: &str) -> (String, u64, String, String) {
+    (name.to_owned(), preference, status.to_owned(), best.to_owned())
+}
+
+#[test]
+fn domains_are_checked_through_their_mx_hosts_and_policies() {
+    let lab = Lab::start();
+    let (code, report) = lab.check(&[
+        "domain:two.test",
+        "kunde@sts.test",
+        "domain:nomx.test",
+        "domain:nullmx.test",
+        "domain:gone.two.test",
+    ]);
+    assert_eq!(code, 1, "problems found: exit 1");
+    assert_eq!(
+        report["targets"],
+        serde_json::json!([
+            "domain:two.test",
+            "domain:sts.test",
+            "domain:nomx.test",
+            "domain:nullmx.test",
+            "domain:gone.two.test"
+        ])
+    );
+
+    // Two MX hosts: the modern one works, the TLS 1.0-only one loses Microsoft 365's mail.
+    let two = domain(&report, "two.test");
+    assert_eq!(two["verdict"], "some_mx_failing");
+    assert_eq!(two["mx_source"], "mx");
+    assert_eq!(
+        hosts(two),
+        [
+            host("mx1.two.test", 10, "usable", "TLSv1.3"),
+            host("mx2.two.test", 20, "problem", "TLSv1.0"),
+        ]
+    );
+    assert_eq!(problems(two, 0), []);
+    assert_eq!(problems(two, 1), strings(&[("no_modern_tls", "critical")]));
+    assert_eq!(two["mx_hosts"][1]["addresses"], serde_json::json!(["127.0.0.3"]));
+    assert_eq!(two["mta_sts"]["status"], "absent");
+    assert_eq!(two["tls_rpt"]["status"], "valid");
+    assert_eq!(two["tls_rpt"]["rua"], serde_json::json!(["mailto:tlsrpt@two.test"]));
+
+    // MTA-STS enforce listing only mx1: mx2 is also outside the policy. MX order is by
+    // preference, not by the order DNS returned them in.
+    let sts = domain(&report, "sts.test");
+    assert_eq!(sts["verdict"], "some_mx_failing");
+    assert_eq!(sts["mta_sts"]["status"], "valid", "{:#}", sts["mta_sts"]);
+    assert_eq!(sts["mta_sts"]["id"], "20261127");
+    assert_eq!(
+        sts["mta_sts"]["policy"],
+        serde_json::json!({"mode": "enforce", "mx": ["mx1.two.test"], "max_age": 86400})
+    );
+    assert_eq!(
+        hosts(sts),
+        [
+            host("mx1.two.test", 10, "usable", "TLSv1.3"),
+            host("mx2.two.test", 20, "problem", "TLSv1.0"),
+        ]
+    );
+    assert_eq!(sts["mx_hosts"][0]["mta_sts_match"], true);
+    assert_eq!(sts["mx_hosts"][1]["mta_sts_match"], false);
+    assert_eq!(
+        problems(sts, 1),
+        strings(&[
+            ("not_in_mta_sts_policy", "critical"),
+            ("no_modern_tls", "critical")
+        ])
+    );
+    assert_eq!(sts["tls_rpt"]["status"], "absent");
+
+    // No MX: the domain's own address is its mail server (its certificate names mx1, which an
+    // opportunistic sender does not check).
+    let nomx = domain(&report, "nomx.test");
+    assert_eq!(nomx["mx_source"], "implicit_mx");
+    assert_eq!(nomx["verdict"], "ready");
+    assert_eq!(hosts(nomx), [host("nomx.test", 0, "usable", "TLSv1.3")]);
+    assert_eq!(problems(nomx, 0), strings(&[("certificate_problem", "info")]));
+
+    let nullmx = domain(&report, "nullmx.test");
+    assert_eq!(nullmx["mx_source"], "null_mx");
+    assert_eq!(nullmx["verdict"], "no_mail");
+    assert_eq!(hosts(nullmx), []);
+
+    let gone = domain(&report, "gone.two.test");
+    assert_eq!(gone["mx_source"], "no_mail_server");
+    assert_eq!(gone["verdict"], "untestable");
+    assert!(gone["detail"].as_str().unwrap_or("").contains("does not exist"));
+
+    // The MX probes are ordinary endpoint reports, one per MX host and address however many
+    // domains name it.
+    let endpoints = report["endpoints"].as_array().expect("endpoints");
+    let smtp_hosts: Vec<&str> = endpoints
+        .iter()
+        .map(|endpoint| {
+            assert_eq!(endpoint["scheme"], "smtp");
+            assert_eq!(endpoint["port"], lab.mx_port);
+            endpoint["host"].as_str().unwrap_or("")
+        })
+        .collect();
+    assert_eq!(
+        smtp_hosts,
+        ["mx1.two.test", "mx2.two.test", "nomx.test"]
+    );
+}
+
+#[test]
+fn hostile_records_and_policy_servers_end_in_clear_results() {
+    let lab = Lab::start();
+    let (_, report) = lab.check(&[
+        "domain:bigtxt.test",
+        "domain:huge.test",
+        "domain:slow.test",
+        "domain:moved.test",
+    ]);
+    let mta_sts = |name: &str| {
+        let sts = &domain(&report, name)["mta_sts"];
+        (
+            sts["status"].as_str().unwrap_or("").to_owned(),
+            sts["error"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    assert_eq!(
+        mta_sts("bigtxt.test"),
+        ("invalid_record".into(), "the record is 3013 bytes long".into())
+    );
+    assert_eq!(
+        mta_sts("huge.test"),
+        (
+            "policy_unavailable".into(),
+            "the policy is larger than 65536 bytes".into()
+        )
+    );
+    assert_eq!(
+        mta_sts("slow.test"),
+        (
+            "policy_unavailable".into(),
+            "no complete answer within 3 s".into()
+        )
+    );
+    assert_eq!(
+        mta_sts("moved.test"),
+        (
+            "policy_unavailable".into(),
+            "the server redirected to \"https://policies.elsewhere.test/sts.txt\"; MTA-STS forbids redirects"
+                .into()
+        )
+    );
+    // Without a usable policy nothing is enforced: the one modern MX carries the mail.
+    for name in ["bigtxt.test", "huge.test", "slow.test", "moved.test"] {
+        assert_eq!(domain(&report, name)["verdict"], "ready", "{name}");
+    }
+
+    // A DNS server whose answers cannot be parsed: the lookup fails, with a reason.
+    let garbage = GarbageDns::start();
+    let (code, report) = lab.check_with_dns(&garbage.address.to_string(), &["domain:two.test"]);
+    assert_eq!(code, 1);
+    let two = domain(&report, "two.test");
+    assert_eq!(two["mx_source"], "lookup_failed");
+    assert_eq!(two["verdict"], "untestable");
+    let detail = two["detail"].as_str().unwrap_or("");
+    assert!(detail.contains("two.test (MX)"), "{detail}");
+    assert_eq!(report["endpoints"], serde_json::json!([]));
+}
+
+#[test]
+fn the_text_report_says_which_mx_has_a_problem() {
+    let lab = Lab::start();
+    let output = Command::new(probe_api_binary())
+        .args(["check", "--ca-file"])
+        .arg(&lab.ca.ca_file)
+        .args(["--dns-server", &lab.knot.address.to_string()])
+        .args(["--allow-reserved-names", "--mx-port", &lab.mx_port.to_string()])
+        .arg("domain:two.test")
+        .output()
+        .expect("run probe-api check");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("MX 2 of 2 (mx2.two.test) has a problem"),
+        "{text}"
+    );
+    assert!(text.contains("critical no_modern_tls: mx2.two.test [127.0.0.3]"), "{text}");
+    assert!(text.contains("TLS-RPT      valid, reports to mailto:tlsrpt@two.test"), "{text}");
+}
