@@ -162,3 +162,33 @@ pub fn system_program(name: &str) -> std::path::PathBuf {
         .find(|path| path.is_file())
         .unwrap_or_else(|| std::path::PathBuf::from(name))
 }
+
+/// Runs the calling test inside its own network namespace with only loopback (`unshare -n`, as
+/// root), so that a broken address policy still cannot send a packet off the machine. Outside a
+/// namespace it re-runs the test binary for `test_path` (`module::test`) inside one, asserts that
+/// it passed and returns `false`; inside, it returns `true` and the caller does the work.
+pub fn in_own_network_namespace(test_path: &str) -> bool {
+    const INSIDE: &str = "MAILTLS_TEST_IN_NETNS";
+    if std::env::var_os(INSIDE).is_some() {
+        return true;
+    }
+    let exe = std::env::current_exe().expect("test binary");
+    let status = Command::new("unshare")
+        .args([
+            "--net",
+            "--",
+            "sh",
+            "-c",
+            "ip link set lo up && exec \"$0\" \"$@\"",
+        ])
+        .arg(exe)
+        .args(["--exact", test_path, "--nocapture", "--test-threads", "1"])
+        .env(INSIDE, "1")
+        .status()
+        .expect("run unshare (util-linux) and ip (iproute2) as root");
+    assert!(
+        status.success(),
+        "{test_path} failed inside its network namespace"
+    );
+    false
+}

@@ -103,7 +103,7 @@ pub fn classify(ip: IpAddr) -> Result<(), Denied> {
             let x = u128::from(v6);
             if !in_prefix(x, 0x2000_u128 << 112, 3, 128) {
                 return Err(Denied(
-                    "not IPv6 global unicast (loopback, mapped, NAT64, ULA, link-local, multicast, …)",
+                    "non-global IPv6 (loopback, mapped, NAT64, ULA, link-local, multicast, …)",
                 ));
             }
             match V6_DENY_IN_GLOBAL_UNICAST

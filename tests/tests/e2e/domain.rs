@@ -12,8 +12,8 @@ use serde_json::Value;
 use tests::dns::{GarbageDns, HttpsFiles, Knot, Tarpit, Zone};
 use tests::mail_servers::{Postfix, PostfixTls};
 use tests::pki::{TestCa, Validity};
-use tests::process::free_port;
-use tests::servers::probe_api_binary;
+use tests::process::{free_port, in_own_network_namespace};
+use tests::servers::{ProbeApi, ProbeApiOptions, probe_api_binary};
 
 use crate::test_ca;
 
@@ -414,4 +414,86 @@ fn the_text_report_says_which_mx_has_a_problem() {
     );
     assert!(text.contains("critical no_modern_tls: mx2.two.test [127.0.0.3]"), "{text}");
     assert!(text.contains("TLS-RPT      valid, reports to mailto:tlsrpt@two.test"), "{text}");
+}
+
+/// The HTTP service with its public-internet policy: MX hosts (and an MTA-STS host) that point
+/// at loopback or private addresses are reported as refused, and nothing connects to them. Runs
+/// in its own network namespace, where port 25 on loopback is watched.
+#[test]
+fn mx_hosts_on_private_addresses_are_refused_not_contacted() {
+    if !in_own_network_namespace("domain::mx_hosts_on_private_addresses_are_refused_not_contacted")
+    {
+        return;
+    }
+    let watchers: Vec<std::net::TcpListener> = ["127.0.0.1:25", "[::1]:25", "127.0.0.1:443"]
+        .iter()
+        .map(|address| {
+            let listener = std::net::TcpListener::bind(address).expect("bind a watched port");
+            listener.set_nonblocking(true).expect("non-blocking");
+            listener
+        })
+        .collect();
+    let knot = Knot::start(&[Zone::new(
+        "private.test",
+        &[
+            "@ MX 10 mx",
+            "@ MX 20 loop",
+            "@ MX 30 v6",
+            "mx A 10.1.2.3",
+            "loop A 127.0.0.1",
+            "v6 AAAA ::1",
+            "_mta-sts TXT \"v=STSv1; id=1\"",
+            "mta-sts A 127.0.0.1",
+        ],
+    )]);
+    let api = ProbeApi::start(&ProbeApiOptions {
+        extra_args: vec![
+            "--dns-server".into(),
+            knot.address.to_string(),
+            "--allow-reserved-names".into(),
+        ],
+        ..ProbeApiOptions::default()
+    });
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (status, report) =
+        runtime.block_on(api.check(&[("target", "kunde@private.test"), ("lang", "en")]));
+    assert_eq!(status, 200, "{report}");
+    let private = domain(&report, "private.test");
+    assert_eq!(private["verdict"], "untestable");
+    assert_eq!(
+        hosts(private),
+        [
+            host("mx.private.test", 10, "untested", "-"),
+            host("loop.private.test", 20, "untested", "-"),
+            host("v6.private.test", 30, "untested", "-"),
+        ]
+    );
+    let details: Vec<&str> = private["mx_hosts"]
+        .as_array()
+        .expect("hosts")
+        .iter()
+        .map(|host| {
+            assert_eq!(host["problems"][0]["code"], "address_refused");
+            host["problems"][0]["detail"].as_str().unwrap_or("")
+        })
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "mx.private.test resolves to 10.1.2.3, which is a private network (RFC 1918) address; it was not contacted",
+            "loop.private.test resolves to 127.0.0.1, which is a loopback address; it was not contacted",
+            "v6.private.test resolves to ::1, which is a non-global IPv6 (loopback, mapped, NAT64, ULA, link-local, multicast, …) address; it was not contacted",
+        ]
+    );
+    assert_eq!(private["mta_sts"]["status"], "policy_unavailable");
+    assert_eq!(
+        private["mta_sts"]["error"],
+        "mta-sts.private.test resolves to 127.0.0.1, which is a loopback address; it was not contacted"
+    );
+    assert_eq!(report["endpoints"], serde_json::json!([]));
+    let contacted: usize = watchers
+        .iter()
+        .map(|listener| std::iter::from_fn(|| listener.accept().ok()).count())
+        .sum();
+    assert_eq!(contacted, 0, "a refused host was contacted");
 }

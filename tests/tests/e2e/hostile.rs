@@ -7,38 +7,15 @@
 //! Started outside one, it re-runs itself inside one.
 
 use std::net::TcpListener;
-use std::process::Command;
 
+use tests::process::in_own_network_namespace;
 use tests::servers::{ProbeApi, ProbeApiOptions};
 
-const INSIDE: &str = "MAILTLS_TEST_IN_NETNS";
 const MAIL_PORTS: [u16; 7] = [25, 587, 465, 143, 993, 110, 995];
 
 #[test]
 fn hostile_targets_are_refused_before_any_connection() {
-    if std::env::var_os(INSIDE).is_none() {
-        let exe = std::env::current_exe().expect("test binary");
-        let status = Command::new("unshare")
-            .args([
-                "--net",
-                "--",
-                "sh",
-                "-c",
-                "ip link set lo up && exec \"$0\" \"$@\"",
-            ])
-            .arg(exe)
-            .args([
-                "--exact",
-                "hostile::hostile_targets_are_refused_before_any_connection",
-            ])
-            .args(["--nocapture", "--test-threads", "1"])
-            .env(INSIDE, "1")
-            .status()
-            .expect("run unshare (util-linux) and ip (iproute2) as root");
-        assert!(
-            status.success(),
-            "the test failed inside its network namespace"
-        );
+    if !in_own_network_namespace("hostile::hostile_targets_are_refused_before_any_connection") {
         return;
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -125,7 +102,11 @@ async fn inside_the_namespace() {
         "mail.example.de\r\nQUIT",
         "localhost",
         "http://mail.example.de",
-        "kunde@example.de",
+        "kunde@",
+        "@example.de",
+        "kun de@example.de",
+        "domain:",
+        "domain:10.0.0.1",
         "mail..example.de",
     ];
     let long_label = format!("{}.de", "a".repeat(64));
@@ -151,6 +132,8 @@ async fn inside_the_namespace() {
         "x.onion",
     ] {
         cases.push((format!("smtp://{name}"), 403, "forbidden_domain"));
+        cases.push((format!("domain:{name}"), 403, "forbidden_domain"));
+        cases.push((format!("kunde@{name}"), 403, "forbidden_domain"));
     }
     for input in invalid_target {
         cases.push((input.to_owned(), 400, "invalid_target"));
