@@ -10,7 +10,7 @@ use yew::prelude::*;
 use crate::api::{self, ApiFailure, StreamEvent};
 use crate::clients::{self, ClientChoice};
 use crate::components::{
-    ClientAdvice, EndpointCard, LangSwitch, LinkBuilder, ProgramPicker, ServerForm, SettingsForm,
+    ClientAdvice, DomainCard, EndpointCard, LangSwitch, LinkBuilder, ProgramPicker, ServerForm, SettingsForm,
     SupportBox,
 };
 use crate::i18n::{Text, catalog};
@@ -235,6 +235,9 @@ pub fn App() -> Html {
                             html! {
                                 <>
                                     <h2>{ texts.text(Text::ResultsHeading) }</h2>
+                                    { for report.domains.iter().map(|domain| html! {
+                                        <DomainCard lang={state.lang} domain={domain.clone()} />
+                                    }) }
                                     { for report.endpoints.iter().map(|endpoint| html! {
                                         <EndpointCard lang={state.lang} endpoint={endpoint.clone()}
                                             on_retry={on_submit.clone()} />

@@ -72,6 +72,39 @@ pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) 
         }
         lines.push(facts);
     }
+    for domain in &report.domains {
+        lines.push(format!(
+            "- {}: {} – {}",
+            texts.domain_heading(&domain.domain),
+            texts.text(tone_word(crate::components::domain_tone(domain.verdict))),
+            texts.domain_verdict(domain)
+        ));
+        for host in &domain.mx_hosts {
+            let problems: Vec<&str> = host
+                .problems
+                .iter()
+                .map(|problem| texts.mx_problem(problem.code))
+                .collect();
+            let mut line = format!(
+                "  MX {} {}: {}",
+                host.preference,
+                host.host,
+                texts.mx_status(host.status)
+            );
+            if !problems.is_empty() {
+                line.push_str(&format!(" – {}", problems.join("; ")));
+            }
+            lines.push(line);
+        }
+        lines.push(format!(
+            "  MTA-STS: {}; TLS-RPT: {}",
+            texts.mta_sts(
+                domain.mta_sts.status,
+                domain.mta_sts.policy.as_ref().map(|policy| policy.mode)
+            ),
+            texts.tls_rpt(domain.tls_rpt.status)
+        ));
+    }
     if !advice.is_empty() {
         lines.push(format!("{}:", texts.text(Text::AdviceHeading)));
         lines.extend(

@@ -2,6 +2,7 @@
 //! the customer does through `on…` callbacks; none of them holds state or calls the API.
 
 mod client_advice;
+mod domain_card;
 mod endpoint_card;
 mod lang_switch;
 mod link_builder;
@@ -10,6 +11,7 @@ mod settings_form;
 mod support_box;
 
 pub use client_advice::{ClientAdvice, ClientAdviceProps, ProgramPicker, ProgramPickerProps};
+pub use domain_card::{DomainCard, DomainCardProps, domain_tone};
 pub use endpoint_card::{EndpointCard, EndpointCardProps};
 pub use lang_switch::{LangSwitch, LangSwitchProps};
 pub use link_builder::{LinkBuilder, LinkBuilderProps};

@@ -1,6 +1,6 @@
 //! German texts (the default language).
 
-use mailtls_shared::{CertificateVerdict, FindingCode, Outcome, ProfileSecurity, Reason, Severity};
+use mailtls_shared::{CertificateVerdict, DomainReport, DomainVerdict, FindingCode, MtaStsMode, MtaStsStatus, MxProblemCode, MxStatus, Outcome, ProfileSecurity, Reason, Severity, TlsRptStatus};
 
 use super::{Catalog, Text};
 use crate::clients::{Fix, Guidance, Program, System};
@@ -19,7 +19,7 @@ impl Catalog for German {
             Text::LanguageLabel => "Sprache",
             Text::ServerLabel => "Mailserver",
             Text::ServerHint => {
-                "Zum Beispiel mail.example.de oder mit Port mail.example.de:993. Ohne Port prüfen wir alle sieben Mail-Ports (SMTP, Submission, SMTPS, IMAP, IMAPS, POP3, POP3S); mit Port den Dienst, zu dem er gehört. Auch imaps://mail.example.de:993 ist möglich."
+                "Zum Beispiel mail.example.de oder mit Port mail.example.de:993. Ohne Port prüfen wir alle sieben Mail-Ports (SMTP, Submission, SMTPS, IMAP, IMAPS, POP3, POP3S); mit Port den Dienst, zu dem er gehört. Auch imaps://mail.example.de:993 ist möglich. Mit Ihrer E-Mail-Adresse (name@firma.de) prüfen wir, ob andere Anbieter wie Microsoft 365 Ihnen verschlüsselt zustellen können."
             }
             Text::CheckButton => "Prüfen",
             Text::Checking => "Die Verbindung wird geprüft …",
@@ -146,6 +146,7 @@ impl Catalog for German {
             Text::CustomerLanguage => "Sprache für die Kundin / den Kunden",
             Text::BuildLinkButton => "Link erstellen",
             Text::BuiltLinkLabel => "Link zum Verschicken",
+            Text::MxHostsHeading => "Ihre Mailserver für eingehende E-Mails (MX)",
             Text::OpenBuiltLink => "Prüfung öffnen",
             Text::PortError => "Der Port ist eine Zahl von 1 bis 65535, zum Beispiel 993.",
             Text::EmailError => "Eine E-Mail-Adresse hat die Form name@example.de.",
@@ -370,6 +371,82 @@ impl Catalog for German {
             CertificateVerdict::Untrusted => "von einer unbekannten Stelle ausgestellt",
             CertificateVerdict::IncompleteChain => "unvollständig (Zwischenzertifikat fehlt)",
             CertificateVerdict::Invalid => "fehlerhaft",
+        }
+    }
+
+    fn domain_heading(&self, domain: &str) -> String {
+        format!("E-Mails anderer Anbieter an {domain}")
+    }
+
+    fn domain_verdict(&self, domain: &DomainReport) -> String {
+        match domain.verdict {
+            DomainVerdict::Ready => "Microsoft 365 und andere Anbieter können Ihnen E-Mails verschlüsselt mit TLS 1.2 oder neuer zustellen.".into(),
+            DomainVerdict::SomeMxFailing => format!(
+                "{} hat ein Problem: Ein Teil der E-Mails an Sie kommt verspätet oder gar nicht an.",
+                super::failing_hosts(domain, "von")
+            ),
+            DomainVerdict::NoModernTls => "Keiner Ihrer Mailserver nimmt E-Mails mit TLS 1.2 oder neuer an: Zustellungen von Microsoft 365 scheitern.".into(),
+            DomainVerdict::NoMail => "Diese Domain empfängt laut DNS keine E-Mails (Null-MX).".into(),
+            DomainVerdict::Untestable => "Die Mailserver dieser Domain konnten nicht geprüft werden.".into(),
+        }
+    }
+
+    fn domain_todo(&self, domain: &DomainReport) -> &'static str {
+        match domain.verdict {
+            DomainVerdict::Ready => "",
+            DomainVerdict::SomeMxFailing | DomainVerdict::NoModernTls => {
+                "Geben Sie diese Prüfung an den Betreiber Ihres Mailservers weiter (Ihren Anbieter oder Ihre IT): Auf den markierten Servern muss TLS 1.2 oder neuer eingeschaltet und jedes Problem behoben werden."
+            }
+            DomainVerdict::NoMail => {
+                "Wenn Sie unter dieser Domain E-Mails empfangen möchten, muss ihr MX-Eintrag im DNS auf Ihren Mailserver zeigen."
+            }
+            DomainVerdict::Untestable => {
+                "Prüfen Sie die Schreibweise der Domain und versuchen Sie es später noch einmal."
+            }
+        }
+    }
+
+    fn mx_status(&self, status: MxStatus) -> &'static str {
+        match status {
+            MxStatus::Usable => "funktioniert",
+            MxStatus::Problem => "Problem",
+            MxStatus::Untested => "nicht geprüft",
+        }
+    }
+
+    fn mx_problem(&self, code: MxProblemCode) -> &'static str {
+        match code {
+            MxProblemCode::NoModernTls => "kein TLS 1.2 oder neuer",
+            MxProblemCode::StarttlsNotOffered => "keine Verschlüsselung (kein STARTTLS)",
+            MxProblemCode::LegacyVersionsEnabled => "veraltete TLS-Versionen noch eingeschaltet",
+            MxProblemCode::CertificateProblem => "Zertifikat wird nicht als gültig anerkannt",
+            MxProblemCode::NotInMtaStsPolicy => "fehlt in der MTA-STS-Richtlinie",
+            MxProblemCode::DaneMismatch => "passt nicht zu den TLSA-Einträgen (DANE)",
+            MxProblemCode::NameNotFound => "Name im DNS nicht gefunden",
+            MxProblemCode::AddressRefused => "zeigt auf eine interne Adresse und wurde nicht geprüft",
+            MxProblemCode::Unreachable => "nicht erreichbar",
+        }
+    }
+
+    fn mta_sts(&self, status: MtaStsStatus, mode: Option<MtaStsMode>) -> &'static str {
+        match (status, mode) {
+            (MtaStsStatus::Absent, _) => "nicht eingerichtet: Absender verschlüsseln nur, wenn es gerade klappt",
+            (MtaStsStatus::Valid, Some(MtaStsMode::Enforce)) => "eingerichtet: Absender liefern nur verschlüsselt an die aufgeführten Server",
+            (MtaStsStatus::Valid, Some(MtaStsMode::Testing)) => "im Testmodus: Absender melden Probleme, liefern aber trotzdem",
+            (MtaStsStatus::Valid, _) => "wird zurückgezogen (Modus none)",
+            (MtaStsStatus::InvalidRecord, _) => "DNS-Eintrag fehlerhaft",
+            (MtaStsStatus::PolicyUnavailable, _) => "Richtlinie nicht abrufbar",
+            (MtaStsStatus::InvalidPolicy, _) => "Richtlinie fehlerhaft",
+            (MtaStsStatus::LookupFailed, _) => "DNS-Abfrage gescheitert",
+        }
+    }
+
+    fn tls_rpt(&self, status: TlsRptStatus) -> &'static str {
+        match status {
+            TlsRptStatus::Absent => "nicht eingerichtet: niemand erfährt von gescheiterten verschlüsselten Zustellungen",
+            TlsRptStatus::Valid => "eingerichtet: Absender schicken Berichte über Probleme",
+            TlsRptStatus::Invalid => "DNS-Eintrag fehlerhaft",
+            TlsRptStatus::LookupFailed => "DNS-Abfrage gescheitert",
         }
     }
 }

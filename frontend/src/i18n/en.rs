@@ -1,6 +1,6 @@
 //! English texts.
 
-use mailtls_shared::{CertificateVerdict, FindingCode, Outcome, ProfileSecurity, Reason, Severity};
+use mailtls_shared::{CertificateVerdict, DomainReport, DomainVerdict, FindingCode, MtaStsMode, MtaStsStatus, MxProblemCode, MxStatus, Outcome, ProfileSecurity, Reason, Severity, TlsRptStatus};
 
 use super::{Catalog, Text};
 use crate::clients::{Fix, Guidance, Program, System};
@@ -19,7 +19,7 @@ impl Catalog for English {
             Text::LanguageLabel => "Language",
             Text::ServerLabel => "Mail server",
             Text::ServerHint => {
-                "For example mail.example.com, or with a port: mail.example.com:993. Without a port we check all seven mail ports (SMTP, submission, SMTPS, IMAP, IMAPS, POP3, POP3S); with a port, the service it belongs to. imaps://mail.example.com:993 works too."
+                "For example mail.example.com, or with a port: mail.example.com:993. Without a port we check all seven mail ports (SMTP, submission, SMTPS, IMAP, IMAPS, POP3, POP3S); with a port, the service it belongs to. imaps://mail.example.com:993 works too. With your e-mail address (name@company.com) we check whether other providers such as Microsoft 365 can deliver to you encrypted."
             }
             Text::CheckButton => "Check",
             Text::Checking => "Checking the connection …",
@@ -138,6 +138,7 @@ impl Catalog for English {
             Text::CustomerLanguage => "Language for the customer",
             Text::BuildLinkButton => "Create link",
             Text::BuiltLinkLabel => "Link to send",
+            Text::MxHostsHeading => "Your mail servers for incoming mail (MX)",
             Text::OpenBuiltLink => "Open the check",
             Text::PortError => "The port is a number from 1 to 65535, for example 993.",
             Text::EmailError => "An e-mail address looks like name@example.com.",
@@ -358,6 +359,80 @@ impl Catalog for English {
             CertificateVerdict::Untrusted => "issued by an unknown authority",
             CertificateVerdict::IncompleteChain => "incomplete (intermediate certificate missing)",
             CertificateVerdict::Invalid => "faulty",
+        }
+    }
+
+    fn domain_heading(&self, domain: &str) -> String {
+        format!("Mail to {domain} from other providers")
+    }
+
+    fn domain_verdict(&self, domain: &DomainReport) -> String {
+        match domain.verdict {
+            DomainVerdict::Ready => "Microsoft 365 and other providers can deliver mail to you encrypted with TLS 1.2 or newer.".into(),
+            DomainVerdict::SomeMxFailing => format!(
+                "{} has a problem: some mail to you arrives late or not at all.",
+                super::failing_hosts(domain, "of")
+            ),
+            DomainVerdict::NoModernTls => "None of your mail servers accepts mail with TLS 1.2 or newer: deliveries from Microsoft 365 fail.".into(),
+            DomainVerdict::NoMail => "According to DNS this domain receives no mail (null MX).".into(),
+            DomainVerdict::Untestable => "The mail servers of this domain could not be checked.".into(),
+        }
+    }
+
+    fn domain_todo(&self, domain: &DomainReport) -> &'static str {
+        match domain.verdict {
+            DomainVerdict::Ready => "",
+            DomainVerdict::SomeMxFailing | DomainVerdict::NoModernTls => {
+                "Pass this check on to whoever runs your mail server (your provider or your IT): TLS 1.2 or newer must be switched on and every problem fixed on the marked servers."
+            }
+            DomainVerdict::NoMail => {
+                "If you want to receive mail at this domain, its MX record in DNS must point at your mail server."
+            }
+            DomainVerdict::Untestable => "Check the spelling of the domain and try again later.",
+        }
+    }
+
+    fn mx_status(&self, status: MxStatus) -> &'static str {
+        match status {
+            MxStatus::Usable => "works",
+            MxStatus::Problem => "problem",
+            MxStatus::Untested => "not checked",
+        }
+    }
+
+    fn mx_problem(&self, code: MxProblemCode) -> &'static str {
+        match code {
+            MxProblemCode::NoModernTls => "no TLS 1.2 or newer",
+            MxProblemCode::StarttlsNotOffered => "no encryption (no STARTTLS)",
+            MxProblemCode::LegacyVersionsEnabled => "outdated TLS versions still switched on",
+            MxProblemCode::CertificateProblem => "certificate is not accepted as valid",
+            MxProblemCode::NotInMtaStsPolicy => "missing from the MTA-STS policy",
+            MxProblemCode::DaneMismatch => "does not match the TLSA records (DANE)",
+            MxProblemCode::NameNotFound => "name not found in DNS",
+            MxProblemCode::AddressRefused => "points at an internal address and was not checked",
+            MxProblemCode::Unreachable => "not reachable",
+        }
+    }
+
+    fn mta_sts(&self, status: MtaStsStatus, mode: Option<MtaStsMode>) -> &'static str {
+        match (status, mode) {
+            (MtaStsStatus::Absent, _) => "not set up: senders encrypt only when it happens to work",
+            (MtaStsStatus::Valid, Some(MtaStsMode::Enforce)) => "set up: senders deliver only encrypted, and only to the listed servers",
+            (MtaStsStatus::Valid, Some(MtaStsMode::Testing)) => "in testing mode: senders report problems but deliver anyway",
+            (MtaStsStatus::Valid, _) => "being withdrawn (mode none)",
+            (MtaStsStatus::InvalidRecord, _) => "DNS record is faulty",
+            (MtaStsStatus::PolicyUnavailable, _) => "policy cannot be fetched",
+            (MtaStsStatus::InvalidPolicy, _) => "policy is faulty",
+            (MtaStsStatus::LookupFailed, _) => "DNS lookup failed",
+        }
+    }
+
+    fn tls_rpt(&self, status: TlsRptStatus) -> &'static str {
+        match status {
+            TlsRptStatus::Absent => "not set up: nobody hears about failed encrypted deliveries",
+            TlsRptStatus::Valid => "set up: senders send reports about problems",
+            TlsRptStatus::Invalid => "DNS record is faulty",
+            TlsRptStatus::LookupFailed => "DNS lookup failed",
         }
     }
 }

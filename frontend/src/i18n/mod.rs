@@ -6,7 +6,10 @@
 mod de;
 mod en;
 
-use mailtls_shared::{CertificateVerdict, FindingCode, Lang, Outcome, Reason, Severity};
+use mailtls_shared::{
+    CertificateVerdict, DomainReport, FindingCode, Lang, MtaStsMode, MtaStsStatus, MxProblemCode,
+    MxStatus, Outcome, Reason, Severity, TlsRptStatus,
+};
 
 use crate::clients::{Guidance, Program, System};
 use crate::settings::Advice;
@@ -109,6 +112,7 @@ pub enum Text {
     BuildLinkButton,
     BuiltLinkLabel,
     OpenBuiltLink,
+    MxHostsHeading,
 }
 
 /// One language's texts.
@@ -147,6 +151,29 @@ pub trait Catalog {
     fn reason(&self, reason: Reason) -> &'static str;
     /// The certificate verdict, for a customer.
     fn verdict(&self, verdict: CertificateVerdict) -> &'static str;
+    /// `Mail to firma.de from other providers`.
+    fn domain_heading(&self, domain: &str) -> String;
+    /// The domain verdict in a sentence, naming the MX hosts with problems.
+    fn domain_verdict(&self, domain: &DomainReport) -> String;
+    /// What to do about the domain verdict (empty when nothing).
+    fn domain_todo(&self, domain: &DomainReport) -> &'static str;
+    fn mx_status(&self, status: MxStatus) -> &'static str;
+    fn mx_problem(&self, code: MxProblemCode) -> &'static str;
+    /// The MTA-STS state, for people.
+    fn mta_sts(&self, status: MtaStsStatus, mode: Option<MtaStsMode>) -> &'static str;
+    /// The TLS-RPT state, for people.
+    fn tls_rpt(&self, status: TlsRptStatus) -> &'static str;
+}
+
+/// `MX 2 of 3 (mx2.firma.de)` for each MX host with a problem, joined with `, `; `of` is the
+/// language's word.
+pub fn failing_hosts(domain: &DomainReport, of: &str) -> String {
+    let total = domain.mx_hosts.len();
+    domain
+        .failing_hosts()
+        .map(|(position, host)| format!("MX {position} {of} {total} ({})", host.host))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The catalog for `lang`.

@@ -9,6 +9,8 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
+use fantoccini::Locator;
+use tests::browser::Browser;
 use tests::dns::{GarbageDns, HttpsFiles, Knot, Tarpit, Zone};
 use tests::mail_servers::{Postfix, PostfixTls};
 use tests::pki::{TestCa, Validity};
@@ -496,4 +498,122 @@ fn mx_hosts_on_private_addresses_are_refused_not_contacted() {
         .map(|listener| std::iter::from_fn(|| listener.accept().ok()).count())
         .sum();
     assert_eq!(contacted, 0, "a refused host was contacted");
+}
+
+/// Waits up to 30 s for the domain card and returns its text.
+async fn domain_card(browser: &Browser) -> String {
+    let card = browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::Css("article.card.domain"))
+        .await
+        .expect("the domain card appears");
+    card.text().await.expect("card text")
+}
+
+/// `data-status` → text of each MX row of the card.
+async fn mx_rows(browser: &Browser) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    for row in browser
+        .client
+        .find_all(Locator::Css("article.card.domain .mx-hosts li"))
+        .await
+        .expect("MX rows")
+    {
+        rows.push((
+            row.attr("data-status").await.ok().flatten().unwrap_or_default(),
+            row.text().await.unwrap_or_default(),
+        ));
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
+    let lab = tokio::task::block_in_place(Lab::start);
+    let mut options = ProbeApiOptions::loopback(&lab.ca.ca_file, &[], &[lab.mx_port]);
+    options.extra_args = [
+        "--dns-server",
+        &lab.knot.address.to_string(),
+        "--allow-reserved-names",
+        "--mx-port",
+        &lab.mx_port.to_string(),
+        "--mta-sts-port",
+        &lab.sts_port.to_string(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let api = tokio::task::block_in_place(|| ProbeApi::start(&options));
+    let browser = Browser::start(1024, 1400).await;
+
+    // German by default: the customer types the e-mail address into the server field.
+    browser
+        .client
+        .goto(&format!("{}/?lang=de", api.base_url))
+        .await
+        .expect("open the page");
+    let mode = browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css("button#mode-server"))
+        .await
+        .expect("the app starts");
+    mode.click().await.expect("server mode");
+    let field = browser
+        .client
+        .find(Locator::Css("input#server"))
+        .await
+        .expect("field");
+    field.send_keys("kunde@two.test").await.expect("type");
+    browser
+        .client
+        .find(Locator::Css("button#check"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("check");
+    let card = domain_card(&browser).await;
+    assert!(card.contains("E-Mails anderer Anbieter an two.test"), "{card}");
+    assert!(
+        card.contains("MX 2 von 2 (mx2.two.test) hat ein Problem"),
+        "{card}"
+    );
+    assert!(card.contains("Geben Sie diese Prüfung an den Betreiber"), "{card}");
+    assert_eq!(
+        mx_rows(&browser).await,
+        [
+            ("usable".to_owned(), "mx1.two.test (MX 10): funktioniert, TLS 1.3".to_owned()),
+            (
+                "problem".to_owned(),
+                "mx2.two.test (MX 20): Problem – kein TLS 1.2 oder neuer".to_owned()
+            ),
+        ]
+    );
+    let url = browser.client.current_url().await.expect("url");
+    assert!(
+        url.as_str().contains("target=kunde%40two.test"),
+        "the check link repeats the check: {url}"
+    );
+
+    // A support link for the MTA-STS domain, in English, opened fresh.
+    browser
+        .client
+        .goto(&format!("{}/check?target=domain:sts.test&lang=en", api.base_url))
+        .await
+        .expect("open the link");
+    let card = domain_card(&browser).await;
+    assert!(card.contains("Mail to sts.test from other providers"), "{card}");
+    assert!(
+        card.contains("set up: senders deliver only encrypted, and only to the listed servers"),
+        "{card}"
+    );
+    let rows = mx_rows(&browser).await;
+    assert_eq!(
+        rows[1].1,
+        "mx2.two.test (MX 20): problem – missing from the MTA-STS policy; no TLS 1.2 or newer",
+    );
+    browser.close().await;
 }
