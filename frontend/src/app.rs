@@ -10,8 +10,8 @@ use yew::prelude::*;
 use crate::api::{self, ApiFailure, StreamEvent};
 use crate::clients::{self, ClientChoice};
 use crate::components::{
-    ClientAdvice, DomainCard, EndpointCard, LangSwitch, LinkBuilder, ProgramPicker, ServerForm, SettingsForm,
-    SupportBox,
+    ClientAdvice, DomainCard, EndpointCard, LangSwitch, LinkBuilder, ProgramPicker, ServerForm,
+    SettingsForm, SupportBox,
 };
 use crate::i18n::{Text, catalog};
 use crate::link::Link;

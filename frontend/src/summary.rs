@@ -96,14 +96,18 @@ pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) 
             }
             lines.push(line);
         }
-        lines.push(format!(
+        let mut records = format!(
             "  MTA-STS: {}; TLS-RPT: {}",
             texts.mta_sts(
                 domain.mta_sts.status,
                 domain.mta_sts.policy.as_ref().map(|policy| policy.mode)
             ),
             texts.tls_rpt(domain.tls_rpt.status)
-        ));
+        );
+        if let Some(dane) = domain.dane {
+            records.push_str(&format!("; DANE: {}", texts.dane(dane)));
+        }
+        lines.push(records);
     }
     if !advice.is_empty() {
         lines.push(format!("{}:", texts.text(Text::AdviceHeading)));

@@ -75,6 +75,8 @@ pub struct ServiceConfig {
     pub resolve: Vec<String>,
     /// A DNS server (`ADDRESS:PORT`) for every lookup instead of the system's resolver.
     pub dns_server: Option<SocketAddr>,
+    /// DNSKEY records trusted for DNSSEC (DANE) instead of the root's: private roots and tests.
+    pub dnssec_trust_anchor: Option<PathBuf>,
     /// Admit names in reserved domains (`.test`, `.internal`, …): tests and internal deployments.
     pub allow_reserved_names: bool,
     /// The port MX hosts are checked on in domain checks (25 on the internet).
@@ -119,6 +121,7 @@ impl Default for ServiceConfig {
             ehlo_name: DEFAULT_EHLO_NAME.to_owned(),
             resolve: Vec::new(),
             dns_server: None,
+            dnssec_trust_anchor: None,
             allow_reserved_names: false,
             mx_port: 25,
             mta_sts_port: 443,
@@ -272,6 +275,7 @@ impl ServiceConfig {
             dns: DnsConfig {
                 server: self.dns_server,
                 timeout: timeouts.resolve,
+                trust_anchor: self.dnssec_trust_anchor.clone(),
             },
             mx_port: self.mx_port,
             mta_sts_port: self.mta_sts_port,

@@ -37,7 +37,7 @@ enum Command {
     /// internet. mailtls.example.toml lists every key.
     Serve(Box<ServeArgs>),
     /// Check targets from the command line and print the result.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
 }
 
 /// The options of `serve` (the command's help explains how they layer with the file).
@@ -179,6 +179,10 @@ struct ProbeArgs {
     /// domain checks' MX, TXT and TLSA records and for addresses.
     #[arg(long, env = "MAILTLS_DNS_SERVER", value_name = "ADDRESS:PORT")]
     dns_server: Option<SocketAddr>,
+    /// Trust these DNSKEY records (zone-file lines with TTL and class) for DNSSEC instead of the
+    /// root's keys, for DANE: private DNS roots and tests.
+    #[arg(long, env = "MAILTLS_DNSSEC_TRUST_ANCHOR", value_name = "FILE")]
+    dnssec_trust_anchor: Option<PathBuf>,
     /// Admit names in reserved domains (.test, .internal, .local, …): tests and internal
     /// deployments only.
     #[arg(long, env = "MAILTLS_ALLOW_RESERVED_NAMES")]
@@ -220,6 +224,9 @@ impl ProbeArgs {
         set_list(&mut config.resolve, self.resolve);
         if self.dns_server.is_some() {
             config.dns_server = self.dns_server;
+        }
+        if self.dnssec_trust_anchor.is_some() {
+            config.dnssec_trust_anchor = self.dnssec_trust_anchor;
         }
         config.allow_reserved_names |= self.allow_reserved_names;
         set(&mut config.mx_port, self.mx_port);
@@ -280,7 +287,7 @@ async fn main() -> ExitCode {
         },
         Command::Check(args) => {
             init_logging(LogFormat::Text);
-            check(args).await
+            check(*args).await
         }
     };
     match result {

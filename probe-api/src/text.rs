@@ -126,9 +126,15 @@ pub fn domain_verdict_words(domain: &DomainReport) -> String {
         DomainVerdict::SomeMxFailing => {
             let failing: Vec<String> = domain
                 .failing_hosts()
-                .map(|(position, host)| format!("MX {position} of {}", domain.mx_hosts.len()) + &format!(" ({})", host.host))
+                .map(|(position, host)| {
+                    format!("MX {position} of {}", domain.mx_hosts.len())
+                        + &format!(" ({})", host.host)
+                })
                 .collect();
-            format!("{} has a problem; mail may be delayed or lost", failing.join(", "))
+            format!(
+                "{} has a problem; mail may be delayed or lost",
+                failing.join(", ")
+            )
         }
         DomainVerdict::NoModernTls => {
             "no MX host takes mail over TLS 1.2+: Microsoft 365 will fail".into()
@@ -141,7 +147,11 @@ fn domain_block(out: &mut String, domain: &DomainReport) {
     let _ = writeln!(out, "  verdict      {}", domain_verdict_words(domain));
     let mut source = wire_name(&domain.mx_source);
     if domain.mx_skipped > 0 {
-        let _ = write!(source, " ({} more MX records not checked)", domain.mx_skipped);
+        let _ = write!(
+            source,
+            " ({} more MX records not checked)",
+            domain.mx_skipped
+        );
     }
     if let Some(detail) = &domain.detail {
         let _ = write!(source, ": {detail}");
@@ -185,7 +195,11 @@ fn domain_block(out: &mut String, domain: &DomainReport) {
     }
     let sts = &domain.mta_sts;
     let mut line = wire_name(&sts.status);
-    if let Some(policy) = sts.policy.as_ref().filter(|_| sts.status == MtaStsStatus::Valid) {
+    if let Some(policy) = sts
+        .policy
+        .as_ref()
+        .filter(|_| sts.status == MtaStsStatus::Valid)
+    {
         let _ = write!(
             line,
             ", mode {}, mx {}, max_age {}",
@@ -207,4 +221,13 @@ fn domain_block(out: &mut String, domain: &DomainReport) {
         let _ = write!(line, ": {error}");
     }
     let _ = writeln!(out, "  TLS-RPT      {line}");
+    if let Some(dane) = domain.dane {
+        let mut line = wire_name(&dane);
+        for host in &domain.mx_hosts {
+            if let Some(host_dane) = &host.dane {
+                let _ = write!(line, "; {} {}", host.host, wire_name(&host_dane.status));
+            }
+        }
+        let _ = writeln!(out, "  DANE         {line}");
+    }
 }

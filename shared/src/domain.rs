@@ -59,6 +59,8 @@ pub enum MxProblemCode {
     NotInMtaStsPolicy,
     /// The TLSA records do not match the certificate: DANE senders will not deliver here.
     DaneMismatch,
+    /// The MX host's DNSSEC signatures do not validate (DANE senders defer mail).
+    DnssecBogus,
     /// The MX name has no address.
     NameNotFound,
     /// The MX host resolves to an address this service does not contact (private, loopback, …).
@@ -100,6 +102,42 @@ pub struct MxHostReport {
     /// Why the host was not tested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<EndpointError>,
+    /// DANE (RFC 7672) for this host; absent when the host was not probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dane: Option<MxDane>,
+}
+
+/// DANE for one MX host: its `_25._tcp` TLSA records, DNSSEC-validated, against its certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DaneStatus {
+    /// The zone is not signed with DNSSEC: DANE is not possible (not an error).
+    Unsigned,
+    /// Signed, but no TLSA records: DANE is possible and not set up.
+    NoRecords,
+    /// A usable TLSA record matches the certificate every address presented.
+    Valid,
+    /// TLSA records exist and none matches: DANE senders will not deliver.
+    Mismatch,
+    /// Only records SMTP cannot use (usages 0 and 1, unknown parameters, RFC 7672 §3.1.3).
+    Unusable,
+    /// The DNSSEC signatures do not validate.
+    Bogus,
+    /// The lookup failed (timeout, server failure).
+    LookupFailed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MxDane {
+    pub status: DaneStatus,
+    /// The TLSA records as `usage selector matching data` (data in hex).
+    #[serde(default)]
+    pub records: Vec<String>,
+    /// What was matched or what went wrong (English, for admins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// The state of the domain's MTA-STS (RFC 8461).
@@ -225,10 +263,32 @@ pub struct DomainReport {
     pub mx_skipped: usize,
     pub mta_sts: MtaStsReport,
     pub tls_rpt: TlsRptReport,
+    /// DANE over the probed MX hosts (the most telling host status); absent when none was probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dane: Option<DaneStatus>,
     pub verdict: DomainVerdict,
     /// Why the domain could not be checked (English, for admins).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+}
+
+impl DaneStatus {
+    /// The domain's DANE status from its hosts': a problem anywhere first, then any valid host,
+    /// then "not signed" only when no host is signed.
+    pub fn of_hosts(statuses: impl IntoIterator<Item = DaneStatus>) -> Option<DaneStatus> {
+        let statuses: Vec<DaneStatus> = statuses.into_iter().collect();
+        [
+            DaneStatus::Bogus,
+            DaneStatus::Mismatch,
+            DaneStatus::LookupFailed,
+            DaneStatus::Unusable,
+            DaneStatus::Valid,
+            DaneStatus::NoRecords,
+            DaneStatus::Unsigned,
+        ]
+        .into_iter()
+        .find(|status| statuses.contains(status))
+    }
 }
 
 impl DomainReport {
@@ -282,7 +342,18 @@ mod tests {
             best_version: None,
             mta_sts_match: None,
             error: None,
+            dane: None,
         }
+    }
+
+    #[test]
+    fn dane_of_the_domain() {
+        use DaneStatus::*;
+        assert_eq!(DaneStatus::of_hosts([]), None);
+        assert_eq!(DaneStatus::of_hosts([Unsigned, Unsigned]), Some(Unsigned));
+        assert_eq!(DaneStatus::of_hosts([Unsigned, Valid]), Some(Valid));
+        assert_eq!(DaneStatus::of_hosts([Valid, Mismatch]), Some(Mismatch));
+        assert_eq!(DaneStatus::of_hosts([NoRecords, Unsigned]), Some(NoRecords));
     }
 
     #[test]
@@ -291,10 +362,26 @@ mod tests {
         let cases = [
             (MxSource::Mx, vec![Usable, Usable], DomainVerdict::Ready),
             (MxSource::ImplicitMx, vec![Usable], DomainVerdict::Ready),
-            (MxSource::Mx, vec![Usable, Problem], DomainVerdict::SomeMxFailing),
-            (MxSource::Mx, vec![Usable, Untested], DomainVerdict::SomeMxFailing),
-            (MxSource::Mx, vec![Problem, Untested], DomainVerdict::NoModernTls),
-            (MxSource::Mx, vec![Untested, Untested], DomainVerdict::Untestable),
+            (
+                MxSource::Mx,
+                vec![Usable, Problem],
+                DomainVerdict::SomeMxFailing,
+            ),
+            (
+                MxSource::Mx,
+                vec![Usable, Untested],
+                DomainVerdict::SomeMxFailing,
+            ),
+            (
+                MxSource::Mx,
+                vec![Problem, Untested],
+                DomainVerdict::NoModernTls,
+            ),
+            (
+                MxSource::Mx,
+                vec![Untested, Untested],
+                DomainVerdict::Untestable,
+            ),
             (MxSource::Mx, vec![], DomainVerdict::Untestable),
             (MxSource::NullMx, vec![], DomainVerdict::NoMail),
             (MxSource::LookupFailed, vec![], DomainVerdict::Untestable),

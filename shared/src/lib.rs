@@ -9,7 +9,7 @@
 //!   browser via the browser's own URL parser; punycode here).
 //! - [`target`]: what to check: a bare host, or `scheme://host[:port]` for one mail endpoint.
 //! - [`api`]: the JSON report and error shapes of the HTTP API.
-//! - [`domain`]: the report's domain part (MX hosts, MTA-STS, TLS-RPT) and its verdict.
+//! - [`domain`]: the report's domain part (MX hosts, MTA-STS, TLS-RPT, DANE) and its verdict.
 //! - [`profile`]: the provider profile (official servers, aliases, support contact).
 //! - [`lang`]: the two languages every user-facing message exists in.
 
@@ -27,8 +27,8 @@ pub use api::{
     Outcome, Reason, Severity, TlsVersion, Verdict, wire_name,
 };
 pub use domain::{
-    DomainReport, DomainVerdict, MtaStsMode, MtaStsPolicy, MtaStsReport, MtaStsStatus,
-    MxHostReport, MxProblem, MxProblemCode, MxSource, MxStatus, TlsRptReport, TlsRptStatus,
+    DaneStatus, DomainReport, DomainVerdict, MtaStsMode, MtaStsPolicy, MtaStsReport, MtaStsStatus,
+    MxDane, MxHostReport, MxProblem, MxProblemCode, MxSource, MxStatus, TlsRptReport, TlsRptStatus,
 };
 pub use host::{Host, HostError, Hostname};
 pub use lang::Lang;

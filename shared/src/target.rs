@@ -201,7 +201,9 @@ impl Target {
         if let Some(prefix) = input.get(..DOMAIN_PREFIX.len())
             && prefix.eq_ignore_ascii_case(DOMAIN_PREFIX)
         {
-            return Ok(Target::Domain(Hostname::parse(&input[DOMAIN_PREFIX.len()..])?));
+            return Ok(Target::Domain(Hostname::parse(
+                &input[DOMAIN_PREFIX.len()..],
+            )?));
         }
         if !input.contains("://")
             && let Some((local, domain)) = input.rsplit_once('@')

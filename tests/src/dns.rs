@@ -3,6 +3,7 @@
 //! tarpit that accepts and never answers, and a DNS stub whose answers are garbage.
 
 use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,6 +17,8 @@ use crate::process::{Guard, free_port, system_program, wait_for_port};
 pub struct Zone {
     pub origin: String,
     pub records: Vec<String>,
+    /// Signed by Knot with DNSSEC; its keys become the lab's trust anchor.
+    pub signed: bool,
 }
 
 impl Zone {
@@ -23,6 +26,15 @@ impl Zone {
         Zone {
             origin: origin.to_owned(),
             records: records.iter().map(|record| (*record).to_owned()).collect(),
+            signed: false,
+        }
+    }
+
+    /// A zone Knot signs (ECDSA P-256, NSEC).
+    pub fn signed(origin: &str, records: &[&str]) -> Zone {
+        Zone {
+            signed: true,
+            ..Zone::new(origin, records)
         }
     }
 
@@ -43,6 +55,8 @@ impl Zone {
 #[derive(Debug)]
 pub struct Knot {
     pub address: SocketAddr,
+    /// The signed zones' DNSKEY records (TTL and class included), for `--dnssec-trust-anchor`.
+    pub trust_anchor: Option<PathBuf>,
     _guard: Guard,
     _dir: tempfile::TempDir,
 }
@@ -60,6 +74,7 @@ impl Knot {
             "server:\n    rundir: \"{run}\"\n    listen: 127.0.0.1@{port}\n\
              database:\n    storage: \"{db}\"\n\
              log:\n  - target: stderr\n    any: warning\n\
+             policy:\n  - id: manual\n    manual: on\n\
              template:\n  - id: default\n    storage: \"{zones}\"\n    zonefile-sync: -1\n    journal-content: none\n\
              zone:\n",
             run = root.join("run").display(),
@@ -73,9 +88,33 @@ impl Knot {
             )
             .expect("write a zone file");
             config.push_str(&format!("  - domain: {}\n", zone.origin));
+            if zone.signed {
+                config.push_str("    dnssec-signing: on\n    dnssec-policy: manual\n");
+            }
         }
         let config_file = root.join("knot.conf");
         std::fs::write(&config_file, config).expect("write knot.conf");
+        // Keys made before the start (a KSK and a ZSK per signed zone); all of them are the
+        // trust anchor, so a validator needs no DS records above the zone.
+        let mut anchors = String::new();
+        for zone in zones.iter().filter(|zone| zone.signed) {
+            let origin = format!("{}.", zone.origin);
+            for ksk in ["ksk=yes", "ksk=no"] {
+                let id = keymgr(
+                    &config_file,
+                    &[&origin, "generate", "algorithm=ECDSAP256SHA256", ksk],
+                );
+                let dnskey = keymgr(&config_file, &[&origin, "dnskey", id.trim()]);
+                let dnskey = dnskey.trim().replacen(" DNSKEY ", " 3600 IN DNSKEY ", 1);
+                anchors.push_str(&dnskey);
+                anchors.push('\n');
+            }
+        }
+        let trust_anchor = (!anchors.is_empty()).then(|| {
+            let path = root.join("trust-anchor.txt");
+            std::fs::write(&path, &anchors).expect("write the trust anchor");
+            path
+        });
         let check = Command::new(system_program("knotc"))
             .arg("-c")
             .arg(&config_file)
@@ -91,12 +130,70 @@ impl Knot {
         command.arg("-c").arg(&config_file);
         let mut guard = Guard::spawn("knotd", &mut command);
         wait_for_port(&mut guard, address, Duration::from_secs(10));
+        // Zones load (and are signed) after the port opens: wait until each one answers.
+        for zone in zones {
+            let started = std::time::Instant::now();
+            loop {
+                let read = Command::new(system_program("knotc"))
+                    .arg("-c")
+                    .arg(&config_file)
+                    .args(["zone-read", &format!("{}.", zone.origin), "@", "SOA"])
+                    .output()
+                    .expect("run knotc");
+                if read.status.success() && !read.stdout.is_empty() {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "Knot did not load {}: {}",
+                    zone.origin,
+                    String::from_utf8_lossy(&read.stderr)
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         Knot {
             address,
+            trust_anchor,
             _guard: guard,
             _dir: dir,
         }
     }
+}
+
+/// Runs `keymgr -c CONFIG ARGS…` and returns its output.
+fn keymgr(config: &Path, args: &[&str]) -> String {
+    let output = Command::new(system_program("keymgr"))
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .output()
+        .expect("run keymgr (Debian package knot)");
+    assert!(
+        output.status.success(),
+        "keymgr {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The TLSA data of a `3 1 1` record for `cert`: the SHA-256 of its public key, in hex, made the
+/// way admins make it (`openssl x509 -pubkey | openssl pkey -pubin -outform DER | openssl dgst`).
+pub fn spki_sha256(cert: &ServerCert) -> String {
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("openssl x509 -in \"$0\" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r")
+        .arg(&cert.cert_file)
+        .output()
+        .expect("run openssl");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let hex = text
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(hex.len(), 64, "openssl printed {text:?}");
+    hex
 }
 
 /// An HTTPS server on `ip:port` answering each path with a file's bytes as the complete HTTP
@@ -108,7 +205,12 @@ pub struct HttpsFiles {
 }
 
 impl HttpsFiles {
-    pub fn start(ip: IpAddr, port: u16, cert: &ServerCert, files: &[(&str, Vec<u8>)]) -> HttpsFiles {
+    pub fn start(
+        ip: IpAddr,
+        port: u16,
+        cert: &ServerCert,
+        files: &[(&str, Vec<u8>)],
+    ) -> HttpsFiles {
         let dir = tempfile::tempdir().expect("temporary directory");
         for (path, response) in files {
             let file = dir.path().join(path.trim_start_matches('/'));

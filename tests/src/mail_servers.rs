@@ -194,7 +194,9 @@ impl Dovecot {
             (imaps, implicit[0]),
             (pop3s, implicit[1]),
         ];
-        if let Err(problem) = wait_until_greeting(&mut dovecot.master, IpAddr::from([127, 0, 0, 1]), &ports) {
+        if let Err(problem) =
+            wait_until_greeting(&mut dovecot.master, IpAddr::from([127, 0, 0, 1]), &ports)
+        {
             panic!(
                 "Dovecot ({tls:?}) did not start: {problem}\n{}",
                 dovecot.log_excerpt()
@@ -272,7 +274,12 @@ impl Postfix {
 
     /// Like [`Postfix::start`], listening on another loopback address `ip`, with the SMTP port
     /// `smtp` when given (MX hosts of one test domain share a port on different addresses).
-    pub fn start_at(ip: Ipv4Addr, smtp: Option<u16>, cert: &ServerCert, tls: PostfixTls) -> Postfix {
+    pub fn start_at(
+        ip: Ipv4Addr,
+        smtp: Option<u16>,
+        cert: &ServerCert,
+        tls: PostfixTls,
+    ) -> Postfix {
         let started = Instant::now();
         let dir = server_dir("postfix");
         let root = dir.path().to_owned();

@@ -1,6 +1,6 @@
 //! One mail domain's result: can other providers (Microsoft 365 first) deliver to it over TLS
 //! 1.2+? The verdict in words, what to do, each MX host with its problems, and the domain's
-//! MTA-STS and TLS-RPT state. Names from DNS are rendered as text, never as markup.
+//! MTA-STS, TLS-RPT and DANE state. Names from DNS are rendered as text, never as markup.
 
 use mailtls_shared::{DomainReport, DomainVerdict, Lang, MxStatus, wire_name};
 use yew::prelude::*;
@@ -80,6 +80,10 @@ pub fn DomainCard(props: &DomainCardProps) -> Html {
                 </dd>
                 <dt>{ "TLS-RPT" }</dt>
                 <dd data-status={wire_name(&rpt.status)}>{ texts.tls_rpt(rpt.status) }</dd>
+                if let Some(dane) = domain.dane {
+                    <dt>{ "DANE" }</dt>
+                    <dd data-status={wire_name(&dane)}>{ texts.dane(dane) }</dd>
+                }
             </dl>
             <details class="details">
                 <summary>{ texts.text(Text::DetailsSummary) }</summary>
@@ -111,6 +115,18 @@ pub fn DomainCard(props: &DomainCardProps) -> Html {
                     if let Some(error) = &rpt.error {
                         <dt>{ "TLS-RPT" }</dt><dd>{ error }</dd>
                     }
+                    { for domain.mx_hosts.iter().filter_map(|host| host.dane.as_ref().map(|dane| (host, dane))).map(|(host, dane)| html! {
+                        <>
+                            <dt>{ format!("TLSA _25._tcp.{}", host.host) }</dt>
+                            <dd>
+                                { texts.dane(dane.status) }
+                                { for dane.records.iter().map(|record| html! { <><br /><code>{ record }</code></> }) }
+                                if let Some(detail) = &dane.detail {
+                                    <br />{ detail }
+                                }
+                            </dd>
+                        </>
+                    }) }
                     if let Some(detail) = &domain.detail {
                         <dt>{ texts.text(Text::TechnicalDetail) }</dt><dd>{ detail }</dd>
                     }

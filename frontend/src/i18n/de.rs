@@ -1,6 +1,10 @@
 //! German texts (the default language).
 
-use mailtls_shared::{CertificateVerdict, DomainReport, DomainVerdict, FindingCode, MtaStsMode, MtaStsStatus, MxProblemCode, MxStatus, Outcome, ProfileSecurity, Reason, Severity, TlsRptStatus};
+use mailtls_shared::{
+    CertificateVerdict, DaneStatus, DomainReport, DomainVerdict, FindingCode, MtaStsMode,
+    MtaStsStatus, MxProblemCode, MxStatus, Outcome, ProfileSecurity, Reason, Severity,
+    TlsRptStatus,
+};
 
 use super::{Catalog, Text};
 use crate::clients::{Fix, Guidance, Program, System};
@@ -422,17 +426,26 @@ impl Catalog for German {
             MxProblemCode::CertificateProblem => "Zertifikat wird nicht als gültig anerkannt",
             MxProblemCode::NotInMtaStsPolicy => "fehlt in der MTA-STS-Richtlinie",
             MxProblemCode::DaneMismatch => "passt nicht zu den TLSA-Einträgen (DANE)",
+            MxProblemCode::DnssecBogus => "DNSSEC-Signaturen ungültig",
             MxProblemCode::NameNotFound => "Name im DNS nicht gefunden",
-            MxProblemCode::AddressRefused => "zeigt auf eine interne Adresse und wurde nicht geprüft",
+            MxProblemCode::AddressRefused => {
+                "zeigt auf eine interne Adresse und wurde nicht geprüft"
+            }
             MxProblemCode::Unreachable => "nicht erreichbar",
         }
     }
 
     fn mta_sts(&self, status: MtaStsStatus, mode: Option<MtaStsMode>) -> &'static str {
         match (status, mode) {
-            (MtaStsStatus::Absent, _) => "nicht eingerichtet: Absender verschlüsseln nur, wenn es gerade klappt",
-            (MtaStsStatus::Valid, Some(MtaStsMode::Enforce)) => "eingerichtet: Absender liefern nur verschlüsselt an die aufgeführten Server",
-            (MtaStsStatus::Valid, Some(MtaStsMode::Testing)) => "im Testmodus: Absender melden Probleme, liefern aber trotzdem",
+            (MtaStsStatus::Absent, _) => {
+                "nicht eingerichtet: Absender verschlüsseln nur, wenn es gerade klappt"
+            }
+            (MtaStsStatus::Valid, Some(MtaStsMode::Enforce)) => {
+                "eingerichtet: Absender liefern nur verschlüsselt an die aufgeführten Server"
+            }
+            (MtaStsStatus::Valid, Some(MtaStsMode::Testing)) => {
+                "im Testmodus: Absender melden Probleme, liefern aber trotzdem"
+            }
             (MtaStsStatus::Valid, _) => "wird zurückgezogen (Modus none)",
             (MtaStsStatus::InvalidRecord, _) => "DNS-Eintrag fehlerhaft",
             (MtaStsStatus::PolicyUnavailable, _) => "Richtlinie nicht abrufbar",
@@ -443,10 +456,26 @@ impl Catalog for German {
 
     fn tls_rpt(&self, status: TlsRptStatus) -> &'static str {
         match status {
-            TlsRptStatus::Absent => "nicht eingerichtet: niemand erfährt von gescheiterten verschlüsselten Zustellungen",
+            TlsRptStatus::Absent => {
+                "nicht eingerichtet: niemand erfährt von gescheiterten verschlüsselten Zustellungen"
+            }
             TlsRptStatus::Valid => "eingerichtet: Absender schicken Berichte über Probleme",
             TlsRptStatus::Invalid => "DNS-Eintrag fehlerhaft",
             TlsRptStatus::LookupFailed => "DNS-Abfrage gescheitert",
+        }
+    }
+
+    fn dane(&self, status: DaneStatus) -> &'static str {
+        match status {
+            DaneStatus::Unsigned => "nicht möglich: die Domain ist nicht mit DNSSEC signiert",
+            DaneStatus::NoRecords => "möglich, aber nicht eingerichtet (keine TLSA-Einträge)",
+            DaneStatus::Valid => "eingerichtet: die Zertifikate passen zu den TLSA-Einträgen",
+            DaneStatus::Mismatch => {
+                "fehlerhaft: ein Zertifikat passt nicht zu den TLSA-Einträgen, DANE-Absender liefern nicht"
+            }
+            DaneStatus::Unusable => "TLSA-Einträge für E-Mail nicht verwendbar",
+            DaneStatus::Bogus => "DNSSEC-Signaturen ungültig",
+            DaneStatus::LookupFailed => "DNS-Abfrage gescheitert",
         }
     }
 }

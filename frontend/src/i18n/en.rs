@@ -1,6 +1,10 @@
 //! English texts.
 
-use mailtls_shared::{CertificateVerdict, DomainReport, DomainVerdict, FindingCode, MtaStsMode, MtaStsStatus, MxProblemCode, MxStatus, Outcome, ProfileSecurity, Reason, Severity, TlsRptStatus};
+use mailtls_shared::{
+    CertificateVerdict, DaneStatus, DomainReport, DomainVerdict, FindingCode, MtaStsMode,
+    MtaStsStatus, MxProblemCode, MxStatus, Outcome, ProfileSecurity, Reason, Severity,
+    TlsRptStatus,
+};
 
 use super::{Catalog, Text};
 use crate::clients::{Fix, Guidance, Program, System};
@@ -408,6 +412,7 @@ impl Catalog for English {
             MxProblemCode::CertificateProblem => "certificate is not accepted as valid",
             MxProblemCode::NotInMtaStsPolicy => "missing from the MTA-STS policy",
             MxProblemCode::DaneMismatch => "does not match the TLSA records (DANE)",
+            MxProblemCode::DnssecBogus => "DNSSEC signatures do not validate",
             MxProblemCode::NameNotFound => "name not found in DNS",
             MxProblemCode::AddressRefused => "points at an internal address and was not checked",
             MxProblemCode::Unreachable => "not reachable",
@@ -417,8 +422,12 @@ impl Catalog for English {
     fn mta_sts(&self, status: MtaStsStatus, mode: Option<MtaStsMode>) -> &'static str {
         match (status, mode) {
             (MtaStsStatus::Absent, _) => "not set up: senders encrypt only when it happens to work",
-            (MtaStsStatus::Valid, Some(MtaStsMode::Enforce)) => "set up: senders deliver only encrypted, and only to the listed servers",
-            (MtaStsStatus::Valid, Some(MtaStsMode::Testing)) => "in testing mode: senders report problems but deliver anyway",
+            (MtaStsStatus::Valid, Some(MtaStsMode::Enforce)) => {
+                "set up: senders deliver only encrypted, and only to the listed servers"
+            }
+            (MtaStsStatus::Valid, Some(MtaStsMode::Testing)) => {
+                "in testing mode: senders report problems but deliver anyway"
+            }
             (MtaStsStatus::Valid, _) => "being withdrawn (mode none)",
             (MtaStsStatus::InvalidRecord, _) => "DNS record is faulty",
             (MtaStsStatus::PolicyUnavailable, _) => "policy cannot be fetched",
@@ -433,6 +442,20 @@ impl Catalog for English {
             TlsRptStatus::Valid => "set up: senders send reports about problems",
             TlsRptStatus::Invalid => "DNS record is faulty",
             TlsRptStatus::LookupFailed => "DNS lookup failed",
+        }
+    }
+
+    fn dane(&self, status: DaneStatus) -> &'static str {
+        match status {
+            DaneStatus::Unsigned => "not possible: the domain is not signed with DNSSEC",
+            DaneStatus::NoRecords => "possible but not set up (no TLSA records)",
+            DaneStatus::Valid => "set up: the certificates match the TLSA records",
+            DaneStatus::Mismatch => {
+                "broken: a certificate does not match the TLSA records, DANE senders will not deliver"
+            }
+            DaneStatus::Unusable => "TLSA records cannot be used for mail",
+            DaneStatus::Bogus => "DNSSEC signatures do not validate",
+            DaneStatus::LookupFailed => "DNS lookup failed",
         }
     }
 }

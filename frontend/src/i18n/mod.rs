@@ -7,8 +7,8 @@ mod de;
 mod en;
 
 use mailtls_shared::{
-    CertificateVerdict, DomainReport, FindingCode, Lang, MtaStsMode, MtaStsStatus, MxProblemCode,
-    MxStatus, Outcome, Reason, Severity, TlsRptStatus,
+    CertificateVerdict, DaneStatus, DomainReport, FindingCode, Lang, MtaStsMode, MtaStsStatus,
+    MxProblemCode, MxStatus, Outcome, Reason, Severity, TlsRptStatus,
 };
 
 use crate::clients::{Guidance, Program, System};
@@ -163,6 +163,8 @@ pub trait Catalog {
     fn mta_sts(&self, status: MtaStsStatus, mode: Option<MtaStsMode>) -> &'static str;
     /// The TLS-RPT state, for people.
     fn tls_rpt(&self, status: TlsRptStatus) -> &'static str;
+    /// The DANE state, for people.
+    fn dane(&self, status: DaneStatus) -> &'static str;
 }
 
 /// `MX 2 of 3 (mx2.firma.de)` for each MX host with a problem, joined with `, `; `of` is the

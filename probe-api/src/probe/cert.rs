@@ -43,29 +43,29 @@ pub struct CertJudge {
 
 /// Mozilla's roots plus the certificates in `extra_ca_files` (PEM).
 pub fn trust_roots(extra_ca_files: &[String]) -> Result<Arc<RootCertStore>, TrustError> {
-        let mut roots = RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        for path in extra_ca_files {
-            let mut found = 0;
-            for cert in CertificateDer::pem_file_iter(path).map_err(|source| TrustError::Read {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for path in extra_ca_files {
+        let mut found = 0;
+        for cert in CertificateDer::pem_file_iter(path).map_err(|source| TrustError::Read {
+            path: path.clone(),
+            source,
+        })? {
+            let cert = cert.map_err(|source| TrustError::Read {
                 path: path.clone(),
                 source,
-            })? {
-                let cert = cert.map_err(|source| TrustError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-                roots.add(cert).map_err(|source| TrustError::Anchor {
-                    path: path.clone(),
-                    source,
-                })?;
-                found += 1;
-            }
-            if found == 0 {
-                return Err(TrustError::Empty { path: path.clone() });
-            }
+            })?;
+            roots.add(cert).map_err(|source| TrustError::Anchor {
+                path: path.clone(),
+                source,
+            })?;
+            found += 1;
         }
-        Ok(Arc::new(roots))
+        if found == 0 {
+            return Err(TrustError::Empty { path: path.clone() });
+        }
+    }
+    Ok(Arc::new(roots))
 }
 
 impl CertJudge {

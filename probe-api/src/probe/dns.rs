@@ -5,10 +5,15 @@
 //! (`dns_server`), never consults the hosts file, and asks absolute names only, so no search
 //! domain is ever appended. Every lookup ends by a deadline, and answers are capped: at most
 //! [`MAX_RECORDS`] records of a kind are read, and a TXT record longer than [`MAX_TXT_BYTES`] is
-//! reported as too long instead of being read. The resolver is built on first use, so a machine
+//! reported as too long instead of being read. The resolvers are built on first use, so a machine
 //! without any DNS configuration can still run host checks.
+//!
+//! TLSA lookups ([`Dns::tlsa`]) go through a second resolver that validates DNSSEC itself, from
+//! the root's trust anchors or the ones configured (`dnssec_trust_anchor`): DANE is only as good
+//! as the proof that the records are genuine, so their DNSSEC status is part of the answer.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,8 +23,9 @@ use hickory_resolver::config::{
 };
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError as HickoryDnsError, NetError};
+use hickory_resolver::proto::dnssec::{Proof, TrustAnchors};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::proto::rr::{RData, Record, RecordType};
 use thiserror::Error;
 use tokio::sync::OnceCell;
 
@@ -80,6 +86,37 @@ pub enum TxtRecord {
     TooLong(usize),
 }
 
+/// One TLSA record (RFC 6698): certificate usage, selector, matching type, data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tlsa {
+    pub usage: u8,
+    pub selector: u8,
+    pub matching: u8,
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Display for Tlsa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {} ", self.usage, self.selector, self.matching)?;
+        self.data
+            .iter()
+            .try_for_each(|byte| write!(f, "{byte:02x}"))
+    }
+}
+
+/// What DNSSEC says about an MX host's TLSA records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsaAnswer {
+    /// Validated records.
+    Records(Vec<Tlsa>),
+    /// The zone is signed and has no TLSA records here.
+    NoRecords,
+    /// The zone is not signed (provably insecure): DANE is not possible.
+    Unsigned,
+    /// Signatures or proofs do not validate.
+    Bogus(String),
+}
+
 /// Where lookups go and how long they may take.
 #[derive(Debug, Clone)]
 pub struct DnsConfig {
@@ -87,6 +124,9 @@ pub struct DnsConfig {
     pub server: Option<SocketAddr>,
     /// Deadline for one lookup, retries included.
     pub timeout: Duration,
+    /// DNSKEY records (zone-file lines with TTL and class) trusted for DNSSEC instead of the
+    /// root's keys: private roots and tests.
+    pub trust_anchor: Option<PathBuf>,
 }
 
 impl Default for DnsConfig {
@@ -94,15 +134,17 @@ impl Default for DnsConfig {
         DnsConfig {
             server: None,
             timeout: Duration::from_secs(5),
+            trust_anchor: None,
         }
     }
 }
 
-/// The domain check's resolver. Cheap to share; built on first use.
+/// The domain check's resolvers. Cheap to share; built on first use.
 #[derive(Debug)]
 pub struct Dns {
     config: DnsConfig,
     resolver: OnceCell<Result<Arc<TokioResolver>, DnsError>>,
+    validator: OnceCell<Result<Arc<TokioResolver>, DnsError>>,
 }
 
 impl Dns {
@@ -110,6 +152,120 @@ impl Dns {
         Dns {
             config,
             resolver: OnceCell::new(),
+            validator: OnceCell::new(),
+        }
+    }
+
+    async fn validator(&self) -> Result<Arc<TokioResolver>, DnsError> {
+        self.validator
+            .get_or_init(|| async { build_validating(&self.config).map(Arc::new) })
+            .await
+            .clone()
+    }
+
+    /// The TLSA records of `_25._tcp.HOST`, with what DNSSEC proves about them.
+    pub async fn tlsa(&self, host: &Hostname) -> Result<TlsaAnswer, DnsError> {
+        let validator = self.validator().await?;
+        let name = format!("_25._tcp.{}", host.as_str());
+        match self
+            .validated(&validator, &name, RecordType::TLSA, "TLSA")
+            .await?
+        {
+            Validated::Records(records, Proof::Secure) => Ok(TlsaAnswer::Records(
+                records
+                    .iter()
+                    .filter_map(|record| match &record.data {
+                        RData::TLSA(tlsa) => Some(Tlsa {
+                            usage: tlsa.cert_usage.into(),
+                            selector: tlsa.selector.into(),
+                            matching: tlsa.matching.into(),
+                            data: tlsa.cert_data.clone(),
+                        }),
+                        _ => None,
+                    })
+                    .take(MAX_RECORDS)
+                    .collect(),
+            )),
+            Validated::Records(_, Proof::Insecure) => Ok(TlsaAnswer::Unsigned),
+            Validated::Records(_, proof) => Ok(TlsaAnswer::Bogus(format!(
+                "the TLSA records of {name} are {proof} under DNSSEC"
+            ))),
+            Validated::Bogus(detail) => Ok(TlsaAnswer::Bogus(detail)),
+            Validated::Insecure => Ok(TlsaAnswer::Unsigned),
+            // No TLSA: whether DANE is possible depends on the host's own records being signed.
+            Validated::None => {
+                for (record_type, kind) in [(RecordType::A, "A"), (RecordType::AAAA, "AAAA")] {
+                    match self
+                        .validated(&validator, host.as_str(), record_type, kind)
+                        .await?
+                    {
+                        Validated::Records(_, Proof::Secure) => return Ok(TlsaAnswer::NoRecords),
+                        Validated::Records(_, Proof::Insecure) | Validated::Insecure => {
+                            return Ok(TlsaAnswer::Unsigned);
+                        }
+                        Validated::Records(_, proof) => {
+                            return Ok(TlsaAnswer::Bogus(format!(
+                                "the {kind} records of {host} are {proof} under DNSSEC"
+                            )));
+                        }
+                        Validated::Bogus(detail) => return Ok(TlsaAnswer::Bogus(detail)),
+                        Validated::None => {}
+                    }
+                }
+                Ok(TlsaAnswer::Unsigned)
+            }
+        }
+    }
+
+    /// A validating lookup: the records of `record_type` with their weakest proof.
+    async fn validated(
+        &self,
+        validator: &TokioResolver,
+        name: &str,
+        record_type: RecordType,
+        kind: &'static str,
+    ) -> Result<Validated, DnsError> {
+        let absolute = format!("{}.", name.trim_end_matches('.'));
+        let lookup = validator.lookup(absolute.as_str(), record_type);
+        let result = tokio::time::timeout(self.config.timeout, lookup)
+            .await
+            .map_err(|_| DnsError::Timeout {
+                name: name.to_owned(),
+                kind,
+                seconds: self.config.timeout.as_secs(),
+            })?;
+        match result {
+            Ok(lookup) => {
+                let records: Vec<Record> = lookup
+                    .answers()
+                    .iter()
+                    .filter(|record| record.record_type() == record_type)
+                    .cloned()
+                    .collect();
+                let proof = records
+                    .iter()
+                    .map(|record| record.proof)
+                    .min()
+                    .unwrap_or(Proof::Indeterminate);
+                Ok(if records.is_empty() {
+                    Validated::None
+                } else {
+                    Validated::Records(records, proof)
+                })
+            }
+            Err(NetError::Dns(HickoryDnsError::DnssecBogus)) => Ok(Validated::Bogus(format!(
+                "DNSSEC validation of {name} ({kind}) failed"
+            ))),
+            Err(NetError::Dns(HickoryDnsError::Nsec { proof, .. })) => Ok(match proof {
+                Proof::Insecure => Validated::Insecure,
+                Proof::Secure => Validated::None,
+                proof => Validated::Bogus(format!(
+                    "the denial of {name} ({kind}) is {proof} under DNSSEC"
+                )),
+            }),
+            Err(error) => match classify::<()>(error, name, kind)? {
+                Answer::Records(()) | Answer::NoRecords | Answer::NoDomain => Ok(Validated::None),
+            },
         }
     }
 
@@ -277,7 +433,38 @@ fn classify<T>(error: NetError, name: &str, kind: &'static str) -> Result<Answer
     }
 }
 
+/// A validating lookup's outcome.
+#[derive(Debug)]
+enum Validated {
+    Records(Vec<Record>, Proof),
+    /// No records (a secure or unchecked denial).
+    None,
+    /// No records, and provably unsigned.
+    Insecure,
+    Bogus(String),
+}
+
+fn build_validating(config: &DnsConfig) -> Result<TokioResolver, DnsError> {
+    let anchors = match &config.trust_anchor {
+        Some(path) => TrustAnchors::from_file(path).map_err(|error| {
+            DnsError::Unavailable(format!(
+                "the DNSSEC trust anchor file {} is not usable: {error}",
+                path.display()
+            ))
+        })?,
+        None => TrustAnchors::default(),
+    };
+    build_with(config, Some(anchors))
+}
+
 fn build(config: &DnsConfig) -> Result<TokioResolver, DnsError> {
+    build_with(config, None)
+}
+
+fn build_with(
+    config: &DnsConfig,
+    anchors: Option<TrustAnchors>,
+) -> Result<TokioResolver, DnsError> {
     let provider = TokioRuntimeProvider::default();
     let mut builder = match config.server {
         Some(server) => {
@@ -300,6 +487,10 @@ fn build(config: &DnsConfig) -> Result<TokioResolver, DnsError> {
     options.timeout = config.timeout.min(Duration::from_secs(3));
     options.attempts = 2;
     options.recursion_desired = true;
+    if let Some(anchors) = anchors {
+        options.validate = true;
+        builder = builder.with_trust_anchor(Arc::new(anchors));
+    }
     builder
         .build()
         .map_err(|error| DnsError::Unavailable(error.to_string()))
@@ -316,11 +507,15 @@ mod tests {
         let dns = Dns::new(DnsConfig {
             server: Some(silent.local_addr().unwrap()),
             timeout: Duration::from_millis(300),
+            trust_anchor: None,
         });
         let domain = Hostname::parse("firma.test").unwrap();
         let started = std::time::Instant::now();
         let error = dns.mx(&domain).await.unwrap_err();
-        assert!(matches!(error, DnsError::Timeout { kind: "MX", .. }), "{error:?}");
+        assert!(
+            matches!(error, DnsError::Timeout { kind: "MX", .. }),
+            "{error:?}"
+        );
         assert!(started.elapsed() < Duration::from_secs(3));
     }
 }

@@ -5,20 +5,27 @@
 //! are none, recognises the null MX, keeps at most [`MAX_MX_HOSTS`] hosts by preference and
 //! resolves each through the same address policy as any target: a host that points at a private
 //! or loopback address is not contacted and is reported as refused. [`records`] reads the policy
-//! records while the MX hosts are probed; [`assess`] adds everything up.
+//! records (and each MX host's TLSA records) while the MX hosts are probed; [`assess`] adds
+//! everything up, matching the certificates the hosts presented against their TLSA records.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use futures_util::future::join_all;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, UnixTime};
 
 use mailtls_shared::domain::MAX_MX_HOSTS;
 use mailtls_shared::{
-    CertificateVerdict, DomainReport, EndpointError, EndpointReport, FindingCode, Host, Hostname,
-    MtaStsMode, MtaStsReport, MtaStsStatus, MxHostReport, MxProblem, MxProblemCode, MxSource,
-    MxStatus, Scheme, Severity, TlsRptReport, TlsRptStatus, TlsVersion, Verdict,
+    CertificateVerdict, DaneStatus, DomainReport, EndpointError, EndpointReport, FindingCode, Host,
+    Hostname, MtaStsMode, MtaStsReport, MtaStsStatus, MxDane, MxHostReport, MxProblem,
+    MxProblemCode, MxSource, MxStatus, Scheme, Severity, TlsRptReport, TlsRptStatus, TlsVersion,
+    Verdict,
 };
 
-use super::dns::{Answer, Dns, TxtRecord};
+use super::dane::{self, Match};
+use super::dns::{Answer, Dns, DnsError, Tlsa, TlsaAnswer, TxtRecord};
 use super::mta_sts::{self, PolicyFetcher};
 use super::policy::{self, AddressPolicy};
 use super::resolve::Resolver;
@@ -81,7 +88,11 @@ pub async fn plan(context: Context<'_>, domain: &Hostname) -> PlannedDomain {
         Ok(Answer::NoRecords) => {
             // RFC 5321 §5.1: no MX means the domain's own address is its mail server.
             let host = resolve_host(context, domain.as_str(), 0).await;
-            if host.addresses.as_ref().is_err_and(|refusal| refusal.code == MxProblemCode::NameNotFound) {
+            if host
+                .addresses
+                .as_ref()
+                .is_err_and(|refusal| refusal.code == MxProblemCode::NameNotFound)
+            {
                 return planned(
                     MxSource::NoMailServer,
                     vec![],
@@ -152,7 +163,9 @@ async fn resolve_host(context: Context<'_>, name: &str, preference: u16) -> Plan
         if let Err(why) = context.policy.check_address(*address) {
             return refuse(
                 MxProblemCode::AddressRefused,
-                format!("{name} resolves to {address}, which is a {why} address; it was not contacted"),
+                format!(
+                    "{name} resolves to {address}, which is a {why} address; it was not contacted"
+                ),
             );
         }
     }
@@ -163,24 +176,118 @@ async fn resolve_host(context: Context<'_>, name: &str, preference: u16) -> Plan
     }
 }
 
-/// The domain's MTA-STS and TLS-RPT state.
+/// The domain's MTA-STS and TLS-RPT state, and its MX hosts' TLSA records.
 #[derive(Debug, Clone, Default)]
 pub struct Records {
     pub mta_sts: MtaStsReport,
     pub tls_rpt: TlsRptReport,
+    /// Per probed MX host name.
+    pub tlsa: HashMap<String, Result<TlsaAnswer, DnsError>>,
 }
 
-/// Reads `_mta-sts` (and fetches the policy it announces) and `_smtp._tls`, concurrently.
+/// Reads `_mta-sts` (and fetches the policy it announces), `_smtp._tls` and every probed MX
+/// host's TLSA records, concurrently.
 pub async fn records(
     context: Context<'_>,
     fetcher: &PolicyFetcher,
-    domain: &Hostname,
+    planned: &PlannedDomain,
 ) -> Records {
-    let (mta_sts, tls_rpt) = tokio::join!(
+    let domain = &planned.domain;
+    let tlsa = join_all(planned.hosts.iter().filter_map(|host| {
+        let (name, _) = host.addresses.as_ref().ok()?;
+        Some(async move { (host.name.clone(), context.dns.tlsa(name).await) })
+    }));
+    let (mta_sts, tls_rpt, tlsa) = tokio::join!(
         mta_sts_report(context, fetcher, domain),
-        tls_rpt_report(context.dns, domain)
+        tls_rpt_report(context.dns, domain),
+        tlsa
     );
-    Records { mta_sts, tls_rpt }
+    Records {
+        mta_sts,
+        tls_rpt,
+        tlsa: tlsa.into_iter().collect(),
+    }
+}
+
+/// The certificate chains the MX hosts presented, per host name (one per address).
+#[derive(Debug, Default)]
+pub struct Chains(HashMap<String, Vec<Vec<CertificateDer<'static>>>>);
+
+impl Chains {
+    pub fn add(&mut self, host: &str, chain: Vec<CertificateDer<'static>>) {
+        let chains = self.0.entry(host.to_owned()).or_default();
+        if !chain.is_empty() {
+            chains.push(chain);
+        }
+    }
+}
+
+/// What matching TLSA records needs.
+#[derive(Debug)]
+pub struct DaneCheck<'a> {
+    pub chains: &'a Chains,
+    pub provider: &'a Arc<CryptoProvider>,
+    pub now: UnixTime,
+}
+
+impl DaneCheck<'_> {
+    /// DANE for `host` from its TLSA answer and the chains it presented.
+    fn host(&self, host: &str, answer: &Result<TlsaAnswer, DnsError>) -> MxDane {
+        let dane = |status, records: &[Tlsa], detail: Option<String>| MxDane {
+            status,
+            records: records.iter().map(ToString::to_string).collect(),
+            detail,
+        };
+        let records = match answer {
+            Err(error) => return dane(DaneStatus::LookupFailed, &[], Some(error.to_string())),
+            Ok(TlsaAnswer::Unsigned) => return dane(DaneStatus::Unsigned, &[], None),
+            Ok(TlsaAnswer::NoRecords) => return dane(DaneStatus::NoRecords, &[], None),
+            Ok(TlsaAnswer::Bogus(detail)) => {
+                return dane(DaneStatus::Bogus, &[], Some(detail.clone()));
+            }
+            Ok(TlsaAnswer::Records(records)) => records,
+        };
+        let chains = self
+            .chains
+            .0
+            .get(host)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if !records.iter().any(dane::usable) {
+            return dane(
+                DaneStatus::Unusable,
+                records,
+                Some("no record has usage 2 or 3 with a known selector and matching type".into()),
+            );
+        }
+        if chains.is_empty() {
+            return dane(
+                DaneStatus::Mismatch,
+                records,
+                Some(format!("{host} presented no certificate to match")),
+            );
+        }
+        let mut matched = Vec::new();
+        for chain in chains {
+            match dane::verify(records, chain, host, self.now, self.provider) {
+                Match::Valid { record } => matched.push(record),
+                Match::Mismatch | Match::Unusable => {
+                    return dane(
+                        DaneStatus::Mismatch,
+                        records,
+                        Some(format!(
+                            "no usable TLSA record matches the certificate of {host}"
+                        )),
+                    );
+                }
+            }
+        }
+        let detail = matched
+            .first()
+            .and_then(|index| records.get(*index))
+            .map(|record| format!("the certificate matches {record}"));
+        dane(DaneStatus::Valid, records, detail)
+    }
 }
 
 async fn mta_sts_report(
@@ -213,7 +320,10 @@ async fn mta_sts_report(
     };
     report.id = Some(id);
     report.policy_url = Some(fetcher.url(domain));
-    let body = match fetcher.fetch(domain, context.resolver, context.policy).await {
+    let body = match fetcher
+        .fetch(domain, context.resolver, context.policy)
+        .await
+    {
         Ok(body) => body,
         Err(error) => {
             report.status = MtaStsStatus::PolicyUnavailable;
@@ -287,6 +397,7 @@ pub fn assess(
     records: Records,
     endpoints: &[EndpointReport],
     mx_port: u16,
+    dane: &DaneCheck<'_>,
 ) -> DomainReport {
     let enforced = records
         .mta_sts
@@ -302,10 +413,36 @@ pub fn assess(
                 .iter()
                 .filter(|e| e.scheme == Scheme::Smtp && e.port == mx_port && e.host == host.name)
                 .collect();
-            assess_host(host, &probes, enforced)
+            let mut report = assess_host(host, &probes, enforced);
+            if let Some(answer) = records.tlsa.get(&host.name) {
+                let host_dane = dane.host(&host.name, answer);
+                let problem = match host_dane.status {
+                    DaneStatus::Mismatch => Some((MxProblemCode::DaneMismatch, Severity::Critical)),
+                    // Our own resolver may be the one that cannot validate: say so, gently.
+                    DaneStatus::Bogus => Some((MxProblemCode::DnssecBogus, Severity::Warning)),
+                    _ => None,
+                };
+                if let Some((code, severity)) = problem {
+                    report.problems.push(MxProblem {
+                        code,
+                        severity,
+                        detail: host_dane.detail.clone(),
+                    });
+                    if severity == Severity::Critical {
+                        report.status = MxStatus::Problem;
+                    }
+                }
+                report.dane = Some(host_dane);
+            }
+            report
         })
         .collect::<Vec<_>>();
     DomainReport {
+        dane: DaneStatus::of_hosts(
+            hosts
+                .iter()
+                .filter_map(|host| host.dane.as_ref().map(|dane| dane.status)),
+        ),
         domain: planned.domain.to_string(),
         mx_source: planned.source,
         verdict: DomainReport::verdict_of(planned.source, &hosts),
@@ -336,6 +473,7 @@ fn assess_host(
                 .any(|pattern| mta_sts::mx_matches(pattern, &host.name))
         }),
         error: None,
+        dane: None,
     };
     let mut add = |code, severity, detail: Option<String>| {
         if !report.problems.iter().any(|p: &MxProblem| p.code == code) {
@@ -347,7 +485,11 @@ fn assess_host(
         }
     };
     if let Err(refusal) = &host.addresses {
-        add(refusal.code, Severity::Warning, Some(refusal.detail.clone()));
+        add(
+            refusal.code,
+            Severity::Warning,
+            Some(refusal.detail.clone()),
+        );
         return report;
     }
     let enforce = policy.is_some_and(|policy| policy.mode == MtaStsMode::Enforce);
@@ -360,7 +502,10 @@ fn assess_host(
         add(
             MxProblemCode::NotInMtaStsPolicy,
             policy_severity,
-            Some(format!("no mx pattern of the MTA-STS policy matches {}", host.name)),
+            Some(format!(
+                "no mx pattern of the MTA-STS policy matches {}",
+                host.name
+            )),
         );
     }
     let mut tested = 0;
@@ -389,7 +534,11 @@ fn assess_host(
         });
         if probe.verdict == Verdict::NoModernTls {
             let detail = match version {
-                Some(version) => format!("{} accepts at best {}", address(probe), version.display_name()),
+                Some(version) => format!(
+                    "{} accepts at best {}",
+                    address(probe),
+                    version.display_name()
+                ),
                 None => format!("{} accepts no TLS version", address(probe)),
             };
             add(MxProblemCode::NoModernTls, Severity::Critical, Some(detail));
@@ -401,7 +550,11 @@ fn assess_host(
                 .iter()
                 .any(|finding| finding.code == FindingCode::LegacyVersionsEnabled)
         {
-            add(MxProblemCode::LegacyVersionsEnabled, Severity::Warning, None);
+            add(
+                MxProblemCode::LegacyVersionsEnabled,
+                Severity::Warning,
+                None,
+            );
         }
         if let Some(certificate) = &probe.certificate
             && certificate.verdict != CertificateVerdict::Valid
@@ -429,7 +582,11 @@ fn assess_host(
         .collect();
     report.best_version = best.flatten();
     if let Some(error) = &unreachable {
-        add(MxProblemCode::Unreachable, Severity::Warning, Some(error.message.clone()));
+        add(
+            MxProblemCode::Unreachable,
+            Severity::Warning,
+            Some(error.message.clone()),
+        );
     }
     report.error = if tested == 0 { unreachable } else { None };
     let critical = report

@@ -10,7 +10,8 @@
 //!
 //! A domain target (`domain:NAME`) is planned through its MX records ([`domain`]): each MX host
 //! becomes an `smtp` endpoint on [`ProbeSettings::mx_port`], and while those are probed the
-//! domain's MTA-STS policy ([`mta_sts`]) and TLS-RPT record ([`tls_rpt`]) are read ([`dns`]).
+//! domain's MTA-STS policy ([`mta_sts`]), TLS-RPT record ([`tls_rpt`]) and the MX hosts' TLSA
+//! records are read ([`dns`]); the presented certificates are matched against them ([`dane`]).
 //!
 //! - [`policy`]: which addresses and ports may be contacted.
 //! - [`resolve`]: names to addresses, once; [`dns`]: MX, TXT and TLSA lookups.
@@ -21,6 +22,7 @@
 pub mod assess;
 pub mod cert;
 pub mod conn;
+pub mod dane;
 pub mod dns;
 pub mod domain;
 pub mod imap;
@@ -41,15 +43,15 @@ use std::time::{Duration, SystemTime};
 
 use futures_util::future::join_all;
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use thiserror::Error;
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
 use mailtls_shared::{
-    CheckReport, EndpointError, EndpointErrorCode, EndpointReport, HandshakeReport, Host,
-    Hostname, Outcome, Reason, Scheme, Target, TlsVersion,
+    CheckReport, EndpointError, EndpointErrorCode, EndpointReport, HandshakeReport, Host, Hostname,
+    Outcome, Reason, Scheme, Target, TlsVersion,
 };
 
 use self::dns::{Dns, DnsConfig};
@@ -198,6 +200,7 @@ pub struct Engine {
     dns: Arc<Dns>,
     fetcher: PolicyFetcher,
     mx_port: u16,
+    provider: Arc<CryptoProvider>,
 }
 
 #[derive(Debug, Error)]
@@ -245,7 +248,7 @@ impl Engine {
             .with_no_client_auth();
         Ok(Engine {
             tls: TlsClients::new(provider.clone())?,
-            judge: CertJudge::new(provider, roots)?,
+            judge: CertJudge::new(provider.clone(), roots)?,
             policy: settings.policy,
             resolver,
             timeouts: settings.timeouts,
@@ -258,6 +261,7 @@ impl Engine {
                 timeout: settings.timeouts.step,
             },
             mx_port: settings.mx_port,
+            provider,
         })
     }
 
@@ -415,24 +419,41 @@ impl Engine {
                 .and_then(|address| slots.get(address).cloned());
             let progress = progress.clone();
             async move {
-                let report = self.probe_endpoint(endpoint, slots, deadline).await;
+                let probed = self.probe_endpoint(endpoint, slots, deadline).await;
                 if let Some(progress) = progress {
                     // A listener that went away does not stop the check.
-                    let _ = progress.send(report.clone());
+                    let _ = progress.send(probed.0.clone());
                 }
-                report
+                probed
             }
         });
-        // The domains' policy records are read while their MX hosts are probed.
-        let records = join_all(plan.domains.iter().map(|planned| {
-            domain::records(self.domain_context(), &self.fetcher, &planned.domain)
-        }));
-        let (endpoints, records) = tokio::join!(join_all(probes), records);
+        // The domains' policy and TLSA records are read while their MX hosts are probed.
+        let records = join_all(
+            plan.domains
+                .iter()
+                .map(|planned| domain::records(self.domain_context(), &self.fetcher, planned)),
+        );
+        let (probed, records) = tokio::join!(join_all(probes), records);
+        let mut chains = domain::Chains::default();
+        let mut endpoints = Vec::with_capacity(probed.len());
+        for (report, chain) in probed {
+            if report.scheme == Scheme::Smtp && report.port == self.mx_port {
+                chains.add(&report.host, chain);
+            }
+            endpoints.push(report);
+        }
+        let dane = domain::DaneCheck {
+            chains: &chains,
+            provider: &self.provider,
+            now: UnixTime::now(),
+        };
         let domains = plan
             .domains
             .iter()
             .zip(records)
-            .map(|(planned, records)| domain::assess(planned, records, &endpoints, self.mx_port))
+            .map(|(planned, records)| {
+                domain::assess(planned, records, &endpoints, self.mx_port, &dane)
+            })
             .collect();
         CheckReport {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -451,12 +472,13 @@ impl Engine {
         Ok(self.run(plan).await)
     }
 
+    /// The endpoint's report, and the certificate chain it presented (for DANE).
     async fn probe_endpoint(
         &self,
         endpoint: &PlannedEndpoint,
         slots: Option<Arc<Semaphore>>,
         deadline: Instant,
-    ) -> EndpointReport {
+    ) -> (EndpointReport, Vec<CertificateDer<'static>>) {
         let mut observations = Observations::default();
         let mut handshakes: Vec<(TlsVersion, Handshake, Duration)> = Vec::new();
         let mut address = None;
@@ -510,6 +532,7 @@ impl Engine {
         .filter_map(|wanted| handshakes.iter().find(|(version, _, _)| version == wanted))
         .map(|(_, handshake, _)| &handshake.chain)
         .find(|chain| !chain.is_empty());
+        let presented = chain.cloned().unwrap_or_default();
         let certificate = chain.map(|chain| {
             self.judge
                 .judge(chain, &server_name(&endpoint.host), UnixTime::now())
@@ -520,7 +543,7 @@ impl Engine {
             .map(|(version, handshake, _)| (*version, handshake.outcome))
             .collect();
         let (findings, verdict) = assess(endpoint.scheme, &observations);
-        EndpointReport {
+        let report = EndpointReport {
             scheme: endpoint.scheme,
             host: endpoint.host.to_string(),
             port: endpoint.port,
@@ -542,7 +565,8 @@ impl Engine {
             findings,
             verdict,
             error: observations.error,
-        }
+        };
+        (report, presented)
     }
 }
 

@@ -152,12 +152,16 @@ pub fn parse_policy(body: &[u8]) -> Result<MtaStsPolicy, PolicyError> {
                     "enforce" => MtaStsMode::Enforce,
                     "testing" => MtaStsMode::Testing,
                     "none" => MtaStsMode::None,
-                    other => return Err(PolicyError::InvalidMode(other.chars().take(40).collect())),
+                    other => {
+                        return Err(PolicyError::InvalidMode(other.chars().take(40).collect()));
+                    }
                 })
             }
             "max_age" if max_age.is_none() => {
                 let invalid = || PolicyError::InvalidMaxAge(value.chars().take(40).collect());
-                if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit())
+                if value.is_empty()
+                    || value.len() > 10
+                    || !value.bytes().all(|b| b.is_ascii_digit())
                 {
                     return Err(invalid());
                 }
@@ -222,7 +226,11 @@ impl PolicyFetcher {
         if self.port == 443 {
             format!("https://mta-sts.{}{POLICY_PATH}", domain.as_str())
         } else {
-            format!("https://mta-sts.{}:{}{POLICY_PATH}", domain.as_str(), self.port)
+            format!(
+                "https://mta-sts.{}:{}{POLICY_PATH}",
+                domain.as_str(),
+                self.port
+            )
         }
     }
 
@@ -235,7 +243,8 @@ impl PolicyFetcher {
     ) -> Result<Bytes, FetchError> {
         let host_name = format!("mta-sts.{}", domain.as_str());
         let seconds = self.timeout.as_secs();
-        match tokio::time::timeout(self.timeout, self.fetch_from(&host_name, resolver, policy)).await
+        match tokio::time::timeout(self.timeout, self.fetch_from(&host_name, resolver, policy))
+            .await
         {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout { seconds }),
@@ -327,7 +336,9 @@ impl PolicyFetcher {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             if !content_type.starts_with("text/plain") {
-                return Err(FetchError::ContentType(content_type.chars().take(80).collect()));
+                return Err(FetchError::ContentType(
+                    content_type.chars().take(80).collect(),
+                ));
             }
             let body = Limited::new(response.into_body(), MAX_POLICY_BYTES)
                 .collect()
@@ -354,12 +365,18 @@ mod tests {
     #[test]
     fn records() {
         let ok = |text: &str| parse_record(&[Ok(text.as_bytes())]);
-        assert_eq!(ok("v=STSv1; id=20260101T000000;"), Ok("20260101T000000".into()));
+        assert_eq!(
+            ok("v=STSv1; id=20260101T000000;"),
+            Ok("20260101T000000".into())
+        );
         assert_eq!(ok("v=STSv1;id=abc"), Ok("abc".into()));
         assert_eq!(ok("v=STSv1; ext=1; id=abc"), Ok("abc".into()));
         assert_eq!(ok("v=STSv1;"), Err(RecordError::MissingId));
         assert_eq!(ok("v=STSv1; id=a-b"), Err(RecordError::MissingId));
-        assert_eq!(ok(&format!("v=STSv1; id={}", "a".repeat(33))), Err(RecordError::MissingId));
+        assert_eq!(
+            ok(&format!("v=STSv1; id={}", "a".repeat(33))),
+            Err(RecordError::MissingId)
+        );
         assert_eq!(ok("v=spf1 -all"), Err(RecordError::NotSts));
         assert_eq!(ok("v=STSv10; id=a"), Err(RecordError::NotSts));
         assert_eq!(
@@ -370,8 +387,14 @@ mod tests {
             parse_record(&[Ok(b"v=spf1 -all"), Ok(b"v=STSv1; id=b")]),
             Ok("b".into())
         );
-        assert_eq!(parse_record(&[Err(70_000)]), Err(RecordError::TooLong(70_000)));
-        assert_eq!(parse_record(&[Ok(b"v=STSv1; id=\xff")]), Err(RecordError::NotText));
+        assert_eq!(
+            parse_record(&[Err(70_000)]),
+            Err(RecordError::TooLong(70_000))
+        );
+        assert_eq!(
+            parse_record(&[Ok(b"v=STSv1; id=\xff")]),
+            Err(RecordError::NotText)
+        );
     }
 
     #[test]
@@ -389,7 +412,9 @@ mod tests {
             }
         );
         assert_eq!(
-            parse_policy(b"version: STSv1\nmode: none\nmax_age: 0\n").unwrap().mode,
+            parse_policy(b"version: STSv1\nmode: none\nmax_age: 0\n")
+                .unwrap()
+                .mode,
             MtaStsMode::None
         );
         let cases: [(&[u8], PolicyError); 8] = [
@@ -418,7 +443,12 @@ mod tests {
             (b"\xff\xfe", PolicyError::NotText),
         ];
         for (body, expected) in cases {
-            assert_eq!(parse_policy(body), Err(expected), "{:?}", String::from_utf8_lossy(body));
+            assert_eq!(
+                parse_policy(body),
+                Err(expected),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 

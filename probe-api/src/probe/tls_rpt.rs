@@ -39,7 +39,10 @@ pub fn parse(records: &[Result<&[u8], usize>]) -> Result<Option<Vec<String>>, Re
         Ok(text) => std::str::from_utf8(text).map_err(|_| RecordError::NotText)?,
         Err(len) => return Err(RecordError::TooLong(*len)),
     };
-    let mut fields = text.split(';').map(str::trim).filter(|field| !field.is_empty());
+    let mut fields = text
+        .split(';')
+        .map(str::trim)
+        .filter(|field| !field.is_empty());
     if fields.next() != Some("v=TLSRPTv1") {
         return Err(RecordError::Version);
     }
@@ -95,7 +98,10 @@ mod tests {
             Err(RecordError::InvalidUri("mailto:nobody".into()))
         );
         assert_eq!(
-            parse(&[Ok(b"v=TLSRPTv1; rua=mailto:a@b.de"), Ok(b"v=TLSRPTv1; rua=mailto:c@d.de")]),
+            parse(&[
+                Ok(b"v=TLSRPTv1; rua=mailto:a@b.de"),
+                Ok(b"v=TLSRPTv1; rua=mailto:c@d.de")
+            ]),
             Err(RecordError::Several(2))
         );
         assert_eq!(parse(&[Err(5000)]), Err(RecordError::TooLong(5000)));

@@ -8,10 +8,10 @@ use std::net::Ipv4Addr;
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value;
 use fantoccini::Locator;
+use serde_json::Value;
 use tests::browser::Browser;
-use tests::dns::{GarbageDns, HttpsFiles, Knot, Tarpit, Zone};
+use tests::dns::{GarbageDns, HttpsFiles, Knot, Tarpit, Zone, spki_sha256};
 use tests::mail_servers::{Postfix, PostfixTls};
 use tests::pki::{TestCa, Validity};
 use tests::process::{free_port, in_own_network_namespace};
@@ -28,10 +28,16 @@ const MOVED_POLICY: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 7);
 
 /// The test zones. `two.test`: a modern and a legacy MX plus TLS-RPT; `sts.test`: the same MX
 /// hosts under an `enforce` MTA-STS policy that lists only the first; `nomx.test`: no MX, an
-/// address (implicit MX); `nullmx.test`: `MX 0 .`; the rest have hostile MTA-STS setups.
-pub fn zones() -> Vec<Zone> {
+/// address (implicit MX); `nullmx.test`: `MX 0 .`; the next ones have hostile MTA-STS setups.
+/// All of them are unsigned children of the DNSSEC-signed `test.` zone, which itself holds
+/// `dane.test`: two MX hosts (the same servers) whose TLSA records both pin `mx1_spki`, so one
+/// matches and one does not.
+pub fn zones(mx1_spki: &str) -> Vec<Zone> {
     let filler = format!("\"{}\"", "x".repeat(250));
-    let oversized = format!("_mta-sts TXT \"v=STSv1; id=1\" {}", [filler.as_str(); 12].join(" "));
+    let oversized = format!(
+        "_mta-sts TXT \"v=STSv1; id=1\" {}",
+        [filler.as_str(); 12].join(" ")
+    );
     let policy_domain = |name: &str, ip: Ipv4Addr| {
         Zone::new(
             name,
@@ -42,7 +48,7 @@ pub fn zones() -> Vec<Zone> {
             ],
         )
     };
-    vec![
+    let mut zones = vec![
         Zone::new(
             "two.test",
             &[
@@ -68,12 +74,34 @@ pub fn zones() -> Vec<Zone> {
         policy_domain("huge.test", HUGE_POLICY),
         policy_domain("slow.test", SILENT_POLICY),
         policy_domain("moved.test", MOVED_POLICY),
-    ]
+    ];
+    let mut parent: Vec<String> = zones
+        .iter()
+        .flat_map(|zone| {
+            let label = zone.origin.trim_end_matches(".test");
+            [
+                format!("{label} NS ns.{label}"),
+                format!("ns.{label} A 127.0.0.1"),
+            ]
+        })
+        .collect();
+    parent.extend([
+        "dane MX 10 mx1.dane".to_owned(),
+        "dane MX 20 mx2.dane".to_owned(),
+        format!("mx1.dane A {MODERN_MX}"),
+        format!("mx2.dane A {LEGACY_MX}"),
+        format!("_25._tcp.mx1.dane TLSA 3 1 1 {mx1_spki}"),
+        format!("_25._tcp.mx2.dane TLSA 3 1 1 {mx1_spki}"),
+    ]);
+    let parent: Vec<&str> = parent.iter().map(String::as_str).collect();
+    zones.push(Zone::signed("test", &parent));
+    zones
 }
 
 /// Everything the domain checks talk to.
 struct Lab {
     ca: TestCa,
+    mx1: tests::pki::ServerCert,
     knot: Knot,
     mx_port: u16,
     sts_port: u16,
@@ -84,15 +112,11 @@ struct Lab {
 impl Lab {
     fn start() -> Lab {
         let (ca_dir, ca) = test_ca();
-        let knot = Knot::start(&zones());
+        let mx1 = ca.server_cert("mx1", "mx1.two.test", Validity::CURRENT);
+        let knot = Knot::start(&zones(&spki_sha256(&mx1)));
         let mx_port = free_port();
         let sts_port = free_port();
-        let modern = Postfix::start_at(
-            MODERN_MX,
-            Some(mx_port),
-            &ca.server_cert("mx1", "mx1.two.test", Validity::CURRENT),
-            PostfixTls::Modern,
-        );
+        let modern = Postfix::start_at(MODERN_MX, Some(mx_port), &mx1, PostfixTls::Modern);
         let legacy = Postfix::start_at(
             LEGACY_MX,
             Some(mx_port),
@@ -111,7 +135,8 @@ impl Lab {
                 ),
             )],
         );
-        let mut huge_body = b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nversion: STSv1\r\n".to_vec();
+        let mut huge_body =
+            b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nversion: STSv1\r\n".to_vec();
         huge_body.resize(10 * 1024 * 1024, b'#');
         let huge = HttpsFiles::start(
             HUGE_POLICY.into(),
@@ -132,12 +157,22 @@ impl Lab {
         let tarpit = Tarpit::start(SILENT_POLICY.into(), sts_port);
         Lab {
             ca,
+            mx1,
             knot,
             mx_port,
             sts_port,
             _servers: (modern, legacy, policy, huge, moved, tarpit),
             _ca_dir: ca_dir,
         }
+    }
+
+    fn trust_anchor(&self) -> String {
+        let path = self
+            .knot
+            .trust_anchor
+            .as_ref()
+            .expect("the lab signs test.");
+        path.display().to_string()
     }
 
     /// `probe-api check --json` on `targets` through the lab's DNS server; exit code and report.
@@ -151,6 +186,8 @@ impl Lab {
             &[
                 "--dns-server",
                 dns,
+                "--dnssec-trust-anchor",
+                &self.trust_anchor(),
                 "--allow-reserved-names",
                 "--mx-port",
                 &self.mx_port.to_string(),
@@ -233,7 +270,12 @@ fn strings(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 fn host(name: &str, preference: u64, status: &str, best: &str) -> (String, u64, String, String) {
-    (name.to_owned(), preference, status.to_owned(), best.to_owned())
+    (
+        name.to_owned(),
+        preference,
+        status.to_owned(),
+        best.to_owned(),
+    )
 }
 
 #[test]
@@ -245,6 +287,7 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
         "domain:nomx.test",
         "domain:nullmx.test",
         "domain:gone.two.test",
+        "domain:dane.test",
     ]);
     assert_eq!(code, 1, "problems found: exit 1");
     assert_eq!(
@@ -254,7 +297,8 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
             "domain:sts.test",
             "domain:nomx.test",
             "domain:nullmx.test",
-            "domain:gone.two.test"
+            "domain:gone.two.test",
+            "domain:dane.test"
         ])
     );
 
@@ -271,10 +315,19 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
     );
     assert_eq!(problems(two, 0), []);
     assert_eq!(problems(two, 1), strings(&[("no_modern_tls", "critical")]));
-    assert_eq!(two["mx_hosts"][1]["addresses"], serde_json::json!(["127.0.0.3"]));
+    assert_eq!(
+        two["mx_hosts"][1]["addresses"],
+        serde_json::json!(["127.0.0.3"])
+    );
     assert_eq!(two["mta_sts"]["status"], "absent");
     assert_eq!(two["tls_rpt"]["status"], "valid");
-    assert_eq!(two["tls_rpt"]["rua"], serde_json::json!(["mailto:tlsrpt@two.test"]));
+    assert_eq!(
+        two["tls_rpt"]["rua"],
+        serde_json::json!(["mailto:tlsrpt@two.test"])
+    );
+    // two.test is an unsigned child of the signed test.: DANE is not possible, not an error.
+    assert_eq!(two["dane"], "unsigned");
+    assert_eq!(two["mx_hosts"][0]["dane"]["status"], "unsigned");
 
     // MTA-STS enforce listing only mx1: mx2 is also outside the policy. MX order is by
     // preference, not by the order DNS returned them in.
@@ -310,7 +363,10 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
     assert_eq!(nomx["mx_source"], "implicit_mx");
     assert_eq!(nomx["verdict"], "ready");
     assert_eq!(hosts(nomx), [host("nomx.test", 0, "usable", "TLSv1.3")]);
-    assert_eq!(problems(nomx, 0), strings(&[("certificate_problem", "info")]));
+    assert_eq!(
+        problems(nomx, 0),
+        strings(&[("certificate_problem", "info")])
+    );
 
     let nullmx = domain(&report, "nullmx.test");
     assert_eq!(nullmx["mx_source"], "null_mx");
@@ -320,7 +376,43 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
     let gone = domain(&report, "gone.two.test");
     assert_eq!(gone["mx_source"], "no_mail_server");
     assert_eq!(gone["verdict"], "untestable");
-    assert!(gone["detail"].as_str().unwrap_or("").contains("does not exist"));
+    assert!(
+        gone["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("does not exist")
+    );
+
+    // DANE in the signed zone: both TLSA records pin mx1's key; mx2 presents its own.
+    let dane = domain(&report, "dane.test");
+    assert_eq!(dane["dane"], "mismatch");
+    assert_eq!(dane["verdict"], "some_mx_failing");
+    assert_eq!(
+        hosts(dane),
+        [
+            host("mx1.dane.test", 10, "usable", "TLSv1.3"),
+            host("mx2.dane.test", 20, "problem", "TLSv1.0"),
+        ]
+    );
+    assert_eq!(dane["mx_hosts"][0]["dane"]["status"], "valid");
+    assert_eq!(
+        dane["mx_hosts"][0]["dane"]["records"][0],
+        format!("3 1 1 {}", spki_sha256(&lab.mx1))
+    );
+    assert_eq!(dane["mx_hosts"][1]["dane"]["status"], "mismatch");
+    assert_eq!(
+        problems(dane, 1),
+        strings(&[
+            ("no_modern_tls", "critical"),
+            ("certificate_problem", "info"),
+            ("dane_mismatch", "critical")
+        ])
+    );
+    // mx1's certificate names mx1.two.test: DANE-EE pins the key, names do not matter.
+    assert_eq!(
+        problems(dane, 0),
+        strings(&[("certificate_problem", "info")])
+    );
 
     // The MX probes are ordinary endpoint reports, one per MX host and address however many
     // domains name it.
@@ -335,7 +427,13 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
         .collect();
     assert_eq!(
         smtp_hosts,
-        ["mx1.two.test", "mx2.two.test", "nomx.test"]
+        [
+            "mx1.two.test",
+            "mx2.two.test",
+            "nomx.test",
+            "mx1.dane.test",
+            "mx2.dane.test"
+        ]
     );
 }
 
@@ -357,7 +455,10 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
     };
     assert_eq!(
         mta_sts("bigtxt.test"),
-        ("invalid_record".into(), "the record is 3013 bytes long".into())
+        (
+            "invalid_record".into(),
+            "the record is 3013 bytes long".into()
+        )
     );
     assert_eq!(
         mta_sts("huge.test"),
@@ -405,7 +506,11 @@ fn the_text_report_says_which_mx_has_a_problem() {
         .args(["check", "--ca-file"])
         .arg(&lab.ca.ca_file)
         .args(["--dns-server", &lab.knot.address.to_string()])
-        .args(["--allow-reserved-names", "--mx-port", &lab.mx_port.to_string()])
+        .args([
+            "--allow-reserved-names",
+            "--mx-port",
+            &lab.mx_port.to_string(),
+        ])
         .arg("domain:two.test")
         .output()
         .expect("run probe-api check");
@@ -414,8 +519,14 @@ fn the_text_report_says_which_mx_has_a_problem() {
         text.contains("MX 2 of 2 (mx2.two.test) has a problem"),
         "{text}"
     );
-    assert!(text.contains("critical no_modern_tls: mx2.two.test [127.0.0.3]"), "{text}");
-    assert!(text.contains("TLS-RPT      valid, reports to mailto:tlsrpt@two.test"), "{text}");
+    assert!(
+        text.contains("critical no_modern_tls: mx2.two.test [127.0.0.3]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("TLS-RPT      valid, reports to mailto:tlsrpt@two.test"),
+        "{text}"
+    );
 }
 
 /// The HTTP service with its public-internet policy: MX hosts (and an MTA-STS host) that point
@@ -522,7 +633,11 @@ async fn mx_rows(browser: &Browser) -> Vec<(String, String)> {
         .expect("MX rows")
     {
         rows.push((
-            row.attr("data-status").await.ok().flatten().unwrap_or_default(),
+            row.attr("data-status")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
             row.text().await.unwrap_or_default(),
         ));
     }
@@ -536,6 +651,8 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
     options.extra_args = [
         "--dns-server",
         &lab.knot.address.to_string(),
+        "--dnssec-trust-anchor",
+        &lab.trust_anchor(),
         "--allow-reserved-names",
         "--mx-port",
         &lab.mx_port.to_string(),
@@ -576,16 +693,25 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
         .await
         .expect("check");
     let card = domain_card(&browser).await;
-    assert!(card.contains("E-Mails anderer Anbieter an two.test"), "{card}");
+    assert!(
+        card.contains("E-Mails anderer Anbieter an two.test"),
+        "{card}"
+    );
     assert!(
         card.contains("MX 2 von 2 (mx2.two.test) hat ein Problem"),
         "{card}"
     );
-    assert!(card.contains("Geben Sie diese Prüfung an den Betreiber"), "{card}");
+    assert!(
+        card.contains("Geben Sie diese Prüfung an den Betreiber"),
+        "{card}"
+    );
     assert_eq!(
         mx_rows(&browser).await,
         [
-            ("usable".to_owned(), "mx1.two.test (MX 10): funktioniert, TLS 1.3".to_owned()),
+            (
+                "usable".to_owned(),
+                "mx1.two.test (MX 10): funktioniert, TLS 1.3".to_owned()
+            ),
             (
                 "problem".to_owned(),
                 "mx2.two.test (MX 20): Problem – kein TLS 1.2 oder neuer".to_owned()
@@ -601,11 +727,17 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
     // A support link for the MTA-STS domain, in English, opened fresh.
     browser
         .client
-        .goto(&format!("{}/check?target=domain:sts.test&lang=en", api.base_url))
+        .goto(&format!(
+            "{}/check?target=domain:sts.test&lang=en",
+            api.base_url
+        ))
         .await
         .expect("open the link");
     let card = domain_card(&browser).await;
-    assert!(card.contains("Mail to sts.test from other providers"), "{card}");
+    assert!(
+        card.contains("Mail to sts.test from other providers"),
+        "{card}"
+    );
     assert!(
         card.contains("set up: senders deliver only encrypted, and only to the listed servers"),
         "{card}"
