@@ -5,11 +5,15 @@
 use std::sync::{Arc, LazyLock};
 
 use libfuzzer_sys::fuzz_target;
-use probe_api::probe::cert::CertJudge;
+use probe_api::probe::cert::{CertJudge, trust_roots};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 
 static JUDGE: LazyLock<CertJudge> = LazyLock::new(|| {
-    CertJudge::new(Arc::new(rustls::crypto::ring::default_provider()), &[]).expect("judge")
+    CertJudge::new(
+        Arc::new(rustls::crypto::ring::default_provider()),
+        trust_roots(&[]).expect("roots"),
+    )
+    .expect("judge")
 });
 
 fuzz_target!(|data: &[u8]| {
