@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod dns;
+pub mod domain_lab;
 pub mod mail_servers;
 pub mod pki;
 pub mod process;
