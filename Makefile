@@ -55,11 +55,13 @@ size:
 	scripts/size-report.sh --check dist
 
 # Benchmarks (not part of `make test`): MailTLS against sslyze and testssl.sh on local Dovecot +
-# Postfix, and the HTTP service under load (wrk). Results in target/bench/.
+# Postfix, a domain check against the host check of its MX hosts, and the HTTP service under
+# load (wrk). Results in target/bench/.
 bench: setup setup-test dist
 	scripts/setup-bench.sh
 	$(CARGO) build --release --locked -p probe-api
 	$(CARGO) bench --locked -p tests --bench full_check
+	$(CARGO) bench --locked -p tests --bench domain_check
 	ulimit -n 20000 && $(CARGO) bench --locked -p tests --bench load
 
 clean:
