@@ -24,7 +24,8 @@ const MOVED_POLICY: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 7);
 
 /// The test zones. `two.test`: a modern and a legacy MX plus TLS-RPT; `sts.test`: the same MX
 /// hosts under an `enforce` MTA-STS policy that lists only the first; `nomx.test`: no MX, an
-/// address (implicit MX); `nullmx.test`: `MX 0 .`; the next ones have hostile MTA-STS setups.
+/// address (implicit MX); `nullmx.test`: `MX 0 .`; `many.test`: 12 MX records; the next ones
+/// have hostile MTA-STS setups.
 /// All of them are unsigned children of the DNSSEC-signed `test.` zone, which itself holds
 /// `dane.test`: two MX hosts (the same servers) whose TLSA records both pin `mx1_spki`, so one
 /// matches and one does not.
@@ -44,7 +45,13 @@ pub fn zones(mx1_spki: &str) -> Vec<Zone> {
             ],
         )
     };
+    // More MX records than are checked: 12, preferences 120 down to 10, none with an address.
+    let many: Vec<String> = (1..=12)
+        .map(|n| format!("@ MX {} mx{n:02}", 130 - 10 * n))
+        .collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
     let mut zones = vec![
+        Zone::new("many.test", &many),
         Zone::new(
             "two.test",
             &[

@@ -279,6 +279,25 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
         assert_eq!(domain(&report, name)["verdict"], "ready", "{name}");
     }
 
+    // Twelve MX records: the ten most preferred are checked, the rest counted.
+    let (_, report) = lab.check(&["domain:many.test"]);
+    let many = domain(&report, "many.test");
+    assert_eq!(many["mx_skipped"], 2);
+    let listed: Vec<(String, u64)> = hosts(many)
+        .into_iter()
+        .map(|(name, preference, status, _)| {
+            assert_eq!(status, "untested");
+            (name, preference)
+        })
+        .collect();
+    let expected: Vec<(String, u64)> = (3..=12)
+        .rev()
+        .map(|n| (format!("mx{n:02}.many.test"), 130 - 10 * n))
+        .collect();
+    assert_eq!(listed, expected);
+    assert_eq!(many["mx_hosts"][0]["problems"][0]["code"], "name_not_found");
+    assert_eq!(many["verdict"], "untestable");
+
     // A DNS server whose answers cannot be parsed: the lookup fails, with a reason.
     let garbage = GarbageDns::start();
     let (code, report) = lab.check_with_dns(&garbage.address.to_string(), &["domain:two.test"]);
@@ -540,4 +559,46 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
         "mx2.two.test (MX 20): problem – missing from the MTA-STS policy; no TLS 1.2 or newer",
     );
     browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn domain_reports_match_the_openapi_document() {
+    let lab = tokio::task::block_in_place(Lab::start);
+    let mut options = ProbeApiOptions::loopback(&lab.ca.ca_file, &[], &[lab.mx_port]);
+    options.extra_args = [
+        "--dns-server",
+        &lab.knot.address.to_string(),
+        "--dnssec-trust-anchor",
+        &lab.trust_anchor(),
+        "--allow-reserved-names",
+        "--mx-port",
+        &lab.mx_port.to_string(),
+        "--mta-sts-port",
+        &lab.sts_port.to_string(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let api = tokio::task::block_in_place(|| ProbeApi::start(&options));
+    let (_, _, text) = api.get("/api/openapi.json").await;
+    let document: Value = serde_json::from_str(&text).expect("OpenAPI JSON");
+    let (status, report) = api
+        .check(&[
+            ("target", "domain:sts.test"),
+            ("target", "domain:dane.test"),
+            ("target", "domain:nullmx.test"),
+            ("target", "domain:huge.test"),
+            ("target", "domain:bigtxt.test"),
+        ])
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["domains"].as_array().map(Vec::len), Some(5));
+    let mut errors = Vec::new();
+    let schema = serde_json::json!({ "$ref": "#/components/schemas/CheckReport" });
+    crate::operations::validate(&document, &schema, &report, "report", &mut errors);
+    assert!(errors.is_empty(), "{errors:#?}\n{report}");
+    let mut broken = report.clone();
+    broken["domains"][0]["verdict"] = Value::from("fine");
+    broken["domains"][1]["mx_hosts"][0]["dane"]["status"] = Value::from("probably");
+    crate::operations::validate(&document, &schema, &broken, "report", &mut errors);
+    assert_eq!(errors.len(), 2, "{errors:#?}");
 }

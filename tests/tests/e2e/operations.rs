@@ -277,7 +277,13 @@ async fn json_logs_name_refusals_without_what_the_visitor_typed() {
 /// Checks `value` against `schema` (a subset of JSON Schema as utoipa writes it: `$ref`, `type`
 /// with nullability, `properties`/`required`, `items`, `additionalProperties`, `enum`,
 /// `oneOf`/`anyOf`/`allOf`); returns every mismatch with its path.
-fn validate(document: &Value, schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
+pub(crate) fn validate(
+    document: &Value,
+    schema: &Value,
+    value: &Value,
+    path: &str,
+    errors: &mut Vec<String>,
+) {
     if let Some(reference) = schema["$ref"].as_str() {
         let name = reference.trim_start_matches("#/components/schemas/");
         let target = &document["components"]["schemas"][name];
