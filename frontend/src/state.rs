@@ -407,6 +407,9 @@ mod tests {
             ),
             ("mail mxp.de", Err(TargetError::Host(HostError::Whitespace))),
             ("", Err(TargetError::Host(HostError::Empty))),
+            (" kunde@Firma.de ", Ok("domain:firma.de")),
+            ("domain:firma.de", Ok("domain:firma.de")),
+            ("@firma.de", Err(TargetError::InvalidEmail)),
         ];
         for (input, expected) in cases {
             assert_eq!(

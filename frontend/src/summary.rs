@@ -199,4 +199,77 @@ mod tests {
             "{english}"
         );
     }
+
+    #[test]
+    fn the_summary_names_the_failing_mx_of_a_domain() {
+        use mailtls_shared::{
+            DaneStatus, DomainReport, DomainVerdict, MtaStsReport, MxHostReport, MxProblem,
+            MxProblemCode, MxSource, MxStatus, Severity, TlsRptReport, TlsRptStatus, Verdict,
+        };
+        let host = |name: &str, preference, status, problems: Vec<MxProblemCode>| MxHostReport {
+            host: name.into(),
+            preference,
+            addresses: vec![],
+            status,
+            problems: problems
+                .into_iter()
+                .map(|code| MxProblem {
+                    code,
+                    severity: Severity::Critical,
+                    detail: None,
+                })
+                .collect(),
+            best_version: None,
+            mta_sts_match: None,
+            error: None,
+            dane: None,
+        };
+        let report = CheckReport {
+            tool_version: "0.1.0".into(),
+            checked_at: "2026-11-27T12:00:00Z".into(),
+            duration_ms: 40,
+            targets: vec![],
+            domains: vec![DomainReport {
+                domain: "firma.de".into(),
+                mx_source: MxSource::Mx,
+                mx_hosts: vec![
+                    host("mx1.firma.de", 10, MxStatus::Usable, vec![]),
+                    host(
+                        "mx2.firma.de",
+                        20,
+                        MxStatus::Problem,
+                        vec![MxProblemCode::NoModernTls, MxProblemCode::DaneMismatch],
+                    ),
+                    host("mx3.firma.de", 30, MxStatus::Usable, vec![]),
+                ],
+                mx_skipped: 0,
+                mta_sts: MtaStsReport::default(),
+                tls_rpt: TlsRptReport {
+                    status: TlsRptStatus::Valid,
+                    ..TlsRptReport::default()
+                },
+                dane: Some(DaneStatus::Mismatch),
+                verdict: DomainVerdict::SomeMxFailing,
+                detail: None,
+            }],
+            endpoints: vec![],
+            verdict: Verdict::NoModernTls,
+        };
+        let german = summary(&report, &[], "x", Lang::De);
+        for line in [
+            "- E-Mails anderer Anbieter an firma.de: Hinweis – MX 2 von 3 (mx2.firma.de) hat ein Problem",
+            "  MX 10 mx1.firma.de: funktioniert",
+            "  MX 20 mx2.firma.de: Problem – kein TLS 1.2 oder neuer; passt nicht zu den TLSA-Einträgen (DANE)",
+            "  MTA-STS: nicht eingerichtet",
+            "; TLS-RPT: eingerichtet",
+            "; DANE: fehlerhaft",
+        ] {
+            assert!(german.contains(line), "{line:?} missing in\n{german}");
+        }
+        let english = summary(&report, &[], "x", Lang::En);
+        assert!(
+            english.contains("- Mail to firma.de from other providers: Note – MX 2 of 3 (mx2.firma.de) has a problem: some mail to you arrives late or not at all."),
+            "{english}"
+        );
+    }
 }
