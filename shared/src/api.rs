@@ -18,8 +18,21 @@ pub fn wire_name<T: Serialize>(value: &T) -> String {
     }
 }
 
+/// The value of `all` whose wire name is the string `deserializer` holds.
+pub(crate) fn by_wire_name<'de, D, T>(deserializer: D, all: &[T]) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Serialize + Copy,
+{
+    let name = String::deserialize(deserializer)?;
+    all.iter()
+        .copied()
+        .find(|value| wire_name(value) == name)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown value {name:?}")))
+}
+
 /// A protocol version a client can offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TlsVersion {
     #[serde(rename = "SSLv3")]
@@ -63,7 +76,7 @@ impl fmt::Display for TlsVersion {
 }
 
 /// What happened when one version was offered on its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
@@ -76,7 +89,7 @@ pub enum Outcome {
 }
 
 /// Why a handshake was rejected or inconclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
@@ -123,7 +136,7 @@ pub struct HandshakeReport {
 }
 
 /// The certificate verdict: whether a mail program will trust the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CertificateVerdict {
@@ -173,7 +186,7 @@ pub struct CertificateReport {
 }
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -183,7 +196,7 @@ pub enum Severity {
 }
 
 /// Something a mail admin needs to know about an endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FindingCode {
@@ -214,7 +227,7 @@ pub struct Finding {
 }
 
 /// The one-line judgement, in the mission's terms. Ordered from best to worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -231,7 +244,7 @@ pub enum Verdict {
 }
 
 /// Why an endpoint could not be tested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EndpointErrorCode {
@@ -332,7 +345,7 @@ impl CheckReport {
 }
 
 /// Stable error codes of the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -365,6 +378,18 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// What went wrong and what to do, for a person, in the request's language.
     pub message: String,
+}
+
+crate::deserialize_by_wire_name! {
+    TlsVersion => [TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11, TlsVersion::Tls12, TlsVersion::Tls13],
+    Outcome => [Outcome::Accepted, Outcome::Rejected, Outcome::Inconclusive],
+    Reason => [Reason::Alert, Reason::Closed, Reason::OtherVersion, Reason::Timeout, Reason::ConnectionRefused, Reason::Network, Reason::ProtocolViolation, Reason::NameNotFound, Reason::Throttled, Reason::Starttls],
+    CertificateVerdict => [CertificateVerdict::Valid, CertificateVerdict::Expired, CertificateVerdict::NotYetValid, CertificateVerdict::NameMismatch, CertificateVerdict::SelfSigned, CertificateVerdict::Untrusted, CertificateVerdict::IncompleteChain, CertificateVerdict::Invalid],
+    Severity => [Severity::Info, Severity::Warning, Severity::Critical],
+    FindingCode => [FindingCode::StarttlsNotOffered, FindingCode::AuthBeforeTls, FindingCode::LegacyVersionsEnabled, FindingCode::NoTls12, FindingCode::Tls12LegacyCiphersOnly, FindingCode::CertificateProblem, FindingCode::ResponseInjection],
+    Verdict => [Verdict::Ready, Verdict::Untestable, Verdict::LegacyEnabled, Verdict::CertificateProblem, Verdict::NoModernTls],
+    EndpointErrorCode => [EndpointErrorCode::NameNotFound, EndpointErrorCode::ConnectionRefused, EndpointErrorCode::Timeout, EndpointErrorCode::Network, EndpointErrorCode::Refused, EndpointErrorCode::Throttled, EndpointErrorCode::StarttlsNotOffered, EndpointErrorCode::StarttlsFailed, EndpointErrorCode::Preauth, EndpointErrorCode::ProtocolViolation, EndpointErrorCode::ResponseInjection],
+    ErrorCode => [ErrorCode::InvalidTarget, ErrorCode::MissingTarget, ErrorCode::TooManyTargets, ErrorCode::ForbiddenAddress, ErrorCode::ForbiddenPort, ErrorCode::ForbiddenDomain, ErrorCode::RateLimited, ErrorCode::Busy, ErrorCode::NotFound, ErrorCode::RequestTooLarge, ErrorCode::MethodNotAllowed, ErrorCode::Internal],
 }
 
 #[cfg(test)]
@@ -435,6 +460,34 @@ mod tests {
             let endpoints: Vec<_> = verdicts.into_iter().map(with).collect();
             assert_eq!(CheckReport::overall_verdict(&endpoints), expected);
         }
+    }
+
+    #[test]
+    fn enums_read_back_what_they_write() {
+        fn round_trip<T>(values: &[T])
+        where
+            T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
+        {
+            for value in values {
+                let json = serde_json::to_string(value).unwrap();
+                assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), value, "{json}");
+            }
+        }
+        round_trip(&TlsVersion::ALL);
+        round_trip(&[Verdict::Ready, Verdict::NoModernTls, Verdict::Untestable]);
+        round_trip(&[crate::DaneStatus::Unsigned, crate::DaneStatus::LookupFailed]);
+        round_trip(&Scheme::ALL);
+        round_trip(&crate::Lang::ALL);
+        // As map keys too (`versions`), and unknown names are errors, not defaults.
+        let versions: BTreeMap<TlsVersion, Outcome> =
+            serde_json::from_str(r#"{"TLSv1.3": "accepted", "SSLv3": "rejected"}"#).unwrap();
+        assert_eq!(versions[&TlsVersion::Tls13], Outcome::Accepted);
+        let error = serde_json::from_str::<Verdict>(r#""fine""#).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown value \"fine\""),
+            "{error}"
+        );
+        assert!(serde_json::from_str::<Verdict>("3").is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::api::{EndpointError, Severity, TlsVersion};
 pub const MAX_MX_HOSTS: usize = 10;
 
 /// Where the domain's mail servers came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MxSource {
@@ -30,7 +30,7 @@ pub enum MxSource {
 }
 
 /// Whether one MX host can receive mail from Microsoft 365 and other careful senders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MxStatus {
@@ -43,7 +43,7 @@ pub enum MxStatus {
 }
 
 /// What is wrong with one MX host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MxProblemCode {
@@ -108,7 +108,7 @@ pub struct MxHostReport {
 }
 
 /// DANE for one MX host: its `_25._tcp` TLSA records, DNSSEC-validated, against its certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DaneStatus {
@@ -141,7 +141,7 @@ pub struct MxDane {
 }
 
 /// The state of the domain's MTA-STS (RFC 8461).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MtaStsStatus {
@@ -161,7 +161,7 @@ pub enum MtaStsStatus {
 }
 
 /// What senders do with the MTA-STS policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MtaStsMode {
@@ -206,7 +206,7 @@ pub struct MtaStsReport {
 }
 
 /// The state of the domain's TLS-RPT record (RFC 8460).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TlsRptStatus {
@@ -233,7 +233,7 @@ pub struct TlsRptReport {
 }
 
 /// The domain in one word, from best to worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DomainVerdict {
@@ -326,6 +326,17 @@ impl DomainReport {
             DomainVerdict::NoModernTls
         }
     }
+}
+
+crate::deserialize_by_wire_name! {
+    MxSource => [MxSource::Mx, MxSource::ImplicitMx, MxSource::NullMx, MxSource::NoMailServer, MxSource::LookupFailed],
+    MxStatus => [MxStatus::Usable, MxStatus::Problem, MxStatus::Untested],
+    MxProblemCode => [MxProblemCode::NoModernTls, MxProblemCode::StarttlsNotOffered, MxProblemCode::LegacyVersionsEnabled, MxProblemCode::CertificateProblem, MxProblemCode::NotInMtaStsPolicy, MxProblemCode::DaneMismatch, MxProblemCode::DnssecBogus, MxProblemCode::NameNotFound, MxProblemCode::AddressRefused, MxProblemCode::Unreachable],
+    DaneStatus => [DaneStatus::Unsigned, DaneStatus::NoRecords, DaneStatus::Valid, DaneStatus::Mismatch, DaneStatus::Unusable, DaneStatus::Bogus, DaneStatus::LookupFailed],
+    MtaStsStatus => [MtaStsStatus::Absent, MtaStsStatus::Valid, MtaStsStatus::InvalidRecord, MtaStsStatus::PolicyUnavailable, MtaStsStatus::InvalidPolicy, MtaStsStatus::LookupFailed],
+    MtaStsMode => [MtaStsMode::Enforce, MtaStsMode::Testing, MtaStsMode::None],
+    TlsRptStatus => [TlsRptStatus::Absent, TlsRptStatus::Valid, TlsRptStatus::Invalid, TlsRptStatus::LookupFailed],
+    DomainVerdict => [DomainVerdict::Ready, DomainVerdict::NoMail, DomainVerdict::Untestable, DomainVerdict::SomeMxFailing, DomainVerdict::NoModernTls],
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! The languages MailTLS speaks to people: German (the default) and English.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A language every user-facing text exists in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Lang {
     /// German, the default: most customers of the providers we serve read German first.
@@ -76,6 +76,10 @@ fn quality_thousandths(value: &str) -> Option<u16> {
     let fraction = digits.fold(0u16, |sum, digit| sum * 10 + u16::from(digit - b'0'));
     let quality = whole * 1000 + fraction;
     (quality <= 1000).then_some(quality)
+}
+
+crate::deserialize_by_wire_name! {
+    Lang => [Lang::De, Lang::En],
 }
 
 #[cfg(test)]

@@ -13,6 +13,24 @@
 //! - [`profile`]: the provider profile (official servers, aliases, support contact).
 //! - [`lang`]: the two languages every user-facing message exists in.
 
+/// Implements `Deserialize` for unit enums by their wire names (what `Serialize` writes), through
+/// one shared function instead of serde's visitor per enum: the page decodes some twenty of these
+/// enums, and the derived visitors cost it kilobytes of WebAssembly.
+/// The list must name every variant: a match over it makes a forgotten one a compile error.
+macro_rules! deserialize_by_wire_name {
+    ($($name:ty => [$($variant:path),+ $(,)?]),+ $(,)?) => {$(
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::api::by_wire_name(deserializer, &[$($variant),+])
+            }
+        }
+        const _: fn($name) = |value| match value {
+            $($variant)|+ => {}
+        };
+    )+};
+}
+pub(crate) use deserialize_by_wire_name;
+
 pub mod api;
 pub mod domain;
 pub mod host;

@@ -9,7 +9,7 @@ use crate::host::Hostname;
 use crate::lang::Lang;
 
 /// How a mail program starts encryption with an official server. "None" is never official.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ProfileSecurity {
@@ -297,6 +297,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         std::mem::swap(&mut previous, &mut current);
     }
     previous[b.len()]
+}
+
+crate::deserialize_by_wire_name! {
+    ProfileSecurity => [ProfileSecurity::Tls, ProfileSecurity::Starttls],
 }
 
 #[cfg(test)]

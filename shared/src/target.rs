@@ -16,7 +16,7 @@ use crate::host::{Host, HostError, Hostname};
 use crate::lang::Lang;
 
 /// A mail protocol on its standard port, with the way TLS starts on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Scheme {
@@ -331,6 +331,10 @@ impl From<Target> for String {
     fn from(value: Target) -> String {
         value.to_string()
     }
+}
+
+crate::deserialize_by_wire_name! {
+    Scheme => [Scheme::Smtp, Scheme::Submission, Scheme::Smtps, Scheme::Imap, Scheme::Imaps, Scheme::Pop3, Scheme::Pop3s],
 }
 
 #[cfg(test)]
