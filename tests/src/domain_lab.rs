@@ -77,6 +77,8 @@ pub fn zones(mx1_spki: &str) -> Vec<Zone> {
         policy_domain("huge.test", HUGE_POLICY),
         policy_domain("slow.test", SILENT_POLICY),
         policy_domain("moved.test", MOVED_POLICY),
+        // Its policy host is moved.test's server, whose certificate names only that host.
+        policy_domain("wrongname.test", MOVED_POLICY),
     ];
     let mut parent: Vec<String> = zones
         .iter()

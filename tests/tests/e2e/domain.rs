@@ -237,6 +237,7 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
         "domain:huge.test",
         "domain:slow.test",
         "domain:moved.test",
+        "domain:wrongname.test",
     ]);
     let mta_sts = |name: &str| {
         let sts = &domain(&report, name)["mta_sts"];
@@ -274,8 +275,23 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
                 .into()
         )
     );
+    let (status, error) = mta_sts("wrongname.test");
+    assert_eq!(status, "policy_unavailable");
+    assert!(
+        error.starts_with(
+            "the HTTPS connection failed (certificate or TLS): invalid peer certificate: \
+             certificate not valid for name \"mta-sts.wrongname.test\""
+        ),
+        "{error}"
+    );
     // Without a usable policy nothing is enforced: the one modern MX carries the mail.
-    for name in ["bigtxt.test", "huge.test", "slow.test", "moved.test"] {
+    for name in [
+        "bigtxt.test",
+        "huge.test",
+        "slow.test",
+        "moved.test",
+        "wrongname.test",
+    ] {
         assert_eq!(domain(&report, name)["verdict"], "ready", "{name}");
     }
 
