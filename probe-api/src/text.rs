@@ -139,6 +139,10 @@ pub fn domain_verdict_words(domain: &DomainReport) -> String {
         DomainVerdict::NoModernTls => {
             "no MX host takes mail over TLS 1.2+: Microsoft 365 will fail".into()
         }
+        DomainVerdict::NoUsableMx => {
+            "no MX host passes the domain's own MTA-STS or DANE rules: careful senders will fail"
+                .into()
+        }
     }
 }
 

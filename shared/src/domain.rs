@@ -61,6 +61,8 @@ pub enum MxProblemCode {
     DaneMismatch,
     /// The MX host's DNSSEC signatures do not validate (DANE senders defer mail).
     DnssecBogus,
+    /// The TLSA lookup failed: DANE senders defer mail until it works (RFC 7672 §2.2).
+    DaneLookupFailed,
     /// The MX name has no address.
     NameNotFound,
     /// The MX host resolves to an address this service does not contact (private, loopback, …).
@@ -116,8 +118,12 @@ pub enum DaneStatus {
     Unsigned,
     /// Signed, but no TLSA records: DANE is possible and not set up.
     NoRecords,
-    /// A usable TLSA record matches the certificate every address presented.
+    /// A usable TLSA record matches the certificate every address presented (for the domain:
+    /// on every probed MX host).
     Valid,
+    /// For the domain: some MX hosts are protected by DANE, others not (senders can be pushed
+    /// to the unprotected ones).
+    Partial,
     /// TLSA records exist and none matches: DANE senders will not deliver.
     Mismatch,
     /// Only records SMTP cannot use (usages 0 and 1, unknown parameters, RFC 7672 §3.1.3).
@@ -247,6 +253,9 @@ pub enum DomainVerdict {
     SomeMxFailing,
     /// No tested MX host takes mail over TLS 1.2+: Microsoft 365 and careful senders fail.
     NoModernTls,
+    /// No tested MX host is usable, for other reasons than the TLS version (the domain's own
+    /// MTA-STS or DANE records rule them out).
+    NoUsableMx,
 }
 
 /// Everything learned about one mail domain.
@@ -273,10 +282,13 @@ pub struct DomainReport {
 }
 
 impl DaneStatus {
-    /// The domain's DANE status from its hosts': a problem anywhere first, then any valid host,
-    /// then "not signed" only when no host is signed.
+    /// The domain's DANE status from its hosts': a problem anywhere first; `valid` only when
+    /// every host is valid, `partial` when only some are; "not signed" only when no host is.
     pub fn of_hosts(statuses: impl IntoIterator<Item = DaneStatus>) -> Option<DaneStatus> {
         let statuses: Vec<DaneStatus> = statuses.into_iter().collect();
+        if !statuses.is_empty() && statuses.iter().all(|status| *status == DaneStatus::Valid) {
+            return Some(DaneStatus::Valid);
+        }
         [
             DaneStatus::Bogus,
             DaneStatus::Mismatch,
@@ -288,6 +300,10 @@ impl DaneStatus {
         ]
         .into_iter()
         .find(|status| statuses.contains(status))
+        .map(|status| match status {
+            DaneStatus::Valid => DaneStatus::Partial,
+            other => other,
+        })
     }
 }
 
@@ -316,14 +332,24 @@ impl DomainReport {
             .iter()
             .filter(|host| host.status != MxStatus::Untested)
             .count();
+        let no_tls = hosts.iter().any(|host| {
+            host.problems.iter().any(|problem| {
+                matches!(
+                    problem.code,
+                    MxProblemCode::NoModernTls | MxProblemCode::StarttlsNotOffered
+                )
+            })
+        });
         if tested == 0 {
             DomainVerdict::Untestable
         } else if usable == hosts.len() {
             DomainVerdict::Ready
         } else if usable > 0 {
             DomainVerdict::SomeMxFailing
-        } else {
+        } else if no_tls {
             DomainVerdict::NoModernTls
+        } else {
+            DomainVerdict::NoUsableMx
         }
     }
 }
@@ -331,12 +357,12 @@ impl DomainReport {
 crate::deserialize_by_wire_name! {
     MxSource => [MxSource::Mx, MxSource::ImplicitMx, MxSource::NullMx, MxSource::NoMailServer, MxSource::LookupFailed],
     MxStatus => [MxStatus::Usable, MxStatus::Problem, MxStatus::Untested],
-    MxProblemCode => [MxProblemCode::NoModernTls, MxProblemCode::StarttlsNotOffered, MxProblemCode::LegacyVersionsEnabled, MxProblemCode::CertificateProblem, MxProblemCode::NotInMtaStsPolicy, MxProblemCode::DaneMismatch, MxProblemCode::DnssecBogus, MxProblemCode::NameNotFound, MxProblemCode::AddressRefused, MxProblemCode::Unreachable],
-    DaneStatus => [DaneStatus::Unsigned, DaneStatus::NoRecords, DaneStatus::Valid, DaneStatus::Mismatch, DaneStatus::Unusable, DaneStatus::Bogus, DaneStatus::LookupFailed],
+    MxProblemCode => [MxProblemCode::NoModernTls, MxProblemCode::StarttlsNotOffered, MxProblemCode::LegacyVersionsEnabled, MxProblemCode::CertificateProblem, MxProblemCode::NotInMtaStsPolicy, MxProblemCode::DaneMismatch, MxProblemCode::DnssecBogus, MxProblemCode::DaneLookupFailed, MxProblemCode::NameNotFound, MxProblemCode::AddressRefused, MxProblemCode::Unreachable],
+    DaneStatus => [DaneStatus::Unsigned, DaneStatus::NoRecords, DaneStatus::Valid, DaneStatus::Partial, DaneStatus::Mismatch, DaneStatus::Unusable, DaneStatus::Bogus, DaneStatus::LookupFailed],
     MtaStsStatus => [MtaStsStatus::Absent, MtaStsStatus::Valid, MtaStsStatus::InvalidRecord, MtaStsStatus::PolicyUnavailable, MtaStsStatus::InvalidPolicy, MtaStsStatus::LookupFailed],
     MtaStsMode => [MtaStsMode::Enforce, MtaStsMode::Testing, MtaStsMode::None],
     TlsRptStatus => [TlsRptStatus::Absent, TlsRptStatus::Valid, TlsRptStatus::Invalid, TlsRptStatus::LookupFailed],
-    DomainVerdict => [DomainVerdict::Ready, DomainVerdict::NoMail, DomainVerdict::Untestable, DomainVerdict::SomeMxFailing, DomainVerdict::NoModernTls],
+    DomainVerdict => [DomainVerdict::Ready, DomainVerdict::NoMail, DomainVerdict::Untestable, DomainVerdict::SomeMxFailing, DomainVerdict::NoModernTls, DomainVerdict::NoUsableMx],
 }
 
 #[cfg(test)]
@@ -344,12 +370,20 @@ mod tests {
     use super::*;
 
     fn host(status: MxStatus) -> MxHostReport {
+        let problems = match status {
+            MxStatus::Problem => vec![MxProblem {
+                code: MxProblemCode::NoModernTls,
+                severity: Severity::Critical,
+                detail: None,
+            }],
+            _ => vec![],
+        };
         MxHostReport {
             host: "mx.firma.de".into(),
             preference: 10,
             addresses: vec![],
             status,
-            problems: vec![],
+            problems,
             best_version: None,
             mta_sts_match: None,
             error: None,
@@ -358,11 +392,23 @@ mod tests {
     }
 
     #[test]
+    fn no_usable_mx_names_the_reason() {
+        let mut only_dane = host(MxStatus::Problem);
+        only_dane.problems[0].code = MxProblemCode::DaneMismatch;
+        assert_eq!(
+            DomainReport::verdict_of(MxSource::Mx, &[only_dane]),
+            DomainVerdict::NoUsableMx
+        );
+    }
+
+    #[test]
     fn dane_of_the_domain() {
         use DaneStatus::*;
         assert_eq!(DaneStatus::of_hosts([]), None);
         assert_eq!(DaneStatus::of_hosts([Unsigned, Unsigned]), Some(Unsigned));
-        assert_eq!(DaneStatus::of_hosts([Unsigned, Valid]), Some(Valid));
+        assert_eq!(DaneStatus::of_hosts([Valid, Valid]), Some(Valid));
+        assert_eq!(DaneStatus::of_hosts([Unsigned, Valid]), Some(Partial));
+        assert_eq!(DaneStatus::of_hosts([Valid, NoRecords]), Some(Partial));
         assert_eq!(DaneStatus::of_hosts([Valid, Mismatch]), Some(Mismatch));
         assert_eq!(DaneStatus::of_hosts([NoRecords, Unsigned]), Some(NoRecords));
     }

@@ -73,6 +73,9 @@ pub fn zones(mx1_spki: &str) -> Vec<Zone> {
         ),
         Zone::new("nomx.test", &[&format!("@ A {MODERN_MX}")]),
         Zone::new("nullmx.test", &["@ MX 0 ."]),
+        // An unsigned domain whose MX host lives in the signed zone and has a matching TLSA
+        // record: senders cannot trust the MX records, so DANE does not apply (RFC 7672 §2.2.1).
+        Zone::new("unsigned.test", &["@ MX 10 mx1.dane.test."]),
         Zone::new("bigtxt.test", &["@ MX 10 mx1.two.test.", &oversized]),
         policy_domain("huge.test", HUGE_POLICY),
         policy_domain("slow.test", SILENT_POLICY),
@@ -97,6 +100,10 @@ pub fn zones(mx1_spki: &str) -> Vec<Zone> {
         format!("mx2.dane A {LEGACY_MX}"),
         format!("_25._tcp.mx1.dane TLSA 3 1 1 {mx1_spki}"),
         format!("_25._tcp.mx2.dane TLSA 3 1 1 {mx1_spki}"),
+        // down.test: one MX with a TLSA record where nothing listens.
+        "down MX 10 mx3.dane".to_owned(),
+        "mx3.dane A 127.0.0.9".to_owned(),
+        format!("_25._tcp.mx3.dane TLSA 3 1 1 {mx1_spki}"),
     ]);
     let parent: Vec<&str> = parent.iter().map(String::as_str).collect();
     zones.push(Zone::signed("test", &parent));

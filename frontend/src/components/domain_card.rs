@@ -19,7 +19,7 @@ pub fn domain_tone(verdict: DomainVerdict) -> Tone {
     match verdict {
         DomainVerdict::Ready => Tone::Good,
         DomainVerdict::SomeMxFailing => Tone::Warning,
-        DomainVerdict::NoModernTls => Tone::Bad,
+        DomainVerdict::NoModernTls | DomainVerdict::NoUsableMx => Tone::Bad,
         DomainVerdict::NoMail | DomainVerdict::Untestable => Tone::Unknown,
     }
 }

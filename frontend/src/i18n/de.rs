@@ -390,6 +390,7 @@ impl Catalog for German {
                 super::failing_hosts(domain, "von")
             ),
             DomainVerdict::NoModernTls => "Keiner Ihrer Mailserver nimmt E-Mails mit TLS 1.2 oder neuer an: Zustellungen von Microsoft 365 scheitern.".into(),
+            DomainVerdict::NoUsableMx => "Keiner Ihrer Mailserver erfüllt die eigenen Regeln Ihrer Domain (MTA-STS oder DANE): sorgfältige Absender wie Microsoft 365 stellen nicht zu.".into(),
             DomainVerdict::NoMail => "Diese Domain empfängt laut DNS keine E-Mails (Null-MX).".into(),
             DomainVerdict::Untestable => "Die Mailserver dieser Domain konnten nicht geprüft werden.".into(),
         }
@@ -398,7 +399,9 @@ impl Catalog for German {
     fn domain_todo(&self, domain: &DomainReport) -> &'static str {
         match domain.verdict {
             DomainVerdict::Ready => "",
-            DomainVerdict::SomeMxFailing | DomainVerdict::NoModernTls => {
+            DomainVerdict::SomeMxFailing
+            | DomainVerdict::NoModernTls
+            | DomainVerdict::NoUsableMx => {
                 "Geben Sie diese Prüfung an den Betreiber Ihres Mailservers weiter (Ihren Anbieter oder Ihre IT): Auf den markierten Servern muss TLS 1.2 oder neuer eingeschaltet und jedes Problem behoben werden."
             }
             DomainVerdict::NoMail => {
@@ -427,6 +430,7 @@ impl Catalog for German {
             MxProblemCode::NotInMtaStsPolicy => "fehlt in der MTA-STS-Richtlinie",
             MxProblemCode::DaneMismatch => "passt nicht zu den TLSA-Einträgen (DANE)",
             MxProblemCode::DnssecBogus => "DNSSEC-Signaturen ungültig",
+            MxProblemCode::DaneLookupFailed => "TLSA-Abfrage gescheitert (DANE)",
             MxProblemCode::NameNotFound => "Name im DNS nicht gefunden",
             MxProblemCode::AddressRefused => {
                 "zeigt auf eine interne Adresse und wurde nicht geprüft"
@@ -470,6 +474,7 @@ impl Catalog for German {
             DaneStatus::Unsigned => "nicht möglich: die Domain ist nicht mit DNSSEC signiert",
             DaneStatus::NoRecords => "möglich, aber nicht eingerichtet (keine TLSA-Einträge)",
             DaneStatus::Valid => "eingerichtet: die Zertifikate passen zu den TLSA-Einträgen",
+            DaneStatus::Partial => "nur für einen Teil der Mailserver eingerichtet",
             DaneStatus::Mismatch => {
                 "fehlerhaft: ein Zertifikat passt nicht zu den TLSA-Einträgen, DANE-Absender liefern nicht"
             }

@@ -378,6 +378,7 @@ impl Catalog for English {
                 super::failing_hosts(domain, "of")
             ),
             DomainVerdict::NoModernTls => "None of your mail servers accepts mail with TLS 1.2 or newer: deliveries from Microsoft 365 fail.".into(),
+            DomainVerdict::NoUsableMx => "None of your mail servers meets your domain's own rules (MTA-STS or DANE): careful senders such as Microsoft 365 do not deliver.".into(),
             DomainVerdict::NoMail => "According to DNS this domain receives no mail (null MX).".into(),
             DomainVerdict::Untestable => "The mail servers of this domain could not be checked.".into(),
         }
@@ -386,7 +387,9 @@ impl Catalog for English {
     fn domain_todo(&self, domain: &DomainReport) -> &'static str {
         match domain.verdict {
             DomainVerdict::Ready => "",
-            DomainVerdict::SomeMxFailing | DomainVerdict::NoModernTls => {
+            DomainVerdict::SomeMxFailing
+            | DomainVerdict::NoModernTls
+            | DomainVerdict::NoUsableMx => {
                 "Pass this check on to whoever runs your mail server (your provider or your IT): TLS 1.2 or newer must be switched on and every problem fixed on the marked servers."
             }
             DomainVerdict::NoMail => {
@@ -413,6 +416,7 @@ impl Catalog for English {
             MxProblemCode::NotInMtaStsPolicy => "missing from the MTA-STS policy",
             MxProblemCode::DaneMismatch => "does not match the TLSA records (DANE)",
             MxProblemCode::DnssecBogus => "DNSSEC signatures do not validate",
+            MxProblemCode::DaneLookupFailed => "TLSA lookup failed (DANE)",
             MxProblemCode::NameNotFound => "name not found in DNS",
             MxProblemCode::AddressRefused => "points at an internal address and was not checked",
             MxProblemCode::Unreachable => "not reachable",
@@ -450,6 +454,7 @@ impl Catalog for English {
             DaneStatus::Unsigned => "not possible: the domain is not signed with DNSSEC",
             DaneStatus::NoRecords => "possible but not set up (no TLSA records)",
             DaneStatus::Valid => "set up: the certificates match the TLSA records",
+            DaneStatus::Partial => "set up for only some of the mail servers",
             DaneStatus::Mismatch => {
                 "broken: a certificate does not match the TLSA records, DANE senders will not deliver"
             }

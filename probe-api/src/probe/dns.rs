@@ -104,6 +104,27 @@ impl std::fmt::Display for Tlsa {
     }
 }
 
+/// What DNSSEC proves about a set of records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Security {
+    Secure,
+    /// Provably unsigned.
+    Insecure,
+    Bogus(String),
+}
+
+/// What a validating lookup's answer proves, for `what` (`the MX records of firma.de`).
+fn security(answer: Validated, what: &str) -> Security {
+    match answer {
+        Validated::Records(_, Proof::Secure) => Security::Secure,
+        Validated::Records(_, Proof::Insecure) | Validated::Insecure | Validated::None => {
+            Security::Insecure
+        }
+        Validated::Records(_, proof) => Security::Bogus(format!("{what} are {proof} under DNSSEC")),
+        Validated::Bogus(detail) => Security::Bogus(detail),
+    }
+}
+
 /// What DNSSEC says about an MX host's TLSA records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsaAnswer {
@@ -163,15 +184,62 @@ impl Dns {
             .clone()
     }
 
-    /// The TLSA records of `_25._tcp.HOST`, with what DNSSEC proves about them.
+    /// Whether the MX records of `domain` are DNSSEC-secure: DANE applies to the MX hosts only
+    /// then (RFC 7672 §2.2.1). `Ok(None)` when there are no MX records (implicit MX).
+    pub async fn mx_security(&self, domain: &Hostname) -> Result<Option<Security>, DnsError> {
+        let validator = self.validator().await?;
+        let answer = self
+            .validated(&validator, domain.as_str(), RecordType::MX, "MX")
+            .await?;
+        Ok(match answer {
+            Validated::None => None,
+            other => Some(security(other, &format!("the MX records of {domain}"))),
+        })
+    }
+
+    /// What DNSSEC says about the address records of `host` (A, else AAAA).
+    async fn address_security(
+        &self,
+        validator: &TokioResolver,
+        host: &Hostname,
+    ) -> Result<Security, DnsError> {
+        for (record_type, kind) in [(RecordType::A, "A"), (RecordType::AAAA, "AAAA")] {
+            let answer = self
+                .validated(validator, host.as_str(), record_type, kind)
+                .await?;
+            if !matches!(answer, Validated::None) {
+                return Ok(security(answer, &format!("the {kind} records of {host}")));
+            }
+        }
+        Ok(Security::Insecure)
+    }
+
+    /// The TLSA records of `_25._tcp.HOST`, with what DNSSEC proves about them. They count only
+    /// when the host's own address records are secure too (RFC 7672 §2.2.2); without records,
+    /// the address records tell whether DANE is possible here at all.
     pub async fn tlsa(&self, host: &Hostname) -> Result<TlsaAnswer, DnsError> {
         let validator = self.validator().await?;
         let name = format!("_25._tcp.{}", host.as_str());
-        match self
+        let answer = self
             .validated(&validator, &name, RecordType::TLSA, "TLSA")
-            .await?
-        {
-            Validated::Records(records, Proof::Secure) => Ok(TlsaAnswer::Records(
+            .await?;
+        let records = match answer {
+            Validated::Records(records, Proof::Secure) => Some(records),
+            Validated::None => None,
+            other => {
+                return Ok(
+                    match security(other, &format!("the TLSA records of {name}")) {
+                        Security::Bogus(detail) => TlsaAnswer::Bogus(detail),
+                        Security::Secure | Security::Insecure => TlsaAnswer::Unsigned,
+                    },
+                );
+            }
+        };
+        match (self.address_security(&validator, host).await?, records) {
+            (Security::Insecure, _) => Ok(TlsaAnswer::Unsigned),
+            (Security::Bogus(detail), _) => Ok(TlsaAnswer::Bogus(detail)),
+            (Security::Secure, None) => Ok(TlsaAnswer::NoRecords),
+            (Security::Secure, Some(records)) => Ok(TlsaAnswer::Records(
                 records
                     .iter()
                     .filter_map(|record| match &record.data {
@@ -186,34 +254,6 @@ impl Dns {
                     .take(MAX_RECORDS)
                     .collect(),
             )),
-            Validated::Records(_, Proof::Insecure) => Ok(TlsaAnswer::Unsigned),
-            Validated::Records(_, proof) => Ok(TlsaAnswer::Bogus(format!(
-                "the TLSA records of {name} are {proof} under DNSSEC"
-            ))),
-            Validated::Bogus(detail) => Ok(TlsaAnswer::Bogus(detail)),
-            Validated::Insecure => Ok(TlsaAnswer::Unsigned),
-            // No TLSA: whether DANE is possible depends on the host's own records being signed.
-            Validated::None => {
-                for (record_type, kind) in [(RecordType::A, "A"), (RecordType::AAAA, "AAAA")] {
-                    match self
-                        .validated(&validator, host.as_str(), record_type, kind)
-                        .await?
-                    {
-                        Validated::Records(_, Proof::Secure) => return Ok(TlsaAnswer::NoRecords),
-                        Validated::Records(_, Proof::Insecure) | Validated::Insecure => {
-                            return Ok(TlsaAnswer::Unsigned);
-                        }
-                        Validated::Records(_, proof) => {
-                            return Ok(TlsaAnswer::Bogus(format!(
-                                "the {kind} records of {host} are {proof} under DNSSEC"
-                            )));
-                        }
-                        Validated::Bogus(detail) => return Ok(TlsaAnswer::Bogus(detail)),
-                        Validated::None => {}
-                    }
-                }
-                Ok(TlsaAnswer::Unsigned)
-            }
         }
     }
 
@@ -263,7 +303,7 @@ impl Dns {
                     "the denial of {name} ({kind}) is {proof} under DNSSEC"
                 )),
             }),
-            Err(error) => match classify::<()>(error, name, kind)? {
+            Err(error) => match classify::<()>(error, name, kind, self.config.timeout)? {
                 Answer::Records(()) | Answer::NoRecords | Answer::NoDomain => Ok(Validated::None),
             },
         }
@@ -281,7 +321,8 @@ impl Dns {
             .clone()
     }
 
-    /// The MX records of `domain`, at most [`MAX_RECORDS`], in the order the server sent them.
+    /// The MX records of `domain`, in the order the server sent them (the caller sorts and caps;
+    /// a DNS message bounds how many there can be).
     pub async fn mx(&self, domain: &Hostname) -> Result<Answer<Vec<MxRecord>>, DnsError> {
         let answer = self.lookup(domain.as_str(), RecordType::MX, "MX").await?;
         Ok(answer.map(|records| {
@@ -298,7 +339,6 @@ impl Dns {
                     }),
                     _ => None,
                 })
-                .take(MAX_RECORDS)
                 .collect()
         }))
     }
@@ -331,9 +371,17 @@ impl Dns {
             self.lookup(name.as_str(), RecordType::A, "A"),
             self.lookup(name.as_str(), RecordType::AAAA, "AAAA"),
         );
+        // One family failing does not discard the other's answer.
+        let (v4, v6) = match (v4, v6) {
+            (Err(error), Err(_)) => return Err(error),
+            (v4, v6) => (
+                v4.unwrap_or(Answer::NoRecords),
+                v6.unwrap_or(Answer::NoRecords),
+            ),
+        };
         let mut found = Vec::new();
         let mut no_domain = false;
-        for answer in [v4?, v6?] {
+        for answer in [v4, v6] {
             match answer {
                 Answer::Records(records) => {
                     found.extend(records.iter().filter_map(|data| match data {
@@ -390,7 +438,7 @@ impl Dns {
                     Answer::Records(records)
                 })
             }
-            Err(error) => classify(error, name, kind),
+            Err(error) => classify(error, name, kind, self.config.timeout),
         }
     }
 }
@@ -406,7 +454,12 @@ impl<T> Answer<T> {
 }
 
 /// hickory's error as an answer (no records, no domain) or one of ours.
-fn classify<T>(error: NetError, name: &str, kind: &'static str) -> Result<Answer<T>, DnsError> {
+fn classify<T>(
+    error: NetError,
+    name: &str,
+    kind: &'static str,
+    timeout: Duration,
+) -> Result<Answer<T>, DnsError> {
     match &error {
         NetError::Dns(HickoryDnsError::NoRecordsFound(no_records)) => {
             Ok(if no_records.response_code == ResponseCode::NXDomain {
@@ -423,7 +476,7 @@ fn classify<T>(error: NetError, name: &str, kind: &'static str) -> Result<Answer
         NetError::Timeout => Err(DnsError::Timeout {
             name: name.to_owned(),
             kind,
-            seconds: 0,
+            seconds: timeout.as_secs(),
         }),
         _ => Err(DnsError::Failed {
             name: name.to_owned(),

@@ -25,10 +25,10 @@ use mailtls_shared::{
 };
 
 use super::dane::{self, Match};
-use super::dns::{Answer, Dns, DnsError, Tlsa, TlsaAnswer, TxtRecord};
+use super::dns::{Answer, Dns, DnsError, Security, Tlsa, TlsaAnswer, TxtRecord};
 use super::mta_sts::{self, PolicyFetcher};
 use super::policy::{self, AddressPolicy};
-use super::resolve::Resolver;
+use super::resolve::{ResolveError, Resolver};
 use super::tls_rpt;
 
 /// A domain whose MX hosts are known and resolved.
@@ -56,6 +56,8 @@ pub struct PlannedMx {
 pub struct Refusal {
     pub code: MxProblemCode,
     pub detail: String,
+    /// The lookup failed (timeout, server failure) rather than finding no address.
+    pub lookup_failed: bool,
 }
 
 /// What planning a domain needs from the engine.
@@ -88,19 +90,21 @@ pub async fn plan(context: Context<'_>, domain: &Hostname) -> PlannedDomain {
         Ok(Answer::NoRecords) => {
             // RFC 5321 §5.1: no MX means the domain's own address is its mail server.
             let host = resolve_host(context, domain.as_str(), 0).await;
-            if host
-                .addresses
-                .as_ref()
-                .is_err_and(|refusal| refusal.code == MxProblemCode::NameNotFound)
-            {
-                return planned(
+            return match &host.addresses {
+                Err(refusal) if refusal.lookup_failed => planned(
+                    MxSource::LookupFailed,
+                    vec![],
+                    0,
+                    Some(refusal.detail.clone()),
+                ),
+                Err(refusal) if refusal.code == MxProblemCode::NameNotFound => planned(
                     MxSource::NoMailServer,
                     vec![],
                     0,
                     Some(format!("{domain} has neither MX nor address records")),
-                );
-            }
-            return planned(MxSource::ImplicitMx, vec![host], 0, None);
+                ),
+                _ => planned(MxSource::ImplicitMx, vec![host], 0, None),
+            };
         }
         Ok(Answer::Records(records)) => records,
     };
@@ -108,6 +112,14 @@ pub async fn plan(context: Context<'_>, domain: &Hostname) -> PlannedDomain {
     if records.len() == 1 && records[0].exchange.is_empty() {
         return planned(MxSource::NullMx, vec![], 0, None);
     }
+    let mixed_null = records
+        .iter()
+        .any(|record| record.exchange.is_empty())
+        .then(|| {
+            "the null MX (MX 0 .) is published beside other MX records, which RFC 7505 §3 forbids; \
+         it was ignored"
+                .to_owned()
+        });
     let mut records: Vec<(u16, String)> = records
         .into_iter()
         .filter(|record| !record.exchange.is_empty())
@@ -128,14 +140,18 @@ pub async fn plan(context: Context<'_>, domain: &Hostname) -> PlannedDomain {
             .map(|(preference, name)| resolve_host(context, name, *preference)),
     )
     .await;
-    planned(MxSource::Mx, hosts, skipped, None)
+    planned(MxSource::Mx, hosts, skipped, mixed_null)
 }
 
 async fn resolve_host(context: Context<'_>, name: &str, preference: u16) -> PlannedMx {
     let refuse = |code, detail: String| PlannedMx {
         name: name.to_owned(),
         preference,
-        addresses: Err(Refusal { code, detail }),
+        addresses: Err(Refusal {
+            code,
+            detail,
+            lookup_failed: false,
+        }),
     };
     let host = match Hostname::parse(name) {
         Ok(host) => host,
@@ -157,7 +173,13 @@ async fn resolve_host(context: Context<'_>, name: &str, preference: u16) -> Plan
     }
     let addresses = match context.resolver.resolve(&Host::Name(host.clone())).await {
         Ok(addresses) => addresses,
-        Err(error) => return refuse(MxProblemCode::NameNotFound, error.to_string()),
+        Err(error) => {
+            let mut refused = refuse(MxProblemCode::NameNotFound, error.to_string());
+            if let Err(refusal) = &mut refused.addresses {
+                refusal.lookup_failed = !matches!(error, ResolveError::NotFound(_));
+            }
+            return refused;
+        }
     };
     for address in &addresses {
         if let Err(why) = context.policy.check_address(*address) {
@@ -183,6 +205,29 @@ pub struct Records {
     pub tls_rpt: TlsRptReport,
     /// Per probed MX host name.
     pub tlsa: HashMap<String, Result<TlsaAnswer, DnsError>>,
+    /// Whether the MX records are DNSSEC-secure (`None`: no MX records, an implicit MX).
+    pub mx_security: Option<Result<Option<Security>, DnsError>>,
+}
+
+impl Records {
+    /// What is known when the check's time ran out before the records were read.
+    pub fn ran_out() -> Records {
+        let error = Some("the check's time ran out before the lookup finished".to_owned());
+        Records {
+            mta_sts: MtaStsReport {
+                status: MtaStsStatus::LookupFailed,
+                error: error.clone(),
+                ..MtaStsReport::default()
+            },
+            tls_rpt: TlsRptReport {
+                status: TlsRptStatus::LookupFailed,
+                error,
+                ..TlsRptReport::default()
+            },
+            tlsa: HashMap::new(),
+            mx_security: None,
+        }
+    }
 }
 
 /// Reads `_mta-sts` (and fetches the policy it announces), `_smtp._tls` and every probed MX
@@ -197,15 +242,23 @@ pub async fn records(
         let (name, _) = host.addresses.as_ref().ok()?;
         Some(async move { (host.name.clone(), context.dns.tlsa(name).await) })
     }));
-    let (mta_sts, tls_rpt, tlsa) = tokio::join!(
+    let mx_security = async {
+        match planned.source {
+            MxSource::Mx => Some(context.dns.mx_security(domain).await),
+            _ => None,
+        }
+    };
+    let (mta_sts, tls_rpt, tlsa, mx_security) = tokio::join!(
         mta_sts_report(context, fetcher, domain),
         tls_rpt_report(context.dns, domain),
-        tlsa
+        tlsa,
+        mx_security
     );
     Records {
         mta_sts,
         tls_rpt,
         tlsa: tlsa.into_iter().collect(),
+        mx_security,
     }
 }
 
@@ -232,12 +285,42 @@ pub struct DaneCheck<'a> {
 
 impl DaneCheck<'_> {
     /// DANE for `host` from its TLSA answer and the chains it presented.
-    fn host(&self, host: &str, answer: &Result<TlsaAnswer, DnsError>) -> MxDane {
+    fn host(
+        &self,
+        host: &str,
+        answer: &Result<TlsaAnswer, DnsError>,
+        mx_security: Option<&Result<Option<Security>, DnsError>>,
+    ) -> MxDane {
         let dane = |status, records: &[Tlsa], detail: Option<String>| MxDane {
             status,
             records: records.iter().map(ToString::to_string).collect(),
             detail,
         };
+        let shown: &[Tlsa] = match answer {
+            Ok(TlsaAnswer::Records(records)) => records,
+            _ => &[],
+        };
+        // RFC 7672 §2.2.1: DANE applies only to MX hosts named by secure MX records.
+        match mx_security {
+            Some(Err(error)) => {
+                return dane(DaneStatus::LookupFailed, shown, Some(error.to_string()));
+            }
+            Some(Ok(Some(Security::Insecure))) => {
+                return dane(
+                    DaneStatus::Unsigned,
+                    shown,
+                    Some(
+                        "the domain's MX records are not signed with DNSSEC, so senders do not \
+                         use DANE for its MX hosts"
+                            .into(),
+                    ),
+                );
+            }
+            Some(Ok(Some(Security::Bogus(detail)))) => {
+                return dane(DaneStatus::Bogus, shown, Some(detail.clone()));
+            }
+            Some(Ok(Some(Security::Secure) | None)) | None => {}
+        }
         let records = match answer {
             Err(error) => return dane(DaneStatus::LookupFailed, &[], Some(error.to_string())),
             Ok(TlsaAnswer::Unsigned) => return dane(DaneStatus::Unsigned, &[], None),
@@ -414,12 +497,21 @@ pub fn assess(
                 .filter(|e| e.scheme == Scheme::Smtp && e.port == mx_port && e.host == host.name)
                 .collect();
             let mut report = assess_host(host, &probes, enforced);
-            if let Some(answer) = records.tlsa.get(&host.name) {
-                let host_dane = dane.host(&host.name, answer);
+            // DANE is judged for hosts that were reached: an unreachable host is untested, not
+            // a mismatch.
+            if let Some(answer) = records
+                .tlsa
+                .get(&host.name)
+                .filter(|_| report.status != MxStatus::Untested)
+            {
+                let host_dane = dane.host(&host.name, answer, records.mx_security.as_ref());
                 let problem = match host_dane.status {
                     DaneStatus::Mismatch => Some((MxProblemCode::DaneMismatch, Severity::Critical)),
                     // Our own resolver may be the one that cannot validate: say so, gently.
                     DaneStatus::Bogus => Some((MxProblemCode::DnssecBogus, Severity::Warning)),
+                    DaneStatus::LookupFailed => {
+                        Some((MxProblemCode::DaneLookupFailed, Severity::Warning))
+                    }
                     _ => None,
                 };
                 if let Some((code, severity)) = problem {

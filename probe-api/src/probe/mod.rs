@@ -428,11 +428,12 @@ impl Engine {
             }
         });
         // The domains' policy and TLSA records are read while their MX hosts are probed.
-        let records = join_all(
-            plan.domains
-                .iter()
-                .map(|planned| domain::records(self.domain_context(), &self.fetcher, planned)),
-        );
+        let records = join_all(plan.domains.iter().map(|planned| async move {
+            let records = domain::records(self.domain_context(), &self.fetcher, planned);
+            tokio::time::timeout_at(deadline, records)
+                .await
+                .unwrap_or_else(|_| domain::Records::ran_out())
+        }));
         let (probed, records) = tokio::join!(join_all(probes), records);
         let mut chains = domain::Chains::default();
         let mut endpoints = Vec::with_capacity(probed.len());

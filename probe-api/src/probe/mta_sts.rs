@@ -53,7 +53,7 @@ pub enum RecordError {
 pub enum PolicyError {
     #[error("the policy is not UTF-8 text")]
     NotText,
-    #[error("the policy does not start with \"version: STSv1\"")]
+    #[error("the policy has no \"version: STSv1\" line")]
     Version,
     #[error("the policy has no mode (enforce, testing or none)")]
     MissingMode,
@@ -103,7 +103,7 @@ pub fn parse_record(records: &[Result<&[u8], usize>]) -> Result<String, RecordEr
     let sts: Vec<&Result<&[u8], usize>> = records
         .iter()
         .filter(|record| match record {
-            Ok(text) => text.starts_with(b"v=STSv1"),
+            Ok(text) => has_version(text, b"v=STSv1"),
             // An overlong record counts when it claims to be one; we cannot tell, so it counts.
             Err(_) => true,
         })
@@ -128,10 +128,18 @@ pub fn parse_record(records: &[Result<&[u8], usize>]) -> Result<String, RecordEr
         .ok_or(RecordError::MissingId)
 }
 
-/// Parses a policy file (RFC 8461 §3.2): `key: value` lines, CRLF or LF.
+/// Whether a TXT record starts with `version` as a whole field (`v=STSv1;`, not `v=STSv10`).
+pub fn has_version(text: &[u8], version: &[u8]) -> bool {
+    text.strip_prefix(version).is_some_and(|rest| {
+        rest.first()
+            .is_none_or(|b| *b == b';' || b.is_ascii_whitespace())
+    })
+}
+
+/// Parses a policy file (RFC 8461 §3.2): `key: value` lines, CRLF or LF, in any order.
 pub fn parse_policy(body: &[u8]) -> Result<MtaStsPolicy, PolicyError> {
     let text = std::str::from_utf8(body).map_err(|_| PolicyError::NotText)?;
-    let mut lines = text
+    let lines = text
         .split('\n')
         .map(|line| line.trim_end_matches('\r'))
         .filter(|line| !line.trim().is_empty())
@@ -139,14 +147,13 @@ pub fn parse_policy(body: &[u8]) -> Result<MtaStsPolicy, PolicyError> {
             Some((key, value)) => (key.trim(), value.trim()),
             None => (line.trim(), ""),
         });
-    if lines.next() != Some(("version", "STSv1")) {
-        return Err(PolicyError::Version);
-    }
+    let mut version = None;
     let mut mode = None;
     let mut max_age = None;
     let mut mx = Vec::new();
     for (key, value) in lines {
         match key {
+            "version" if version.is_none() => version = Some(value),
             "mode" if mode.is_none() => {
                 mode = Some(match value {
                     "enforce" => MtaStsMode::Enforce,
@@ -175,13 +182,15 @@ pub fn parse_policy(body: &[u8]) -> Result<MtaStsPolicy, PolicyError> {
                 if !valid_pattern(value) {
                     return Err(PolicyError::InvalidMx(value.chars().take(80).collect()));
                 }
-                if mx.len() < super::dns::MAX_RECORDS {
-                    mx.push(value.to_ascii_lowercase());
-                }
+                // No cap beyond the body's: a host matching pattern 40 must not be misjudged.
+                mx.push(value.to_ascii_lowercase());
             }
             // Unknown keys are for future extensions (§3.2); repeated ones: the first counts.
             _ => {}
         }
+    }
+    if version != Some("STSv1") {
+        return Err(PolicyError::Version);
     }
     let mode = mode.ok_or(PolicyError::MissingMode)?;
     let max_age = max_age.ok_or(PolicyError::MissingMaxAge)?;
@@ -274,13 +283,25 @@ impl PolicyFetcher {
                     why,
                 })?;
         }
-        let address = SocketAddr::new(*addresses.first().ok_or_else(no_address)?, self.port);
-        let tcp = TcpStream::connect(address)
-            .await
-            .map_err(|error| FetchError::Connect {
-                address,
-                detail: error.to_string(),
-            })?;
+        // Each address in turn (an IPv6-less probe host must not fail on the AAAA answer).
+        let mut connected = None;
+        let mut last_error = no_address();
+        for ip in &addresses {
+            let address = SocketAddr::new(*ip, self.port);
+            match TcpStream::connect(address).await {
+                Ok(tcp) => {
+                    connected = Some(tcp);
+                    break;
+                }
+                Err(error) => {
+                    last_error = FetchError::Connect {
+                        address,
+                        detail: error.to_string(),
+                    }
+                }
+            }
+        }
+        let tcp = connected.ok_or(last_error)?;
         let server_name = ServerName::try_from(host.as_str().to_owned())
             .map_err(|error| FetchError::Tls(error.to_string()))?;
         let tls = TlsConnector::from(self.tls.clone())
@@ -292,7 +313,8 @@ impl PolicyFetcher {
             .handshake::<_, Empty<Bytes>>(TokioIo::new(tls))
             .await
             .map_err(|error| FetchError::Http(error.to_string()))?;
-        let connection = tokio::spawn(connection);
+        // Ends with this fetch, also when the deadline drops it half-way.
+        let _connection = AbortOnDrop(tokio::spawn(connection));
         let result = async {
             let request = hyper::Request::get(POLICY_PATH)
                 .header(HOST, host.as_str())
@@ -335,7 +357,8 @@ impl PolicyFetcher {
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            if !content_type.starts_with("text/plain") {
+            let media_type = content_type.split(';').next().unwrap_or("").trim();
+            if media_type != "text/plain" {
                 return Err(FetchError::ContentType(
                     content_type.chars().take(80).collect(),
                 ));
@@ -353,8 +376,16 @@ impl PolicyFetcher {
             Ok(body.to_bytes())
         }
         .await;
-        connection.abort();
         result
+    }
+}
+
+/// Aborts a spawned task when dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -379,6 +410,10 @@ mod tests {
         );
         assert_eq!(ok("v=spf1 -all"), Err(RecordError::NotSts));
         assert_eq!(ok("v=STSv10; id=a"), Err(RecordError::NotSts));
+        assert_eq!(
+            parse_record(&[Ok(b"v=STSv1; id=a"), Ok(b"v=STSv10; id=b")]),
+            Ok("a".into())
+        );
         assert_eq!(
             parse_record(&[Ok(b"v=STSv1; id=a"), Ok(b"v=STSv1; id=b")]),
             Err(RecordError::Several(2))
@@ -417,8 +452,19 @@ mod tests {
                 .mode,
             MtaStsMode::None
         );
+        // Fields in any order (RFC 8461 §3.2), and every mx pattern kept.
+        let many: String = (0..40)
+            .map(|n| format!("mx: mx{n}.example.com\n"))
+            .collect();
+        let policy =
+            parse_policy(format!("mode: testing\n{many}max_age: 60\nversion: STSv1\n").as_bytes())
+                .unwrap();
+        assert_eq!(policy.mx.len(), 40);
         let cases: [(&[u8], PolicyError); 8] = [
-            (b"mode: enforce\nversion: STSv1\n", PolicyError::Version),
+            (
+                b"mode: enforce\nversion: STSv2\nmx: a.example\nmax_age: 1\n",
+                PolicyError::Version,
+            ),
             (b"version: STSv1\nmax_age: 1\n", PolicyError::MissingMode),
             (
                 b"version: STSv1\nmode: strict\nmax_age: 1\n",

@@ -26,7 +26,7 @@ pub fn parse(records: &[Result<&[u8], usize>]) -> Result<Option<Vec<String>>, Re
     let rpt: Vec<&Result<&[u8], usize>> = records
         .iter()
         .filter(|record| match record {
-            Ok(text) => text.starts_with(b"v=TLSRPTv1"),
+            Ok(text) => super::mta_sts::has_version(text, b"v=TLSRPTv1"),
             Err(_) => true,
         })
         .collect();

@@ -80,6 +80,8 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
         "domain:nullmx.test",
         "domain:gone.two.test",
         "domain:dane.test",
+        "domain:unsigned.test",
+        "domain:down.test",
     ]);
     assert_eq!(code, 1, "problems found: exit 1");
     assert_eq!(
@@ -90,7 +92,9 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
             "domain:nomx.test",
             "domain:nullmx.test",
             "domain:gone.two.test",
-            "domain:dane.test"
+            "domain:dane.test",
+            "domain:unsigned.test",
+            "domain:down.test"
         ])
     );
 
@@ -206,6 +210,32 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
         strings(&[("certificate_problem", "info")])
     );
 
+    // An MX host that cannot be reached is untested, not a DANE mismatch.
+    let down = domain(&report, "down.test");
+    assert_eq!(down["verdict"], "untestable");
+    assert_eq!(hosts(down), [host("mx3.dane.test", 10, "untested", "-")]);
+    assert_eq!(problems(down, 0), strings(&[("unreachable", "warning")]));
+    assert_eq!(down["mx_hosts"][0]["dane"], Value::Null);
+    assert_eq!(down["dane"], Value::Null);
+
+    // The same MX host with its matching TLSA record, named by unsigned MX records: no DANE.
+    let unsigned = domain(&report, "unsigned.test");
+    assert_eq!(unsigned["verdict"], "ready");
+    assert_eq!(unsigned["dane"], "unsigned");
+    let host_dane = &unsigned["mx_hosts"][0]["dane"];
+    assert_eq!(host_dane["status"], "unsigned");
+    assert_eq!(
+        host_dane["records"][0],
+        format!("3 1 1 {}", spki_sha256(&lab.mx1))
+    );
+    assert!(
+        host_dane["detail"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("the domain's MX records are not signed with DNSSEC"),
+        "{host_dane}"
+    );
+
     // The MX probes are ordinary endpoint reports, one per MX host and address however many
     // domains name it.
     let endpoints = report["endpoints"].as_array().expect("endpoints");
@@ -224,7 +254,8 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
             "mx2.two.test",
             "nomx.test",
             "mx1.dane.test",
-            "mx2.dane.test"
+            "mx2.dane.test",
+            "mx3.dane.test"
         ]
     );
 }
