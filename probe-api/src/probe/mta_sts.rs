@@ -315,7 +315,7 @@ impl PolicyFetcher {
             .map_err(|error| FetchError::Http(error.to_string()))?;
         // Ends with this fetch, also when the deadline drops it half-way.
         let _connection = AbortOnDrop(tokio::spawn(connection));
-        let result = async {
+        async {
             let request = hyper::Request::get(POLICY_PATH)
                 .header(HOST, host.as_str())
                 .header(USER_AGENT, concat!("MailTLS/", env!("CARGO_PKG_VERSION")))
@@ -375,8 +375,7 @@ impl PolicyFetcher {
                 })?;
             Ok(body.to_bytes())
         }
-        .await;
-        result
+        .await
     }
 }
 
