@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use tests::domain_lab::Lab;
-use tests::servers::{ProbeApi, ProbeApiOptions};
+use tests::servers::ProbeApi;
 
 const RUNS: usize = 15;
 
@@ -55,22 +55,10 @@ fn expect_hosts(report: &serde_json::Value) {
 fn main() {
     let lab = Lab::start();
     let mx_port = lab.mx_port.to_string();
-    let mut options = ProbeApiOptions::loopback(&lab.ca.ca_file, &[], &[lab.mx_port]);
-    options.extra_args = [
-        "--dns-server",
-        &lab.knot.address.to_string(),
-        "--dnssec-trust-anchor",
-        &lab.trust_anchor(),
-        "--allow-reserved-names",
-        "--mx-port",
-        &mx_port,
-        "--mta-sts-port",
-        &lab.sts_port.to_string(),
-        "--cache-seconds",
-        "0",
-    ]
-    .map(str::to_owned)
-    .to_vec();
+    let mut options = lab.service_options();
+    options
+        .extra_args
+        .extend(["--cache-seconds".to_owned(), "0".to_owned()]);
     let api = ProbeApi::start(&options);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let service = |query: &[(&str, &str)], expect: fn(&serde_json::Value)| {

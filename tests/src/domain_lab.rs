@@ -13,7 +13,7 @@ use crate::dns::{HttpsFiles, Knot, Tarpit, Zone, spki_sha256};
 use crate::mail_servers::{Postfix, PostfixTls};
 use crate::pki::{ServerCert, TestCa, Validity};
 use crate::process::free_port;
-use crate::servers::probe_api_binary;
+use crate::servers::{ProbeApiOptions, probe_api_binary};
 
 pub const MODERN_MX: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 pub const LEGACY_MX: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
@@ -198,23 +198,34 @@ impl Lab {
     }
 
     pub fn check_with_dns(&self, dns: &str, targets: &[&str]) -> (i32, Value) {
-        cli(
-            &self.ca.ca_file,
-            &[
-                "--dns-server",
-                dns,
-                "--dnssec-trust-anchor",
-                &self.trust_anchor(),
-                "--allow-reserved-names",
-                "--mx-port",
-                &self.mx_port.to_string(),
-                "--mta-sts-port",
-                &self.sts_port.to_string(),
-                "--step-timeout",
-                "3",
-            ],
-            targets,
-        )
+        let mut options = self.options(dns);
+        options.extend(["--step-timeout".to_owned(), "3".to_owned()]);
+        let options: Vec<&str> = options.iter().map(String::as_str).collect();
+        cli(&self.ca.ca_file, &options, targets)
+    }
+
+    /// The probe options that point `probe-api` at the lab, asking `dns`.
+    fn options(&self, dns: &str) -> Vec<String> {
+        [
+            "--dns-server",
+            dns,
+            "--dnssec-trust-anchor",
+            &self.trust_anchor(),
+            "--allow-reserved-names",
+            "--mx-port",
+            &self.mx_port.to_string(),
+            "--mta-sts-port",
+            &self.sts_port.to_string(),
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    /// A `probe-api serve` pointed at the lab (loopback admitted, the test CA trusted).
+    pub fn service_options(&self) -> ProbeApiOptions {
+        let mut options = ProbeApiOptions::loopback(&self.ca.ca_file, &[], &[self.mx_port]);
+        options.extra_args = self.options(&self.knot.address.to_string());
+        options
     }
 }
 

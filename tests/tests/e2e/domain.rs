@@ -505,21 +505,7 @@ async fn mx_rows(browser: &Browser) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
     let lab = tokio::task::block_in_place(Lab::start);
-    let mut options = ProbeApiOptions::loopback(&lab.ca.ca_file, &[], &[lab.mx_port]);
-    options.extra_args = [
-        "--dns-server",
-        &lab.knot.address.to_string(),
-        "--dnssec-trust-anchor",
-        &lab.trust_anchor(),
-        "--allow-reserved-names",
-        "--mx-port",
-        &lab.mx_port.to_string(),
-        "--mta-sts-port",
-        &lab.sts_port.to_string(),
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    let api = tokio::task::block_in_place(|| ProbeApi::start(&options));
+    let api = tokio::task::block_in_place(|| ProbeApi::start(&lab.service_options()));
     let browser = Browser::start(1024, 1400).await;
 
     // German by default: the customer types the e-mail address into the server field.
@@ -611,21 +597,7 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
 #[tokio::test(flavor = "multi_thread")]
 async fn domain_reports_match_the_openapi_document() {
     let lab = tokio::task::block_in_place(Lab::start);
-    let mut options = ProbeApiOptions::loopback(&lab.ca.ca_file, &[], &[lab.mx_port]);
-    options.extra_args = [
-        "--dns-server",
-        &lab.knot.address.to_string(),
-        "--dnssec-trust-anchor",
-        &lab.trust_anchor(),
-        "--allow-reserved-names",
-        "--mx-port",
-        &lab.mx_port.to_string(),
-        "--mta-sts-port",
-        &lab.sts_port.to_string(),
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    let api = tokio::task::block_in_place(|| ProbeApi::start(&options));
+    let api = tokio::task::block_in_place(|| ProbeApi::start(&lab.service_options()));
     let (_, _, text) = api.get("/api/openapi.json").await;
     let document: Value = serde_json::from_str(&text).expect("OpenAPI JSON");
     let (status, report) = api
