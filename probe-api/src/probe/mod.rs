@@ -302,27 +302,7 @@ impl Engine {
             {
                 return Err(PlanError::ForbiddenPort { port: *port });
             }
-            if !self.policy.check_provider_domain(host) {
-                return Err(PlanError::OutsideProviderDomains {
-                    host: host.to_string(),
-                    domains: self
-                        .policy
-                        .provider_domains()
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect(),
-                });
-            }
-            // Names an operator or test pinned with `--resolve` are the operator's decision.
-            if let Host::Name(name) = host
-                && !self.resolver.is_overridden(name)
-                && !self.policy.allows_reserved_names()
-            {
-                policy::check_name(name).map_err(|domain| PlanError::ForbiddenDomain {
-                    host: host.to_string(),
-                    domain,
-                })?;
-            }
+            self.check_name_rules(host)?;
             let addresses = self.resolver.resolve(host).await;
             if let Ok(addresses) = &addresses {
                 for address in addresses {
@@ -360,8 +340,14 @@ impl Engine {
         if !self.policy.check_port(self.mx_port) {
             return Err(PlanError::ForbiddenPort { port: self.mx_port });
         }
-        let host = Host::Name(domain.clone());
-        if !self.policy.check_provider_domain(&host) {
+        self.check_name_rules(&Host::Name(domain.clone()))?;
+        Ok(domain::plan(self.domain_context(), domain).await)
+    }
+
+    /// Provider mode and reserved domains: the rules every target's name meets before any
+    /// lookup.
+    fn check_name_rules(&self, host: &Host) -> Result<(), PlanError> {
+        if !self.policy.check_provider_domain(host) {
             return Err(PlanError::OutsideProviderDomains {
                 host: host.to_string(),
                 domains: self
@@ -372,13 +358,17 @@ impl Engine {
                     .collect(),
             });
         }
-        if !self.policy.allows_reserved_names() {
-            policy::check_name(domain).map_err(|reserved| PlanError::ForbiddenDomain {
+        // Names an operator or test pinned with `--resolve` are the operator's decision.
+        if let Host::Name(name) = host
+            && !self.resolver.is_overridden(name)
+            && !self.policy.allows_reserved_names()
+        {
+            policy::check_name(name).map_err(|domain| PlanError::ForbiddenDomain {
                 host: host.to_string(),
-                domain: reserved,
+                domain,
             })?;
         }
-        Ok(domain::plan(self.domain_context(), domain).await)
+        Ok(())
     }
 
     fn domain_context(&self) -> domain::Context<'_> {
