@@ -125,6 +125,11 @@ struct CheckArgs {
     /// Print the JSON report instead of a summary.
     #[arg(long)]
     json: bool,
+    /// The service's TOML file: its probe keys (ca_files … mta_sts_port) apply here too; flags
+    /// and variables win over it. The address policy is not taken from it: the command line
+    /// checks whatever it is given.
+    #[arg(long, env = "MAILTLS_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(flatten)]
     probe: ProbeArgs,
 }
@@ -399,7 +404,10 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
     }
     // The admin's own command line: any address and port may be checked.
-    let mut config = ServiceConfig::default();
+    let mut config = match &args.config {
+        Some(path) => ServiceConfig::from_file(path)?,
+        None => ServiceConfig::default(),
+    };
     args.probe.apply(&mut config);
     let mut settings = config.probe_settings()?;
     settings.policy = AddressPolicy::allow_everything();

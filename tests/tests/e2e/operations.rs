@@ -79,6 +79,39 @@ async fn settings_come_from_the_file_then_the_environment_then_flags() {
     );
 }
 
+#[test]
+fn the_command_line_reads_the_probe_keys_of_the_config_file() {
+    let (dir, ca) = test_ca();
+    let server = OpensslServer::start(&ca.server_cert("valid", NAME, Validity::CURRENT), &[]);
+    let target = format!("imaps://{NAME}:{}", server.port);
+    let check = |config: &str| {
+        let file = dir.path().join("check.toml");
+        std::fs::write(&file, config).expect("write config");
+        let output = std::process::Command::new(tests::servers::probe_api_binary())
+            .args(["check", "--json", "--config"])
+            .arg(&file)
+            .arg(&target)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("run probe-api check");
+        let report: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)));
+        report["endpoints"][0].clone()
+    };
+    // The name is resolved and the CA trusted only through the file.
+    let resolve = format!("resolve = [\"{NAME}=127.0.0.1\"]\n");
+    let trusted = check(&format!(
+        "{resolve}ca_files = [\"{}\"]\n",
+        ca.ca_file.display()
+    ));
+    assert_eq!(trusted["verdict"], "ready", "{trusted}");
+    let untrusted = check(&resolve);
+    assert_eq!(
+        untrusted["certificate"]["verdict"], "untrusted",
+        "{untrusted}"
+    );
+}
+
 /// Starts `probe-api serve` with `option FILE`, expects it to refuse, and returns what it said.
 fn refused_start(option: &str, file: &std::path::Path) -> String {
     let output = std::process::Command::new(tests::servers::probe_api_binary())
