@@ -95,6 +95,20 @@ pub fn App() -> Html {
             }
         });
     }
+    // When a check ends, focus moves to the result's heading: keyboard and screen-reader users
+    // land on what they asked for, and the cards are not read out one by one as they arrive.
+    let results_heading = use_node_ref();
+    {
+        let heading = results_heading.clone();
+        let done = matches!(state.phase, Phase::Done(_)).then_some(state.request);
+        use_effect_with(done, move |done| {
+            if done.is_some()
+                && let Some(heading) = heading.cast::<web_sys::HtmlElement>()
+            {
+                let _ = heading.focus();
+            }
+        });
+    }
     use_effect_with(state.lang, |lang| set_document_lang(*lang));
     // The provider's look: the profile's theme, or safe values from the URL (`accent=rrggbb`,
     // `compact=1`), applied through the CSS object model (the CSP allows no inline styles).
@@ -196,7 +210,7 @@ pub fn App() -> Html {
                 }
                 <ProgramPicker lang={state.lang} choice={state.client} on_change={on_client} />
                 { advice.unwrap_or_default() }
-                <section id="results" aria-live="polite">
+                <section id="results">
                     { match &state.phase {
                         Phase::Idle => html! {},
                         Phase::Checking { .. } => {
@@ -234,7 +248,9 @@ pub fn App() -> Html {
                             );
                             html! {
                                 <>
-                                    <h2>{ texts.text(Text::ResultsHeading) }</h2>
+                                    <h2 id="results-heading" ref={results_heading.clone()} tabindex="-1">
+                                        { texts.text(Text::ResultsHeading) }
+                                    </h2>
                                     { for report.domains.iter().map(|domain| html! {
                                         <DomainCard lang={state.lang} domain={domain.clone()} />
                                     }) }

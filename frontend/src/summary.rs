@@ -27,11 +27,45 @@ pub fn overall_tone(verdict: Verdict) -> Tone {
     }
 }
 
+/// `2026-11-26T12:00:05Z` as `26.11.2026, 12:00 UTC` (German) or `2026-11-26 12:00 UTC`
+/// (English); anything else as given.
+fn human_time(rfc3339: &str, lang: Lang) -> String {
+    let digits = |start: usize, len: usize| {
+        rfc3339
+            .get(start..start + len)
+            .filter(|part| part.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':')]
+        .iter()
+        .all(|(at, byte)| rfc3339.as_bytes().get(*at) == Some(byte));
+    match (
+        digits(0, 4),
+        digits(5, 2),
+        digits(8, 2),
+        digits(11, 2),
+        digits(14, 2),
+    ) {
+        (Some(year), Some(month), Some(day), Some(hour), Some(minute))
+            if separators && rfc3339.ends_with('Z') =>
+        {
+            match lang {
+                Lang::De => format!("{day}.{month}.{year}, {hour}:{minute} UTC"),
+                Lang::En => format!("{year}-{month}-{day} {hour}:{minute} UTC"),
+            }
+        }
+        _ => rfc3339.to_owned(),
+    }
+}
+
 /// The summary, in `lang`, for the check `report`, repeatable at `link`.
 pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) -> String {
     let texts = catalog(lang);
     let mut lines = vec![
-        format!("{}: {}", texts.text(Text::SummaryTitle), report.checked_at),
+        format!(
+            "{}: {}",
+            texts.text(Text::SummaryTitle),
+            human_time(&report.checked_at, lang)
+        ),
         format!(
             "{}: {}",
             texts.text(Text::SummaryOverall),
@@ -177,7 +211,7 @@ mod tests {
             Lang::De,
         );
         let expected = [
-            "Zeitpunkt der MailTLS-Prüfung: 2026-11-26T12:00:00Z",
+            "Zeitpunkt der MailTLS-Prüfung: 26.11.2026, 12:00 UTC",
             "Gesamtergebnis: Hinweis",
             "- imaps://mail.mxp.de:993 [192.0.2.7]: Hinweis – Ihre Verbindung ist sicher",
             "  Unterstützte Versionen: TLS 1.0, TLS 1.2; Zertifikat: gültig",
@@ -195,9 +229,30 @@ mod tests {
         }
         let english = summary(&report, &[], "x", Lang::En);
         assert!(
-            english.starts_with("Time of the MailTLS check: 2026-11-26T12:00:00Z\nOverall: Note"),
+            english.starts_with("Time of the MailTLS check: 2026-11-26 12:00 UTC\nOverall: Note"),
             "{english}"
         );
+    }
+
+    #[test]
+    fn times_are_written_for_people() {
+        assert_eq!(
+            human_time("2026-11-27T03:05:09Z", Lang::De),
+            "27.11.2026, 03:05 UTC"
+        );
+        assert_eq!(
+            human_time("2026-11-27T03:05:09Z", Lang::En),
+            "2026-11-27 03:05 UTC"
+        );
+        for odd in [
+            "",
+            "yesterday",
+            "2026-11-27 03:05:09",
+            "2026-11-27T03:05:09+01:00",
+            "2026-1x-27T03:05:09Z",
+        ] {
+            assert_eq!(human_time(odd, Lang::De), odd);
+        }
     }
 
     #[test]
