@@ -256,6 +256,9 @@ impl ServiceConfig {
             let (name, address) = parse_resolve(entry).map_err(ConfigError::Invalid)?;
             resolver = resolver.with_override(name, address);
         }
+        if let Some(path) = &self.dnssec_trust_anchor {
+            crate::probe::dns::check_trust_anchor(path).map_err(ConfigError::Invalid)?;
+        }
         if Hostname::parse(&self.ehlo_name).is_err() {
             return Err(ConfigError::Invalid(format!(
                 "ehlo_name {:?} is not a host name",

@@ -76,6 +76,12 @@ pub fn zones(mx1_spki: &str) -> Vec<Zone> {
         // An unsigned domain whose MX host lives in the signed zone and has a matching TLSA
         // record: senders cannot trust the MX records, so DANE does not apply (RFC 7672 §2.2.1).
         Zone::new("unsigned.test", &["@ MX 10 mx1.dane.test."]),
+        // broken.test: the signed parent publishes a DS for it, but the zone is not signed, so
+        // its answers are bogus under DNSSEC (the chain of trust is broken).
+        Zone::new(
+            "broken.test",
+            &["@ MX 10 mx1", &format!("mx1 A {MODERN_MX}")],
+        ),
         Zone::new("bigtxt.test", &["@ MX 10 mx1.two.test.", &oversized]),
         policy_domain("huge.test", HUGE_POLICY),
         policy_domain("slow.test", SILENT_POLICY),
@@ -94,6 +100,7 @@ pub fn zones(mx1_spki: &str) -> Vec<Zone> {
         })
         .collect();
     parent.extend([
+        format!("broken DS 4711 13 2 {}", "ab".repeat(32)),
         "dane MX 10 mx1.dane".to_owned(),
         "dane MX 20 mx2.dane".to_owned(),
         format!("mx1.dane A {MODERN_MX}"),
@@ -198,19 +205,24 @@ impl Lab {
     }
 
     pub fn check_with_dns(&self, dns: &str, targets: &[&str]) -> (i32, Value) {
-        let mut options = self.options(dns);
+        self.check_with(dns, &self.trust_anchor(), targets)
+    }
+
+    /// `probe-api check --json` asking `dns`, trusting the DNSSEC keys in `trust_anchor`.
+    pub fn check_with(&self, dns: &str, trust_anchor: &str, targets: &[&str]) -> (i32, Value) {
+        let mut options = self.options(dns, trust_anchor);
         options.extend(["--step-timeout".to_owned(), "3".to_owned()]);
         let options: Vec<&str> = options.iter().map(String::as_str).collect();
         cli(&self.ca.ca_file, &options, targets)
     }
 
     /// The probe options that point `probe-api` at the lab, asking `dns`.
-    fn options(&self, dns: &str) -> Vec<String> {
+    fn options(&self, dns: &str, trust_anchor: &str) -> Vec<String> {
         [
             "--dns-server",
             dns,
             "--dnssec-trust-anchor",
-            &self.trust_anchor(),
+            trust_anchor,
             "--allow-reserved-names",
             "--mx-port",
             &self.mx_port.to_string(),
@@ -224,7 +236,7 @@ impl Lab {
     /// A `probe-api serve` pointed at the lab (loopback admitted, the test CA trusted).
     pub fn service_options(&self) -> ProbeApiOptions {
         let mut options = ProbeApiOptions::loopback(&self.ca.ca_file, &[], &[self.mx_port]);
-        options.extra_args = self.options(&self.knot.address.to_string());
+        options.extra_args = self.options(&self.knot.address.to_string(), &self.trust_anchor());
         options
     }
 }

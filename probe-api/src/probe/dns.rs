@@ -40,7 +40,7 @@ pub const MAX_TXT_BYTES: usize = 2048;
 /// Why a lookup gave no answer.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DnsError {
-    #[error("no DNS resolver is configured on this machine: {0}")]
+    #[error("no usable DNS resolver: {0}")]
     Unavailable(String),
     #[error("looking up {name} ({kind}) took longer than {seconds} s")]
     Timeout {
@@ -166,6 +166,8 @@ pub struct Dns {
     config: DnsConfig,
     resolver: OnceCell<Result<Arc<TokioResolver>, DnsError>>,
     validator: OnceCell<Result<Arc<TokioResolver>, DnsError>>,
+    /// Whether the validator gets a secure answer for its trust anchors' own keys.
+    validates: OnceCell<bool>,
 }
 
 impl Dns {
@@ -174,7 +176,48 @@ impl Dns {
             config,
             resolver: OnceCell::new(),
             validator: OnceCell::new(),
+            validates: OnceCell::new(),
         }
+    }
+
+    /// Whether DNSSEC validation works from here at all: the trust anchors' own DNSKEY records
+    /// (the root's, or the zones of the configured anchor file) come back secure. A resolver that
+    /// strips signatures makes every answer look bogus; this tells that apart from a zone whose
+    /// signatures are really broken. Asked once.
+    pub async fn validation_works(&self) -> bool {
+        *self
+            .validates
+            .get_or_init(|| async {
+                let Ok(validator) = self.validator().await else {
+                    return false;
+                };
+                for zone in self.anchor_zones() {
+                    if let Ok(Validated::Records(_, Proof::Secure)) = self
+                        .validated(&validator, &zone, RecordType::DNSKEY, "DNSKEY")
+                        .await
+                    {
+                        return true;
+                    }
+                }
+                false
+            })
+            .await
+    }
+
+    /// The zones the trust anchors are for: the root, or the owner names in the anchor file.
+    fn anchor_zones(&self) -> Vec<String> {
+        let Some(path) = &self.config.trust_anchor else {
+            return vec![".".to_owned()];
+        };
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let mut zones: Vec<String> = text
+            .lines()
+            .filter(|line| !line.trim_start().starts_with(';'))
+            .filter_map(|line| line.split_whitespace().next())
+            .map(str::to_owned)
+            .collect();
+        zones.dedup();
+        zones
     }
 
     async fn validator(&self) -> Result<Arc<TokioResolver>, DnsError> {
@@ -495,6 +538,16 @@ enum Validated {
     /// No records, and provably unsigned.
     Insecure,
     Bogus(String),
+}
+
+/// Reads a trust anchor file as the validator will (for checking the configuration at start).
+pub fn check_trust_anchor(path: &std::path::Path) -> Result<(), String> {
+    TrustAnchors::from_file(path).map(|_| ()).map_err(|error| {
+        format!(
+            "{}: not a usable DNSSEC trust anchor file: {error}",
+            path.display()
+        )
+    })
 }
 
 fn build_validating(config: &DnsConfig) -> Result<TokioResolver, DnsError> {

@@ -254,10 +254,34 @@ pub async fn records(
         tlsa,
         mx_security
     );
+    let mut tlsa: HashMap<String, Result<TlsaAnswer, DnsError>> = tlsa.into_iter().collect();
+    let mut mx_security = mx_security;
+    // "Bogus" counts only if validation works from here at all; otherwise DANE was not checked.
+    let bogus = matches!(mx_security, Some(Ok(Some(Security::Bogus(_)))))
+        || tlsa
+            .values()
+            .any(|answer| matches!(answer, Ok(TlsaAnswer::Bogus(_))));
+    if bogus && !context.dns.validation_works().await {
+        let unchecked = |name: &str| DnsError::Failed {
+            name: name.to_owned(),
+            kind: "DNSSEC",
+            detail: "not even the trust anchors' own keys validate from here (the DNS resolver \
+                     may strip signatures), so DANE could not be checked"
+                .into(),
+        };
+        if let Some(Ok(Some(Security::Bogus(_)))) = mx_security {
+            mx_security = Some(Err(unchecked(domain.as_str())));
+        }
+        for (host, answer) in tlsa.iter_mut() {
+            if matches!(answer, Ok(TlsaAnswer::Bogus(_))) {
+                *answer = Err(unchecked(host));
+            }
+        }
+    }
     Records {
         mta_sts,
         tls_rpt,
-        tlsa: tlsa.into_iter().collect(),
+        tlsa,
         mx_security,
     }
 }
@@ -507,8 +531,8 @@ pub fn assess(
                 let host_dane = dane.host(&host.name, answer, records.mx_security.as_ref());
                 let problem = match host_dane.status {
                     DaneStatus::Mismatch => Some((MxProblemCode::DaneMismatch, Severity::Critical)),
-                    // Our own resolver may be the one that cannot validate: say so, gently.
-                    DaneStatus::Bogus => Some((MxProblemCode::DnssecBogus, Severity::Warning)),
+                    // Validation works from here (checked before): the signatures are really broken.
+                    DaneStatus::Bogus => Some((MxProblemCode::DnssecBogus, Severity::Critical)),
                     DaneStatus::LookupFailed => {
                         Some((MxProblemCode::DaneLookupFailed, Severity::Warning))
                     }

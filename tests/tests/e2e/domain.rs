@@ -345,6 +345,57 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
     assert_eq!(many["mx_hosts"][0]["problems"][0]["code"], "name_not_found");
     assert_eq!(many["verdict"], "untestable");
 
+    // A chain of trust that is really broken: the signed parent has a DS, the child no keys.
+    let (_, report) = lab.check(&["domain:broken.test"]);
+    let broken = domain(&report, "broken.test");
+    assert_eq!(broken["dane"], "bogus");
+    assert_eq!(
+        hosts(broken),
+        [host("mx1.broken.test", 10, "problem", "TLSv1.3")]
+    );
+    assert_eq!(
+        problems(broken, 0),
+        strings(&[
+            ("certificate_problem", "info"),
+            ("dnssec_bogus", "critical")
+        ])
+    );
+    assert_eq!(broken["verdict"], "no_usable_mx");
+
+    // Trust anchors that do not fit: nothing validates from here, so DANE is "not checked",
+    // not "bogus" for every domain.
+    let wrong = tempfile::NamedTempFile::new().expect("temporary file");
+    std::fs::write(
+        wrong.path(),
+        // A well-formed P-256 key (64 bytes) that is not test.'s.
+        format!("test. 3600 IN DNSKEY 257 3 13 {}AQ==\n", "AQEB".repeat(21)),
+    )
+    .expect("write the wrong anchor");
+    let (_, report) = lab.check_with(
+        &lab.knot.address.to_string(),
+        &wrong.path().display().to_string(),
+        &["domain:dane.test"],
+    );
+    let unchecked = domain(&report, "dane.test");
+    assert_eq!(unchecked["dane"], "lookup_failed");
+    let host_dane = &unchecked["mx_hosts"][0]["dane"];
+    assert_eq!(host_dane["status"], "lookup_failed");
+    assert!(
+        host_dane["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("DANE could not be checked"),
+        "{host_dane}"
+    );
+    assert_eq!(
+        problems(unchecked, 0),
+        strings(&[
+            ("certificate_problem", "info"),
+            ("dane_lookup_failed", "warning")
+        ])
+    );
+    assert_eq!(unchecked["mx_hosts"][0]["status"], "usable");
+
     // A DNS server whose answers cannot be parsed: the lookup fails, with a reason.
     let garbage = GarbageDns::start();
     let (code, report) = lab.check_with_dns(&garbage.address.to_string(), &["domain:two.test"]);

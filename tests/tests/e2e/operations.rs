@@ -128,6 +128,18 @@ fn refused_start(option: &str, file: &std::path::Path) -> String {
 }
 
 #[test]
+fn a_broken_trust_anchor_file_stops_the_start_with_the_reason() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let anchor = dir.path().join("anchor.txt");
+    std::fs::write(&anchor, "test. DNSKEY 257 3 13 AAAA\n").expect("write anchor");
+    let stderr = refused_start("--dnssec-trust-anchor", &anchor);
+    assert!(
+        stderr.contains("anchor.txt: not a usable DNSSEC trust anchor file"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_broken_config_file_stops_the_start_with_the_reason() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let config = dir.path().join("mailtls.toml");
