@@ -183,7 +183,7 @@ pub fn parse_policy(body: &[u8]) -> Result<MtaStsPolicy, PolicyError> {
                     return Err(PolicyError::InvalidMx(value.chars().take(80).collect()));
                 }
                 // No cap beyond the body's: a host matching pattern 40 must not be misjudged.
-                mx.push(value.to_ascii_lowercase());
+                mx.push(value.trim_end_matches('.').to_ascii_lowercase());
             }
             // Unknown keys are for future extensions (§3.2); repeated ones: the first counts.
             _ => {}
@@ -202,9 +202,10 @@ pub fn parse_policy(body: &[u8]) -> Result<MtaStsPolicy, PolicyError> {
     Ok(MtaStsPolicy { mode, mx, max_age })
 }
 
-/// `mail.example.com` or `*.example.com`.
+/// `mail.example.com` or `*.example.com` (a trailing dot is tolerated).
 fn valid_pattern(pattern: &str) -> bool {
     let name = pattern.strip_prefix("*.").unwrap_or(pattern);
+    let name = name.strip_suffix('.').unwrap_or(name);
     Hostname::parse(name).is_ok_and(|host| host.as_str().eq_ignore_ascii_case(name))
 }
 
@@ -459,6 +460,9 @@ mod tests {
             parse_policy(format!("mode: testing\n{many}max_age: 60\nversion: STSv1\n").as_bytes())
                 .unwrap();
         assert_eq!(policy.mx.len(), 40);
+        let dotted =
+            parse_policy(b"version: STSv1\nmode: enforce\nmx: mail.example.com.\nmax_age: 60\n");
+        assert_eq!(dotted.unwrap().mx, ["mail.example.com"]);
         let cases: [(&[u8], PolicyError); 8] = [
             (
                 b"mode: enforce\nversion: STSv2\nmx: a.example\nmax_age: 1\n",
