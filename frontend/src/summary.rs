@@ -312,9 +312,9 @@ mod tests {
         };
         let german = summary(&report, &[], "x", Lang::De);
         for line in [
-            "- E-Mails anderer Anbieter an firma.de: Hinweis – MX 2 von 3 (mx2.firma.de) hat ein Problem",
+            "- E-Mails von anderen Anbietern an firma.de: Hinweis – Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb kommen manche E-Mails an Sie verspätet oder gar nicht an. Betroffen: MX 2 von 3 (mx2.firma.de).",
             "  MX 10 mx1.firma.de: funktioniert",
-            "  MX 20 mx2.firma.de: Problem – kein TLS 1.2 oder neuer; passt nicht zu den TLSA-Einträgen (DANE)",
+            "  MX 20 mx2.firma.de: Problem – kein TLS 1.2 oder neuer; Zertifikat passt nicht zu den TLSA-Einträgen (DANE)",
             "  MTA-STS: nicht eingerichtet",
             "; TLS-RPT: eingerichtet",
             "; DANE: fehlerhaft",
@@ -323,7 +323,7 @@ mod tests {
         }
         let english = summary(&report, &[], "x", Lang::En);
         assert!(
-            english.contains("- Mail to firma.de from other providers: Note – MX 2 of 3 (mx2.firma.de) has a problem: some mail to you arrives late or not at all."),
+            english.contains("- Mail to firma.de from other providers: Note – Some of your mail servers have problems, so some mail to you arrives late or not at all. Affected: MX 2 of 3 (mx2.firma.de)."),
             "{english}"
         );
     }

@@ -50,7 +50,7 @@ pub fn DomainCard(props: &DomainCardProps) -> Html {
             }
             if !domain.mx_hosts.is_empty() {
                 <h4>{ texts.text(Text::MxHostsHeading) }</h4>
-                <ul class="mx-hosts">
+                <ol class="mx-hosts">
                     { for domain.mx_hosts.iter().map(|host| {
                         let problems: Vec<&str> = host
                             .problems
@@ -60,7 +60,7 @@ pub fn DomainCard(props: &DomainCardProps) -> Html {
                         html! {
                             <li data-status={wire_name(&host.status)}>
                                 <span class="mx-name">{ &host.host }</span>
-                                { format!(" (MX {}): ", host.preference) }
+                                { ": " }
                                 <strong>{ texts.mx_status(host.status) }</strong>
                                 if let (MxStatus::Usable, Some(version)) = (host.status, host.best_version) {
                                     { format!(", {}", version.display_name()) }
@@ -71,7 +71,7 @@ pub fn DomainCard(props: &DomainCardProps) -> Html {
                             </li>
                         }
                     }) }
-                </ul>
+                </ol>
             }
             <dl class="facts">
                 <dt>{ "MTA-STS" }</dt>

@@ -23,7 +23,7 @@ impl Catalog for German {
             Text::LanguageLabel => "Sprache",
             Text::ServerLabel => "Mailserver",
             Text::ServerHint => {
-                "Zum Beispiel mail.example.de oder mit Port mail.example.de:993. Ohne Port prüfen wir alle sieben Mail-Ports (SMTP, Submission, SMTPS, IMAP, IMAPS, POP3, POP3S); mit Port den Dienst, zu dem er gehört. Auch imaps://mail.example.de:993 ist möglich. Mit Ihrer E-Mail-Adresse (name@firma.de) prüfen wir, ob andere Anbieter wie Microsoft 365 Ihnen verschlüsselt zustellen können."
+                "Zum Beispiel mail.example.de oder mit Port: mail.example.de:993. Ohne Port prüfen wir alle üblichen Mail-Ports; auch imaps://mail.example.de:993 ist möglich. Wenn Sie Ihre E-Mail-Adresse eingeben (name@firma.de), prüfen wir, ob andere Anbieter wie Microsoft 365 Ihnen E-Mails verschlüsselt zustellen können."
             }
             Text::CheckButton => "Prüfen",
             Text::Checking => "Die Verbindung wird geprüft …",
@@ -379,18 +379,18 @@ impl Catalog for German {
     }
 
     fn domain_heading(&self, domain: &str) -> String {
-        format!("E-Mails anderer Anbieter an {domain}")
+        format!("E-Mails von anderen Anbietern an {domain}")
     }
 
     fn domain_verdict(&self, domain: &DomainReport) -> String {
         match domain.verdict {
             DomainVerdict::Ready => "Microsoft 365 und andere Anbieter können Ihnen E-Mails verschlüsselt mit TLS 1.2 oder neuer zustellen.".into(),
             DomainVerdict::SomeMxFailing => format!(
-                "{} hat ein Problem: Ein Teil der E-Mails an Sie kommt verspätet oder gar nicht an.",
+                "Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb kommen manche E-Mails an Sie verspätet oder gar nicht an. Betroffen: {}.",
                 super::failing_hosts(domain, "von")
             ),
-            DomainVerdict::NoModernTls => "Keiner Ihrer Mailserver nimmt E-Mails mit TLS 1.2 oder neuer an: Zustellungen von Microsoft 365 scheitern.".into(),
-            DomainVerdict::NoUsableMx => "Keiner Ihrer Mailserver erfüllt die eigenen Regeln Ihrer Domain (MTA-STS oder DANE): sorgfältige Absender wie Microsoft 365 stellen nicht zu.".into(),
+            DomainVerdict::NoModernTls => "Keiner Ihrer Mailserver nimmt E-Mails mit TLS 1.2 oder neuer an. Deshalb kommen E-Mails von Microsoft 365 nicht bei Ihnen an.".into(),
+            DomainVerdict::NoUsableMx => "Keiner Ihrer Mailserver erfüllt die Regeln, die Ihre Domain selbst veröffentlicht (MTA-STS oder DANE). Absender, die diese Regeln beachten (zum Beispiel Microsoft 365), stellen Ihnen deshalb keine E-Mails zu.".into(),
             DomainVerdict::NoMail => "Diese Domain empfängt laut DNS keine E-Mails (Null-MX).".into(),
             DomainVerdict::Untestable => "Die Mailserver dieser Domain konnten nicht geprüft werden.".into(),
         }
@@ -399,13 +399,17 @@ impl Catalog for German {
     fn domain_todo(&self, domain: &DomainReport) -> &'static str {
         match domain.verdict {
             DomainVerdict::Ready => "",
-            DomainVerdict::SomeMxFailing
-            | DomainVerdict::NoModernTls
-            | DomainVerdict::NoUsableMx => {
-                "Geben Sie diese Prüfung an den Betreiber Ihres Mailservers weiter (Ihren Anbieter oder Ihre IT): Auf den markierten Servern muss TLS 1.2 oder neuer eingeschaltet und jedes Problem behoben werden."
+            DomainVerdict::SomeMxFailing => {
+                "Bitte geben Sie dieses Ergebnis an den Betreiber Ihres Mailservers weiter (Ihren Anbieter oder Ihre IT). Er muss die Probleme bei den unten mit „Problem“ markierten Servern beheben."
+            }
+            DomainVerdict::NoModernTls => {
+                "Bitte geben Sie dieses Ergebnis an den Betreiber Ihres Mailservers weiter (Ihren Anbieter oder Ihre IT). Er muss auf den unten mit „Problem“ markierten Servern TLS 1.2 oder neuer einschalten."
+            }
+            DomainVerdict::NoUsableMx => {
+                "Bitte geben Sie dieses Ergebnis an den Betreiber Ihres Mailservers weiter (Ihren Anbieter oder Ihre IT). Er muss die Einträge für MTA-STS bzw. DANE zu den unten mit „Problem“ markierten Servern passend machen."
             }
             DomainVerdict::NoMail => {
-                "Wenn Sie unter dieser Domain E-Mails empfangen möchten, muss ihr MX-Eintrag im DNS auf Ihren Mailserver zeigen."
+                "Wenn Sie unter dieser Domain E-Mails empfangen möchten, muss der Null-MX-Eintrag im DNS durch einen MX-Eintrag für Ihren Mailserver ersetzt werden. Das erledigt, wer Ihre Domain verwaltet (meist Ihr Anbieter)."
             }
             DomainVerdict::Untestable => {
                 "Prüfen Sie die Schreibweise der Domain und versuchen Sie es später noch einmal."
@@ -428,29 +432,29 @@ impl Catalog for German {
             MxProblemCode::LegacyVersionsEnabled => "veraltete TLS-Versionen noch eingeschaltet",
             MxProblemCode::CertificateProblem => "Zertifikat wird nicht als gültig anerkannt",
             MxProblemCode::NotInMtaStsPolicy => "fehlt in der MTA-STS-Richtlinie",
-            MxProblemCode::DaneMismatch => "passt nicht zu den TLSA-Einträgen (DANE)",
+            MxProblemCode::DaneMismatch => "Zertifikat passt nicht zu den TLSA-Einträgen (DANE)",
             MxProblemCode::DnssecBogus => "DNSSEC-Signaturen ungültig",
             MxProblemCode::DaneLookupFailed => "TLSA-Abfrage gescheitert (DANE)",
             MxProblemCode::NameNotFound => "Name im DNS nicht gefunden",
             MxProblemCode::AddressRefused => {
                 "zeigt auf eine interne Adresse und wurde nicht geprüft"
             }
-            MxProblemCode::Unreachable => "nicht erreichbar",
+            MxProblemCode::Unreachable => "unter mindestens einer Adresse nicht erreichbar",
         }
     }
 
     fn mta_sts(&self, status: MtaStsStatus, mode: Option<MtaStsMode>) -> &'static str {
         match (status, mode) {
             (MtaStsStatus::Absent, _) => {
-                "nicht eingerichtet: Absender verschlüsseln nur, wenn es gerade klappt"
+                "nicht eingerichtet: Absender verschlüsseln, wenn es klappt, und stellen sonst auch unverschlüsselt zu"
             }
             (MtaStsStatus::Valid, Some(MtaStsMode::Enforce)) => {
-                "eingerichtet: Absender liefern nur verschlüsselt an die aufgeführten Server"
+                "eingerichtet: Absender stellen nur verschlüsselt, mit gültigem Zertifikat und nur an die aufgeführten Server zu"
             }
             (MtaStsStatus::Valid, Some(MtaStsMode::Testing)) => {
-                "im Testmodus: Absender melden Probleme, liefern aber trotzdem"
+                "im Testmodus: Absender stellen trotz Problemen zu (und melden sie, wenn TLS-RPT eingerichtet ist)"
             }
-            (MtaStsStatus::Valid, _) => "wird zurückgezogen (Modus none)",
+            (MtaStsStatus::Valid, _) => "abgeschaltet (Modus „none“)",
             (MtaStsStatus::InvalidRecord, _) => "DNS-Eintrag fehlerhaft",
             (MtaStsStatus::PolicyUnavailable, _) => "Richtlinie nicht abrufbar",
             (MtaStsStatus::InvalidPolicy, _) => "Richtlinie fehlerhaft",
@@ -461,7 +465,7 @@ impl Catalog for German {
     fn tls_rpt(&self, status: TlsRptStatus) -> &'static str {
         match status {
             TlsRptStatus::Absent => {
-                "nicht eingerichtet: niemand erfährt von gescheiterten verschlüsselten Zustellungen"
+                "nicht eingerichtet: Sie erfahren nicht, wenn Absender nicht verschlüsselt zustellen konnten"
             }
             TlsRptStatus::Valid => "eingerichtet: Absender schicken Berichte über Probleme",
             TlsRptStatus::Invalid => "DNS-Eintrag fehlerhaft",
@@ -471,12 +475,14 @@ impl Catalog for German {
 
     fn dane(&self, status: DaneStatus) -> &'static str {
         match status {
-            DaneStatus::Unsigned => "nicht möglich: die Domain ist nicht mit DNSSEC signiert",
+            DaneStatus::Unsigned => {
+                "nicht möglich: DNSSEC fehlt (für die Domain oder ihre Mailserver)"
+            }
             DaneStatus::NoRecords => "möglich, aber nicht eingerichtet (keine TLSA-Einträge)",
             DaneStatus::Valid => "eingerichtet: die Zertifikate passen zu den TLSA-Einträgen",
             DaneStatus::Partial => "nur für einen Teil der Mailserver eingerichtet",
             DaneStatus::Mismatch => {
-                "fehlerhaft: ein Zertifikat passt nicht zu den TLSA-Einträgen, DANE-Absender liefern nicht"
+                "fehlerhaft: ein Zertifikat passt nicht zu den TLSA-Einträgen; Absender, die DANE prüfen, stellen an diesen Server nicht zu"
             }
             DaneStatus::Unusable => "TLSA-Einträge für E-Mail nicht verwendbar",
             DaneStatus::Bogus => "DNSSEC-Signaturen ungültig",

@@ -23,7 +23,7 @@ impl Catalog for English {
             Text::LanguageLabel => "Language",
             Text::ServerLabel => "Mail server",
             Text::ServerHint => {
-                "For example mail.example.com, or with a port: mail.example.com:993. Without a port we check all seven mail ports (SMTP, submission, SMTPS, IMAP, IMAPS, POP3, POP3S); with a port, the service it belongs to. imaps://mail.example.com:993 works too. With your e-mail address (name@company.com) we check whether other providers such as Microsoft 365 can deliver to you encrypted."
+                "For example mail.example.com, or with a port: mail.example.com:993. Without a port we check all usual mail ports; imaps://mail.example.com:993 works too. If you enter your e-mail address (name@company.com), we check whether other providers such as Microsoft 365 can deliver mail to you encrypted."
             }
             Text::CheckButton => "Check",
             Text::Checking => "Checking the connection …",
@@ -374,11 +374,11 @@ impl Catalog for English {
         match domain.verdict {
             DomainVerdict::Ready => "Microsoft 365 and other providers can deliver mail to you encrypted with TLS 1.2 or newer.".into(),
             DomainVerdict::SomeMxFailing => format!(
-                "{} has a problem: some mail to you arrives late or not at all.",
+                "Some of your mail servers have problems, so some mail to you arrives late or not at all. Affected: {}.",
                 super::failing_hosts(domain, "of")
             ),
-            DomainVerdict::NoModernTls => "None of your mail servers accepts mail with TLS 1.2 or newer: deliveries from Microsoft 365 fail.".into(),
-            DomainVerdict::NoUsableMx => "None of your mail servers meets your domain's own rules (MTA-STS or DANE): careful senders such as Microsoft 365 do not deliver.".into(),
+            DomainVerdict::NoModernTls => "None of your mail servers accepts mail with TLS 1.2 or newer, so mail from Microsoft 365 does not reach you.".into(),
+            DomainVerdict::NoUsableMx => "None of your mail servers meets the rules your domain itself publishes (MTA-STS or DANE). Senders that follow these rules, such as Microsoft 365, will not deliver to you.".into(),
             DomainVerdict::NoMail => "According to DNS this domain receives no mail (null MX).".into(),
             DomainVerdict::Untestable => "The mail servers of this domain could not be checked.".into(),
         }
@@ -387,13 +387,17 @@ impl Catalog for English {
     fn domain_todo(&self, domain: &DomainReport) -> &'static str {
         match domain.verdict {
             DomainVerdict::Ready => "",
-            DomainVerdict::SomeMxFailing
-            | DomainVerdict::NoModernTls
-            | DomainVerdict::NoUsableMx => {
-                "Pass this check on to whoever runs your mail server (your provider or your IT): TLS 1.2 or newer must be switched on and every problem fixed on the marked servers."
+            DomainVerdict::SomeMxFailing => {
+                "Please pass this result on to whoever runs your mail server (your provider or your IT). They must fix the problems of the servers marked \"problem\" below."
+            }
+            DomainVerdict::NoModernTls => {
+                "Please pass this result on to whoever runs your mail server (your provider or your IT). They must switch on TLS 1.2 or newer on the servers marked \"problem\" below."
+            }
+            DomainVerdict::NoUsableMx => {
+                "Please pass this result on to whoever runs your mail server (your provider or your IT). They must make the MTA-STS or DANE records fit the servers marked \"problem\" below."
             }
             DomainVerdict::NoMail => {
-                "If you want to receive mail at this domain, its MX record in DNS must point at your mail server."
+                "If you want to receive mail at this domain, the null MX record in DNS must be replaced by an MX record for your mail server. Whoever manages your domain (usually your provider) does that."
             }
             DomainVerdict::Untestable => "Check the spelling of the domain and try again later.",
         }
@@ -414,25 +418,27 @@ impl Catalog for English {
             MxProblemCode::LegacyVersionsEnabled => "outdated TLS versions still switched on",
             MxProblemCode::CertificateProblem => "certificate is not accepted as valid",
             MxProblemCode::NotInMtaStsPolicy => "missing from the MTA-STS policy",
-            MxProblemCode::DaneMismatch => "does not match the TLSA records (DANE)",
+            MxProblemCode::DaneMismatch => "certificate does not match the TLSA records (DANE)",
             MxProblemCode::DnssecBogus => "DNSSEC signatures do not validate",
             MxProblemCode::DaneLookupFailed => "TLSA lookup failed (DANE)",
             MxProblemCode::NameNotFound => "name not found in DNS",
             MxProblemCode::AddressRefused => "points at an internal address and was not checked",
-            MxProblemCode::Unreachable => "not reachable",
+            MxProblemCode::Unreachable => "not reachable at one or more addresses",
         }
     }
 
     fn mta_sts(&self, status: MtaStsStatus, mode: Option<MtaStsMode>) -> &'static str {
         match (status, mode) {
-            (MtaStsStatus::Absent, _) => "not set up: senders encrypt only when it happens to work",
+            (MtaStsStatus::Absent, _) => {
+                "not set up: senders encrypt when it works and otherwise deliver unencrypted"
+            }
             (MtaStsStatus::Valid, Some(MtaStsMode::Enforce)) => {
-                "set up: senders deliver only encrypted, and only to the listed servers"
+                "set up: senders deliver only encrypted, with a valid certificate, and only to the listed servers"
             }
             (MtaStsStatus::Valid, Some(MtaStsMode::Testing)) => {
-                "in testing mode: senders report problems but deliver anyway"
+                "in testing mode: senders deliver despite problems (and report them if TLS-RPT is set up)"
             }
-            (MtaStsStatus::Valid, _) => "being withdrawn (mode none)",
+            (MtaStsStatus::Valid, _) => "switched off (mode none)",
             (MtaStsStatus::InvalidRecord, _) => "DNS record is faulty",
             (MtaStsStatus::PolicyUnavailable, _) => "policy cannot be fetched",
             (MtaStsStatus::InvalidPolicy, _) => "policy is faulty",
@@ -442,7 +448,9 @@ impl Catalog for English {
 
     fn tls_rpt(&self, status: TlsRptStatus) -> &'static str {
         match status {
-            TlsRptStatus::Absent => "not set up: nobody hears about failed encrypted deliveries",
+            TlsRptStatus::Absent => {
+                "not set up: you are not told when senders could not deliver encrypted"
+            }
             TlsRptStatus::Valid => "set up: senders send reports about problems",
             TlsRptStatus::Invalid => "DNS record is faulty",
             TlsRptStatus::LookupFailed => "DNS lookup failed",
@@ -451,12 +459,14 @@ impl Catalog for English {
 
     fn dane(&self, status: DaneStatus) -> &'static str {
         match status {
-            DaneStatus::Unsigned => "not possible: the domain is not signed with DNSSEC",
+            DaneStatus::Unsigned => {
+                "not possible: DNSSEC is missing (for the domain or its mail servers)"
+            }
             DaneStatus::NoRecords => "possible but not set up (no TLSA records)",
             DaneStatus::Valid => "set up: the certificates match the TLSA records",
             DaneStatus::Partial => "set up for only some of the mail servers",
             DaneStatus::Mismatch => {
-                "broken: a certificate does not match the TLSA records, DANE senders will not deliver"
+                "broken: a certificate does not match the TLSA records; senders that check DANE do not deliver to that server"
             }
             DaneStatus::Unusable => "TLSA records cannot be used for mail",
             DaneStatus::Bogus => "DNSSEC signatures do not validate",
