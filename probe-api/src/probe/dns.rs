@@ -164,11 +164,16 @@ impl Default for DnsConfig {
 #[derive(Debug)]
 pub struct Dns {
     config: DnsConfig,
-    resolver: OnceCell<Result<Arc<TokioResolver>, DnsError>>,
-    validator: OnceCell<Result<Arc<TokioResolver>, DnsError>>,
-    /// Whether the validator gets a secure answer for its trust anchors' own keys.
-    validates: OnceCell<bool>,
+    // Built on first success; a failure (no resolver configuration yet) is tried again next time.
+    resolver: OnceCell<Arc<TokioResolver>>,
+    validator: OnceCell<Arc<TokioResolver>>,
+    /// Whether the validator got a secure answer for its trust anchors' own keys, and when it
+    /// was asked: "yes" is kept, "no" is asked again after [`RECHECK_VALIDATION`].
+    validates: tokio::sync::Mutex<Option<(bool, std::time::Instant)>>,
 }
+
+/// How long a failed DNSSEC self-check stands before it is tried again.
+const RECHECK_VALIDATION: Duration = Duration::from_secs(60);
 
 impl Dns {
     pub fn new(config: DnsConfig) -> Self {
@@ -176,7 +181,7 @@ impl Dns {
             config,
             resolver: OnceCell::new(),
             validator: OnceCell::new(),
-            validates: OnceCell::new(),
+            validates: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -185,23 +190,30 @@ impl Dns {
     /// strips signatures makes every answer look bogus; this tells that apart from a zone whose
     /// signatures are really broken. Asked once.
     pub async fn validation_works(&self) -> bool {
-        *self
-            .validates
-            .get_or_init(|| async {
-                let Ok(validator) = self.validator().await else {
-                    return false;
-                };
-                for zone in self.anchor_zones() {
-                    if let Ok(Validated::Records(_, Proof::Secure)) = self
-                        .validated(&validator, &zone, RecordType::DNSKEY, "DNSKEY")
-                        .await
-                    {
-                        return true;
-                    }
-                }
-                false
-            })
-            .await
+        let mut cached = self.validates.lock().await;
+        if let Some((works, asked)) = *cached
+            && (works || asked.elapsed() < RECHECK_VALIDATION)
+        {
+            return works;
+        }
+        let works = self.self_check().await;
+        *cached = Some((works, std::time::Instant::now()));
+        works
+    }
+
+    async fn self_check(&self) -> bool {
+        let Ok(validator) = self.validator().await else {
+            return false;
+        };
+        for zone in self.anchor_zones() {
+            if let Ok(Validated::Records(_, Proof::Secure)) = self
+                .validated(&validator, &zone, RecordType::DNSKEY, "DNSKEY")
+                .await
+            {
+                return true;
+            }
+        }
+        false
     }
 
     /// The zones the trust anchors are for: the root, or the owner names in the anchor file.
@@ -222,9 +234,9 @@ impl Dns {
 
     async fn validator(&self) -> Result<Arc<TokioResolver>, DnsError> {
         self.validator
-            .get_or_init(|| async { build_validating(&self.config).map(Arc::new) })
+            .get_or_try_init(|| async { build_validating(&self.config).map(Arc::new) })
             .await
-            .clone()
+            .cloned()
     }
 
     /// Whether the MX records of `domain` are DNSSEC-secure: DANE applies to the MX hosts only
@@ -359,9 +371,9 @@ impl Dns {
 
     async fn resolver(&self) -> Result<Arc<TokioResolver>, DnsError> {
         self.resolver
-            .get_or_init(|| async { build(&self.config).map(Arc::new) })
+            .get_or_try_init(|| async { build(&self.config).map(Arc::new) })
             .await
-            .clone()
+            .cloned()
     }
 
     /// The MX records of `domain`, in the order the server sent them (the caller sorts and caps;
