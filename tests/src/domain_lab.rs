@@ -4,8 +4,6 @@
 //! The domain e2e tests and the domain benchmark run against it.
 
 use std::net::Ipv4Addr;
-use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -13,7 +11,7 @@ use crate::dns::{HttpsFiles, Knot, Tarpit, Zone, spki_sha256};
 use crate::mail_servers::{Postfix, PostfixTls};
 use crate::pki::{ServerCert, TestCa, Validity};
 use crate::process::free_port;
-use crate::servers::{ProbeApiOptions, probe_api_binary};
+use crate::servers::{ProbeApiOptions, cli_json};
 
 pub const MODERN_MX: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 pub const LEGACY_MX: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
@@ -213,7 +211,7 @@ impl Lab {
         let mut options = self.options(dns, trust_anchor);
         options.extend(["--step-timeout".to_owned(), "3".to_owned()]);
         let options: Vec<&str> = options.iter().map(String::as_str).collect();
-        cli(&self.ca.ca_file, &options, targets)
+        cli_json(&self.ca.ca_file, &options, targets)
     }
 
     /// The probe options that point `probe-api` at the lab, asking `dns`.
@@ -239,25 +237,4 @@ impl Lab {
         options.extra_args = self.options(&self.knot.address.to_string(), &self.trust_anchor());
         options
     }
-}
-
-pub fn cli(ca_file: &Path, options: &[&str], targets: &[&str]) -> (i32, Value) {
-    let output = Command::new(probe_api_binary())
-        .arg("check")
-        .arg("--json")
-        .arg("--ca-file")
-        .arg(ca_file)
-        .args(options)
-        .args(targets)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run probe-api check");
-    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "no JSON report ({error}): {}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code().unwrap_or(-1), report)
 }

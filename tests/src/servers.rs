@@ -70,14 +70,23 @@ pub fn cli_check(
     targets: &[String],
     extra: &[&str],
 ) -> (i32, serde_json::Value) {
+    let options: Vec<&str> = ["--resolve", resolve]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+    cli_json(ca_file, &options, &targets)
+}
+
+/// Runs `probe-api check --json` with `ca_file` trusted plus `options` on `targets`; returns the
+/// exit code and the report.
+pub fn cli_json(ca_file: &Path, options: &[&str], targets: &[&str]) -> (i32, serde_json::Value) {
     let output = Command::new(probe_api_binary())
         .arg("check")
         .arg("--json")
         .arg("--ca-file")
         .arg(ca_file)
-        .arg("--resolve")
-        .arg(resolve)
-        .args(extra)
+        .args(options)
         .args(targets)
         .env("RUST_LOG", "error")
         .output()

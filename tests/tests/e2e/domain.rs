@@ -14,6 +14,8 @@ use tests::domain_lab::Lab;
 use tests::process::in_own_network_namespace;
 use tests::servers::{ProbeApi, ProbeApiOptions, probe_api_binary};
 
+use crate::page::{check_server, open};
+
 /// The domain part for `name`.
 fn domain<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["domains"]
@@ -560,33 +562,14 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
     let browser = Browser::start(1024, 1400).await;
 
     // German by default: the customer types the e-mail address into the server field.
-    browser
-        .client
-        .goto(&format!("{}/?lang=de", api.base_url))
-        .await
-        .expect("open the page");
-    let mode = browser
-        .client
-        .wait()
-        .at_most(std::time::Duration::from_secs(20))
-        .for_element(Locator::Css("button#mode-server"))
-        .await
-        .expect("the app starts");
+    let mode = open(
+        &browser,
+        &format!("{}/?lang=de", api.base_url),
+        "button#mode-server",
+    )
+    .await;
     mode.click().await.expect("server mode");
-    let field = browser
-        .client
-        .find(Locator::Css("input#server"))
-        .await
-        .expect("field");
-    field.send_keys("kunde@two.test").await.expect("type");
-    browser
-        .client
-        .find(Locator::Css("button#check"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("check");
+    check_server(&browser, "kunde@two.test").await;
     let card = domain_card(&browser).await;
     assert!(
         card.contains("E-Mails von anderen Anbietern an two.test"),

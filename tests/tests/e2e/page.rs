@@ -13,7 +13,11 @@ use crate::test_ca;
 const NAME: &str = "mail.example.test";
 
 /// Opens `url` and waits up to 20 s for `selector` (the wasm app has started when it appears).
-async fn open(browser: &Browser, url: &str, selector: &str) -> fantoccini::elements::Element {
+pub(crate) async fn open(
+    browser: &Browser,
+    url: &str,
+    selector: &str,
+) -> fantoccini::elements::Element {
     browser.client.goto(url).await.expect("open the page");
     browser
         .client
@@ -51,7 +55,7 @@ async fn shown_outcomes(browser: &Browser) -> Vec<(String, String)> {
 }
 
 /// Replaces the server field's text with `server` and presses the check button.
-async fn check_server(browser: &Browser, server: &str) {
+pub(crate) async fn check_server(browser: &Browser, server: &str) {
     let field = browser
         .client
         .find(Locator::Css("input#server"))
