@@ -138,6 +138,48 @@ pub enum TlsaAnswer {
     Bogus(String),
 }
 
+/// Why the one versioned record could not be taken from a TXT answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordChoice {
+    /// More than one record carries the version.
+    Several(usize),
+    /// The record was over [`MAX_TXT_BYTES`] (its length).
+    TooLong(usize),
+    NotText,
+}
+
+/// The single TXT record among `records` that starts with `version` as a whole field (the policy
+/// records `v=STSv1;` and `v=TLSRPTv1;`), as text; `Ok(None)` when there is none. A record too
+/// long to read counts: whether it carries the version cannot be told.
+pub fn versioned_record<'a>(
+    records: &[Result<&'a [u8], usize>],
+    version: &[u8],
+) -> Result<Option<&'a str>, RecordChoice> {
+    let candidates: Vec<&Result<&[u8], usize>> = records
+        .iter()
+        .filter(|record| match record {
+            Ok(text) => has_version(text, version),
+            Err(_) => true,
+        })
+        .collect();
+    match candidates.as_slice() {
+        [] => Ok(None),
+        [Ok(text)] => std::str::from_utf8(text)
+            .map(Some)
+            .map_err(|_| RecordChoice::NotText),
+        [Err(len)] => Err(RecordChoice::TooLong(*len)),
+        several => Err(RecordChoice::Several(several.len())),
+    }
+}
+
+/// Whether a TXT record starts with `version` as a whole field (`v=STSv1;`, not `v=STSv10`).
+pub fn has_version(text: &[u8], version: &[u8]) -> bool {
+    text.strip_prefix(version).is_some_and(|rest| {
+        rest.first()
+            .is_none_or(|b| *b == b';' || b.is_ascii_whitespace())
+    })
+}
+
 /// Where lookups go and how long they may take.
 #[derive(Debug, Clone)]
 pub struct DnsConfig {
@@ -320,23 +362,8 @@ impl Dns {
         record_type: RecordType,
         kind: &'static str,
     ) -> Result<Validated, DnsError> {
-        let absolute = format!("{}.", name.trim_end_matches('.'));
-        let lookup = validator.lookup(absolute.as_str(), record_type);
-        let result = tokio::time::timeout(self.config.timeout, lookup)
-            .await
-            .map_err(|_| DnsError::Timeout {
-                name: name.to_owned(),
-                kind,
-                seconds: self.config.timeout.as_secs(),
-            })?;
-        match result {
-            Ok(lookup) => {
-                let records: Vec<Record> = lookup
-                    .answers()
-                    .iter()
-                    .filter(|record| record.record_type() == record_type)
-                    .cloned()
-                    .collect();
+        match self.query(validator, name, record_type, kind).await? {
+            Ok(records) => {
                 let proof = records
                     .iter()
                     .map(|record| record.proof)
@@ -467,34 +494,41 @@ impl Dns {
         kind: &'static str,
     ) -> Result<Answer<Vec<RData>>, DnsError> {
         let resolver = self.resolver().await?;
-        let absolute = format!("{}.", name.trim_end_matches('.'));
-        let lookup = resolver.lookup(absolute.as_str(), record_type);
-        let result = match tokio::time::timeout(self.config.timeout, lookup).await {
-            Err(_) => {
-                return Err(DnsError::Timeout {
-                    name: name.to_owned(),
-                    kind,
-                    seconds: self.config.timeout.as_secs(),
-                });
-            }
-            Ok(result) => result,
-        };
-        match result {
-            Ok(lookup) => {
-                let records: Vec<RData> = lookup
-                    .answers()
-                    .iter()
-                    .filter(|record| record.record_type() == record_type)
-                    .map(|record| record.data.clone())
-                    .collect();
-                Ok(if records.is_empty() {
-                    Answer::NoRecords
-                } else {
-                    Answer::Records(records)
-                })
-            }
+        match self.query(&resolver, name, record_type, kind).await? {
+            Ok(records) if records.is_empty() => Ok(Answer::NoRecords),
+            Ok(records) => Ok(Answer::Records(
+                records.into_iter().map(|record| record.data).collect(),
+            )),
             Err(error) => classify(error, name, kind, self.config.timeout),
         }
+    }
+
+    /// One query of `resolver` for the absolute `name` under the deadline: the answer's records
+    /// of `record_type`, or hickory's error for the caller to read.
+    async fn query(
+        &self,
+        resolver: &TokioResolver,
+        name: &str,
+        record_type: RecordType,
+        kind: &'static str,
+    ) -> Result<Result<Vec<Record>, NetError>, DnsError> {
+        let absolute = format!("{}.", name.trim_end_matches('.'));
+        let lookup = resolver.lookup(absolute.as_str(), record_type);
+        let result = tokio::time::timeout(self.config.timeout, lookup)
+            .await
+            .map_err(|_| DnsError::Timeout {
+                name: name.to_owned(),
+                kind,
+                seconds: self.config.timeout.as_secs(),
+            })?;
+        Ok(result.map(|lookup| {
+            lookup
+                .answers()
+                .iter()
+                .filter(|record| record.record_type() == record_type)
+                .cloned()
+                .collect()
+        }))
     }
 }
 

@@ -25,7 +25,7 @@ use mailtls_shared::{
 };
 
 use super::dane::{self, Match};
-use super::dns::{Answer, Dns, DnsError, Security, Tlsa, TlsaAnswer, TxtRecord};
+use super::dns::{Answer, Dns, DnsError, Security, Tlsa, TlsaAnswer, TxtRecord, has_version};
 use super::mta_sts::{self, PolicyFetcher};
 use super::policy::{self, AddressPolicy};
 use super::resolve::{ResolveError, Resolver};
@@ -491,7 +491,7 @@ fn as_parts(records: &[TxtRecord]) -> Vec<Result<&[u8], usize>> {
 /// The first record starting with `prefix`, as text for the report (at most 300 characters).
 fn shown(records: &[TxtRecord], prefix: &[u8]) -> Option<String> {
     records.iter().find_map(|record| match record {
-        TxtRecord::Text(text) if text.starts_with(prefix) => {
+        TxtRecord::Text(text) if has_version(text, prefix) => {
             Some(String::from_utf8_lossy(text).chars().take(300).collect())
         }
         _ => None,

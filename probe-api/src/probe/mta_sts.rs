@@ -21,6 +21,7 @@ use tokio_rustls::TlsConnector;
 
 use mailtls_shared::{Host, Hostname, MtaStsMode, MtaStsPolicy};
 
+use super::dns::{RecordChoice, versioned_record};
 use super::policy::{AddressPolicy, Denied};
 use super::resolve::Resolver;
 
@@ -46,6 +47,16 @@ pub enum RecordError {
     Several(usize),
     #[error("the record is {0} bytes long")]
     TooLong(usize),
+}
+
+impl From<RecordChoice> for RecordError {
+    fn from(choice: RecordChoice) -> Self {
+        match choice {
+            RecordChoice::Several(count) => RecordError::Several(count),
+            RecordChoice::TooLong(len) => RecordError::TooLong(len),
+            RecordChoice::NotText => RecordError::NotText,
+        }
+    }
 }
 
 /// Why a policy file is not valid.
@@ -100,23 +111,7 @@ pub enum FetchError {
 
 /// The policy `id` of the one `v=STSv1` record among `records` (RFC 8461 §3.1).
 pub fn parse_record(records: &[Result<&[u8], usize>]) -> Result<String, RecordError> {
-    let sts: Vec<&Result<&[u8], usize>> = records
-        .iter()
-        .filter(|record| match record {
-            Ok(text) => has_version(text, b"v=STSv1"),
-            // An overlong record counts when it claims to be one; we cannot tell, so it counts.
-            Err(_) => true,
-        })
-        .collect();
-    let record = match sts.as_slice() {
-        [] => return Err(RecordError::NotSts),
-        [one] => *one,
-        several => return Err(RecordError::Several(several.len())),
-    };
-    let text = match record {
-        Ok(text) => std::str::from_utf8(text).map_err(|_| RecordError::NotText)?,
-        Err(len) => return Err(RecordError::TooLong(*len)),
-    };
+    let text = versioned_record(records, b"v=STSv1")?.ok_or(RecordError::NotSts)?;
     let mut fields = text.split(';').map(str::trim);
     if fields.next() != Some("v=STSv1") {
         return Err(RecordError::NotSts);
@@ -126,14 +121,6 @@ pub fn parse_record(records: &[Result<&[u8], usize>]) -> Result<String, RecordEr
         .find(|id| (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric()))
         .map(str::to_owned)
         .ok_or(RecordError::MissingId)
-}
-
-/// Whether a TXT record starts with `version` as a whole field (`v=STSv1;`, not `v=STSv10`).
-pub fn has_version(text: &[u8], version: &[u8]) -> bool {
-    text.strip_prefix(version).is_some_and(|rest| {
-        rest.first()
-            .is_none_or(|b| *b == b';' || b.is_ascii_whitespace())
-    })
 }
 
 /// Parses a policy file (RFC 8461 §3.2): `key: value` lines, CRLF or LF, in any order.

@@ -3,6 +3,8 @@
 
 use thiserror::Error;
 
+use super::dns::{RecordChoice, versioned_record};
+
 /// Why the record is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RecordError {
@@ -20,24 +22,21 @@ pub enum RecordError {
     InvalidUri(String),
 }
 
+impl From<RecordChoice> for RecordError {
+    fn from(choice: RecordChoice) -> Self {
+        match choice {
+            RecordChoice::Several(count) => RecordError::Several(count),
+            RecordChoice::TooLong(len) => RecordError::TooLong(len),
+            RecordChoice::NotText => RecordError::NotText,
+        }
+    }
+}
+
 /// The report addresses (`rua`) of the one `v=TLSRPTv1` record among `records`; `Ok(None)` when
 /// there is none.
 pub fn parse(records: &[Result<&[u8], usize>]) -> Result<Option<Vec<String>>, RecordError> {
-    let rpt: Vec<&Result<&[u8], usize>> = records
-        .iter()
-        .filter(|record| match record {
-            Ok(text) => super::mta_sts::has_version(text, b"v=TLSRPTv1"),
-            Err(_) => true,
-        })
-        .collect();
-    let record = match rpt.as_slice() {
-        [] => return Ok(None),
-        [one] => *one,
-        several => return Err(RecordError::Several(several.len())),
-    };
-    let text = match record {
-        Ok(text) => std::str::from_utf8(text).map_err(|_| RecordError::NotText)?,
-        Err(len) => return Err(RecordError::TooLong(*len)),
+    let Some(text) = versioned_record(records, b"v=TLSRPTv1")? else {
+        return Ok(None);
     };
     let mut fields = text
         .split(';')
