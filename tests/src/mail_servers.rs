@@ -13,7 +13,7 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -30,6 +30,8 @@ const STOP_DEADLINE: Duration = Duration::from_secs(10);
 const CLIENT_DEADLINE: Duration = Duration::from_secs(15);
 /// How long one read of a plaintext dialog may wait.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one readiness attempt waits for a greeting before trying a fresh connection.
+const GREETING_PATIENCE: Duration = Duration::from_secs(5);
 /// The longest line a plaintext dialog reads, and the most lines it collects.
 const LINE_CAP: u64 = 4096;
 const LINES_CAP: usize = 1000;
@@ -775,13 +777,9 @@ fn server_dir(prefix: &str) -> tempfile::TempDir {
     dir
 }
 
-/// `N` distinct ports on 127.0.0.1 that were free a moment ago: all are bound at once, so the
-/// kernel cannot hand out the same one twice.
+/// `N` distinct free ports (see [`crate::process::free_port`]).
 fn free_ports<const N: usize>() -> [u16; N] {
-    let listeners: Vec<TcpListener> = (0..N)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port"))
-        .collect();
-    std::array::from_fn(|index| listeners[index].local_addr().expect("local address").port())
+    std::array::from_fn(|_| crate::process::free_port())
 }
 
 /// Waits until every `(port, dialog)` accepts a connection and, unless the dialog is implicit
@@ -816,14 +814,16 @@ fn wait_until_greeting(
 
 /// One readiness attempt: connect and, for plaintext dialogs, read the first greeting line.
 fn greet(address: SocketAddr, dialog: Dialog, deadline: Instant) -> Result<(), String> {
-    let stream = TcpStream::connect_timeout(&address, Duration::from_millis(500))
+    let stream = crate::process::connect_to_listener(address, Duration::from_millis(500))
         .map_err(|error| format!("connect: {error}"))?;
     if dialog == Dialog::ImplicitTls {
         return Ok(());
     }
+    // A greeting comes within milliseconds once the server runs; a stuck attempt is given up
+    // after a few seconds and the next one made on a fresh connection.
     let patience = deadline
         .saturating_duration_since(Instant::now())
-        .max(Duration::from_millis(100));
+        .clamp(Duration::from_millis(100), GREETING_PATIENCE);
     stream
         .set_read_timeout(Some(patience))
         .map_err(|error| error.to_string())?;

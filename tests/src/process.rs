@@ -1,8 +1,9 @@
 //! Child processes that die with their guard, and waiting for them to become ready.
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -116,17 +117,53 @@ impl Drop for Guard {
     }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago (for servers that cannot report their own).
+/// Where [`free_port`] hands out ports: below the kernel's ephemeral range (32768–60999 on
+/// Linux). A port from that range can be taken, between "free a moment ago" and the server's
+/// bind, as the source port of any outgoing connection on the machine; and a connect to it while
+/// nothing listens yet may pick the same port as its source and connect to itself.
+const PORT_RANGE: std::ops::Range<u16> = 20_000..32_000;
+
+/// How many ports this test process has handed out.
+static PORTS_HANDED_OUT: AtomicU32 = AtomicU32::new(0);
+
+/// A port, free on every address for TCP and UDP a moment ago, that no other caller in this
+/// process has been given (for servers that cannot report their own).
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener.local_addr().expect("local address").port()
+    let span = u32::from(PORT_RANGE.end - PORT_RANGE.start);
+    // Processes start at different places, so a benchmark beside a test run rarely meets it.
+    let start = std::process::id().wrapping_mul(7919) % span;
+    for _ in 0..span {
+        let handed_out = PORTS_HANDED_OUT.fetch_add(1, Ordering::Relaxed);
+        let offset = (start + handed_out) % span;
+        let port = PORT_RANGE.start + u16::try_from(offset).expect("offset below the span");
+        if TcpListener::bind(("0.0.0.0", port)).is_ok()
+            && UdpSocket::bind(("0.0.0.0", port)).is_ok()
+        {
+            return port;
+        }
+    }
+    panic!("no free port in {PORT_RANGE:?}");
+}
+
+/// Connects to a listener on `address`. Should a connect to a port in the ephemeral range pick
+/// that very port as its source while nothing listens yet, it connects to itself (TCP
+/// simultaneous open): that "connection" is refused here as not a listener.
+pub fn connect_to_listener(address: SocketAddr, timeout: Duration) -> std::io::Result<TcpStream> {
+    let stream = TcpStream::connect_timeout(&address, timeout)?;
+    if stream.local_addr()? == address {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "connected to itself: nothing listens yet",
+        ));
+    }
+    Ok(stream)
 }
 
 /// Waits until something accepts TCP connections on `address`, or panics after `deadline`.
 pub fn wait_for_port(guard: &mut Guard, address: SocketAddr, deadline: Duration) {
     let started = Instant::now();
     while started.elapsed() < deadline {
-        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+        if connect_to_listener(address, Duration::from_millis(200)).is_ok() {
             return;
         }
         assert!(
