@@ -129,7 +129,7 @@ impl Knot {
         let mut command = Command::new(system_program("knotd"));
         command.arg("-c").arg(&config_file);
         let mut guard = Guard::spawn("knotd", &mut command);
-        wait_for_port(&mut guard, address, Duration::from_secs(10));
+        wait_for_port(&mut guard, address, Duration::from_secs(30));
         // Zones load (and are signed) after the port opens: wait until each one answers.
         for zone in zones {
             let started = std::time::Instant::now();
@@ -144,7 +144,7 @@ impl Knot {
                     break;
                 }
                 assert!(
-                    started.elapsed() < Duration::from_secs(10),
+                    started.elapsed() < Duration::from_secs(30),
                     "Knot did not load {}: {}",
                     zone.origin,
                     String::from_utf8_lossy(&read.stderr)
@@ -233,7 +233,7 @@ impl HttpsFiles {
             .arg("-key")
             .arg(&cert.key_file);
         let mut guard = Guard::spawn("openssl s_server -HTTP", &mut command);
-        wait_for_port(&mut guard, address, Duration::from_secs(10));
+        wait_for_port(&mut guard, address, Duration::from_secs(30));
         HttpsFiles {
             _guard: guard,
             _dir: dir,

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 pub struct Guard {
     pub name: String,
     child: Child,
+    /// Whether the child leads a process group of its own, killed as a whole on drop.
+    group: bool,
 }
 
 impl Guard {
@@ -23,7 +25,18 @@ impl Guard {
         Guard {
             name: name.to_owned(),
             child,
+            group: false,
         }
+    }
+
+    /// Spawns `command` as the leader of a new process group; on drop the whole group is
+    /// killed, so what it started (a browser under its driver, say) does not outlive a test
+    /// that failed half-way.
+    pub fn spawn_group(name: &str, command: &mut Command) -> Guard {
+        use std::os::unix::process::CommandExt;
+        let mut guard = Guard::spawn(name, command.process_group(0));
+        guard.group = true;
+        guard
     }
 
     /// Spawns `command` and waits until it prints a line containing `marker` on stdout; returns
@@ -112,16 +125,31 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        if self.group {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                .stderr(Stdio::null())
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-/// Where [`free_port`] hands out ports: below the kernel's ephemeral range (32768–60999 on
-/// Linux). A port from that range can be taken, between "free a moment ago" and the server's
-/// bind, as the source port of any outgoing connection on the machine; and a connect to it while
-/// nothing listens yet may pick the same port as its source and connect to itself.
-const PORT_RANGE: std::ops::Range<u16> = 20_000..32_000;
+/// Where [`free_port`] hands out ports: the 12,000 ports below the kernel's ephemeral range
+/// (32768–60999 by default, so 20768–32767). A port from that range can be taken, between "free
+/// a moment ago" and the server's bind, as the source port of any outgoing connection on the
+/// machine; and a connect to it while nothing listens yet may pick the same port as its source
+/// and connect to itself. Where the ephemeral range starts too low to leave room, the ports
+/// come from just above 1024 and [`connect_to_listener`] still refuses a self-connection.
+fn port_range() -> std::ops::Range<u16> {
+    let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32_768);
+    let start = ephemeral_start.saturating_sub(12_000).max(1_025);
+    start..ephemeral_start.max(start + 12_000)
+}
 
 /// How many ports this test process has handed out.
 static PORTS_HANDED_OUT: AtomicU32 = AtomicU32::new(0);
@@ -129,20 +157,21 @@ static PORTS_HANDED_OUT: AtomicU32 = AtomicU32::new(0);
 /// A port, free on every address for TCP and UDP a moment ago, that no other caller in this
 /// process has been given (for servers that cannot report their own).
 pub fn free_port() -> u16 {
-    let span = u32::from(PORT_RANGE.end - PORT_RANGE.start);
+    let range = port_range();
+    let span = u32::from(range.end - range.start);
     // Processes start at different places, so a benchmark beside a test run rarely meets it.
     let start = std::process::id().wrapping_mul(7919) % span;
     for _ in 0..span {
         let handed_out = PORTS_HANDED_OUT.fetch_add(1, Ordering::Relaxed);
         let offset = (start + handed_out) % span;
-        let port = PORT_RANGE.start + u16::try_from(offset).expect("offset below the span");
+        let port = range.start + u16::try_from(offset).expect("offset below the span");
         if TcpListener::bind(("0.0.0.0", port)).is_ok()
             && UdpSocket::bind(("0.0.0.0", port)).is_ok()
         {
             return port;
         }
     }
-    panic!("no free port in {PORT_RANGE:?}");
+    panic!("no free port in {range:?}");
 }
 
 /// Connects to a listener on `address`. Should a connect to a port in the ephemeral range pick

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 use crate::pki::ServerCert;
 
@@ -58,6 +58,9 @@ pub enum Behaviour {
     /// SMTP whose `220` greeting comes only after `delay` (a banner slower than any timeout);
     /// after it, a normal dialog advertising STARTTLS, which is then refused with `454`.
     SlowGreeting { delay: Duration },
+    /// [`Behaviour::SlowGreeting`] whose greeting waits until the test opens `gate`, so a test
+    /// can look at a check in flight for as long as it needs.
+    HeldGreeting { gate: Gate },
     /// SMTP that answers `EHLO` with `250-` capability lines without end, until the client
     /// hangs up.
     EndlessEhlo,
@@ -82,12 +85,40 @@ impl Behaviour {
             Behaviour::Sslv3Only { .. } => "sslv3-only",
             Behaviour::GarbageAfterServerHello => "garbage-after-server-hello",
             Behaviour::SlowGreeting { .. } => "slow-greeting",
+            Behaviour::HeldGreeting { .. } => "held-greeting",
             Behaviour::EndlessEhlo => "endless-ehlo",
             Behaviour::Silent => "silent",
             Behaviour::StarttlsInjection => "starttls-injection",
             Behaviour::TooManyConnections => "too-many-connections",
             Behaviour::SlowMultilineGreeting { .. } => "slow-multiline-greeting",
         }
+    }
+}
+
+/// Holds back what a stub would say until the test opens it; clones share one gate.
+#[derive(Debug, Clone)]
+pub struct Gate(Arc<watch::Sender<bool>>);
+
+impl Gate {
+    pub fn new() -> Gate {
+        Gate(Arc::new(watch::Sender::new(false)))
+    }
+
+    /// Lets every waiting and future connection go on.
+    pub fn open(&self) {
+        self.0.send_replace(true);
+    }
+
+    async fn opened(&self) {
+        let mut open = self.0.subscribe();
+        // The sender lives in `self`, so the wait ends only when the gate opens.
+        let _ = open.wait_for(|open| *open).await;
+    }
+}
+
+impl Default for Gate {
+    fn default() -> Gate {
+        Gate::new()
     }
 }
 
@@ -256,8 +287,12 @@ async fn handle(
             stream.write_all(&reply).await?;
             close_gracefully(stream).await
         }
-        Behaviour::SlowGreeting { delay } => {
-            tokio::time::sleep(*delay).await;
+        Behaviour::SlowGreeting { .. } | Behaviour::HeldGreeting { .. } => {
+            match behaviour {
+                Behaviour::SlowGreeting { delay } => tokio::time::sleep(*delay).await,
+                Behaviour::HeldGreeting { gate } => gate.opened().await,
+                _ => {}
+            }
             stream
                 .write_all(format!("220 {STUB_NAME} ESMTP slow\r\n").as_bytes())
                 .await?;

@@ -222,7 +222,7 @@ impl Checks {
         key: String,
         plan: Plan,
         running: Arc<Running>,
-        _permit: OwnedSemaphorePermit,
+        permit: OwnedSemaphorePermit,
     ) {
         let (progress, mut finished) = mpsc::unbounded_channel();
         let forward = {
@@ -237,6 +237,20 @@ impl Checks {
             tokio::join!(self.engine.run_with_progress(plan, Some(progress)), forward);
         let (verdict, duration_ms) = (report.verdict, report.duration_ms);
         let report = Arc::new(report);
+        // Counted and the slot given back before anyone hears of the report: a client that
+        // reads its report and asks again at once finds the service ready and the metrics whole.
+        {
+            let mut counts = lock(&self.counts);
+            counts.in_flight -= 1;
+            *counts.by_verdict.entry(verdict).or_default() += 1;
+            counts.duration_ms_total += duration_ms;
+            let bucket = DURATION_BUCKETS_MS
+                .iter()
+                .position(|bound| duration_ms <= *bound)
+                .unwrap_or(DURATION_BUCKETS_MS.len());
+            counts.duration_buckets[bucket] += 1;
+        }
+        drop(permit);
         {
             let mut entries = lock(&self.entries);
             let now = Instant::now();
@@ -260,15 +274,6 @@ impl Checks {
             // Announced under the lock: a new request now finds the cached report instead.
             let _ = running.events.send(Event::Finished(report));
         }
-        let mut counts = lock(&self.counts);
-        counts.in_flight -= 1;
-        *counts.by_verdict.entry(verdict).or_default() += 1;
-        counts.duration_ms_total += duration_ms;
-        let bucket = DURATION_BUCKETS_MS
-            .iter()
-            .position(|bound| duration_ms <= *bound)
-            .unwrap_or(DURATION_BUCKETS_MS.len());
-        counts.duration_buckets[bucket] += 1;
     }
 
     /// The counters so far.
@@ -287,4 +292,42 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::ProbeSettings;
+    use crate::probe::policy::AddressPolicy;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_finished_report_is_counted_and_its_slot_free_before_anyone_hears_of_it() {
+        // A loopback port where nothing listens: each check ends at once, on this host only.
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            listener.local_addr().expect("address").port()
+        };
+        let settings = ProbeSettings {
+            policy: AddressPolicy::default()
+                .allow("127.0.0.0/8".parse().expect("range"))
+                .allow_ports(&[port]),
+            ..ProbeSettings::default()
+        };
+        let engine = Arc::new(Engine::new(settings).expect("engine"));
+        let checks = Arc::new(Checks::new(engine.clone(), 1, Duration::from_secs(60)));
+        for round in 1..=50u64 {
+            let target: Target = format!("smtp://127.0.0.1:{port}").parse().expect("target");
+            let plan = engine.plan(vec![target]).await.expect("plan");
+            let subscription = checks
+                .start(format!("round {round}"), plan)
+                .expect("a free slot");
+            subscription.report().await.expect("a report");
+            // No waiting: the moment the report is out, the next check may start.
+            assert!(checks.has_capacity(), "round {round}");
+            let counts = checks.counts();
+            assert_eq!(counts.in_flight, 0, "round {round}");
+            assert_eq!(counts.by_verdict.values().sum::<u64>(), round);
+            assert_eq!(counts.duration_buckets.iter().sum::<u64>(), round);
+        }
+    }
 }

@@ -94,13 +94,20 @@ async fn an_allowed_page_embeds_the_check_and_the_frame_follows_its_content() {
         .enter_frame(0)
         .await
         .expect("enter the frame");
-    let card = browser
+    // The finished report (heading, cards, advice, support box) renders at once; an endpoint
+    // card alone may still be a check in flight, shorter than the final page.
+    browser
         .client
         .wait()
         .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("article.card"))
+        .for_element(Locator::Css("#results-heading"))
         .await
         .expect("a result inside the frame");
+    let card = browser
+        .client
+        .find(Locator::Css("article.card"))
+        .await
+        .expect("a result card");
     assert_eq!(
         card.attr("data-verdict").await.expect("attr").as_deref(),
         Some("ready")

@@ -275,7 +275,7 @@ fn legacy_only_servers_still_get_a_certificate_verdict() {
 #[test]
 fn hostile_servers_cost_at_most_the_deadline() {
     let (_dir, ca) = test_ca();
-    let fast = ["--step-timeout", "2", "--check-timeout", "6"];
+    let fast = ["--step-timeout", "4", "--check-timeout", "12"];
     let cases = [
         (Stub::start(Behaviour::Silent), "smtp", "timeout"),
         (
@@ -311,7 +311,7 @@ fn hostile_servers_cost_at_most_the_deadline() {
         assert_eq!(endpoint["certificate"], Value::Null);
         assert_eq!(exit, 1);
         assert!(
-            started.elapsed() < Duration::from_secs(15),
+            started.elapsed() < Duration::from_secs(30),
             "{code} took {:?}",
             started.elapsed()
         );

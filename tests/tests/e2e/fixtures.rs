@@ -430,8 +430,9 @@ fn injection_stub_sends_plaintext_after_its_starttls_answer() {
 
 #[test]
 fn postscreen_like_stub_punishes_pregreeting_only() {
+    // The impatient client talks into a long pause, so it is surely early.
     let stub = Stub::start(Behaviour::SlowMultilineGreeting {
-        pause: Duration::from_millis(300),
+        pause: Duration::from_secs(20),
     });
     let (mut reader, mut writer) = connect(stub.port());
     assert!(read_line(&mut reader).starts_with("220-"));
@@ -441,6 +442,9 @@ fn postscreen_like_stub_punishes_pregreeting_only() {
     assert!(read_line(&mut reader).starts_with("521 "));
     assert_eq!(stub.protocol_violations(), 1);
 
+    let stub = Stub::start(Behaviour::SlowMultilineGreeting {
+        pause: Duration::from_millis(300),
+    });
     let (mut reader, mut writer) = connect(stub.port());
     let greeting = read_reply(&mut reader);
     assert_eq!(greeting.len(), 2, "{greeting:?}");
@@ -450,7 +454,7 @@ fn postscreen_like_stub_punishes_pregreeting_only() {
         .expect("EHLO");
     let capabilities = read_reply(&mut reader);
     assert!(capabilities.iter().all(|line| !line.contains("STARTTLS")));
-    assert_eq!(stub.protocol_violations(), 1);
+    assert_eq!(stub.protocol_violations(), 0);
 }
 
 #[test]
@@ -492,7 +496,7 @@ fn slow_and_silent_stubs_keep_quiet() {
     // Stopping does not wait for the sleeping greeting.
     let stopping = Instant::now();
     drop(slow);
-    assert!(stopping.elapsed() < Duration::from_secs(2));
+    assert!(stopping.elapsed() < Duration::from_secs(10));
 
     let quick = Stub::start(Behaviour::SlowGreeting {
         delay: Duration::from_millis(50),

@@ -6,7 +6,7 @@ use fantoccini::Locator;
 use tests::browser::Browser;
 use tests::pki::Validity;
 use tests::servers::{OpensslServer, ProbeApi, ProbeApiOptions};
-use tests::stubs::{Behaviour, Stub};
+use tests::stubs::{Behaviour, Gate, Stub};
 
 use crate::test_ca;
 
@@ -258,18 +258,41 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
     browser.close().await;
 }
 
-/// The text of the first result card once it shows `port`.
+/// The text of the first result card whose address ends in `:port` (waits up to 60 s).
 async fn card_for_port(browser: &Browser, port: u16) -> String {
-    let card = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::XPath(&format!(
-            "//article[contains(@class, 'card')][contains(., ':{port}')]"
-        )))
-        .await
-        .unwrap_or_else(|_| panic!("a card for port {port}"));
-    card.text().await.expect("card text")
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let cards = browser
+            .client
+            .find_all(Locator::Css("article.card"))
+            .await
+            .expect("result cards");
+        for card in cards {
+            // A card may be replaced while it is read; the next round reads the new one.
+            let Ok(text) = card.text().await else {
+                continue;
+            };
+            if shows_port(&text, port) {
+                return text;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no card for port {port} within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Whether `text` holds `:port` not followed by another digit (`:25` is not in `:25123`).
+fn shows_port(text: &str, port: u16) -> bool {
+    let needle = format!(":{port}");
+    text.match_indices(&needle).any(|(at, _)| {
+        !text[at + needle.len()..]
+            .chars()
+            .next()
+            .is_some_and(|next| next.is_ascii_digit())
+    })
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -661,9 +684,9 @@ async fn results_appear_live_and_refusals_are_explained() {
     let (_dir, ca) = test_ca();
     let cert = ca.server_cert("valid", NAME, Validity::CURRENT);
     let fast = OpensslServer::start(&cert, &[]);
-    let slow = Stub::start(Behaviour::SlowGreeting {
-        delay: Duration::from_secs(4),
-    });
+    // The slow server greets only when the test lets it: the page is seen mid-check.
+    let gate = Gate::new();
+    let slow = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
     let api = ProbeApi::start(&ProbeApiOptions::loopback(
         &ca.ca_file,
         &[NAME],
@@ -689,8 +712,16 @@ async fn results_appear_live_and_refusals_are_explained() {
         .expect("text");
     assert!(progress.contains("(1 von 2 fertig)"), "{progress}");
     browser.screenshot("checking-live").await;
+    gate.open();
     let slow_card = card_for_port(&browser, slow.port()).await;
     assert!(slow_card.contains("submission://"), "{slow_card}");
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#results-heading"))
+        .await
+        .expect("the finished report's heading");
     assert!(
         browser
             .client

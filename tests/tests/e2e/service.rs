@@ -7,11 +7,27 @@ use serde_json::Value;
 use tests::mail_servers::{Postfix, PostfixTls};
 use tests::pki::Validity;
 use tests::servers::{ProbeApi, ProbeApiOptions};
-use tests::stubs::{Behaviour, Stub};
+use tests::stubs::{Behaviour, Gate, Stub};
 
 use crate::test_ca;
 
 const NAME: &str = "mail.example.test";
+
+/// Waits up to 20 s until the service's metrics hold `line`.
+async fn metrics_show(api: &ProbeApi, line: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, _, metrics) = api.get("/metrics").await;
+        if metrics.lines().any(|l| l == line) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{line} missing in\n{metrics}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
 
 /// Parses an SSE body into (event name, JSON data) pairs.
 fn sse_events(body: &str) -> Vec<(String, Value)> {
@@ -90,10 +106,9 @@ async fn the_stream_reports_each_endpoint_then_the_report() {
 #[tokio::test(flavor = "multi_thread")]
 async fn identical_checks_share_one_probe_and_a_cached_report() {
     let (_dir, ca) = test_ca();
-    // Answers after a pause, so the second request arrives while the first check runs.
-    let stub = Stub::start(Behaviour::SlowGreeting {
-        delay: Duration::from_millis(1500),
-    });
+    // Greets only when let go, so the second request surely arrives while the first check runs.
+    let gate = Gate::new();
+    let stub = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
     let api = ProbeApi::start(&ProbeApiOptions::loopback(
         &ca.ca_file,
         &[NAME],
@@ -106,8 +121,11 @@ async fn identical_checks_share_one_probe_and_a_cached_report() {
     let connected =
         tokio::task::block_in_place(|| stub.wait_for_connections(1, Duration::from_secs(10)));
     assert_eq!(connected, 1);
-    let (status_b, b) = api.check(&[("target", &target)]).await;
+    let second = api.spawn_check(&[("target", &target)]);
+    metrics_show(&api, "mailtls_checks_coalesced_total 1").await;
+    gate.open();
     let (status_a, a) = first.await.expect("the first request");
+    let (status_b, b) = second.await.expect("the second request");
     assert_eq!((status_a, status_b), (200, 200));
     assert_eq!(a["checked_at"], b["checked_at"], "one check served both");
     assert_eq!(
@@ -142,9 +160,8 @@ async fn identical_checks_share_one_probe_and_a_cached_report() {
 #[tokio::test(flavor = "multi_thread")]
 async fn beyond_the_global_cap_a_check_is_told_to_come_back() {
     let (_dir, ca) = test_ca();
-    let slow = Stub::start(Behaviour::SlowGreeting {
-        delay: Duration::from_millis(2000),
-    });
+    let gate = Gate::new();
+    let slow = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
     let other = Stub::start(Behaviour::TooManyConnections);
     let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[slow.port(), other.port()]);
     options.extra_args = vec!["--max-concurrent-checks".into(), "1".into()];
@@ -163,6 +180,7 @@ async fn beyond_the_global_cap_a_check_is_told_to_come_back() {
             other.port()
         ))
         .await;
+    gate.open();
     assert_eq!(running.await.expect("the first request").0, 200);
     assert_eq!(ready, 503, "not ready while the only slot is taken");
     assert_eq!(status, 503, "{body}");
