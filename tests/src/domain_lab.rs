@@ -26,7 +26,8 @@ const MOVED_POLICY: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 7);
 /// have hostile MTA-STS setups.
 /// All of them are unsigned children of the DNSSEC-signed `test.` zone, which itself holds
 /// `dane.test`: two MX hosts (the same servers) whose TLSA records both pin `mx1_spki`, so one
-/// matches and one does not.
+/// matches and one does not; `down.test`, whose MX host with a TLSA record does not answer;
+/// `alias.test`, whose MX hosts are CNAMEs of the modern server.
 pub fn zones(mx1_spki: &str) -> Vec<Zone> {
     let filler = format!("\"{}\"", "x".repeat(250));
     let oversized = format!(
@@ -109,6 +110,14 @@ pub fn zones(mx1_spki: &str) -> Vec<Zone> {
         "down MX 10 mx3.dane".to_owned(),
         "mx3.dane A 127.0.0.9".to_owned(),
         format!("_25._tcp.mx3.dane TLSA 3 1 1 {mx1_spki}"),
+        // alias.test: both MX hosts are aliases of the modern server. The TLSA record of the
+        // first is at its alias target, the second's at its own name (RFC 7672 §2.2.2).
+        "alias MX 10 mx1.alias".to_owned(),
+        "alias MX 20 mx2.alias".to_owned(),
+        "mx1.alias CNAME mx1.dane".to_owned(),
+        "mx2.alias CNAME mx4.dane".to_owned(),
+        format!("mx4.dane A {MODERN_MX}"),
+        format!("_25._tcp.mx2.alias TLSA 3 1 1 {mx1_spki}"),
     ]);
     let parent: Vec<&str> = parent.iter().map(String::as_str).collect();
     zones.push(Zone::signed("test", &parent));

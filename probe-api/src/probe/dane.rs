@@ -34,11 +34,12 @@ pub fn usable(record: &Tlsa) -> bool {
     matches!(record.usage, 2 | 3) && record.selector <= 1 && record.matching <= 2
 }
 
-/// Matches `chain` (leaf first) as presented by `host` at `now` against `records`.
+/// Matches `chain` (leaf first) as presented at `now` against `records`; a DANE-TA chain must
+/// name one of `names` (the MX host, and the alias target whose records these are).
 pub fn verify(
     records: &[Tlsa],
     chain: &[CertificateDer<'_>],
-    host: &str,
+    names: &[&str],
     now: UnixTime,
     provider: &Arc<CryptoProvider>,
 ) -> Match {
@@ -51,7 +52,7 @@ pub fn verify(
     for (index, record) in records.iter().enumerate().filter(|(_, r)| usable(r)) {
         let matched = match record.usage {
             3 => matches(record, leaf),
-            _ => trust_anchor_matches(record, chain, host, now, provider),
+            _ => trust_anchor_matches(record, chain, names, now, provider),
         };
         if matched {
             return Match::Valid { record: index };
@@ -78,11 +79,11 @@ fn matches(record: &Tlsa, cert: &CertificateDer<'_>) -> bool {
 }
 
 /// DANE-TA: a certificate of the chain (or the record itself, `2 0 0`) is the anchor, and the
-/// leaf validates up to it for `host`.
+/// leaf validates up to it for one of `names`.
 fn trust_anchor_matches(
     record: &Tlsa,
     chain: &[CertificateDer<'_>],
-    host: &str,
+    names: &[&str],
     now: UnixTime,
     provider: &Arc<CryptoProvider>,
 ) -> bool {
@@ -106,13 +107,14 @@ fn trust_anchor_matches(
     else {
         return false;
     };
-    let Ok(server_name) = ServerName::try_from(host.to_owned()) else {
-        return false;
-    };
     let intermediates: Vec<CertificateDer<'_>> = chain.iter().skip(1).cloned().collect();
-    verifier
-        .verify_server_cert(&chain[0], &intermediates, &server_name, &[], now)
-        .is_ok()
+    names.iter().any(|name| {
+        ServerName::try_from(name.to_string()).is_ok_and(|server_name| {
+            verifier
+                .verify_server_cert(&chain[0], &intermediates, &server_name, &[], now)
+                .is_ok()
+        })
+    })
 }
 
 #[cfg(test)]
@@ -180,7 +182,7 @@ mod tests {
         let now = UnixTime::now();
         let chain = vec![pki.leaf.clone(), pki.ca.clone()];
         let check = |records: &[Tlsa], chain: &[CertificateDer<'_>], host: &str| {
-            verify(records, chain, host, now, &provider)
+            verify(records, chain, &[host], now, &provider)
         };
         for (selector, matching) in [(0, 0), (0, 1), (1, 1), (1, 2)] {
             let ee = record(3, selector, matching, &pki.leaf);
@@ -205,6 +207,14 @@ mod tests {
         assert_eq!(
             check(std::slice::from_ref(&ta), &chain, "mx2.firma.test"),
             Match::Mismatch
+        );
+        // An MX host that is an alias: the name of the alias target counts too.
+        let alias =
+            |names: &[&str]| verify(std::slice::from_ref(&ta), &chain, names, now, &provider);
+        assert_eq!(alias(&["mx.alias.test"]), Match::Mismatch);
+        assert_eq!(
+            alias(&["mx.alias.test", "mx1.firma.test"]),
+            Match::Valid { record: 0 }
         );
         // Not in the chain and only a hash in DNS: nothing to validate against.
         assert_eq!(

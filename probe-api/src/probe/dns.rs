@@ -25,7 +25,7 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError as HickoryDnsError, NetError};
 use hickory_resolver::proto::dnssec::{Proof, TrustAnchors};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{RData, Record, RecordType};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use thiserror::Error;
 use tokio::sync::OnceCell;
 
@@ -113,6 +113,11 @@ pub enum Security {
     Bogus(String),
 }
 
+/// `name` as a host name: ASCII, lower case, without the trailing dot (`""` for the root).
+fn host_name(name: &Name) -> String {
+    name.to_ascii().trim_end_matches('.').to_ascii_lowercase()
+}
+
 /// What a validating lookup's answer proves, for `what` (`the MX records of firma.de`).
 fn security(answer: Validated, what: &str) -> Security {
     match answer {
@@ -128,8 +133,9 @@ fn security(answer: Validated, what: &str) -> Security {
 /// What DNSSEC says about an MX host's TLSA records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsaAnswer {
-    /// Validated records.
-    Records(Vec<Tlsa>),
+    /// Validated records, found at `_25._tcp.BASE`: the MX host's name, or the name it is a
+    /// secure alias (CNAME) of.
+    Records { base: String, records: Vec<Tlsa> },
     /// The zone is signed and has no TLSA records here.
     NoRecords,
     /// The zone is not signed (provably insecure): DANE is not possible.
@@ -294,64 +300,79 @@ impl Dns {
         })
     }
 
-    /// What DNSSEC says about the address records of `host` (A, else AAAA).
+    /// What DNSSEC says about the address records of `host` (A, else AAAA), CNAME chain
+    /// included; and, when `host` is an alias, the name the chain ends at.
     async fn address_security(
         &self,
         validator: &TokioResolver,
         host: &Hostname,
-    ) -> Result<Security, DnsError> {
+    ) -> Result<(Security, Option<String>), DnsError> {
         for (record_type, kind) in [(RecordType::A, "A"), (RecordType::AAAA, "AAAA")] {
             let answer = self
                 .validated(validator, host.as_str(), record_type, kind)
                 .await?;
+            let expanded = match &answer {
+                Validated::Records(records, _) => records
+                    .first()
+                    .map(|record| host_name(&record.name))
+                    .filter(|owner| !owner.eq_ignore_ascii_case(host.as_str())),
+                _ => None,
+            };
             if !matches!(answer, Validated::None) {
-                return Ok(security(answer, &format!("the {kind} records of {host}")));
+                let security = security(answer, &format!("the {kind} records of {host}"));
+                return Ok((security, expanded));
             }
         }
-        Ok(Security::Insecure)
+        Ok((Security::Insecure, None))
     }
 
-    /// The TLSA records of `_25._tcp.HOST`, with what DNSSEC proves about them. They count only
-    /// when the host's own address records are secure too (RFC 7672 §2.2.2); without records,
-    /// the address records tell whether DANE is possible here at all.
+    /// The TLSA records for `host`'s port 25, with what DNSSEC proves about them. They count
+    /// only when the host's address records are secure (RFC 7672 §2.2.2), so those decide
+    /// first whether DANE is possible here at all. When `host` is a secure alias, the records
+    /// are looked up at `_25._tcp.` of the name it expands to, then at its own name (§2.2.2).
     pub async fn tlsa(&self, host: &Hostname) -> Result<TlsaAnswer, DnsError> {
         let validator = self.validator().await?;
-        let name = format!("_25._tcp.{}", host.as_str());
-        let answer = self
-            .validated(&validator, &name, RecordType::TLSA, "TLSA")
-            .await?;
-        let records = match answer {
-            Validated::Records(records, Proof::Secure) => Some(records),
-            Validated::None => None,
-            other => {
-                return Ok(
-                    match security(other, &format!("the TLSA records of {name}")) {
-                        Security::Bogus(detail) => TlsaAnswer::Bogus(detail),
-                        Security::Secure | Security::Insecure => TlsaAnswer::Unsigned,
-                    },
-                );
-            }
+        let expanded = match self.address_security(&validator, host).await? {
+            (Security::Insecure, _) => return Ok(TlsaAnswer::Unsigned),
+            (Security::Bogus(detail), _) => return Ok(TlsaAnswer::Bogus(detail)),
+            (Security::Secure, expanded) => expanded,
         };
-        match (self.address_security(&validator, host).await?, records) {
-            (Security::Insecure, _) => Ok(TlsaAnswer::Unsigned),
-            (Security::Bogus(detail), _) => Ok(TlsaAnswer::Bogus(detail)),
-            (Security::Secure, None) => Ok(TlsaAnswer::NoRecords),
-            (Security::Secure, Some(records)) => Ok(TlsaAnswer::Records(
-                records
-                    .iter()
-                    .filter_map(|record| match &record.data {
-                        RData::TLSA(tlsa) => Some(Tlsa {
-                            usage: tlsa.cert_usage.into(),
-                            selector: tlsa.selector.into(),
-                            matching: tlsa.matching.into(),
-                            data: tlsa.cert_data.clone(),
-                        }),
-                        _ => None,
-                    })
-                    .take(MAX_RECORDS)
-                    .collect(),
-            )),
+        for base in expanded.iter().map(String::as_str).chain([host.as_str()]) {
+            let name = format!("_25._tcp.{base}");
+            let records = match self
+                .validated(&validator, &name, RecordType::TLSA, "TLSA")
+                .await?
+            {
+                Validated::None => continue,
+                Validated::Records(records, Proof::Secure) => records,
+                other => {
+                    return Ok(
+                        match security(other, &format!("the TLSA records of {name}")) {
+                            Security::Bogus(detail) => TlsaAnswer::Bogus(detail),
+                            Security::Secure | Security::Insecure => TlsaAnswer::Unsigned,
+                        },
+                    );
+                }
+            };
+            let records = records
+                .iter()
+                .filter_map(|record| match &record.data {
+                    RData::TLSA(tlsa) => Some(Tlsa {
+                        usage: tlsa.cert_usage.into(),
+                        selector: tlsa.selector.into(),
+                        matching: tlsa.matching.into(),
+                        data: tlsa.cert_data.clone(),
+                    }),
+                    _ => None,
+                })
+                .take(MAX_RECORDS)
+                .collect();
+            return Ok(TlsaAnswer::Records {
+                base: base.to_owned(),
+                records,
+            });
         }
+        Ok(TlsaAnswer::NoRecords)
     }
 
     /// A validating lookup: the records of `record_type` with their weakest proof.
@@ -363,12 +384,17 @@ impl Dns {
         kind: &'static str,
     ) -> Result<Validated, DnsError> {
         match self.query(validator, name, record_type, kind).await? {
-            Ok(records) => {
-                let proof = records
+            Ok(answers) => {
+                // An alias is only as secure as every link of its chain.
+                let proof = answers
                     .iter()
                     .map(|record| record.proof)
                     .min()
                     .unwrap_or(Proof::Indeterminate);
+                let records: Vec<Record> = answers
+                    .into_iter()
+                    .filter(|record| record.record_type() == record_type)
+                    .collect();
                 Ok(if records.is_empty() {
                     Validated::None
                 } else {
@@ -413,11 +439,7 @@ impl Dns {
                 .filter_map(|data| match data {
                     RData::MX(mx) => Some(MxRecord {
                         preference: mx.preference,
-                        exchange: mx
-                            .exchange
-                            .to_ascii()
-                            .trim_end_matches('.')
-                            .to_ascii_lowercase(),
+                        exchange: host_name(&mx.exchange),
                     }),
                     _ => None,
                 })
@@ -495,16 +517,25 @@ impl Dns {
     ) -> Result<Answer<Vec<RData>>, DnsError> {
         let resolver = self.resolver().await?;
         match self.query(&resolver, name, record_type, kind).await? {
-            Ok(records) if records.is_empty() => Ok(Answer::NoRecords),
-            Ok(records) => Ok(Answer::Records(
-                records.into_iter().map(|record| record.data).collect(),
-            )),
+            Ok(answers) => {
+                let records: Vec<RData> = answers
+                    .into_iter()
+                    .filter(|record| record.record_type() == record_type)
+                    .map(|record| record.data)
+                    .collect();
+                Ok(if records.is_empty() {
+                    Answer::NoRecords
+                } else {
+                    Answer::Records(records)
+                })
+            }
             Err(error) => classify(error, name, kind, self.config.timeout),
         }
     }
 
     /// One query of `resolver` for the absolute `name` under the deadline: the answer's records
-    /// of `record_type`, or hickory's error for the caller to read.
+    /// of `record_type` and the CNAME records that led to them, or hickory's error for the
+    /// caller to read.
     async fn query(
         &self,
         resolver: &TokioResolver,
@@ -525,7 +556,9 @@ impl Dns {
             lookup
                 .answers()
                 .iter()
-                .filter(|record| record.record_type() == record_type)
+                .filter(|record| {
+                    record.record_type() == record_type || record.record_type() == RecordType::CNAME
+                })
                 .cloned()
                 .collect()
         }))

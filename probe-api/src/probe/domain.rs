@@ -321,7 +321,7 @@ impl DaneCheck<'_> {
             detail,
         };
         let shown: &[Tlsa] = match answer {
-            Ok(TlsaAnswer::Records(records)) => records,
+            Ok(TlsaAnswer::Records { records, .. }) => records,
             _ => &[],
         };
         // RFC 7672 §2.2.1: DANE applies only to MX hosts named by secure MX records.
@@ -345,14 +345,24 @@ impl DaneCheck<'_> {
             }
             Some(Ok(Some(Security::Secure) | None)) | None => {}
         }
-        let records = match answer {
+        let (base, records) = match answer {
             Err(error) => return dane(DaneStatus::LookupFailed, &[], Some(error.to_string())),
             Ok(TlsaAnswer::Unsigned) => return dane(DaneStatus::Unsigned, &[], None),
             Ok(TlsaAnswer::NoRecords) => return dane(DaneStatus::NoRecords, &[], None),
             Ok(TlsaAnswer::Bogus(detail)) => {
                 return dane(DaneStatus::Bogus, &[], Some(detail.clone()));
             }
-            Ok(TlsaAnswer::Records(records)) => records,
+            Ok(TlsaAnswer::Records { base, records }) => (base.as_str(), records),
+        };
+        // The names a DANE-TA chain may carry: the MX host's, and the alias target's whose
+        // TLSA records were used (RFC 7672 §3.2.3).
+        let (names, found_at) = if base == host {
+            (vec![host], String::new())
+        } else {
+            (
+                vec![host, base],
+                format!(" (TLSA records at _25._tcp.{base}: {host} is an alias of {base})"),
+            )
         };
         let chains = self
             .chains
@@ -376,14 +386,14 @@ impl DaneCheck<'_> {
         }
         let mut matched = Vec::new();
         for chain in chains {
-            match dane::verify(records, chain, host, self.now, self.provider) {
+            match dane::verify(records, chain, &names, self.now, self.provider) {
                 Match::Valid { record } => matched.push(record),
                 Match::Mismatch | Match::Unusable => {
                     return dane(
                         DaneStatus::Mismatch,
                         records,
                         Some(format!(
-                            "no usable TLSA record matches the certificate of {host}"
+                            "no usable TLSA record matches the certificate of {host}{found_at}"
                         )),
                     );
                 }
@@ -392,7 +402,7 @@ impl DaneCheck<'_> {
         let detail = matched
             .first()
             .and_then(|index| records.get(*index))
-            .map(|record| format!("the certificate matches {record}"));
+            .map(|record| format!("the certificate matches {record}{found_at}"));
         dane(DaneStatus::Valid, records, detail)
     }
 }

@@ -84,6 +84,7 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
         "domain:dane.test",
         "domain:unsigned.test",
         "domain:down.test",
+        "domain:alias.test",
     ]);
     assert_eq!(code, 1, "problems found: exit 1");
     assert_eq!(
@@ -96,7 +97,8 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
             "domain:gone.two.test",
             "domain:dane.test",
             "domain:unsigned.test",
-            "domain:down.test"
+            "domain:down.test",
+            "domain:alias.test"
         ])
     );
 
@@ -238,6 +240,26 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
         "{host_dane}"
     );
 
+    // MX hosts that are aliases (CNAME): their TLSA records are looked up at the alias target
+    // first, then at the MX name (RFC 7672 §2.2.2); both ways lead to the modern server's key.
+    let alias = domain(&report, "alias.test");
+    assert_eq!(alias["verdict"], "ready");
+    assert_eq!(alias["dane"], "valid");
+    let spki = spki_sha256(&lab.mx1);
+    assert_eq!(alias["mx_hosts"][0]["dane"]["status"], "valid");
+    assert_eq!(
+        alias["mx_hosts"][0]["dane"]["detail"],
+        format!(
+            "the certificate matches 3 1 1 {spki} (TLSA records at _25._tcp.mx1.dane.test: \
+             mx1.alias.test is an alias of mx1.dane.test)"
+        )
+    );
+    assert_eq!(alias["mx_hosts"][1]["dane"]["status"], "valid");
+    assert_eq!(
+        alias["mx_hosts"][1]["dane"]["detail"],
+        format!("the certificate matches 3 1 1 {spki}")
+    );
+
     // The MX probes are ordinary endpoint reports, one per MX host and address however many
     // domains name it.
     let endpoints = report["endpoints"].as_array().expect("endpoints");
@@ -257,7 +279,9 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
             "nomx.test",
             "mx1.dane.test",
             "mx2.dane.test",
-            "mx3.dane.test"
+            "mx3.dane.test",
+            "mx1.alias.test",
+            "mx2.alias.test"
         ]
     );
 }
