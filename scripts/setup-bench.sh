@@ -7,7 +7,8 @@ SSLYZE_VERSION=6.3.1
 
 if ! command -v testssl >/dev/null || ! command -v wrk >/dev/null; then
     if [ "$(id -u)" = 0 ]; then
-        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends testssl.sh bsdextrautils wrk
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=5 update -q
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=5 install -y -q --no-install-recommends testssl.sh bsdextrautils wrk
     else
         echo "setup-bench: install the Debian packages testssl.sh and wrk" >&2
         exit 1

@@ -23,5 +23,5 @@ printf '\033[1msetup-test:\033[0m installing %s\n' "${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # Postfix asks how to deliver mail; the tests run their own instances, so "No configuration".
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-apt-get -o DPkg::Lock::Timeout=600 update -q
-apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
+apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=5 update -q
+apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=5 install -y -q --no-install-recommends "${missing[@]}"

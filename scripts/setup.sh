@@ -42,8 +42,8 @@ if ! tools/npm/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "versi
     if ! command -v npm >/dev/null; then
         if [ "$(id -u)" = 0 ]; then
             say "installing nodejs and npm from Debian"
-            DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q
-            DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q nodejs npm
+            DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=5 update -q
+            DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=5 install -y -q nodejs npm
         else
             echo "setup: npm is missing; install the Debian packages nodejs and npm" >&2
             exit 1
