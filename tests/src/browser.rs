@@ -25,8 +25,8 @@ impl Browser {
     /// Starts chromedriver and opens a headless Chromium session with a window of `width`×`height`.
     pub async fn start(width: u32, height: u32) -> Browser {
         let port = free_port();
-        // Chromium runs in chromedriver's process group, which dies with the guard.
-        let mut chromedriver = Guard::spawn_group(
+        // Chromium, chromedriver's child, dies with the guard.
+        let mut chromedriver = Guard::spawn_tree(
             "chromedriver",
             Command::new("chromedriver")
                 .arg(format!("--port={port}"))

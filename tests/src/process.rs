@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 pub struct Guard {
     pub name: String,
     child: Child,
-    /// Whether the child leads a process group of its own, killed as a whole on drop.
-    group: bool,
+    /// Whether the child's descendants are killed with it on drop.
+    tree: bool,
 }
 
 impl Guard {
@@ -25,17 +25,16 @@ impl Guard {
         Guard {
             name: name.to_owned(),
             child,
-            group: false,
+            tree: false,
         }
     }
 
-    /// Spawns `command` as the leader of a new process group; on drop the whole group is
-    /// killed, so what it started (a browser under its driver, say) does not outlive a test
-    /// that failed half-way.
-    pub fn spawn_group(name: &str, command: &mut Command) -> Guard {
-        use std::os::unix::process::CommandExt;
-        let mut guard = Guard::spawn(name, command.process_group(0));
-        guard.group = true;
+    /// Spawns `command` whose descendants are killed with it on drop, so what it started (a
+    /// browser under its driver, say) does not outlive a test that failed half-way. It stays in
+    /// the test's process group, so Ctrl-C reaches it too.
+    pub fn spawn_tree(name: &str, command: &mut Command) -> Guard {
+        let mut guard = Guard::spawn(name, command);
+        guard.tree = true;
         guard
     }
 
@@ -125,22 +124,63 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        if self.group {
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", self.child.id())])
-                .stderr(Stdio::null())
-                .status();
+        if self.tree {
+            let descendants = descendants(self.child.id());
+            if !descendants.is_empty() {
+                let _ = Command::new("kill")
+                    .arg("-KILL")
+                    .args(descendants.iter().map(u32::to_string))
+                    .stderr(Stdio::null())
+                    .status();
+            }
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-/// Where [`free_port`] hands out ports: the 12,000 ports below the kernel's ephemeral range
+/// The processes descended from `pid` (children, their children, …), as /proc shows them now.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid …", where comm may hold spaces and parentheses.
+        let ppid = stat
+            .rfind(')')
+            .and_then(|end| stat[end + 1..].split_whitespace().nth(1))
+            .and_then(|ppid| ppid.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parent_of.push((child, ppid));
+        }
+    }
+    let mut found = Vec::new();
+    let mut parents = vec![pid];
+    while let Some(parent) = parents.pop() {
+        for &(child, ppid) in &parent_of {
+            if ppid == parent && !found.contains(&child) {
+                found.push(child);
+                parents.push(child);
+            }
+        }
+    }
+    found
+}
+
+/// Where [`free_port`] hands out ports: the 12,000 ports below Linux's ephemeral range
 /// (32768–60999 by default, so 20768–32767). A port from that range can be taken, between "free
-/// a moment ago" and the server's bind, as the source port of any outgoing connection on the
-/// machine; and a connect to it while nothing listens yet may pick the same port as its source
-/// and connect to itself. Where the ephemeral range starts too low to leave room, the ports
+/// a moment ago" and the server's bind, as the source port of any outgoing TCP connection on
+/// the machine; and a connect to it while nothing listens yet may pick the same port as its
+/// source and connect to itself. (UDP clients that choose their own source ports, as hickory
+/// does, may still take one; that window is a few milliseconds.) Where the ephemeral range starts too low to leave room, the ports
 /// come from just above 1024 and [`connect_to_listener`] still refuses a self-connection.
 fn port_range() -> std::ops::Range<u16> {
     let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
@@ -257,4 +297,45 @@ pub fn in_own_network_namespace(test_path: &str) -> bool {
         "{test_path} failed inside its network namespace"
     );
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tree_guard_takes_the_grandchildren_along() {
+        let mut guard = Guard::spawn_tree(
+            "sh",
+            Command::new("sh").args(["-c", "sleep 60 & sleep 60 & wait"]),
+        );
+        let started = Instant::now();
+        let sleepers = loop {
+            let found = descendants(guard.id());
+            if found.len() == 2 {
+                break found;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "{found:?}");
+            assert!(guard.is_running());
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        drop(guard);
+        let started = Instant::now();
+        // Killed: gone, or a zombie until whoever inherited them reaps them.
+        let alive = |pid: &u32| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                let state = stat
+                    .rfind(')')
+                    .and_then(|end| stat[end + 1..].split_whitespace().next());
+                state != Some("Z")
+            })
+        };
+        while sleepers.iter().any(alive) {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{sleepers:?} outlived their guard"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }

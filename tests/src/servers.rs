@@ -150,6 +150,14 @@ impl ProbeApiOptions {
             bind: None,
         }
     }
+
+    /// Network steps and checks that end only when the test lets its servers answer: for tests
+    /// that hold a server's reply back while they look at the check in flight.
+    pub fn patient(mut self) -> Self {
+        self.extra_args
+            .extend(["--step-timeout", "120", "--check-timeout", "240"].map(str::to_owned));
+        self
+    }
 }
 
 impl ProbeApi {

@@ -118,14 +118,64 @@ fn host_name(name: &Name) -> String {
     name.to_ascii().trim_end_matches('.').to_ascii_lowercase()
 }
 
+/// What DNSSEC proves about a host's address records.
+#[derive(Debug)]
+struct AddressProof {
+    /// The records and every alias link leading to them.
+    security: Security,
+    /// The name the alias chain ends at, when the host is an alias.
+    expanded: Option<String>,
+    /// Whether the host's own alias (CNAME) record is secure.
+    alias_secure: bool,
+}
+
+/// The weakest proof in an answer for `name` (records and alias chain), and the proof of
+/// `name`'s own alias record if it is one. A CNAME synthesised from a DNAME in the same answer
+/// carries no signature of its own (RFC 6672 §5.3.1): its DNAME's proof stands for it.
+fn chain_proofs(answers: &[Record], name: &str) -> (Proof, Option<Proof>) {
+    let dname_over = |record: &Record| {
+        answers.iter().find(|dname| {
+            dname.record_type() == RecordType::DNAME
+                && dname.name != record.name
+                && dname.name.zone_of(&record.name)
+        })
+    };
+    let proof_of = |record: &Record| match record.record_type() {
+        RecordType::CNAME => dname_over(record).map_or(record.proof, |dname| dname.proof),
+        _ => record.proof,
+    };
+    let weakest = answers
+        .iter()
+        .map(proof_of)
+        .min()
+        .unwrap_or(Proof::Indeterminate);
+    let name = name.trim_end_matches('.');
+    let alias = answers
+        .iter()
+        .find(|record| {
+            record.record_type() == RecordType::CNAME
+                && host_name(&record.name).eq_ignore_ascii_case(name)
+        })
+        .map(proof_of);
+    (weakest, alias)
+}
+
 /// What a validating lookup's answer proves, for `what` (`the MX records of firma.de`).
 fn security(answer: Validated, what: &str) -> Security {
     match answer {
-        Validated::Records(_, Proof::Secure) => Security::Secure,
-        Validated::Records(_, Proof::Insecure) | Validated::Insecure | Validated::None => {
-            Security::Insecure
+        Validated::Records {
+            proof: Proof::Secure,
+            ..
+        } => Security::Secure,
+        Validated::Records {
+            proof: Proof::Insecure,
+            ..
         }
-        Validated::Records(_, proof) => Security::Bogus(format!("{what} are {proof} under DNSSEC")),
+        | Validated::Insecure
+        | Validated::None => Security::Insecure,
+        Validated::Records { proof, .. } => {
+            Security::Bogus(format!("{what} are {proof} under DNSSEC"))
+        }
         Validated::Bogus(detail) => Security::Bogus(detail),
     }
 }
@@ -254,7 +304,10 @@ impl Dns {
             return false;
         };
         for zone in self.anchor_zones() {
-            if let Ok(Validated::Records(_, Proof::Secure)) = self
+            if let Ok(Validated::Records {
+                proof: Proof::Secure,
+                ..
+            }) = self
                 .validated(&validator, &zone, RecordType::DNSKEY, "DNSKEY")
                 .await
             {
@@ -301,58 +354,79 @@ impl Dns {
     }
 
     /// What DNSSEC says about the address records of `host` (A, else AAAA), CNAME chain
-    /// included; and, when `host` is an alias, the name the chain ends at.
+    /// included.
     async fn address_security(
         &self,
         validator: &TokioResolver,
         host: &Hostname,
-    ) -> Result<(Security, Option<String>), DnsError> {
+    ) -> Result<AddressProof, DnsError> {
         for (record_type, kind) in [(RecordType::A, "A"), (RecordType::AAAA, "AAAA")] {
             let answer = self
                 .validated(validator, host.as_str(), record_type, kind)
                 .await?;
-            let expanded = match &answer {
-                Validated::Records(records, _) => records
-                    .first()
-                    .map(|record| host_name(&record.name))
-                    .filter(|owner| !owner.eq_ignore_ascii_case(host.as_str())),
-                _ => None,
+            let (expanded, alias_secure) = match &answer {
+                Validated::Records { records, alias, .. } => (
+                    records
+                        .first()
+                        .map(|record| host_name(&record.name))
+                        .filter(|owner| !owner.eq_ignore_ascii_case(host.as_str())),
+                    *alias == Some(Proof::Secure),
+                ),
+                _ => (None, false),
             };
             if !matches!(answer, Validated::None) {
-                let security = security(answer, &format!("the {kind} records of {host}"));
-                return Ok((security, expanded));
+                return Ok(AddressProof {
+                    security: security(answer, &format!("the {kind} records of {host}")),
+                    expanded,
+                    alias_secure,
+                });
             }
         }
-        Ok((Security::Insecure, None))
+        Ok(AddressProof {
+            security: Security::Insecure,
+            expanded: None,
+            alias_secure: false,
+        })
     }
 
-    /// The TLSA records for `host`'s port 25, with what DNSSEC proves about them. They count
-    /// only when the host's address records are secure (RFC 7672 §2.2.2), so those decide
-    /// first whether DANE is possible here at all. When `host` is a secure alias, the records
-    /// are looked up at `_25._tcp.` of the name it expands to, then at its own name (§2.2.2).
+    /// The TLSA records for `host`'s port 25, with what DNSSEC proves about them, looked up as
+    /// RFC 7672 §2.2.2 says. Secure address records make DANE possible: when `host` is an alias
+    /// (CNAME) the records are looked up at `_25._tcp.` of the name it expands to, then at its
+    /// own name. A secure alias of an unsigned name still has its own name's records counted.
+    /// Otherwise DANE is not possible here at all.
     pub async fn tlsa(&self, host: &Hostname) -> Result<TlsaAnswer, DnsError> {
         let validator = self.validator().await?;
-        let expanded = match self.address_security(&validator, host).await? {
-            (Security::Insecure, _) => return Ok(TlsaAnswer::Unsigned),
-            (Security::Bogus(detail), _) => return Ok(TlsaAnswer::Bogus(detail)),
-            (Security::Secure, expanded) => expanded,
+        let addresses = self.address_security(&validator, host).await?;
+        let bases: Vec<&str> = match &addresses.security {
+            Security::Bogus(detail) => return Ok(TlsaAnswer::Bogus(detail.clone())),
+            Security::Secure => addresses
+                .expanded
+                .iter()
+                .map(String::as_str)
+                .chain([host.as_str()])
+                .collect(),
+            Security::Insecure if addresses.alias_secure => vec![host.as_str()],
+            Security::Insecure => return Ok(TlsaAnswer::Unsigned),
         };
-        for base in expanded.iter().map(String::as_str).chain([host.as_str()]) {
+        let last = bases.len() - 1;
+        for (index, base) in bases.into_iter().enumerate() {
             let name = format!("_25._tcp.{base}");
             let records = match self
                 .validated(&validator, &name, RecordType::TLSA, "TLSA")
                 .await?
             {
                 Validated::None => continue,
-                Validated::Records(records, Proof::Secure) => records,
-                other => {
-                    return Ok(
-                        match security(other, &format!("the TLSA records of {name}")) {
-                            Security::Bogus(detail) => TlsaAnswer::Bogus(detail),
-                            Security::Secure | Security::Insecure => TlsaAnswer::Unsigned,
-                        },
-                    );
-                }
+                Validated::Records {
+                    records,
+                    proof: Proof::Secure,
+                    ..
+                } => records,
+                other => match security(other, &format!("the TLSA records of {name}")) {
+                    Security::Bogus(detail) => return Ok(TlsaAnswer::Bogus(detail)),
+                    // Unsigned records at the alias target: the host's own name is next.
+                    Security::Secure | Security::Insecure if index < last => continue,
+                    Security::Secure | Security::Insecure => return Ok(TlsaAnswer::Unsigned),
+                },
             };
             let records = records
                 .iter()
@@ -385,12 +459,7 @@ impl Dns {
     ) -> Result<Validated, DnsError> {
         match self.query(validator, name, record_type, kind).await? {
             Ok(answers) => {
-                // An alias is only as secure as every link of its chain.
-                let proof = answers
-                    .iter()
-                    .map(|record| record.proof)
-                    .min()
-                    .unwrap_or(Proof::Indeterminate);
+                let (proof, alias) = chain_proofs(&answers, name);
                 let records: Vec<Record> = answers
                     .into_iter()
                     .filter(|record| record.record_type() == record_type)
@@ -398,7 +467,11 @@ impl Dns {
                 Ok(if records.is_empty() {
                     Validated::None
                 } else {
-                    Validated::Records(records, proof)
+                    Validated::Records {
+                        records,
+                        proof,
+                        alias,
+                    }
                 })
             }
             Err(NetError::Dns(HickoryDnsError::DnssecBogus)) => Ok(Validated::Bogus(format!(
@@ -534,8 +607,8 @@ impl Dns {
     }
 
     /// One query of `resolver` for the absolute `name` under the deadline: the answer's records
-    /// of `record_type` and the CNAME records that led to them, or hickory's error for the
-    /// caller to read.
+    /// of `record_type` and the CNAME and DNAME records that led to them, or hickory's error for
+    /// the caller to read.
     async fn query(
         &self,
         resolver: &TokioResolver,
@@ -557,7 +630,8 @@ impl Dns {
                 .answers()
                 .iter()
                 .filter(|record| {
-                    record.record_type() == record_type || record.record_type() == RecordType::CNAME
+                    matches!(record.record_type(), RecordType::CNAME | RecordType::DNAME)
+                        || record.record_type() == record_type
                 })
                 .cloned()
                 .collect()
@@ -611,7 +685,13 @@ fn classify<T>(
 /// A validating lookup's outcome.
 #[derive(Debug)]
 enum Validated {
-    Records(Vec<Record>, Proof),
+    Records {
+        records: Vec<Record>,
+        /// The weakest proof among the records and every link of the alias chain to them.
+        proof: Proof,
+        /// The proof of the queried name's own alias record, when it is an alias.
+        alias: Option<Proof>,
+    },
     /// No records (a secure or unchecked denial).
     None,
     /// No records, and provably unsigned.
@@ -702,5 +782,76 @@ mod tests {
             "{error:?}"
         );
         assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    fn record(name: &str, data: RData, proof: Proof) -> Record {
+        let mut record = Record::from_rdata(Name::from_ascii(name).expect("name"), 300, data);
+        record.proof = proof;
+        record
+    }
+
+    fn cname(name: &str, target: &str, proof: Proof) -> Record {
+        let target = Name::from_ascii(target).expect("target");
+        record(
+            name,
+            RData::CNAME(hickory_resolver::proto::rr::rdata::CNAME(target)),
+            proof,
+        )
+    }
+
+    fn a(name: &str, proof: Proof) -> Record {
+        record(
+            name,
+            RData::A(std::net::Ipv4Addr::new(127, 0, 0, 2).into()),
+            proof,
+        )
+    }
+
+    #[test]
+    fn an_alias_is_as_secure_as_its_weakest_link() {
+        // No alias: the records alone.
+        let plain = [a("mx.firma.test.", Proof::Secure)];
+        assert_eq!(chain_proofs(&plain, "mx.firma.test"), (Proof::Secure, None));
+        // A signed alias of a name in an unsigned zone.
+        let chain = [
+            cname("mx.firma.test.", "mail.cloud.test.", Proof::Secure),
+            a("mail.cloud.test.", Proof::Insecure),
+        ];
+        assert_eq!(
+            chain_proofs(&chain, "MX.firma.test."),
+            (Proof::Insecure, Some(Proof::Secure))
+        );
+        // A bogus link anywhere spoils the chain.
+        let chain = [
+            cname("mx.firma.test.", "relay.firma.test.", Proof::Secure),
+            cname("relay.firma.test.", "mail.cloud.test.", Proof::Bogus),
+            a("mail.cloud.test.", Proof::Secure),
+        ];
+        assert_eq!(
+            chain_proofs(&chain, "mx.firma.test"),
+            (Proof::Bogus, Some(Proof::Secure))
+        );
+    }
+
+    #[test]
+    fn a_cname_synthesised_from_a_dname_takes_the_dnames_proof() {
+        let dname = record(
+            "firma.test.",
+            RData::Unknown {
+                code: RecordType::DNAME,
+                rdata: hickory_resolver::proto::rr::rdata::NULL::with(vec![0]),
+            },
+            Proof::Secure,
+        );
+        // The synthesised CNAME has no signature: validated alone it would be bogus.
+        let answers = [
+            dname,
+            cname("mx.firma.test.", "mx.firma.example.", Proof::Bogus),
+            a("mx.firma.example.", Proof::Secure),
+        ];
+        assert_eq!(
+            chain_proofs(&answers, "mx.firma.test"),
+            (Proof::Secure, Some(Proof::Secure))
+        );
     }
 }

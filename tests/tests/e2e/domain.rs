@@ -243,7 +243,7 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
     // MX hosts that are aliases (CNAME): their TLSA records are looked up at the alias target
     // first, then at the MX name (RFC 7672 §2.2.2); both ways lead to the modern server's key.
     let alias = domain(&report, "alias.test");
-    assert_eq!(alias["verdict"], "ready");
+    assert_eq!(alias["verdict"], "ready", "{alias:#}");
     assert_eq!(alias["dane"], "valid");
     let spki = spki_sha256(&lab.mx1);
     assert_eq!(alias["mx_hosts"][0]["dane"]["status"], "valid");

@@ -687,11 +687,9 @@ async fn results_appear_live_and_refusals_are_explained() {
     // The slow server greets only when the test lets it: the page is seen mid-check.
     let gate = Gate::new();
     let slow = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
-    let api = ProbeApi::start(&ProbeApiOptions::loopback(
-        &ca.ca_file,
-        &[NAME],
-        &[fast.port, slow.port()],
-    ));
+    let api = ProbeApi::start(
+        &ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[fast.port, slow.port()]).patient(),
+    );
     let browser = Browser::start(1024, 1200).await;
     let link = format!(
         "{}/check?in_host={NAME}&in_port={}&in_sec=tls&out_host={NAME}&out_port={}&out_sec=starttls&lang=de",

@@ -109,11 +109,8 @@ async fn identical_checks_share_one_probe_and_a_cached_report() {
     // Greets only when let go, so the second request surely arrives while the first check runs.
     let gate = Gate::new();
     let stub = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
-    let api = ProbeApi::start(&ProbeApiOptions::loopback(
-        &ca.ca_file,
-        &[NAME],
-        &[stub.port()],
-    ));
+    let api =
+        ProbeApi::start(&ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[stub.port()]).patient());
     let target = format!("smtp://{NAME}:{}", stub.port());
 
     let first = api.spawn_check(&[("target", &target)]);
@@ -163,8 +160,11 @@ async fn beyond_the_global_cap_a_check_is_told_to_come_back() {
     let gate = Gate::new();
     let slow = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
     let other = Stub::start(Behaviour::TooManyConnections);
-    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[slow.port(), other.port()]);
-    options.extra_args = vec!["--max-concurrent-checks".into(), "1".into()];
+    let mut options =
+        ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[slow.port(), other.port()]).patient();
+    options
+        .extra_args
+        .extend(["--max-concurrent-checks".into(), "1".into()]);
     let api = ProbeApi::start(&options);
 
     let (status, _, _) = api.get("/readyz").await;
