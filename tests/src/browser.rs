@@ -76,6 +76,19 @@ impl Browser {
         }
     }
 
+    /// Waits up to `within` for an element matching the CSS `selector`.
+    pub async fn wait_for(
+        &self,
+        selector: &str,
+        within: Duration,
+    ) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
+        self.client
+            .wait()
+            .at_most(within)
+            .for_element(fantoccini::Locator::Css(selector))
+            .await
+    }
+
     /// Saves a PNG of the viewport as `target/e2e-artifacts/<name>.png` for people to look at.
     pub async fn screenshot(&self, name: &str) -> std::path::PathBuf {
         let png = self.client.screenshot().await.expect("take a screenshot");

@@ -544,10 +544,7 @@ fn mx_hosts_on_private_addresses_are_refused_not_contacted() {
 /// Waits up to 30 s for the domain card and returns its text.
 async fn domain_card(browser: &Browser) -> String {
     let card = browser
-        .client
-        .wait()
-        .at_most(std::time::Duration::from_secs(30))
-        .for_element(Locator::Css("article.card.domain"))
+        .wait_for("article.card.domain", std::time::Duration::from_secs(30))
         .await
         .expect("the domain card appears");
     card.text().await.expect("card text")

@@ -97,10 +97,7 @@ async fn an_allowed_page_embeds_the_check_and_the_frame_follows_its_content() {
     // The finished report (heading, cards, advice, support box) renders at once; an endpoint
     // card alone may still be a check in flight, shorter than the final page.
     browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("#results-heading"))
+        .wait_for("#results-heading", Duration::from_secs(30))
         .await
         .expect("a result inside the frame");
     let card = browser
@@ -165,10 +162,7 @@ async fn an_allowed_page_embeds_the_check_and_the_frame_follows_its_content() {
         .await
         .expect("enter the frame");
     let inside = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(3))
-        .for_element(Locator::Css("input#in-host"))
+        .wait_for("input#in-host", Duration::from_secs(3))
         .await;
     assert!(
         inside.is_err(),

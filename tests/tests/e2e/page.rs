@@ -20,10 +20,7 @@ pub(crate) async fn open(
 ) -> fantoccini::elements::Element {
     browser.client.goto(url).await.expect("open the page");
     browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(selector))
+        .wait_for(selector, Duration::from_secs(20))
         .await
         .unwrap_or_else(|_| panic!("{url}: {selector} did not appear"))
 }
@@ -101,10 +98,8 @@ async fn customer_types_a_server_and_sees_the_versions() {
         .await
         .expect("open the page");
     // The page opens with the settings form; support and admins switch to one server.
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("button#mode-server"))
+    browser
+        .wait_for("button#mode-server", Duration::from_secs(20))
         .await
         .expect("the mode switch appears once the wasm app runs")
         .click()
@@ -126,10 +121,8 @@ async fn customer_types_a_server_and_sees_the_versions() {
         .await
         .expect("click");
 
-    let card = client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css("article.card"))
+    let card = browser
+        .wait_for("article.card", Duration::from_secs(60))
         .await
         .expect("a result card appears");
     assert_eq!(
@@ -149,10 +142,8 @@ async fn customer_types_a_server_and_sees_the_versions() {
     assert!(text.contains("Certificate: valid"), "{text}");
     // The check is over: focus is on the result's heading, and the results are no live region
     // (the progress line is the status; cards are not read out one by one).
-    client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css("#results-heading"))
+    browser
+        .wait_for("#results-heading", Duration::from_secs(60))
         .await
         .expect("the result heading appears");
     let focus = client
@@ -172,12 +163,11 @@ async fn customer_types_a_server_and_sees_the_versions() {
 
     // A second check on the same page replaces the result: TLS 1.3 is now refused.
     check_server(&browser, &format!("{NAME}:{}", only_12.port)).await;
-    client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css(
+    browser
+        .wait_for(
             "article.card li[data-version='TLSv1.3'][data-outcome='rejected']",
-        ))
+            Duration::from_secs(60),
+        )
         .await
         .expect("TLS 1.3 shown as refused");
     assert_eq!(
@@ -396,10 +386,7 @@ async fn an_international_name_is_checked_as_punycode_and_shown_as_typed() {
         .await
         .expect("open the page");
     browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("input#server"))
+        .wait_for("input#server", Duration::from_secs(20))
         .await
         .expect("the app runs");
     // The browser's UTS #46 (its URL parser) maps the name; the service checks the punycode name.
@@ -425,10 +412,7 @@ async fn an_international_name_is_checked_as_punycode_and_shown_as_typed() {
 /// The texts of the settings advice, once it is shown.
 async fn advice_texts(browser: &Browser) -> Vec<String> {
     browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("section.advice li"))
+        .wait_for("section.advice li", Duration::from_secs(30))
         .await
         .expect("advice appears");
     let mut texts = Vec::new();
@@ -508,10 +492,7 @@ async fn the_settings_flow_flags_port_25_without_encryption() {
     // "Copy summary for support": the text says when, what, how it went, what to change, the
     // link that repeats the check, and the page's version (German: the last language opened).
     let summary = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("textarea#summary"))
+        .wait_for("textarea#summary", Duration::from_secs(20))
         .await
         .expect("summary")
         .prop("value")
@@ -714,10 +695,7 @@ async fn results_appear_live_and_refusals_are_explained() {
     let slow_card = card_for_port(&browser, slow.port()).await;
     assert!(slow_card.contains("submission://"), "{slow_card}");
     browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#results-heading"))
+        .wait_for("#results-heading", Duration::from_secs(20))
         .await
         .expect("the finished report's heading");
     assert!(
@@ -740,10 +718,7 @@ async fn results_appear_live_and_refusals_are_explained() {
         .await
         .expect("open");
     let refusal = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(".request-failed[role='alert']"))
+        .wait_for(".request-failed[role='alert']", Duration::from_secs(20))
         .await
         .expect("a refusal")
         .text()
@@ -786,10 +761,7 @@ async fn the_providers_profile_corrects_names_and_settings() {
         host.clear().await.expect("clear");
         host.send_keys(typed).await.expect("type");
         let hint = browser
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(".did-you-mean"))
+            .wait_for(".did-you-mean", Duration::from_secs(10))
             .await
             .expect("a suggestion")
             .text()
@@ -816,10 +788,7 @@ async fn the_providers_profile_corrects_names_and_settings() {
         "{advice:?}"
     );
     let contact = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(".support .contact"))
+        .wait_for(".support .contact", Duration::from_secs(30))
         .await
         .expect("the support contact")
         .text()
@@ -910,10 +879,7 @@ async fn outlook_2010_on_windows_7_gets_the_registry_fix_and_settings_files() {
         .await
         .expect("open the link");
     let advice = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(".client-advice"))
+        .wait_for(".client-advice", Duration::from_secs(30))
         .await
         .expect("advice for the mail program");
     assert_eq!(
@@ -1063,10 +1029,7 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
         .await
         .expect("click");
     let link = support
-        .client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("input#built-link"))
+        .wait_for("input#built-link", Duration::from_secs(10))
         .await
         .expect("a link")
         .prop("value")
@@ -1102,10 +1065,7 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
     let card = card_for_port(&customer, server.port).await;
     assert!(card.contains("All good"), "{card}");
     let advice = customer
-        .client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(".client-advice"))
+        .wait_for(".client-advice", Duration::from_secs(10))
         .await
         .expect("program advice")
         .text()
