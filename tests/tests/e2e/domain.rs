@@ -612,6 +612,7 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
             ),
         ]
     );
+    browser.screenshot("domain-two-de").await;
     let url = browser.client.current_url().await.expect("url");
     assert!(
         url.as_str().contains("target=kunde%40two.test"),
@@ -641,6 +642,7 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
         rows[1].1,
         "mx2.two.test: problem – missing from the MTA-STS policy; no TLS 1.2 or newer",
     );
+    browser.screenshot("domain-sts-en").await;
     browser.close().await;
 }
 
