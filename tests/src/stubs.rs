@@ -287,17 +287,13 @@ async fn handle(
             stream.write_all(&reply).await?;
             close_gracefully(stream).await
         }
-        Behaviour::SlowGreeting { .. } | Behaviour::HeldGreeting { .. } => {
-            match behaviour {
-                Behaviour::SlowGreeting { delay } => tokio::time::sleep(*delay).await,
-                Behaviour::HeldGreeting { gate } => gate.opened().await,
-                _ => {}
-            }
-            stream
-                .write_all(format!("220 {STUB_NAME} ESMTP slow\r\n").as_bytes())
-                .await?;
-            let ehlo = format!("250-{STUB_NAME}\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
-            smtp_commands(stream, &ehlo, Starttls::Refuse, counters).await
+        Behaviour::SlowGreeting { delay } => {
+            tokio::time::sleep(*delay).await;
+            late_smtp(stream, counters).await
+        }
+        Behaviour::HeldGreeting { gate } => {
+            gate.opened().await;
+            late_smtp(stream, counters).await
         }
         Behaviour::EndlessEhlo => {
             stream
@@ -360,6 +356,16 @@ enum Starttls {
     /// `220 ready` plus an injected `250 injected` in the same write, then listen for the client
     /// carrying on.
     Inject,
+}
+
+/// What a slow or held stub says once it greets: a dialog advertising STARTTLS, which it then
+/// refuses with `454`.
+async fn late_smtp(mut stream: TcpStream, counters: &Counters) -> io::Result<()> {
+    stream
+        .write_all(format!("220 {STUB_NAME} ESMTP slow\r\n").as_bytes())
+        .await?;
+    let ehlo = format!("250-{STUB_NAME}\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
+    smtp_commands(stream, &ehlo, Starttls::Refuse, counters).await
 }
 
 /// Answers SMTP commands after the greeting until `QUIT` or the client hangs up. An empty
