@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/tools/npm/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 CARGO := cargo
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: run test setup setup-test dist release lint unit-test e2e-test wasm-test size bench clean
+.PHONY: run test setup setup-test dist release lint unit-test e2e-test wasm-test size bench crosscheck clean
 
 run: setup dist release
 	@echo "Starting MailTLS on http://127.0.0.1:$(PORT)/"
@@ -55,14 +55,22 @@ size:
 	scripts/size-report.sh --check dist
 
 # Benchmarks (not part of `make test`): MailTLS against sslyze and testssl.sh on local Dovecot +
-# Postfix, a domain check against the host check of its MX hosts, and the HTTP service under
-# load (wrk). Results in target/bench/.
+# Postfix, a domain check against the host check of its MX hosts, the HTTP service under load
+# (wrk), and the client-simulation cross-check with testssl.sh. Results in target/bench/.
 bench: setup setup-test dist
 	scripts/setup-bench.sh
 	$(CARGO) build --release --locked -p probe-api
 	$(CARGO) bench --locked -p tests --bench full_check
 	$(CARGO) bench --locked -p tests --bench domain_check
 	ulimit -n 20000 && $(CARGO) bench --locked -p tests --bench load
+	$(CARGO) bench --locked -p tests --bench client_crosscheck
+
+# The client simulation next to testssl.sh's on the same restricted servers (about 8 minutes:
+# testssl.sh tries all its 162 clients); fails when they disagree. docs/client-simulation.md.
+crosscheck: setup setup-test
+	scripts/setup-bench.sh
+	$(CARGO) build --release --locked -p probe-api
+	$(CARGO) bench --locked -p tests --bench client_crosscheck
 
 clean:
 	$(CARGO) clean

@@ -4,6 +4,14 @@
 //! not confirm are marked and shown as "unconfirmed", never as certain.
 //!
 //! Sources are listed in `../shared/docs/peers-and-mail-clients.md`, section 3.
+//!
+//! Where a captured hello stands for the program ([`simulated`]), the check measured what the
+//! program's own handshake does with the customer's server, and [`measured_guidance`] answers
+//! from that instead of from the table.
+
+use mailtls_shared::{
+    CheckReport, ClientReason, ClientResult, Outcome, SimulatedClient, TlsVersion,
+};
 
 /// The operating systems the page asks about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -499,6 +507,11 @@ pub enum Guidance {
     CloudNeedsModernServer,
     /// The program and system are not in the knowledge base.
     NoData,
+    /// Measured: program and server share a version, but no cipher suite or group; only the
+    /// provider can fix that.
+    ServerLocksOut,
+    /// Measured: the program speaks TLS 1.2 at most, the server TLS 1.3 only.
+    ServerNeedsTls12,
 }
 
 impl Guidance {
@@ -511,6 +524,8 @@ impl Guidance {
             Guidance::ServerMustChange => "server-must-change",
             Guidance::CloudNeedsModernServer => "cloud-needs-modern-server",
             Guidance::NoData => "no-data",
+            Guidance::ServerLocksOut => "server-locks-out",
+            Guidance::ServerNeedsTls12 => "server-needs-tls12",
         }
     }
 }
@@ -536,6 +551,142 @@ pub fn guidance(program: Program, system: System, server: ServerTls) -> (Guidanc
         (_, ServerTls::ModernOnly | ServerTls::Unknown) => Guidance::ApplyFix { fix: fact.fix },
     };
     (advice, !fact.confirmed)
+}
+
+/// The captured TLS stacks that stand for `program` on `system` (`docs/client-simulation.md`):
+/// as installed, and after the fix the page offers (Windows 7's TLS 1.2 setting). `None` where no
+/// capture does: then the advice rests on the facts above only.
+pub fn simulated(
+    program: Program,
+    system: System,
+) -> Option<(SimulatedClient, Option<SimulatedClient>)> {
+    use SimulatedClient as C;
+    let schannel = matches!(
+        program,
+        Program::OutlookExpress
+            | Program::Outlook2007
+            | Program::Outlook2010
+            | Program::Outlook2013
+            | Program::Outlook2016OrNewer
+            | Program::WindowsLiveMail
+    );
+    let stack = match (program, system) {
+        (_, System::WindowsXp) if schannel => (C::SchannelWinXp, None),
+        (_, System::WindowsVista) if schannel => (C::SchannelVista, None),
+        (_, System::Windows7) if schannel => (C::SchannelWin7, Some(C::SchannelWin7Tls12)),
+        (_, System::Windows81) if schannel => (C::SchannelWin81, None),
+        (_, System::Windows10) if schannel => (C::SchannelWin10, None),
+        (Program::Thunderbird, _) => (C::Thunderbird91, None),
+        (Program::AppleMail, System::MacOsOld) => (C::AppleMailOsx1011, None),
+        (Program::AppleMail, System::MacOs) => (C::AppleMail16, None),
+        (Program::IosMail, System::IosOld) => (C::AppleMailIos9, None),
+        _ => return None,
+    };
+    Some(stack)
+}
+
+/// What the check measured for one simulated client over the checked endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measured {
+    /// Connected everywhere it was tried; the oldest version negotiated.
+    Connected(TlsVersion),
+    /// No version in common somewhere.
+    NoVersion,
+    /// A version in common, but no suite, group or key size somewhere.
+    NoCipher,
+    /// Not tried, or no clear answer.
+    Unknown,
+}
+
+impl Measured {
+    /// A stable name, for styles and tests.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Measured::Connected(_) => "connected",
+            Measured::NoVersion => "no-version",
+            Measured::NoCipher => "no-cipher",
+            Measured::Unknown => "unknown",
+        }
+    }
+}
+
+/// The simulated client's results over `report`'s endpoints: a failure anywhere is a failure;
+/// endpoints where it was not tested (a port not offered) do not count.
+pub fn measured(report: &CheckReport, client: SimulatedClient) -> Measured {
+    let mut connected: Option<TlsVersion> = None;
+    let mut failure = None;
+    for result in report
+        .endpoints
+        .iter()
+        .flat_map(|endpoint| endpoint.clients.iter())
+        .filter(|result| result.client == client)
+    {
+        match result.result {
+            ClientResult::Connected => {
+                let version = result.version.unwrap_or(TlsVersion::Tls12);
+                connected = Some(connected.map_or(version, |seen| seen.min(version)));
+            }
+            ClientResult::Failed if result.reason == Some(ClientReason::ProtocolVersion) => {
+                failure = failure.or(Some(Measured::NoVersion));
+            }
+            ClientResult::Failed => failure = Some(Measured::NoCipher),
+            ClientResult::Untested => {}
+        }
+    }
+    failure.unwrap_or(connected.map_or(Measured::Unknown, Measured::Connected))
+}
+
+/// What the check measured for the customer's program, and the advice it leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measurement {
+    pub guidance: Guidance,
+    /// The program as installed.
+    pub now: Measured,
+    /// The program after the fix the page offers (Windows 7's TLS 1.2 setting), where one exists.
+    pub after_fix: Option<Measured>,
+}
+
+/// The advice from the measurement, where one was made: what happened when the program's own
+/// hello (and, on Windows 7, the hello after the fix) was sent to the customer's servers.
+pub fn measured_guidance(
+    program: Program,
+    system: System,
+    report: &CheckReport,
+) -> Option<Measurement> {
+    let (now, after_fix) = simulated(program, system)?;
+    let fact = fact(program, system);
+    let fix = fact.map_or(Fix::NewSystemOrProgram, |fact| fact.fix);
+    let speaks_tls12 = fact.is_some_and(|fact| fact.tls12 == Tls12::Yes);
+    let server_has_tls12 = report
+        .endpoints
+        .iter()
+        .any(|endpoint| endpoint.versions.get(&TlsVersion::Tls12) == Some(&Outcome::Accepted));
+    let fixed = after_fix.map(|client| measured(report, client));
+    let measured_now = measured(report, now);
+    let guidance = match (measured_now, fixed) {
+        (Measured::Unknown, _) => return None,
+        (Measured::Connected(version), _) if version >= TlsVersion::Tls12 => Guidance::Works,
+        // Works today with TLS 1.0, but the fix would move it to a TLS 1.2 the server refuses.
+        (Measured::Connected(_), Some(Measured::NoCipher)) => Guidance::ServerLocksOut,
+        // An old version because the server has nothing newer, not because the program hasn't.
+        (Measured::Connected(_), _) if !server_has_tls12 && speaks_tls12 => {
+            Guidance::ServerMustChange
+        }
+        (Measured::Connected(_), _) => Guidance::WorksForNow { fix },
+        (Measured::NoCipher, _) => Guidance::ServerLocksOut,
+        (Measured::NoVersion, Some(Measured::Connected(_))) => Guidance::ApplyFix { fix },
+        (Measured::NoVersion, Some(Measured::NoCipher)) => Guidance::ServerLocksOut,
+        (Measured::NoVersion, Some(Measured::NoVersion)) if !server_has_tls12 => {
+            Guidance::ServerNeedsTls12
+        }
+        (Measured::NoVersion, _) if server_has_tls12 => Guidance::ApplyFix { fix },
+        (Measured::NoVersion, _) => Guidance::ServerNeedsTls12,
+    };
+    Some(Measurement {
+        guidance,
+        now: measured_now,
+        after_fix: fixed,
+    })
 }
 
 /// What the customer said (or the browser suggested) about their mail program.
@@ -884,6 +1035,167 @@ mod tests {
                 "{program:?} on {system:?}, server {server:?}"
             );
         }
+    }
+
+    /// A one-endpoint report whose server accepts `versions` and where each client in `clients`
+    /// had the given result (`Some(version)` connected, `None` failed for `reason`).
+    fn report_with(
+        versions: &[TlsVersion],
+        clients: &[(SimulatedClient, Option<TlsVersion>, ClientReason)],
+    ) -> CheckReport {
+        use mailtls_shared::{ClientReport, EndpointReport, Scheme, Verdict};
+        CheckReport {
+            tool_version: String::new(),
+            checked_at: String::new(),
+            duration_ms: 0,
+            targets: vec![],
+            endpoints: vec![EndpointReport {
+                scheme: Scheme::Imaps,
+                host: "mail.example.test".into(),
+                port: 993,
+                address: None,
+                versions: versions.iter().map(|v| (*v, Outcome::Accepted)).collect(),
+                handshakes: vec![],
+                clients: clients
+                    .iter()
+                    .map(|(client, version, reason)| ClientReport {
+                        client: *client,
+                        result: if version.is_some() {
+                            ClientResult::Connected
+                        } else {
+                            ClientResult::Failed
+                        },
+                        version: *version,
+                        cipher_suite: None,
+                        group: None,
+                        reason: version.is_none().then_some(*reason),
+                        detail: None,
+                    })
+                    .collect(),
+                certificate: None,
+                findings: vec![],
+                verdict: Verdict::Ready,
+                error: None,
+            }],
+            verdict: Verdict::Ready,
+            domains: vec![],
+        }
+    }
+
+    #[test]
+    fn the_measurement_decides_the_advice() {
+        use ClientReason::{NoSharedCipher as Cipher, ProtocolVersion as Version};
+        use SimulatedClient as C;
+        use TlsVersion::{Tls10, Tls12, Tls13};
+        let win7 = |now: Option<TlsVersion>,
+                    fixed: Option<TlsVersion>,
+                    fixed_reason,
+                    versions: &[TlsVersion]| {
+            let report = report_with(
+                versions,
+                &[
+                    (C::SchannelWin7, now, Version),
+                    (C::SchannelWin7Tls12, fixed, fixed_reason),
+                ],
+            );
+            measured_guidance(Outlook2010, Windows7, &report).map(|m| m.guidance)
+        };
+        // A TLS 1.2 server with suites Windows 7 lacks: the registry fix cannot help.
+        assert_eq!(win7(None, None, Cipher, &[Tls12]), Some(ServerLocksOut));
+        // With DHE-GCM added, the fix works.
+        assert_eq!(
+            win7(None, Some(Tls12), Cipher, &[Tls12]),
+            Some(ApplyFix {
+                fix: Windows7Registry
+            })
+        );
+        // TLS 1.0 still works, but the fix would land on a TLS 1.2 the server refuses.
+        assert_eq!(
+            win7(Some(Tls10), None, Cipher, &[Tls10, Tls12]),
+            Some(ServerLocksOut)
+        );
+        assert_eq!(
+            win7(Some(Tls10), Some(Tls12), Cipher, &[Tls10, Tls12]),
+            Some(WorksForNow {
+                fix: Windows7Registry
+            })
+        );
+        // TLS 1.3 only: no Windows 7 setting helps.
+        assert_eq!(win7(None, None, Version, &[Tls13]), Some(ServerNeedsTls12));
+
+        let one = |program,
+                   system,
+                   client,
+                   result: Option<TlsVersion>,
+                   reason,
+                   versions: &[TlsVersion]| {
+            let report = report_with(versions, &[(client, result, reason)]);
+            measured_guidance(program, system, &report).map(|m| (m.guidance, m.now))
+        };
+        assert_eq!(
+            one(
+                Outlook2016OrNewer,
+                Windows81,
+                C::SchannelWin81,
+                None,
+                Cipher,
+                &[Tls12]
+            ),
+            Some((ServerLocksOut, Measured::NoCipher))
+        );
+        assert_eq!(
+            one(AppleMail, MacOs, C::AppleMail16, None, Version, &[Tls13]),
+            Some((ServerNeedsTls12, Measured::NoVersion))
+        );
+        assert_eq!(
+            one(
+                Thunderbird,
+                Windows11,
+                C::Thunderbird91,
+                Some(Tls13),
+                Cipher,
+                &[Tls12, Tls13]
+            ),
+            Some((Works, Measured::Connected(Tls13)))
+        );
+        // Windows 10 on TLS 1.0 because the server has nothing newer: the server must change.
+        assert_eq!(
+            one(
+                Outlook2016OrNewer,
+                Windows10,
+                C::SchannelWin10,
+                Some(Tls10),
+                Cipher,
+                &[Tls10]
+            ),
+            Some((ServerMustChange, Measured::Connected(Tls10)))
+        );
+        // Apple Mail on OS X 10.11 speaks TLS 1.0 at most: works until the switch-off.
+        assert_eq!(
+            one(
+                AppleMail,
+                MacOsOld,
+                C::AppleMailOsx1011,
+                Some(Tls10),
+                Cipher,
+                &[Tls10, Tls12]
+            ),
+            Some((
+                WorksForNow {
+                    fix: NewSystemOrProgram
+                },
+                Measured::Connected(Tls10)
+            ))
+        );
+        // No capture, or nothing measured: the table decides.
+        assert_eq!(
+            measured_guidance(K9Mail, Android, &report_with(&[Tls12], &[])),
+            None
+        );
+        assert_eq!(
+            measured_guidance(Outlook2010, Windows10, &report_with(&[Tls12], &[])),
+            None
+        );
     }
 
     #[test]

@@ -838,6 +838,7 @@ mod tests {
             address: None,
             versions: Default::default(),
             handshakes: vec![],
+            clients: vec![],
             certificate: Some(CertificateReport {
                 verdict,
                 sans: sans.iter().map(|s| (*s).to_owned()).collect(),

@@ -314,6 +314,7 @@ pub fn card_summary(endpoint: &EndpointReport) -> (Tone, Text) {
     match endpoint.verdict {
         Verdict::Ready => (Tone::Good, Text::SummaryGood),
         Verdict::LegacyEnabled => (Tone::Warning, Text::SummaryLegacyEnabled),
+        Verdict::ClientsLockedOut => (Tone::Bad, Text::SummaryClientsLockedOut),
         Verdict::CertificateProblem => (Tone::Bad, Text::SummaryCertificate),
         Verdict::NoModernTls if error == Some(EndpointErrorCode::StarttlsNotOffered) => {
             (Tone::Bad, Text::SummaryNoEncryption)
@@ -383,6 +384,7 @@ mod tests {
                     duration_ms: 1,
                 })
                 .collect(),
+            clients: vec![],
             certificate: None,
             findings: vec![],
             verdict: mailtls_shared::Verdict::Untestable,

@@ -22,7 +22,7 @@ pub fn overall_tone(verdict: Verdict) -> Tone {
     match verdict {
         Verdict::Ready => Tone::Good,
         Verdict::LegacyEnabled => Tone::Warning,
-        Verdict::CertificateProblem | Verdict::NoModernTls => Tone::Bad,
+        Verdict::ClientsLockedOut | Verdict::CertificateProblem | Verdict::NoModernTls => Tone::Bad,
         Verdict::Untestable => Tone::Unknown,
     }
 }
@@ -194,6 +194,7 @@ mod tests {
                     handshake(TlsVersion::Tls12, Outcome::Accepted),
                     handshake(TlsVersion::Tls13, Outcome::Rejected),
                 ],
+                clients: vec![],
                 certificate: Some(CertificateReport {
                     verdict: CertificateVerdict::Valid,
                     ..CertificateReport::default()

@@ -74,6 +74,7 @@ async fn server_text_is_shown_as_text_never_as_markup() {
             handshake(TlsVersion::Tls12, Outcome::Accepted, Some(hostile)),
             handshake(TlsVersion::Tls13, Outcome::Rejected, None),
         ],
+        clients: vec![],
         certificate: Some(CertificateReport {
             verdict: CertificateVerdict::Expired,
             detail: None,

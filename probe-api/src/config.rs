@@ -5,7 +5,7 @@
 //! `MAILTLS_MAX_CONCURRENT_CHECKS`. Lists given by flag or variable replace the file's list.
 //!
 //! `mailtls.example.toml` at the repository root shows every key with its default.
-//! The probe's keys (`ca_files` … `mta_sts_port`) also apply to `probe-api check`.
+//! The probe's keys (`ca_files` … `client_simulation`) also apply to `probe-api check`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -83,6 +83,8 @@ pub struct ServiceConfig {
     pub mx_port: u16,
     /// The port MTA-STS policies are fetched from (443 on the internet).
     pub mta_sts_port: u16,
+    /// Send mail programs' own hellos after the version probes (`docs/client-simulation.md`).
+    pub client_simulation: bool,
 }
 
 /// The log line format.
@@ -125,6 +127,7 @@ impl Default for ServiceConfig {
             allow_reserved_names: false,
             mx_port: 25,
             mta_sts_port: 443,
+            client_simulation: true,
         }
     }
 }
@@ -282,6 +285,7 @@ impl ServiceConfig {
             },
             mx_port: self.mx_port,
             mta_sts_port: self.mta_sts_port,
+            simulate_clients: self.client_simulation,
             ..ProbeSettings::default()
         })
     }

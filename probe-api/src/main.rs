@@ -198,6 +198,10 @@ struct ProbeArgs {
     /// The port MTA-STS policies are fetched from [default: 443]; for labs and tests.
     #[arg(long, env = "MAILTLS_MTA_STS_PORT", value_name = "PORT")]
     mta_sts_port: Option<u16>,
+    /// Do not send mail programs' own hellos after the version probes (fewer connections; the
+    /// report's `clients` lists stay empty).
+    #[arg(long, env = "MAILTLS_NO_CLIENT_SIMULATION")]
+    no_client_simulation: bool,
 }
 
 fn parse_domain(input: &str) -> Result<Hostname, String> {
@@ -236,6 +240,7 @@ impl ProbeArgs {
         config.allow_reserved_names |= self.allow_reserved_names;
         set(&mut config.mx_port, self.mx_port);
         set(&mut config.mta_sts_port, self.mta_sts_port);
+        config.client_simulation &= !self.no_client_simulation;
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use crate::probe::simulate::catalog::Profile;
+
 use mailtls_shared::{
     CheckReport, DomainReport, DomainVerdict, EndpointReport, Finding, MtaStsStatus, MxStatus,
     Severity, TlsRptStatus, Verdict, wire_name,
@@ -13,6 +15,9 @@ pub fn verdict_words(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Ready => "ready for TLS 1.2+ (Microsoft 365 compatible)",
         Verdict::LegacyEnabled => "works, but legacy versions are still enabled",
+        Verdict::ClientsLockedOut => {
+            "TLS 1.2+ works, but mail programs that speak it are locked out"
+        }
         Verdict::NoModernTls => "no TLS 1.2: Microsoft 365 and current mail programs will fail",
         Verdict::CertificateProblem => "certificate problem",
         Verdict::Untestable => "could not test",
@@ -94,6 +99,25 @@ fn endpoint_block(out: &mut String, endpoint: &EndpointReport) {
             "  certificate  {}: {}",
             wire_name(&certificate.verdict),
             facts.join("; ")
+        );
+    }
+    for client in &endpoint.clients {
+        let mut details: Vec<String> = Vec::new();
+        details.extend(
+            client
+                .version
+                .map(|version| version.display_name().to_owned()),
+        );
+        details.extend(client.cipher_suite.clone());
+        details.extend(client.group.clone());
+        details.extend(client.reason.map(|reason| wire_name(&reason)));
+        details.extend(client.detail.clone());
+        let _ = writeln!(
+            out,
+            "  client       {:<36} {:<9} {}",
+            Profile::of(client.client).label,
+            wire_name(&client.result),
+            details.join(", ")
         );
     }
     for Finding {

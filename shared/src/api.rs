@@ -214,6 +214,12 @@ pub enum FindingCode {
     CertificateProblem,
     /// Plain text arrived after the STARTTLS answer, before TLS (response injection).
     ResponseInjection,
+    /// Mail programs that speak TLS 1.2 or newer cannot connect: no version, cipher suite or
+    /// group in common (the detail names them and what to add; see `clients`).
+    ClientsLockedOut,
+    /// Mail programs that connect only with SSL 3.0, TLS 1.0 or TLS 1.1: they stop working when
+    /// those versions are switched off.
+    ClientsNeedLegacyVersions,
 }
 
 /// A finding with its severity and technical detail (English, for admins).
@@ -237,6 +243,8 @@ pub enum Verdict {
     Untestable,
     /// Works with TLS 1.2+, but legacy versions are still enabled.
     LegacyEnabled,
+    /// TLS 1.2+ works, but mail programs that speak TLS 1.2 or newer cannot connect.
+    ClientsLockedOut,
     /// TLS 1.2+ works, but mail programs will not trust the certificate.
     CertificateProblem,
     /// No TLS 1.2 or newer (or no encryption at all): Microsoft 365 and current programs fail.
@@ -294,6 +302,11 @@ pub struct EndpointReport {
     /// `null` when no handshake got as far as the certificate.
     #[serde(default)]
     pub certificate: Option<CertificateReport>,
+    /// What each simulated mail program's own hello achieved, in [`SimulatedClient::ALL`]'s order.
+    ///
+    /// [`SimulatedClient::ALL`]: crate::SimulatedClient::ALL
+    #[serde(default)]
+    pub clients: Vec<crate::simulation::ClientReport>,
     #[serde(default)]
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
@@ -386,8 +399,8 @@ crate::deserialize_by_wire_name! {
     Reason => [Reason::Alert, Reason::Closed, Reason::OtherVersion, Reason::Timeout, Reason::ConnectionRefused, Reason::Network, Reason::ProtocolViolation, Reason::NameNotFound, Reason::Throttled, Reason::Starttls],
     CertificateVerdict => [CertificateVerdict::Valid, CertificateVerdict::Expired, CertificateVerdict::NotYetValid, CertificateVerdict::NameMismatch, CertificateVerdict::SelfSigned, CertificateVerdict::Untrusted, CertificateVerdict::IncompleteChain, CertificateVerdict::Invalid],
     Severity => [Severity::Info, Severity::Warning, Severity::Critical],
-    FindingCode => [FindingCode::StarttlsNotOffered, FindingCode::AuthBeforeTls, FindingCode::LegacyVersionsEnabled, FindingCode::NoTls12, FindingCode::Tls12LegacyCiphersOnly, FindingCode::CertificateProblem, FindingCode::ResponseInjection],
-    Verdict => [Verdict::Ready, Verdict::Untestable, Verdict::LegacyEnabled, Verdict::CertificateProblem, Verdict::NoModernTls],
+    FindingCode => [FindingCode::StarttlsNotOffered, FindingCode::AuthBeforeTls, FindingCode::LegacyVersionsEnabled, FindingCode::NoTls12, FindingCode::Tls12LegacyCiphersOnly, FindingCode::CertificateProblem, FindingCode::ResponseInjection, FindingCode::ClientsLockedOut, FindingCode::ClientsNeedLegacyVersions],
+    Verdict => [Verdict::Ready, Verdict::Untestable, Verdict::LegacyEnabled, Verdict::ClientsLockedOut, Verdict::CertificateProblem, Verdict::NoModernTls],
     EndpointErrorCode => [EndpointErrorCode::NameNotFound, EndpointErrorCode::ConnectionRefused, EndpointErrorCode::Timeout, EndpointErrorCode::Network, EndpointErrorCode::Refused, EndpointErrorCode::Throttled, EndpointErrorCode::StarttlsNotOffered, EndpointErrorCode::StarttlsFailed, EndpointErrorCode::Preauth, EndpointErrorCode::ProtocolViolation, EndpointErrorCode::ResponseInjection],
     ErrorCode => [ErrorCode::InvalidTarget, ErrorCode::MissingTarget, ErrorCode::TooManyTargets, ErrorCode::ForbiddenAddress, ErrorCode::ForbiddenPort, ErrorCode::ForbiddenDomain, ErrorCode::RateLimited, ErrorCode::Busy, ErrorCode::NotFound, ErrorCode::RequestTooLarge, ErrorCode::MethodNotAllowed, ErrorCode::Internal],
 }
@@ -409,6 +422,7 @@ mod tests {
             ]),
             handshakes: vec![],
             certificate: None,
+            clients: vec![],
             findings: vec![Finding {
                 code: FindingCode::LegacyVersionsEnabled,
                 severity: Severity::Warning,
@@ -439,6 +453,7 @@ mod tests {
             versions: BTreeMap::new(),
             handshakes: vec![],
             certificate: None,
+            clients: vec![],
             findings: vec![],
             verdict,
             error: None,

@@ -9,6 +9,7 @@
 //!   browser via the browser's own URL parser; punycode here).
 //! - [`target`]: what to check: a bare host, or `scheme://host[:port]` for one mail endpoint.
 //! - [`api`]: the JSON report and error shapes of the HTTP API.
+//! - [`simulation`]: the report's client simulation part (which mail programs' hellos connected).
 //! - [`domain`]: the report's domain part (MX hosts, MTA-STS, TLS-RPT, DANE) and its verdict.
 //! - [`profile`]: the provider profile (official servers, aliases, support contact).
 //! - [`lang`]: the two languages every user-facing message exists in.
@@ -37,6 +38,7 @@ pub mod host;
 pub mod idn;
 pub mod lang;
 pub mod profile;
+pub mod simulation;
 pub mod target;
 
 pub use api::{
@@ -51,4 +53,5 @@ pub use domain::{
 pub use host::{Host, HostError, Hostname};
 pub use lang::Lang;
 pub use profile::{ExtraLink, OfficialServer, Profile, ProfileSecurity, Support, Theme};
+pub use simulation::{ClientReason, ClientReport, ClientResult, SimulatedClient};
 pub use target::{Scheme, Target, TargetError, TlsStart};

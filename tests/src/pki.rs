@@ -71,6 +71,7 @@ impl TestCa {
 
     /// A server certificate for `dns_name`, signed by this CA, stored as `<file_stem>.pem/.key`.
     pub fn server_cert(&self, file_stem: &str, dns_name: &str, validity: Validity) -> ServerCert {
+        let key = KeyPair::generate().expect("generate server key");
         leaf(
             &self.issuer,
             &self.dir,
@@ -78,6 +79,35 @@ impl TestCa {
             dns_name,
             validity,
             false,
+            key,
+        )
+    }
+
+    /// Like [`TestCa::server_cert`] with a 2048-bit RSA key (made by `openssl genpkey`, which
+    /// rcgen's ring backend cannot do): ECDHE-RSA and DHE-RSA suites need one.
+    pub fn server_cert_rsa(&self, file_stem: &str, dns_name: &str) -> ServerCert {
+        let output = std::process::Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+            ])
+            .output()
+            .expect("run openssl genpkey");
+        assert!(output.status.success(), "openssl genpkey failed");
+        let pem = String::from_utf8(output.stdout).expect("PEM is text");
+        let key = KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256)
+            .expect("read the RSA key");
+        leaf(
+            &self.issuer,
+            &self.dir,
+            file_stem,
+            dns_name,
+            Validity::CURRENT,
+            false,
+            key,
         )
     }
 
@@ -102,6 +132,7 @@ impl TestCa {
             dns_name,
             Validity::CURRENT,
             true,
+            KeyPair::generate().expect("generate server key"),
         );
         let chain = self.dir.join(format!("{file_stem}-chain.pem"));
         std::fs::write(&chain, intermediate.pem()).expect("write the intermediate");
@@ -116,6 +147,7 @@ fn leaf(
     dns_name: &str,
     validity: Validity,
     with_issuer_location: bool,
+    key: KeyPair,
 ) -> ServerCert {
     let mut params = CertificateParams::new(vec![dns_name.to_owned()]).expect("certificate params");
     params.distinguished_name = name(dns_name);
@@ -129,7 +161,6 @@ fn leaf(
     if with_issuer_location {
         params.custom_extensions = vec![authority_info_access("http://ca.example.test/i.der")];
     }
-    let key = KeyPair::generate().expect("generate server key");
     let cert = params
         .signed_by(&key, issuer)
         .expect("sign server certificate");

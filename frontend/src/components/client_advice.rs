@@ -142,7 +142,13 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
         return html! {};
     };
     let server = clients::server_tls(&props.report);
-    let (guidance, unconfirmed) = clients::guidance(program, system, server);
+    // A measurement of the program's own handshake beats the table.
+    let measured = clients::measured_guidance(program, system, &props.report);
+    let (guidance, unconfirmed) = match measured {
+        Some(measurement) => (measurement.guidance, false),
+        None => clients::guidance(program, system, server),
+    };
+    let captured = clients::simulated(program, system).is_some();
     let fact = clients::fact(program, system);
     let fix = match guidance {
         Guidance::ApplyFix { fix } | Guidance::WorksForNow { fix } => Some(fix),
@@ -153,7 +159,18 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
         <section class="client-advice" aria-labelledby="client-heading"
             data-guidance={guidance.tag()}>
             <h2 id="client-heading">{ texts.client_heading(program.name(), system) }</h2>
+            if let Some(measurement) = measured {
+                <p class="measured" data-measured={measurement.now.tag()}>
+                    { texts.measured(measurement.now, false) }</p>
+                if let Some(after_fix) = measurement.after_fix.filter(|m| *m != clients::Measured::Unknown) {
+                    <p class="measured" data-measured-after-fix={after_fix.tag()}>
+                        { texts.measured(after_fix, true) }</p>
+                }
+            }
             <p>{ texts.guidance(guidance) }</p>
+            if !captured {
+                <p class="no-capture">{ texts.text(Text::NoCapture) }</p>
+            }
             if unconfirmed {
                 <p class="unconfirmed"><strong>{ texts.text(Text::Unconfirmed) }</strong></p>
             }

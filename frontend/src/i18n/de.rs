@@ -7,7 +7,7 @@ use mailtls_shared::{
 };
 
 use super::{Catalog, Text};
-use crate::clients::{Fix, Guidance, Program, System};
+use crate::clients::{Fix, Guidance, Measured, Program, System};
 use crate::settings::Advice;
 
 #[derive(Debug)]
@@ -33,6 +33,12 @@ impl Catalog for German {
             Text::AddressLabel => "Adresse",
             Text::SummaryGood => {
                 "Dieser Server verschlüsselt mit TLS 1.2 oder neuer. Aktuelle E-Mail-Programme und Microsoft 365 verbinden sich sicher."
+            }
+            Text::SummaryClientsLockedOut => {
+                "Dieser Server beherrscht TLS 1.2 oder neuer. Trotzdem können sich verbreitete E-Mail-Programme nicht mit ihm verbinden, weil sie kein gemeinsames Verschlüsselungsverfahren mit dem Server haben. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten."
+            }
+            Text::NoCapture => {
+                "Für Ihr Programm auf diesem System haben wir keine Aufzeichnung seines Verbindungsaufbaus. Dieser Rat beruht deshalb nur auf veröffentlichten Angaben, nicht auf einer Messung."
             }
             Text::SummaryLegacyEnabled => {
                 "Ihre Verbindung ist sicher: TLS 1.2 oder neuer funktioniert. Der Server nimmt aber auch noch veraltete Versionen an; für Sie ist nichts zu tun, der Betreiber sollte sie abschalten."
@@ -181,6 +187,12 @@ impl Catalog for German {
             FindingCode::CertificateProblem => {
                 "E-Mail-Programme werden dem Zertifikat nicht vertrauen."
             }
+            FindingCode::ClientsLockedOut => {
+                "Verbreitete E-Mail-Programme, die TLS 1.2 oder neuer beherrschen, können sich nicht verbinden: Sie haben kein gemeinsames Verschlüsselungsverfahren mit dem Server."
+            }
+            FindingCode::ClientsNeedLegacyVersions => {
+                "Manche E-Mail-Programme verbinden sich nur mit veralteten Versionen wie TLS 1.0. Sobald diese abgeschaltet sind, können sie sich nicht mehr verbinden."
+            }
             FindingCode::ResponseInjection => {
                 "Nach der STARTTLS-Antwort kam noch Klartext vor der Verschlüsselung (Einschleusen von Antworten möglich)."
             }
@@ -254,6 +266,28 @@ impl Catalog for German {
             Guidance::ServerMustChange => "Ihr Programm ist in Ordnung, der Server bietet aber nur veraltete Verschlüsselung an. Das muss Ihr Anbieter ändern; bitte leiten Sie dieses Ergebnis an ihn weiter.".into(),
             Guidance::CloudNeedsModernServer => "Diese Outlook-Version ruft Ihre E-Mails über die Server von Microsoft ab, und diese verlangen TLS 1.2. Der Server Ihres Anbieters bietet das nicht an; das muss Ihr Anbieter ändern.".into(),
             Guidance::NoData => "Zu diesem Programm auf diesem System haben wir keine gesicherten Angaben. Aktuelle Versionen beherrschen in der Regel TLS 1.2.".into(),
+            Guidance::ServerLocksOut => "Mit TLS 1.2 kommt zwischen Ihrem Programm und Ihrem Server keine Verbindung zustande, obwohl beide TLS 1.2 beherrschen: Der Server bietet kein Verschlüsselungsverfahren an, das Ihr Programm auf diesem System kennt. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten. Ändern Sie bis dahin nichts an Ihren Einstellungen.".into(),
+            Guidance::ServerNeedsTls12 => "Ihr Programm beherrscht TLS 1.2, Ihr Server aber nur das neuere TLS 1.3. Deshalb kommt keine Verbindung zustande. Das kann nur Ihr Anbieter ändern: Er muss TLS 1.2 wieder einschalten. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten.".into(),
+        }
+    }
+
+    fn measured(&self, measured: Measured, after_fix: bool) -> String {
+        let done = if after_fix {
+            "Gemessen, so wie Ihr Programm es tut, nachdem TLS 1.2 in Windows eingeschaltet ist:"
+        } else {
+            "Gemessen: Wir haben Ihren Server so angesprochen, wie Ihr Programm es auf diesem System tut."
+        };
+        match measured {
+            Measured::Connected(version) => {
+                format!("{done} Die Verbindung kommt zustande, mit {version}.")
+            }
+            Measured::NoVersion => format!(
+                "{done} Die Verbindung kommt nicht zustande: Programm und Server haben keine TLS-Version gemeinsam."
+            ),
+            Measured::NoCipher => format!(
+                "{done} Die Verbindung kommt nicht zustande, obwohl beide dieselbe TLS-Version beherrschen: Sie haben kein gemeinsames Verschlüsselungsverfahren."
+            ),
+            Measured::Unknown => String::new(),
         }
     }
 

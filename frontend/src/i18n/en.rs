@@ -7,7 +7,7 @@ use mailtls_shared::{
 };
 
 use super::{Catalog, Text};
-use crate::clients::{Fix, Guidance, Program, System};
+use crate::clients::{Fix, Guidance, Measured, Program, System};
 use crate::settings::Advice;
 
 #[derive(Debug)]
@@ -33,6 +33,12 @@ impl Catalog for English {
             Text::AddressLabel => "Address",
             Text::SummaryGood => {
                 "This server encrypts with TLS 1.2 or newer. Current e-mail programs and Microsoft 365 connect securely."
+            }
+            Text::SummaryClientsLockedOut => {
+                "This server supports TLS 1.2 or newer. Even so, common mail programs cannot connect to it, because they share no encryption method with the server. Only your provider can change this. Please send them this result, for example with the link below."
+            }
+            Text::NoCapture => {
+                "We have no recording of how your program connects on this system. This advice therefore rests on published facts only, not on a measurement."
             }
             Text::SummaryLegacyEnabled => {
                 "Your connection is safe: TLS 1.2 or newer works. The server still accepts outdated versions too; there is nothing for you to do, the operator should switch them off."
@@ -171,6 +177,12 @@ impl Catalog for English {
                 "TLS 1.2 works only with cipher suites current programs no longer offer."
             }
             FindingCode::CertificateProblem => "E-mail programs will not trust the certificate.",
+            FindingCode::ClientsLockedOut => {
+                "Common mail programs that support TLS 1.2 or newer cannot connect: they share no encryption method with the server."
+            }
+            FindingCode::ClientsNeedLegacyVersions => {
+                "Some mail programs connect only with outdated versions such as TLS 1.0. Once these are switched off, they can no longer connect."
+            }
             FindingCode::ResponseInjection => {
                 "Plain text followed the STARTTLS answer before encryption (response injection possible)."
             }
@@ -244,6 +256,26 @@ impl Catalog for English {
             Guidance::ServerMustChange => "Your program is fine, but the server offers only outdated encryption. Your provider must change that; please pass this result on.".into(),
             Guidance::CloudNeedsModernServer => "This version of Outlook fetches your mail through Microsoft's servers, which require TLS 1.2. Your provider's server does not offer it; your provider must change that.".into(),
             Guidance::NoData => "We have no verified facts about this program on this system. Current versions usually support TLS 1.2.".into(),
+            Guidance::ServerLocksOut => "Your program and your server cannot connect with TLS 1.2, although both support it: the server offers no encryption method your program knows on this system. Only your provider can change this. Please send them this result, for example with the link below. Until then, do not change your settings.".into(),
+            Guidance::ServerNeedsTls12 => "Your program supports TLS 1.2, but your server only the newer TLS 1.3, so no connection is possible. Only your provider can change this: they must switch TLS 1.2 back on. Please send them this result, for example with the link below.".into(),
+        }
+    }
+
+    fn measured(&self, measured: Measured, after_fix: bool) -> String {
+        let done = if after_fix {
+            "Measured the way your program connects once TLS 1.2 is switched on in Windows:"
+        } else {
+            "Measured: we contacted your server the way your program does on this system."
+        };
+        match measured {
+            Measured::Connected(version) => format!("{done} The connection works, with {version}."),
+            Measured::NoVersion => {
+                format!("{done} No connection: program and server share no TLS version.")
+            }
+            Measured::NoCipher => format!(
+                "{done} No connection, although both support the same TLS version: they share no encryption method."
+            ),
+            Measured::Unknown => String::new(),
         }
     }
 

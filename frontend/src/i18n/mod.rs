@@ -11,7 +11,7 @@ use mailtls_shared::{
     MxProblemCode, MxStatus, Outcome, Reason, Severity, TlsRptStatus,
 };
 
-use crate::clients::{Guidance, Program, System};
+use crate::clients::{Guidance, Measured, Program, System};
 use crate::settings::Advice;
 
 /// The fixed texts of the page.
@@ -30,6 +30,8 @@ pub enum Text {
     AddressLabel,
     SummaryGood,
     SummaryLegacyEnabled,
+    SummaryClientsLockedOut,
+    NoCapture,
     SummaryCertificate,
     SummaryNoEncryption,
     SummaryNoService,
@@ -133,6 +135,9 @@ pub trait Catalog {
     fn client_heading(&self, program: &str, system: System) -> String;
     /// The advice for the customer's program, in words.
     fn guidance(&self, guidance: Guidance) -> String;
+    /// What the simulated handshake of the customer's program did (empty for `Unknown`), as
+    /// installed or `after_fix` (Windows 7's TLS 1.2 setting).
+    fn measured(&self, measured: Measured, after_fix: bool) -> String;
     /// `Incoming mail (IMAP)` for a profile role.
     fn role(&self, role: &str) -> &'static str;
     /// Where in the program the server settings are.

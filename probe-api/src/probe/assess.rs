@@ -1,12 +1,15 @@
 //! From what the probes saw to what an admin needs to hear: findings and one verdict per endpoint.
-//! Pure and table-tested; the wording for customers lives in the page's catalogs.
+//! Pure and table-tested; the wording for customers lives in the page's catalogs. What the
+//! simulated clients' results mean is worked out in [`super::simulate::lockout`].
 
 use std::collections::BTreeMap;
 
 use mailtls_shared::{
-    CertificateVerdict, EndpointError, EndpointErrorCode, Finding, FindingCode, Outcome, Scheme,
-    Severity, TlsVersion, Verdict, wire_name,
+    CertificateVerdict, ClientReport, EndpointError, EndpointErrorCode, Finding, FindingCode,
+    Outcome, Scheme, Severity, TlsVersion, Verdict, wire_name,
 };
+
+use super::simulate::{Catalog, lockout};
 
 /// Everything the assessment looks at.
 #[derive(Debug, Clone, Default)]
@@ -15,12 +18,21 @@ pub struct Observations {
     /// TLS 1.2 worked only with a hand-built hello offering legacy cipher suites.
     pub tls12_legacy_ciphers_only: bool,
     pub certificate: Option<CertificateVerdict>,
+    /// The certificate's key type (`RSA`, `EC P-256`), to name suites that fit it.
+    pub certificate_key: Option<String>,
+    /// The simulated clients' results (empty when simulation is off).
+    pub clients: Vec<ClientReport>,
     pub auth_before_tls: bool,
     pub error: Option<EndpointError>,
 }
 
-/// The findings and the verdict for one endpoint.
-pub fn assess(scheme: Scheme, seen: &Observations) -> (Vec<Finding>, Verdict) {
+/// The findings and the verdict for one endpoint. `catalog` is the simulated clients' catalog,
+/// when simulation ran.
+pub fn assess(
+    scheme: Scheme,
+    seen: &Observations,
+    catalog: Option<&Catalog>,
+) -> (Vec<Finding>, Verdict) {
     let mut findings = Vec::new();
     let finding = |code, severity, detail: Option<String>| Finding {
         code,
@@ -102,6 +114,23 @@ pub fn assess(scheme: Scheme, seen: &Observations) -> (Vec<Finding>, Verdict) {
             Some("TLS 1.2 only with CBC or RSA key exchange suites".into()),
         ));
     }
+    let lockout = catalog.and_then(|catalog| {
+        lockout::lockout(&seen.clients, catalog, seen.certificate_key.as_deref())
+    });
+    if let Some(lockout) = &lockout {
+        findings.push(finding(
+            FindingCode::ClientsLockedOut,
+            lockout.severity,
+            Some(lockout.detail.clone()),
+        ));
+    }
+    if let Some(detail) = lockout::legacy_only(&seen.clients) {
+        findings.push(finding(
+            FindingCode::ClientsNeedLegacyVersions,
+            Severity::Info,
+            Some(detail),
+        ));
+    }
     let certificate_bad = seen
         .certificate
         .is_some_and(|verdict| verdict != CertificateVerdict::Valid);
@@ -129,6 +158,8 @@ pub fn assess(scheme: Scheme, seen: &Observations) -> (Vec<Finding>, Verdict) {
         }
     } else if certificate_bad {
         Verdict::CertificateProblem
+    } else if lockout.is_some_and(|lockout| lockout.decides_verdict) {
+        Verdict::ClientsLockedOut
     } else if !legacy.is_empty() {
         Verdict::LegacyEnabled
     } else {
@@ -228,7 +259,7 @@ mod tests {
             (Scheme::Pop3, timeout, Verdict::Untestable, vec![]),
         ];
         for (scheme, observations, verdict, expected) in cases {
-            let (findings, got) = assess(scheme, &observations);
+            let (findings, got) = assess(scheme, &observations, None);
             assert_eq!(
                 (got, codes(&findings)),
                 (verdict, expected),
@@ -238,8 +269,57 @@ mod tests {
     }
 
     #[test]
+    fn a_common_program_locked_out_decides_the_verdict() {
+        use mailtls_shared::{ClientReason, ClientResult, SimulatedClient};
+        let catalog = Catalog::load().unwrap();
+        let failed = |client, reason| {
+            crate::probe::simulate::without_handshake(client, ClientResult::Failed, reason, "x")
+        };
+        let windows_locked_out = Observations {
+            clients: vec![failed(
+                SimulatedClient::SchannelWin81,
+                ClientReason::NoSharedCipher,
+            )],
+            certificate_key: Some("RSA".into()),
+            ..seen([R, A, R, A, R])
+        };
+        let (findings, verdict) = assess(Scheme::Imaps, &windows_locked_out, Some(&catalog));
+        assert_eq!(verdict, Verdict::ClientsLockedOut, "beats legacy_enabled");
+        assert_eq!(
+            codes(&findings),
+            vec![
+                FindingCode::LegacyVersionsEnabled,
+                FindingCode::ClientsLockedOut
+            ]
+        );
+        assert_eq!(findings[1].severity, Severity::Critical);
+        // A rare client only: a warning, and the verdict stays.
+        let rare = Observations {
+            clients: vec![failed(
+                SimulatedClient::Android44,
+                ClientReason::NoSharedCipher,
+            )],
+            ..seen([R, R, R, A, A])
+        };
+        let (findings, verdict) = assess(Scheme::Imaps, &rare, Some(&catalog));
+        assert_eq!(
+            (verdict, findings[0].severity),
+            (Verdict::Ready, Severity::Warning)
+        );
+        // A certificate problem still comes first.
+        let expired = Observations {
+            certificate: Some(CertificateVerdict::Expired),
+            ..windows_locked_out
+        };
+        assert_eq!(
+            assess(Scheme::Imaps, &expired, Some(&catalog)).1,
+            Verdict::CertificateProblem
+        );
+    }
+
+    #[test]
     fn severities() {
-        let (findings, _) = assess(Scheme::Imaps, &seen([A, A, R, A, A]));
+        let (findings, _) = assess(Scheme::Imaps, &seen([A, A, R, A, A]), None);
         assert_eq!(
             findings[0].severity,
             Severity::Critical,
@@ -251,11 +331,11 @@ mod tests {
             ..seen([R, R, R, A, A])
         };
         assert_eq!(
-            assess(Scheme::Smtp, &expired).0[0].severity,
+            assess(Scheme::Smtp, &expired, None).0[0].severity,
             Severity::Warning
         );
         assert_eq!(
-            assess(Scheme::Submission, &expired).0[0].severity,
+            assess(Scheme::Submission, &expired, None).0[0].severity,
             Severity::Critical
         );
     }

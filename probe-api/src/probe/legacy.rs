@@ -121,6 +121,11 @@ pub struct ServerHello {
     pub hello_retry_request: bool,
     /// DER certificates from the Certificate message, leaf first; empty until it arrives.
     pub certificates: Vec<Vec<u8>>,
+    /// TLS 1.3: the group of the server's key share, or the group a HelloRetryRequest asks for.
+    pub key_share_group: Option<u16>,
+    /// Before TLS 1.3: the ServerKeyExchange body (ECDHE curve or DHE prime), when the flight was
+    /// read that far ([`FlightReader::through_key_exchange`]).
+    pub key_exchange: Option<Vec<u8>>,
     /// Nothing more worth reading has to come: the Certificate message or ServerHelloDone was
     /// read, the rest of the handshake is encrypted (TLS 1.3), or the server sent something after
     /// the hello that ends it.
@@ -205,7 +210,7 @@ pub enum Malformed {
 }
 
 /// The version a ServerHello names when the server accepts `version`.
-const fn wire_version(version: TlsVersion) -> u16 {
+pub(crate) const fn wire_version(version: TlsVersion) -> u16 {
     match version {
         TlsVersion::Ssl3 => 0x0300,
         TlsVersion::Tls10 => 0x0301,
@@ -235,7 +240,7 @@ fn offered_suites(version: TlsVersion) -> impl Iterator<Item = u16> {
 }
 
 /// The IANA name tls-parser knows, else `0xC0FF`.
-fn suite_name(suite: u16) -> String {
+pub(crate) fn suite_name(suite: u16) -> String {
     TlsCipherSuite::from_id(suite)
         .map(|known| known.name.to_owned())
         .unwrap_or_else(|| format!("0x{suite:04X}"))
@@ -372,7 +377,7 @@ pub fn parse_server_flight(bytes: &[u8]) -> Flight {
 /// Reads a server's first flight record by record as bytes arrive, so a server that trickles
 /// its answer does not make the probe re-parse what it already read.
 #[derive(Debug, Default)]
-struct FlightReader {
+pub struct FlightReader {
     /// Bytes of a record that has not fully arrived.
     unread: Vec<u8>,
     /// Handshake bytes not yet cut into messages: one message may span several records.
@@ -391,9 +396,19 @@ struct Progress {
     hello: Option<ServerHello>,
     /// How the flight ended before any ServerHello: an alert, not TLS, or malformed.
     failed: Option<Flight>,
+    /// Read past the Certificate message up to ServerHelloDone, keeping the ServerKeyExchange.
+    through_key_exchange: bool,
 }
 
 impl FlightReader {
+    /// A reader that goes on after the certificate, up to ServerHelloDone, so the key exchange's
+    /// group or prime size is known (client simulation needs it; version probes do not).
+    pub fn through_key_exchange() -> Self {
+        let mut reader = FlightReader::default();
+        reader.progress.through_key_exchange = true;
+        reader
+    }
+
     /// Whether more bytes could change what the flight says.
     fn wants_more(&self) -> bool {
         self.progress.wants_more()
@@ -575,6 +590,10 @@ impl Progress {
                         .collect();
                 }
                 // A chain that cannot be parsed will not get better by reading on.
+                hello.done = !self.through_key_exchange;
+            }
+            TlsHandshakeType::ServerKeyExchange if self.through_key_exchange => {
+                hello.key_exchange = Some(body.to_vec());
                 hello.done = true;
             }
             TlsHandshakeType::ServerDone | TlsHandshakeType::ServerHello => hello.done = true,
@@ -599,6 +618,7 @@ fn server_hello(body: &[u8]) -> Result<ServerHello, Malformed> {
     let (_, contents) =
         parse_tls_handshake_server_hello(body).map_err(|_| Malformed::ServerHello)?;
     let mut version = legacy_version;
+    let mut key_share_group = None;
     let mut extensions = contents.ext.unwrap_or_default();
     // Framed one by one, without tls-parser's typed parsers: an odd extension the probe does not
     // use must not spoil the hello.
@@ -615,12 +635,22 @@ fn server_hello(body: &[u8]) -> Result<ServerHello, Malformed> {
                 .ok_or(Malformed::ServerHelloExtensions)?;
             version = u16::from_be_bytes(*selected);
         }
+        // A ServerHello's key_share starts with its group; a HelloRetryRequest's is only that.
+        if let TlsExtension::Unknown(extension_type, data) = extension
+            && extension_type.0 == EXT_KEY_SHARE
+        {
+            key_share_group = data
+                .first_chunk::<2>()
+                .map(|group| u16::from_be_bytes(*group));
+        }
     }
     Ok(ServerHello {
         version,
         cipher_suite: contents.cipher.0,
         hello_retry_request: contents.random == HELLO_RETRY_RANDOM,
         certificates: Vec::new(),
+        key_share_group,
+        key_exchange: None,
         // After a TLS 1.3 ServerHello, everything else is encrypted.
         done: version > 0x0303,
     })
@@ -628,7 +658,7 @@ fn server_hello(body: &[u8]) -> Result<ServerHello, Malformed> {
 
 /// Why reading the answer stopped.
 #[derive(Debug)]
-enum ReadEnd {
+pub enum ReadEnd {
     /// The flight said all this probe needs.
     Enough,
     /// [`READ_CAP`] bytes arrived.
@@ -637,6 +667,26 @@ enum ReadEnd {
     Closed,
     Timeout,
     Failed(io::Error),
+}
+
+/// Why a ClientHello could not be sent.
+#[derive(Debug)]
+pub enum SendFailure {
+    /// The server closed the connection first.
+    Closed,
+    Failed(io::Error),
+    Timeout,
+}
+
+/// What came back for one ClientHello.
+#[derive(Debug)]
+pub struct Answer {
+    pub flight: Flight,
+    /// A warning alert that came before any ServerHello.
+    pub warning: Option<Alert>,
+    pub end: ReadEnd,
+    /// Bytes read.
+    pub received: usize,
 }
 
 /// Sends the ClientHello for `version` on `stream` and classifies the answer. Writing and every
@@ -648,41 +698,49 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     server_name: Option<&str>,
     deadline: Duration,
 ) -> Handshake {
-    let until = Instant::now() + deadline;
     let hello = client_hello(version, server_name, random());
+    match exchange(stream, &hello, FlightReader::default(), deadline).await {
+        Ok(answer) => classify(version, answer, deadline),
+        Err(SendFailure::Closed) => Handshake::failed(
+            Outcome::Rejected,
+            Reason::Closed,
+            "server closed the connection before the ClientHello was sent",
+        ),
+        Err(SendFailure::Failed(error)) => Handshake::failed(
+            Outcome::Inconclusive,
+            Reason::Network,
+            format!("cannot send the ClientHello: {error}"),
+        ),
+        Err(SendFailure::Timeout) => Handshake::failed(
+            Outcome::Inconclusive,
+            Reason::Timeout,
+            format!(
+                "could not send the ClientHello within {}",
+                humantime::format_duration(deadline)
+            ),
+        ),
+    }
+}
+
+/// Sends `hello` (a whole record) and reads the server's first flight with `reader` until it has
+/// said enough, the server stops, 64 KiB arrived or `deadline` passed.
+pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    hello: &[u8],
+    mut reader: FlightReader,
+    deadline: Duration,
+) -> Result<Answer, SendFailure> {
+    let until = Instant::now() + deadline;
     let sent = async {
-        stream.write_all(&hello).await?;
+        stream.write_all(hello).await?;
         stream.flush().await
     };
     match timeout_at(until, sent).await {
         Ok(Ok(())) => {}
-        Ok(Err(error)) if is_closed(&error) => {
-            return Handshake::failed(
-                Outcome::Rejected,
-                Reason::Closed,
-                "server closed the connection before the ClientHello was sent",
-            );
-        }
-        Ok(Err(error)) => {
-            return Handshake::failed(
-                Outcome::Inconclusive,
-                Reason::Network,
-                format!("cannot send the ClientHello: {error}"),
-            );
-        }
-        Err(_) => {
-            return Handshake::failed(
-                Outcome::Inconclusive,
-                Reason::Timeout,
-                format!(
-                    "could not send the ClientHello within {}",
-                    humantime::format_duration(deadline)
-                ),
-            );
-        }
+        Ok(Err(error)) if is_closed(&error) => return Err(SendFailure::Closed),
+        Ok(Err(error)) => return Err(SendFailure::Failed(error)),
+        Err(_) => return Err(SendFailure::Timeout),
     }
-
-    let mut reader = FlightReader::default();
     let mut chunk = vec![0; 16 * 1024];
     let mut received = 0;
     let end = loop {
@@ -704,12 +762,18 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(Err(error)) => break ReadEnd::Failed(error),
         }
     };
-    classify(version, reader, end, received, deadline)
+    let warning = reader.progress.warning;
+    Ok(Answer {
+        flight: reader.into_flight(),
+        warning,
+        end,
+        received,
+    })
 }
 
 /// 32 bytes for the hello's random. They are no secret, since this hello never leads to keys (testssl
 /// sends a fixed value), so a failing system RNG leaves them zero rather than failing the probe.
-fn random() -> [u8; 32] {
+pub(crate) fn random() -> [u8; 32] {
     let mut random = [0; 32];
     let _ = SystemRandom::new().fill(&mut random);
     random
@@ -726,15 +790,14 @@ fn is_closed(error: &io::Error) -> bool {
 }
 
 /// Turns what was read into a verdict for `version` (§2.5).
-fn classify(
-    version: TlsVersion,
-    reader: FlightReader,
-    end: ReadEnd,
-    received: usize,
-    deadline: Duration,
-) -> Handshake {
-    let warning = reader.progress.warning;
-    match reader.into_flight() {
+fn classify(version: TlsVersion, answer: Answer, deadline: Duration) -> Handshake {
+    let Answer {
+        flight,
+        warning,
+        end,
+        received,
+    } = answer;
+    match flight {
         Flight::ServerHello(hello) => classify_hello(version, hello),
         Flight::Alert(alert) => Handshake::failed(
             Outcome::Rejected,
@@ -968,6 +1031,8 @@ mod tests {
             cipher_suite: suite,
             hello_retry_request: false,
             certificates: certificates.iter().map(|c| c.to_vec()).collect(),
+            key_share_group: None,
+            key_exchange: None,
             done,
         })
     }
@@ -1042,7 +1107,15 @@ mod tests {
             (
                 "TLS 1.3 hello: version from supported_versions",
                 tls13_flight([0x11; 32]),
-                hello_flight(0x0304, 0x1301, &[], true),
+                {
+                    let Flight::ServerHello(hello) = hello_flight(0x0304, 0x1301, &[], true) else {
+                        unreachable!()
+                    };
+                    Flight::ServerHello(ServerHello {
+                        key_share_group: Some(0x001d),
+                        ..hello
+                    })
+                },
             ),
             (
                 "TLS 1.3 HelloRetryRequest",

@@ -18,6 +18,8 @@
 //! - [`conn`], [`starttls`], [`smtp`], [`imap`], [`pop3`]: the plain-text dialogs before TLS.
 //! - [`tls`]: rustls handshakes for TLS 1.2 and 1.3; [`legacy`]: hand-built hellos for older ones.
 //! - [`cert`]: the certificate verdict and facts; [`assess`]: findings and verdicts.
+//! - [`simulate`]: real mail programs' captured hellos, sent after the version probes, and
+//!   whether each program would connect.
 
 pub mod assess;
 pub mod cert;
@@ -31,12 +33,13 @@ pub mod mta_sts;
 pub mod policy;
 pub mod pop3;
 pub mod resolve;
+pub mod simulate;
 pub mod smtp;
 pub mod starttls;
 pub mod tls;
 pub mod tls_rpt;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -50,8 +53,8 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
 use mailtls_shared::{
-    CheckReport, EndpointError, EndpointErrorCode, EndpointReport, HandshakeReport, Host, Hostname,
-    Outcome, Reason, Scheme, Target, TlsVersion,
+    CheckReport, ClientReason, ClientReport, ClientResult, EndpointError, EndpointErrorCode,
+    EndpointReport, HandshakeReport, Host, Hostname, Outcome, Reason, Scheme, Target, TlsVersion,
 };
 
 use self::dns::{Dns, DnsConfig};
@@ -63,6 +66,7 @@ use self::cert::{CertJudge, TrustError};
 use self::conn::Conn;
 use self::policy::{AddressPolicy, Denied};
 use self::resolve::{ResolveError, Resolver};
+use self::simulate::{Catalog, CatalogError, Simulated};
 use self::starttls::{DialogError, DialogFacts};
 use self::tls::{Handshake, TlsClients};
 
@@ -107,6 +111,8 @@ pub struct ProbeSettings {
     pub mx_port: u16,
     /// The port MTA-STS policies are fetched from: 443 on the internet.
     pub mta_sts_port: u16,
+    /// Send the mail programs' own hellos after the version probes ([`simulate`]).
+    pub simulate_clients: bool,
 }
 
 impl Default for ProbeSettings {
@@ -121,6 +127,7 @@ impl Default for ProbeSettings {
             dns: DnsConfig::default(),
             mx_port: 25,
             mta_sts_port: 443,
+            simulate_clients: true,
         }
     }
 }
@@ -201,6 +208,8 @@ pub struct Engine {
     fetcher: PolicyFetcher,
     mx_port: u16,
     provider: Arc<CryptoProvider>,
+    /// `None` when client simulation is off.
+    catalog: Option<Arc<Catalog>>,
 }
 
 #[derive(Debug, Error)]
@@ -209,6 +218,8 @@ pub enum EngineError {
     Trust(#[from] TrustError),
     #[error("cannot set up TLS: {0}")]
     Tls(#[from] rustls::Error),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
 }
 
 /// A connection that could not even reach the TLS handshake.
@@ -262,6 +273,11 @@ impl Engine {
             },
             mx_port: settings.mx_port,
             provider,
+            catalog: if settings.simulate_clients {
+                Some(Arc::new(Catalog::load()?))
+            } else {
+                None
+            },
         })
     }
 
@@ -457,6 +473,22 @@ impl Engine {
         }
     }
 
+    /// Every simulated client as untested for `reason` (empty when simulation is off).
+    fn untested_clients(&self, reason: ClientReason, detail: &str) -> Vec<ClientReport> {
+        self.catalog
+            .iter()
+            .flat_map(|catalog| catalog.clients())
+            .map(|client| {
+                simulate::without_handshake(
+                    client.profile.client,
+                    ClientResult::Untested,
+                    reason,
+                    detail,
+                )
+            })
+            .collect()
+    }
+
     /// [`Engine::plan`] then [`Engine::run`].
     pub async fn check(&self, targets: Vec<Target>) -> Result<CheckReport, PlanError> {
         let plan = self.plan(targets).await?;
@@ -492,6 +524,10 @@ impl Engine {
                     let failed = Handshake::failed(Outcome::Inconclusive, reason, &error.message);
                     handshakes.push((version, failed, Duration::ZERO));
                 }
+                observations.clients = self.untested_clients(
+                    ClientReason::Unreached,
+                    "the server could not be reached, so no client was tried",
+                );
                 observations.error = Some(error);
             }
             (Ok(ip), slots) => {
@@ -508,6 +544,13 @@ impl Engine {
                 target
                     .all_versions(&mut handshakes, &mut observations)
                     .await;
+                if let Some(catalog) = &self.catalog {
+                    let versions = handshakes
+                        .iter()
+                        .map(|(version, handshake, _)| (*version, handshake.outcome))
+                        .collect();
+                    observations.clients = target.simulate(catalog, &versions).await;
+                }
             }
         }
         handshakes.sort_by_key(|(version, _, _)| *version);
@@ -529,11 +572,12 @@ impl Engine {
                 .judge(chain, &server_name(&endpoint.host), UnixTime::now())
         });
         observations.certificate = certificate.as_ref().map(|c| c.verdict);
+        observations.certificate_key = certificate.as_ref().and_then(|c| c.key_type.clone());
         observations.versions = handshakes
             .iter()
             .map(|(version, handshake, _)| (*version, handshake.outcome))
             .collect();
-        let (findings, verdict) = assess(endpoint.scheme, &observations);
+        let (findings, verdict) = assess(endpoint.scheme, &observations, self.catalog.as_deref());
         let report = EndpointReport {
             scheme: endpoint.scheme,
             host: endpoint.host.to_string(),
@@ -553,6 +597,7 @@ impl Engine {
                 })
                 .collect(),
             certificate,
+            clients: observations.clients,
             findings,
             verdict,
             error: observations.error,
@@ -661,7 +706,100 @@ impl Attempting<'_> {
     }
 
     async fn attempt_with(&self, version: TlsVersion, legacy_hello: bool) -> Attempt {
-        let _slot = match tokio::time::timeout_at(self.deadline, self.slots.acquire()).await {
+        let Opened {
+            _slot,
+            mut stream,
+            facts,
+            handshake_time,
+        } = self.open().await?;
+        let sni = self.sni();
+        let handshake = match version {
+            TlsVersion::Tls12 | TlsVersion::Tls13 if !legacy_hello => {
+                self.engine
+                    .tls
+                    .handshake(stream, version, self.server_name.clone(), handshake_time)
+                    .await
+            }
+            _ => legacy::handshake(&mut stream, version, sni.as_deref(), handshake_time).await,
+        };
+        Ok((handshake, facts))
+    }
+
+    /// The name sent as SNI: DNS names only.
+    fn sni(&self) -> Option<String> {
+        match &self.server_name {
+            ServerName::DnsName(name) => Some(name.as_ref().to_owned()),
+            _ => None,
+        }
+    }
+
+    /// Every simulated client's result, once the version probes are done: decided from the
+    /// versions where they suffice, else by sending the client's own hello. Each hello is one
+    /// more connection under the same per-address limit and deadline.
+    async fn simulate(
+        &self,
+        catalog: &Catalog,
+        versions: &BTreeMap<TlsVersion, Outcome>,
+    ) -> Vec<ClientReport> {
+        if !versions
+            .values()
+            .any(|outcome| *outcome == Outcome::Accepted)
+        {
+            return self.engine.untested_clients(
+                ClientReason::Skipped,
+                "no version probe reached a handshake, so no client was tried",
+            );
+        }
+        join_all(catalog.clients().iter().map(|client| async move {
+            match simulate::decide_from_versions(client.profile, versions) {
+                Some(decided) => decided,
+                None => self.simulate_one(client).await,
+            }
+        }))
+        .await
+    }
+
+    async fn simulate_one(&self, client: &Simulated) -> ClientReport {
+        let untested = |reason, detail: String| {
+            simulate::without_handshake(
+                client.profile.client,
+                ClientResult::Untested,
+                reason,
+                detail,
+            )
+        };
+        let record = match client
+            .hello
+            .rewrite(self.sni().as_deref(), legacy::random())
+        {
+            Ok(record) => record,
+            Err(error) => return untested(ClientReason::Skipped, error.to_string()),
+        };
+        let Opened {
+            _slot,
+            mut stream,
+            handshake_time,
+            ..
+        } = match self.open().await {
+            Ok(opened) => opened,
+            Err(unreached) => return untested(ClientReason::Unreached, unreached.error.message),
+        };
+        let answer = legacy::exchange(
+            &mut stream,
+            &record,
+            legacy::FlightReader::through_key_exchange(),
+            handshake_time,
+        )
+        .await;
+        simulate::judge(client, answer, handshake_time)
+    }
+
+    /// One fresh connection, ready for a ClientHello: a slot, the TCP connection and the
+    /// plain-text dialog, with the time left for the handshake.
+    async fn open(&self) -> Result<Opened, Unreached> {
+        let slot = match tokio::time::timeout_at(self.deadline, self.slots.clone().acquire_owned())
+            .await
+        {
             Ok(Ok(slot)) => slot,
             _ => {
                 return Err(unreached(
@@ -701,7 +839,7 @@ impl Attempting<'_> {
                 });
             }
         };
-        let mut stream = conn.into_stream().map_err(|error| Unreached {
+        let stream = conn.into_stream().map_err(|error| Unreached {
             reason: Reason::Starttls,
             error: EndpointError {
                 code: EndpointErrorCode::ResponseInjection,
@@ -710,21 +848,12 @@ impl Attempting<'_> {
             facts: None,
         })?;
         let remaining = self.deadline.saturating_duration_since(Instant::now());
-        let handshake_time = self.engine.timeouts.step.min(remaining);
-        let sni = match &self.server_name {
-            ServerName::DnsName(name) => Some(name.as_ref().to_owned()),
-            _ => None,
-        };
-        let handshake = match version {
-            TlsVersion::Tls12 | TlsVersion::Tls13 if !legacy_hello => {
-                self.engine
-                    .tls
-                    .handshake(stream, version, self.server_name.clone(), handshake_time)
-                    .await
-            }
-            _ => legacy::handshake(&mut stream, version, sni.as_deref(), handshake_time).await,
-        };
-        Ok((handshake, facts))
+        Ok(Opened {
+            _slot: slot,
+            stream,
+            facts,
+            handshake_time: self.engine.timeouts.step.min(remaining),
+        })
     }
 
     async fn connect(&self, deadline: Instant) -> Result<TcpStream, Unreached> {
@@ -750,6 +879,14 @@ impl Attempting<'_> {
             )),
         }
     }
+}
+
+/// A connection past its plain-text dialog, holding its per-address slot until dropped.
+struct Opened {
+    _slot: tokio::sync::OwnedSemaphorePermit,
+    stream: TcpStream,
+    facts: DialogFacts,
+    handshake_time: Duration,
 }
 
 fn unreached(reason: Reason, code: EndpointErrorCode, message: String) -> Unreached {

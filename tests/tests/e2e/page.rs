@@ -942,6 +942,78 @@ async fn outlook_2010_on_windows_7_gets_the_registry_fix_and_settings_files() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn outlook_2010_on_windows_7_is_told_the_provider_must_act_when_no_cipher_is_shared() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert_rsa("strict", NAME);
+    // A common "modern" setting: ECDHE-RSA with AES-GCM or ChaCha20 only. Windows 7 offers
+    // neither, so switching TLS 1.2 on in Windows cannot help.
+    let strict = OpensslServer::start(
+        &cert,
+        &[
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305",
+        ],
+    );
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[strict.port],
+    ));
+    let browser = Browser::start(1024, 1600).await;
+    let cases = [
+        (
+            "de",
+            [
+                "Outlook 2010 unter Windows 7",
+                "nachdem TLS 1.2 in Windows eingeschaltet ist: Die Verbindung kommt nicht zustande, obwohl beide dieselbe TLS-Version beherrschen",
+                "obwohl beide TLS 1.2 beherrschen",
+                "Das kann nur Ihr Anbieter ändern",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Outlook 2010 on Windows 7",
+                "once TLS 1.2 is switched on in Windows: No connection, although both support the same TLS version",
+                "although both support it",
+                "Only your provider can change this",
+            ],
+        ),
+    ];
+    for (lang, phrases) in cases {
+        open(
+            &browser,
+            &format!(
+                "{}/check?in_host={NAME}&in_port={}&in_sec=tls&os=win7&program=outlook2010&lang={lang}",
+                api.base_url, strict.port
+            ),
+            "input#email",
+        )
+        .await;
+        let advice = browser
+            .wait_for(".client-advice[data-guidance]", Duration::from_secs(30))
+            .await
+            .expect("advice for the mail program");
+        assert_eq!(
+            advice.attr("data-guidance").await.expect("attr").as_deref(),
+            Some("server-locks-out"),
+            "{lang}"
+        );
+        let text = advice.text().await.expect("text");
+        for phrase in phrases {
+            assert!(text.contains(phrase), "{lang}: {phrase}: {text}");
+        }
+        // No registry steps that cannot help.
+        assert!(!text.contains("KB3140245"), "{lang}: {text}");
+        browser
+            .screenshot(&format!("outlook-2010-windows-7-locked-out-{lang}"))
+            .await;
+    }
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_name_missing_from_the_certificate_gets_the_one_it_carries() {
     const OFFICIAL: &str = "mail.provider.test";
     const ALIAS: &str = "login.provider.test";
