@@ -3,7 +3,7 @@
 //! provider's server. Data, not if-chains: a new program is a new row. Facts our research could
 //! not confirm are marked and shown as "unconfirmed", never as certain.
 //!
-//! Sources are listed in `../shared/docs/peers-and-mail-clients.md`, section 3.
+//! Every fact's source, with the sentence that supports it: `docs/mail-clients.md`.
 //!
 //! Where a captured hello stands for the program ([`simulated`]), the check measured what the
 //! program's own handshake does with the customer's server, and [`measured_guidance`] answers
@@ -31,7 +31,9 @@ pub enum System {
     IosOld,
     /// iOS 10 and newer.
     Ios,
-    /// Android 4.4 and older.
+    /// Android 4.0 and older: no TLS 1.2 at all.
+    Android40,
+    /// Android 4.1 to 4.4: TLS 1.2 there, but off unless the app switches it on.
     AndroidOld,
     /// Android 5 and newer.
     Android,
@@ -39,7 +41,7 @@ pub enum System {
 }
 
 impl System {
-    pub const ALL: [System; 14] = [
+    pub const ALL: [System; 15] = [
         System::Windows11,
         System::Windows10,
         System::Windows81,
@@ -53,6 +55,7 @@ impl System {
         System::IosOld,
         System::Android,
         System::AndroidOld,
+        System::Android40,
         System::Linux,
     ];
 
@@ -70,6 +73,7 @@ impl System {
             System::MacOs => "macos",
             System::IosOld => "ios-old",
             System::Ios => "ios",
+            System::Android40 => "android-40",
             System::AndroidOld => "android-old",
             System::Android => "android",
             System::Linux => "linux",
@@ -92,6 +96,13 @@ impl System {
                 | System::Windows11
         )
     }
+
+    fn is_android(self) -> bool {
+        matches!(
+            self,
+            System::Android40 | System::AndroidOld | System::Android
+        )
+    }
 }
 
 /// The mail programs the page asks about.
@@ -109,9 +120,11 @@ pub enum Program {
     WindowsLiveMail,
     /// The Mail app of Windows 8, 10 and 11.
     WindowsMail,
-    /// Thunderbird up to version 77.
+    /// Thunderbird 24 and older: TLS 1.2 off by default.
     ThunderbirdOld,
-    /// Thunderbird 78 and newer.
+    /// Thunderbird 31 to 77: TLS 1.0 to 1.2 (and 1.3 from 60).
+    Thunderbird31,
+    /// Thunderbird 78 and newer: TLS 1.2 and newer only.
     Thunderbird,
     AppleMail,
     /// The mail app of the iPhone and iPad.
@@ -120,7 +133,6 @@ pub enum Program {
     AndroidMail,
     /// K-9 Mail / Thunderbird for Android.
     K9Mail,
-    EmClient,
 }
 
 impl Program {
@@ -134,12 +146,12 @@ impl Program {
         Program::WindowsLiveMail,
         Program::WindowsMail,
         Program::Thunderbird,
+        Program::Thunderbird31,
         Program::ThunderbirdOld,
         Program::AppleMail,
         Program::IosMail,
         Program::AndroidMail,
         Program::K9Mail,
-        Program::EmClient,
     ];
 
     pub fn tag(self) -> &'static str {
@@ -153,12 +165,12 @@ impl Program {
             Program::WindowsLiveMail => "wlm",
             Program::WindowsMail => "windows-mail",
             Program::ThunderbirdOld => "thunderbird-old",
+            Program::Thunderbird31 => "thunderbird-31",
             Program::Thunderbird => "thunderbird",
             Program::AppleMail => "apple-mail",
             Program::IosMail => "ios-mail",
             Program::AndroidMail => "android-mail",
             Program::K9Mail => "k9",
-            Program::EmClient => "emclient",
         }
     }
 
@@ -166,27 +178,6 @@ impl Program {
         Program::ALL
             .into_iter()
             .find(|program| program.tag() == tag)
-    }
-
-    /// The program's name; the same in every language.
-    pub fn name(self) -> &'static str {
-        match self {
-            Program::OutlookExpress => "Outlook Express",
-            Program::Outlook2007 => "Outlook 2007",
-            Program::Outlook2010 => "Outlook 2010",
-            Program::Outlook2013 => "Outlook 2013",
-            Program::Outlook2016OrNewer => "Outlook 2016 / 2019 / 2021 / Microsoft 365",
-            Program::NewOutlook => "Outlook (neu) / Outlook für iOS und Android",
-            Program::WindowsLiveMail => "Windows Live Mail",
-            Program::WindowsMail => "Windows Mail (App)",
-            Program::ThunderbirdOld => "Thunderbird ≤ 77",
-            Program::Thunderbird => "Thunderbird 78+",
-            Program::AppleMail => "Apple Mail",
-            Program::IosMail => "iOS Mail",
-            Program::AndroidMail => "Android E-Mail",
-            Program::K9Mail => "K-9 Mail / Thunderbird für Android",
-            Program::EmClient => "eM Client",
-        }
     }
 }
 
@@ -210,9 +201,14 @@ pub enum Fix {
     Nothing,
     /// Windows 7: the SChannel TLS 1.2 client setting (the `.reg` file) and update KB3140245.
     Windows7Registry,
-    UpdateProgram,
-    /// A newer system, or another program (Thunderbird) on this one.
-    NewSystemOrProgram,
+    /// Install Thunderbird, which brings its own TLS: the newest version for the system
+    /// (52 ESR on XP and Vista, 115 ESR on Windows 7 to 8.1, 78 ESR on OS X 10.9 to 10.11).
+    InstallThunderbird,
+    /// Android 4.1 to 4.4: K-9 Mail switches TLS 1.2 on there (5.600 is its last version for
+    /// Android 4).
+    InstallK9,
+    /// Nothing installable helps: a newer system, where the device takes one, or a newer device.
+    NewDevice,
     /// The program is discontinued: switch to another one.
     SwitchProgram,
 }
@@ -224,33 +220,42 @@ pub struct Fact {
     pub systems: &'static [System],
     pub tls12: Tls12,
     pub fix: Fix,
-    /// Where the fact comes from.
+    /// Where the fact comes from; `docs/mail-clients.md` quotes the supporting sentence.
     pub source: &'static str,
-    /// False for what the research inferred but could not confirm.
+    /// False for what the research inferred but could not confirm: the page says so, and shows
+    /// no source as if it proved the fact.
     pub confirmed: bool,
 }
 
-const WINDOWS_MODERN: &[System] = &[System::Windows81, System::Windows10, System::Windows11];
+const WINDOWS_MODERN: &[System] = &[
+    System::Windows8,
+    System::Windows81,
+    System::Windows10,
+    System::Windows11,
+];
 const WINDOWS_OLD: &[System] = &[System::WindowsXp, System::WindowsVista];
 const EVERYWHERE: &[System] = &System::ALL;
 
 const MS_OFFICE_TLS: &str =
     "https://learn.microsoft.com/en-us/purview/tls-1.0-and-1.1-deprecation-for-office-365";
 const MS_KB3140245: &str = "https://support.microsoft.com/en-us/kb/3140245";
-const OUTLOOK_2013_WIN7: &str = "https://learn.microsoft.com/en-us/archive/blogs/schrimsher/enabling-tls-1-1-and-1-2-in-outlook-on-windows-7";
-const OUTLOOK_2010_WIN7: &str = "https://martinsblog.dk/update-to-enable-tls-1-1-and-tls-1-2-as-a-default-secure-protocols-in-winhttp-in-windows/";
-const OUTLOOK_EXPRESS: &str = "https://joewein.net/blog/2018/07/04/outlook-express-error-0x800ccc0b-and-the-end-of-tls-1-0-deprecated-ssl-protocol/";
+const SCHANNEL_PROTOCOLS: &str =
+    "https://learn.microsoft.com/en-us/windows/win32/secauthn/protocols-in-tls-ssl--schannel-ssp-";
 const SCHANNEL_VERSIONS: &str =
     "https://blogs.msdn.microsoft.com/kaushal/2011/10/02/support-for-ssltls-protocols-on-windows/";
+const OUTLOOK_EXPRESS: &str = "https://joewein.net/blog/2018/07/04/outlook-express-error-0x800ccc0b-and-the-end-of-tls-1-0-deprecated-ssl-protocol/";
 const NEW_OUTLOOK_CLOUD: &str = "https://learn.microsoft.com/en-us/microsoft-365-apps/outlook/get-started/supported-account-types";
 const WINDOWS_MAIL_END: &str =
     "https://www.neowin.net/news/windows-mail-will-stop-working-on-december-31-2024/";
-const THUNDERBIRD_78: &str =
-    "https://mail.mozilla.org/pipermail/tb-planning/2019-September/006941.html";
+const THUNDERBIRD_78: &str = "https://www.thunderbird.net/en-US/thunderbird/78.0/releasenotes/";
 const THUNDERBIRD_TLS: &str = "http://kb.mozillazine.org/Security.tls.version.max";
+const GECKO_27_TLS12: &str = "http://www.ghacks.net/2014/01/10/upcoming-security-improvements-firefox-27-regards-tls-support/";
 const APPLE_MAIL_TLS10: &str =
     "https://herrbischoff.com/2018/06/macos-and-ios-mail-do-not-support-tlsv1.2/";
+const APPLE_MAIL_16_CAPTURE: &str = "https://github.com/testssl/testssl.sh/blob/9fdf8028baba86d83218db294a5776384ec8c332/etc/client-simulation.wiresharked.txt";
 const ANDROID_SSLSOCKET: &str = "https://developer.android.com/reference/javax/net/ssl/SSLSocket";
+const AOSP_EMAIL: &str = "https://github.com/aosp-mirror/platform_packages_apps_email/blob/android-4.4.4_r2/emailcommon/src/com/android/emailcommon/utility/SSLUtils.java";
+const K9_TLS12: &str = "https://github.com/thunderbird/thunderbird-android/blob/5.600/k9mail-library/src/main/java/com/fsck/k9/mail/ssl/DefaultTrustedSocketFactory.java";
 const K9_ANDROID5: &str = "https://github.com/thunderbird/thunderbird-android/issues/4992";
 
 /// The knowledge base. The first row that matches program and system wins.
@@ -260,57 +265,51 @@ pub const FACTS: &[Fact] = &[
         program: Program::OutlookExpress,
         systems: EVERYWHERE,
         tls12: Tls12::No,
-        fix: Fix::NewSystemOrProgram,
+        fix: Fix::InstallThunderbird,
         source: OUTLOOK_EXPRESS,
         confirmed: true,
     },
-    // Classic Outlook and Windows Live Mail use Windows' TLS (SChannel).
+    // Classic Outlook and Windows Live Mail use Windows' TLS (SChannel): Office "relies on" the
+    // operating system's TLS (MS_OFFICE_TLS); XP and Vista have no TLS 1.2.
     Fact {
         program: Program::Outlook2007,
         systems: WINDOWS_OLD,
         tls12: Tls12::No,
-        fix: Fix::NewSystemOrProgram,
-        source: SCHANNEL_VERSIONS,
-        confirmed: true,
-    },
-    Fact {
-        program: Program::Outlook2007,
-        systems: &[System::Windows7],
-        tls12: Tls12::AfterSettingChange,
-        fix: Fix::Windows7Registry,
-        source: MS_OFFICE_TLS,
-        confirmed: false,
-    },
-    Fact {
-        program: Program::Outlook2007,
-        systems: WINDOWS_MODERN,
-        tls12: Tls12::Yes,
-        fix: Fix::Nothing,
-        source: MS_OFFICE_TLS,
-        confirmed: false,
-    },
-    Fact {
-        program: Program::Outlook2010,
-        systems: WINDOWS_OLD,
-        tls12: Tls12::No,
-        fix: Fix::NewSystemOrProgram,
+        fix: Fix::InstallThunderbird,
         source: SCHANNEL_VERSIONS,
         confirmed: true,
     },
     Fact {
         program: Program::Outlook2010,
-        systems: &[System::Windows7],
-        tls12: Tls12::AfterSettingChange,
-        fix: Fix::Windows7Registry,
-        source: OUTLOOK_2010_WIN7,
+        systems: WINDOWS_OLD,
+        tls12: Tls12::No,
+        fix: Fix::InstallThunderbird,
+        source: SCHANNEL_VERSIONS,
         confirmed: true,
     },
     Fact {
+        program: Program::WindowsLiveMail,
+        systems: WINDOWS_OLD,
+        tls12: Tls12::No,
+        fix: Fix::InstallThunderbird,
+        source: SCHANNEL_VERSIONS,
+        confirmed: false,
+    },
+    // Windows 7: TLS 1.2 is in SChannel but off for clients until the registry says otherwise.
+    Fact {
+        program: Program::Outlook2007,
+        systems: &[System::Windows7],
+        tls12: Tls12::AfterSettingChange,
+        fix: Fix::Windows7Registry,
+        source: MS_KB3140245,
+        confirmed: false,
+    },
+    Fact {
         program: Program::Outlook2010,
-        systems: WINDOWS_MODERN,
-        tls12: Tls12::Yes,
-        fix: Fix::Nothing,
-        source: MS_OFFICE_TLS,
+        systems: &[System::Windows7],
+        tls12: Tls12::AfterSettingChange,
+        fix: Fix::Windows7Registry,
+        source: MS_KB3140245,
         confirmed: true,
     },
     Fact {
@@ -318,15 +317,7 @@ pub const FACTS: &[Fact] = &[
         systems: &[System::Windows7],
         tls12: Tls12::AfterSettingChange,
         fix: Fix::Windows7Registry,
-        source: OUTLOOK_2013_WIN7,
-        confirmed: true,
-    },
-    Fact {
-        program: Program::Outlook2013,
-        systems: WINDOWS_MODERN,
-        tls12: Tls12::Yes,
-        fix: Fix::Nothing,
-        source: MS_OFFICE_TLS,
+        source: MS_KB3140245,
         confirmed: true,
     },
     Fact {
@@ -338,12 +329,54 @@ pub const FACTS: &[Fact] = &[
         confirmed: true,
     },
     Fact {
+        program: Program::WindowsLiveMail,
+        systems: &[System::Windows7],
+        tls12: Tls12::AfterSettingChange,
+        fix: Fix::Windows7Registry,
+        source: SCHANNEL_PROTOCOLS,
+        confirmed: false,
+    },
+    // Windows 8 and newer: TLS 1.2 on by default.
+    Fact {
+        program: Program::Outlook2007,
+        systems: WINDOWS_MODERN,
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: SCHANNEL_PROTOCOLS,
+        confirmed: false,
+    },
+    Fact {
+        program: Program::Outlook2010,
+        systems: WINDOWS_MODERN,
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: MS_OFFICE_TLS,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::Outlook2013,
+        systems: WINDOWS_MODERN,
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: MS_OFFICE_TLS,
+        confirmed: true,
+    },
+    Fact {
         program: Program::Outlook2016OrNewer,
         systems: WINDOWS_MODERN,
         tls12: Tls12::Yes,
         fix: Fix::Nothing,
         source: MS_OFFICE_TLS,
         confirmed: true,
+    },
+    // Windows Live Mail speaks TLS 1.2 there, but is discontinued.
+    Fact {
+        program: Program::WindowsLiveMail,
+        systems: WINDOWS_MODERN,
+        tls12: Tls12::Yes,
+        fix: Fix::SwitchProgram,
+        source: SCHANNEL_PROTOCOLS,
+        confirmed: false,
     },
     // The new Outlook and Outlook mobile: Microsoft's servers connect, not the device.
     Fact {
@@ -354,31 +387,7 @@ pub const FACTS: &[Fact] = &[
         source: NEW_OUTLOOK_CLOUD,
         confirmed: true,
     },
-    Fact {
-        program: Program::WindowsLiveMail,
-        systems: WINDOWS_OLD,
-        tls12: Tls12::No,
-        fix: Fix::NewSystemOrProgram,
-        source: SCHANNEL_VERSIONS,
-        confirmed: true,
-    },
-    Fact {
-        program: Program::WindowsLiveMail,
-        systems: &[System::Windows7],
-        tls12: Tls12::AfterSettingChange,
-        fix: Fix::Windows7Registry,
-        source: SCHANNEL_VERSIONS,
-        confirmed: false,
-    },
-    Fact {
-        program: Program::WindowsLiveMail,
-        systems: WINDOWS_MODERN,
-        tls12: Tls12::Yes,
-        fix: Fix::SwitchProgram,
-        source: SCHANNEL_VERSIONS,
-        confirmed: false,
-    },
-    // Windows Mail stopped working at the end of 2024, whatever the server does.
+    // The Mail app of Windows 8 to 11 stopped sending and receiving at the end of 2024.
     Fact {
         program: Program::WindowsMail,
         systems: EVERYWHERE,
@@ -387,13 +396,22 @@ pub const FACTS: &[Fact] = &[
         source: WINDOWS_MAIL_END,
         confirmed: true,
     },
-    // Thunderbird brings its own TLS (NSS), whatever the system.
+    // Thunderbird brings its own TLS (NSS), whatever the system: TLS 1.2 supported from 24, on
+    // by default from 31 (Gecko 27); TLS 1.0 and 1.1 off from 78.
     Fact {
         program: Program::ThunderbirdOld,
         systems: EVERYWHERE,
         tls12: Tls12::AfterUpdate,
-        fix: Fix::UpdateProgram,
+        fix: Fix::InstallThunderbird,
         source: THUNDERBIRD_TLS,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::Thunderbird31,
+        systems: EVERYWHERE,
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: GECKO_27_TLS12,
         confirmed: true,
     },
     Fact {
@@ -404,12 +422,13 @@ pub const FACTS: &[Fact] = &[
         source: THUNDERBIRD_78,
         confirmed: true,
     },
-    // Apple's mail apps: TLS 1.0 only up to OS X 10.11 and iOS 9.
+    // Apple's mail apps: TLS 1.0 only up to OS X 10.11 and iOS 9. For later versions no Apple
+    // source says when TLS 1.2 came; Apple Mail 16's capture offers it.
     Fact {
         program: Program::AppleMail,
         systems: &[System::MacOsOld],
         tls12: Tls12::No,
-        fix: Fix::NewSystemOrProgram,
+        fix: Fix::InstallThunderbird,
         source: APPLE_MAIL_TLS10,
         confirmed: true,
     },
@@ -418,14 +437,14 @@ pub const FACTS: &[Fact] = &[
         systems: &[System::MacOs],
         tls12: Tls12::Yes,
         fix: Fix::Nothing,
-        source: APPLE_MAIL_TLS10,
+        source: APPLE_MAIL_16_CAPTURE,
         confirmed: false,
     },
     Fact {
         program: Program::IosMail,
         systems: &[System::IosOld],
         tls12: Tls12::No,
-        fix: Fix::NewSystemOrProgram,
+        fix: Fix::NewDevice,
         source: APPLE_MAIL_TLS10,
         confirmed: true,
     },
@@ -437,14 +456,23 @@ pub const FACTS: &[Fact] = &[
         source: APPLE_MAIL_TLS10,
         confirmed: false,
     },
-    // Android: TLS 1.2 on by default from 5.0; before, up to the app.
+    // Android: no TLS 1.2 before 4.1; 4.1 to 4.4 have it but enable it only when the app asks
+    // (the stock Email app does not, K-9 does); on by default from 5.0.
+    Fact {
+        program: Program::AndroidMail,
+        systems: &[System::Android40],
+        tls12: Tls12::No,
+        fix: Fix::NewDevice,
+        source: ANDROID_SSLSOCKET,
+        confirmed: true,
+    },
     Fact {
         program: Program::AndroidMail,
         systems: &[System::AndroidOld],
         tls12: Tls12::No,
-        fix: Fix::NewSystemOrProgram,
-        source: ANDROID_SSLSOCKET,
-        confirmed: true,
+        fix: Fix::InstallK9,
+        source: AOSP_EMAIL,
+        confirmed: false,
     },
     Fact {
         program: Program::AndroidMail,
@@ -456,10 +484,18 @@ pub const FACTS: &[Fact] = &[
     },
     Fact {
         program: Program::K9Mail,
-        systems: &[System::AndroidOld],
+        systems: &[System::Android40],
         tls12: Tls12::No,
-        fix: Fix::NewSystemOrProgram,
-        source: K9_ANDROID5,
+        fix: Fix::NewDevice,
+        source: ANDROID_SSLSOCKET,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::K9Mail,
+        systems: &[System::AndroidOld],
+        tls12: Tls12::Yes,
+        fix: Fix::Nothing,
+        source: K9_TLS12,
         confirmed: true,
     },
     Fact {
@@ -497,12 +533,20 @@ pub enum ServerTls {
 pub enum Guidance {
     /// Works now and will keep working.
     Works,
+    /// Works, but the program is discontinued and gets no security updates.
+    WorksButDiscontinued,
     /// Works now because the server still allows old versions; will break when they go.
     WorksForNow { fix: Fix },
     /// Does not work with this server until the customer applies `fix`.
     ApplyFix { fix: Fix },
-    /// The server is the problem: the provider must switch on TLS 1.2.
+    /// The server offers nothing newer than TLS 1.1: the provider must switch on TLS 1.2. The
+    /// program speaks TLS 1.2.
     ServerMustChange,
+    /// The server offers nothing newer than TLS 1.1 and the program needs `fix` too, but only
+    /// after the server: the fix (a Thunderbird 78 or newer) would refuse the old server.
+    ServerFirst { fix: Fix },
+    /// The server could not be checked: what to do if it offers only TLS 1.2 and newer.
+    ServerUnknown { fix: Fix },
     /// The program syncs through Microsoft's cloud, which needs TLS 1.2 on the server.
     CloudNeedsModernServer,
     /// The program and system are not in the knowledge base.
@@ -519,13 +563,27 @@ impl Guidance {
     pub fn tag(self) -> &'static str {
         match self {
             Guidance::Works => "works",
+            Guidance::WorksButDiscontinued => "works-but-discontinued",
             Guidance::WorksForNow { .. } => "works-for-now",
             Guidance::ApplyFix { .. } => "apply-fix",
             Guidance::ServerMustChange => "server-must-change",
+            Guidance::ServerFirst { .. } => "server-first",
+            Guidance::ServerUnknown { .. } => "server-unknown",
             Guidance::CloudNeedsModernServer => "cloud-needs-modern-server",
             Guidance::NoData => "no-data",
             Guidance::ServerLocksOut => "server-locks-out",
             Guidance::ServerNeedsTls12 => "server-needs-tls12",
+        }
+    }
+
+    /// The fix the customer is asked to apply, if any (the steps shown under the advice).
+    pub fn fix(self) -> Option<Fix> {
+        match self {
+            Guidance::WorksForNow { fix }
+            | Guidance::ApplyFix { fix }
+            | Guidance::ServerFirst { fix }
+            | Guidance::ServerUnknown { fix } => Some(fix),
+            _ => None,
         }
     }
 }
@@ -535,20 +593,24 @@ pub fn guidance(program: Program, system: System, server: ServerTls) -> (Guidanc
     let Some(fact) = fact(program, system) else {
         return (Guidance::NoData, false);
     };
+    let fix = fact.fix;
     let advice = match (fact.tls12, server) {
         // Broken whatever the server does (discontinued programs).
-        (Tls12::No, _) if fact.fix == Fix::SwitchProgram => Guidance::ApplyFix { fix: fact.fix },
+        (Tls12::No, _) if fix == Fix::SwitchProgram => Guidance::ApplyFix { fix },
         (Tls12::ViaCloud, ServerTls::LegacyOnly) => Guidance::CloudNeedsModernServer,
         (Tls12::ViaCloud, _) => Guidance::Works,
         (Tls12::Yes, ServerTls::LegacyOnly) => Guidance::ServerMustChange,
-        (Tls12::Yes, _) if fact.fix == Fix::SwitchProgram => {
-            Guidance::WorksForNow { fix: fact.fix }
-        }
+        (Tls12::Yes, _) if fix == Fix::SwitchProgram => Guidance::WorksButDiscontinued,
         (Tls12::Yes, _) => Guidance::Works,
-        (_, ServerTls::ModernAndLegacy | ServerTls::LegacyOnly) => {
-            Guidance::WorksForNow { fix: fact.fix }
+        // Switching TLS 1.2 on in Windows 7 keeps TLS 1.0: harmless before the server changes.
+        (Tls12::AfterSettingChange, ServerTls::ModernAndLegacy | ServerTls::LegacyOnly) => {
+            Guidance::WorksForNow { fix }
         }
-        (_, ServerTls::ModernOnly | ServerTls::Unknown) => Guidance::ApplyFix { fix: fact.fix },
+        // A newer Thunderbird or device may refuse TLS 1.0: the server has to change first.
+        (_, ServerTls::LegacyOnly) => Guidance::ServerFirst { fix },
+        (_, ServerTls::ModernAndLegacy) => Guidance::WorksForNow { fix },
+        (_, ServerTls::ModernOnly) => Guidance::ApplyFix { fix },
+        (_, ServerTls::Unknown) => Guidance::ServerUnknown { fix },
     };
     (advice, !fact.confirmed)
 }
@@ -655,12 +717,16 @@ pub fn measured_guidance(
 ) -> Option<Measurement> {
     let (now, after_fix) = simulated(program, system)?;
     let fact = fact(program, system);
-    let fix = fact.map_or(Fix::NewSystemOrProgram, |fact| fact.fix);
+    let fix = fact.map_or(Fix::InstallThunderbird, |fact| fact.fix);
     let speaks_tls12 = fact.is_some_and(|fact| fact.tls12 == Tls12::Yes);
-    let server_has_tls12 = report
-        .endpoints
-        .iter()
-        .any(|endpoint| endpoint.versions.get(&TlsVersion::Tls12) == Some(&Outcome::Accepted));
+    let server_has = |version| {
+        report
+            .endpoints
+            .iter()
+            .any(|endpoint| endpoint.versions.get(&version) == Some(&Outcome::Accepted))
+    };
+    let (server_has_tls12, server_has_tls13) =
+        (server_has(TlsVersion::Tls12), server_has(TlsVersion::Tls13));
     let fixed = after_fix.map(|client| measured(report, client));
     let measured_now = measured(report, now);
     let guidance = match (measured_now, fixed) {
@@ -672,15 +738,18 @@ pub fn measured_guidance(
         (Measured::Connected(_), _) if !server_has_tls12 && speaks_tls12 => {
             Guidance::ServerMustChange
         }
-        (Measured::Connected(_), _) => Guidance::WorksForNow { fix },
+        // Windows 7's setting keeps TLS 1.0, so it is safe now; other fixes may not be.
+        (Measured::Connected(_), _) if server_has_tls12 || fix == Fix::Windows7Registry => {
+            Guidance::WorksForNow { fix }
+        }
+        (Measured::Connected(_), _) => Guidance::ServerFirst { fix },
         (Measured::NoCipher, _) => Guidance::ServerLocksOut,
         (Measured::NoVersion, Some(Measured::Connected(_))) => Guidance::ApplyFix { fix },
         (Measured::NoVersion, Some(Measured::NoCipher)) => Guidance::ServerLocksOut,
-        (Measured::NoVersion, Some(Measured::NoVersion)) if !server_has_tls12 => {
-            Guidance::ServerNeedsTls12
-        }
         (Measured::NoVersion, _) if server_has_tls12 => Guidance::ApplyFix { fix },
-        (Measured::NoVersion, _) => Guidance::ServerNeedsTls12,
+        // Nothing from TLS 1.2 down: TLS 1.3 only, or old versions only.
+        (Measured::NoVersion, _) if server_has_tls13 => Guidance::ServerNeedsTls12,
+        (Measured::NoVersion, _) => Guidance::ServerMustChange,
     };
     Some(Measurement {
         guidance,
@@ -784,28 +853,29 @@ pub fn suggest_system(user_agent: &str) -> Option<System> {
 pub fn runs_on(program: Program, system: System) -> bool {
     match program {
         Program::OutlookExpress => matches!(system, System::WindowsXp),
-        Program::Outlook2007
-        | Program::Outlook2010
-        | Program::Outlook2013
-        | Program::Outlook2016OrNewer
-        | Program::WindowsLiveMail
-        | Program::WindowsMail
-        | Program::EmClient => {
-            system.is_windows() || (program == Program::EmClient && system == System::MacOs)
+        Program::Outlook2007 | Program::Outlook2010 | Program::WindowsLiveMail => {
+            system.is_windows()
         }
+        // Office 2013 and newer do not install on XP or Vista.
+        Program::Outlook2013 | Program::Outlook2016OrNewer => {
+            system.is_windows() && !matches!(system, System::WindowsXp | System::WindowsVista)
+        }
+        // The Mail app came with Windows 8.
+        Program::WindowsMail => matches!(
+            system,
+            System::Windows8 | System::Windows81 | System::Windows10 | System::Windows11
+        ),
         Program::NewOutlook => matches!(
             system,
             System::Windows10 | System::Windows11 | System::Ios | System::Android | System::MacOs
         ),
-        Program::ThunderbirdOld | Program::Thunderbird => {
+        Program::ThunderbirdOld | Program::Thunderbird31 | Program::Thunderbird => {
             system.is_windows()
                 || matches!(system, System::MacOs | System::MacOsOld | System::Linux)
         }
         Program::AppleMail => matches!(system, System::MacOs | System::MacOsOld),
         Program::IosMail => matches!(system, System::Ios | System::IosOld),
-        Program::AndroidMail | Program::K9Mail => {
-            matches!(system, System::Android | System::AndroidOld)
-        }
+        Program::AndroidMail | Program::K9Mail => system.is_android(),
     }
 }
 
@@ -822,73 +892,44 @@ mod tests {
     #[test]
     fn decisions() {
         // (program, system, server, expected advice, rests on an unconfirmed fact)
+        let fix = |fix| ApplyFix { fix };
+        let for_now = |fix| WorksForNow { fix };
         let cases: &[(Program, System, ServerTls, Guidance, bool)] = &[
             (
                 Outlook2010,
                 Windows7,
                 ModernOnly,
-                ApplyFix {
-                    fix: Windows7Registry,
-                },
+                fix(Windows7Registry),
                 false,
             ),
             (
                 Outlook2010,
                 Windows7,
                 ModernAndLegacy,
-                WorksForNow {
-                    fix: Windows7Registry,
-                },
+                for_now(Windows7Registry),
                 false,
             ),
+            // Switching TLS 1.2 on keeps TLS 1.0: safe while the server has only that.
+            (
+                Outlook2010,
+                Windows7,
+                LegacyOnly,
+                for_now(Windows7Registry),
+                false,
+            ),
+            // Unknown server: no claim that the program cannot connect.
             (
                 Outlook2010,
                 Windows7,
                 Unknown,
-                ApplyFix {
+                ServerUnknown {
                     fix: Windows7Registry,
                 },
                 false,
             ),
             (Outlook2010, Windows10, ModernOnly, Works, false),
+            (Outlook2010, Windows8, ModernOnly, Works, false),
             (Outlook2010, Windows10, LegacyOnly, ServerMustChange, false),
-            (
-                Outlook2010,
-                WindowsXp,
-                ModernOnly,
-                ApplyFix {
-                    fix: NewSystemOrProgram,
-                },
-                false,
-            ),
-            (
-                Outlook2010,
-                WindowsVista,
-                ModernAndLegacy,
-                WorksForNow {
-                    fix: NewSystemOrProgram,
-                },
-                false,
-            ),
-            (
-                Outlook2013,
-                Windows7,
-                ModernOnly,
-                ApplyFix {
-                    fix: Windows7Registry,
-                },
-                false,
-            ),
-            (Outlook2013, Windows81, ModernOnly, Works, false),
-            (
-                Outlook2016OrNewer,
-                Windows7,
-                ModernOnly,
-                ApplyFix {
-                    fix: Windows7Registry,
-                },
-                false,
-            ),
             (Outlook2016OrNewer, Windows11, ModernOnly, Works, false),
             (
                 Outlook2016OrNewer,
@@ -901,27 +942,38 @@ mod tests {
                 Outlook2007,
                 Windows7,
                 ModernOnly,
-                ApplyFix {
-                    fix: Windows7Registry,
-                },
+                fix(Windows7Registry),
                 true,
             ),
             (Outlook2007, Windows10, ModernOnly, Works, true),
             (
-                OutlookExpress,
+                Outlook2010,
                 WindowsXp,
                 ModernOnly,
-                ApplyFix {
-                    fix: NewSystemOrProgram,
-                },
+                fix(InstallThunderbird),
                 false,
             ),
             (
                 OutlookExpress,
                 WindowsXp,
+                ModernOnly,
+                fix(InstallThunderbird),
+                false,
+            ),
+            (
+                OutlookExpress,
+                WindowsXp,
+                ModernAndLegacy,
+                for_now(InstallThunderbird),
+                false,
+            ),
+            // Thunderbird 78+ would refuse a TLS 1.0-only server: the server first.
+            (
+                OutlookExpress,
+                WindowsXp,
                 LegacyOnly,
-                WorksForNow {
-                    fix: NewSystemOrProgram,
+                ServerFirst {
+                    fix: InstallThunderbird,
                 },
                 false,
             ),
@@ -931,46 +983,64 @@ mod tests {
                 WindowsLiveMail,
                 Windows7,
                 ModernOnly,
-                ApplyFix {
-                    fix: Windows7Registry,
-                },
+                fix(Windows7Registry),
                 true,
             ),
+            // TLS 1.2 there; discontinued, which is a recommendation, not a breakage.
             (
                 WindowsLiveMail,
                 Windows10,
                 ModernOnly,
-                WorksForNow { fix: SwitchProgram },
+                WorksButDiscontinued,
+                true,
+            ),
+            (
+                WindowsLiveMail,
+                Windows81,
+                ModernAndLegacy,
+                WorksButDiscontinued,
                 true,
             ),
             (
                 WindowsMail,
                 Windows10,
                 ModernOnly,
-                ApplyFix { fix: SwitchProgram },
+                fix(SwitchProgram),
                 false,
             ),
             (
                 WindowsMail,
                 Windows11,
                 ModernAndLegacy,
-                ApplyFix { fix: SwitchProgram },
+                fix(SwitchProgram),
                 false,
             ),
             (
                 ThunderbirdOld,
                 Windows7,
                 ModernOnly,
-                ApplyFix { fix: UpdateProgram },
+                fix(InstallThunderbird),
                 false,
             ),
             (
                 ThunderbirdOld,
                 Linux,
                 ModernAndLegacy,
-                WorksForNow { fix: UpdateProgram },
+                for_now(InstallThunderbird),
                 false,
             ),
+            // Updating to 78+ against a TLS 1.0-only server breaks the mail at once.
+            (
+                ThunderbirdOld,
+                Windows10,
+                LegacyOnly,
+                ServerFirst {
+                    fix: InstallThunderbird,
+                },
+                false,
+            ),
+            (Thunderbird31, Windows7, ModernOnly, Works, false),
+            (Thunderbird31, Linux, LegacyOnly, ServerMustChange, false),
             (Thunderbird, Windows7, ModernOnly, Works, false),
             (Thunderbird, MacOsOld, ModernOnly, Works, false),
             (Thunderbird, Linux, LegacyOnly, ServerMustChange, false),
@@ -978,62 +1048,61 @@ mod tests {
                 AppleMail,
                 MacOsOld,
                 ModernOnly,
-                ApplyFix {
-                    fix: NewSystemOrProgram,
-                },
+                fix(InstallThunderbird),
                 false,
             ),
             (
                 AppleMail,
                 MacOsOld,
                 ModernAndLegacy,
-                WorksForNow {
-                    fix: NewSystemOrProgram,
-                },
+                for_now(InstallThunderbird),
                 false,
             ),
             (AppleMail, MacOs, ModernOnly, Works, true),
-            (
-                IosMail,
-                IosOld,
-                ModernOnly,
-                ApplyFix {
-                    fix: NewSystemOrProgram,
-                },
-                false,
-            ),
+            (IosMail, IosOld, ModernOnly, fix(NewDevice), false),
             (IosMail, Ios, ModernOnly, Works, true),
             (IosMail, Ios, LegacyOnly, ServerMustChange, true),
-            (
-                AndroidMail,
-                AndroidOld,
-                ModernOnly,
-                ApplyFix {
-                    fix: NewSystemOrProgram,
-                },
-                false,
-            ),
+            (AndroidMail, Android40, ModernOnly, fix(NewDevice), false),
+            (AndroidMail, AndroidOld, ModernOnly, fix(InstallK9), true),
             (AndroidMail, Android, ModernOnly, Works, false),
             (
                 K9Mail,
-                AndroidOld,
+                Android40,
                 ModernAndLegacy,
-                WorksForNow {
-                    fix: NewSystemOrProgram,
-                },
+                for_now(NewDevice),
                 false,
             ),
+            // K-9 switches TLS 1.2 on itself on Android 4.1 to 4.4.
+            (K9Mail, AndroidOld, ModernOnly, Works, false),
             (K9Mail, Android, ModernOnly, Works, false),
-            (EmClient, Windows10, ModernOnly, NoData, false),
             (AppleMail, Windows10, ModernOnly, NoData, false),
         ];
-        assert!(cases.len() >= 30);
+        assert!(cases.len() >= 40);
         for (program, system, server, expected, unconfirmed) in cases {
             assert_eq!(
                 guidance(*program, *system, *server),
                 (*expected, *unconfirmed),
                 "{program:?} on {system:?}, server {server:?}"
             );
+        }
+    }
+
+    #[test]
+    fn programs_are_offered_only_where_they_run() {
+        assert!(!runs_on(Outlook2016OrNewer, WindowsXp));
+        assert!(!runs_on(Outlook2013, WindowsVista));
+        assert!(runs_on(Outlook2010, WindowsXp));
+        for system in [WindowsXp, WindowsVista, Windows7] {
+            assert!(!runs_on(WindowsMail, system), "{system:?}");
+        }
+        // No Thunderbird on phones: the fixes there never name it.
+        for system in [Ios, IosOld, Android, AndroidOld, Android40] {
+            assert!(!runs_on(Thunderbird, system), "{system:?}");
+            for program in Program::ALL.into_iter().filter(|p| runs_on(*p, system)) {
+                if let Some(fact) = fact(program, system) {
+                    assert_ne!(fact.fix, InstallThunderbird, "{program:?} on {system:?}");
+                }
+            }
         }
     }
 
@@ -1182,7 +1251,7 @@ mod tests {
             ),
             Some((
                 WorksForNow {
-                    fix: NewSystemOrProgram
+                    fix: InstallThunderbird
                 },
                 Measured::Connected(Tls10)
             ))

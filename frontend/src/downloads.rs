@@ -1,10 +1,13 @@
-//! Settings files generated in the browser from the provider's profile: Thunderbird's autoconfig
-//! XML (clientConfig 1.1), an Apple configuration profile (`.mobileconfig`, e-mail payload,
-//! unsigned, no password), and, for Windows 7, the `.reg` file that switches on TLS 1.2 for mail
-//! programs. Pure string work: every value is escaped for its format; the end-to-end tests parse
-//! each file with a real parser.
+//! Settings files generated in the browser: an Apple configuration profile (`.mobileconfig`,
+//! e-mail payload, unsigned, no password) from the provider's profile, and, for Windows 7, the
+//! `.reg` file that switches on TLS 1.2 for mail programs. Pure string work: every value is
+//! escaped for its format; the end-to-end tests parse each file with a real parser.
+//!
+//! No Thunderbird autoconfig file: Thunderbird reads that from the provider's `autoconfig.`
+//! host or Mozilla's ISPDB, not from a file a customer downloads (the README says how a provider
+//! publishes one).
 
-use mailtls_shared::{OfficialServer, Profile, ProfileSecurity};
+use mailtls_shared::{Profile, ProfileSecurity};
 
 /// Escapes text for XML element content and attribute values.
 fn xml(text: &str) -> String {
@@ -24,52 +27,38 @@ fn xml(text: &str) -> String {
     out
 }
 
-fn socket_type(security: ProfileSecurity) -> &'static str {
-    match security {
-        ProfileSecurity::Tls => "SSL",
-        ProfileSecurity::Starttls => "STARTTLS",
-    }
+/// Whether a `.mobileconfig` can say what the provider means. Apple documents
+/// `IncomingMailServerUseSSL` and `OutgoingMailServerUseSSL` only as "enables SSL"; whether that
+/// is STARTTLS on port 143 or 587 is not documented, so the profile is offered only when both
+/// servers use TLS from the first byte (SSL/TLS), where it cannot be misread.
+pub fn mobileconfig_fits(profile: &Profile) -> bool {
+    let incoming = profile.imap.as_ref().or(profile.pop3.as_ref());
+    incoming.is_some_and(|server| server.security == ProfileSecurity::Tls)
+        && profile.smtp.security == ProfileSecurity::Tls
 }
 
-/// Thunderbird's autoconfig file for the profile's servers (also read by K-9 / Thunderbird for
-/// Android and others). `email` names the account; the user name is the address.
-pub fn autoconfig_xml(profile: &Profile, email: &str) -> String {
-    let domain = email.rsplit_once('@').map_or("", |(_, domain)| domain);
-    let server = |kind: &str, role: &str, server: &OfficialServer| {
-        format!(
-            "    <{role} type=\"{kind}\">\n      <hostname>{}</hostname>\n      <port>{}</port>\n      \
-             <socketType>{}</socketType>\n      <username>%EMAILADDRESS%</username>\n      \
-             <authentication>password-cleartext</authentication>\n    </{role}>\n",
-            xml(server.host.as_str()),
-            server.port,
-            socket_type(server.security),
-        )
-    };
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<clientConfig version=\"1.1\">\n",
-    );
-    out.push_str(&format!(
-        "  <emailProvider id=\"{}\">\n    <domain>{}</domain>\n    <displayName>{}</displayName>\n    \
-         <displayShortName>{}</displayShortName>\n",
-        xml(domain),
-        xml(domain),
-        xml(&profile.provider),
-        xml(&profile.provider),
-    ));
-    if let Some(imap) = &profile.imap {
-        out.push_str(&server("imap", "incomingServer", imap));
-    }
-    if let Some(pop3) = &profile.pop3 {
-        out.push_str(&server("pop3", "incomingServer", pop3));
-    }
-    out.push_str(&server("smtp", "outgoingServer", &profile.smtp));
-    out.push_str("  </emailProvider>\n</clientConfig>\n");
-    out
+/// The part of an identifier that names one account: the address's local part in letters,
+/// digits and hyphens (`max.muster` → `max-muster`).
+fn account_label(email: &str) -> String {
+    let local = email.rsplit_once('@').map_or(email, |(local, _)| local);
+    local
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 /// An Apple configuration profile with one mail account (`com.apple.mail.managed`): the
 /// provider's IMAP (or POP3) and SMTP server, the customer's address as account and user name,
-/// no password (the device asks for it). `uuids` are two fresh UUIDs (profile, payload).
+/// no password (the device asks for it). `uuids` are two fresh UUIDs (profile, payload). The
+/// identifiers name domain and account, so a second account's profile is added beside the first
+/// instead of replacing it (Apple: the top-level identifier decides that). Offer it only where
+/// [`mobileconfig_fits`].
 pub fn mobileconfig(profile: &Profile, email: &str, uuids: [&str; 2]) -> String {
     let (account_type, incoming) = match (&profile.imap, &profile.pop3) {
         (Some(imap), _) => ("EmailTypeIMAP", imap),
@@ -79,7 +68,7 @@ pub fn mobileconfig(profile: &Profile, email: &str, uuids: [&str; 2]) -> String 
     };
     let domain = email.rsplit_once('@').map_or("mail", |(_, domain)| domain);
     let reverse: Vec<&str> = domain.rsplit('.').collect();
-    let identifier = format!("{}.mailtls", reverse.join("."));
+    let identifier = format!("{}.mailtls.{}", reverse.join("."), account_label(email));
     let string = |key: &str, value: &str| {
         format!(
             "\t\t\t<key>{key}</key>\n\t\t\t<string>{}</string>\n",
@@ -165,7 +154,7 @@ pub fn windows7_tls12_reg() -> String {
 
 #[cfg(test)]
 mod tests {
-    use mailtls_shared::{Hostname, Lang, Support};
+    use mailtls_shared::{Hostname, Lang, OfficialServer, Support};
 
     use super::*;
 
@@ -181,7 +170,7 @@ mod tests {
             languages: vec![Lang::De],
             imap: Some(server("mail.provider.test", 993, ProfileSecurity::Tls)),
             pop3: None,
-            smtp: server("mail.provider.test", 587, ProfileSecurity::Starttls),
+            smtp: server("mail.provider.test", 465, ProfileSecurity::Tls),
             support: Support::default(),
             links: vec![],
             theme: mailtls_shared::Theme::default(),
@@ -189,24 +178,16 @@ mod tests {
     }
 
     #[test]
-    fn autoconfig_names_every_server_and_escapes_text() {
-        let xml = autoconfig_xml(&profile(), "kunde@provider.test");
-        for part in [
-            "<clientConfig version=\"1.1\">",
-            "<emailProvider id=\"provider.test\">",
-            "<displayName>Müller &amp; &lt;Söhne&gt;</displayName>",
-            "<incomingServer type=\"imap\">",
-            "<hostname>mail.provider.test</hostname>",
-            "<port>993</port>",
-            "<socketType>SSL</socketType>",
-            "<outgoingServer type=\"smtp\">",
-            "<port>587</port>",
-            "<socketType>STARTTLS</socketType>",
-            "<username>%EMAILADDRESS%</username>",
-        ] {
-            assert!(xml.contains(part), "{part} missing in\n{xml}");
-        }
-        assert!(!xml.contains("Söhne>"), "unescaped markup");
+    fn the_apple_profile_is_offered_only_for_ssl_tls_servers() {
+        let mut implicit = profile();
+        assert!(mobileconfig_fits(&implicit));
+        implicit.smtp.port = 587;
+        implicit.smtp.security = ProfileSecurity::Starttls;
+        assert!(
+            !mobileconfig_fits(&implicit),
+            "UseSSL on 587 is not documented as STARTTLS"
+        );
+        assert_eq!(account_label("Max.Muster+x@provider.test"), "max-muster-x");
     }
 
     #[test]
@@ -224,8 +205,9 @@ mod tests {
             "<string>EmailTypeIMAP</string>",
             "<key>EmailAddress</key>\n\t\t\t<string>kunde@provider.test</string>",
             "<key>IncomingMailServerPortNumber</key>\n\t\t\t<integer>993</integer>",
-            "<key>OutgoingMailServerPortNumber</key>\n\t\t\t<integer>587</integer>",
-            "<string>test.provider.mailtls</string>",
+            "<key>OutgoingMailServerPortNumber</key>\n\t\t\t<integer>465</integer>",
+            "<string>test.provider.mailtls.kunde</string>",
+            "<string>test.provider.mailtls.kunde.account</string>",
             "<string>Configuration</string>",
             "Müller &amp; &lt;Söhne&gt;",
         ] {
@@ -239,23 +221,18 @@ mod tests {
 
     /// Parses the three files with Python's standard parsers (plistlib, ElementTree, and
     /// configparser for the `.reg` body) and returns what they read.
-    fn parsed_by_python(xml: &str, plist: &str, reg: &str) -> String {
+    fn parsed_by_python(plist: &str, reg: &str) -> String {
         let dir = std::env::temp_dir().join(format!("mailtls-downloads-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::write(dir.join("config-v1.1.xml"), xml).expect("xml");
         std::fs::write(dir.join("mail.mobileconfig"), plist).expect("plist");
         std::fs::write(dir.join("tls12.reg"), reg).expect("reg");
         let script = r#"
-import configparser, plistlib, sys, xml.etree.ElementTree as ET
+import configparser, plistlib, sys
 d = sys.argv[1]
-root = ET.parse(d + "/config-v1.1.xml").getroot()
-provider = root.find("emailProvider")
-servers = [(s.tag, s.get("type"), s.findtext("hostname"), s.findtext("port"), s.findtext("socketType")) for s in provider if s.tag.endswith("Server")]
-print("xml", root.get("version"), provider.findtext("displayName"), servers)
 with open(d + "/mail.mobileconfig", "rb") as f:
     p = plistlib.load(f)
 a = p["PayloadContent"][0]
-print("plist", p["PayloadType"], a["PayloadType"], a["EmailAddress"], a["IncomingMailServerPortNumber"], a["OutgoingMailServerUseSSL"], sorted(k for k in a if "Password" in k))
+print("plist", p["PayloadType"], p["PayloadIdentifier"], a["PayloadType"], a["EmailAddress"], a["IncomingMailServerPortNumber"], a["OutgoingMailServerUseSSL"], sorted(k for k in a if "Password" in k))
 text = open(d + "/tls12.reg", encoding="ascii", newline="").read()
 head, body = text.split("\r\n", 1)
 c = configparser.ConfigParser(); c.optionxform = str; c.read_string(body)
@@ -279,7 +256,6 @@ print("reg", head, [(s.rsplit("\\", 1)[-1], dict(c[s])) for s in c.sections()])
     #[test]
     fn real_parsers_read_the_generated_files() {
         let read = parsed_by_python(
-            &autoconfig_xml(&profile(), "kunde@provider.test"),
             &mobileconfig(
                 &profile(),
                 "kunde@provider.test",
@@ -291,8 +267,7 @@ print("reg", head, [(s.rsplit("\\", 1)[-1], dict(c[s])) for s in c.sections()])
             &windows7_tls12_reg(),
         );
         let expected = [
-            "xml 1.1 Müller & <Söhne> [('incomingServer', 'imap', 'mail.provider.test', '993', 'SSL'), ('outgoingServer', 'smtp', 'mail.provider.test', '587', 'STARTTLS')]",
-            "plist Configuration com.apple.mail.managed kunde@provider.test 993 True []",
+            "plist Configuration test.provider.mailtls.kunde com.apple.mail.managed kunde@provider.test 993 True []",
             "reg Windows Registry Editor Version 5.00 [('Client', {'\"DisabledByDefault\"': 'dword:00000000', '\"Enabled\"': 'dword:00000001'}), ('WinHttp', {'\"DefaultSecureProtocols\"': 'dword:00000a00'}), ('WinHttp', {'\"DefaultSecureProtocols\"': 'dword:00000a00'})]",
         ];
         let lines: Vec<&str> = read.lines().collect();

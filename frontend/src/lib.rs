@@ -6,7 +6,7 @@
 //! - [`settings`]: the customer's mail settings: the endpoints they mean, what to change.
 //! - [`clients`]: what mail programs can do (a table of facts with sources) and the advice
 //!   that combines it with the server's result.
-//! - [`downloads`]: settings files generated from the profile (autoconfig, .mobileconfig, .reg).
+//! - [`downloads`]: settings files generated from the profile (.mobileconfig, .reg).
 //! - [`summary`]: the plain-text summary for support.
 //! - [`link`]: check links (`/check?target=…&lang=…`), read and built; pure as well.
 //! - [`api`]: the calls to the probe API (the only network access; the page opens no sockets).

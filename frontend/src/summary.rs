@@ -214,7 +214,7 @@ mod tests {
         let expected = [
             "Zeitpunkt der MailTLS-Prüfung: 26.11.2026, 12:00 UTC",
             "Gesamtergebnis: Hinweis",
-            "- imaps://mail.mxp.de:993 [192.0.2.7]: Hinweis – Ihre Verbindung ist sicher",
+            "- imaps://mail.mxp.de:993 [192.0.2.7]: Hinweis – Dieser Server beherrscht TLS 1.2 oder neuer. Er nimmt aber auch noch veraltete Versionen wie TLS 1.0 an.",
             "  Unterstützte Versionen: TLS 1.0, TLS 1.2; Zertifikat: gültig",
             "Das sollten Sie in Ihren Einstellungen ändern:",
             "- Port 25 ohne Verschlüsselung wird nicht mehr funktionieren",

@@ -57,7 +57,8 @@ pub struct ServiceConfig {
     pub max_connections: usize,
     /// Seconds running checks may take to finish after a stop signal.
     pub shutdown_grace: u64,
-    /// The provider profile (TOML); without it, the neutral example in `profiles/example.toml`.
+    /// The provider profile (TOML, documented by `profiles/example.toml`); without it the page
+    /// names no provider and suggests no servers.
     pub profile: Option<PathBuf>,
     /// PEM files of CAs trusted in addition to Mozilla's roots.
     pub ca_files: Vec<PathBuf>,
@@ -150,15 +151,6 @@ pub enum ConfigError {
     Profile { path: PathBuf, errors: Vec<String> },
 }
 
-/// The neutral example profile, used when none is configured.
-pub const EXAMPLE_PROFILE: &str = include_str!("../../profiles/example.toml");
-
-/// The neutral example profile (a unit test keeps it valid).
-pub fn example_profile() -> Profile {
-    parse_profile(Path::new("profiles/example.toml"), EXAMPLE_PROFILE)
-        .expect("profiles/example.toml is valid (tested)")
-}
-
 /// Parses and validates a profile; `path` only names it in errors.
 pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, ConfigError> {
     let profile: Profile = toml::from_str(text).map_err(|source| ConfigError::Profile {
@@ -214,18 +206,16 @@ impl ServiceConfig {
         self.probe_settings().map(|_| ())
     }
 
-    /// The configured profile, or the neutral example.
-    pub fn load_profile(&self) -> Result<Profile, ConfigError> {
-        match &self.profile {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-                parse_profile(path, &text)
-            }
-            None => Ok(example_profile()),
-        }
+    /// The configured profile, if any.
+    pub fn load_profile(&self) -> Result<Option<Profile>, ConfigError> {
+        let Some(path) = &self.profile else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        parse_profile(path, &text).map(Some)
     }
 
     pub fn header_timeout(&self) -> Duration {
@@ -466,9 +456,16 @@ mod tests {
 
     #[test]
     fn the_shipped_profiles_are_valid_and_broken_ones_are_explained() {
-        let example = ServiceConfig::default()
-            .load_profile()
-            .expect("example profile");
+        // Without a configured profile there is none: no example servers pose as settings.
+        assert_eq!(
+            ServiceConfig::default().load_profile().expect("no file"),
+            None
+        );
+        let example = parse_profile(
+            Path::new("example.toml"),
+            include_str!("../../profiles/example.toml"),
+        )
+        .expect("example profile");
         assert_eq!(example.provider, "Example Mail");
         let mxp = parse_profile(
             Path::new("mxp.toml"),

@@ -106,7 +106,7 @@ struct ServeArgs {
     #[arg(long, env = "MAILTLS_SHUTDOWN_GRACE", value_name = "SECONDS")]
     shutdown_grace: Option<u64>,
     /// The provider profile (TOML): official servers, aliases, support contact; see
-    /// profiles/example.toml [default: that neutral example].
+    /// profiles/example.toml [default: none, and the page names no provider and no servers].
     #[arg(long, env = "MAILTLS_PROFILE", value_name = "FILE")]
     profile: Option<PathBuf>,
     #[command(flatten)]
@@ -350,7 +350,7 @@ async fn serve(config: ServiceConfig) -> anyhow::Result<ExitCode> {
                 trusted_proxies: config.trusted_proxies.clone(),
             }),
             rejections: Arc::default(),
-            profile: Arc::new(profile),
+            profile: profile.map(Arc::new),
         },
         Some(assets),
         &HttpOptions {

@@ -9,9 +9,9 @@ use mailtls_shared::{CheckReport, Lang, Profile, ProfileSecurity};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::clients::{self, ClientChoice, Fix, Guidance, Program, System};
+use crate::clients::{self, ClientChoice, Fix, Program, System};
 use crate::downloads;
-use crate::i18n::{Text, catalog};
+use crate::i18n::{Text, catalog, program_name};
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct ProgramPickerProps {
@@ -82,7 +82,7 @@ pub fn ProgramPicker(props: &ProgramPickerProps) -> Html {
                     <option value="" selected={choice.program.is_none()}>{ texts.text(Text::ChooseOne) }</option>
                     { for programs.into_iter().map(|program| html! {
                         <option value={program.tag()} selected={choice.program == Some(program)}>
-                            { program.name() }
+                            { program_name(texts, program) }
                         </option>
                     }) }
                 </select>
@@ -150,15 +150,12 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
     };
     let captured = clients::simulated(program, system).is_some();
     let fact = clients::fact(program, system);
-    let fix = match guidance {
-        Guidance::ApplyFix { fix } | Guidance::WorksForNow { fix } => Some(fix),
-        _ => None,
-    };
+    let fix = guidance.fix();
     let email = props.email.trim().to_owned();
     html! {
         <section class="client-advice" aria-labelledby="client-heading"
             data-guidance={guidance.tag()}>
-            <h2 id="client-heading">{ texts.client_heading(program.name(), system) }</h2>
+            <h2 id="client-heading">{ texts.client_heading(program_name(texts, program), system) }</h2>
             if let Some(measurement) = measured {
                 <p class="measured" data-measured={measurement.now.tag()}>
                     { texts.measured(measurement.now, false) }</p>
@@ -167,7 +164,7 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
                         { texts.measured(after_fix, true) }</p>
                 }
             }
-            <p>{ texts.guidance(guidance) }</p>
+            <p>{ texts.guidance(guidance, system) }</p>
             if !captured {
                 <p class="no-capture">{ texts.text(Text::NoCapture) }</p>
             }
@@ -182,9 +179,11 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
                         { download("download-reg", texts.text(Text::DownloadReg), "mailtls-tls12.reg",
                             "text/plain", &downloads::windows7_tls12_reg()) }</li>
                     <li>{ texts.text(Text::Win7StepRestart) }</li>
+                    <li>{ texts.text(Text::Win7StepTest) }</li>
                 </ol>
             }
-            if let Some(fact) = fact {
+            // An unconfirmed fact shows no source, as if the source proved it.
+            if let Some(fact) = fact.filter(|fact| fact.confirmed) {
                 <p class="source">{ texts.text(Text::SourceLabel) }{ ": " }
                     <a href={fact.source} rel="noopener noreferrer">{ fact.source }</a></p>
             }
@@ -200,10 +199,9 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
                     }) }
                     <li>{ texts.text(Text::StepSaveAndCheck) }</li>
                 </ol>
-                if email.contains('@') {
+                if email.contains('@') && matches!(program, Program::AppleMail | Program::IosMail)
+                    && downloads::mobileconfig_fits(profile) {
                     <div class="downloads">
-                        { download("download-autoconfig", texts.text(Text::DownloadAutoconfig),
-                            "config-v1.1.xml", "application/xml", &downloads::autoconfig_xml(profile, &email)) }
                         { download("download-mobileconfig", texts.text(Text::DownloadMobileconfig),
                             "mail.mobileconfig", "application/x-apple-aspen-config",
                             &downloads::mobileconfig(profile, &email, [&uuid(), &uuid()])) }

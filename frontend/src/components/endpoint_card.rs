@@ -1,10 +1,10 @@
 //! One endpoint's result: a verdict in icon and words, an explanation, and the details.
 //! Everything the server sent (names, cipher suites) is rendered as text, never as markup.
 
-use mailtls_shared::{EndpointReport, Lang, wire_name};
+use mailtls_shared::{ClientResult, EndpointReport, Lang, wire_name};
 use yew::prelude::*;
 
-use crate::i18n::{Text, catalog};
+use crate::i18n::{Text, catalog, client_name};
 use crate::state::{Tone, card_summary, endpoint_title};
 
 #[derive(Debug, Properties, PartialEq)]
@@ -86,6 +86,32 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                                     <span class="detail">{ " (" }{ detail }{ ")" }</span>
                                 }
                             </li>
+                        }) }
+                    </ul>
+                }
+                if !endpoint.clients.is_empty() {
+                    <h4>{ texts.text(Text::ClientsHeading) }</h4>
+                    <p class="hint">{ texts.text(Text::ClientsHint) }</p>
+                    <ul class="clients">
+                        { for endpoint.clients.iter().map(|client| {
+                            let result = match client.result {
+                                ClientResult::Connected => Text::ClientConnected,
+                                ClientResult::Failed => Text::ClientFailed,
+                                ClientResult::Untested => Text::ClientUntested,
+                            };
+                            let negotiated: Vec<&str> = [client.version.map(|v| v.display_name()), client.cipher_suite.as_deref()]
+                                .into_iter()
+                                .flatten()
+                                .collect();
+                            html! {
+                                <li data-client={wire_name(&client.client)} data-result={wire_name(&client.result)}>
+                                    <span class="client">{ client_name(texts, client.client) }</span>
+                                    { ": " }<span class="outcome">{ texts.text(result) }</span>
+                                    if !negotiated.is_empty() {
+                                        <span class="negotiated">{ " (" }{ negotiated.join(", ") }{ ")" }</span>
+                                    }
+                                </li>
+                            }
                         }) }
                     </ul>
                 }

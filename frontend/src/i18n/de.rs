@@ -41,7 +41,7 @@ impl Catalog for German {
                 "Für Ihr Programm auf diesem System haben wir keine Aufzeichnung seines Verbindungsaufbaus. Dieser Rat beruht deshalb nur auf veröffentlichten Angaben, nicht auf einer Messung."
             }
             Text::SummaryLegacyEnabled => {
-                "Ihre Verbindung ist sicher: TLS 1.2 oder neuer funktioniert. Der Server nimmt aber auch noch veraltete Versionen an; für Sie ist nichts zu tun, der Betreiber sollte sie abschalten."
+                "Dieser Server beherrscht TLS 1.2 oder neuer. Er nimmt aber auch noch veraltete Versionen wie TLS 1.0 an. Wenn Ihr Anbieter diese abschaltet, funktionieren E-Mail-Programme nicht mehr, die nur die veralteten Versionen beherrschen. Wählen Sie unter „Ihr E-Mail-Programm“ Ihr Betriebssystem und Ihr Programm aus. Dann sagen wir Ihnen, ob Sie etwas ändern müssen."
             }
             Text::SummaryCertificate => {
                 "Die Verschlüsselung funktioniert, aber E-Mail-Programme werden dem Zertifikat des Servers nicht vertrauen und eine Warnung zeigen. Prüfen Sie, ob der Servername stimmt; stimmt er, muss der Betreiber das Zertifikat erneuern."
@@ -97,6 +97,27 @@ impl Catalog for German {
             Text::DetailsSummary => "Technische Details",
             Text::FindingsHeading => "Hinweise für den Betreiber",
             Text::HandshakesHeading => "Verbindungsversuche",
+            Text::ProgramNewOutlook => "Outlook (neu) / Outlook für iOS und Android",
+            Text::ProgramWindowsMail => "Windows Mail (App)",
+            Text::ProgramThunderbirdOld => "Thunderbird 24 oder älter",
+            Text::ProgramThunderbird31 => "Thunderbird 31 bis 77",
+            Text::ProgramThunderbird => "Thunderbird 78 oder neuer",
+            Text::ProgramAndroidMail => "Android E-Mail (vorinstalliert)",
+            Text::ProgramK9 => "K-9 Mail / Thunderbird für Android",
+            Text::Win7StepTest => {
+                "Rufen Sie danach in Ihrem E-Mail-Programm Ihre E-Mails ab und schicken Sie sich selbst eine Test-E-Mail. Kommt sie an, funktioniert die Verbindung."
+            }
+            Text::ClientsHeading => "E-Mail-Programme",
+            Text::ClientsHint => {
+                "So verbindet sich das jeweilige System mit diesem Server. Wir haben den Verbindungsaufbau nachgestellt, den es für E-Mail-Programme verwendet."
+            }
+            Text::ClientConnected => "verbindet sich",
+            Text::ClientFailed => "keine Verbindung",
+            Text::ClientUntested => "nicht geprüft",
+            Text::ClientWin7 => "Windows 7 (ohne Änderung)",
+            Text::ClientWin7Tls12 => "Windows 7 mit eingeschaltetem TLS 1.2",
+            Text::ClientIos9Mail => "Mail unter iOS 9",
+            Text::ClientOsx1011Mail => "Apple Mail unter OS X 10.11",
             Text::CertSubject => "Ausgestellt für",
             Text::CertNames => "Gültig für die Namen",
             Text::CertIssuer => "Aussteller",
@@ -137,16 +158,13 @@ impl Catalog for German {
             Text::Win7StepReg => {
                 "Laden Sie diese Datei herunter, öffnen Sie sie mit Doppelklick und bestätigen Sie die Nachfrage:"
             }
-            Text::Win7StepRestart => {
-                "Starten Sie den Computer neu und prüfen Sie hier noch einmal."
-            }
+            Text::Win7StepRestart => "Starten Sie den Computer neu.",
             Text::DownloadReg => "TLS-1.2-Einstellung für Windows 7 (.reg)",
             Text::SourceLabel => "Quelle",
             Text::YourSettingsHeading => "So muss Ihr Konto eingestellt sein",
-            Text::DownloadAutoconfig => "Einstellungen für Thunderbird (XML)",
             Text::DownloadMobileconfig => "Profil für iPhone, iPad und Mac (.mobileconfig)",
             Text::StepSaveAndCheck => {
-                "Speichern Sie die Einstellungen und prüfen Sie hier noch einmal."
+                "Speichern Sie die Einstellungen. Rufen Sie danach Ihre E-Mails ab und schicken Sie sich selbst eine Test-E-Mail. Kommt sie an, funktioniert die Verbindung."
             }
             Text::MoreFromProvider => "Mehr von Ihrem Anbieter",
             Text::BuilderHeading => "Prüf-Link für Kunden erstellen",
@@ -176,7 +194,7 @@ impl Catalog for German {
                 "Der Server bietet die Anmeldung schon vor der Verschlüsselung an: Passwörter können im Klartext übertragen werden."
             }
             FindingCode::LegacyVersionsEnabled => {
-                "Veraltete Versionen (SSL 3.0, TLS 1.0, TLS 1.1) sind noch eingeschaltet; RFC 8996 hat sie abgeschafft."
+                "Veraltete Versionen sind noch eingeschaltet: SSL 3.0 ist nach RFC 7568 verboten, TLS 1.0 und 1.1 hat RFC 8996 abgeschafft."
             }
             FindingCode::NoTls12 => {
                 "Weder TLS 1.2 noch TLS 1.3: Microsoft 365 und aktuelle E-Mail-Programme scheitern."
@@ -237,7 +255,8 @@ impl Catalog for German {
             System::MacOs => "macOS 10.12 oder neuer",
             System::IosOld => "iOS 9 oder älter",
             System::Ios => "iOS 10 oder neuer",
-            System::AndroidOld => "Android 4.4 oder älter",
+            System::AndroidOld => "Android 4.1 bis 4.4",
+            System::Android40 => "Android 4.0 oder älter",
             System::Android => "Android 5 oder neuer",
             System::Linux => "Linux",
         }
@@ -247,25 +266,40 @@ impl Catalog for German {
         format!("{program} unter {}", self.system(system))
     }
 
-    fn guidance(&self, guidance: Guidance) -> String {
-        let fix = |fix: Fix| match fix {
-            Fix::Nothing => "",
-            Fix::Windows7Registry => "Schalten Sie TLS 1.2 in Windows 7 ein (Schritte unten).",
-            Fix::UpdateProgram => "Installieren Sie die aktuelle Version Ihres E-Mail-Programms.",
-            Fix::NewSystemOrProgram => {
-                "Dieses Programm beherrscht auf diesem System kein TLS 1.2, und das lässt sich nicht nachrüsten. Verwenden Sie ein aktuelles Programm wie Thunderbird (kostenlos) oder ein neueres System."
+    fn guidance(&self, guidance: Guidance, system: System) -> String {
+        let thunderbird = match system {
+            System::WindowsXp | System::WindowsVista => {
+                "Thunderbird 52 ESR, die letzte Version für Windows XP und Vista"
             }
-            Fix::SwitchProgram => {
-                "Dieses Programm wird nicht mehr weiterentwickelt. Wechseln Sie zu einem aktuellen Programm, zum Beispiel Thunderbird (kostenlos) oder Outlook."
+            System::Windows7 | System::Windows8 | System::Windows81 => {
+                "Thunderbird 115 ESR, die letzte Version für Windows 7, 8 und 8.1"
             }
+            System::MacOsOld => "Thunderbird 78 ESR, die letzte Version für OS X 10.9 bis 10.11",
+            System::MacOs => {
+                "die aktuelle Version von Thunderbird (unter macOS 10.12 bis 10.14: Thunderbird 115 ESR)"
+            }
+            _ => "die aktuelle Version von Thunderbird",
+        };
+        let fix = |fix: Fix| {
+            match fix {
+            Fix::Nothing => String::new(),
+            Fix::Windows7Registry => "Schalten Sie TLS 1.2 in Windows 7 ein (Schritte unten).".into(),
+            Fix::InstallThunderbird => format!("Installieren Sie stattdessen {thunderbird} (kostenlos). Thunderbird bringt TLS 1.2 selbst mit."),
+            Fix::InstallK9 => "Installieren Sie K-9 Mail: Es schaltet TLS 1.2 auf Android 4.1 bis 4.4 selbst ein. Die letzte Version für Android 4 ist K-9 Mail 5.600.".into(),
+            Fix::NewDevice => "Auf diesem Gerät lässt sich TLS 1.2 für E-Mail nicht nachrüsten. Aktualisieren Sie das System, wenn Ihr Gerät das erlaubt, oder verwenden Sie ein neueres Gerät.".into(),
+            Fix::SwitchProgram => "Dieses Programm wird nicht mehr weiterentwickelt. Wechseln Sie zu einem aktuellen Programm, zum Beispiel Thunderbird (kostenlos) oder Outlook.".into(),
+        }
         };
         match guidance {
-            Guidance::Works => "Ihr Programm verbindet sich mit TLS 1.2 oder neuer. Mit diesem Server ist nichts zu tun.".into(),
-            Guidance::WorksForNow { fix: f } => format!("Im Moment klappt es noch, weil der Server auch alte Verfahren annimmt. Sobald er sie abschaltet, hört Ihr Programm auf zu funktionieren. {}", fix(f)),
+            Guidance::Works => "Ihr Programm verbindet sich mit TLS 1.2 oder neuer. Sie müssen nichts ändern.".into(),
+            Guidance::WorksButDiscontinued => "Ihr Programm beherrscht auf diesem System TLS 1.2. Der Hersteller hat es aber eingestellt, es bekommt keine Sicherheitsupdates mehr. Wir empfehlen, zu einem aktuellen Programm zu wechseln, zum Beispiel Thunderbird (kostenlos) oder Outlook.".into(),
+            Guidance::WorksForNow { fix: f } => format!("Ihr Programm kann sich im Moment noch verbinden, weil der Server auch veraltete Versionen wie TLS 1.0 annimmt. Sobald Ihr Anbieter diese abschaltet, kann sich Ihr Programm nicht mehr verbinden. {}", fix(f)),
             Guidance::ApplyFix { fix: f } => format!("Mit den jetzigen Einstellungen kann sich Ihr Programm nicht mit diesem Server verbinden. {}", fix(f)),
-            Guidance::ServerMustChange => "Ihr Programm ist in Ordnung, der Server bietet aber nur veraltete Verschlüsselung an. Das muss Ihr Anbieter ändern; bitte leiten Sie dieses Ergebnis an ihn weiter.".into(),
-            Guidance::CloudNeedsModernServer => "Diese Outlook-Version ruft Ihre E-Mails über die Server von Microsoft ab, und diese verlangen TLS 1.2. Der Server Ihres Anbieters bietet das nicht an; das muss Ihr Anbieter ändern.".into(),
-            Guidance::NoData => "Zu diesem Programm auf diesem System haben wir keine gesicherten Angaben. Aktuelle Versionen beherrschen in der Regel TLS 1.2.".into(),
+            Guidance::ServerMustChange => "Ihr Programm beherrscht TLS 1.2. Ihr Server bietet aber nur veraltete Versionen wie TLS 1.0 an. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten.".into(),
+            Guidance::ServerFirst { fix: f } => format!("Ihr Server bietet nur veraltete Versionen wie TLS 1.0 an. Das muss zuerst Ihr Anbieter ändern; bitte schicken Sie ihm dieses Ergebnis. Ändern Sie bis dahin nichts an Ihrem Programm: Neuere Programme verbinden sich nicht mehr mit TLS 1.0. Sobald der Server TLS 1.2 anbietet, gilt: {}", fix(f)),
+            Guidance::ServerUnknown { fix: f } => format!("Ob sich Ihr Programm mit Ihrem Server verbinden kann, konnten wir nicht prüfen. Ihr Programm beherrscht so, wie es jetzt eingerichtet ist, kein TLS 1.2. Wenn Ihr Server nur TLS 1.2 oder neuer anbietet, gilt: {}", fix(f)),
+            Guidance::CloudNeedsModernServer => "Diese Outlook-Version ruft Ihre E-Mails über die Server von Microsoft ab, und diese verlangen TLS 1.2. Ihr Server bietet das nicht an. Das kann nur Ihr Anbieter ändern.".into(),
+            Guidance::NoData => "Zu diesem Programm auf diesem System haben wir keine gesicherten Angaben.".into(),
             Guidance::ServerLocksOut => "Mit TLS 1.2 kommt zwischen Ihrem Programm und Ihrem Server keine Verbindung zustande, obwohl beide TLS 1.2 beherrschen: Der Server bietet kein Verschlüsselungsverfahren an, das Ihr Programm auf diesem System kennt. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten. Ändern Sie bis dahin nichts an Ihren Einstellungen.".into(),
             Guidance::ServerNeedsTls12 => "Ihr Programm beherrscht TLS 1.2, Ihr Server aber nur das neuere TLS 1.3. Deshalb kommt keine Verbindung zustande. Das kann nur Ihr Anbieter ändern: Er muss TLS 1.2 wieder einschalten. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten.".into(),
         }
@@ -301,11 +335,11 @@ impl Catalog for German {
 
     fn where_to_change(&self, program: Program) -> &'static str {
         match program {
-            Program::Outlook2010
-            | Program::Outlook2013
-            | Program::Outlook2016OrNewer
-            | Program::Outlook2007 => {
+            Program::Outlook2010 | Program::Outlook2013 | Program::Outlook2016OrNewer => {
                 "In Outlook: Datei › Kontoeinstellungen › Kontoeinstellungen… › Konto wählen › Ändern › Weitere Einstellungen › Erweitert."
+            }
+            Program::Outlook2007 => {
+                "In Outlook 2007: Extras › Kontoeinstellungen… › Konto wählen › Ändern › Weitere Einstellungen › Erweitert."
             }
             Program::NewOutlook => "Im neuen Outlook: Einstellungen › Konten › Konto › Verwalten.",
             Program::WindowsLiveMail | Program::OutlookExpress => {
@@ -314,7 +348,7 @@ impl Catalog for German {
             Program::WindowsMail => {
                 "Windows Mail funktioniert seit Ende 2024 nicht mehr; richten Sie das Konto in einem anderen Programm ein."
             }
-            Program::Thunderbird | Program::ThunderbirdOld => {
+            Program::Thunderbird | Program::Thunderbird31 | Program::ThunderbirdOld => {
                 "In Thunderbird: Konten-Einstellungen › Server-Einstellungen, und für den Postausgang: Postausgangs-Server (SMTP) › Bearbeiten."
             }
             Program::AppleMail => {
@@ -326,7 +360,6 @@ impl Catalog for German {
             Program::AndroidMail | Program::K9Mail => {
                 "In der App: Einstellungen › Konto › Eingangs- bzw. Ausgangsserver."
             }
-            Program::EmClient => "In eM Client: Menü › Konten › Konto › IMAP bzw. SMTP.",
         }
     }
 

@@ -41,7 +41,7 @@ impl Catalog for English {
                 "We have no recording of how your program connects on this system. This advice therefore rests on published facts only, not on a measurement."
             }
             Text::SummaryLegacyEnabled => {
-                "Your connection is safe: TLS 1.2 or newer works. The server still accepts outdated versions too; there is nothing for you to do, the operator should switch them off."
+                "This server supports TLS 1.2 or newer. But it still accepts outdated versions such as TLS 1.0 too. Once your provider switches them off, email programs that can only use the outdated versions will stop working. Choose your system and program under “Your email program”, and we will tell you whether you need to change anything."
             }
             Text::SummaryCertificate => {
                 "Encryption works, but e-mail programs will not trust the server's certificate and will show a warning. Check that the server name is right; if it is, the operator must renew the certificate."
@@ -95,6 +95,27 @@ impl Catalog for English {
             Text::DetailsSummary => "Technical details",
             Text::FindingsHeading => "Notes for the operator",
             Text::HandshakesHeading => "Connection attempts",
+            Text::ProgramNewOutlook => "Outlook (new) / Outlook for iOS and Android",
+            Text::ProgramWindowsMail => "Windows Mail (app)",
+            Text::ProgramThunderbirdOld => "Thunderbird 24 or older",
+            Text::ProgramThunderbird31 => "Thunderbird 31 to 77",
+            Text::ProgramThunderbird => "Thunderbird 78 or newer",
+            Text::ProgramAndroidMail => "Android Email (pre-installed)",
+            Text::ProgramK9 => "K-9 Mail / Thunderbird for Android",
+            Text::Win7StepTest => {
+                "Then fetch your mail in your email program and send yourself a test email. If it arrives, the connection works."
+            }
+            Text::ClientsHeading => "Mail programs",
+            Text::ClientsHint => {
+                "How each system connects to this server. We replayed the connection set-up it uses for mail programs."
+            }
+            Text::ClientConnected => "connects",
+            Text::ClientFailed => "no connection",
+            Text::ClientUntested => "not tested",
+            Text::ClientWin7 => "Windows 7 (unchanged)",
+            Text::ClientWin7Tls12 => "Windows 7 with TLS 1.2 switched on",
+            Text::ClientIos9Mail => "Mail on iOS 9",
+            Text::ClientOsx1011Mail => "Apple Mail on OS X 10.11",
             Text::CertSubject => "Issued to",
             Text::CertNames => "Valid for the names",
             Text::CertIssuer => "Issuer",
@@ -133,13 +154,14 @@ impl Catalog for English {
             Text::Win7StepReg => {
                 "Download this file, open it with a double click and confirm the question:"
             }
-            Text::Win7StepRestart => "Restart the computer and check here again.",
+            Text::Win7StepRestart => "Restart the computer.",
             Text::DownloadReg => "TLS 1.2 setting for Windows 7 (.reg)",
             Text::SourceLabel => "Source",
             Text::YourSettingsHeading => "How your account must be set up",
-            Text::DownloadAutoconfig => "Settings for Thunderbird (XML)",
             Text::DownloadMobileconfig => "Profile for iPhone, iPad and Mac (.mobileconfig)",
-            Text::StepSaveAndCheck => "Save the settings and check here again.",
+            Text::StepSaveAndCheck => {
+                "Save the settings. Then fetch your mail and send yourself a test email. If it arrives, the connection works."
+            }
             Text::MoreFromProvider => "More from your provider",
             Text::BuilderHeading => "Create a check link for a customer",
             Text::BuilderIntro => {
@@ -168,7 +190,7 @@ impl Catalog for English {
                 "The server offers login before encryption: passwords may travel in clear text."
             }
             FindingCode::LegacyVersionsEnabled => {
-                "Outdated versions (SSL 3.0, TLS 1.0, TLS 1.1) are still switched on; RFC 8996 retired them."
+                "Outdated versions are still switched on: RFC 7568 prohibits SSL 3.0, and RFC 8996 retired TLS 1.0 and 1.1."
             }
             FindingCode::NoTls12 => {
                 "Neither TLS 1.2 nor TLS 1.3: Microsoft 365 and current e-mail programs fail."
@@ -227,7 +249,8 @@ impl Catalog for English {
             System::MacOs => "macOS 10.12 or newer",
             System::IosOld => "iOS 9 or older",
             System::Ios => "iOS 10 or newer",
-            System::AndroidOld => "Android 4.4 or older",
+            System::AndroidOld => "Android 4.1 to 4.4",
+            System::Android40 => "Android 4.0 or older",
             System::Android => "Android 5 or newer",
             System::Linux => "Linux",
         }
@@ -237,25 +260,40 @@ impl Catalog for English {
         format!("{program} on {}", self.system(system))
     }
 
-    fn guidance(&self, guidance: Guidance) -> String {
-        let fix = |fix: Fix| match fix {
-            Fix::Nothing => "",
-            Fix::Windows7Registry => "Switch on TLS 1.2 in Windows 7 (steps below).",
-            Fix::UpdateProgram => "Install the current version of your e-mail program.",
-            Fix::NewSystemOrProgram => {
-                "This program cannot do TLS 1.2 on this system and cannot be switched. Use a current program such as Thunderbird (free) or a newer system."
+    fn guidance(&self, guidance: Guidance, system: System) -> String {
+        let thunderbird = match system {
+            System::WindowsXp | System::WindowsVista => {
+                "Thunderbird 52 ESR, the last version for Windows XP and Vista"
             }
-            Fix::SwitchProgram => {
-                "This program is no longer developed. Switch to a current program, for example Thunderbird (free) or Outlook."
+            System::Windows7 | System::Windows8 | System::Windows81 => {
+                "Thunderbird 115 ESR, the last version for Windows 7, 8 and 8.1"
             }
+            System::MacOsOld => "Thunderbird 78 ESR, the last version for OS X 10.9 to 10.11",
+            System::MacOs => {
+                "the current version of Thunderbird (on macOS 10.12 to 10.14: Thunderbird 115 ESR)"
+            }
+            _ => "the current version of Thunderbird",
+        };
+        let fix = |fix: Fix| {
+            match fix {
+            Fix::Nothing => String::new(),
+            Fix::Windows7Registry => "Switch on TLS 1.2 in Windows 7 (steps below).".into(),
+            Fix::InstallThunderbird => format!("Install {thunderbird} (free) instead. Thunderbird brings its own TLS 1.2."),
+            Fix::InstallK9 => "Install K-9 Mail: it switches TLS 1.2 on by itself on Android 4.1 to 4.4. The last version for Android 4 is K-9 Mail 5.600.".into(),
+            Fix::NewDevice => "TLS 1.2 for email cannot be added on this device. Update the system if your device allows it, or use a newer device.".into(),
+            Fix::SwitchProgram => "This program is no longer developed. Switch to a current program, for example Thunderbird (free) or Outlook.".into(),
+        }
         };
         match guidance {
-            Guidance::Works => "Your program connects with TLS 1.2 or newer. Nothing to do for this server.".into(),
-            Guidance::WorksForNow { fix: f } => format!("It works for now because the server still accepts old methods. Once it switches them off, your program stops working. {}", fix(f)),
-            Guidance::ApplyFix { fix: f } => format!("As it is, your program cannot connect to this server. {}", fix(f)),
-            Guidance::ServerMustChange => "Your program is fine, but the server offers only outdated encryption. Your provider must change that; please pass this result on.".into(),
-            Guidance::CloudNeedsModernServer => "This version of Outlook fetches your mail through Microsoft's servers, which require TLS 1.2. Your provider's server does not offer it; your provider must change that.".into(),
-            Guidance::NoData => "We have no verified facts about this program on this system. Current versions usually support TLS 1.2.".into(),
+            Guidance::Works => "Your program connects with TLS 1.2 or newer. You do not need to change anything.".into(),
+            Guidance::WorksButDiscontinued => "Your program supports TLS 1.2 on this system. But the manufacturer has discontinued it, and it no longer gets security updates. We recommend switching to a current program, for example Thunderbird (free) or Outlook.".into(),
+            Guidance::WorksForNow { fix: f } => format!("Your program can connect for now because the server still accepts outdated versions such as TLS 1.0. Once your provider switches them off, your program can no longer connect. {}", fix(f)),
+            Guidance::ApplyFix { fix: f } => format!("As it is set up now, your program cannot connect to this server. {}", fix(f)),
+            Guidance::ServerMustChange => "Your program supports TLS 1.2. But your server offers only outdated versions such as TLS 1.0. Only your provider can change this. Please send them this result, for example with the link below.".into(),
+            Guidance::ServerFirst { fix: f } => format!("Your server offers only outdated versions such as TLS 1.0. Your provider must change this first; please send them this result. Until then, do not change your program: newer programs no longer connect with TLS 1.0. Once the server offers TLS 1.2: {}", fix(f)),
+            Guidance::ServerUnknown { fix: f } => format!("We could not check whether your program can connect to your server. As it is set up now, your program does not support TLS 1.2. If your server offers only TLS 1.2 or newer: {}", fix(f)),
+            Guidance::CloudNeedsModernServer => "This version of Outlook fetches your mail through Microsoft's servers, which require TLS 1.2. Your server does not offer it. Only your provider can change this.".into(),
+            Guidance::NoData => "We have no verified facts about this program on this system.".into(),
             Guidance::ServerLocksOut => "Your program and your server cannot connect with TLS 1.2, although both support it: the server offers no encryption method your program knows on this system. Only your provider can change this. Please send them this result, for example with the link below. Until then, do not change your settings.".into(),
             Guidance::ServerNeedsTls12 => "Your program supports TLS 1.2, but your server only the newer TLS 1.3, so no connection is possible. Only your provider can change this: they must switch TLS 1.2 back on. Please send them this result, for example with the link below.".into(),
         }
@@ -289,11 +327,11 @@ impl Catalog for English {
 
     fn where_to_change(&self, program: Program) -> &'static str {
         match program {
-            Program::Outlook2010
-            | Program::Outlook2013
-            | Program::Outlook2016OrNewer
-            | Program::Outlook2007 => {
+            Program::Outlook2010 | Program::Outlook2013 | Program::Outlook2016OrNewer => {
                 "In Outlook: File › Account Settings › Account Settings… › select the account › Change › More Settings › Advanced."
+            }
+            Program::Outlook2007 => {
+                "In Outlook 2007: Tools › Account Settings… › select the account › Change › More Settings › Advanced."
             }
             Program::NewOutlook => {
                 "In the new Outlook: Settings › Accounts › the account › Manage."
@@ -304,7 +342,7 @@ impl Catalog for English {
             Program::WindowsMail => {
                 "Windows Mail stopped working at the end of 2024; set the account up in another program."
             }
-            Program::Thunderbird | Program::ThunderbirdOld => {
+            Program::Thunderbird | Program::Thunderbird31 | Program::ThunderbirdOld => {
                 "In Thunderbird: Account Settings › Server Settings, and for sending: Outgoing Server (SMTP) › Edit."
             }
             Program::AppleMail => "In Apple Mail: Mail › Settings › Accounts › Server Settings.",
@@ -314,7 +352,6 @@ impl Catalog for English {
             Program::AndroidMail | Program::K9Mail => {
                 "In the app: Settings › the account › incoming or outgoing server."
             }
-            Program::EmClient => "In eM Client: Menu › Accounts › the account › IMAP or SMTP.",
         }
     }
 

@@ -8,7 +8,7 @@ mod en;
 
 use mailtls_shared::{
     CertificateVerdict, DaneStatus, DomainReport, FindingCode, Lang, MtaStsMode, MtaStsStatus,
-    MxProblemCode, MxStatus, Outcome, Reason, Severity, TlsRptStatus,
+    MxProblemCode, MxStatus, Outcome, Reason, Severity, SimulatedClient, TlsRptStatus,
 };
 
 use crate::clients::{Guidance, Measured, Program, System};
@@ -67,6 +67,23 @@ pub enum Text {
     DetailsSummary,
     FindingsHeading,
     HandshakesHeading,
+    ClientsHeading,
+    ClientsHint,
+    ClientConnected,
+    ClientFailed,
+    ClientUntested,
+    ClientWin7,
+    ClientWin7Tls12,
+    ClientIos9Mail,
+    ClientOsx1011Mail,
+    ProgramNewOutlook,
+    ProgramWindowsMail,
+    ProgramThunderbirdOld,
+    ProgramThunderbird31,
+    ProgramThunderbird,
+    ProgramAndroidMail,
+    ProgramK9,
+    Win7StepTest,
     CertSubject,
     CertNames,
     CertIssuer,
@@ -101,7 +118,6 @@ pub enum Text {
     DownloadReg,
     SourceLabel,
     YourSettingsHeading,
-    DownloadAutoconfig,
     DownloadMobileconfig,
     StepSaveAndCheck,
     MoreFromProvider,
@@ -134,7 +150,7 @@ pub trait Catalog {
     /// `Outlook 2010 on Windows 7`.
     fn client_heading(&self, program: &str, system: System) -> String;
     /// The advice for the customer's program, in words.
-    fn guidance(&self, guidance: Guidance) -> String;
+    fn guidance(&self, guidance: Guidance, system: System) -> String;
     /// What the simulated handshake of the customer's program did (empty for `Unknown`), as
     /// installed or `after_fix` (Windows 7's TLS 1.2 setting).
     fn measured(&self, measured: Measured, after_fix: bool) -> String;
@@ -181,6 +197,55 @@ pub fn failing_hosts(domain: &DomainReport, of: &str) -> String {
         .map(|(position, host)| format!("MX {position} {of} {total} ({})", host.host))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A mail program's name for people, in `texts`' language.
+pub fn program_name(texts: &dyn Catalog, program: Program) -> &'static str {
+    match program {
+        Program::OutlookExpress => "Outlook Express",
+        Program::Outlook2007 => "Outlook 2007",
+        Program::Outlook2010 => "Outlook 2010",
+        Program::Outlook2013 => "Outlook 2013",
+        Program::Outlook2016OrNewer => "Outlook 2016 / 2019 / 2021 / Microsoft 365",
+        Program::NewOutlook => texts.text(Text::ProgramNewOutlook),
+        Program::WindowsLiveMail => "Windows Live Mail",
+        Program::WindowsMail => texts.text(Text::ProgramWindowsMail),
+        Program::ThunderbirdOld => texts.text(Text::ProgramThunderbirdOld),
+        Program::Thunderbird31 => texts.text(Text::ProgramThunderbird31),
+        Program::Thunderbird => texts.text(Text::ProgramThunderbird),
+        Program::AppleMail => "Apple Mail",
+        Program::IosMail => "iOS Mail",
+        Program::AndroidMail => texts.text(Text::ProgramAndroidMail),
+        Program::K9Mail => texts.text(Text::ProgramK9),
+    }
+}
+
+/// A simulated client's name for people: system and TLS stack, in `texts`' language.
+pub fn client_name(texts: &dyn Catalog, client: SimulatedClient) -> &'static str {
+    use SimulatedClient as C;
+    match client {
+        C::SchannelWinXp => "Windows XP",
+        C::SchannelVista => "Windows Vista",
+        C::SchannelWin7 => texts.text(Text::ClientWin7),
+        C::SchannelWin7Tls12 => texts.text(Text::ClientWin7Tls12),
+        C::SchannelWin81 => "Windows 8.1",
+        C::SchannelWin10 => "Windows 10",
+        C::Android40 => "Android 4.0",
+        C::Android43 => "Android 4.1–4.3",
+        C::Android44 => "Android 4.4",
+        C::Android5 => "Android 5",
+        C::Android7 => "Android 7",
+        C::Android10 => "Android 10",
+        C::Android13 => "Android 13/14",
+        C::Android15 => "Android 15/16",
+        C::AppleMailIos9 => texts.text(Text::ClientIos9Mail),
+        C::AppleMailOsx1011 => texts.text(Text::ClientOsx1011Mail),
+        C::AppleMail16 => "Apple Mail 16",
+        C::Thunderbird45 => "Thunderbird 45",
+        C::Thunderbird60 => "Thunderbird 60",
+        C::Thunderbird68 => "Thunderbird 68",
+        C::Thunderbird91 => "Thunderbird 91",
+    }
 }
 
 /// The catalog for `lang`.

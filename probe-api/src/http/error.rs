@@ -26,6 +26,8 @@ pub enum AppError {
     },
     Plan(PlanError),
     NotFound,
+    /// No provider profile is configured (`/api/v1/profile`).
+    NoProfile,
     /// Too many checks are running; come back in a moment.
     Busy,
     /// This client, or this mail server, had its share of checks for now.
@@ -66,7 +68,9 @@ impl AppError {
             AppError::Plan(PlanError::ForbiddenAddress { .. }) => {
                 (StatusCode::FORBIDDEN, ErrorCode::ForbiddenAddress)
             }
-            AppError::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            AppError::NotFound | AppError::NoProfile => {
+                (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+            }
             AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy),
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
             AppError::RequestTooLarge {
@@ -154,6 +158,8 @@ impl AppError {
             (AppError::MethodNotAllowed, Lang::En) => "This service answers GET requests only.".into(),
             (AppError::NotFound, Lang::De) => "Diese Adresse gibt es in der API nicht.".into(),
             (AppError::NotFound, Lang::En) => "There is no such API address.".into(),
+            (AppError::NoProfile, Lang::De) => "Für diesen Dienst ist kein Anbieterprofil eingerichtet.".into(),
+            (AppError::NoProfile, Lang::En) => "This service has no provider profile configured.".into(),
             (AppError::RateLimited { retry_after }, Lang::De) => format!("Zu viele Prüfungen in kurzer Zeit. Bitte warten Sie {} Sekunden und versuchen Sie es dann noch einmal.", whole_seconds(*retry_after)),
             (AppError::RateLimited { retry_after }, Lang::En) => format!("Too many checks in a short time. Please wait {} seconds, then try again.", whole_seconds(*retry_after)),
             (AppError::Busy, Lang::De) => "Gerade laufen sehr viele Prüfungen. Bitte versuchen Sie es in einigen Sekunden noch einmal.".into(),

@@ -43,16 +43,17 @@ pub struct AppState {
     pub checks: Arc<Checks>,
     pub limits: Arc<limits::Limits>,
     pub rejections: Arc<metrics::Rejections>,
-    /// The provider profile the page compares settings with.
-    pub profile: Arc<Profile>,
+    /// The provider profile the page compares settings with; `None` when none is configured
+    /// (the page then names no provider and suggests no servers).
+    pub profile: Option<Arc<Profile>>,
 }
 
 impl AppState {
-    /// State with the service's defaults: 16 concurrent checks, reports cached for 60 s, the
-    /// neutral example profile.
+    /// State with the service's defaults: 16 concurrent checks, reports cached for 60 s, no
+    /// provider profile.
     pub fn new(engine: Engine) -> Self {
         AppState {
-            profile: Arc::new(crate::config::example_profile()),
+            profile: None,
             checks: Arc::new(Checks::new(
                 Arc::new(engine),
                 16,
@@ -256,9 +257,15 @@ fn is_content_hashed(path: &str) -> bool {
 
 /// The provider profile: official servers, aliases, support contact.
 #[utoipa::path(get, path = "/api/v1/profile", tag = "check",
-    responses((status = 200, description = "The provider profile the service was started with", body = Profile)))]
-async fn profile(State(state): State<AppState>) -> Response {
-    axum::Json(&*state.profile).into_response()
+    responses(
+        (status = 200, description = "The provider profile the service was started with", body = Profile),
+        (status = 404, description = "No provider profile is configured", body = ErrorBody),
+    ))]
+async fn profile(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match &state.profile {
+        Some(profile) => axum::Json(&**profile).into_response(),
+        None => AppError::NoProfile.into_response_in(request_lang(None, &headers)),
+    }
 }
 
 /// The embed helper for providers' pages: sizes MailTLS iframes to their content.
@@ -611,7 +618,7 @@ mod tests {
             )),
             limits: Arc::new(limits),
             rejections: Arc::default(),
-            profile: Arc::new(crate::config::example_profile()),
+            profile: None,
         };
         app(state, None)
     }
@@ -812,7 +819,12 @@ mod tests {
         assert_eq!(documented, routed);
         for path in paths {
             let (status, _, body) = get(router(None), path, None).await;
-            assert_ne!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+            if path == routes::PROFILE {
+                // Without a configured profile the route answers for itself, not the fallback.
+                assert!(body.contains("Anbieterprofil"), "{path}: {body}");
+            } else {
+                assert_ne!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+            }
         }
         let schemas = document["components"]["schemas"]
             .as_object()

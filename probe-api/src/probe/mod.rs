@@ -750,13 +750,19 @@ impl Attempting<'_> {
                 "no version probe reached a handshake, so no client was tried",
             );
         }
-        join_all(catalog.clients().iter().map(|client| async move {
+        // Common clients queue for the per-address slots first, so when the check's time runs
+        // out it is the rarer ones that stay untested; the report keeps the catalog's order.
+        let mut order: Vec<&Simulated> = catalog.clients().iter().collect();
+        order.sort_by_key(|client| !client.profile.common);
+        let mut reports = join_all(order.into_iter().map(|client| async move {
             match simulate::decide_from_versions(client.profile, versions) {
                 Some(decided) => decided,
                 None => self.simulate_one(client).await,
             }
         }))
-        .await
+        .await;
+        reports.sort_by_key(|report| report.client);
+        reports
     }
 
     async fn simulate_one(&self, client: &Simulated) -> ClientReport {
@@ -782,7 +788,13 @@ impl Attempting<'_> {
             ..
         } = match self.open().await {
             Ok(opened) => opened,
-            Err(unreached) => return untested(ClientReason::Unreached, unreached.error.message),
+            Err(unreached) => {
+                let reason = match unreached.reason {
+                    Reason::Timeout => ClientReason::Timeout,
+                    _ => ClientReason::Unreached,
+                };
+                return untested(reason, unreached.error.message);
+            }
         };
         let answer = legacy::exchange(
             &mut stream,

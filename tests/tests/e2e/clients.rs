@@ -205,3 +205,40 @@ fn a_tls10_only_server_lets_old_programs_in_and_locks_out_thunderbird_91() {
     );
     assert_eq!(code, 1);
 }
+
+#[test]
+fn the_page_facts_and_the_measured_handshakes_agree_on_a_tls12_only_server() {
+    use frontend::clients::{Program, System, Tls12, fact, runs_on, simulated};
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert_rsa("tls12", NAME);
+    let server = OpensslServer::start(&cert, &["-tls1_2"]);
+    let (_, report) = check_imaps(&ca, &server);
+    let mut compared = 0;
+    for program in Program::ALL {
+        for system in System::ALL {
+            let (Some(fact), Some((now, _))) = (fact(program, system), simulated(program, system))
+            else {
+                continue;
+            };
+            if !runs_on(program, system) {
+                continue;
+            }
+            let id = mailtls_shared::wire_name(&now);
+            let (result, version, ..) = client(&report, &id);
+            let connects = result == "connected" && version == "TLSv1.2";
+            // A fact of "TLS 1.2" must connect to a TLS 1.2-only server, and every other fact
+            // (TLS 1.2 only after a setting or an update, or not at all) must not.
+            assert_eq!(
+                connects,
+                fact.tls12 == Tls12::Yes,
+                "{program:?} on {system:?} ({id}): fact {:?}, measured {result} {version}",
+                fact.tls12
+            );
+            compared += 1;
+        }
+    }
+    assert!(
+        compared >= 20,
+        "only {compared} program/system pairs compared"
+    );
+}

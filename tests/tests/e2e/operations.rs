@@ -508,10 +508,12 @@ async fn the_provider_profile_is_checked_at_start_and_served() {
     assert_eq!(profile["support"]["email"], "hilfe@provider.test");
     drop(api);
 
-    // Without a profile: the neutral example.
+    // Without a profile: none, so the page never presents example servers as settings.
     let api = ProbeApi::start(&ProbeApiOptions::default());
-    let (_, _, body) = api.get("/api/v1/profile").await;
-    assert!(body.contains("\"Example Mail\""), "{body}");
+    let (status, _, body) = api.get("/api/v1/profile").await;
+    assert_eq!(status, 404, "{body}");
+    let error: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(error["error"]["code"], "not_found", "{body}");
 
     // A broken profile stops the start, saying what is wrong where.
     std::fs::write(
