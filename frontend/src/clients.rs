@@ -531,8 +531,14 @@ pub enum ServerTls {
 /// The advice for one customer: their program and system, and the provider's server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Guidance {
-    /// Works now and will keep working.
+    /// Measured: the program connects with TLS 1.2 or newer.
     Works,
+    /// From the table: the program speaks TLS 1.2 or newer and so does the server (not measured).
+    Supported,
+    /// From the table: the program speaks TLS 1.2 or newer; the server could not be checked.
+    Unchecked,
+    /// The program stopped working with every server (the Windows Mail app).
+    Discontinued,
     /// Works, but the program is discontinued and gets no security updates.
     WorksButDiscontinued,
     /// Works now because the server still allows old versions; will break when they go.
@@ -554,6 +560,9 @@ pub enum Guidance {
     /// Measured: program and server share a version, but no cipher suite or group; only the
     /// provider can fix that.
     ServerLocksOut,
+    /// Measured on Windows 7: works with TLS 1.0 today, but with TLS 1.2 switched on it would
+    /// be locked out; the customer must not switch it on yet.
+    LockedOutAfterFix,
     /// Measured: the program speaks TLS 1.2 at most, the server TLS 1.3 only.
     ServerNeedsTls12,
 }
@@ -563,6 +572,10 @@ impl Guidance {
     pub fn tag(self) -> &'static str {
         match self {
             Guidance::Works => "works",
+            Guidance::Supported => "supported",
+            Guidance::Unchecked => "unchecked",
+            Guidance::Discontinued => "discontinued",
+            Guidance::LockedOutAfterFix => "locked-out-after-fix",
             Guidance::WorksButDiscontinued => "works-but-discontinued",
             Guidance::WorksForNow { .. } => "works-for-now",
             Guidance::ApplyFix { .. } => "apply-fix",
@@ -596,12 +609,13 @@ pub fn guidance(program: Program, system: System, server: ServerTls) -> (Guidanc
     let fix = fact.fix;
     let advice = match (fact.tls12, server) {
         // Broken whatever the server does (discontinued programs).
-        (Tls12::No, _) if fix == Fix::SwitchProgram => Guidance::ApplyFix { fix },
+        (Tls12::No, _) if fix == Fix::SwitchProgram => Guidance::Discontinued,
         (Tls12::ViaCloud, ServerTls::LegacyOnly) => Guidance::CloudNeedsModernServer,
-        (Tls12::ViaCloud, _) => Guidance::Works,
+        (Tls12::ViaCloud, _) => Guidance::Supported,
         (Tls12::Yes, ServerTls::LegacyOnly) => Guidance::ServerMustChange,
         (Tls12::Yes, _) if fix == Fix::SwitchProgram => Guidance::WorksButDiscontinued,
-        (Tls12::Yes, _) => Guidance::Works,
+        (Tls12::Yes, ServerTls::Unknown) => Guidance::Unchecked,
+        (Tls12::Yes, _) => Guidance::Supported,
         // Switching TLS 1.2 on in Windows 7 keeps TLS 1.0: harmless before the server changes.
         (Tls12::AfterSettingChange, ServerTls::ModernAndLegacy | ServerTls::LegacyOnly) => {
             Guidance::WorksForNow { fix }
@@ -731,9 +745,15 @@ pub fn measured_guidance(
     let measured_now = measured(report, now);
     let guidance = match (measured_now, fixed) {
         (Measured::Unknown, _) => return None,
-        (Measured::Connected(version), _) if version >= TlsVersion::Tls12 => Guidance::Works,
-        // Works today with TLS 1.0, but the fix would move it to a TLS 1.2 the server refuses.
-        (Measured::Connected(_), Some(Measured::NoCipher)) => Guidance::ServerLocksOut,
+        (Measured::Connected(version), _) if version >= TlsVersion::Tls12 => {
+            if fix == Fix::SwitchProgram {
+                Guidance::WorksButDiscontinued
+            } else {
+                Guidance::Works
+            }
+        }
+        // Works today with TLS 1.0, but the fix would move it onto a TLS 1.2 the server refuses.
+        (Measured::Connected(_), Some(Measured::NoCipher)) => Guidance::LockedOutAfterFix,
         // An old version because the server has nothing newer, not because the program hasn't.
         (Measured::Connected(_), _) if !server_has_tls12 && speaks_tls12 => {
             Guidance::ServerMustChange
@@ -743,9 +763,16 @@ pub fn measured_guidance(
             Guidance::WorksForNow { fix }
         }
         (Measured::Connected(_), _) => Guidance::ServerFirst { fix },
-        (Measured::NoCipher, _) => Guidance::ServerLocksOut,
-        (Measured::NoVersion, Some(Measured::Connected(_))) => Guidance::ApplyFix { fix },
-        (Measured::NoVersion, Some(Measured::NoCipher)) => Guidance::ServerLocksOut,
+        // The fix helps: Windows 7 with TLS 1.2 switched on connects.
+        (Measured::NoCipher | Measured::NoVersion, Some(Measured::Connected(_))) => {
+            Guidance::ApplyFix { fix }
+        }
+        (Measured::NoCipher | Measured::NoVersion, Some(Measured::NoCipher)) => {
+            Guidance::ServerLocksOut
+        }
+        (Measured::NoCipher, _) if speaks_tls12 => Guidance::ServerLocksOut,
+        // An old program with old suites only (Windows XP): its own fix helps.
+        (Measured::NoCipher, _) => Guidance::ApplyFix { fix },
         (Measured::NoVersion, _) if server_has_tls12 => Guidance::ApplyFix { fix },
         // Nothing from TLS 1.2 down: TLS 1.3 only, or old versions only.
         (Measured::NoVersion, _) if server_has_tls13 => Guidance::ServerNeedsTls12,
@@ -927,10 +954,10 @@ mod tests {
                 },
                 false,
             ),
-            (Outlook2010, Windows10, ModernOnly, Works, false),
-            (Outlook2010, Windows8, ModernOnly, Works, false),
+            (Outlook2010, Windows10, ModernOnly, Supported, false),
+            (Outlook2010, Windows8, ModernOnly, Supported, false),
             (Outlook2010, Windows10, LegacyOnly, ServerMustChange, false),
-            (Outlook2016OrNewer, Windows11, ModernOnly, Works, false),
+            (Outlook2016OrNewer, Windows11, ModernOnly, Supported, false),
             (
                 Outlook2016OrNewer,
                 Windows11,
@@ -945,7 +972,7 @@ mod tests {
                 fix(Windows7Registry),
                 true,
             ),
-            (Outlook2007, Windows10, ModernOnly, Works, true),
+            (Outlook2007, Windows10, ModernOnly, Supported, true),
             (
                 Outlook2010,
                 WindowsXp,
@@ -977,7 +1004,7 @@ mod tests {
                 },
                 false,
             ),
-            (NewOutlook, Windows11, ModernOnly, Works, false),
+            (NewOutlook, Windows11, ModernOnly, Supported, false),
             (NewOutlook, Ios, LegacyOnly, CloudNeedsModernServer, false),
             (
                 WindowsLiveMail,
@@ -1001,20 +1028,9 @@ mod tests {
                 WorksButDiscontinued,
                 true,
             ),
-            (
-                WindowsMail,
-                Windows10,
-                ModernOnly,
-                fix(SwitchProgram),
-                false,
-            ),
-            (
-                WindowsMail,
-                Windows11,
-                ModernAndLegacy,
-                fix(SwitchProgram),
-                false,
-            ),
+            (WindowsMail, Windows10, ModernOnly, Discontinued, false),
+            (WindowsMail, Windows11, ModernAndLegacy, Discontinued, false),
+            (Outlook2016OrNewer, Windows10, Unknown, Unchecked, false),
             (
                 ThunderbirdOld,
                 Windows7,
@@ -1039,10 +1055,10 @@ mod tests {
                 },
                 false,
             ),
-            (Thunderbird31, Windows7, ModernOnly, Works, false),
+            (Thunderbird31, Windows7, ModernOnly, Supported, false),
             (Thunderbird31, Linux, LegacyOnly, ServerMustChange, false),
-            (Thunderbird, Windows7, ModernOnly, Works, false),
-            (Thunderbird, MacOsOld, ModernOnly, Works, false),
+            (Thunderbird, Windows7, ModernOnly, Supported, false),
+            (Thunderbird, MacOsOld, ModernOnly, Supported, false),
             (Thunderbird, Linux, LegacyOnly, ServerMustChange, false),
             (
                 AppleMail,
@@ -1058,13 +1074,13 @@ mod tests {
                 for_now(InstallThunderbird),
                 false,
             ),
-            (AppleMail, MacOs, ModernOnly, Works, true),
+            (AppleMail, MacOs, ModernOnly, Supported, true),
             (IosMail, IosOld, ModernOnly, fix(NewDevice), false),
-            (IosMail, Ios, ModernOnly, Works, true),
+            (IosMail, Ios, ModernOnly, Supported, true),
             (IosMail, Ios, LegacyOnly, ServerMustChange, true),
             (AndroidMail, Android40, ModernOnly, fix(NewDevice), false),
             (AndroidMail, AndroidOld, ModernOnly, fix(InstallK9), true),
-            (AndroidMail, Android, ModernOnly, Works, false),
+            (AndroidMail, Android, ModernOnly, Supported, false),
             (
                 K9Mail,
                 Android40,
@@ -1073,8 +1089,8 @@ mod tests {
                 false,
             ),
             // K-9 switches TLS 1.2 on itself on Android 4.1 to 4.4.
-            (K9Mail, AndroidOld, ModernOnly, Works, false),
-            (K9Mail, Android, ModernOnly, Works, false),
+            (K9Mail, AndroidOld, ModernOnly, Supported, false),
+            (K9Mail, Android, ModernOnly, Supported, false),
             (AppleMail, Windows10, ModernOnly, NoData, false),
         ];
         assert!(cases.len() >= 40);
@@ -1181,7 +1197,7 @@ mod tests {
         // TLS 1.0 still works, but the fix would land on a TLS 1.2 the server refuses.
         assert_eq!(
             win7(Some(Tls10), None, Cipher, &[Tls10, Tls12]),
-            Some(ServerLocksOut)
+            Some(LockedOutAfterFix)
         );
         assert_eq!(
             win7(Some(Tls10), Some(Tls12), Cipher, &[Tls10, Tls12]),
@@ -1255,6 +1271,49 @@ mod tests {
                 },
                 Measured::Connected(Tls10)
             ))
+        );
+        // Windows XP offers only RC4 and 3DES: refused by a current server, Thunderbird helps.
+        assert_eq!(
+            one(
+                Outlook2010,
+                WindowsXp,
+                C::SchannelWinXp,
+                None,
+                Cipher,
+                &[Tls10, Tls12]
+            ),
+            Some((
+                ApplyFix {
+                    fix: InstallThunderbird
+                },
+                Measured::NoCipher
+            ))
+        );
+        // Windows 7 refused on TLS 1.0 but fine once TLS 1.2 is on: the fix, not the provider.
+        let report = report_with(
+            &[Tls10, Tls12],
+            &[
+                (C::SchannelWin7, None, Cipher),
+                (C::SchannelWin7Tls12, Some(Tls12), Cipher),
+            ],
+        );
+        assert_eq!(
+            measured_guidance(Outlook2010, Windows7, &report).map(|m| m.guidance),
+            Some(ApplyFix {
+                fix: Windows7Registry
+            })
+        );
+        // Windows Live Mail measured on Windows 10: it connects, and it is discontinued.
+        assert_eq!(
+            one(
+                WindowsLiveMail,
+                Windows10,
+                C::SchannelWin10,
+                Some(Tls12),
+                Cipher,
+                &[Tls12]
+            ),
+            Some((WorksButDiscontinued, Measured::Connected(Tls12)))
         );
         // No capture, or nothing measured: the table decides.
         assert_eq!(

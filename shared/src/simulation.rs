@@ -34,6 +34,8 @@ pub enum SimulatedClient {
     /// Windows 10's SChannel.
     #[serde(rename = "schannel-win10")]
     SchannelWin10,
+    #[serde(rename = "android-2.3")]
+    Android23,
     #[serde(rename = "android-4.0")]
     Android40,
     /// Android 4.1 to 4.3 as apps get it by default (TLS 1.0).
@@ -74,13 +76,14 @@ pub enum SimulatedClient {
 
 impl SimulatedClient {
     /// Every client, in the order reports list them.
-    pub const ALL: [SimulatedClient; 21] = [
+    pub const ALL: [SimulatedClient; 22] = [
         SimulatedClient::SchannelWinXp,
         SimulatedClient::SchannelVista,
         SimulatedClient::SchannelWin7,
         SimulatedClient::SchannelWin7Tls12,
         SimulatedClient::SchannelWin81,
         SimulatedClient::SchannelWin10,
+        SimulatedClient::Android23,
         SimulatedClient::Android40,
         SimulatedClient::Android43,
         SimulatedClient::Android44,
@@ -170,7 +173,8 @@ crate::deserialize_by_wire_name! {
         SimulatedClient::SchannelWinXp, SimulatedClient::SchannelVista,
         SimulatedClient::SchannelWin7, SimulatedClient::SchannelWin7Tls12,
         SimulatedClient::SchannelWin81, SimulatedClient::SchannelWin10,
-        SimulatedClient::Android40, SimulatedClient::Android43, SimulatedClient::Android44,
+        SimulatedClient::Android23, SimulatedClient::Android40, SimulatedClient::Android43,
+        SimulatedClient::Android44,
         SimulatedClient::Android5, SimulatedClient::Android7, SimulatedClient::Android10,
         SimulatedClient::Android13, SimulatedClient::Android15,
         SimulatedClient::AppleMailIos9, SimulatedClient::AppleMailOsx1011,

@@ -119,11 +119,7 @@ fn main() -> ExitCode {
     let servers: [(&str, &[&str]); 4] = [
         (
             "TLS 1.2, ECDHE-RSA AES-GCM/ChaCha20 only",
-            &[
-                "-tls1_2",
-                "-cipher",
-                "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305",
-            ],
+            tests::servers::ECDHE_GCM_ONLY,
         ),
         (
             "the same plus DHE-RSA-AES128-GCM",

@@ -48,6 +48,14 @@ impl OpensslServer {
     }
 }
 
+/// `openssl s_server` arguments for a common "modern" setting that locks out Windows 7 and 8.1:
+/// TLS 1.2 only, ECDHE-RSA with AES-GCM or ChaCha20 only (with an RSA certificate).
+pub const ECDHE_GCM_ONLY: &[&str] = &[
+    "-tls1_2",
+    "-cipher",
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305",
+];
+
 /// The `probe-api` binary cargo built beside this test binary (`target/<profile>/probe-api`).
 pub fn probe_api_binary() -> PathBuf {
     let binary = std::env::current_exe()

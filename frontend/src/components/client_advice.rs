@@ -9,7 +9,7 @@ use mailtls_shared::{CheckReport, Lang, Profile, ProfileSecurity};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::clients::{self, ClientChoice, Fix, Program, System};
+use crate::clients::{self, ClientChoice, Fix, Guidance, Program, System};
 use crate::downloads;
 use crate::i18n::{Text, catalog, program_name};
 
@@ -149,6 +149,11 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
         None => clients::guidance(program, system, server),
     };
     let captured = clients::simulated(program, system).is_some();
+    let server_problem = props
+        .report
+        .endpoints
+        .iter()
+        .any(|endpoint| crate::state::card_summary(endpoint).0 == crate::state::Tone::Bad);
     let fact = clients::fact(program, system);
     let fix = guidance.fix();
     let email = props.email.trim().to_owned();
@@ -165,6 +170,10 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
                 }
             }
             <p>{ texts.guidance(guidance, system) }</p>
+            // The program is fine, the server is not: say so, so the two boxes never contradict.
+            if matches!(guidance, Guidance::Works | Guidance::Supported | Guidance::WorksButDiscontinued | Guidance::WorksForNow { .. }) && server_problem {
+                <p class="server-problem">{ texts.text(Text::ServerProblemAbove) }</p>
+            }
             if !captured {
                 <p class="no-capture">{ texts.text(Text::NoCapture) }</p>
             }

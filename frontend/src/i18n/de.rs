@@ -35,10 +35,10 @@ impl Catalog for German {
                 "Dieser Server verschlüsselt mit TLS 1.2 oder neuer. Aktuelle E-Mail-Programme und Microsoft 365 verbinden sich sicher."
             }
             Text::SummaryClientsLockedOut => {
-                "Dieser Server beherrscht TLS 1.2 oder neuer. Trotzdem können sich verbreitete E-Mail-Programme nicht mit ihm verbinden, weil sie kein gemeinsames Verschlüsselungsverfahren mit dem Server haben. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten."
+                "Dieser Server beherrscht TLS 1.2 oder neuer. Trotzdem können sich verbreitete E-Mail-Programme nicht mit ihm verbinden, weil er keine TLS-Version oder kein Verschlüsselungsverfahren anbietet, das diese Programme kennen. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten. Ob Ihr Programm betroffen ist, sehen Sie, wenn Sie unter „Ihr E-Mail-Programm“ Ihr Betriebssystem und Ihr Programm auswählen."
             }
             Text::NoCapture => {
-                "Für Ihr Programm auf diesem System haben wir keine Aufzeichnung seines Verbindungsaufbaus. Dieser Rat beruht deshalb nur auf veröffentlichten Angaben, nicht auf einer Messung."
+                "Den Verbindungsaufbau Ihres Programms auf diesem System konnten wir nicht nachstellen. Dieser Rat beruht deshalb auf veröffentlichten Angaben, nicht auf einer Messung an Ihrem Server."
             }
             Text::SummaryLegacyEnabled => {
                 "Dieser Server beherrscht TLS 1.2 oder neuer. Er nimmt aber auch noch veraltete Versionen wie TLS 1.0 an. Wenn Ihr Anbieter diese abschaltet, funktionieren E-Mail-Programme nicht mehr, die nur die veralteten Versionen beherrschen. Wählen Sie unter „Ihr E-Mail-Programm“ Ihr Betriebssystem und Ihr Programm aus. Dann sagen wir Ihnen, ob Sie etwas ändern müssen."
@@ -97,26 +97,29 @@ impl Catalog for German {
             Text::DetailsSummary => "Technische Details",
             Text::FindingsHeading => "Hinweise für den Betreiber",
             Text::HandshakesHeading => "Verbindungsversuche",
-            Text::ProgramNewOutlook => "Outlook (neu) / Outlook für iOS und Android",
-            Text::ProgramWindowsMail => "Windows Mail (App)",
-            Text::ProgramThunderbirdOld => "Thunderbird 24 oder älter",
-            Text::ProgramThunderbird31 => "Thunderbird 31 bis 77",
-            Text::ProgramThunderbird => "Thunderbird 78 oder neuer",
-            Text::ProgramAndroidMail => "Android E-Mail (vorinstalliert)",
+            Text::ProgramNewOutlook => "Neues Outlook / Outlook-App (iOS, Android)",
+            Text::ProgramWindowsMail => "Mail und Kalender (Windows Mail)",
+            Text::ProgramThunderbirdOld => "Thunderbird bis Version 24",
+            Text::ProgramThunderbird31 => "Thunderbird, Version 31 bis 77",
+            Text::ProgramThunderbird => "Thunderbird ab Version 78",
+            Text::ProgramAndroidMail => "Vorinstallierte E-Mail-App (Android)",
             Text::ProgramK9 => "K-9 Mail / Thunderbird für Android",
+            Text::ServerProblemAbove => {
+                "Beachten Sie aber das Ergebnis für den Server oben: Dort gibt es ein Problem, das nicht an Ihrem Programm liegt."
+            }
             Text::Win7StepTest => {
-                "Rufen Sie danach in Ihrem E-Mail-Programm Ihre E-Mails ab und schicken Sie sich selbst eine Test-E-Mail. Kommt sie an, funktioniert die Verbindung."
+                "Rufen Sie danach in Ihrem E-Mail-Programm Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst. Kommt sie an, funktioniert die Verbindung. Wenn nicht, wenden Sie sich bitte an den Kundenservice Ihres Anbieters."
             }
-            Text::ClientsHeading => "E-Mail-Programme",
+            Text::ClientsHeading => "E-Mail-Programme (nachgestellt)",
             Text::ClientsHint => {
-                "So verbindet sich das jeweilige System mit diesem Server. Wir haben den Verbindungsaufbau nachgestellt, den es für E-Mail-Programme verwendet."
+                "So verbinden sich E-Mail-Programme auf diesen Systemen mit diesem Server. Dafür haben wir den Verbindungsaufbau des jeweiligen Systems nachgestellt."
             }
-            Text::ClientConnected => "verbindet sich",
+            Text::ClientConnected => "Verbindung möglich",
             Text::ClientFailed => "keine Verbindung",
             Text::ClientUntested => "nicht geprüft",
-            Text::ClientWin7 => "Windows 7 (ohne Änderung)",
+            Text::ClientWin7 => "Windows 7 (Grundeinstellung)",
             Text::ClientWin7Tls12 => "Windows 7 mit eingeschaltetem TLS 1.2",
-            Text::ClientIos9Mail => "Mail unter iOS 9",
+            Text::ClientIos9Mail => "iOS Mail unter iOS 9",
             Text::ClientOsx1011Mail => "Apple Mail unter OS X 10.11",
             Text::CertSubject => "Ausgestellt für",
             Text::CertNames => "Gültig für die Namen",
@@ -164,7 +167,7 @@ impl Catalog for German {
             Text::YourSettingsHeading => "So muss Ihr Konto eingestellt sein",
             Text::DownloadMobileconfig => "Profil für iPhone, iPad und Mac (.mobileconfig)",
             Text::StepSaveAndCheck => {
-                "Speichern Sie die Einstellungen. Rufen Sie danach Ihre E-Mails ab und schicken Sie sich selbst eine Test-E-Mail. Kommt sie an, funktioniert die Verbindung."
+                "Speichern Sie die Einstellungen. Rufen Sie danach Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst. Kommt sie an, funktioniert die Verbindung. Wenn nicht, wenden Sie sich bitte an den Kundenservice Ihres Anbieters."
             }
             Text::MoreFromProvider => "Mehr von Ihrem Anbieter",
             Text::BuilderHeading => "Prüf-Link für Kunden erstellen",
@@ -194,7 +197,7 @@ impl Catalog for German {
                 "Der Server bietet die Anmeldung schon vor der Verschlüsselung an: Passwörter können im Klartext übertragen werden."
             }
             FindingCode::LegacyVersionsEnabled => {
-                "Veraltete Versionen sind noch eingeschaltet: SSL 3.0 ist nach RFC 7568 verboten, TLS 1.0 und 1.1 hat RFC 8996 abgeschafft."
+                "Veraltete Versionen sind noch eingeschaltet (siehe Klammer). RFC 8996 verbietet TLS 1.0 und 1.1, RFC 7568 verbietet SSL 3.0."
             }
             FindingCode::NoTls12 => {
                 "Weder TLS 1.2 noch TLS 1.3: Microsoft 365 und aktuelle E-Mail-Programme scheitern."
@@ -206,10 +209,10 @@ impl Catalog for German {
                 "E-Mail-Programme werden dem Zertifikat nicht vertrauen."
             }
             FindingCode::ClientsLockedOut => {
-                "Verbreitete E-Mail-Programme, die TLS 1.2 oder neuer beherrschen, können sich nicht verbinden: Sie haben kein gemeinsames Verschlüsselungsverfahren mit dem Server."
+                "E-Mail-Programme, die TLS 1.2 oder neuer beherrschen, können sich nicht verbinden (siehe Klammer), weil der Server keine TLS-Version oder kein Verschlüsselungsverfahren anbietet, das diese Programme kennen."
             }
             FindingCode::ClientsNeedLegacyVersions => {
-                "Manche E-Mail-Programme verbinden sich nur mit veralteten Versionen wie TLS 1.0. Sobald diese abgeschaltet sind, können sie sich nicht mehr verbinden."
+                "Manche E-Mail-Programme (siehe Klammer) beherrschen nur veraltete Versionen wie TLS 1.0. Sobald diese Versionen abgeschaltet sind, können sich diese Programme nicht mehr verbinden."
             }
             FindingCode::ResponseInjection => {
                 "Nach der STARTTLS-Antwort kam noch Klartext vor der Verschlüsselung (Einschleusen von Antworten möglich)."
@@ -267,59 +270,66 @@ impl Catalog for German {
     }
 
     fn guidance(&self, guidance: Guidance, system: System) -> String {
-        let thunderbird = match system {
+        let last_thunderbird = match system {
             System::WindowsXp | System::WindowsVista => {
-                "Thunderbird 52 ESR, die letzte Version für Windows XP und Vista"
+                " Für Windows XP und Vista ist Thunderbird 52 ESR die letzte Version."
             }
             System::Windows7 | System::Windows8 | System::Windows81 => {
-                "Thunderbird 115 ESR, die letzte Version für Windows 7, 8 und 8.1"
+                " Für Windows 7, 8 und 8.1 ist Thunderbird 115 ESR die letzte Version."
             }
-            System::MacOsOld => "Thunderbird 78 ESR, die letzte Version für OS X 10.9 bis 10.11",
+            System::MacOsOld => {
+                " Für OS X 10.9 bis 10.11 ist Thunderbird 78 ESR die letzte Version."
+            }
             System::MacOs => {
-                "die aktuelle Version von Thunderbird (unter macOS 10.12 bis 10.14: Thunderbird 115 ESR)"
+                " Unter macOS 10.12 bis 10.14 ist Thunderbird 115 ESR die letzte Version."
             }
-            _ => "die aktuelle Version von Thunderbird",
+            _ => "",
         };
         let fix = |fix: Fix| {
             match fix {
             Fix::Nothing => String::new(),
             Fix::Windows7Registry => "Schalten Sie TLS 1.2 in Windows 7 ein (Schritte unten).".into(),
-            Fix::InstallThunderbird => format!("Installieren Sie stattdessen {thunderbird} (kostenlos). Thunderbird bringt TLS 1.2 selbst mit."),
-            Fix::InstallK9 => "Installieren Sie K-9 Mail: Es schaltet TLS 1.2 auf Android 4.1 bis 4.4 selbst ein. Die letzte Version für Android 4 ist K-9 Mail 5.600.".into(),
-            Fix::NewDevice => "Auf diesem Gerät lässt sich TLS 1.2 für E-Mail nicht nachrüsten. Aktualisieren Sie das System, wenn Ihr Gerät das erlaubt, oder verwenden Sie ein neueres Gerät.".into(),
-            Fix::SwitchProgram => "Dieses Programm wird nicht mehr weiterentwickelt. Wechseln Sie zu einem aktuellen Programm, zum Beispiel Thunderbird (kostenlos) oder Outlook.".into(),
+            Fix::InstallThunderbird => format!("Installieren Sie das kostenlose E-Mail-Programm Thunderbird.{last_thunderbird} Thunderbird bringt TLS 1.2 selbst mit und hängt dabei nicht vom Betriebssystem ab."),
+            Fix::InstallK9 => "Installieren Sie die kostenlose E-Mail-App K-9 Mail. Die App schaltet TLS 1.2 auf Android 4.1 bis 4.4 selbst ein. Die letzte Version für Android 4 ist K-9 Mail 5.600.".into(),
+            Fix::NewDevice => "Auf diesem Gerät lässt sich TLS 1.2 für E-Mail nicht nachrüsten. Installieren Sie eine neuere Version des Betriebssystems, wenn Ihr Gerät das erlaubt, oder verwenden Sie ein neueres Gerät.".into(),
+            Fix::SwitchProgram => "Wechseln Sie zu einem aktuellen Programm, zum Beispiel zum neuen Outlook oder zu Thunderbird (beide kostenlos).".into(),
         }
         };
+        let send = " Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten.";
         match guidance {
-            Guidance::Works => "Ihr Programm verbindet sich mit TLS 1.2 oder neuer. Sie müssen nichts ändern.".into(),
-            Guidance::WorksButDiscontinued => "Ihr Programm beherrscht auf diesem System TLS 1.2. Der Hersteller hat es aber eingestellt, es bekommt keine Sicherheitsupdates mehr. Wir empfehlen, zu einem aktuellen Programm zu wechseln, zum Beispiel Thunderbird (kostenlos) oder Outlook.".into(),
-            Guidance::WorksForNow { fix: f } => format!("Ihr Programm kann sich im Moment noch verbinden, weil der Server auch veraltete Versionen wie TLS 1.0 annimmt. Sobald Ihr Anbieter diese abschaltet, kann sich Ihr Programm nicht mehr verbinden. {}", fix(f)),
-            Guidance::ApplyFix { fix: f } => format!("Mit den jetzigen Einstellungen kann sich Ihr Programm nicht mit diesem Server verbinden. {}", fix(f)),
-            Guidance::ServerMustChange => "Ihr Programm beherrscht TLS 1.2. Ihr Server bietet aber nur veraltete Versionen wie TLS 1.0 an. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten.".into(),
-            Guidance::ServerFirst { fix: f } => format!("Ihr Server bietet nur veraltete Versionen wie TLS 1.0 an. Das muss zuerst Ihr Anbieter ändern; bitte schicken Sie ihm dieses Ergebnis. Ändern Sie bis dahin nichts an Ihrem Programm: Neuere Programme verbinden sich nicht mehr mit TLS 1.0. Sobald der Server TLS 1.2 anbietet, gilt: {}", fix(f)),
-            Guidance::ServerUnknown { fix: f } => format!("Ob sich Ihr Programm mit Ihrem Server verbinden kann, konnten wir nicht prüfen. Ihr Programm beherrscht so, wie es jetzt eingerichtet ist, kein TLS 1.2. Wenn Ihr Server nur TLS 1.2 oder neuer anbietet, gilt: {}", fix(f)),
-            Guidance::CloudNeedsModernServer => "Diese Outlook-Version ruft Ihre E-Mails über die Server von Microsoft ab, und diese verlangen TLS 1.2. Ihr Server bietet das nicht an. Das kann nur Ihr Anbieter ändern.".into(),
-            Guidance::NoData => "Zu diesem Programm auf diesem System haben wir keine gesicherten Angaben.".into(),
-            Guidance::ServerLocksOut => "Mit TLS 1.2 kommt zwischen Ihrem Programm und Ihrem Server keine Verbindung zustande, obwohl beide TLS 1.2 beherrschen: Der Server bietet kein Verschlüsselungsverfahren an, das Ihr Programm auf diesem System kennt. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten. Ändern Sie bis dahin nichts an Ihren Einstellungen.".into(),
-            Guidance::ServerNeedsTls12 => "Ihr Programm beherrscht TLS 1.2, Ihr Server aber nur das neuere TLS 1.3. Deshalb kommt keine Verbindung zustande. Das kann nur Ihr Anbieter ändern: Er muss TLS 1.2 wieder einschalten. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten.".into(),
+            Guidance::Works => "Ihr Programm verbindet sich mit Ihrem Server über TLS 1.2 oder neuer.".into(),
+            Guidance::Supported => "Ihr Programm beherrscht auf diesem System TLS 1.2 oder neuer, und Ihr Server bietet TLS 1.2 oder neuer an. Testen Sie zur Sicherheit in Ihrem E-Mail-Programm: Rufen Sie Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst.".into(),
+            Guidance::Unchecked => "Ihr Programm beherrscht auf diesem System TLS 1.2 oder neuer. Welche TLS-Versionen Ihr Server anbietet, konnten wir nicht feststellen.".into(),
+            Guidance::Discontinued => format!("Microsoft hat diese App Ende 2024 eingestellt. Seitdem ruft sie mit keinem Server mehr E-Mails ab. {}", fix(Fix::SwitchProgram)),
+            Guidance::WorksButDiscontinued => format!("Ihr Programm beherrscht auf diesem System TLS 1.2. Der Hersteller entwickelt es aber nicht mehr weiter und liefert keine Sicherheitsupdates mehr dafür. Wir empfehlen: {}", fix(Fix::SwitchProgram)),
+            Guidance::WorksForNow { fix: f } => format!("Ihr Programm kann sich im Moment noch verbinden, weil der Server noch veraltete Versionen wie TLS 1.0 annimmt. Sobald Ihr Anbieter diese abschaltet, kann sich Ihr Programm nicht mehr verbinden. {}", fix(f)),
+            Guidance::ApplyFix { fix: f } => format!("Ohne Änderung kann sich Ihr Programm auf diesem System nicht mit Ihrem Server verbinden. {}", fix(f)),
+            Guidance::ServerMustChange => format!("Ihr Programm beherrscht TLS 1.2. Ihr Server bietet aber nur veraltete Versionen wie TLS 1.0 an. Das kann nur Ihr Anbieter ändern.{send}"),
+            Guidance::ServerFirst { fix: f } => format!("Ihr Server bietet nur veraltete Versionen wie TLS 1.0 an. Das muss zuerst Ihr Anbieter ändern.{send} Wechseln Sie bis dahin weder Programm noch Gerät: Neuere Programme und Geräte verbinden sich oft nicht mehr mit TLS 1.0. Sobald Ihr Server TLS 1.2 anbietet: {}", fix(f)),
+            Guidance::ServerUnknown { fix: f } => format!("Welche TLS-Versionen Ihr Server anbietet, konnten wir nicht feststellen. Ohne Änderung beherrscht Ihr Programm auf diesem System aber kein TLS 1.2. Ob Ihr Server nur TLS 1.2 oder neuer anbietet, kann Ihnen der Kundenservice Ihres Anbieters sagen. Wenn ja: {}", fix(f)),
+            Guidance::CloudNeedsModernServer => format!("Diese Outlook-Version ruft Ihre E-Mails über die Server von Microsoft ab, und diese verlangen TLS 1.2 oder neuer. Ihr Server bietet das nicht an. Das kann nur Ihr Anbieter ändern.{send}"),
+            Guidance::NoData => "Zu diesem Programm auf diesem System haben wir keine gesicherten Angaben. Testen Sie in Ihrem E-Mail-Programm: Rufen Sie Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst. Wenn das nicht funktioniert, wenden Sie sich bitte an den Kundenservice Ihres Anbieters.".into(),
+            Guidance::ServerLocksOut => format!("Ihr Programm und Ihr Server beherrschen zwar eine gemeinsame TLS-Version, aber kein gemeinsames Verschlüsselungsverfahren. Deshalb kommt keine Verbindung zustande. Das kann nur Ihr Anbieter ändern.{send}"),
+            Guidance::LockedOutAfterFix => format!("Im Moment verbindet sich Ihr Programm noch mit der veralteten Version TLS 1.0. Mit TLS 1.2 käme keine Verbindung zustande: Der Server bietet kein Verschlüsselungsverfahren an, das Windows 7 mit TLS 1.2 kennt. Schalten Sie TLS 1.2 in Windows deshalb noch nicht ein. Das muss zuerst Ihr Anbieter ändern.{send}"),
+            Guidance::ServerNeedsTls12 => format!("Ihr Server bietet nur TLS 1.3 an. Ihr Programm beherrscht auf diesem System kein TLS 1.3. Deshalb kommt keine Verbindung zustande. Das kann nur Ihr Anbieter ändern: Er muss zusätzlich TLS 1.2 einschalten.{send}"),
         }
     }
 
     fn measured(&self, measured: Measured, after_fix: bool) -> String {
         let done = if after_fix {
-            "Gemessen, so wie Ihr Programm es tut, nachdem TLS 1.2 in Windows eingeschaltet ist:"
+            "Gemessen mit eingeschaltetem TLS 1.2: Wir haben Ihren Server so angesprochen, wie es Ihr Programm tut, nachdem Sie TLS 1.2 in Windows 7 eingeschaltet haben."
         } else {
-            "Gemessen: Wir haben Ihren Server so angesprochen, wie Ihr Programm es auf diesem System tut."
+            "Gemessen: Wir haben Ihren Server so angesprochen, wie es Ihr Programm auf diesem System tut."
         };
         match measured {
             Measured::Connected(version) => {
-                format!("{done} Die Verbindung kommt zustande, mit {version}.")
+                format!("{done} Die Verbindung kommt mit {version} zustande.")
             }
             Measured::NoVersion => format!(
-                "{done} Die Verbindung kommt nicht zustande: Programm und Server haben keine TLS-Version gemeinsam."
+                "{done} Die Verbindung kommt nicht zustande: Ihr Programm und der Server beherrschen keine gemeinsame TLS-Version."
             ),
             Measured::NoCipher => format!(
-                "{done} Die Verbindung kommt nicht zustande, obwohl beide dieselbe TLS-Version beherrschen: Sie haben kein gemeinsames Verschlüsselungsverfahren."
+                "{done} Die Verbindung kommt nicht zustande, obwohl Ihr Programm und der Server eine gemeinsame TLS-Version beherrschen: Der Server lehnt den Verbindungsaufbau ab."
             ),
             Measured::Unknown => String::new(),
         }
@@ -339,7 +349,7 @@ impl Catalog for German {
                 "In Outlook: Datei › Kontoeinstellungen › Kontoeinstellungen… › Konto wählen › Ändern › Weitere Einstellungen › Erweitert."
             }
             Program::Outlook2007 => {
-                "In Outlook 2007: Extras › Kontoeinstellungen… › Konto wählen › Ändern › Weitere Einstellungen › Erweitert."
+                "In Outlook 2007: Extras › Kontoeinstellungen… › (Ihr Konto) › Ändern… › Weitere Einstellungen… › Erweitert."
             }
             Program::NewOutlook => "Im neuen Outlook: Einstellungen › Konten › Konto › Verwalten.",
             Program::WindowsLiveMail | Program::OutlookExpress => {
@@ -355,7 +365,7 @@ impl Catalog for German {
                 "In Apple Mail: Mail › Einstellungen › Accounts › Servereinstellungen."
             }
             Program::IosMail => {
-                "Auf dem iPhone oder iPad: Einstellungen › Mail › Accounts › Konto › Account."
+                "Auf dem iPhone oder iPad: Öffnen Sie die App „Einstellungen“ und dort Ihren E-Mail-Account. Wo er steht, hängt von der iOS-Version ab."
             }
             Program::AndroidMail | Program::K9Mail => {
                 "In der App: Einstellungen › Konto › Eingangs- bzw. Ausgangsserver."

@@ -35,10 +35,10 @@ impl Catalog for English {
                 "This server encrypts with TLS 1.2 or newer. Current e-mail programs and Microsoft 365 connect securely."
             }
             Text::SummaryClientsLockedOut => {
-                "This server supports TLS 1.2 or newer. Even so, common mail programs cannot connect to it, because they share no encryption method with the server. Only your provider can change this. Please send them this result, for example with the link below."
+                "This server supports TLS 1.2 or newer. Even so, common email programs cannot connect to it, because it offers no TLS version or no encryption method these programs know. Only your provider can change this. Please send them this result, for example with the link below. To see whether your program is affected, choose your system and program under “Your email program”."
             }
             Text::NoCapture => {
-                "We have no recording of how your program connects on this system. This advice therefore rests on published facts only, not on a measurement."
+                "We could not replay how your program connects on this system, so this advice is based on published information, not on a test against your server."
             }
             Text::SummaryLegacyEnabled => {
                 "This server supports TLS 1.2 or newer. But it still accepts outdated versions such as TLS 1.0 too. Once your provider switches them off, email programs that can only use the outdated versions will stop working. Choose your system and program under “Your email program”, and we will tell you whether you need to change anything."
@@ -95,26 +95,29 @@ impl Catalog for English {
             Text::DetailsSummary => "Technical details",
             Text::FindingsHeading => "Notes for the operator",
             Text::HandshakesHeading => "Connection attempts",
-            Text::ProgramNewOutlook => "Outlook (new) / Outlook for iOS and Android",
-            Text::ProgramWindowsMail => "Windows Mail (app)",
-            Text::ProgramThunderbirdOld => "Thunderbird 24 or older",
-            Text::ProgramThunderbird31 => "Thunderbird 31 to 77",
+            Text::ProgramNewOutlook => "New Outlook / Outlook app (iOS, Android)",
+            Text::ProgramWindowsMail => "Mail and Calendar (Windows Mail)",
+            Text::ProgramThunderbirdOld => "Thunderbird up to version 24",
+            Text::ProgramThunderbird31 => "Thunderbird, version 31 to 77",
             Text::ProgramThunderbird => "Thunderbird 78 or newer",
-            Text::ProgramAndroidMail => "Android Email (pre-installed)",
+            Text::ProgramAndroidMail => "Pre-installed email app (Android)",
             Text::ProgramK9 => "K-9 Mail / Thunderbird for Android",
-            Text::Win7StepTest => {
-                "Then fetch your mail in your email program and send yourself a test email. If it arrives, the connection works."
+            Text::ServerProblemAbove => {
+                "Note, however, the result for the server above: it shows a problem that is not caused by your program."
             }
-            Text::ClientsHeading => "Mail programs",
+            Text::Win7StepTest => {
+                "Then fetch your email in your email program and send an email to yourself. If it arrives, the connection works. If not, please contact your provider’s support."
+            }
+            Text::ClientsHeading => "Email programs (replayed)",
             Text::ClientsHint => {
-                "How each system connects to this server. We replayed the connection set-up it uses for mail programs."
+                "How email programs on these systems connect to this server. We replayed each system’s connection setup."
             }
             Text::ClientConnected => "connects",
             Text::ClientFailed => "no connection",
-            Text::ClientUntested => "not tested",
-            Text::ClientWin7 => "Windows 7 (unchanged)",
+            Text::ClientUntested => "not checked",
+            Text::ClientWin7 => "Windows 7 (default settings)",
             Text::ClientWin7Tls12 => "Windows 7 with TLS 1.2 switched on",
-            Text::ClientIos9Mail => "Mail on iOS 9",
+            Text::ClientIos9Mail => "iOS Mail on iOS 9",
             Text::ClientOsx1011Mail => "Apple Mail on OS X 10.11",
             Text::CertSubject => "Issued to",
             Text::CertNames => "Valid for the names",
@@ -160,7 +163,7 @@ impl Catalog for English {
             Text::YourSettingsHeading => "How your account must be set up",
             Text::DownloadMobileconfig => "Profile for iPhone, iPad and Mac (.mobileconfig)",
             Text::StepSaveAndCheck => {
-                "Save the settings. Then fetch your mail and send yourself a test email. If it arrives, the connection works."
+                "Save the settings. Then fetch your email and send an email to yourself. If it arrives, the connection works. If not, please contact your provider’s support."
             }
             Text::MoreFromProvider => "More from your provider",
             Text::BuilderHeading => "Create a check link for a customer",
@@ -190,7 +193,7 @@ impl Catalog for English {
                 "The server offers login before encryption: passwords may travel in clear text."
             }
             FindingCode::LegacyVersionsEnabled => {
-                "Outdated versions are still switched on: RFC 7568 prohibits SSL 3.0, and RFC 8996 retired TLS 1.0 and 1.1."
+                "Outdated versions are still switched on (see brackets). RFC 8996 deprecates TLS 1.0 and 1.1, and RFC 7568 deprecates SSL 3.0."
             }
             FindingCode::NoTls12 => {
                 "Neither TLS 1.2 nor TLS 1.3: Microsoft 365 and current e-mail programs fail."
@@ -200,10 +203,10 @@ impl Catalog for English {
             }
             FindingCode::CertificateProblem => "E-mail programs will not trust the certificate.",
             FindingCode::ClientsLockedOut => {
-                "Common mail programs that support TLS 1.2 or newer cannot connect: they share no encryption method with the server."
+                "Email programs that support TLS 1.2 or newer cannot connect (see brackets), because the server offers no TLS version or no encryption method these programs know."
             }
             FindingCode::ClientsNeedLegacyVersions => {
-                "Some mail programs connect only with outdated versions such as TLS 1.0. Once these are switched off, they can no longer connect."
+                "Some email programs (see brackets) support only outdated versions such as TLS 1.0. Once these versions are switched off, those programs can no longer connect."
             }
             FindingCode::ResponseInjection => {
                 "Plain text followed the STARTTLS answer before encryption (response injection possible)."
@@ -261,57 +264,60 @@ impl Catalog for English {
     }
 
     fn guidance(&self, guidance: Guidance, system: System) -> String {
-        let thunderbird = match system {
+        let last_thunderbird = match system {
             System::WindowsXp | System::WindowsVista => {
-                "Thunderbird 52 ESR, the last version for Windows XP and Vista"
+                " For Windows XP and Vista, Thunderbird 52 ESR is the last version."
             }
             System::Windows7 | System::Windows8 | System::Windows81 => {
-                "Thunderbird 115 ESR, the last version for Windows 7, 8 and 8.1"
+                " For Windows 7, 8 and 8.1, Thunderbird 115 ESR is the last version."
             }
-            System::MacOsOld => "Thunderbird 78 ESR, the last version for OS X 10.9 to 10.11",
-            System::MacOs => {
-                "the current version of Thunderbird (on macOS 10.12 to 10.14: Thunderbird 115 ESR)"
-            }
-            _ => "the current version of Thunderbird",
+            System::MacOsOld => " For OS X 10.9 to 10.11, Thunderbird 78 ESR is the last version.",
+            System::MacOs => " On macOS 10.12 to 10.14, Thunderbird 115 ESR is the last version.",
+            _ => "",
         };
         let fix = |fix: Fix| {
             match fix {
             Fix::Nothing => String::new(),
             Fix::Windows7Registry => "Switch on TLS 1.2 in Windows 7 (steps below).".into(),
-            Fix::InstallThunderbird => format!("Install {thunderbird} (free) instead. Thunderbird brings its own TLS 1.2."),
-            Fix::InstallK9 => "Install K-9 Mail: it switches TLS 1.2 on by itself on Android 4.1 to 4.4. The last version for Android 4 is K-9 Mail 5.600.".into(),
-            Fix::NewDevice => "TLS 1.2 for email cannot be added on this device. Update the system if your device allows it, or use a newer device.".into(),
-            Fix::SwitchProgram => "This program is no longer developed. Switch to a current program, for example Thunderbird (free) or Outlook.".into(),
+            Fix::InstallThunderbird => format!("Install the free email program Thunderbird.{last_thunderbird} Thunderbird brings its own TLS 1.2 and does not depend on the operating system for it."),
+            Fix::InstallK9 => "Install the free email app K-9 Mail. It switches on TLS 1.2 by itself on Android 4.1 to 4.4. The last version for Android 4 is K-9 Mail 5.600.".into(),
+            Fix::NewDevice => "TLS 1.2 for email cannot be added on this device. Install a newer version of the operating system if your device allows it, or use a newer device.".into(),
+            Fix::SwitchProgram => "Switch to a current program, for example the new Outlook or Thunderbird (both free).".into(),
         }
         };
+        let send = " Please send them this result, for example with the link below.";
         match guidance {
-            Guidance::Works => "Your program connects with TLS 1.2 or newer. You do not need to change anything.".into(),
-            Guidance::WorksButDiscontinued => "Your program supports TLS 1.2 on this system. But the manufacturer has discontinued it, and it no longer gets security updates. We recommend switching to a current program, for example Thunderbird (free) or Outlook.".into(),
-            Guidance::WorksForNow { fix: f } => format!("Your program can connect for now because the server still accepts outdated versions such as TLS 1.0. Once your provider switches them off, your program can no longer connect. {}", fix(f)),
-            Guidance::ApplyFix { fix: f } => format!("As it is set up now, your program cannot connect to this server. {}", fix(f)),
-            Guidance::ServerMustChange => "Your program supports TLS 1.2. But your server offers only outdated versions such as TLS 1.0. Only your provider can change this. Please send them this result, for example with the link below.".into(),
-            Guidance::ServerFirst { fix: f } => format!("Your server offers only outdated versions such as TLS 1.0. Your provider must change this first; please send them this result. Until then, do not change your program: newer programs no longer connect with TLS 1.0. Once the server offers TLS 1.2: {}", fix(f)),
-            Guidance::ServerUnknown { fix: f } => format!("We could not check whether your program can connect to your server. As it is set up now, your program does not support TLS 1.2. If your server offers only TLS 1.2 or newer: {}", fix(f)),
-            Guidance::CloudNeedsModernServer => "This version of Outlook fetches your mail through Microsoft's servers, which require TLS 1.2. Your server does not offer it. Only your provider can change this.".into(),
-            Guidance::NoData => "We have no verified facts about this program on this system.".into(),
-            Guidance::ServerLocksOut => "Your program and your server cannot connect with TLS 1.2, although both support it: the server offers no encryption method your program knows on this system. Only your provider can change this. Please send them this result, for example with the link below. Until then, do not change your settings.".into(),
-            Guidance::ServerNeedsTls12 => "Your program supports TLS 1.2, but your server only the newer TLS 1.3, so no connection is possible. Only your provider can change this: they must switch TLS 1.2 back on. Please send them this result, for example with the link below.".into(),
+            Guidance::Works => "Your program connects to your server using TLS 1.2 or newer.".into(),
+            Guidance::Supported => "Your program supports TLS 1.2 or newer on this system, and your server offers TLS 1.2 or newer. To be sure, test in your email program: fetch your email and send an email to yourself.".into(),
+            Guidance::Unchecked => "Your program supports TLS 1.2 or newer on this system. We could not find out which TLS versions your server offers.".into(),
+            Guidance::Discontinued => format!("Microsoft discontinued this app at the end of 2024. Since then it no longer fetches email from any server. {}", fix(Fix::SwitchProgram)),
+            Guidance::WorksButDiscontinued => format!("Your program supports TLS 1.2 on this system. However, the manufacturer no longer develops it and no longer provides security updates for it. We recommend: {}", fix(Fix::SwitchProgram)),
+            Guidance::WorksForNow { fix: f } => format!("Your program can connect for now because the server still accepts outdated versions such as TLS 1.0. Once your provider switches them off, your program will no longer be able to connect. {}", fix(f)),
+            Guidance::ApplyFix { fix: f } => format!("Without a change, your program cannot connect to your server on this system. {}", fix(f)),
+            Guidance::ServerMustChange => format!("Your program supports TLS 1.2. But your server offers only outdated versions such as TLS 1.0. Only your provider can change this.{send}"),
+            Guidance::ServerFirst { fix: f } => format!("Your server offers only outdated versions such as TLS 1.0. Your provider must change this first.{send} Until then, do not switch to another program or device: newer programs and devices often no longer connect with TLS 1.0. Once your server offers TLS 1.2: {}", fix(f)),
+            Guidance::ServerUnknown { fix: f } => format!("We could not find out which TLS versions your server offers. Without a change, however, your program does not support TLS 1.2 on this system. Your provider’s support can tell you whether your server offers only TLS 1.2 or newer. If it does: {}", fix(f)),
+            Guidance::CloudNeedsModernServer => format!("This version of Outlook fetches your email through Microsoft’s servers, which require TLS 1.2 or newer. Your server does not offer it. Only your provider can change this.{send}"),
+            Guidance::NoData => "We have no verified information about this program on this system. Test in your email program: fetch your email and send an email to yourself. If that does not work, please contact your provider’s support.".into(),
+            Guidance::ServerLocksOut => format!("Your program and your server share a TLS version, but no encryption method, so your program cannot connect. Only your provider can change this.{send}"),
+            Guidance::LockedOutAfterFix => format!("For now, your program still connects with the outdated TLS 1.0. With TLS 1.2 it could not connect: the server offers no encryption method that Windows 7 knows for TLS 1.2. So do not switch on TLS 1.2 in Windows yet. Your provider must change this first.{send}"),
+            Guidance::ServerNeedsTls12 => format!("Your server offers only TLS 1.3. Your program does not support TLS 1.3 on this system, so it cannot connect. Only your provider can change this: they must also switch on TLS 1.2.{send}"),
         }
     }
 
     fn measured(&self, measured: Measured, after_fix: bool) -> String {
         let done = if after_fix {
-            "Measured the way your program connects once TLS 1.2 is switched on in Windows:"
+            "Measured with TLS 1.2 switched on: we connected to your server the way your program will once you switch on TLS 1.2 in Windows 7."
         } else {
-            "Measured: we contacted your server the way your program does on this system."
+            "Measured: we connected to your server the way your program does on this system."
         };
         match measured {
-            Measured::Connected(version) => format!("{done} The connection works, with {version}."),
-            Measured::NoVersion => {
-                format!("{done} No connection: program and server share no TLS version.")
-            }
+            Measured::Connected(version) => format!("{done} It connects using {version}."),
+            Measured::NoVersion => format!(
+                "{done} It cannot connect: your program and the server have no TLS version in common."
+            ),
             Measured::NoCipher => format!(
-                "{done} No connection, although both support the same TLS version: they share no encryption method."
+                "{done} It cannot connect, although your program and the server share a TLS version: the server refuses the connection."
             ),
             Measured::Unknown => String::new(),
         }
@@ -331,7 +337,7 @@ impl Catalog for English {
                 "In Outlook: File › Account Settings › Account Settings… › select the account › Change › More Settings › Advanced."
             }
             Program::Outlook2007 => {
-                "In Outlook 2007: Tools › Account Settings… › select the account › Change › More Settings › Advanced."
+                "In Outlook 2007: Tools › Account Settings… › (your account) › Change… › More Settings… › Advanced."
             }
             Program::NewOutlook => {
                 "In the new Outlook: Settings › Accounts › the account › Manage."
@@ -347,7 +353,7 @@ impl Catalog for English {
             }
             Program::AppleMail => "In Apple Mail: Mail › Settings › Accounts › Server Settings.",
             Program::IosMail => {
-                "On the iPhone or iPad: Settings › Mail › Accounts › the account › Account."
+                "On the iPhone or iPad: open the Settings app and find your email account there. Where it is depends on your iOS version."
             }
             Program::AndroidMail | Program::K9Mail => {
                 "In the app: Settings › the account › incoming or outgoing server."

@@ -56,14 +56,7 @@ fn failed(reason: &str) -> (String, String, String, String) {
 fn an_ecdhe_gcm_only_rsa_server_locks_out_windows_7_and_81_and_dhe_lets_them_in() {
     let (_dir, ca) = test_ca();
     let cert = ca.server_cert_rsa("modern", NAME);
-    let strict = OpensslServer::start(
-        &cert,
-        &[
-            "-tls1_2",
-            "-cipher",
-            "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305",
-        ],
-    );
+    let strict = OpensslServer::start(&cert, tests::servers::ECDHE_GCM_ONLY);
     let (code, report) = check_imaps(&ca, &strict);
     let gcm = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
     let expected = [
@@ -196,7 +189,7 @@ fn a_tls10_only_server_lets_old_programs_in_and_locks_out_thunderbird_91() {
     assert!(
         legacy["detail"].as_str()
             == Some(
-                "Windows Vista (TLS 1.0), Windows 7 (TLS 1.0), Android 4.0 (TLS 1.0), \
+                "Windows Vista (TLS 1.0), Windows 7 (TLS 1.0), Android 2.3 (TLS 1.0), Android 4.0 (TLS 1.0), \
                  Android 4.1-4.3 (TLS 1.0), Mail on iOS 9 (TLS 1.0), Apple Mail on OS X 10.11 \
                  (TLS 1.0) connect only with a version RFC 8996 retired and will fail once it is \
                  switched off"
@@ -241,4 +234,69 @@ fn the_page_facts_and_the_measured_handshakes_agree_on_a_tls12_only_server() {
         compared >= 20,
         "only {compared} program/system pairs compared"
     );
+}
+
+#[test]
+fn every_program_that_speaks_tls12_connects_to_dovecot_and_postfix_with_debian_defaults() {
+    use tests::mail_servers::{Dovecot, DovecotTls, Postfix, PostfixTls};
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("defaults", NAME, tests::pki::Validity::CURRENT);
+    let dovecot = Dovecot::start(&cert, DovecotTls::Modern);
+    let postfix = Postfix::start(&cert, PostfixTls::Modern);
+    let targets = [
+        format!("imap://{NAME}:{}", dovecot.imap),
+        format!("pop3s://{NAME}:{}", dovecot.pop3s),
+        format!("submission://{NAME}:{}", postfix.submission),
+        format!("smtps://{NAME}:{}", postfix.smtps),
+    ];
+    let (code, report) = cli_check(&ca.ca_file, &format!("{NAME}=127.0.0.1"), &targets, &[]);
+    let speaks_tls12 = [
+        "schannel-win7-tls12",
+        "schannel-win81",
+        "schannel-win10",
+        "android-4.4",
+        "android-5",
+        "android-7",
+        "android-10",
+        "android-13",
+        "android-15",
+        "apple-mail-16",
+        "thunderbird-45",
+        "thunderbird-60",
+        "thunderbird-68",
+        "thunderbird-91",
+    ];
+    let endpoints = report["endpoints"].as_array().expect("endpoints");
+    assert_eq!(endpoints.len(), targets.len(), "{report:#}");
+    for endpoint in endpoints {
+        let label = format!("{}:{}", endpoint["scheme"], endpoint["port"]);
+        let clients = endpoint["clients"].as_array().expect("clients");
+        assert_eq!(
+            clients.len(),
+            mailtls_shared::SimulatedClient::ALL.len(),
+            "{label}"
+        );
+        for client in clients {
+            let id = client["client"].as_str().unwrap_or_default();
+            let expected = if speaks_tls12.contains(&id) {
+                ("connected", "-")
+            } else {
+                ("failed", "protocol_version")
+            };
+            let got = (
+                client["result"].as_str().unwrap_or("-"),
+                client["reason"].as_str().unwrap_or("-"),
+            );
+            assert_eq!(got, expected, "{label} {id}: {client:#}");
+            if got.0 == "connected" {
+                let version = client["version"].as_str().unwrap_or_default();
+                assert!(
+                    ["TLSv1.2", "TLSv1.3"].contains(&version),
+                    "{label} {id}: {version}"
+                );
+            }
+        }
+        assert_eq!(endpoint["verdict"], "ready", "{label}");
+    }
+    assert_eq!(code, 0);
 }

@@ -970,14 +970,7 @@ async fn outlook_2010_on_windows_7_is_told_the_provider_must_act_when_no_cipher_
     let cert = ca.server_cert_rsa("strict", NAME);
     // A common "modern" setting: ECDHE-RSA with AES-GCM or ChaCha20 only. Windows 7 offers
     // neither, so switching TLS 1.2 on in Windows cannot help.
-    let strict = OpensslServer::start(
-        &cert,
-        &[
-            "-tls1_2",
-            "-cipher",
-            "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305",
-        ],
-    );
+    let strict = OpensslServer::start(&cert, tests::servers::ECDHE_GCM_ONLY);
     let api = ProbeApi::start(&ProbeApiOptions::loopback(
         &ca.ca_file,
         &[NAME],
@@ -989,8 +982,9 @@ async fn outlook_2010_on_windows_7_is_told_the_provider_must_act_when_no_cipher_
             "de",
             [
                 "Outlook 2010 unter Windows 7",
-                "nachdem TLS 1.2 in Windows eingeschaltet ist: Die Verbindung kommt nicht zustande, obwohl beide dieselbe TLS-Version beherrschen",
-                "obwohl beide TLS 1.2 beherrschen",
+                "Gemessen mit eingeschaltetem TLS 1.2",
+                "obwohl Ihr Programm und der Server eine gemeinsame TLS-Version beherrschen",
+                "aber kein gemeinsames Verschlüsselungsverfahren",
                 "Das kann nur Ihr Anbieter ändern",
             ],
         ),
@@ -998,8 +992,9 @@ async fn outlook_2010_on_windows_7_is_told_the_provider_must_act_when_no_cipher_
             "en",
             [
                 "Outlook 2010 on Windows 7",
-                "once TLS 1.2 is switched on in Windows: No connection, although both support the same TLS version",
-                "although both support it",
+                "Measured with TLS 1.2 switched on",
+                "although your program and the server share a TLS version",
+                "but no encryption method",
                 "Only your provider can change this",
             ],
         ),

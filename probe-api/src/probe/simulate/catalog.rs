@@ -41,8 +41,6 @@ pub struct Profile {
     pub versions: (TlsVersion, TlsVersion),
     /// The Diffie-Hellman group sizes (bits) the client accepts, where known.
     pub dh_bits: (Option<u32>, Option<u32>),
-    /// The largest RSA key the client accepts, where known.
-    pub max_rsa_bits: Option<u32>,
     /// Common enough among customers today that locking it out decides the endpoint's verdict
     /// (Windows 7 with TLS 1.2 on and newer, Android 7 and newer, Apple Mail 16, Thunderbird 60
     /// and newer); locking out a rarer TLS 1.2 client is a warning only.
@@ -68,7 +66,7 @@ impl Profile {
 }
 
 /// In [`SimulatedClient::ALL`]'s order.
-pub static PROFILES: [Profile; 21] = [
+pub static PROFILES: [Profile; 22] = [
     Profile {
         client: SimulatedClient::SchannelWinXp,
         label: "Windows XP",
@@ -78,7 +76,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Ssl3, TlsVersion::Tls10),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: false,
         hello: concat!(
             "1603010048010000440301550bf46d2cff1997bd24885e963ba61faa8be6c28835c1f9bf74c1675cd3cf850000160004",
@@ -94,7 +91,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Ssl3, TlsVersion::Tls10),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: false,
         hello: concat!(
             "160301007d01000079030151fa62ab452795b7003c5f93ab677dbf57dd62bfa39e0ffaaeabe45b06552452000018002f",
@@ -111,7 +107,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Ssl3, TlsVersion::Tls10),
         dh_bits: (Some(1024), Some(4096)),
-        max_rsa_bits: Some(16384),
         common: false,
         hello: concat!(
             "160301007d01000079030155f092059b76ac28cceda732dac7f07a52aecc126f8ed890ab80e12e7eca049c000018c014",
@@ -128,7 +123,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Tls10, TlsVersion::Tls12),
         dh_bits: (Some(1024), Some(4096)),
-        max_rsa_bits: Some(16384),
         common: true,
         hello: concat!(
             "16030300af010000ab03035954cc4cf4eaf6c39a501d311bc340fcbeab6b52a25defdc40e83a2699791c4f000030c028",
@@ -146,7 +140,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Tls10, TlsVersion::Tls12),
         dh_bits: (Some(1024), Some(4096)),
-        max_rsa_bits: Some(16384),
         common: true,
         hello: concat!(
             "16030300d1010000cd0303576c36e03bf1afe8d81100c68adc72bd0c678a5162275a5569651875123a7bec000034c028",
@@ -165,7 +158,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Tls10, TlsVersion::Tls12),
         dh_bits: (Some(1024), Some(4096)),
-        max_rsa_bits: Some(16384),
         common: true,
         hello: concat!(
             "16030300d7010000d30303576c3861086a497dbb46489b67a88ac2e541c4863147fd09634bd0c630b73e92000038c02c",
@@ -173,6 +165,21 @@ pub static PROFILES: [Profile; 21] = [
             "0038003200130100007200000014001200000f6465762e73736c6c6162732e636f6d000500050100000000000a000600",
             "0400170018000b00020100000d00140012040105010201040305030203020206010603002300000010000e000c026832",
             "08687474702f312e310017000055000006000100020002ff01000100",
+        ),
+    },
+    Profile {
+        client: SimulatedClient::Android23,
+        label: "Android 2.3",
+        stands_for: "mail apps using Android 2.3's TLS",
+        capture: "Android 2.3.7's system TLS",
+        source: "testssl.sh `etc/client-simulation.txt` (from SSL Labs' client list)",
+        confidence: Confidence::SameStack,
+        versions: (TlsVersion::Ssl3, TlsVersion::Tls10),
+        dh_bits: (None, None),
+        common: false,
+        hello: concat!(
+            "160301004b010000470301531f3de6b36804738bbb94a6ecd570a544789c3bb0a6ef8b9d702f997d928d4b0000200004",
+            "0005002f00330032000a00160013000900150012000300080014001100ff0100",
         ),
     },
     Profile {
@@ -184,7 +191,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Ssl3, TlsVersion::Tls10),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: false,
         hello: concat!(
             "16030100c6010000c20301531f479cc7785f455ca7a70142af5be929c1ba931eedbf46dba6b6638da75e95000038c014",
@@ -203,7 +209,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Ssl3, TlsVersion::Tls10),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: false,
         hello: concat!(
             "16030100d1010000cd0301531f41c3c5110dd688458e5e48e06d30814572ad7b8f9d9df1b0a8820b270685000044c014",
@@ -222,7 +227,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Ssl3, TlsVersion::Tls12),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: false,
         hello: concat!(
             "16030100d1010000cd0303531f4317998fb70d57feded18c14433a1b665f963f7e3b1b045b6cc3d61bf21300004cc030",
@@ -241,7 +245,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Ssl3, TlsVersion::Tls12),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: false,
         hello: concat!(
             "16030100bd010000b9030354c21737f3d9d10696c91debf12415f9c45833a83cfbbd4c60c9b91407d2316b000038cc14",
@@ -260,7 +263,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Tls10, TlsVersion::Tls12),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: true,
         hello: concat!(
             "160301009d0100009903036cea0f867ae9fdd087adedaa810119e62971b36c0486d44fb3099e51403c8a1e000018c02b",
@@ -278,7 +280,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Tls10, TlsVersion::Tls13),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: true,
         hello: concat!(
             "1603010200010001fc0303b0e379bbe0d7058b2d0b548d7f240da621716032e8a1577d3f3a34c2cc6794c420c44a8b4c",
@@ -303,7 +304,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Tls12, TlsVersion::Tls13),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: true,
         hello: concat!(
             "16030102330100022f0303564593a940b5d751d4cee7d4cd3ffbb68c310109b98a4a17e3ed6486d73dcee3202e82d4bb",
@@ -329,7 +329,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::SameStack,
         versions: (TlsVersion::Tls12, TlsVersion::Tls13),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: true,
         hello: concat!(
             "16030108ad010008a9030391072cb3571b43dc4a8cc1ad1c53edf47f89a855e5e52a701befa485fdcc847d201e6800ef",
@@ -390,7 +389,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::Program,
         versions: (TlsVersion::Ssl3, TlsVersion::Tls10),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: false,
         hello: concat!(
             "16030100bb010000b703015767e6ae46f9abf3138e26a9f9880f9697bf3387f7eff709db1fa220e692d80420fb04b097",
@@ -408,7 +406,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::Program,
         versions: (TlsVersion::Tls10, TlsVersion::Tls10),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: false,
         hello: concat!(
             "16030100940100009003015770e928499e82df2eb7477200e2a828d9fa4109514385bd1602df44aaf2b0f400003200ff",
@@ -426,7 +423,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::Program,
         versions: (TlsVersion::Tls10, TlsVersion::Tls12),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: true,
         hello: concat!(
             "16030100a9010000a50303629610e27d8327bb7869cb85b066cd04b5c5caa9bfb14740edc358ac9dcd843b00002c00ff",
@@ -444,7 +440,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::Program,
         versions: (TlsVersion::Tls10, TlsVersion::Tls12),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: false,
         hello: concat!(
             "160301009d010000990303c7c5b3ff80b3aa597c770c538b98ae34a94c9590ad8f947ba7bc28692061cb57000016c02b",
@@ -462,7 +457,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::Program,
         versions: (TlsVersion::Tls10, TlsVersion::Tls13),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: true,
         hello: concat!(
             "1603010200010001fc03039f5f6a4903cf739091fca37e8f43e6d173ffeb64905977b2dede05e061f3a24c20f958c20b",
@@ -487,7 +481,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::Program,
         versions: (TlsVersion::Tls10, TlsVersion::Tls13),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: true,
         hello: concat!(
             "1603010200010001fc030342ffc6c8b96ea60586a63fe7d97ec8d5c962b55ccfe02177cd94c8ea42f7333e209c9b6129",
@@ -512,7 +505,6 @@ pub static PROFILES: [Profile; 21] = [
         confidence: Confidence::Program,
         versions: (TlsVersion::Tls12, TlsVersion::Tls13),
         dh_bits: (None, None),
-        max_rsa_bits: None,
         common: true,
         hello: concat!(
             "1603010200010001fc030398fea60c514a1aa7931c86651b3486f0f9caca127093a7b213b8ea135f0a89ad20f2f096a2",
