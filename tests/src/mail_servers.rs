@@ -68,6 +68,8 @@ pub enum PostfixTls {
     Tls10Only,
     /// TLS 1.1 only: `>=TLSv1.1,<=TLSv1.1`.
     Tls11Only,
+    /// TLS 1.2 only: `>=TLSv1.2,<=TLSv1.2` (the chain is then read from TLS 1.2 handshakes).
+    Tls12Only,
     /// TLS 1.3 only: `>=TLSv1.3`.
     Tls13Only,
     /// `smtpd_tls_security_level = none`: no STARTTLS in the EHLO reply, and the SMTPS port
@@ -83,6 +85,7 @@ impl PostfixTls {
             PostfixTls::Legacy | PostfixTls::NoStarttls => ">=TLSv1",
             PostfixTls::Tls10Only => "<=TLSv1",
             PostfixTls::Tls11Only => ">=TLSv1.1,<=TLSv1.1",
+            PostfixTls::Tls12Only => ">=TLSv1.2,<=TLSv1.2",
             PostfixTls::Tls13Only => ">=TLSv1.3",
         }
     }
@@ -282,6 +285,24 @@ impl Postfix {
         cert: &ServerCert,
         tls: PostfixTls,
     ) -> Postfix {
+        Self::start_with(ip, smtp, cert, tls, "")
+    }
+
+    /// Like [`Postfix::start`], but every smtpd process serves one session and exits
+    /// (`max_use = 1`), so a certificate file replaced on disk is what the next connection gets,
+    /// while tlsmgr keeps the session ticket keys: what a live server looks like after its
+    /// certificate was renewed or swapped.
+    pub fn start_one_session_per_process(cert: &ServerCert, tls: PostfixTls) -> Postfix {
+        Self::start_with(Ipv4Addr::LOCALHOST, None, cert, tls, "max_use = 1\n")
+    }
+
+    fn start_with(
+        ip: Ipv4Addr,
+        smtp: Option<u16>,
+        cert: &ServerCert,
+        tls: PostfixTls,
+        extra_main_cf: &str,
+    ) -> Postfix {
         let started = Instant::now();
         let dir = server_dir("postfix");
         let root = dir.path().to_owned();
@@ -299,7 +320,7 @@ impl Postfix {
         let output_file = root.join("postfix.out");
         write_cold(
             &config_dir.join("main.cf"),
-            &postfix_main_cf(&root, cert, tls, ip),
+            &(postfix_main_cf(&root, cert, tls, ip) + extra_main_cf),
         );
         write_cold(
             &config_dir.join("master.cf"),

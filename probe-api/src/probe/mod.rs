@@ -253,10 +253,12 @@ impl Engine {
             resolver = resolver.with_dns(dns.clone());
         }
         let roots = cert::trust_roots(&settings.extra_ca_files)?;
-        let https = rustls::ClientConfig::builder_with_provider(provider.clone())
+        let mut https = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()?
             .with_root_certificates(roots.clone())
             .with_no_client_auth();
+        // Each MTA-STS fetch validates the policy host's certificate afresh.
+        https.resumption = rustls::client::Resumption::disabled();
         Ok(Engine {
             tls: TlsClients::new(provider.clone())?,
             judge: CertJudge::new(provider.clone(), roots)?,

@@ -4,6 +4,8 @@
 //! accepts that version on its own. The certificate is *recorded*, not enforced, during the
 //! handshake (see [`danger`]): a server with an expired certificate still speaks TLS 1.2, and the
 //! customer needs to hear both facts. [`super::cert`] judges the recorded chain afterwards.
+//! Resumption is off: no session ids, tickets or PSKs are kept from one probe to the next, so
+//! every handshake shows the certificate the server has now.
 
 use std::io;
 use std::sync::Arc;
@@ -59,12 +61,14 @@ impl TlsClients {
             ClientConfig::builder_with_provider(provider.clone())
                 .with_protocol_versions(&[version])
                 .map(|builder| {
-                    Arc::new(
-                        builder
-                            .dangerous()
-                            .with_custom_certificate_verifier(verifier.clone())
-                            .with_no_client_auth(),
-                    )
+                    let mut config = builder
+                        .dangerous()
+                        .with_custom_certificate_verifier(verifier.clone())
+                        .with_no_client_auth();
+                    // Every probe is a full handshake: a resumed session would report the
+                    // certificate of an earlier check, not the one the server has now.
+                    config.resumption = rustls::client::Resumption::disabled();
+                    Arc::new(config)
                 })
         };
         Ok(TlsClients {

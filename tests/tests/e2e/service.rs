@@ -251,3 +251,66 @@ async fn clients_and_mail_servers_are_rate_limited() {
     let connections: usize = stubs.iter().map(Stub::connections).sum();
     assert_eq!(connections, 5, "the refused check contacted nobody");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_certificate_swapped_between_two_checks_is_judged_afresh() {
+    use tests::mail_servers::{Postfix, PostfixTls};
+    let (_dir, ca) = test_ca();
+    let right = ca.server_cert("right", NAME, tests::pki::Validity::CURRENT);
+    let wrong = ca.server_cert("wrong", "other.example.test", tests::pki::Validity::CURRENT);
+    // Postfix keeps its session ticket keys while each smtpd reads the certificate anew.
+    // TLS 1.2 only: there the certificate comes from TLS 1.2 handshakes, whose session tickets
+    // Postfix accepts again from the same client.
+    let postfix = Postfix::start_one_session_per_process(&right, PostfixTls::Tls12Only);
+    let mut options =
+        ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[postfix.submission, postfix.smtps]);
+    options.extra_args = vec!["--cache-seconds".into(), "0".into()];
+    let api = ProbeApi::start(&options);
+    let targets = [
+        format!("submission://{NAME}:{}", postfix.submission),
+        format!("smtps://{NAME}:{}", postfix.smtps),
+    ];
+    let verdicts = |report: &Value| -> Vec<String> {
+        report["endpoints"]
+            .as_array()
+            .expect("endpoints")
+            .iter()
+            .map(|e| {
+                e["certificate"]["verdict"]
+                    .as_str()
+                    .unwrap_or("-")
+                    .to_owned()
+            })
+            .collect()
+    };
+    let query: Vec<(&str, &str)> = targets.iter().map(|t| ("target", t.as_str())).collect();
+    let (status, first) = api.check(&query).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(verdicts(&first), ["valid", "valid"], "{first:#}");
+
+    // Swap the certificate on disk for one with another name, as a renewal gone wrong would.
+    for (from, to) in [
+        (&wrong.cert_file, &right.cert_file),
+        (&wrong.key_file, &right.key_file),
+    ] {
+        std::fs::copy(from, to).expect("swap the certificate");
+    }
+    let (status, second) = api.check(&query).await;
+    assert_eq!(status, 200, "{second}");
+    // Every probe is a full handshake: no resumed session hides the new certificate.
+    assert_eq!(
+        verdicts(&second),
+        ["name_mismatch", "name_mismatch"],
+        "{second:#}"
+    );
+    // A full handshake always names its key exchange group; a resumed one has none.
+    for report in [&first, &second] {
+        for endpoint in report["endpoints"].as_array().expect("endpoints") {
+            for handshake in endpoint["handshakes"].as_array().expect("handshakes") {
+                if handshake["outcome"] == "accepted" {
+                    assert!(handshake["group"].is_string(), "resumed: {handshake}");
+                }
+            }
+        }
+    }
+}
