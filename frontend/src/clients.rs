@@ -801,7 +801,7 @@ pub fn server_tls(report: &mailtls_shared::CheckReport) -> ServerTls {
     let tested: Vec<_> = report
         .endpoints
         .iter()
-        .filter(|endpoint| endpoint.verdict != Verdict::Untestable)
+        .filter(|endpoint| !matches!(endpoint.verdict, Verdict::Untestable | Verdict::NotOffered))
         .collect();
     if tested.is_empty() {
         return ServerTls::Unknown;

@@ -306,6 +306,8 @@ pub enum Tone {
     Warning,
     Bad,
     Unknown,
+    /// A port of a host check where nothing listens: neither good nor a fault.
+    NotOffered,
 }
 
 /// The tone and the explanation a card leads with, from the server's verdict.
@@ -315,6 +317,8 @@ pub fn card_summary(endpoint: &EndpointReport) -> (Tone, Text) {
         Verdict::Ready => (Tone::Good, Text::SummaryGood),
         Verdict::LegacyEnabled => (Tone::Warning, Text::SummaryLegacyEnabled),
         Verdict::ClientsLockedOut => (Tone::Bad, Text::SummaryClientsLockedOut),
+        Verdict::NotOffered => (Tone::NotOffered, Text::SummaryNotOffered),
+        Verdict::PartlyTested => (Tone::Unknown, Text::SummaryPartlyTested),
         Verdict::CertificateProblem => (Tone::Bad, Text::SummaryCertificate),
         Verdict::NoModernTls if error == Some(EndpointErrorCode::StarttlsNotOffered) => {
             (Tone::Bad, Text::SummaryNoEncryption)

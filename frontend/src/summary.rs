@@ -14,6 +14,7 @@ pub fn tone_word(tone: Tone) -> Text {
         Tone::Warning => Text::IconWarning,
         Tone::Bad => Text::IconBad,
         Tone::Unknown => Text::IconUnknown,
+        Tone::NotOffered => Text::IconNotOffered,
     }
 }
 
@@ -23,7 +24,8 @@ pub fn overall_tone(verdict: Verdict) -> Tone {
         Verdict::Ready => Tone::Good,
         Verdict::LegacyEnabled => Tone::Warning,
         Verdict::ClientsLockedOut | Verdict::CertificateProblem | Verdict::NoModernTls => Tone::Bad,
-        Verdict::Untestable => Tone::Unknown,
+        Verdict::Untestable | Verdict::PartlyTested => Tone::Unknown,
+        Verdict::NotOffered => Tone::NotOffered,
     }
 }
 

@@ -37,6 +37,14 @@ enum Command {
     /// internet. mailtls.example.toml lists every key.
     Serve(Box<ServeArgs>),
     /// Check targets from the command line and print the result.
+    ///
+    /// Exit status, in the spirit of monitoring plugins: 0 every endpoint ready for TLS 1.2+
+    /// (and every domain ready or receiving no mail); 1 a problem was found (legacy versions on,
+    /// mail programs locked out, a certificate problem, no TLS 1.2, a critical finding such as
+    /// response injection, a domain with failing MX hosts); 2 unusable input or configuration (a target, --config, --ca-file, a trust
+    /// anchor); 3 could not test or only partly (an endpoint untestable, old versions not
+    /// confirmed off, a port of a host check where nothing listens unless
+    /// --ignore-not-offered).
     Check(Box<CheckArgs>),
 }
 
@@ -122,9 +130,12 @@ struct CheckArgs {
     /// name@NAME (its MX hosts on port 25, MTA-STS and TLS-RPT).
     #[arg(required = true)]
     targets: Vec<String>,
-    /// Print the JSON report instead of a summary.
+    /// Print the JSON report instead of a summary (errors as {"error": {"code", "message"}}).
     #[arg(long)]
     json: bool,
+    /// In a host check, ports where nothing listens do not make the exit status 3.
+    #[arg(long)]
+    ignore_not_offered: bool,
     /// The service's TOML file: its probe keys (ca_files … mta_sts_port) apply here too; flags
     /// and variables win over it. The address policy is not taken from it: the command line
     /// checks whatever it is given.
@@ -297,7 +308,15 @@ async fn main() -> ExitCode {
         },
         Command::Check(args) => {
             init_logging(LogFormat::Text);
-            check(*args).await
+            let json = args.json;
+            match check(*args).await {
+                Ok(code) => Ok(code),
+                // Unusable configuration (a missing --ca-file, --config or trust anchor).
+                Err(error) => {
+                    report_error(json, "invalid_configuration", &format!("{error:#}"));
+                    return ExitCode::from(2);
+                }
+            }
         }
     };
     match result {
@@ -403,7 +422,11 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         match Target::parse(input) {
             Ok(target) => targets.push(target),
             Err(error) => {
-                eprintln!("probe-api: {input:?}: {}", error.message(Lang::En));
+                report_error(
+                    args.json,
+                    "invalid_target",
+                    &format!("{input:?}: {}", error.message(Lang::En)),
+                );
                 return Ok(ExitCode::from(2));
             }
         }
@@ -420,25 +443,79 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let report = match engine.check(targets).await {
         Ok(report) => report,
         Err(error) => {
-            eprintln!("probe-api: {error}");
+            report_error(args.json, "refused_target", &error.to_string());
             return Ok(ExitCode::from(2));
         }
     };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    let text = if args.json {
+        serde_json::to_string_pretty(&report)? + "\n"
     } else {
-        print!("{}", probe_api::text::report(&report));
+        probe_api::text::report(&report)
+    };
+    print_quietly(&text);
+    Ok(ExitCode::from(exit_status(
+        &report,
+        args.ignore_not_offered,
+    )))
+}
+
+/// 0 ready, 1 a problem found, 3 could not test or only partly (see `check --help`).
+fn exit_status(report: &mailtls_shared::CheckReport, ignore_not_offered: bool) -> u8 {
+    let problem = report.endpoints.iter().any(|endpoint| {
+        matches!(
+            endpoint.verdict,
+            Verdict::LegacyEnabled
+                | Verdict::ClientsLockedOut
+                | Verdict::CertificateProblem
+                | Verdict::NoModernTls
+        ) || endpoint
+            .findings
+            .iter()
+            .any(|finding| finding.severity == mailtls_shared::Severity::Critical)
+    }) || report.domains.iter().any(|domain| {
+        matches!(
+            domain.verdict,
+            DomainVerdict::SomeMxFailing | DomainVerdict::NoModernTls | DomainVerdict::NoUsableMx
+        )
+    });
+    let unclear = report
+        .endpoints
+        .iter()
+        .any(|endpoint| match endpoint.verdict {
+            Verdict::Untestable | Verdict::PartlyTested => true,
+            Verdict::NotOffered => !ignore_not_offered,
+            _ => false,
+        })
+        || report
+            .domains
+            .iter()
+            .any(|domain| domain.verdict == DomainVerdict::Untestable)
+        || report.endpoints.is_empty() && report.domains.is_empty();
+    if problem {
+        1
+    } else if unclear {
+        3
+    } else {
+        0
     }
-    Ok(
-        if report.endpoints.iter().all(|e| e.verdict == Verdict::Ready)
-            && report
-                .domains
-                .iter()
-                .all(|d| d.verdict == DomainVerdict::Ready)
-        {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        },
-    )
+}
+
+/// Writes `text` to stdout; a reader that went away (`| head`) ends the output quietly.
+fn print_quietly(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
+/// An error of the check command: `{"error": {"code", "message"}}` on stdout with `--json`,
+/// else a line on stderr.
+fn report_error(json: bool, code: &str, message: &str) {
+    if json {
+        let body = serde_json::json!({ "error": { "code": code, "message": message } });
+        print_quietly(&format!("{body}\n"));
+    } else {
+        eprintln!("probe-api: {message}");
+    }
 }

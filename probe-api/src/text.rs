@@ -21,6 +21,10 @@ pub fn verdict_words(verdict: Verdict) -> &'static str {
         Verdict::NoModernTls => "no TLS 1.2: Microsoft 365 and current mail programs will fail",
         Verdict::CertificateProblem => "certificate problem",
         Verdict::Untestable => "could not test",
+        Verdict::PartlyTested => {
+            "partly tested: TLS 1.2+ works, but could not confirm that old versions are off"
+        }
+        Verdict::NotOffered => "not offered: nothing listens on this port",
     }
 }
 

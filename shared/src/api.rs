@@ -239,6 +239,12 @@ pub struct Finding {
 pub enum Verdict {
     /// TLS 1.2+ with a valid certificate and no legacy versions: Microsoft 365 compatible.
     Ready,
+    /// A port of a host check where nothing listens: the server does not offer this service.
+    /// Not a failure, and not ready either.
+    NotOffered,
+    /// TLS 1.2+ works, but whether SSL 3.0, TLS 1.0 or TLS 1.1 are off could not be confirmed
+    /// (those probes timed out or were throttled).
+    PartlyTested,
     /// Could not be tested (see `error`).
     Untestable,
     /// Works with TLS 1.2+, but legacy versions are still enabled.
@@ -338,7 +344,8 @@ pub struct CheckReport {
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub targets: Vec<Target>,
     pub endpoints: Vec<EndpointReport>,
-    /// The verdict over all endpoints that could be tested (`untestable` if none could).
+    /// The worst verdict over all endpoints; ports of a host check where nothing listens
+    /// (`not_offered`) do not count unless nothing is offered at all (`untestable`).
     pub verdict: Verdict,
     /// One entry per domain target (`domain:NAME`); its MX hosts' probes are in `endpoints`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -346,12 +353,14 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    /// The worst verdict among tested endpoints; `untestable` when none was tested.
+    /// The worst verdict among the endpoints, an untestable one included: an endpoint that
+    /// could not be checked never leaves the whole answer "ready". Ports where nothing listens
+    /// (`not_offered`) do not count; `untestable` when nothing else is left.
     pub fn overall_verdict(endpoints: &[EndpointReport]) -> Verdict {
         endpoints
             .iter()
             .map(|endpoint| endpoint.verdict)
-            .filter(|verdict| *verdict != Verdict::Untestable)
+            .filter(|verdict| *verdict != Verdict::NotOffered)
             .max()
             .unwrap_or(Verdict::Untestable)
     }
@@ -400,7 +409,7 @@ crate::deserialize_by_wire_name! {
     CertificateVerdict => [CertificateVerdict::Valid, CertificateVerdict::Expired, CertificateVerdict::NotYetValid, CertificateVerdict::NameMismatch, CertificateVerdict::SelfSigned, CertificateVerdict::Untrusted, CertificateVerdict::IncompleteChain, CertificateVerdict::Invalid],
     Severity => [Severity::Info, Severity::Warning, Severity::Critical],
     FindingCode => [FindingCode::StarttlsNotOffered, FindingCode::AuthBeforeTls, FindingCode::LegacyVersionsEnabled, FindingCode::NoTls12, FindingCode::Tls12LegacyCiphersOnly, FindingCode::CertificateProblem, FindingCode::ResponseInjection, FindingCode::ClientsLockedOut, FindingCode::ClientsNeedLegacyVersions],
-    Verdict => [Verdict::Ready, Verdict::Untestable, Verdict::LegacyEnabled, Verdict::ClientsLockedOut, Verdict::CertificateProblem, Verdict::NoModernTls],
+    Verdict => [Verdict::Ready, Verdict::NotOffered, Verdict::PartlyTested, Verdict::Untestable, Verdict::LegacyEnabled, Verdict::ClientsLockedOut, Verdict::CertificateProblem, Verdict::NoModernTls],
     EndpointErrorCode => [EndpointErrorCode::NameNotFound, EndpointErrorCode::ConnectionRefused, EndpointErrorCode::Timeout, EndpointErrorCode::Network, EndpointErrorCode::Refused, EndpointErrorCode::Throttled, EndpointErrorCode::StarttlsNotOffered, EndpointErrorCode::StarttlsFailed, EndpointErrorCode::Preauth, EndpointErrorCode::ProtocolViolation, EndpointErrorCode::ResponseInjection],
     ErrorCode => [ErrorCode::InvalidTarget, ErrorCode::MissingTarget, ErrorCode::TooManyTargets, ErrorCode::ForbiddenAddress, ErrorCode::ForbiddenPort, ErrorCode::ForbiddenDomain, ErrorCode::RateLimited, ErrorCode::Busy, ErrorCode::NotFound, ErrorCode::RequestTooLarge, ErrorCode::MethodNotAllowed, ErrorCode::Internal],
 }
@@ -444,7 +453,7 @@ mod tests {
     }
 
     #[test]
-    fn overall_verdict_ignores_untestable_endpoints_unless_all_are() {
+    fn overall_verdict_counts_untestable_endpoints_and_skips_ports_not_offered() {
         let with = |verdict| EndpointReport {
             scheme: Scheme::Imaps,
             host: "x.de".into(),
@@ -461,7 +470,20 @@ mod tests {
         let cases = [
             (vec![], Verdict::Untestable),
             (vec![Verdict::Untestable], Verdict::Untestable),
-            (vec![Verdict::Ready, Verdict::Untestable], Verdict::Ready),
+            (
+                vec![Verdict::Ready, Verdict::Untestable],
+                Verdict::Untestable,
+            ),
+            (vec![Verdict::Ready, Verdict::NotOffered], Verdict::Ready),
+            (vec![Verdict::NotOffered], Verdict::Untestable),
+            (
+                vec![Verdict::Ready, Verdict::PartlyTested],
+                Verdict::PartlyTested,
+            ),
+            (
+                vec![Verdict::Untestable, Verdict::LegacyEnabled],
+                Verdict::LegacyEnabled,
+            ),
             (
                 vec![Verdict::Ready, Verdict::LegacyEnabled],
                 Verdict::LegacyEnabled,

@@ -25,7 +25,17 @@ impl OpensslServer {
 
     /// Like [`OpensslServer::start`], on another loopback address (`::1` for IPv6).
     pub fn start_on(ip: IpAddr, cert: &ServerCert, extra_args: &[&str]) -> OpensslServer {
-        let port = free_port();
+        Self::start_on_port(ip, free_port(), cert, extra_args)
+    }
+
+    /// Like [`OpensslServer::start_on`], on a fixed `port` (a mail port such as 993 on a loopback
+    /// address no other test uses, for a bare host check).
+    pub fn start_on_port(
+        ip: IpAddr,
+        port: u16,
+        cert: &ServerCert,
+        extra_args: &[&str],
+    ) -> OpensslServer {
         let address = SocketAddr::new(ip, port);
         let mut command = Command::new("openssl");
         command

@@ -66,6 +66,10 @@ pub enum Behaviour {
     EndlessEhlo,
     /// Accepts and never sends a byte (a tarpit); reads and discards what the client sends.
     Silent,
+    /// Implicit TLS in front of a real server at `upstream`: a ClientHello for TLS 1.2 or newer
+    /// is passed through (both ways, to the end), one for TLS 1.1 or older is never answered,
+    /// the way some firewalls and overloaded servers treat old hellos.
+    StallsOldHellos { upstream: SocketAddr },
     /// SMTP advertising STARTTLS that answers it with `220 ready\r\n250 injected\r\n` in one
     /// write: plaintext injected before the handshake. A client that sends anything after
     /// that (a ClientHello, say) instead of hanging up counts as a protocol violation.
@@ -88,6 +92,7 @@ impl Behaviour {
             Behaviour::HeldGreeting { .. } => "held-greeting",
             Behaviour::EndlessEhlo => "endless-ehlo",
             Behaviour::Silent => "silent",
+            Behaviour::StallsOldHellos { .. } => "stalls-old-hellos",
             Behaviour::StarttlsInjection => "starttls-injection",
             Behaviour::TooManyConnections => "too-many-connections",
             Behaviour::SlowMultilineGreeting { .. } => "slow-multiline-greeting",
@@ -303,6 +308,19 @@ async fn handle(
         }
         Behaviour::Silent => {
             tokio::io::copy(&mut stream, &mut tokio::io::sink()).await?;
+            Ok(())
+        }
+        Behaviour::StallsOldHellos { upstream } => {
+            let Some(hello) = read_record(&mut stream).await? else {
+                return Ok(());
+            };
+            if client_hello_version(&hello).is_none_or(|version| version < 0x0303) {
+                tokio::io::copy(&mut stream, &mut tokio::io::sink()).await?;
+                return Ok(());
+            }
+            let mut server = TcpStream::connect(upstream).await?;
+            server.write_all(&hello).await?;
+            tokio::io::copy_bidirectional(&mut stream, &mut server).await?;
             Ok(())
         }
         Behaviour::StarttlsInjection => {

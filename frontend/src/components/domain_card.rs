@@ -33,6 +33,7 @@ pub fn DomainCard(props: &DomainCardProps) -> Html {
         Tone::Warning => ("warning", "!", Text::IconWarning),
         Tone::Bad => ("bad", "✖", Text::IconBad),
         Tone::Unknown => ("unknown", "?", Text::IconUnknown),
+        Tone::NotOffered => ("not-offered", "–", Text::IconNotOffered),
     };
     let todo = texts.domain_todo(domain);
     let sts = &domain.mta_sts;

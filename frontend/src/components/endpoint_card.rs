@@ -33,6 +33,7 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
         Tone::Warning => ("warning", "!", Text::IconWarning),
         Tone::Bad => ("bad", "✖", Text::IconBad),
         Tone::Unknown => ("unknown", "?", Text::IconUnknown),
+        Tone::NotOffered => ("not-offered", "–", Text::IconNotOffered),
     };
     let retry = props.on_retry.clone();
     html! {

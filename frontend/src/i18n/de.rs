@@ -73,6 +73,13 @@ impl Catalog for German {
             Text::IconWarning => "Hinweis",
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unklar",
+            Text::IconNotOffered => "Nicht angeboten",
+            Text::SummaryNotOffered => {
+                "Auf diesem Port bietet Ihr Server keinen Dienst an. Das ist kein Fehler, wenn Sie diesen Port nicht verwenden."
+            }
+            Text::SummaryPartlyTested => {
+                "Dieser Server beherrscht TLS 1.2 oder neuer. Ob veraltete Versionen wie TLS 1.0 abgeschaltet sind, konnten wir nicht feststellen: Der Server hat auf einige Versuche nicht geantwortet. Bitte versuchen Sie es später noch einmal."
+            }
             Text::ModeLabel => "Was möchten Sie prüfen?",
             Text::ModeSettings => "Meine E-Mail-Einstellungen",
             Text::ModeServer => "Einen Mailserver",

@@ -73,6 +73,13 @@ impl Catalog for English {
             Text::IconWarning => "Note",
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unclear",
+            Text::IconNotOffered => "Not offered",
+            Text::SummaryNotOffered => {
+                "Your server offers no service on this port. That is not a fault if you do not use this port."
+            }
+            Text::SummaryPartlyTested => {
+                "This server supports TLS 1.2 or newer. We could not find out whether outdated versions such as TLS 1.0 are switched off: the server did not answer some attempts. Please try again later."
+            }
             Text::ModeLabel => "What would you like to check?",
             Text::ModeSettings => "My e-mail settings",
             Text::ModeServer => "A mail server",

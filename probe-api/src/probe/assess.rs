@@ -24,6 +24,8 @@ pub struct Observations {
     pub clients: Vec<ClientReport>,
     pub auth_before_tls: bool,
     pub error: Option<EndpointError>,
+    /// A port of a bare host check (nothing listening there is "not offered").
+    pub optional_port: bool,
 }
 
 /// The findings and the verdict for one endpoint. `catalog` is the simulated clients' catalog,
@@ -60,6 +62,7 @@ pub fn assess(
     }
     if let Some(error) = &seen.error {
         let verdict = match error.code {
+            EndpointErrorCode::ConnectionRefused if seen.optional_port => Verdict::NotOffered,
             EndpointErrorCode::StarttlsNotOffered => {
                 findings.insert(
                     0,
@@ -104,9 +107,15 @@ pub fn assess(
             Some(legacy.join(", ")),
         ));
     }
-    if !modern {
+    let all_modern_refused = rejected(TlsVersion::Tls12) && rejected(TlsVersion::Tls13);
+    // Only what was measured: "no TLS 1.2" needs both modern versions refused.
+    if all_modern_refused {
         findings.push(finding(FindingCode::NoTls12, Severity::Critical, None));
     }
+    // Old versions that could be neither confirmed nor ruled out.
+    let legacy_unclear = [TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11]
+        .into_iter()
+        .any(|version| seen.versions.get(&version) == Some(&Outcome::Inconclusive));
     if seen.tls12_legacy_ciphers_only {
         findings.push(finding(
             FindingCode::Tls12LegacyCiphersOnly,
@@ -150,8 +159,7 @@ pub fn assess(
     }
 
     let verdict = if !modern {
-        let all_modern_refused = rejected(TlsVersion::Tls12) && rejected(TlsVersion::Tls13);
-        if all_modern_refused || !legacy.is_empty() {
+        if all_modern_refused {
             Verdict::NoModernTls
         } else {
             Verdict::Untestable
@@ -162,6 +170,8 @@ pub fn assess(
         Verdict::ClientsLockedOut
     } else if !legacy.is_empty() {
         Verdict::LegacyEnabled
+    } else if legacy_unclear {
+        Verdict::PartlyTested
     } else {
         Verdict::Ready
     };
@@ -204,6 +214,14 @@ mod tests {
             }),
             ..Observations::default()
         };
+        let refused_optional = Observations {
+            optional_port: true,
+            error: Some(EndpointError {
+                code: EndpointErrorCode::ConnectionRefused,
+                message: "refused".into(),
+            }),
+            ..Observations::default()
+        };
         let timeout = Observations {
             error: Some(EndpointError {
                 code: EndpointErrorCode::Timeout,
@@ -232,11 +250,46 @@ mod tests {
                 Verdict::NoModernTls,
                 vec![NoTls12],
             ),
+            // Nothing said about TLS 1.2 that was not measured.
             (
                 Scheme::Imap,
                 seen([R, R, R, I, I]),
                 Verdict::Untestable,
-                vec![NoTls12],
+                vec![],
+            ),
+            (
+                Scheme::Imap,
+                seen([R, A, R, I, R]),
+                Verdict::Untestable,
+                vec![LegacyVersionsEnabled],
+            ),
+            // Old versions not confirmed off: not ready.
+            (
+                Scheme::Imaps,
+                seen([I, I, R, A, A]),
+                Verdict::PartlyTested,
+                vec![],
+            ),
+            (
+                Scheme::Imaps,
+                seen([R, R, I, A, R]),
+                Verdict::PartlyTested,
+                vec![],
+            ),
+            (
+                Scheme::Imaps,
+                refused_optional.clone(),
+                Verdict::NotOffered,
+                vec![],
+            ),
+            (
+                Scheme::Imaps,
+                Observations {
+                    optional_port: false,
+                    ..refused_optional
+                },
+                Verdict::Untestable,
+                vec![],
             ),
             (
                 Scheme::Imaps,

@@ -55,6 +55,7 @@ use tokio::time::Instant;
 use mailtls_shared::{
     CheckReport, ClientReason, ClientReport, ClientResult, EndpointError, EndpointErrorCode,
     EndpointReport, HandshakeReport, Host, Hostname, Outcome, Reason, Scheme, Target, TlsVersion,
+    Verdict,
 };
 
 use self::dns::{Dns, DnsConfig};
@@ -156,6 +157,9 @@ struct PlannedEndpoint {
     host: Host,
     port: u16,
     address: Result<IpAddr, ResolveError>,
+    /// One of the seven ports of a bare host check: nothing listening there means the service
+    /// is not offered, not that the check failed.
+    optional: bool,
 }
 
 /// A check whose addresses are resolved and allowed.
@@ -302,6 +306,7 @@ impl Engine {
                                 host: Host::Name(name.clone()),
                                 port: self.mx_port,
                                 address: Ok(*address),
+                                optional: false,
                             };
                             // Domains sharing an MX host share its probe.
                             if !endpoints.contains(&endpoint) {
@@ -333,12 +338,14 @@ impl Engine {
                     })?;
                 }
             }
+            let optional = matches!(target, Target::Host(_));
             for (scheme, port) in wanted {
                 let planned = |address| PlannedEndpoint {
                     scheme,
                     host: host.clone(),
                     port,
                     address,
+                    optional,
                 };
                 match &addresses {
                     Ok(addresses) => endpoints.extend(addresses.iter().map(|a| planned(Ok(*a)))),
@@ -579,7 +586,12 @@ impl Engine {
             .iter()
             .map(|(version, handshake, _)| (*version, handshake.outcome))
             .collect();
+        observations.optional_port = endpoint.optional;
         let (findings, verdict) = assess(endpoint.scheme, &observations, self.catalog.as_deref());
+        if verdict == Verdict::Untestable && observations.error.is_none() {
+            // Every handshake was inconclusive: say why, as for a failed dialog.
+            observations.error = untestable_error(&handshakes);
+        }
         let report = EndpointReport {
             scheme: endpoint.scheme,
             host: endpoint.host.to_string(),
@@ -922,6 +934,38 @@ fn server_name(host: &Host) -> ServerName<'static> {
             Err(_) => ServerName::IpAddress(IpAddr::from([0, 0, 0, 0]).into()),
         },
     }
+}
+
+/// The error of an endpoint whose handshakes were all inconclusive: the first inconclusive
+/// attempt's reason and detail, TLS 1.2 first.
+fn untestable_error(handshakes: &[(TlsVersion, Handshake, Duration)]) -> Option<EndpointError> {
+    let order = [
+        TlsVersion::Tls12,
+        TlsVersion::Tls13,
+        TlsVersion::Tls11,
+        TlsVersion::Tls10,
+        TlsVersion::Ssl3,
+    ];
+    let (_, handshake, _) = order.iter().find_map(|wanted| {
+        handshakes.iter().find(|(version, handshake, _)| {
+            version == wanted && handshake.outcome == Outcome::Inconclusive
+        })
+    })?;
+    let code = match handshake.reason? {
+        Reason::Timeout => EndpointErrorCode::Timeout,
+        Reason::Network => EndpointErrorCode::Network,
+        Reason::Throttled => EndpointErrorCode::Throttled,
+        Reason::ConnectionRefused => EndpointErrorCode::ConnectionRefused,
+        Reason::NameNotFound => EndpointErrorCode::NameNotFound,
+        Reason::Starttls => EndpointErrorCode::StarttlsFailed,
+        Reason::Alert | Reason::Closed | Reason::OtherVersion | Reason::ProtocolViolation => {
+            EndpointErrorCode::ProtocolViolation
+        }
+    };
+    Some(EndpointError {
+        code,
+        message: handshake.detail.clone().unwrap_or_default(),
+    })
 }
 
 fn millis(duration: Duration) -> u64 {

@@ -310,7 +310,9 @@ fn hostile_servers_cost_at_most_the_deadline() {
         assert_eq!(endpoint["verdict"], "untestable", "{endpoint:#}");
         assert!(accepted(endpoint).is_empty());
         assert_eq!(endpoint["certificate"], Value::Null);
-        assert_eq!(exit, 1);
+        // Could not test (3); an injection is a critical finding, a problem found (1).
+        let expected_exit = if *code == "response_injection" { 1 } else { 3 };
+        assert_eq!(exit, expected_exit, "{code}");
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "{code} took {:?}",
@@ -365,11 +367,168 @@ fn every_address_of_a_name_is_its_own_endpoint_ipv4_and_ipv6() {
 }
 
 #[test]
-fn unusable_input_exits_with_2() {
+fn unusable_input_and_configuration_exit_with_2_and_json_says_why() {
     let output = Command::new(probe_api_binary())
         .args(["check", "imaps://mail server.test"])
         .output()
         .expect("run probe-api check");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no spaces"));
+
+    // With --json the error is JSON on stdout, for scripts.
+    let output = Command::new(probe_api_binary())
+        .args(["check", "--json", "imaps://mail server.test"])
+        .output()
+        .expect("run probe-api check");
+    assert_eq!(output.status.code(), Some(2));
+    let error: Value = serde_json::from_slice(&output.stdout).expect("a JSON error");
+    assert_eq!(error["error"]["code"], "invalid_target", "{error}");
+
+    // A configuration that cannot be used is 2 as well, not 1 (which means "problem found").
+    for args in [
+        ["--ca-file", "/nonexistent/ca.pem"],
+        ["--config", "/nonexistent/mailtls.toml"],
+        ["--dnssec-trust-anchor", "/nonexistent/anchor"],
+    ] {
+        let output = Command::new(probe_api_binary())
+            .arg("check")
+            .args(args)
+            .arg("imaps://mail.example.test")
+            .output()
+            .expect("run probe-api check");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("pipe", NAME, Validity::CURRENT);
+    let server = OpensslServer::start(&cert, &["-tls1_2"]);
+    let mut child = Command::new(probe_api_binary())
+        .args(["check", "--ca-file"])
+        .arg(&ca.ca_file)
+        .args(["--resolve", &format!("{NAME}=127.0.0.1")])
+        .arg(target("imaps", server.port))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run probe-api check");
+    // Like `| head -0`: the reader closes before the report is written.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    assert_ne!(
+        output.status.code(),
+        Some(101),
+        "panicked: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("panicked"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn old_versions_that_do_not_answer_leave_the_endpoint_partly_tested_with_exit_3() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("partly", NAME, Validity::CURRENT);
+    let server = OpensslServer::start(&cert, &[]);
+    let stalls = Stub::start(Behaviour::StallsOldHellos {
+        upstream: std::net::SocketAddr::from(([127, 0, 0, 1], server.port)),
+    });
+    let (code, report) = check(
+        &ca,
+        &[target("imaps", stalls.port())],
+        &["--step-timeout", "2", "--check-timeout", "30"],
+    );
+    let endpoint = &report["endpoints"][0];
+    assert_eq!(accepted(endpoint), ["TLSv1.2", "TLSv1.3"], "{endpoint:#}");
+    for version in ["SSLv3", "TLSv1.0", "TLSv1.1"] {
+        assert_eq!(
+            endpoint["versions"][version], "inconclusive",
+            "{endpoint:#}"
+        );
+    }
+    assert_eq!(endpoint["verdict"], "partly_tested", "{endpoint:#}");
+    assert_eq!(report["verdict"], "partly_tested");
+    assert_eq!(
+        code, 3,
+        "not ready, not a problem found: could not test fully"
+    );
+}
+
+#[test]
+fn untestable_endpoints_count_and_ports_not_offered_are_reported_as_such() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("host", NAME, Validity::CURRENT);
+    // One check of a ready server and a silent one: the silent one is not left out.
+    let ready = OpensslServer::start(&cert, &[]);
+    let silent = Stub::start(Behaviour::Silent);
+    let (code, report) = check(
+        &ca,
+        &[target("imaps", ready.port), target("imaps", silent.port())],
+        &["--step-timeout", "2", "--check-timeout", "20"],
+    );
+    let verdicts: Vec<&Value> = report["endpoints"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .map(|endpoint| &endpoint["verdict"])
+        .collect();
+    assert_eq!(verdicts, ["ready", "untestable"], "{report:#}");
+    let silent_endpoint = &report["endpoints"][1];
+    // What was not measured gets no finding, and the endpoint says why it is untestable.
+    assert_eq!(
+        silent_endpoint["findings"],
+        Value::Array(vec![]),
+        "{silent_endpoint:#}"
+    );
+    assert_eq!(
+        silent_endpoint["error"]["code"], "timeout",
+        "{silent_endpoint:#}"
+    );
+    assert_eq!(report["verdict"], "untestable");
+    assert_eq!(code, 3);
+
+    // A host check of a name with only IMAPS: the other six ports are "not offered".
+    let host = "only-imaps.example.test";
+    let host_cert = ca.server_cert("only-imaps", host, Validity::CURRENT);
+    let _imaps = OpensslServer::start_on_port(
+        std::net::IpAddr::from([127, 0, 0, 77]),
+        993,
+        &host_cert,
+        &["-tls1_2"],
+    );
+    let host_check = |extra: &[&str]| {
+        tests::servers::cli_check(
+            &ca.ca_file,
+            &format!("{host}=127.0.0.77"),
+            &[host.to_owned()],
+            extra,
+        )
+    };
+    let (code, report) = host_check(&["--no-client-simulation"]);
+    let endpoints = report["endpoints"].as_array().expect("endpoints");
+    assert_eq!(endpoints.len(), 7, "{report:#}");
+    for endpoint in endpoints {
+        let expected = if endpoint["port"] == 993 {
+            "ready"
+        } else {
+            "not_offered"
+        };
+        assert_eq!(endpoint["verdict"], expected, "{endpoint:#}");
+    }
+    // Only the offered port counts for the verdict; the exit status says some were not there,
+    // unless told to ignore them.
+    assert_eq!(report["verdict"], "ready");
+    assert_eq!(code, 3);
+    let (code, _) = host_check(&["--no-client-simulation", "--ignore-not-offered"]);
+    assert_eq!(code, 0);
 }
