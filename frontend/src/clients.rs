@@ -776,7 +776,10 @@ pub fn measured_guidance(
         (Measured::NoVersion, _) if server_has_tls12 => Guidance::ApplyFix { fix },
         // Nothing from TLS 1.2 down: TLS 1.3 only, or old versions only.
         (Measured::NoVersion, _) if server_has_tls13 => Guidance::ServerNeedsTls12,
-        (Measured::NoVersion, _) => Guidance::ServerMustChange,
+        (Measured::NoVersion, _) if speaks_tls12 => Guidance::ServerMustChange,
+        // Old versions only on both sides, but not the same one (Windows XP against TLS 1.1):
+        // the server first, then the program's own fix.
+        (Measured::NoVersion, _) => Guidance::ServerFirst { fix },
     };
     Some(Measurement {
         guidance,
@@ -1302,6 +1305,23 @@ mod tests {
             Some(ApplyFix {
                 fix: Windows7Registry
             })
+        );
+        // Windows XP (TLS 1.0) against a TLS 1.1-only server: no "your program speaks TLS 1.2".
+        assert_eq!(
+            one(
+                Outlook2010,
+                WindowsXp,
+                C::SchannelWinXp,
+                None,
+                Version,
+                &[TlsVersion::Tls11]
+            ),
+            Some((
+                ServerFirst {
+                    fix: InstallThunderbird
+                },
+                Measured::NoVersion
+            ))
         );
         // Windows Live Mail measured on Windows 10: it connects, and it is discontinued.
         assert_eq!(

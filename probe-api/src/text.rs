@@ -51,10 +51,16 @@ pub fn report(report: &CheckReport) -> String {
 
 fn endpoint_block(out: &mut String, endpoint: &EndpointReport) {
     let address = endpoint.address.as_deref().unwrap_or("-");
+    // An IPv6 host in brackets, so the line can be pasted back as a target.
+    let host = if endpoint.host.contains(':') {
+        format!("[{}]", endpoint.host)
+    } else {
+        endpoint.host.clone()
+    };
     let _ = writeln!(
         out,
-        "{}://{}:{}  [{address}]",
-        endpoint.scheme, endpoint.host, endpoint.port
+        "{}://{host}:{}  [{address}]",
+        endpoint.scheme, endpoint.port
     );
     let mut verdict = verdict_words(endpoint.verdict).to_owned();
     if let Some(error) = &endpoint.error {

@@ -257,12 +257,32 @@ impl Target {
 }
 
 fn parse_bare(input: &str) -> Result<Target, TargetError> {
-    // `mail.example.de:993` is a common paste from a mail program's settings; say what to write.
-    if !input.starts_with('[')
-        && input.matches(':').count() == 1
-        && let Some((host, port)) = input.split_once(':')
-        && Host::parse(host).is_ok()
+    // `mail.example.de:993` (or `[2001:db8::1]:993`) is a common paste from a mail program's
+    // settings. The standard port of one of the seven endpoints names that endpoint, as the page
+    // reads it; any other port needs its scheme.
+    let with_port = if input.starts_with('[') {
+        input
+            .rfind("]:")
+            .map(|end| (&input[..=end], &input[end + 2..]))
+    } else if input.matches(':').count() == 1 {
+        input.split_once(':')
+    } else {
+        None
+    };
+    if let Some((host, port)) = with_port
+        && let Ok(parsed) = Host::parse(host)
     {
+        if let Some(scheme) = port
+            .parse::<u16>()
+            .ok()
+            .and_then(|port| Scheme::ALL.into_iter().find(|s| s.default_port() == port))
+        {
+            return Ok(Target::Endpoint {
+                scheme,
+                port: scheme.default_port(),
+                host: parsed,
+            });
+        }
         return Err(TargetError::PortWithoutScheme {
             host: host.to_owned(),
             port: port.chars().take(10).collect(),
@@ -416,11 +436,28 @@ mod tests {
             ),
             ("imaps://mail.mxp.de/inbox", Err(TargetError::TrailingParts)),
             ("imaps://user@mail.mxp.de", Err(TargetError::TrailingParts)),
+            // A standard port names its endpoint, as the page reads it; others need a scheme.
             (
                 "mail.mxp.de:993",
+                Ok(endpoint(Scheme::Imaps, "mail.mxp.de", 993)),
+            ),
+            (
+                "mail.mxp.de:587",
+                Ok(endpoint(Scheme::Submission, "mail.mxp.de", 587)),
+            ),
+            (
+                "[2001:db8::1]:465",
+                Ok(Target::Endpoint {
+                    scheme: Scheme::Smtps,
+                    host: Host::parse("2001:db8::1").unwrap(),
+                    port: 465,
+                }),
+            ),
+            (
+                "mail.mxp.de:2525",
                 Err(TargetError::PortWithoutScheme {
                     host: "mail.mxp.de".into(),
-                    port: "993".into(),
+                    port: "2525".into(),
                 }),
             ),
             (

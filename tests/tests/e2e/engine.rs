@@ -364,6 +364,20 @@ fn every_address_of_a_name_is_its_own_endpoint_ipv4_and_ipv6() {
         find("127.0.0.1", v6.port)["error"]["code"],
         "connection_refused"
     );
+
+    // The table names an IPv6 endpoint so that it can be pasted back as a target.
+    let literal = format!("imaps://[::1]:{}", v6.port);
+    let output = Command::new(probe_api_binary())
+        .args(["check", "--no-client-simulation", "--ca-file"])
+        .arg(&ca.ca_file)
+        .arg(&literal)
+        .output()
+        .expect("run probe-api check");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.starts_with(&format!("{literal}  [::1]")), "{text}");
+    let pasted = first.split_whitespace().next().unwrap_or_default();
+    assert!(mailtls_shared::Target::parse(pasted).is_ok(), "{pasted}");
 }
 
 #[test]
@@ -530,5 +544,20 @@ fn untestable_endpoints_count_and_ports_not_offered_are_reported_as_such() {
     assert_eq!(report["verdict"], "ready");
     assert_eq!(code, 3);
     let (code, _) = host_check(&["--no-client-simulation", "--ignore-not-offered"]);
+    assert_eq!(code, 0);
+
+    // `host:993`, as mail programs show it and the page accepts it, is the IMAPS endpoint.
+    let (code, report) = tests::servers::cli_check(
+        &ca.ca_file,
+        &format!("{host}=127.0.0.77"),
+        &[format!("{host}:993")],
+        &["--no-client-simulation"],
+    );
+    assert_eq!(
+        report["targets"][0],
+        format!("imaps://{host}"),
+        "{report:#}"
+    );
+    assert_eq!(report["endpoints"][0]["verdict"], "ready");
     assert_eq!(code, 0);
 }
