@@ -5,7 +5,7 @@
 //! `MAILTLS_MAX_CONCURRENT_CHECKS`. Lists given by flag or variable replace the file's list.
 //!
 //! `mailtls.example.toml` at the repository root shows every key with its default.
-//! The probe's keys (`ca_files` … `client_simulation`) also apply to `probe-api check`.
+//! The probe's keys (`ca_files` … `certificate_warning_days`) also apply to `probe-api check`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -86,6 +86,8 @@ pub struct ServiceConfig {
     pub mta_sts_port: u16,
     /// Send mail programs' own hellos after the version probes (`docs/client-simulation.md`).
     pub client_simulation: bool,
+    /// A valid certificate that expires within this many days gets a warning finding.
+    pub certificate_warning_days: u32,
 }
 
 /// The log line format.
@@ -129,6 +131,7 @@ impl Default for ServiceConfig {
             mx_port: 25,
             mta_sts_port: 443,
             client_simulation: true,
+            certificate_warning_days: 14,
         }
     }
 }
@@ -276,6 +279,7 @@ impl ServiceConfig {
             mx_port: self.mx_port,
             mta_sts_port: self.mta_sts_port,
             simulate_clients: self.client_simulation,
+            certificate_warning_days: self.certificate_warning_days,
             ..ProbeSettings::default()
         })
     }

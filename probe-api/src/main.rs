@@ -213,6 +213,9 @@ struct ProbeArgs {
     /// report's `clients` lists stay empty).
     #[arg(long, env = "MAILTLS_NO_CLIENT_SIMULATION")]
     no_client_simulation: bool,
+    /// Warn about a valid certificate that expires within this many days [default: 14].
+    #[arg(long, env = "MAILTLS_CERTIFICATE_WARNING_DAYS", value_name = "DAYS")]
+    certificate_warning_days: Option<u32>,
 }
 
 fn parse_domain(input: &str) -> Result<Hostname, String> {
@@ -252,6 +255,10 @@ impl ProbeArgs {
         set(&mut config.mx_port, self.mx_port);
         set(&mut config.mta_sts_port, self.mta_sts_port);
         config.client_simulation &= !self.no_client_simulation;
+        set(
+            &mut config.certificate_warning_days,
+            self.certificate_warning_days,
+        );
     }
 }
 
@@ -468,10 +475,10 @@ fn exit_status(report: &mailtls_shared::CheckReport, ignore_not_offered: bool) -
                 | Verdict::ClientsLockedOut
                 | Verdict::CertificateProblem
                 | Verdict::NoModernTls
-        ) || endpoint
-            .findings
-            .iter()
-            .any(|finding| finding.severity == mailtls_shared::Severity::Critical)
+        ) || endpoint.findings.iter().any(|finding| {
+            finding.severity == mailtls_shared::Severity::Critical
+                || finding.code == mailtls_shared::FindingCode::CertificateExpiresSoon
+        })
     }) || report.domains.iter().any(|domain| {
         matches!(
             domain.verdict,

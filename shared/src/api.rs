@@ -220,6 +220,8 @@ pub enum FindingCode {
     /// Mail programs that connect only with SSL 3.0, TLS 1.0 or TLS 1.1: they stop working when
     /// those versions are switched off.
     ClientsNeedLegacyVersions,
+    /// The certificate is valid but expires within the warning period (`certificate_warning_days`).
+    CertificateExpiresSoon,
 }
 
 /// A finding with its severity and technical detail (English, for admins).
@@ -408,7 +410,7 @@ crate::deserialize_by_wire_name! {
     Reason => [Reason::Alert, Reason::Closed, Reason::OtherVersion, Reason::Timeout, Reason::ConnectionRefused, Reason::Network, Reason::ProtocolViolation, Reason::NameNotFound, Reason::Throttled, Reason::Starttls],
     CertificateVerdict => [CertificateVerdict::Valid, CertificateVerdict::Expired, CertificateVerdict::NotYetValid, CertificateVerdict::NameMismatch, CertificateVerdict::SelfSigned, CertificateVerdict::Untrusted, CertificateVerdict::IncompleteChain, CertificateVerdict::Invalid],
     Severity => [Severity::Info, Severity::Warning, Severity::Critical],
-    FindingCode => [FindingCode::StarttlsNotOffered, FindingCode::AuthBeforeTls, FindingCode::LegacyVersionsEnabled, FindingCode::NoTls12, FindingCode::Tls12LegacyCiphersOnly, FindingCode::CertificateProblem, FindingCode::ResponseInjection, FindingCode::ClientsLockedOut, FindingCode::ClientsNeedLegacyVersions],
+    FindingCode => [FindingCode::StarttlsNotOffered, FindingCode::AuthBeforeTls, FindingCode::LegacyVersionsEnabled, FindingCode::NoTls12, FindingCode::Tls12LegacyCiphersOnly, FindingCode::CertificateProblem, FindingCode::ResponseInjection, FindingCode::ClientsLockedOut, FindingCode::ClientsNeedLegacyVersions, FindingCode::CertificateExpiresSoon],
     Verdict => [Verdict::Ready, Verdict::NotOffered, Verdict::PartlyTested, Verdict::Untestable, Verdict::LegacyEnabled, Verdict::ClientsLockedOut, Verdict::CertificateProblem, Verdict::NoModernTls],
     EndpointErrorCode => [EndpointErrorCode::NameNotFound, EndpointErrorCode::ConnectionRefused, EndpointErrorCode::Timeout, EndpointErrorCode::Network, EndpointErrorCode::Refused, EndpointErrorCode::Throttled, EndpointErrorCode::StarttlsNotOffered, EndpointErrorCode::StarttlsFailed, EndpointErrorCode::Preauth, EndpointErrorCode::ProtocolViolation, EndpointErrorCode::ResponseInjection],
     ErrorCode => [ErrorCode::InvalidTarget, ErrorCode::MissingTarget, ErrorCode::TooManyTargets, ErrorCode::ForbiddenAddress, ErrorCode::ForbiddenPort, ErrorCode::ForbiddenDomain, ErrorCode::RateLimited, ErrorCode::Busy, ErrorCode::NotFound, ErrorCode::RequestTooLarge, ErrorCode::MethodNotAllowed, ErrorCode::Internal],

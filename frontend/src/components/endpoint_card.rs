@@ -1,7 +1,7 @@
 //! One endpoint's result: a verdict in icon and words, an explanation, and the details.
 //! Everything the server sent (names, cipher suites) is rendered as text, never as markup.
 
-use mailtls_shared::{ClientResult, EndpointReport, Lang, wire_name};
+use mailtls_shared::{ClientResult, EndpointReport, FindingCode, Lang, wire_name};
 use yew::prelude::*;
 
 use crate::i18n::{Text, catalog, client_name};
@@ -73,6 +73,10 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                 <p class="certificate" data-verdict={wire_name(&certificate.verdict)}>
                     { texts.text(Text::CertificateLabel) }{ ": " }{ texts.verdict(certificate.verdict) }
                 </p>
+                if endpoint.findings.iter().any(|f| f.code == FindingCode::CertificateExpiresSoon) {
+                    <p class="expiry">{ texts.finding(FindingCode::CertificateExpiresSoon) }
+                        { certificate.days_left.map(|days| format!(" ({})", texts.days_left(days))).unwrap_or_default() }</p>
+                }
             }
             <details class="details">
                 <summary>{ texts.text(Text::DetailsSummary) }</summary>

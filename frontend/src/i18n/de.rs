@@ -218,6 +218,9 @@ impl Catalog for German {
             FindingCode::ClientsLockedOut => {
                 "E-Mail-Programme, die TLS 1.2 oder neuer beherrschen, können sich nicht verbinden (siehe Klammer), weil der Server keine TLS-Version oder kein Verschlüsselungsverfahren anbietet, das diese Programme kennen."
             }
+            FindingCode::CertificateExpiresSoon => {
+                "Das Zertifikat des Servers läuft bald ab. Ihr Anbieter muss es rechtzeitig erneuern, sonst zeigen E-Mail-Programme eine Warnung."
+            }
             FindingCode::ClientsNeedLegacyVersions => {
                 "Manche E-Mail-Programme (siehe Klammer) beherrschen nur veraltete Versionen wie TLS 1.0. Sobald diese Versionen abgeschaltet sind, können sich diese Programme nicht mehr verbinden."
             }

@@ -212,6 +212,9 @@ impl Catalog for English {
             FindingCode::ClientsLockedOut => {
                 "Email programs that support TLS 1.2 or newer cannot connect (see brackets), because the server offers no TLS version or no encryption method these programs know."
             }
+            FindingCode::CertificateExpiresSoon => {
+                "The server’s certificate expires soon. Your provider must renew it in time, or email programs will show a warning."
+            }
             FindingCode::ClientsNeedLegacyVersions => {
                 "Some email programs (see brackets) support only outdated versions such as TLS 1.0. Once these versions are switched off, those programs can no longer connect."
             }

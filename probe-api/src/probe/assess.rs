@@ -20,6 +20,10 @@ pub struct Observations {
     pub certificate: Option<CertificateVerdict>,
     /// The certificate's key type (`RSA`, `EC P-256`), to name suites that fit it.
     pub certificate_key: Option<String>,
+    /// Whole days until the certificate expires.
+    pub certificate_days_left: Option<i64>,
+    /// A valid certificate expiring within this many days gets a warning (0: never).
+    pub certificate_warning_days: u32,
     /// The simulated clients' results (empty when simulation is off).
     pub clients: Vec<ClientReport>,
     pub auth_before_tls: bool,
@@ -138,6 +142,21 @@ pub fn assess(
             FindingCode::ClientsNeedLegacyVersions,
             Severity::Info,
             Some(detail),
+        ));
+    }
+    if seen.certificate == Some(CertificateVerdict::Valid)
+        && let Some(days) = seen
+            .certificate_days_left
+            .filter(|days| *days < i64::from(seen.certificate_warning_days))
+    {
+        findings.push(finding(
+            FindingCode::CertificateExpiresSoon,
+            Severity::Warning,
+            Some(match days {
+                0 => "the certificate expires today".to_owned(),
+                1 => "the certificate expires tomorrow".to_owned(),
+                days => format!("the certificate expires in {days} days"),
+            }),
         ));
     }
     let certificate_bad = seen
@@ -368,6 +387,36 @@ mod tests {
             assess(Scheme::Imaps, &expired, Some(&catalog)).1,
             Verdict::CertificateProblem
         );
+    }
+
+    #[test]
+    fn a_certificate_close_to_expiry_gets_a_warning_and_keeps_the_verdict() {
+        let soon = |days| Observations {
+            certificate_days_left: Some(days),
+            certificate_warning_days: 14,
+            ..seen([R, R, R, A, A])
+        };
+        let (findings, verdict) = assess(Scheme::Imaps, &soon(1), None);
+        assert_eq!(verdict, Verdict::Ready);
+        assert_eq!(codes(&findings), vec![FindingCode::CertificateExpiresSoon]);
+        assert_eq!(findings[0].severity, Severity::Warning);
+        assert_eq!(
+            findings[0].detail.as_deref(),
+            Some("the certificate expires tomorrow")
+        );
+        assert!(assess(Scheme::Imaps, &soon(14), None).0.is_empty());
+        assert_eq!(
+            assess(Scheme::Imaps, &soon(13), None).0[0]
+                .detail
+                .as_deref(),
+            Some("the certificate expires in 13 days")
+        );
+        // Switched off with 0; an expired certificate is a certificate problem, not "soon".
+        let off = Observations {
+            certificate_warning_days: 0,
+            ..soon(0)
+        };
+        assert!(assess(Scheme::Imaps, &off, None).0.is_empty());
     }
 
     #[test]

@@ -114,6 +114,8 @@ pub struct ProbeSettings {
     pub mta_sts_port: u16,
     /// Send the mail programs' own hellos after the version probes ([`simulate`]).
     pub simulate_clients: bool,
+    /// A valid certificate expiring within this many days gets a warning.
+    pub certificate_warning_days: u32,
 }
 
 impl Default for ProbeSettings {
@@ -129,6 +131,7 @@ impl Default for ProbeSettings {
             mx_port: 25,
             mta_sts_port: 443,
             simulate_clients: true,
+            certificate_warning_days: 14,
         }
     }
 }
@@ -214,6 +217,7 @@ pub struct Engine {
     provider: Arc<CryptoProvider>,
     /// `None` when client simulation is off.
     catalog: Option<Arc<Catalog>>,
+    certificate_warning_days: u32,
 }
 
 #[derive(Debug, Error)]
@@ -279,6 +283,7 @@ impl Engine {
             },
             mx_port: settings.mx_port,
             provider,
+            certificate_warning_days: settings.certificate_warning_days,
             catalog: if settings.simulate_clients {
                 Some(Arc::new(Catalog::load()?))
             } else {
@@ -582,6 +587,8 @@ impl Engine {
         });
         observations.certificate = certificate.as_ref().map(|c| c.verdict);
         observations.certificate_key = certificate.as_ref().and_then(|c| c.key_type.clone());
+        observations.certificate_days_left = certificate.as_ref().and_then(|c| c.days_left);
+        observations.certificate_warning_days = self.certificate_warning_days;
         observations.versions = handshakes
             .iter()
             .map(|(version, handshake, _)| (*version, handshake.outcome))

@@ -561,3 +561,31 @@ fn untestable_endpoints_count_and_ports_not_offered_are_reported_as_such() {
     assert_eq!(report["endpoints"][0]["verdict"], "ready");
     assert_eq!(code, 0);
 }
+
+#[test]
+fn a_certificate_that_expires_tomorrow_is_a_warning_and_exit_1() {
+    let (_dir, ca) = test_ca();
+    let tomorrow = ca.server_cert(
+        "tomorrow",
+        NAME,
+        Validity {
+            from_days: -30,
+            until_days: 1,
+        },
+    );
+    let server = OpensslServer::start(&tomorrow, &[]);
+    let targets = [target("imaps", server.port)];
+    let (code, report) = check(&ca, &targets, &["--no-client-simulation"]);
+    let endpoint = &report["endpoints"][0];
+    assert_eq!(endpoint["certificate"]["verdict"], "valid", "{endpoint:#}");
+    assert_eq!(endpoint["findings"][0]["code"], "certificate_expires_soon");
+    assert_eq!(endpoint["findings"][0]["severity"], "warning");
+    assert_eq!(code, 1, "monitoring must hear about it before it expires");
+    let (code, report) = check(
+        &ca,
+        &targets,
+        &["--no-client-simulation", "--certificate-warning-days", "0"],
+    );
+    assert_eq!(report["endpoints"][0]["findings"], Value::Array(vec![]));
+    assert_eq!(code, 0);
+}
