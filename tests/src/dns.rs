@@ -293,6 +293,16 @@ pub struct GarbageDns {
 
 impl GarbageDns {
     pub fn start() -> GarbageDns {
+        Self::start_answering(true)
+    }
+
+    /// A DNS server that reads every query and never answers (UDP and TCP): lookups can only end
+    /// by their deadline.
+    pub fn start_silent() -> GarbageDns {
+        Self::start_answering(false)
+    }
+
+    fn start_answering(answer: bool) -> GarbageDns {
         let tcp = TcpListener::bind("127.0.0.1:0").expect("bind TCP");
         let address = tcp.local_addr().expect("address");
         let udp = UdpSocket::bind(address).expect("bind UDP on the same port");
@@ -306,6 +316,7 @@ impl GarbageDns {
             while !stopped.load(Ordering::Relaxed) {
                 if let Ok((len, peer)) = udp.recv_from(&mut buffer)
                     && len >= 2
+                    && answer
                 {
                     let _ = udp.send_to(&garbage(&buffer[..2]), peer);
                 }
@@ -315,6 +326,7 @@ impl GarbageDns {
                     let mut query = [0u8; 514];
                     if let Ok(len) = stream.read(&mut query)
                         && len >= 4
+                        && answer
                     {
                         let answer = garbage(&query[2..4]);
                         let mut framed = (answer.len() as u16).to_be_bytes().to_vec();

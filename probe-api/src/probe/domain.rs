@@ -43,6 +43,19 @@ pub struct PlannedDomain {
     pub detail: Option<String>,
 }
 
+impl PlannedDomain {
+    /// A domain whose MX hosts could not be looked up, for `detail`.
+    pub fn lookup_failed(domain: &Hostname, detail: String) -> PlannedDomain {
+        PlannedDomain {
+            domain: domain.clone(),
+            source: MxSource::LookupFailed,
+            hosts: Vec::new(),
+            skipped: 0,
+            detail: Some(detail),
+        }
+    }
+}
+
 /// One MX host: its addresses, or why it will not be contacted.
 #[derive(Debug, Clone)]
 pub struct PlannedMx {

@@ -171,6 +171,9 @@ pub struct Plan {
     targets: Vec<Target>,
     endpoints: Vec<PlannedEndpoint>,
     domains: Vec<PlannedDomain>,
+    /// When planning began: the check's deadline and its reported duration count from here, so
+    /// lookups that hang use up the same budget as the probes.
+    started: Instant,
 }
 
 impl Plan {
@@ -295,12 +298,14 @@ impl Engine {
     /// Resolves every target once and applies the policy; refuses the whole check if any target
     /// breaks it. A name that does not resolve is not refused: the report says so.
     pub async fn plan(&self, targets: Vec<Target>) -> Result<Plan, PlanError> {
+        let started = Instant::now();
+        let deadline = started + self.timeouts.check;
         let mut endpoints = Vec::new();
         let mut domains = Vec::new();
         for target in &targets {
             let Some(host) = target.host() else {
                 if let Target::Domain(domain) = target {
-                    let planned = self.plan_domain(domain).await?;
+                    let planned = self.plan_domain(domain, deadline).await?;
                     for mx in &planned.hosts {
                         let Ok((name, addresses)) = &mx.addresses else {
                             continue;
@@ -331,7 +336,14 @@ impl Engine {
                 return Err(PlanError::ForbiddenPort { port: *port });
             }
             self.check_name_rules(host)?;
-            let addresses = self.resolver.resolve(host).await;
+            let addresses =
+                match tokio::time::timeout_at(deadline, self.resolver.resolve(host)).await {
+                    Ok(addresses) => addresses,
+                    Err(_) => Err(ResolveError::Timeout {
+                        name: host.to_string(),
+                        seconds: self.timeouts.check.as_secs(),
+                    }),
+                };
             if let Ok(addresses) = &addresses {
                 for address in addresses {
                     self.policy.check_address(*address).map_err(|why| {
@@ -362,16 +374,32 @@ impl Engine {
             targets,
             endpoints,
             domains,
+            started,
         })
     }
 
     /// A domain target: the same port, provider and name rules as a host, then its MX hosts.
-    async fn plan_domain(&self, domain: &Hostname) -> Result<PlannedDomain, PlanError> {
+    async fn plan_domain(
+        &self,
+        domain: &Hostname,
+        deadline: Instant,
+    ) -> Result<PlannedDomain, PlanError> {
         if !self.policy.check_port(self.mx_port) {
             return Err(PlanError::ForbiddenPort { port: self.mx_port });
         }
         self.check_name_rules(&Host::Name(domain.clone()))?;
-        Ok(domain::plan(self.domain_context(), domain).await)
+        let planned = domain::plan(self.domain_context(), domain);
+        Ok(tokio::time::timeout_at(deadline, planned)
+            .await
+            .unwrap_or_else(|_| {
+                PlannedDomain::lookup_failed(
+                    domain,
+                    format!(
+                        "the MX lookup did not finish within the check's {} s",
+                        self.timeouts.check.as_secs()
+                    ),
+                )
+            }))
     }
 
     /// Provider mode and reserved domains: the rules every target's name meets before any
@@ -420,9 +448,10 @@ impl Engine {
         plan: Plan,
         progress: Option<mpsc::UnboundedSender<EndpointReport>>,
     ) -> CheckReport {
-        let started = Instant::now();
+        let started = plan.started;
         let deadline = started + self.timeouts.check;
-        let checked_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+        let checked_at =
+            humantime::format_rfc3339_seconds(SystemTime::now() - started.elapsed()).to_string();
         let mut slots: HashMap<IpAddr, Arc<Semaphore>> = HashMap::new();
         for endpoint in &plan.endpoints {
             if let Ok(address) = endpoint.address {

@@ -589,3 +589,33 @@ fn a_certificate_that_expires_tomorrow_is_a_warning_and_exit_1() {
     assert_eq!(report["endpoints"][0]["findings"], Value::Array(vec![]));
     assert_eq!(code, 0);
 }
+
+#[test]
+fn check_timeout_bounds_the_whole_check_dns_included() {
+    let (_dir, ca) = test_ca();
+    let silent = tests::dns::GarbageDns::start_silent();
+    for target in ["mail.silent.test", "domain:silent.test"] {
+        let started = std::time::Instant::now();
+        let (code, report) = tests::servers::cli_json(
+            &ca.ca_file,
+            &[
+                "--dns-server",
+                &silent.address.to_string(),
+                "--allow-reserved-names",
+                "--check-timeout",
+                "2",
+            ],
+            &[target],
+        );
+        let wall = started.elapsed();
+        // The lookups that never end are cut at the check's deadline, and the report says how
+        // long the check really took.
+        assert!(wall < Duration::from_secs(6), "{target}: {wall:?}");
+        let reported = Duration::from_millis(report["duration_ms"].as_u64().unwrap_or(0));
+        assert!(
+            reported >= Duration::from_millis(1900) && reported <= wall,
+            "{target}: reported {reported:?}, wall {wall:?}"
+        );
+        assert_eq!(code, 3, "{target}: {report:#}");
+    }
+}
