@@ -468,7 +468,23 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
 /// 0 ready, 1 a problem found, 3 could not test or only partly (see `check --help`).
 fn exit_status(report: &mailtls_shared::CheckReport, ignore_not_offered: bool) -> u8 {
-    let problem = report.endpoints.iter().any(|endpoint| {
+    // A domain's MX probes count through the domain's verdict, which knows what matters between
+    // mail servers (a name mismatch on port 25 does not).
+    let mx_probe = |endpoint: &mailtls_shared::EndpointReport| {
+        endpoint.scheme == mailtls_shared::Scheme::Smtp
+            && report.domains.iter().any(|domain| {
+                domain
+                    .mx_hosts
+                    .iter()
+                    .any(|host| host.host == endpoint.host)
+            })
+    };
+    let endpoints: Vec<&mailtls_shared::EndpointReport> = report
+        .endpoints
+        .iter()
+        .filter(|endpoint| !mx_probe(endpoint))
+        .collect();
+    let problem = endpoints.iter().any(|endpoint| {
         matches!(
             endpoint.verdict,
             Verdict::LegacyEnabled
@@ -485,18 +501,14 @@ fn exit_status(report: &mailtls_shared::CheckReport, ignore_not_offered: bool) -
             DomainVerdict::SomeMxFailing | DomainVerdict::NoModernTls | DomainVerdict::NoUsableMx
         )
     });
-    let unclear = report
-        .endpoints
+    let unclear = endpoints.iter().any(|endpoint| match endpoint.verdict {
+        Verdict::Untestable | Verdict::PartlyTested => true,
+        Verdict::NotOffered => !ignore_not_offered,
+        _ => false,
+    }) || report
+        .domains
         .iter()
-        .any(|endpoint| match endpoint.verdict {
-            Verdict::Untestable | Verdict::PartlyTested => true,
-            Verdict::NotOffered => !ignore_not_offered,
-            _ => false,
-        })
-        || report
-            .domains
-            .iter()
-            .any(|domain| domain.verdict == DomainVerdict::Untestable)
+        .any(|domain| domain.verdict == DomainVerdict::Untestable)
         || report.endpoints.is_empty() && report.domains.is_empty();
     if problem {
         1

@@ -20,7 +20,9 @@ pub fn domain_tone(verdict: DomainVerdict) -> Tone {
         DomainVerdict::Ready => Tone::Good,
         DomainVerdict::SomeMxFailing => Tone::Warning,
         DomainVerdict::NoModernTls | DomainVerdict::NoUsableMx => Tone::Bad,
-        DomainVerdict::NoMail | DomainVerdict::Untestable => Tone::Unknown,
+        // By design: neither good nor a fault.
+        DomainVerdict::NoMail => Tone::NotOffered,
+        DomainVerdict::Untestable => Tone::Unknown,
     }
 }
 

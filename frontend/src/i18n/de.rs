@@ -2,7 +2,7 @@
 
 use mailtls_shared::{
     CertificateVerdict, DaneStatus, DomainReport, DomainVerdict, FindingCode, MtaStsMode,
-    MtaStsStatus, MxProblemCode, MxStatus, Outcome, ProfileSecurity, Reason, Severity,
+    MtaStsStatus, MxProblemCode, MxSource, MxStatus, Outcome, ProfileSecurity, Reason, Severity,
     TlsRptStatus,
 };
 
@@ -477,8 +477,9 @@ impl Catalog for German {
                 super::failing_hosts(domain, "von")
             ),
             DomainVerdict::NoModernTls => "Keiner Ihrer Mailserver nimmt E-Mails mit TLS 1.2 oder neuer an. Deshalb kommen E-Mails von Microsoft 365 nicht bei Ihnen an.".into(),
-            DomainVerdict::NoUsableMx => "Keiner Ihrer Mailserver erfüllt die Regeln, die Ihre Domain selbst veröffentlicht (MTA-STS oder DANE). Absender, die diese Regeln beachten (zum Beispiel Microsoft 365), stellen Ihnen deshalb keine E-Mails zu.".into(),
+            DomainVerdict::NoUsableMx => "Keiner Ihrer Mailserver ist für andere Anbieter wie Microsoft 365 nutzbar. Deshalb kommen E-Mails von dort nicht bei Ihnen an. Was nicht stimmt, steht unten bei jedem Mailserver.".into(),
             DomainVerdict::NoMail => "Diese Domain empfängt laut DNS keine E-Mails (Null-MX).".into(),
+            DomainVerdict::Untestable if domain.mx_source == MxSource::NoMailServer => "Für diese Domain haben wir im DNS keinen Mailserver gefunden, weder einen MX-Eintrag noch eine Adresse. Bitte prüfen Sie die Schreibweise der Domain.".into(),
             DomainVerdict::Untestable => "Die Mailserver dieser Domain konnten nicht geprüft werden.".into(),
         }
     }
@@ -493,7 +494,7 @@ impl Catalog for German {
                 "Bitte geben Sie dieses Ergebnis an den Betreiber Ihres Mailservers weiter (Ihren Anbieter oder Ihre IT). Er muss auf den unten mit „Problem“ markierten Servern TLS 1.2 oder neuer einschalten."
             }
             DomainVerdict::NoUsableMx => {
-                "Bitte geben Sie dieses Ergebnis an den Betreiber Ihres Mailservers weiter (Ihren Anbieter oder Ihre IT). Er muss die Einträge für MTA-STS bzw. DANE zu den unten mit „Problem“ markierten Servern passend machen."
+                "Bitte geben Sie dieses Ergebnis an Ihren Anbieter oder Ihre IT-Abteilung weiter. Dort müssen die DNS-Einträge (MX, Adressen, MTA-STS oder DANE) zu den unten mit „Problem“ markierten Servern korrigiert werden."
             }
             DomainVerdict::NoMail => {
                 "Wenn Sie unter dieser Domain E-Mails empfangen möchten, muss der Null-MX-Eintrag im DNS durch einen MX-Eintrag für Ihren Mailserver ersetzt werden. Das erledigt, wer Ihre Domain verwaltet (meist Ihr Anbieter)."
@@ -524,7 +525,7 @@ impl Catalog for German {
             MxProblemCode::DaneLookupFailed => "TLSA-Abfrage gescheitert (DANE)",
             MxProblemCode::NameNotFound => "Name im DNS nicht gefunden",
             MxProblemCode::AddressRefused => {
-                "zeigt auf eine interne Adresse und wurde nicht geprüft"
+                "zeigt auf eine interne Adresse, die aus dem Internet niemand erreicht; der DNS-Eintrag muss eine öffentliche Adresse nennen"
             }
             MxProblemCode::Unreachable => "unter mindestens einer Adresse nicht erreichbar",
         }

@@ -2,7 +2,7 @@
 
 use mailtls_shared::{
     CertificateVerdict, DaneStatus, DomainReport, DomainVerdict, FindingCode, MtaStsMode,
-    MtaStsStatus, MxProblemCode, MxStatus, Outcome, ProfileSecurity, Reason, Severity,
+    MtaStsStatus, MxProblemCode, MxSource, MxStatus, Outcome, ProfileSecurity, Reason, Severity,
     TlsRptStatus,
 };
 
@@ -463,8 +463,9 @@ impl Catalog for English {
                 super::failing_hosts(domain, "of")
             ),
             DomainVerdict::NoModernTls => "None of your mail servers accepts mail with TLS 1.2 or newer, so mail from Microsoft 365 does not reach you.".into(),
-            DomainVerdict::NoUsableMx => "None of your mail servers meets the rules your domain itself publishes (MTA-STS or DANE). Senders that follow these rules, such as Microsoft 365, will not deliver to you.".into(),
+            DomainVerdict::NoUsableMx => "None of your mail servers can be used by other providers such as Microsoft 365, so their email does not reach you. What is wrong is listed below for each mail server.".into(),
             DomainVerdict::NoMail => "According to DNS this domain receives no mail (null MX).".into(),
+            DomainVerdict::Untestable if domain.mx_source == MxSource::NoMailServer => "We found no mail server for this domain in DNS, neither an MX record nor an address. Please check the spelling of the domain.".into(),
             DomainVerdict::Untestable => "The mail servers of this domain could not be checked.".into(),
         }
     }
@@ -479,7 +480,7 @@ impl Catalog for English {
                 "Please pass this result on to whoever runs your mail server (your provider or your IT). They must switch on TLS 1.2 or newer on the servers marked \"problem\" below."
             }
             DomainVerdict::NoUsableMx => {
-                "Please pass this result on to whoever runs your mail server (your provider or your IT). They must make the MTA-STS or DANE records fit the servers marked \"problem\" below."
+                "Please pass this result on to your provider or your IT department. They must correct the DNS records (MX, addresses, MTA-STS or DANE) of the servers marked \"problem\" below."
             }
             DomainVerdict::NoMail => {
                 "If you want to receive mail at this domain, the null MX record in DNS must be replaced by an MX record for your mail server. Whoever manages your domain (usually your provider) does that."
@@ -507,7 +508,9 @@ impl Catalog for English {
             MxProblemCode::DnssecBogus => "DNSSEC signatures do not validate",
             MxProblemCode::DaneLookupFailed => "TLSA lookup failed (DANE)",
             MxProblemCode::NameNotFound => "name not found in DNS",
-            MxProblemCode::AddressRefused => "points at an internal address and was not checked",
+            MxProblemCode::AddressRefused => {
+                "points at an internal address nobody on the internet can reach; the DNS record must name a public address"
+            }
             MxProblemCode::Unreachable => "not reachable at one or more addresses",
         }
     }

@@ -199,7 +199,7 @@ async fn resolve_host(context: Context<'_>, name: &str, preference: u16) -> Plan
             return refuse(
                 MxProblemCode::AddressRefused,
                 format!(
-                    "{name} resolves to {address}, which is a {why} address; it was not contacted"
+                    "{name} resolves to {address}, a {why} address no sender on the internet can reach: its A/AAAA record (or the MX record) must name a public address; it was not contacted"
                 ),
             );
         }
@@ -624,11 +624,26 @@ fn assess_host(
         }
     };
     if let Err(refusal) = &host.addresses {
+        // An MX on an address no sender on the internet can reach, or a name with no address
+        // at all: a definite problem of the domain's DNS, not an untested host. A lookup that
+        // failed says nothing either way.
+        let definite = !refusal.lookup_failed
+            && matches!(
+                refusal.code,
+                MxProblemCode::AddressRefused | MxProblemCode::NameNotFound
+            );
         add(
             refusal.code,
-            Severity::Warning,
+            if definite {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
             Some(refusal.detail.clone()),
         );
+        if definite {
+            report.status = MxStatus::Problem;
+        }
         return report;
     }
     let enforce = policy.is_some_and(|policy| policy.mode == MtaStsMode::Enforce);

@@ -167,6 +167,14 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
         problems(nomx, 0),
         strings(&[("certificate_problem", "info")])
     );
+    // Checked alone, that domain is ready and so is the exit status: the MX probe's name
+    // mismatch matters to the domain only as info, and the domain's verdict decides.
+    let (code, alone) = lab.check(&["domain:nomx.test"]);
+    assert_eq!(domain(&alone, "nomx.test")["verdict"], "ready");
+    assert_eq!(code, 0, "{alone:#}");
+    // A domain that receives no mail by design is no problem either.
+    let (code, _) = lab.check(&["domain:nullmx.test"]);
+    assert_eq!(code, 0);
 
     let nullmx = domain(&report, "nullmx.test");
     assert_eq!(nullmx["mx_source"], "null_mx");
@@ -354,7 +362,8 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
     let listed: Vec<(String, u64)> = hosts(many)
         .into_iter()
         .map(|(name, preference, status, _)| {
-            assert_eq!(status, "untested");
+            // Names without an address: the domain's DNS is wrong, a definite problem.
+            assert_eq!(status, "problem");
             (name, preference)
         })
         .collect();
@@ -364,7 +373,7 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
         .collect();
     assert_eq!(listed, expected);
     assert_eq!(many["mx_hosts"][0]["problems"][0]["code"], "name_not_found");
-    assert_eq!(many["verdict"], "untestable");
+    assert_eq!(many["verdict"], "no_usable_mx");
 
     // A chain of trust that is really broken: the signed parent has a DS, the child no keys.
     let (_, report) = lab.check(&["domain:broken.test"]);
@@ -502,13 +511,14 @@ fn mx_hosts_on_private_addresses_are_refused_not_contacted() {
         runtime.block_on(api.check(&[("target", "kunde@private.test"), ("lang", "en")]));
     assert_eq!(status, 200, "{report}");
     let private = domain(&report, "private.test");
-    assert_eq!(private["verdict"], "untestable");
+    // No sender on the internet can deliver to these: a definite problem, not "unclear".
+    assert_eq!(private["verdict"], "no_usable_mx");
     assert_eq!(
         hosts(private),
         [
-            host("mx.private.test", 10, "untested", "-"),
-            host("loop.private.test", 20, "untested", "-"),
-            host("v6.private.test", 30, "untested", "-"),
+            host("mx.private.test", 10, "problem", "-"),
+            host("loop.private.test", 20, "problem", "-"),
+            host("v6.private.test", 30, "problem", "-"),
         ]
     );
     let details: Vec<&str> = private["mx_hosts"]
@@ -517,15 +527,21 @@ fn mx_hosts_on_private_addresses_are_refused_not_contacted() {
         .iter()
         .map(|host| {
             assert_eq!(host["problems"][0]["code"], "address_refused");
+            assert_eq!(host["problems"][0]["severity"], "critical");
             host["problems"][0]["detail"].as_str().unwrap_or("")
         })
         .collect();
+    let fix = "no sender on the internet can reach: its A/AAAA record (or the MX record) must name a public address; it was not contacted";
     assert_eq!(
         details,
         [
-            "mx.private.test resolves to 10.1.2.3, which is a private network (RFC 1918) address; it was not contacted",
-            "loop.private.test resolves to 127.0.0.1, which is a loopback address; it was not contacted",
-            "v6.private.test resolves to ::1, which is a non-global IPv6 (loopback, mapped, NAT64, ULA, link-local, multicast, …) address; it was not contacted",
+            format!(
+                "mx.private.test resolves to 10.1.2.3, a private network (RFC 1918) address {fix}"
+            ),
+            format!("loop.private.test resolves to 127.0.0.1, a loopback address {fix}"),
+            format!(
+                "v6.private.test resolves to ::1, a non-global IPv6 (loopback, mapped, NAT64, ULA, link-local, multicast, …) address {fix}"
+            ),
         ]
     );
     assert_eq!(private["mta_sts"]["status"], "policy_unavailable");
