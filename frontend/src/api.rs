@@ -38,11 +38,13 @@ struct Start {
     total: usize,
 }
 
-/// `GET /api/v1/check/stream?target=…&lang=…`: calls `on_event` for each event as it arrives.
-/// Ends with `Ok` after the report, or with why there is none.
+/// `GET /api/v1/check/stream?target=…&lang=…[&fresh=1]`: calls `on_event` for each event as it
+/// arrives; `fresh` asks for a new check instead of the cached report. Ends with `Ok` after the
+/// report, or with why there is none.
 pub async fn check_stream(
     targets: &[Target],
     lang: Lang,
+    fresh: bool,
     mut on_event: impl FnMut(StreamEvent),
 ) -> Result<(), ApiFailure> {
     let mut url = String::from("/api/v1/check/stream?");
@@ -55,6 +57,9 @@ pub async fn check_stream(
     }
     url.push_str("lang=");
     url.push_str(lang.tag());
+    if fresh {
+        url.push_str("&fresh=1");
+    }
     let response = fetch(&url, "text/event-stream").await?;
     if !response.ok() {
         let body = response_text(&response).await?;

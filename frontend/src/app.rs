@@ -71,10 +71,11 @@ pub fn App() -> Html {
                 *streamed.borrow_mut() = state.request;
                 remember_in_address(&state.link());
                 let (targets, lang, request) = (targets.clone(), state.lang, state.request);
+                let again = state.fresh;
                 let dispatcher = state.dispatcher();
                 spawn_local(async move {
                     let events = dispatcher.clone();
-                    let outcome = api::check_stream(&targets, lang, move |event| {
+                    let outcome = api::check_stream(&targets, lang, again, move |event| {
                         events.dispatch(match event {
                             StreamEvent::Started { total } => Action::Started { request, total },
                             StreamEvent::Endpoint(endpoint) => {
@@ -135,6 +136,10 @@ pub fn App() -> Html {
     let on_submit = {
         let state = state.clone();
         Callback::from(move |()| state.dispatch(Action::Submit))
+    };
+    let on_retry = {
+        let state = state.clone();
+        Callback::from(move |()| state.dispatch(Action::Retry))
     };
     let on_client = {
         let state = state.clone();
@@ -230,7 +235,7 @@ pub fn App() -> Html {
                                     }
                                     { for state.progress.endpoints.iter().map(|endpoint| html! {
                                         <EndpointCard lang={state.lang} endpoint={(**endpoint).clone()}
-                                            on_retry={on_submit.clone()} />
+                                            on_retry={on_retry.clone()} />
                                     }) }
                                 </>
                             }
@@ -251,12 +256,15 @@ pub fn App() -> Html {
                                     <h2 id="results-heading" ref={results_heading.clone()} tabindex="-1">
                                         { texts.text(Text::ResultsHeading) }
                                     </h2>
+                                    if let Some(age) = report.age_seconds.filter(|_| report.cached) {
+                                        <p class="cached">{ texts.cached_age(age) }</p>
+                                    }
                                     { for report.domains.iter().map(|domain| html! {
                                         <DomainCard lang={state.lang} domain={domain.clone()} />
                                     }) }
                                     { for report.endpoints.iter().map(|endpoint| html! {
                                         <EndpointCard lang={state.lang} endpoint={endpoint.clone()}
-                                            on_retry={on_submit.clone()} />
+                                            on_retry={on_retry.clone()} />
                                     }) }
                                     <ClientAdvice lang={state.lang} choice={state.client}
                                         report={report.clone()} profile={state.profile.clone()}

@@ -1167,6 +1167,8 @@ mod tests {
             }],
             verdict: Verdict::Ready,
             domains: vec![],
+            cached: false,
+            age_seconds: None,
         }
     }
 

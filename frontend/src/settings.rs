@@ -854,6 +854,8 @@ mod tests {
             duration_ms: 0,
             targets: vec![],
             domains: vec![],
+            cached: false,
+            age_seconds: None,
             endpoints: vec![
                 endpoint(
                     "imap.provider.test",

@@ -72,6 +72,8 @@ pub struct State {
     pub profile: Option<Rc<Profile>>,
     /// The customer's system and mail program.
     pub client: ClientChoice,
+    /// The current check was asked for again ("Noch einmal prüfen"): not from the cache.
+    pub fresh: bool,
 }
 
 /// How far the running check is.
@@ -96,6 +98,7 @@ impl State {
             progress: Progress::default(),
             profile: None,
             client: ClientChoice::default(),
+            fresh: false,
         }
     }
 
@@ -184,6 +187,8 @@ pub enum Action {
     EditSettings(MailSettings),
     /// Start checking what the field says (ignored while it is invalid).
     Submit,
+    /// Check the same again, not from the service's cache ("Noch einmal prüfen").
+    Retry,
     /// A check link was opened (or back/forward went to one): fill in the form and check at
     /// once; a link without a check shows the empty form.
     Open(Link),
@@ -227,7 +232,14 @@ impl Reducible for State {
             }
             Action::Edit(input) => next.input = input,
             Action::EditSettings(settings) => next.settings = settings,
-            Action::Submit => next.submit(),
+            Action::Submit => {
+                next.submit();
+                next.fresh = false;
+            }
+            Action::Retry => {
+                next.submit();
+                next.fresh = true;
+            }
             Action::Open(link) => {
                 next.phase = Phase::Idle;
                 next.show_errors = false;
@@ -361,6 +373,8 @@ mod tests {
             duration_ms: 5,
             targets: vec![],
             domains: vec![],
+            cached: false,
+            age_seconds: None,
             endpoints: vec![],
             verdict: mailtls_shared::Verdict::Untestable,
         })
@@ -449,6 +463,13 @@ mod tests {
 
         let state = state.reduce(Action::Submit);
         assert_eq!(state.request, 2);
+        assert!(!state.fresh);
+        let retried = state.clone().reduce(Action::Retry);
+        assert_eq!(
+            (retried.request, retried.fresh),
+            (3, true),
+            "asked again: not from cache"
+        );
         let stale = state.clone().reduce(Action::Finished {
             request: 1,
             result: Err("old".into()),

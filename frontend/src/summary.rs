@@ -185,6 +185,8 @@ mod tests {
             duration_ms: 40,
             targets: vec![],
             domains: vec![],
+            cached: false,
+            age_seconds: None,
             endpoints: vec![EndpointReport {
                 scheme: Scheme::Imaps,
                 host: "mail.mxp.de".into(),
@@ -312,6 +314,8 @@ mod tests {
             }],
             endpoints: vec![],
             verdict: Verdict::NoModernTls,
+            cached: false,
+            age_seconds: None,
         };
         let german = summary(&report, &[], "x", Lang::De);
         for line in [

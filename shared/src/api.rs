@@ -352,6 +352,13 @@ pub struct CheckReport {
     /// One entry per domain target (`domain:NAME`); its MX hosts' probes are in `endpoints`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub domains: Vec<crate::domain::DomainReport>,
+    /// Whether the service answered from its short-lived report cache (ask with `fresh=1` for a
+    /// new check).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cached: bool,
+    /// For a cached answer: how many seconds ago the check finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_seconds: Option<u64>,
 }
 
 impl CheckReport {

@@ -423,6 +423,10 @@ impl Catalog for German {
         }
     }
 
+    fn cached_age(&self, seconds: u64) -> String {
+        format!("Dieses Ergebnis stammt aus einer Prüfung vor {seconds} Sekunden.")
+    }
+
     fn progress(&self, done: usize, total: usize) -> String {
         format!("({done} von {total} fertig)")
     }

@@ -411,6 +411,10 @@ impl Catalog for English {
         }
     }
 
+    fn cached_age(&self, seconds: u64) -> String {
+        format!("This result comes from a check {seconds} seconds ago.")
+    }
+
     fn progress(&self, done: usize, total: usize) -> String {
         format!("({done} of {total} done)")
     }

@@ -23,6 +23,10 @@ use crate::probe::{Engine, Plan};
 /// Most finished reports kept at once.
 const MAX_CACHED: usize = 10_000;
 
+/// A fresh check (`fresh=1`) of a target whose report is younger than this is refused with the
+/// time to wait: asking a mail server again within seconds tells nothing new.
+pub const MIN_FRESH_AGE: Duration = Duration::from_secs(10);
+
 /// What a check announces while it runs.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -158,6 +162,21 @@ impl Checks {
         &self.engine
     }
 
+    /// Forgets the cached report for `key` so the next request checks afresh; refused with the
+    /// time left when the report is younger than [`MIN_FRESH_AGE`]. A running check is left
+    /// alone: joining it is as fresh as it gets.
+    pub fn forget(&self, key: &str) -> Result<(), Duration> {
+        let mut entries = lock(&self.entries);
+        if let Some(Entry::Done { finished, .. }) = entries.get(key) {
+            let age = finished.elapsed();
+            if age < MIN_FRESH_AGE {
+                return Err(MIN_FRESH_AGE - age);
+            }
+            entries.remove(key);
+        }
+        Ok(())
+    }
+
     /// A running or freshly finished check for `key`, if there is one.
     pub fn existing(&self, key: &str) -> Option<Subscription> {
         self.lookup(&mut lock(&self.entries), key)
@@ -171,10 +190,15 @@ impl Checks {
             }
             Entry::Done { report, finished } if finished.elapsed() < self.cache_ttl => {
                 lock(&self.counts).cache_hits += 1;
+                let cached = CheckReport {
+                    cached: true,
+                    age_seconds: Some(finished.elapsed().as_secs()),
+                    ..(**report).clone()
+                };
                 Subscription {
                     total: report.endpoints.len(),
                     finished_endpoints: report.endpoints.clone(),
-                    report: Some(report.clone()),
+                    report: Some(Arc::new(cached)),
                     events: None,
                     cached: true,
                 }
@@ -329,5 +353,44 @@ mod tests {
             assert_eq!(counts.by_verdict.values().sum::<u64>(), round);
             assert_eq!(counts.duration_buckets.iter().sum::<u64>(), round);
         }
+    }
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_cached_report_says_its_age_and_a_fresh_check_waits_its_turn() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            listener.local_addr().expect("address").port()
+        };
+        let settings = ProbeSettings {
+            policy: AddressPolicy::default()
+                .allow("127.0.0.0/8".parse().expect("range"))
+                .allow_ports(&[port]),
+            simulate_clients: false,
+            ..ProbeSettings::default()
+        };
+        let engine = Arc::new(Engine::new(settings).expect("engine"));
+        let checks = Arc::new(Checks::new(engine.clone(), 4, Duration::from_secs(60)));
+        let target: Target = format!("smtp://127.0.0.1:{port}").parse().expect("target");
+        let key = key(std::slice::from_ref(&target));
+        let plan = engine.plan(vec![target]).await.expect("plan");
+        let first = checks.start(key.clone(), plan).expect("slot");
+        let report = first.report().await.expect("report");
+        assert!(!report.cached);
+
+        tokio::time::advance(Duration::from_secs(3)).await;
+        let cached = checks.existing(&key).expect("cached");
+        assert!(cached.cached);
+        let cached = cached.report().await.expect("report");
+        assert_eq!((cached.cached, cached.age_seconds), (true, Some(3)));
+
+        // Asked again 3 s after: refused with the 7 s still to wait, and the cache stays.
+        assert_eq!(checks.forget(&key), Err(Duration::from_secs(7)));
+        assert!(checks.existing(&key).is_some());
+        tokio::time::advance(Duration::from_secs(7)).await;
+        assert_eq!(checks.forget(&key), Ok(()));
+        assert!(
+            checks.existing(&key).is_none(),
+            "the next request checks afresh"
+        );
     }
 }

@@ -307,19 +307,33 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The parameters of a check request: the targets as given, and the language.
-fn check_query(query: Option<String>, headers: &HeaderMap) -> (Vec<String>, Lang) {
+/// The parameters of a check request.
+pub(crate) struct CheckQuery {
+    /// The targets as given.
+    pub inputs: Vec<String>,
+    pub lang: Lang,
+    /// `fresh=1`: do not answer from the cache.
+    pub fresh: bool,
+}
+
+fn check_query(query: Option<String>, headers: &HeaderMap) -> CheckQuery {
     let query = query.unwrap_or_default();
     let mut inputs = Vec::new();
     let mut lang_param = None;
+    let mut fresh = false;
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "target" => inputs.push(value.into_owned()),
             "lang" => lang_param = Lang::from_tag(&value),
+            "fresh" => fresh = matches!(value.as_ref(), "1" | "true"),
             _ => {}
         }
     }
-    (inputs, request_lang(lang_param, headers))
+    CheckQuery {
+        inputs,
+        lang: request_lang(lang_param, headers),
+        fresh,
+    }
 }
 
 /// `GET /api/v1/check?target=T[&target=T…][&lang=de|en]`: the finished report as JSON.
@@ -337,6 +351,9 @@ fn check_query(query: Option<String>, headers: &HeaderMap) -> (Vec<String>, Lang
           (its MX hosts on port 25, MTA-STS and TLS-RPT; see `domains` in the report).", example = "imaps://mail.example.de"),
         ("lang" = Option<String>, Query, description = "`de` or `en` for error messages; \
           default from `Accept-Language`, else German."),
+        ("fresh" = Option<String>, Query, description = "`1`: check again instead of answering \
+          from the cache; refused with `429` and `Retry-After` when the cached report is younger \
+          than 10 seconds."),
     ),
     responses(
         (status = 200, description = "The finished check", body = CheckReportSchema),
@@ -357,15 +374,24 @@ async fn check(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let (inputs, lang) = check_query(query, &headers);
+    let query = check_query(query, &headers);
     let client = client(&state, peer, &headers);
-    let report = match subscribe(&state, client, inputs).await {
+    let report = match subscribe(&state, client, query.inputs, query.fresh).await {
         Ok(subscription) => subscription.report().await.ok_or(AppError::Internal),
         Err(error) => Err(error),
     };
     match report {
-        Ok(report) => axum::Json(&*report).into_response(),
-        Err(error) => error.into_response_in(lang),
+        Ok(report) => {
+            let mut response = axum::Json(&*report).into_response();
+            // RFC 9111 §5.1: how old a cached answer is.
+            if let Some(age) = report.age_seconds {
+                response
+                    .headers_mut()
+                    .insert(header::AGE, HeaderValue::from(age));
+            }
+            response
+        }
+        Err(error) => error.into_response_in(query.lang),
     }
 }
 
@@ -393,11 +419,12 @@ async fn subscribe(
     state: &AppState,
     client: IpAddr,
     inputs: Vec<String>,
+    fresh: bool,
 ) -> Result<Subscription, AppError> {
     let now = tokio::time::Instant::now();
     let result = match state.limits.per_client.take(client, now) {
         Err(retry_after) => Err(AppError::RateLimited { retry_after }),
-        Ok(()) => start_or_join(state, inputs).await,
+        Ok(()) => start_or_join(state, inputs, fresh).await,
     };
     if let Err(error) = &result {
         // The code only: what a visitor typed is not logged at info level.
@@ -407,7 +434,11 @@ async fn subscribe(
     result
 }
 
-async fn start_or_join(state: &AppState, inputs: Vec<String>) -> Result<Subscription, AppError> {
+async fn start_or_join(
+    state: &AppState,
+    inputs: Vec<String>,
+    fresh: bool,
+) -> Result<Subscription, AppError> {
     if inputs.is_empty() {
         return Err(AppError::MissingTarget);
     }
@@ -425,6 +456,12 @@ async fn start_or_join(state: &AppState, inputs: Vec<String>) -> Result<Subscrip
         }
     }
     let key = checks::key(&targets);
+    if fresh {
+        state
+            .checks
+            .forget(&key)
+            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+    }
     if let Some(subscription) = state.checks.existing(&key) {
         return Ok(subscription);
     }

@@ -37,6 +37,9 @@ use super::{AppState, check_query, client, subscribe};
     params(
         ("target" = Vec<String>, Query, description = "As for `/api/v1/check`."),
         ("lang" = Option<String>, Query, description = "`de` or `en` for error messages."),
+        ("fresh" = Option<String>, Query, description = "`1`: check again instead of answering \
+          from the cache; refused with `429` and `Retry-After` when the cached report is younger \
+          than 10 seconds."),
     ),
     responses(
         (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
@@ -53,9 +56,10 @@ pub(super) async fn check_stream(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let (inputs, lang) = check_query(query, &headers);
+    let query = check_query(query, &headers);
+    let (inputs, lang, fresh) = (query.inputs, query.lang, query.fresh);
     let client = client(&state, peer, &headers);
-    match subscribe(&state, client, inputs).await {
+    match subscribe(&state, client, inputs, fresh).await {
         Ok(subscription) => Sse::new(events(subscription))
             .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
             .into_response(),

@@ -513,6 +513,8 @@ impl Engine {
             verdict: CheckReport::overall_verdict(&endpoints),
             endpoints,
             domains,
+            cached: false,
+            age_seconds: None,
         }
     }
 

@@ -314,3 +314,41 @@ async fn a_certificate_swapped_between_two_checks_is_judged_afresh() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cached_answer_says_so_and_a_fresh_check_is_refused_with_the_time_to_wait() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("cached", NAME, Validity::CURRENT);
+    let server = tests::servers::OpensslServer::start(&cert, &["-tls1_2"]);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[server.port],
+    ));
+    let path = format!("/api/v1/check?target=imaps://{NAME}:{}", server.port);
+    let (status, headers, body) = api.get(&path).await;
+    assert_eq!(status, 200, "{body}");
+    let first: Value = serde_json::from_str(&body).expect("JSON");
+    assert!(
+        first.get("cached").is_none(),
+        "a new check is not cached: {first}"
+    );
+    assert!(!headers.contains_key("age"));
+
+    let (status, headers, body) = api.get(&path).await;
+    assert_eq!(status, 200, "{body}");
+    let second: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(second["cached"], true);
+    let age = second["age_seconds"].as_u64().expect("age");
+    assert_eq!(
+        headers.get("age").and_then(|v| v.to_str().ok()),
+        Some(age.to_string().as_str())
+    );
+
+    // Asked to check again seconds later: refused, saying how long to wait; nothing silently
+    // answered from the cache.
+    let (status, headers, body) = api.get(&format!("{path}&fresh=1&lang=en")).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(headers.contains_key("retry-after"), "{headers:?}");
+    assert!(body.contains("rate_limited"), "{body}");
+}
