@@ -330,6 +330,7 @@ pub fn card_summary(endpoint: &EndpointReport) -> (Tone, Text) {
         Verdict::LegacyEnabled => (Tone::Warning, Text::SummaryLegacyEnabled),
         Verdict::ClientsLockedOut => (Tone::Bad, Text::SummaryClientsLockedOut),
         Verdict::NotOffered => (Tone::NotOffered, Text::SummaryNotOffered),
+        Verdict::WrongService => (Tone::Bad, Text::SummaryWrongService),
         Verdict::PartlyTested => (Tone::Unknown, Text::SummaryPartlyTested),
         Verdict::CertificateProblem => (Tone::Bad, Text::SummaryCertificate),
         Verdict::NoModernTls if error == Some(EndpointErrorCode::StarttlsNotOffered) => {

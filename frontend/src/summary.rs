@@ -23,7 +23,10 @@ pub fn overall_tone(verdict: Verdict) -> Tone {
     match verdict {
         Verdict::Ready => Tone::Good,
         Verdict::LegacyEnabled => Tone::Warning,
-        Verdict::ClientsLockedOut | Verdict::CertificateProblem | Verdict::NoModernTls => Tone::Bad,
+        Verdict::ClientsLockedOut
+        | Verdict::CertificateProblem
+        | Verdict::NoModernTls
+        | Verdict::WrongService => Tone::Bad,
         Verdict::Untestable | Verdict::PartlyTested => Tone::Unknown,
         Verdict::NotOffered => Tone::NotOffered,
     }

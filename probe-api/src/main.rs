@@ -491,6 +491,7 @@ fn exit_status(report: &mailtls_shared::CheckReport, ignore_not_offered: bool) -
                 | Verdict::ClientsLockedOut
                 | Verdict::CertificateProblem
                 | Verdict::NoModernTls
+                | Verdict::WrongService
         ) || endpoint.findings.iter().any(|finding| {
             finding.severity == mailtls_shared::Severity::Critical
                 || finding.code == mailtls_shared::FindingCode::CertificateExpiresSoon

@@ -25,6 +25,7 @@ pub fn verdict_words(verdict: Verdict) -> &'static str {
             "partly tested: TLS 1.2+ works, but could not confirm that old versions are off"
         }
         Verdict::NotOffered => "not offered: nothing listens on this port",
+        Verdict::WrongService => "wrong service: this port is not what the target names",
     }
 }
 

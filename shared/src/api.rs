@@ -222,6 +222,9 @@ pub enum FindingCode {
     ClientsNeedLegacyVersions,
     /// The certificate is valid but expires within the warning period (`certificate_warning_days`).
     CertificateExpiresSoon,
+    /// The port speaks another service: another protocol after the TLS handshake (POP3 on 993),
+    /// or plain text where TLS was expected (SSL/TLS chosen for a STARTTLS port).
+    WrongService,
 }
 
 /// A finding with its severity and technical detail (English, for admins).
@@ -257,6 +260,9 @@ pub enum Verdict {
     CertificateProblem,
     /// No TLS 1.2 or newer (or no encryption at all): Microsoft 365 and current programs fail.
     NoModernTls,
+    /// The port is not the service the target names: another protocol answers there, or plain
+    /// text where TLS was expected (see the `wrong_service` finding).
+    WrongService,
 }
 
 /// Why an endpoint could not be tested.
@@ -417,8 +423,8 @@ crate::deserialize_by_wire_name! {
     Reason => [Reason::Alert, Reason::Closed, Reason::OtherVersion, Reason::Timeout, Reason::ConnectionRefused, Reason::Network, Reason::ProtocolViolation, Reason::NameNotFound, Reason::Throttled, Reason::Starttls],
     CertificateVerdict => [CertificateVerdict::Valid, CertificateVerdict::Expired, CertificateVerdict::NotYetValid, CertificateVerdict::NameMismatch, CertificateVerdict::SelfSigned, CertificateVerdict::Untrusted, CertificateVerdict::IncompleteChain, CertificateVerdict::Invalid],
     Severity => [Severity::Info, Severity::Warning, Severity::Critical],
-    FindingCode => [FindingCode::StarttlsNotOffered, FindingCode::AuthBeforeTls, FindingCode::LegacyVersionsEnabled, FindingCode::NoTls12, FindingCode::Tls12LegacyCiphersOnly, FindingCode::CertificateProblem, FindingCode::ResponseInjection, FindingCode::ClientsLockedOut, FindingCode::ClientsNeedLegacyVersions, FindingCode::CertificateExpiresSoon],
-    Verdict => [Verdict::Ready, Verdict::NotOffered, Verdict::PartlyTested, Verdict::Untestable, Verdict::LegacyEnabled, Verdict::ClientsLockedOut, Verdict::CertificateProblem, Verdict::NoModernTls],
+    FindingCode => [FindingCode::StarttlsNotOffered, FindingCode::AuthBeforeTls, FindingCode::LegacyVersionsEnabled, FindingCode::NoTls12, FindingCode::Tls12LegacyCiphersOnly, FindingCode::CertificateProblem, FindingCode::ResponseInjection, FindingCode::ClientsLockedOut, FindingCode::ClientsNeedLegacyVersions, FindingCode::CertificateExpiresSoon, FindingCode::WrongService],
+    Verdict => [Verdict::Ready, Verdict::NotOffered, Verdict::PartlyTested, Verdict::Untestable, Verdict::LegacyEnabled, Verdict::ClientsLockedOut, Verdict::CertificateProblem, Verdict::NoModernTls, Verdict::WrongService],
     EndpointErrorCode => [EndpointErrorCode::NameNotFound, EndpointErrorCode::ConnectionRefused, EndpointErrorCode::Timeout, EndpointErrorCode::Network, EndpointErrorCode::Refused, EndpointErrorCode::Throttled, EndpointErrorCode::StarttlsNotOffered, EndpointErrorCode::StarttlsFailed, EndpointErrorCode::Preauth, EndpointErrorCode::ProtocolViolation, EndpointErrorCode::ResponseInjection],
     ErrorCode => [ErrorCode::InvalidTarget, ErrorCode::MissingTarget, ErrorCode::TooManyTargets, ErrorCode::ForbiddenAddress, ErrorCode::ForbiddenPort, ErrorCode::ForbiddenDomain, ErrorCode::RateLimited, ErrorCode::Busy, ErrorCode::NotFound, ErrorCode::RequestTooLarge, ErrorCode::MethodNotAllowed, ErrorCode::Internal],
 }

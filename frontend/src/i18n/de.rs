@@ -74,6 +74,9 @@ impl Catalog for German {
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unklar",
             Text::IconNotOffered => "Nicht angeboten",
+            Text::SummaryWrongService => {
+                "Auf diesem Port antwortet ein anderer Dienst, als eingestellt ist, oder er verlangt eine andere Verschlüsselung. Vergleichen Sie Port und Verschlüsselung mit den Angaben Ihres Anbieters: IMAP mit SSL/TLS nutzt Port 993, POP3 mit SSL/TLS Port 995, SMTP mit SSL/TLS Port 465; die Ports 143, 110 und 587 nutzen STARTTLS."
+            }
             Text::SummaryNotOffered => {
                 "Auf diesem Port bietet Ihr Server keinen Dienst an. Das ist kein Fehler, wenn Sie diesen Port nicht verwenden."
             }
@@ -217,6 +220,9 @@ impl Catalog for German {
             }
             FindingCode::ClientsLockedOut => {
                 "E-Mail-Programme, die TLS 1.2 oder neuer beherrschen, können sich nicht verbinden (siehe Klammer), weil der Server keine TLS-Version oder kein Verschlüsselungsverfahren anbietet, das diese Programme kennen."
+            }
+            FindingCode::WrongService => {
+                "Auf diesem Port antwortet ein anderer Dienst, oder er verlangt eine andere Verschlüsselung als eingestellt."
             }
             FindingCode::CertificateExpiresSoon => {
                 "Das Zertifikat des Servers läuft bald ab. Ihr Anbieter muss es rechtzeitig erneuern, sonst zeigen E-Mail-Programme eine Warnung."

@@ -74,6 +74,9 @@ impl Catalog for English {
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unclear",
             Text::IconNotOffered => "Not offered",
+            Text::SummaryWrongService => {
+                "Another service answers on this port than the one set up, or it needs another kind of encryption. Compare port and encryption with your provider’s details: IMAP with SSL/TLS uses port 993, POP3 with SSL/TLS port 995, SMTP with SSL/TLS port 465; ports 143, 110 and 587 use STARTTLS."
+            }
             Text::SummaryNotOffered => {
                 "Your server offers no service on this port. That is not a fault if you do not use this port."
             }
@@ -211,6 +214,9 @@ impl Catalog for English {
             FindingCode::CertificateProblem => "E-mail programs will not trust the certificate.",
             FindingCode::ClientsLockedOut => {
                 "Email programs that support TLS 1.2 or newer cannot connect (see brackets), because the server offers no TLS version or no encryption method these programs know."
+            }
+            FindingCode::WrongService => {
+                "Another service answers on this port, or it needs another kind of encryption than the one set up."
             }
             FindingCode::CertificateExpiresSoon => {
                 "The server’s certificate expires soon. Your provider must renew it in time, or email programs will show a warning."

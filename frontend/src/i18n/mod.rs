@@ -32,6 +32,7 @@ pub enum Text {
     SummaryLegacyEnabled,
     SummaryClientsLockedOut,
     SummaryNotOffered,
+    SummaryWrongService,
     SummaryPartlyTested,
     IconNotOffered,
     NoCapture,

@@ -9,6 +9,7 @@ use mailtls_shared::{
     Outcome, Scheme, Severity, TlsVersion, Verdict, wire_name,
 };
 
+use super::greeting::WrongService;
 use super::simulate::{Catalog, lockout};
 
 /// Everything the assessment looks at.
@@ -30,6 +31,10 @@ pub struct Observations {
     pub error: Option<EndpointError>,
     /// A port of a bare host check (nothing listening there is "not offered").
     pub optional_port: bool,
+    /// What the greetings showed, when the port is not the scheme's service.
+    pub wrong_service: Option<WrongService>,
+    /// The endpoint's port, for the wrong-service detail.
+    pub port: u16,
 }
 
 /// The findings and the verdict for one endpoint. `catalog` is the simulated clients' catalog,
@@ -63,6 +68,19 @@ pub fn assess(
             },
             Some("login is offered before the connection is encrypted".into()),
         ));
+    }
+    // The customer's port is another service: that is what they must change, before any
+    // version or certificate question.
+    if let Some(wrong) = seen.wrong_service {
+        findings.insert(
+            0,
+            finding(
+                FindingCode::WrongService,
+                Severity::Critical,
+                Some(wrong.detail(scheme, seen.port)),
+            ),
+        );
+        return (findings, Verdict::WrongService);
     }
     if let Some(error) = &seen.error {
         let verdict = match error.code {
@@ -417,6 +435,20 @@ mod tests {
             ..soon(0)
         };
         assert!(assess(Scheme::Imaps, &off, None).0.is_empty());
+    }
+
+    #[test]
+    fn another_service_on_the_port_comes_before_everything_else() {
+        use crate::probe::greeting::{Protocol, WrongService};
+        let pop3_on_993 = Observations {
+            wrong_service: Some(WrongService::OtherProtocol(Protocol::Pop3)),
+            port: 993,
+            ..seen([R, A, R, A, A])
+        };
+        let (findings, verdict) = assess(Scheme::Imaps, &pop3_on_993, None);
+        assert_eq!(verdict, Verdict::WrongService);
+        assert_eq!(findings[0].code, FindingCode::WrongService);
+        assert_eq!(findings[0].severity, Severity::Critical);
     }
 
     #[test]

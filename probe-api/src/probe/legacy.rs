@@ -804,11 +804,14 @@ fn classify(version: TlsVersion, answer: Answer, deadline: Duration) -> Handshak
             Reason::Alert,
             format!("server sent alert {}", alert.name()),
         ),
-        Flight::NotTls { start } => Handshake::failed(
-            Outcome::Inconclusive,
-            Reason::ProtocolViolation,
-            format!("server did not answer with TLS: \"{start}\""),
-        ),
+        Flight::NotTls { start } => Handshake {
+            greeting: Some(start.clone()),
+            ..Handshake::failed(
+                Outcome::Inconclusive,
+                Reason::ProtocolViolation,
+                format!("server did not answer with TLS: \"{start}\""),
+            )
+        },
         Flight::Malformed(why) => Handshake::failed(
             Outcome::Inconclusive,
             Reason::ProtocolViolation,
@@ -913,6 +916,7 @@ fn classify_hello(version: TlsVersion, hello: ServerHello) -> Handshake {
         cipher_suite: Some(cipher_suite),
         group: None,
         chain,
+        greeting: None,
     }
 }
 

@@ -27,6 +27,7 @@ pub mod conn;
 pub mod dane;
 pub mod dns;
 pub mod domain;
+pub mod greeting;
 pub mod imap;
 pub mod legacy;
 pub mod mta_sts;
@@ -585,6 +586,9 @@ impl Engine {
                     server_name: server_name(&endpoint.host),
                     slots,
                     deadline,
+                    greet: std::sync::atomic::AtomicBool::new(
+                        endpoint.scheme.tls_start() == mailtls_shared::TlsStart::Implicit,
+                    ),
                 };
                 target
                     .all_versions(&mut handshakes, &mut observations)
@@ -625,6 +629,8 @@ impl Engine {
             .map(|(version, handshake, _)| (*version, handshake.outcome))
             .collect();
         observations.optional_port = endpoint.optional;
+        observations.port = endpoint.port;
+        observations.wrong_service = wrong_service(endpoint.scheme, &handshakes);
         let (findings, verdict) = assess(endpoint.scheme, &observations, self.catalog.as_deref());
         if verdict == Verdict::Untestable && observations.error.is_none() {
             // Every handshake was inconclusive: say why, as for a failed dialog.
@@ -666,6 +672,9 @@ struct Attempting<'a> {
     server_name: ServerName<'static>,
     slots: Arc<Semaphore>,
     deadline: Instant,
+    /// Read the greeting after the next rustls handshake (implicit TLS): on TLS 1.2 first, and
+    /// on TLS 1.3 only when TLS 1.2 failed. One wait per endpoint.
+    greet: std::sync::atomic::AtomicBool,
 }
 
 impl Attempting<'_> {
@@ -699,6 +708,11 @@ impl Attempting<'_> {
             }
         };
         let mut tls12 = first.0;
+        // One wait for a greeting per endpoint: TLS 1.3 only listens when TLS 1.2 failed.
+        if tls12.outcome == Outcome::Accepted {
+            self.greet
+                .store(false, std::sync::atomic::Ordering::Relaxed);
+        }
         let rest = [
             TlsVersion::Ssl3,
             TlsVersion::Tls10,
@@ -767,9 +781,16 @@ impl Attempting<'_> {
         let sni = self.sni();
         let handshake = match version {
             TlsVersion::Tls12 | TlsVersion::Tls13 if !legacy_hello => {
+                let implicit = self.greet.load(std::sync::atomic::Ordering::Relaxed);
                 self.engine
                     .tls
-                    .handshake(stream, version, self.server_name.clone(), handshake_time)
+                    .handshake(
+                        stream,
+                        version,
+                        self.server_name.clone(),
+                        handshake_time,
+                        implicit,
+                    )
                     .await
             }
             _ => legacy::handshake(&mut stream, version, sni.as_deref(), handshake_time).await,
@@ -972,6 +993,33 @@ fn server_name(host: &Host) -> ServerName<'static> {
             Err(_) => ServerName::IpAddress(IpAddr::from([0, 0, 0, 0]).into()),
         },
     }
+}
+
+/// Whether the greetings show another service than `scheme`'s: another protocol after a
+/// handshake, or, where no handshake worked, a plain-text greeting of a mail protocol on an
+/// implicit-TLS port.
+fn wrong_service(
+    scheme: Scheme,
+    handshakes: &[(TlsVersion, Handshake, Duration)],
+) -> Option<greeting::WrongService> {
+    use greeting::{Protocol, WrongService, protocol_of};
+    let expected = Protocol::of_scheme(scheme);
+    let spoken = |accepted: bool| {
+        handshakes
+            .iter()
+            .filter(|(_, handshake, _)| (handshake.outcome == Outcome::Accepted) == accepted)
+            .find_map(|(_, handshake, _)| handshake.greeting.as_deref().and_then(protocol_of))
+    };
+    if let Some(protocol) = spoken(true) {
+        return (protocol != expected).then_some(WrongService::OtherProtocol(protocol));
+    }
+    let none_accepted = !handshakes
+        .iter()
+        .any(|(_, handshake, _)| handshake.outcome == Outcome::Accepted);
+    if scheme.tls_start() == mailtls_shared::TlsStart::Implicit && none_accepted {
+        return spoken(false).map(WrongService::PlainText);
+    }
+    None
 }
 
 /// The error of an endpoint whose handshakes were all inconclusive: the first inconclusive

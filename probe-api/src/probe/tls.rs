@@ -31,6 +31,9 @@ pub struct Handshake {
     pub group: Option<String>,
     /// The certificate chain the server presented, leaf first.
     pub chain: Vec<CertificateDer<'static>>,
+    /// The server's first line: after the handshake on an implicit-TLS port, or in plain text
+    /// where TLS was expected (escaped, at most 80 characters).
+    pub greeting: Option<String>,
 }
 
 impl Handshake {
@@ -43,6 +46,7 @@ impl Handshake {
             cipher_suite: None,
             group: None,
             chain: Vec::new(),
+            greeting: None,
         }
     }
 }
@@ -85,6 +89,7 @@ impl TlsClients {
         version: TlsVersion,
         server_name: ServerName<'static>,
         deadline: Duration,
+        read_greeting: bool,
     ) -> Handshake {
         let config = match version {
             TlsVersion::Tls12 => self.tls12.clone(),
@@ -122,6 +127,13 @@ impl TlsClients {
             .peer_certificates()
             .map(|chain| chain.iter().map(|c| c.clone().into_owned()).collect())
             .unwrap_or_default();
+        // On an implicit-TLS port the server greets first: which protocol it speaks tells a
+        // wrong port apart (POP3 on 993). A short wait, a small read, no command sent.
+        let greeting = if read_greeting {
+            first_line(&mut tls, deadline.min(GREETING_WAIT)).await
+        } else {
+            None
+        };
         // Leave politely; the server's answer does not matter, so don't wait long for it.
         let _ = tokio::time::timeout(Duration::from_secs(1), tls.shutdown()).await;
         let expected = match version {
@@ -145,8 +157,46 @@ impl TlsClients {
             cipher_suite,
             group,
             chain,
+            greeting,
         }
     }
+}
+
+/// How long an implicit-TLS probe waits for the server's greeting after the handshake: mail
+/// servers greet at once; one that does not in this time is simply not judged by its greeting.
+const GREETING_WAIT: Duration = Duration::from_millis(1500);
+/// The most of a greeting read.
+const GREETING_CAP: usize = 512;
+
+/// The first line the server sends, escaped and cut to 80 characters; `None` when nothing
+/// arrives in time.
+async fn first_line<S: tokio::io::AsyncRead + Unpin>(
+    stream: &mut S,
+    wait: Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = Vec::with_capacity(GREETING_CAP);
+    let until = tokio::time::Instant::now() + wait;
+    let mut chunk = [0u8; GREETING_CAP];
+    while buffer.len() < GREETING_CAP && !buffer.contains(&b'\n') {
+        let room = GREETING_CAP - buffer.len();
+        match tokio::time::timeout_at(until, stream.read(&mut chunk[..room])).await {
+            Ok(Ok(n)) if n > 0 => buffer.extend_from_slice(&chunk[..n]),
+            _ => break,
+        }
+    }
+    let line = buffer
+        .split(|byte| *byte == b'\n')
+        .next()
+        .unwrap_or_default();
+    let text: String = line
+        .iter()
+        .filter(|byte| **byte != b'\r')
+        .flat_map(|byte| byte.escape_ascii())
+        .map(char::from)
+        .take(80)
+        .collect();
+    (!text.is_empty()).then_some(text)
 }
 
 /// `TLS13_AES_128_GCM_SHA256` (rustls) → `TLS_AES_128_GCM_SHA256` (IANA).

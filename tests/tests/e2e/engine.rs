@@ -619,3 +619,67 @@ fn check_timeout_bounds_the_whole_check_dns_included() {
         assert_eq!(code, 3, "{target}: {report:#}");
     }
 }
+
+#[test]
+fn a_port_of_another_service_is_named_with_the_port_that_fits() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("services", NAME, Validity::CURRENT);
+    let dovecot = Dovecot::start(&cert, DovecotTls::Modern);
+    let postfix = Postfix::start(&cert, PostfixTls::Modern);
+    let cases = [
+        // POP3 over TLS set up on Dovecot's IMAPS port: TLS works, the greeting is IMAP's.
+        (
+            target("pop3s", dovecot.imaps),
+            format!(
+                "port {} answers like IMAP after the TLS handshake, not POP3; IMAP over TLS is imaps:993",
+                dovecot.imaps
+            ),
+        ),
+        // SSL/TLS set up for the submission port, which speaks plain-text SMTP first.
+        (
+            target("smtps", postfix.submission),
+            format!(
+                "port {} speaks plain-text SMTP and starts TLS only with STARTTLS; use STARTTLS there, or smtps:465 for TLS from the first byte",
+                postfix.submission
+            ),
+        ),
+        // The same for IMAP's STARTTLS port.
+        (
+            target("imaps", dovecot.imap),
+            format!(
+                "port {} speaks plain-text IMAP and starts TLS only with STARTTLS; use STARTTLS there, or imaps:993 for TLS from the first byte",
+                dovecot.imap
+            ),
+        ),
+    ];
+    for (target, detail) in cases {
+        let (code, report) = check(
+            &ca,
+            std::slice::from_ref(&target),
+            &["--no-client-simulation"],
+        );
+        let endpoint = &report["endpoints"][0];
+        assert_eq!(
+            endpoint["verdict"], "wrong_service",
+            "{target}: {endpoint:#}"
+        );
+        assert_eq!(endpoint["findings"][0]["code"], "wrong_service", "{target}");
+        assert_eq!(
+            endpoint["findings"][0]["detail"],
+            detail.as_str(),
+            "{target}"
+        );
+        assert_eq!(code, 1, "{target}");
+    }
+    // The right scheme on each port is fine.
+    let (code, report) = check(
+        &ca,
+        &[
+            target("imaps", dovecot.imaps),
+            target("pop3s", dovecot.pop3s),
+        ],
+        &["--no-client-simulation"],
+    );
+    assert_eq!(report["verdict"], "ready", "{report:#}");
+    assert_eq!(code, 0);
+}
