@@ -235,6 +235,7 @@ pub fn App() -> Html {
                                     }
                                     { for state.progress.endpoints.iter().map(|endpoint| html! {
                                         <EndpointCard lang={state.lang} endpoint={(**endpoint).clone()}
+                                            unencrypted={state.mode == Mode::Settings && state.settings.unencrypted(endpoint)}
                                             on_retry={on_retry.clone()} />
                                     }) }
                                 </>
@@ -264,6 +265,7 @@ pub fn App() -> Html {
                                     }) }
                                     { for report.endpoints.iter().map(|endpoint| html! {
                                         <EndpointCard lang={state.lang} endpoint={endpoint.clone()}
+                                            unencrypted={state.mode == Mode::Settings && state.settings.unencrypted(endpoint)}
                                             on_retry={on_retry.clone()} />
                                     }) }
                                     <ClientAdvice lang={state.lang} choice={state.client}

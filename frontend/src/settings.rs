@@ -291,6 +291,19 @@ impl MailSettings {
         }
     }
 
+    /// Whether `endpoint` is a server this form sets up without encryption ("Keine"): the probe
+    /// checked what the server offers (STARTTLS), but the program as set up sends in the clear.
+    pub fn unencrypted(&self, endpoint: &mailtls_shared::EndpointReport) -> bool {
+        [false, true].into_iter().any(|outgoing| {
+            let entry = self.entry(outgoing);
+            entry.security == Security::None
+                && self.port(outgoing) == Some(endpoint.port)
+                && self.scheme(outgoing, endpoint.port) == endpoint.scheme
+                && Host::parse(entry.host.trim())
+                    .is_ok_and(|host| host.to_string() == endpoint.host)
+        })
+    }
+
     /// How the mail program will talk to this server: the scheme the probe must use.
     fn scheme(&self, outgoing: bool, port: u16) -> Scheme {
         let security = self.entry(outgoing).security;

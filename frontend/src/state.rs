@@ -349,6 +349,18 @@ pub fn card_summary(endpoint: &EndpointReport) -> (Tone, Text) {
     }
 }
 
+/// The card's tone and explanation for an endpoint the customer's program reaches without
+/// encryption ("Keine"): a problem whatever the server offers, and what it offers is the fix.
+pub fn unencrypted_summary(endpoint: &EndpointReport) -> (Tone, Text) {
+    // Only where the probe found encryption on offer; otherwise the server's own card says what
+    // is wrong (no encryption at all, nothing answering, …).
+    if endpoint.best_version().is_some() {
+        (Tone::Bad, Text::SummaryProgramUnencrypted)
+    } else {
+        card_summary(endpoint)
+    }
+}
+
 /// How an endpoint is titled on its card: `imaps://mail.example.de:993`.
 pub fn endpoint_title(endpoint: &EndpointReport) -> String {
     let host = match Host::parse(&endpoint.host) {

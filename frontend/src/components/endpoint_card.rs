@@ -5,13 +5,16 @@ use mailtls_shared::{ClientResult, EndpointReport, FindingCode, Lang, wire_name}
 use yew::prelude::*;
 
 use crate::i18n::{Text, catalog, client_name};
-use crate::state::{Tone, card_summary, endpoint_title};
+use crate::state::{Tone, card_summary, endpoint_title, unencrypted_summary};
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct EndpointCardProps {
     pub lang: Lang,
     pub endpoint: EndpointReport,
     pub on_retry: Callback<()>,
+    /// The customer's program is set up to reach this server without encryption.
+    #[prop_or_default]
+    pub unencrypted: bool,
 }
 
 /// One `<dt>`/`<dd>` pair, or nothing when the fact is unknown. The value is server-supplied:
@@ -27,7 +30,11 @@ fn fact(label: &'static str, value: Option<String>) -> Html {
 pub fn EndpointCard(props: &EndpointCardProps) -> Html {
     let texts = catalog(props.lang);
     let endpoint = &props.endpoint;
-    let (tone, summary) = card_summary(endpoint);
+    let (tone, summary) = if props.unencrypted {
+        unencrypted_summary(endpoint)
+    } else {
+        card_summary(endpoint)
+    };
     let (class, icon, label) = match tone {
         Tone::Good => ("good", "✔", Text::IconGood),
         Tone::Warning => ("warning", "!", Text::IconWarning),

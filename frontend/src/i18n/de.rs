@@ -74,6 +74,9 @@ impl Catalog for German {
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unklar",
             Text::IconNotOffered => "Nicht angeboten",
+            Text::SummaryProgramUnencrypted => {
+                "Ihr Programm ist so eingestellt, dass es nicht verschlüsselt: Ihr Passwort und Ihre E-Mails gehen unverschlüsselt über das Internet. Der Server bietet Verschlüsselung an. Stellen Sie bei der Verschlüsselung „STARTTLS“ ein (oder „SSL/TLS“ mit dem passenden Port, siehe unten)."
+            }
             Text::SummaryWrongService => {
                 "Auf diesem Port antwortet ein anderer Dienst, als eingestellt ist, oder er verlangt eine andere Verschlüsselung. Vergleichen Sie Port und Verschlüsselung mit den Angaben Ihres Anbieters: IMAP mit SSL/TLS nutzt Port 993, POP3 mit SSL/TLS Port 995, SMTP mit SSL/TLS Port 465; die Ports 143, 110 und 587 nutzen STARTTLS."
             }

@@ -74,6 +74,9 @@ impl Catalog for English {
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unclear",
             Text::IconNotOffered => "Not offered",
+            Text::SummaryProgramUnencrypted => {
+                "Your program is set up not to encrypt: your password and your emails travel over the internet unencrypted. The server offers encryption. Set the encryption to “STARTTLS” (or “SSL/TLS” with the matching port, see below)."
+            }
             Text::SummaryWrongService => {
                 "Another service answers on this port than the one set up, or it needs another kind of encryption. Compare port and encryption with your provider’s details: IMAP with SSL/TLS uses port 993, POP3 with SSL/TLS port 995, SMTP with SSL/TLS port 465; ports 143, 110 and 587 use STARTTLS."
             }

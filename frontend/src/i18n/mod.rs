@@ -33,6 +33,7 @@ pub enum Text {
     SummaryClientsLockedOut,
     SummaryNotOffered,
     SummaryWrongService,
+    SummaryProgramUnencrypted,
     SummaryPartlyTested,
     IconNotOffered,
     NoCapture,

@@ -1220,3 +1220,47 @@ async fn the_provider_sets_the_accent_and_urls_may_only_pick_safe_values() {
     );
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn encryption_set_to_none_is_a_problem_whatever_the_server_offers() {
+    use tests::mail_servers::{Dovecot, DovecotTls};
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("none", NAME, Validity::CURRENT);
+    let dovecot = Dovecot::start(&cert, DovecotTls::Modern);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[dovecot.imap],
+    ));
+    let browser = Browser::start(1024, 1400).await;
+    for (lang, words) in [
+        (
+            "de",
+            "Ihr Programm ist so eingestellt, dass es nicht verschlüsselt",
+        ),
+        ("en", "Your program is set up not to encrypt"),
+    ] {
+        browser
+            .client
+            .goto(&format!(
+                "{}/check?in_proto=imap&in_host={NAME}&in_port={}&in_sec=none&lang={lang}",
+                api.base_url, dovecot.imap
+            ))
+            .await
+            .expect("open the settings link");
+        let card = card_for_port(&browser, dovecot.imap).await;
+        // The server offers STARTTLS (a green card before): the program as set up does not use it.
+        assert!(card.contains(words), "{lang}: {card}");
+        let tone = browser
+            .client
+            .find(Locator::Css("article.card"))
+            .await
+            .expect("card")
+            .attr("class")
+            .await
+            .expect("class")
+            .unwrap_or_default();
+        assert!(tone.contains("bad"), "{lang}: {tone}");
+    }
+    browser.close().await;
+}
