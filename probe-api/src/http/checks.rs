@@ -324,9 +324,9 @@ mod tests {
     use crate::probe::ProbeSettings;
     use crate::probe::policy::AddressPolicy;
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_finished_report_is_counted_and_its_slot_free_before_anyone_hears_of_it() {
-        // A loopback port where nothing listens: each check ends at once, on this host only.
+    /// An engine allowed to probe one loopback port where nothing listens (each check ends at
+    /// once, on this host only), and that port's target.
+    fn closed_port_engine(simulate_clients: bool) -> (Arc<Engine>, Target) {
         let port = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
             listener.local_addr().expect("address").port()
@@ -335,13 +335,19 @@ mod tests {
             policy: AddressPolicy::default()
                 .allow("127.0.0.0/8".parse().expect("range"))
                 .allow_ports(&[port]),
+            simulate_clients,
             ..ProbeSettings::default()
         };
-        let engine = Arc::new(Engine::new(settings).expect("engine"));
+        let target = format!("smtp://127.0.0.1:{port}").parse().expect("target");
+        (Arc::new(Engine::new(settings).expect("engine")), target)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_finished_report_is_counted_and_its_slot_free_before_anyone_hears_of_it() {
+        let (engine, target) = closed_port_engine(true);
         let checks = Arc::new(Checks::new(engine.clone(), 1, Duration::from_secs(60)));
         for round in 1..=50u64 {
-            let target: Target = format!("smtp://127.0.0.1:{port}").parse().expect("target");
-            let plan = engine.plan(vec![target]).await.expect("plan");
+            let plan = engine.plan(vec![target.clone()]).await.expect("plan");
             let subscription = checks
                 .start(format!("round {round}"), plan)
                 .expect("a free slot");
@@ -357,20 +363,8 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]
     async fn a_cached_report_says_its_age_and_a_fresh_check_waits_its_turn() {
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-            listener.local_addr().expect("address").port()
-        };
-        let settings = ProbeSettings {
-            policy: AddressPolicy::default()
-                .allow("127.0.0.0/8".parse().expect("range"))
-                .allow_ports(&[port]),
-            simulate_clients: false,
-            ..ProbeSettings::default()
-        };
-        let engine = Arc::new(Engine::new(settings).expect("engine"));
+        let (engine, target) = closed_port_engine(false);
         let checks = Arc::new(Checks::new(engine.clone(), 4, Duration::from_secs(60)));
-        let target: Target = format!("smtp://127.0.0.1:{port}").parse().expect("target");
         let key = key(std::slice::from_ref(&target));
         let plan = engine.plan(vec![target]).await.expect("plan");
         let first = checks.start(key.clone(), plan).expect("slot");
