@@ -349,14 +349,15 @@ fn check_query(query: Option<String>, headers: &HeaderMap) -> CheckQuery {
           (every standard mail endpoint), `scheme://host[:port]` with scheme smtp, submission, \
           smtps, imap, imaps, pop3 or pop3s, or a mail domain as `domain:NAME` or `name@NAME` \
           (its MX hosts on port 25, MTA-STS and TLS-RPT; see `domains` in the report).", example = "imaps://mail.example.de"),
-        ("lang" = Option<String>, Query, description = "`de` or `en` for error messages; \
+        ("lang" = Option<Lang>, Query, description = "`de` or `en` for error messages; \
           default from `Accept-Language`, else German."),
         ("fresh" = Option<String>, Query, description = "`1`: check again instead of answering \
           from the cache; refused with `429` and `Retry-After` when the cached report is younger \
           than 10 seconds."),
     ),
     responses(
-        (status = 200, description = "The finished check", body = CheckReportSchema),
+        (status = 200, description = "The finished check", body = CheckReportSchema,
+         headers(("Age" = u64, description = "For an answer from the cache: its age in seconds"))),
         (status = 400, description = "`missing_target` or `invalid_target`", body = ErrorBody),
         (status = 403, description = "`forbidden_address`, `forbidden_port` or `forbidden_domain`", body = ErrorBody),
         (status = 405, description = "`method_not_allowed`", body = ErrorBody),
@@ -879,6 +880,28 @@ mod tests {
         ] {
             assert!(codes.contains(code), "{code}: {codes}");
         }
+        // `lang` is the closed set the service understands, not any string.
+        let check = &document["paths"][routes::CHECK]["get"];
+        let lang = check["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|p| p["name"] == "lang")
+            .expect("lang parameter");
+        let lang_schema = lang["schema"].to_string();
+        let enum_of_lang = if lang_schema.contains("$ref") {
+            schemas["Lang"].to_string()
+        } else {
+            lang_schema
+        };
+        assert!(
+            enum_of_lang.contains("\"de\"") && enum_of_lang.contains("\"en\""),
+            "{enum_of_lang}"
+        );
+        assert!(
+            check["responses"]["200"]["headers"]["Age"].is_object(),
+            "{check}"
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ use super::{AppState, check_query, client, subscribe};
                    `/api/v1/check`.",
     params(
         ("target" = Vec<String>, Query, description = "As for `/api/v1/check`."),
-        ("lang" = Option<String>, Query, description = "`de` or `en` for error messages."),
+        ("lang" = Option<mailtls_shared::Lang>, Query, description = "`de` or `en` for error messages."),
         ("fresh" = Option<String>, Query, description = "`1`: check again instead of answering \
           from the cache; refused with `429` and `Retry-After` when the cached report is younger \
           than 10 seconds."),
