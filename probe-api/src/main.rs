@@ -499,7 +499,10 @@ fn exit_status(report: &mailtls_shared::CheckReport, ignore_not_offered: bool) -
     }) || report.domains.iter().any(|domain| {
         matches!(
             domain.verdict,
-            DomainVerdict::SomeMxFailing | DomainVerdict::NoModernTls | DomainVerdict::NoUsableMx
+            DomainVerdict::MtaStsBroken
+                | DomainVerdict::SomeMxFailing
+                | DomainVerdict::NoModernTls
+                | DomainVerdict::NoUsableMx
         )
     });
     let unclear = endpoints.iter().any(|endpoint| match endpoint.verdict {

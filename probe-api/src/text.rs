@@ -158,6 +158,17 @@ pub fn domain_verdict_words(domain: &DomainReport) -> String {
         }
         DomainVerdict::NoMail => "this domain receives no mail (null MX)".into(),
         DomainVerdict::Untestable => "the mail servers could not be tested".into(),
+        DomainVerdict::MtaStsBroken => format!(
+            "the MX hosts take mail over TLS 1.2+, but the MTA-STS policy cannot be used ({}{}); \
+             MTA-STS senders deliver without it or keep a copy fetched earlier",
+            wire_name(&domain.mta_sts.status),
+            domain
+                .mta_sts
+                .error
+                .as_deref()
+                .map(|error| format!(": {error}"))
+                .unwrap_or_default()
+        ),
         DomainVerdict::SomeMxFailing => {
             let failing: Vec<String> = domain
                 .failing_hosts()

@@ -166,6 +166,19 @@ pub enum MtaStsStatus {
     LookupFailed,
 }
 
+impl MtaStsStatus {
+    /// The domain announces MTA-STS (a `_mta-sts` record) but record or policy cannot be used:
+    /// a misconfiguration senders stumble on. A failed lookup is not counted: it says nothing.
+    pub fn is_broken(self) -> bool {
+        matches!(
+            self,
+            MtaStsStatus::InvalidRecord
+                | MtaStsStatus::PolicyUnavailable
+                | MtaStsStatus::InvalidPolicy
+        )
+    }
+}
+
 /// What senders do with the MTA-STS policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -249,6 +262,11 @@ pub enum DomainVerdict {
     NoMail,
     /// No MX host could be tested (see the hosts' errors, or `detail`).
     Untestable,
+    /// Every MX host takes mail over TLS 1.2 or newer, but the domain announces an MTA-STS
+    /// policy that cannot be used (see `mta_sts.status` and `mta_sts.error`): senders that
+    /// follow MTA-STS deliver without it or keep a copy fetched earlier (RFC 8461, sections
+    /// 3.1 and 3.3).
+    MtaStsBroken,
     /// Some MX hosts work, others have problems: some mail is delayed or lost.
     SomeMxFailing,
     /// No tested MX host takes mail over TLS 1.2+: Microsoft 365 and careful senders fail.
@@ -318,7 +336,11 @@ impl DomainReport {
     }
 
     /// The verdict the MX hosts add up to (`source` and the hosts as found).
-    pub fn verdict_of(source: MxSource, hosts: &[MxHostReport]) -> DomainVerdict {
+    pub fn verdict_of(
+        source: MxSource,
+        hosts: &[MxHostReport],
+        mta_sts: MtaStsStatus,
+    ) -> DomainVerdict {
         match source {
             MxSource::NullMx => return DomainVerdict::NoMail,
             MxSource::NoMailServer | MxSource::LookupFailed => return DomainVerdict::Untestable,
@@ -343,7 +365,11 @@ impl DomainReport {
         if tested == 0 {
             DomainVerdict::Untestable
         } else if usable == hosts.len() {
-            DomainVerdict::Ready
+            if mta_sts.is_broken() {
+                DomainVerdict::MtaStsBroken
+            } else {
+                DomainVerdict::Ready
+            }
         } else if usable > 0 {
             DomainVerdict::SomeMxFailing
         } else if no_tls {
@@ -362,7 +388,7 @@ crate::deserialize_by_wire_name! {
     MtaStsStatus => [MtaStsStatus::Absent, MtaStsStatus::Valid, MtaStsStatus::InvalidRecord, MtaStsStatus::PolicyUnavailable, MtaStsStatus::InvalidPolicy, MtaStsStatus::LookupFailed],
     MtaStsMode => [MtaStsMode::Enforce, MtaStsMode::Testing, MtaStsMode::None],
     TlsRptStatus => [TlsRptStatus::Absent, TlsRptStatus::Valid, TlsRptStatus::Invalid, TlsRptStatus::LookupFailed],
-    DomainVerdict => [DomainVerdict::Ready, DomainVerdict::NoMail, DomainVerdict::Untestable, DomainVerdict::SomeMxFailing, DomainVerdict::NoModernTls, DomainVerdict::NoUsableMx],
+    DomainVerdict => [DomainVerdict::Ready, DomainVerdict::NoMail, DomainVerdict::Untestable, DomainVerdict::MtaStsBroken, DomainVerdict::SomeMxFailing, DomainVerdict::NoModernTls, DomainVerdict::NoUsableMx],
 }
 
 #[cfg(test)]
@@ -396,7 +422,7 @@ mod tests {
         let mut only_dane = host(MxStatus::Problem);
         only_dane.problems[0].code = MxProblemCode::DaneMismatch;
         assert_eq!(
-            DomainReport::verdict_of(MxSource::Mx, &[only_dane]),
+            DomainReport::verdict_of(MxSource::Mx, &[only_dane], MtaStsStatus::Valid),
             DomainVerdict::NoUsableMx
         );
     }
@@ -446,9 +472,40 @@ mod tests {
         for (source, statuses, expected) in cases {
             let hosts: Vec<_> = statuses.iter().map(|status| host(*status)).collect();
             assert_eq!(
-                DomainReport::verdict_of(source, &hosts),
+                DomainReport::verdict_of(source, &hosts, MtaStsStatus::Absent),
                 expected,
                 "{source:?} {statuses:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_broken_mta_sts_policy_turns_ready_into_a_warning_and_nothing_else() {
+        use MtaStsStatus::*;
+        let good = [host(MxStatus::Usable)];
+        let failing = [host(MxStatus::Usable), host(MxStatus::Problem)];
+        for status in [InvalidRecord, PolicyUnavailable, InvalidPolicy] {
+            assert_eq!(
+                DomainReport::verdict_of(MxSource::Mx, &good, status),
+                DomainVerdict::MtaStsBroken,
+                "{status:?}"
+            );
+            // A problem of the hosts is worse and is what the verdict names.
+            assert_eq!(
+                DomainReport::verdict_of(MxSource::Mx, &failing, status),
+                DomainVerdict::SomeMxFailing,
+                "{status:?}"
+            );
+            assert_eq!(
+                DomainReport::verdict_of(MxSource::NullMx, &[], status),
+                DomainVerdict::NoMail
+            );
+        }
+        for status in [Absent, Valid, LookupFailed] {
+            assert_eq!(
+                DomainReport::verdict_of(MxSource::Mx, &good, status),
+                DomainVerdict::Ready,
+                "{status:?}"
             );
         }
     }

@@ -11,7 +11,7 @@ use crate::dns::{HttpsFiles, Knot, Tarpit, Zone, spki_sha256};
 use crate::mail_servers::{Postfix, PostfixTls};
 use crate::pki::{ServerCert, TestCa, Validity};
 use crate::process::free_port;
-use crate::servers::{ProbeApiOptions, cli_json};
+use crate::servers::{ProbeApiOptions, cli_json, probe_api_binary};
 
 pub const MODERN_MX: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 pub const LEGACY_MX: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
@@ -245,6 +245,24 @@ impl Lab {
         options.extend(["--step-timeout".to_owned(), step_seconds.to_string()]);
         let options: Vec<&str> = options.iter().map(String::as_str).collect();
         cli_json(&self.ca.ca_file, &options, targets)
+    }
+
+    /// `probe-api check` with the text report, pointed at the lab; the exit code and the text.
+    pub fn check_text(&self, targets: &[&str]) -> (i32, String) {
+        let options = self.options(&self.knot.address.to_string(), &self.trust_anchor());
+        let output = std::process::Command::new(probe_api_binary())
+            .arg("check")
+            .arg("--ca-file")
+            .arg(&self.ca.ca_file)
+            .args(&options)
+            .args(targets)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("run probe-api check");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
     }
 
     /// The probe options that point `probe-api` at the lab, asking `dns`.

@@ -18,7 +18,7 @@ pub struct DomainCardProps {
 pub fn domain_tone(verdict: DomainVerdict) -> Tone {
     match verdict {
         DomainVerdict::Ready => Tone::Good,
-        DomainVerdict::SomeMxFailing => Tone::Warning,
+        DomainVerdict::SomeMxFailing | DomainVerdict::MtaStsBroken => Tone::Warning,
         DomainVerdict::NoModernTls | DomainVerdict::NoUsableMx => Tone::Bad,
         // By design: neither good nor a fault.
         DomainVerdict::NoMail => Tone::NotOffered,

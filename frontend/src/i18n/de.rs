@@ -494,6 +494,14 @@ impl Catalog for German {
             DomainVerdict::NoMail => "Diese Domain empfängt laut DNS keine E-Mails (Null-MX).".into(),
             DomainVerdict::Untestable if domain.mx_source == MxSource::NoMailServer => "Für diese Domain haben wir im DNS keinen Mailserver gefunden, weder einen MX-Eintrag noch eine Adresse. Bitte prüfen Sie die Schreibweise der Domain.".into(),
             DomainVerdict::Untestable => "Die Mailserver dieser Domain konnten nicht geprüft werden.".into(),
+            DomainVerdict::MtaStsBroken => format!(
+                "Ihre Mailserver nehmen E-Mails mit TLS 1.2 oder neuer an. Ihre MTA-STS-Richtlinie ist aber nicht nutzbar: {}. Absender, die MTA-STS beachten, stellen deshalb ohne diesen Schutz zu oder halten sich an eine früher abgerufene Fassung der Richtlinie.",
+                match domain.mta_sts.status {
+                    MtaStsStatus::InvalidRecord => "Der DNS-Eintrag ist fehlerhaft",
+                    MtaStsStatus::InvalidPolicy => "Die Richtlinie ist fehlerhaft",
+                    _ => "Die Richtlinie lässt sich nicht abrufen",
+                }
+            ),
         }
     }
 
@@ -514,6 +522,9 @@ impl Catalog for German {
             }
             DomainVerdict::Untestable => {
                 "Prüfen Sie die Schreibweise der Domain und versuchen Sie es später noch einmal."
+            }
+            DomainVerdict::MtaStsBroken => {
+                "Bitte geben Sie dieses Ergebnis an Ihren Anbieter oder Ihre IT-Abteilung weiter. Dort muss die MTA-STS-Richtlinie korrigiert werden. Was nicht stimmt, steht unten bei „MTA-STS“."
             }
         }
     }

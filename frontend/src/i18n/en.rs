@@ -480,6 +480,14 @@ impl Catalog for English {
             DomainVerdict::NoMail => "According to DNS this domain receives no mail (null MX).".into(),
             DomainVerdict::Untestable if domain.mx_source == MxSource::NoMailServer => "We found no mail server for this domain in DNS, neither an MX record nor an address. Please check the spelling of the domain.".into(),
             DomainVerdict::Untestable => "The mail servers of this domain could not be checked.".into(),
+            DomainVerdict::MtaStsBroken => format!(
+                "Your mail servers accept mail with TLS 1.2 or newer. Your MTA-STS policy, however, cannot be used: {}. Senders that follow MTA-STS therefore deliver without this protection or keep to a copy of the policy they fetched earlier.",
+                match domain.mta_sts.status {
+                    MtaStsStatus::InvalidRecord => "the DNS record is faulty",
+                    MtaStsStatus::InvalidPolicy => "the policy is faulty",
+                    _ => "the policy cannot be fetched",
+                }
+            ),
         }
     }
 
@@ -499,6 +507,9 @@ impl Catalog for English {
                 "If you want to receive mail at this domain, the null MX record in DNS must be replaced by an MX record for your mail server. Whoever manages your domain (usually your provider) does that."
             }
             DomainVerdict::Untestable => "Check the spelling of the domain and try again later.",
+            DomainVerdict::MtaStsBroken => {
+                "Please pass this result on to your provider or your IT department. They must correct the MTA-STS policy; what is wrong is listed below under \"MTA-STS\"."
+            }
         }
     }
 

@@ -584,7 +584,7 @@ pub fn assess(
         ),
         domain: planned.domain.to_string(),
         mx_source: planned.source,
-        verdict: DomainReport::verdict_of(planned.source, &hosts),
+        verdict: DomainReport::verdict_of(planned.source, &hosts, records.mta_sts.status),
         mx_hosts: hosts,
         mx_skipped: planned.skipped,
         mta_sts: records.mta_sts,

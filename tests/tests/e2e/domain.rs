@@ -350,10 +350,24 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
         ),
         "{error}"
     );
-    // Without a usable policy nothing is enforced: the one modern MX carries the mail.
+    // Without a usable policy nothing is enforced and the one modern MX carries the mail, but
+    // the announced policy that senders cannot use is a misconfiguration, not "all good".
     for name in ["bigtxt.test", "huge.test", "moved.test", "wrongname.test"] {
-        assert_eq!(domain(&report, name)["verdict"], "ready", "{name}");
+        assert_eq!(domain(&report, name)["verdict"], "mta_sts_broken", "{name}");
     }
+    assert_eq!(domain(&slow, "slow.test")["verdict"], "mta_sts_broken");
+    let (status, text) = lab.check_text(&["domain:huge.test"]);
+    assert_eq!(
+        status, 1,
+        "a broken MTA-STS rollout is a problem found: {text}"
+    );
+    assert!(
+        text.contains(
+            "the MX hosts take mail over TLS 1.2+, but the MTA-STS policy cannot be used \
+             (policy_unavailable: the policy is larger than 65536 bytes)"
+        ),
+        "{text}"
+    );
 
     // Twelve MX records: the ten most preferred are checked, the rest counted.
     let (_, report) = lab.check(&["domain:many.test"]);
@@ -659,6 +673,38 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
         "mx2.two.test: problem – missing from the MTA-STS policy; no TLS 1.2 or newer",
     );
     browser.screenshot("domain-sts-en").await;
+
+    // A policy announced in DNS that cannot be fetched: a warning with its reason, in German.
+    browser
+        .client
+        .goto(&format!(
+            "{}/check?target=domain:huge.test&lang=de",
+            api.base_url
+        ))
+        .await
+        .expect("open the link");
+    let card = browser
+        .wait_for(
+            "article.card.domain.warning[data-verdict='mta_sts_broken']",
+            std::time::Duration::from_secs(30),
+        )
+        .await
+        .expect("the warning card for the broken MTA-STS policy")
+        .text()
+        .await
+        .expect("card text");
+    assert!(
+        card.contains(
+            "Ihre Mailserver nehmen E-Mails mit TLS 1.2 oder neuer an. Ihre MTA-STS-Richtlinie ist \
+             aber nicht nutzbar: Die Richtlinie lässt sich nicht abrufen."
+        ),
+        "{card}"
+    );
+    assert!(
+        card.contains("Dort muss die MTA-STS-Richtlinie korrigiert werden."),
+        "{card}"
+    );
+    browser.screenshot("domain-sts-broken-de").await;
     browser.close().await;
 }
 
