@@ -164,13 +164,16 @@ fn standard_port(outgoing: bool, incoming: Incoming, security: Security) -> u16 
     }
 }
 
-/// Ports that only make sense with one setting: `(port, the setting, outgoing?)`.
-const PORT_SETTINGS: [(u16, Security, bool); 5] = [
+/// Ports that only make sense with one setting: `(port, the setting, outgoing?)` (RFC 8314:
+/// 465, 993 and 995 speak TLS from the first byte; 143, 110 and 587 start it with STARTTLS).
+/// Port 25 has its own advice (use 587).
+const PORT_SETTINGS: [(u16, Security, bool); 6] = [
     (993, Security::SslTls, false),
     (995, Security::SslTls, false),
     (465, Security::SslTls, true),
     (143, Security::Starttls, false),
     (110, Security::Starttls, false),
+    (587, Security::Starttls, true),
 ];
 
 /// The first label of a name mistyped in a way we see every day, and what it should be.
@@ -689,6 +692,27 @@ mod tests {
                     port: 143,
                     expected: 993,
                 }],
+            ),
+            (
+                settings(
+                    Incoming::Imap,
+                    ("", "", SslTls),
+                    ("mail.mxp.de", "587", SslTls),
+                ),
+                vec![Advice::PortDoesNotFitSecurity {
+                    outgoing: true,
+                    port: 587,
+                    expected: 465,
+                }],
+            ),
+            // Port 25 with SSL/TLS: one piece of advice (587 with STARTTLS), not two that differ.
+            (
+                settings(
+                    Incoming::Imap,
+                    ("", "", SslTls),
+                    ("mail.mxp.de", "25", SslTls),
+                ),
+                vec![Advice::OutgoingPort25],
             ),
             (
                 settings(
