@@ -1163,6 +1163,7 @@ mod tests {
                 certificate: None,
                 findings: vec![],
                 verdict: Verdict::Ready,
+                service_found: None,
                 error: None,
             }],
             verdict: Verdict::Ready,

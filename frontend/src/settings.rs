@@ -883,6 +883,7 @@ mod tests {
             }),
             findings: vec![],
             verdict: Verdict::CertificateProblem,
+            service_found: None,
             error: None,
         };
         let report = CheckReport {

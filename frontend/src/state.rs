@@ -419,6 +419,7 @@ mod tests {
             certificate: None,
             findings: vec![],
             verdict: mailtls_shared::Verdict::Untestable,
+            service_found: None,
             error: None,
         }
     }

@@ -3,7 +3,7 @@
 
 use mailtls_shared::{CheckReport, Lang, Outcome, Verdict};
 
-use crate::i18n::{Text, catalog};
+use crate::i18n::{Text, catalog, explanation};
 use crate::settings::Advice;
 use crate::state::{Tone, card_summary, endpoint_title};
 
@@ -78,7 +78,7 @@ pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) 
         ),
     ];
     for endpoint in &report.endpoints {
-        let (tone, explanation) = card_summary(endpoint);
+        let (tone, summary) = card_summary(endpoint);
         let accepted: Vec<&str> = endpoint
             .handshakes
             .iter()
@@ -94,7 +94,7 @@ pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) 
             "- {}{address}: {} – {}",
             endpoint_title(endpoint),
             texts.text(tone_word(tone)),
-            texts.text(explanation)
+            explanation(texts, endpoint, summary)
         ));
         let versions = if accepted.is_empty() {
             "–".to_owned()
@@ -208,6 +208,7 @@ mod tests {
                 }),
                 findings: vec![],
                 verdict: Verdict::LegacyEnabled,
+                service_found: None,
                 error: None,
             }],
             verdict: Verdict::LegacyEnabled,

@@ -90,6 +90,7 @@ async fn server_text_is_shown_as_text_never_as_markup() {
             detail: Some(hostile.to_owned()),
         }],
         verdict: Verdict::Ready,
+        service_found: None,
         error: None,
     };
     let props = EndpointCardProps {

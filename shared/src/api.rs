@@ -324,8 +324,61 @@ pub struct EndpointReport {
     #[serde(default)]
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
+    /// With the `wrong_service` verdict: what the port answered as, from its greeting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_found: Option<ServiceFound>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<EndpointError>,
+}
+
+/// A mail protocol, as a server's greeting shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MailProtocol {
+    Smtp,
+    Imap,
+    Pop3,
+}
+
+impl MailProtocol {
+    /// The protocol a scheme's server greets with.
+    pub fn of_scheme(scheme: Scheme) -> MailProtocol {
+        match scheme {
+            Scheme::Smtp | Scheme::Submission | Scheme::Smtps => MailProtocol::Smtp,
+            Scheme::Imap | Scheme::Imaps => MailProtocol::Imap,
+            Scheme::Pop3 | Scheme::Pop3s => MailProtocol::Pop3,
+        }
+    }
+
+    /// `SMTP`, `IMAP`, `POP3`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MailProtocol::Smtp => "SMTP",
+            MailProtocol::Imap => "IMAP",
+            MailProtocol::Pop3 => "POP3",
+        }
+    }
+
+    /// The scheme of this protocol with TLS from the first byte (its port is the usual one).
+    pub fn implicit_scheme(self) -> Scheme {
+        match self {
+            MailProtocol::Smtp => Scheme::Smtps,
+            MailProtocol::Imap => Scheme::Imaps,
+            MailProtocol::Pop3 => Scheme::Pop3s,
+        }
+    }
+}
+
+/// What answered on a port that is not the service its target names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceFound {
+    /// The protocol of the greeting the port sent.
+    pub protocol: MailProtocol,
+    /// The greeting came in plain text where TLS was expected from the first byte: the port
+    /// starts TLS only with STARTTLS.
+    pub plain_text: bool,
 }
 
 impl EndpointReport {
@@ -424,6 +477,7 @@ crate::deserialize_by_wire_name! {
     CertificateVerdict => [CertificateVerdict::Valid, CertificateVerdict::Expired, CertificateVerdict::NotYetValid, CertificateVerdict::NameMismatch, CertificateVerdict::SelfSigned, CertificateVerdict::Untrusted, CertificateVerdict::IncompleteChain, CertificateVerdict::Invalid],
     Severity => [Severity::Info, Severity::Warning, Severity::Critical],
     FindingCode => [FindingCode::StarttlsNotOffered, FindingCode::AuthBeforeTls, FindingCode::LegacyVersionsEnabled, FindingCode::NoTls12, FindingCode::Tls12LegacyCiphersOnly, FindingCode::CertificateProblem, FindingCode::ResponseInjection, FindingCode::ClientsLockedOut, FindingCode::ClientsNeedLegacyVersions, FindingCode::CertificateExpiresSoon, FindingCode::WrongService],
+    MailProtocol => [MailProtocol::Smtp, MailProtocol::Imap, MailProtocol::Pop3],
     Verdict => [Verdict::Ready, Verdict::NotOffered, Verdict::PartlyTested, Verdict::Untestable, Verdict::LegacyEnabled, Verdict::ClientsLockedOut, Verdict::CertificateProblem, Verdict::NoModernTls, Verdict::WrongService],
     EndpointErrorCode => [EndpointErrorCode::NameNotFound, EndpointErrorCode::ConnectionRefused, EndpointErrorCode::Timeout, EndpointErrorCode::Network, EndpointErrorCode::Refused, EndpointErrorCode::Throttled, EndpointErrorCode::StarttlsNotOffered, EndpointErrorCode::StarttlsFailed, EndpointErrorCode::Preauth, EndpointErrorCode::ProtocolViolation, EndpointErrorCode::ResponseInjection],
     ErrorCode => [ErrorCode::InvalidTarget, ErrorCode::MissingTarget, ErrorCode::TooManyTargets, ErrorCode::ForbiddenAddress, ErrorCode::ForbiddenPort, ErrorCode::ForbiddenDomain, ErrorCode::RateLimited, ErrorCode::Busy, ErrorCode::NotFound, ErrorCode::RequestTooLarge, ErrorCode::MethodNotAllowed, ErrorCode::Internal],
@@ -453,6 +507,7 @@ mod tests {
                 detail: None,
             }],
             verdict: Verdict::LegacyEnabled,
+            service_found: None,
             error: None,
         };
         let json = serde_json::to_value(&report).unwrap();
@@ -480,6 +535,7 @@ mod tests {
             clients: vec![],
             findings: vec![],
             verdict,
+            service_found: None,
             error: None,
         };
         let cases = [

@@ -44,7 +44,7 @@ pub mod target;
 pub use api::{
     CertificateReport, CertificateVerdict, CheckReport, EndpointError, EndpointErrorCode,
     EndpointReport, ErrorBody, ErrorCode, ErrorDetail, Finding, FindingCode, HandshakeReport,
-    Outcome, Reason, Severity, TlsVersion, Verdict, wire_name,
+    MailProtocol, Outcome, Reason, ServiceFound, Severity, TlsVersion, Verdict, wire_name,
 };
 pub use domain::{
     DaneStatus, DomainReport, DomainVerdict, MtaStsMode, MtaStsPolicy, MtaStsReport, MtaStsStatus,

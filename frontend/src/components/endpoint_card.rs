@@ -4,7 +4,7 @@
 use mailtls_shared::{ClientResult, EndpointReport, FindingCode, Lang, wire_name};
 use yew::prelude::*;
 
-use crate::i18n::{Text, catalog, client_name};
+use crate::i18n::{Text, catalog, client_name, explanation};
 use crate::state::{Tone, card_summary, endpoint_title, unencrypted_summary};
 
 #[derive(Debug, Properties, PartialEq)]
@@ -49,7 +49,7 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
             <p class="status">
                 <span class="icon" aria-hidden="true">{ icon }</span>
                 <strong>{ texts.text(label) }{ ":" }</strong>
-                { " " }{ texts.text(summary) }
+                { " " }{ explanation(texts, endpoint, summary) }
             </p>
             if let Some(address) = &endpoint.address {
                 <p class="address">{ texts.text(Text::AddressLabel) }{ ": " }{ address }</p>

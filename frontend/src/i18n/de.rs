@@ -1,9 +1,9 @@
 //! German texts (the default language).
 
 use mailtls_shared::{
-    CertificateVerdict, DaneStatus, DomainReport, DomainVerdict, FindingCode, MtaStsMode,
-    MtaStsStatus, MxProblemCode, MxSource, MxStatus, Outcome, ProfileSecurity, Reason, Severity,
-    TlsRptStatus,
+    CertificateVerdict, DaneStatus, DomainReport, DomainVerdict, FindingCode, MailProtocol,
+    MtaStsMode, MtaStsStatus, MxProblemCode, MxSource, MxStatus, Outcome, ProfileSecurity, Reason,
+    Scheme, ServiceFound, Severity, TlsRptStatus,
 };
 
 use super::{Catalog, Text};
@@ -599,6 +599,22 @@ impl Catalog for German {
             DaneStatus::Unusable => "TLSA-Einträge für E-Mail nicht verwendbar",
             DaneStatus::Bogus => "DNSSEC-Signaturen ungültig",
             DaneStatus::LookupFailed => "DNS-Abfrage gescheitert",
+        }
+    }
+
+    fn wrong_service(&self, scheme: Scheme, port: u16, found: ServiceFound) -> String {
+        let wanted = MailProtocol::of_scheme(scheme);
+        let usual = wanted.implicit_scheme().default_port();
+        if found.plain_text && found.protocol == wanted {
+            format!(
+                "Bei diesem Server beginnt die Verschlüsselung auf Port {port} erst mit STARTTLS. Stellen Sie bei der Verschlüsselung „STARTTLS“ ein oder verwenden Sie Port {usual} mit „SSL/TLS“."
+            )
+        } else {
+            format!(
+                "Port {port} ist bei diesem Server der Port für {}. Für {} mit SSL/TLS ist Port {usual} üblich: Stellen Sie Port {usual} ein, wenn Ihr Anbieter nichts anderes angibt.",
+                found.protocol.name(),
+                wanted.name()
+            )
         }
     }
 }

@@ -1,9 +1,9 @@
 //! English texts.
 
 use mailtls_shared::{
-    CertificateVerdict, DaneStatus, DomainReport, DomainVerdict, FindingCode, MtaStsMode,
-    MtaStsStatus, MxProblemCode, MxSource, MxStatus, Outcome, ProfileSecurity, Reason, Severity,
-    TlsRptStatus,
+    CertificateVerdict, DaneStatus, DomainReport, DomainVerdict, FindingCode, MailProtocol,
+    MtaStsMode, MtaStsStatus, MxProblemCode, MxSource, MxStatus, Outcome, ProfileSecurity, Reason,
+    Scheme, ServiceFound, Severity, TlsRptStatus,
 };
 
 use super::{Catalog, Text};
@@ -583,6 +583,22 @@ impl Catalog for English {
             DaneStatus::Unusable => "TLSA records cannot be used for mail",
             DaneStatus::Bogus => "DNSSEC signatures do not validate",
             DaneStatus::LookupFailed => "DNS lookup failed",
+        }
+    }
+
+    fn wrong_service(&self, scheme: Scheme, port: u16, found: ServiceFound) -> String {
+        let wanted = MailProtocol::of_scheme(scheme);
+        let usual = wanted.implicit_scheme().default_port();
+        if found.plain_text && found.protocol == wanted {
+            format!(
+                "On this server, port {port} starts encryption only with STARTTLS. Set the encryption to \"STARTTLS\", or use port {usual} with \"SSL/TLS\"."
+            )
+        } else {
+            format!(
+                "On this server, port {port} is the port for {}. For {} with SSL/TLS the usual port is {usual}: set port {usual} unless your provider specifies another.",
+                found.protocol.name(),
+                wanted.name()
+            )
         }
     }
 }

@@ -7,8 +7,9 @@ mod de;
 mod en;
 
 use mailtls_shared::{
-    CertificateVerdict, DaneStatus, DomainReport, FindingCode, Lang, MtaStsMode, MtaStsStatus,
-    MxProblemCode, MxStatus, Outcome, Reason, Severity, SimulatedClient, TlsRptStatus,
+    CertificateVerdict, DaneStatus, DomainReport, EndpointReport, FindingCode, Lang, MtaStsMode,
+    MtaStsStatus, MxProblemCode, MxStatus, Outcome, Reason, Scheme, ServiceFound, Severity,
+    SimulatedClient, TlsRptStatus,
 };
 
 use crate::clients::{Guidance, Measured, Program, System};
@@ -194,6 +195,20 @@ pub trait Catalog {
     fn tls_rpt(&self, status: TlsRptStatus) -> &'static str;
     /// The DANE state, for people.
     fn dane(&self, status: DaneStatus) -> &'static str;
+    /// What to change when `port` (set up as `scheme`) answered as `found`: the measured
+    /// protocol and the port that fits.
+    fn wrong_service(&self, scheme: Scheme, port: u16, found: ServiceFound) -> String;
+}
+
+/// A card's explanation: the verdict's text, or for a port that is another service, the
+/// advice worded from what the port answered as.
+pub fn explanation(texts: &dyn Catalog, endpoint: &EndpointReport, summary: Text) -> String {
+    match (summary, endpoint.service_found) {
+        (Text::SummaryWrongService, Some(found)) => {
+            texts.wrong_service(endpoint.scheme, endpoint.port, found)
+        }
+        _ => texts.text(summary).to_owned(),
+    }
 }
 
 /// `MX 2 of 3 (mx2.firma.de)` for each MX host with a problem, joined with `, `; `of` is the
@@ -301,5 +316,47 @@ mod tests {
             assert!(!de.is_empty() && !en.is_empty());
             assert_ne!(de, en, "{text:?} is not translated");
         }
+    }
+
+    #[test]
+    fn a_wrong_service_is_worded_from_what_the_port_answered_as() {
+        use mailtls_shared::MailProtocol;
+        let imap_on_993 = ServiceFound {
+            protocol: MailProtocol::Imap,
+            plain_text: false,
+        };
+        let plain_imap = ServiceFound {
+            protocol: MailProtocol::Imap,
+            plain_text: true,
+        };
+        let plain_smtp = ServiceFound {
+            protocol: MailProtocol::Smtp,
+            plain_text: true,
+        };
+        let de = catalog(Lang::De);
+        assert_eq!(
+            de.wrong_service(Scheme::Pop3s, 993, imap_on_993),
+            "Port 993 ist bei diesem Server der Port für IMAP. Für POP3 mit SSL/TLS ist Port 995 \
+             üblich: Stellen Sie Port 995 ein, wenn Ihr Anbieter nichts anderes angibt."
+        );
+        assert_eq!(
+            de.wrong_service(Scheme::Imaps, 143, plain_imap),
+            "Bei diesem Server beginnt die Verschlüsselung auf Port 143 erst mit STARTTLS. Stellen \
+             Sie bei der Verschlüsselung „STARTTLS“ ein oder verwenden Sie Port 993 mit „SSL/TLS“."
+        );
+        let en = catalog(Lang::En);
+        assert_eq!(
+            en.wrong_service(Scheme::Smtps, 587, plain_smtp),
+            "On this server, port 587 starts encryption only with STARTTLS. Set the encryption to \
+             \"STARTTLS\", or use port 465 with \"SSL/TLS\"."
+        );
+        // Plain text of another protocol: the port belongs to that one.
+        assert!(
+            en.wrong_service(Scheme::Imaps, 110, ServiceFound {
+                protocol: MailProtocol::Pop3,
+                plain_text: true,
+            })
+            .starts_with("On this server, port 110 is the port for POP3. For IMAP with SSL/TLS the usual port is 993")
+        );
     }
 }

@@ -2,43 +2,10 @@
 //! port of another service: POP3 answering on 993, or a plain-text IMAP port that a customer set
 //! up with SSL/TLS. Pure.
 
-use mailtls_shared::Scheme;
+use mailtls_shared::{Scheme, ServiceFound};
 
-/// A mail protocol as its greeting shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    Smtp,
-    Imap,
-    Pop3,
-}
-
-impl Protocol {
-    /// The protocol a scheme's server greets with.
-    pub fn of_scheme(scheme: Scheme) -> Protocol {
-        match scheme {
-            Scheme::Smtp | Scheme::Submission | Scheme::Smtps => Protocol::Smtp,
-            Scheme::Imap | Scheme::Imaps => Protocol::Imap,
-            Scheme::Pop3 | Scheme::Pop3s => Protocol::Pop3,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Smtp => "SMTP",
-            Protocol::Imap => "IMAP",
-            Protocol::Pop3 => "POP3",
-        }
-    }
-
-    /// The implicit-TLS scheme of this protocol and its port.
-    pub fn implicit_scheme(self) -> Scheme {
-        match self {
-            Protocol::Smtp => Scheme::Smtps,
-            Protocol::Imap => Scheme::Imaps,
-            Protocol::Pop3 => Scheme::Pop3s,
-        }
-    }
-}
+/// A mail protocol as its greeting shows it (the report's type).
+pub use mailtls_shared::MailProtocol as Protocol;
 
 /// The protocol a greeting line belongs to: `* OK`/`* PREAUTH`/`* BYE` IMAP (RFC 9051 §7.1),
 /// `+OK`/`-ERR` POP3 (RFC 1939 §4), a three-digit reply code SMTP (RFC 5321 §4.2).
@@ -72,6 +39,20 @@ pub enum WrongService {
 }
 
 impl WrongService {
+    /// For the report, from which the page words its advice.
+    pub fn found(self) -> ServiceFound {
+        match self {
+            WrongService::OtherProtocol(protocol) => ServiceFound {
+                protocol,
+                plain_text: false,
+            },
+            WrongService::PlainText(protocol) => ServiceFound {
+                protocol,
+                plain_text: true,
+            },
+        }
+    }
+
     /// For admins, in English: what the port does and what fits.
     pub fn detail(self, scheme: Scheme, port: u16) -> String {
         match self {

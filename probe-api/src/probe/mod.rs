@@ -658,6 +658,9 @@ impl Engine {
             clients: observations.clients,
             findings,
             verdict,
+            service_found: observations
+                .wrong_service
+                .map(greeting::WrongService::found),
             error: observations.error,
         };
         (report, presented)

@@ -669,6 +669,19 @@ fn a_port_of_another_service_is_named_with_the_port_that_fits() {
             detail.as_str(),
             "{target}"
         );
+        // The same, structured, for the page's advice.
+        let found = &endpoint["service_found"];
+        let spoken = if detail.contains("IMAP") {
+            "imap"
+        } else {
+            "smtp"
+        };
+        assert_eq!(found["protocol"], spoken, "{target}: {found}");
+        assert_eq!(
+            found["plain_text"],
+            detail.contains("plain-text"),
+            "{target}: {found}"
+        );
         assert_eq!(code, 1, "{target}");
     }
     // The right scheme on each port is fine.

@@ -1264,3 +1264,65 @@ async fn encryption_set_to_none_is_a_problem_whatever_the_server_offers() {
     }
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_words_a_wrong_service_from_the_greeting_it_measured() {
+    use tests::mail_servers::{Dovecot, DovecotTls};
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("other", NAME, Validity::CURRENT);
+    let dovecot = Dovecot::start(&cert, DovecotTls::Modern);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[dovecot.imap, dovecot.imaps],
+    ));
+    let browser = Browser::start(1024, 1400).await;
+    let cases = [
+        // POP3 with SSL/TLS set up on the IMAP-over-TLS port: the greeting after the handshake
+        // is IMAP's.
+        (
+            "de",
+            "pop3",
+            dovecot.imaps,
+            format!(
+                "Port {} ist bei diesem Server der Port für IMAP. Für POP3 mit SSL/TLS ist Port \
+                 995 üblich: Stellen Sie Port 995 ein, wenn Ihr Anbieter nichts anderes angibt.",
+                dovecot.imaps
+            ),
+        ),
+        // IMAP with SSL/TLS set up on the STARTTLS port: a plain-text IMAP greeting.
+        (
+            "en",
+            "imap",
+            dovecot.imap,
+            format!(
+                "On this server, port {} starts encryption only with STARTTLS. Set the encryption \
+                 to \"STARTTLS\", or use port 993 with \"SSL/TLS\".",
+                dovecot.imap
+            ),
+        ),
+    ];
+    for (lang, protocol, port, words) in cases {
+        browser
+            .client
+            .goto(&format!(
+                "{}/check?in_proto={protocol}&in_host={NAME}&in_port={port}&in_sec=tls&lang={lang}",
+                api.base_url
+            ))
+            .await
+            .expect("open the settings link");
+        let card = card_for_port(&browser, port).await;
+        assert!(card.contains(&words), "{lang}: {card}");
+        let verdict = browser
+            .client
+            .find(Locator::Css("article.card"))
+            .await
+            .expect("card")
+            .attr("data-verdict")
+            .await
+            .expect("verdict")
+            .unwrap_or_default();
+        assert_eq!(verdict, "wrong_service", "{lang}");
+    }
+    browser.close().await;
+}
