@@ -495,10 +495,10 @@ impl Catalog for German {
             DomainVerdict::Untestable if domain.mx_source == MxSource::NoMailServer => "Für diese Domain haben wir im DNS keinen Mailserver gefunden, weder einen MX-Eintrag noch eine Adresse. Bitte prüfen Sie die Schreibweise der Domain.".into(),
             DomainVerdict::Untestable => "Die Mailserver dieser Domain konnten nicht geprüft werden.".into(),
             DomainVerdict::MtaStsBroken => format!(
-                "Ihre Mailserver nehmen E-Mails mit TLS 1.2 oder neuer an. Ihre MTA-STS-Richtlinie ist aber nicht nutzbar: {}. Absender, die MTA-STS beachten, stellen deshalb ohne diesen Schutz zu oder halten sich an eine früher abgerufene Fassung der Richtlinie.",
+                "Ihre Mailserver nehmen E-Mails über Verbindungen mit TLS 1.2 oder neuer an. Ihre MTA-STS-Richtlinie ist aber nicht nutzbar. {}. Mit MTA-STS legen Sie fest, dass andere Anbieter Ihnen E-Mails nur verschlüsselt zustellen. Absender, die noch eine gültige ältere Fassung Ihrer Richtlinie gespeichert haben, halten sich weiter an diese. Alle anderen stellen Ihnen E-Mails zu, als wäre MTA-STS nicht eingerichtet: verschlüsselt, wenn es klappt, sonst auch unverschlüsselt.",
                 match domain.mta_sts.status {
-                    MtaStsStatus::InvalidRecord => "Der DNS-Eintrag ist fehlerhaft",
-                    MtaStsStatus::InvalidPolicy => "Die Richtlinie ist fehlerhaft",
+                    MtaStsStatus::InvalidRecord => "Der DNS-Eintrag dafür ist fehlerhaft",
+                    MtaStsStatus::InvalidPolicy => "Die Richtlinie selbst enthält Fehler",
                     _ => "Die Richtlinie lässt sich nicht abrufen",
                 }
             ),
@@ -524,7 +524,7 @@ impl Catalog for German {
                 "Prüfen Sie die Schreibweise der Domain und versuchen Sie es später noch einmal."
             }
             DomainVerdict::MtaStsBroken => {
-                "Bitte geben Sie dieses Ergebnis an Ihren Anbieter oder Ihre IT-Abteilung weiter. Dort muss die MTA-STS-Richtlinie korrigiert werden. Was nicht stimmt, steht unten bei „MTA-STS“."
+                "Bitte geben Sie dieses Ergebnis an Ihren Anbieter oder Ihre IT-Abteilung weiter. Dort muss die Einrichtung von MTA-STS korrigiert werden. Was nicht stimmt, steht unten unter „MTA-STS“."
             }
         }
     }
@@ -606,13 +606,20 @@ impl Catalog for German {
         let wanted = MailProtocol::of_scheme(scheme);
         let usual = wanted.implicit_scheme().default_port();
         if found.plain_text && found.protocol == wanted {
+            // Port 25 is for servers among themselves: a program sends on 587 (review row 43).
+            let fix = if wanted == MailProtocol::Smtp && port == 25 {
+                "Stellen Sie den Port auf 587 und die Verschlüsselung auf „STARTTLS“."
+            } else {
+                "Stellen Sie die Verschlüsselung auf „STARTTLS“."
+            };
             format!(
-                "Bei diesem Server beginnt die Verschlüsselung auf Port {port} erst mit STARTTLS. Stellen Sie bei der Verschlüsselung „STARTTLS“ ein oder verwenden Sie Port {usual} mit „SSL/TLS“."
+                "Auf Port {port} beginnt dieser Server unverschlüsselt und schaltet die Verschlüsselung erst mit STARTTLS ein. Mit der Einstellung „SSL/TLS“ kann sich Ihr E-Mail-Programm hier deshalb nicht verbinden. {fix} Oder verwenden Sie Port {usual} mit „SSL/TLS“, wenn Ihr Anbieter diesen Port angibt."
             )
         } else {
             format!(
-                "Port {port} ist bei diesem Server der Port für {}. Für {} mit SSL/TLS ist Port {usual} üblich: Stellen Sie Port {usual} ein, wenn Ihr Anbieter nichts anderes angibt.",
+                "Auf Port {port} antwortet dieser Server mit {}, nicht mit {}. Für {} mit „SSL/TLS“ ist Port {usual} üblich. Stellen Sie den Port auf {usual}, wenn Ihr Anbieter nichts anderes angibt.",
                 found.protocol.name(),
+                wanted.name(),
                 wanted.name()
             )
         }

@@ -481,11 +481,11 @@ impl Catalog for English {
             DomainVerdict::Untestable if domain.mx_source == MxSource::NoMailServer => "We found no mail server for this domain in DNS, neither an MX record nor an address. Please check the spelling of the domain.".into(),
             DomainVerdict::Untestable => "The mail servers of this domain could not be checked.".into(),
             DomainVerdict::MtaStsBroken => format!(
-                "Your mail servers accept mail with TLS 1.2 or newer. Your MTA-STS policy, however, cannot be used: {}. Senders that follow MTA-STS therefore deliver without this protection or keep to a copy of the policy they fetched earlier.",
+                "Your mail servers accept mail over connections with TLS 1.2 or newer. Your MTA-STS policy, however, cannot be used. {}. With MTA-STS you specify that other providers deliver mail to you only encrypted. Senders that still hold a valid earlier copy of your policy keep to it. All others deliver mail to you as if MTA-STS were not set up: encrypted when that works, otherwise unencrypted too.",
                 match domain.mta_sts.status {
-                    MtaStsStatus::InvalidRecord => "the DNS record is faulty",
-                    MtaStsStatus::InvalidPolicy => "the policy is faulty",
-                    _ => "the policy cannot be fetched",
+                    MtaStsStatus::InvalidRecord => "Its DNS record is faulty",
+                    MtaStsStatus::InvalidPolicy => "The policy itself contains errors",
+                    _ => "The policy cannot be fetched",
                 }
             ),
         }
@@ -508,7 +508,7 @@ impl Catalog for English {
             }
             DomainVerdict::Untestable => "Check the spelling of the domain and try again later.",
             DomainVerdict::MtaStsBroken => {
-                "Please pass this result on to your provider or your IT department. They must correct the MTA-STS policy; what is wrong is listed below under \"MTA-STS\"."
+                "Please pass this result on to your provider or your IT department. They must correct the MTA-STS setup; what is wrong is listed below under \"MTA-STS\"."
             }
         }
     }
@@ -590,13 +590,20 @@ impl Catalog for English {
         let wanted = MailProtocol::of_scheme(scheme);
         let usual = wanted.implicit_scheme().default_port();
         if found.plain_text && found.protocol == wanted {
+            // Port 25 is for servers among themselves: a program sends on 587.
+            let fix = if wanted == MailProtocol::Smtp && port == 25 {
+                "Set the port to 587 and the encryption to \"STARTTLS\""
+            } else {
+                "Set the encryption to \"STARTTLS\""
+            };
             format!(
-                "On this server, port {port} starts encryption only with STARTTLS. Set the encryption to \"STARTTLS\", or use port {usual} with \"SSL/TLS\"."
+                "On port {port} this server starts unencrypted and switches encryption on only with STARTTLS, so with the setting \"SSL/TLS\" your e-mail program cannot connect here. {fix}, or use port {usual} with \"SSL/TLS\" if your provider specifies that port."
             )
         } else {
             format!(
-                "On this server, port {port} is the port for {}. For {} with SSL/TLS the usual port is {usual}: set port {usual} unless your provider specifies another.",
+                "On port {port} this server answers with {}, not {}. For {} with \"SSL/TLS\" the usual port is {usual}. Set the port to {usual} unless your provider specifies another.",
                 found.protocol.name(),
+                wanted.name(),
                 wanted.name()
             )
         }

@@ -336,27 +336,48 @@ mod tests {
         let de = catalog(Lang::De);
         assert_eq!(
             de.wrong_service(Scheme::Pop3s, 993, imap_on_993),
-            "Port 993 ist bei diesem Server der Port für IMAP. Für POP3 mit SSL/TLS ist Port 995 \
-             üblich: Stellen Sie Port 995 ein, wenn Ihr Anbieter nichts anderes angibt."
+            "Auf Port 993 antwortet dieser Server mit IMAP, nicht mit POP3. Für POP3 mit „SSL/TLS“ \
+             ist Port 995 üblich. Stellen Sie den Port auf 995, wenn Ihr Anbieter nichts anderes \
+             angibt."
         );
         assert_eq!(
             de.wrong_service(Scheme::Imaps, 143, plain_imap),
-            "Bei diesem Server beginnt die Verschlüsselung auf Port 143 erst mit STARTTLS. Stellen \
-             Sie bei der Verschlüsselung „STARTTLS“ ein oder verwenden Sie Port 993 mit „SSL/TLS“."
+            "Auf Port 143 beginnt dieser Server unverschlüsselt und schaltet die Verschlüsselung \
+             erst mit STARTTLS ein. Mit der Einstellung „SSL/TLS“ kann sich Ihr E-Mail-Programm \
+             hier deshalb nicht verbinden. Stellen Sie die Verschlüsselung auf „STARTTLS“. Oder \
+             verwenden Sie Port 993 mit „SSL/TLS“, wenn Ihr Anbieter diesen Port angibt."
+        );
+        // Port 25 is never the advice for a mail program: 587 is.
+        assert!(
+            de.wrong_service(Scheme::Smtps, 25, plain_smtp)
+                .contains("Stellen Sie den Port auf 587 und die Verschlüsselung auf „STARTTLS“.")
         );
         let en = catalog(Lang::En);
         assert_eq!(
             en.wrong_service(Scheme::Smtps, 587, plain_smtp),
-            "On this server, port 587 starts encryption only with STARTTLS. Set the encryption to \
-             \"STARTTLS\", or use port 465 with \"SSL/TLS\"."
+            "On port 587 this server starts unencrypted and switches encryption on only with \
+             STARTTLS, so with the setting \"SSL/TLS\" your e-mail program cannot connect here. \
+             Set the encryption to \"STARTTLS\", or use port 465 with \"SSL/TLS\" if your \
+             provider specifies that port."
+        );
+        assert!(
+            en.wrong_service(Scheme::Smtps, 25, plain_smtp)
+                .contains("Set the port to 587 and the encryption to \"STARTTLS\"")
         );
         // Plain text of another protocol: the port belongs to that one.
         assert!(
-            en.wrong_service(Scheme::Imaps, 110, ServiceFound {
-                protocol: MailProtocol::Pop3,
-                plain_text: true,
-            })
-            .starts_with("On this server, port 110 is the port for POP3. For IMAP with SSL/TLS the usual port is 993")
+            en.wrong_service(
+                Scheme::Imaps,
+                110,
+                ServiceFound {
+                    protocol: MailProtocol::Pop3,
+                    plain_text: true,
+                }
+            )
+            .starts_with(
+                "On port 110 this server answers with POP3, not IMAP. For IMAP with \"SSL/TLS\" \
+                 the usual port is 993."
+            )
         );
     }
 }

@@ -695,13 +695,13 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
         .expect("card text");
     assert!(
         card.contains(
-            "Ihre Mailserver nehmen E-Mails mit TLS 1.2 oder neuer an. Ihre MTA-STS-Richtlinie ist \
-             aber nicht nutzbar: Die Richtlinie lässt sich nicht abrufen."
+            "Ihre Mailserver nehmen E-Mails über Verbindungen mit TLS 1.2 oder neuer an. Ihre \
+             MTA-STS-Richtlinie ist aber nicht nutzbar. Die Richtlinie lässt sich nicht abrufen."
         ),
         "{card}"
     );
     assert!(
-        card.contains("Dort muss die MTA-STS-Richtlinie korrigiert werden."),
+        card.contains("Dort muss die Einrichtung von MTA-STS korrigiert werden."),
         "{card}"
     );
     browser.screenshot("domain-sts-broken-de").await;

@@ -1285,8 +1285,9 @@ async fn the_page_words_a_wrong_service_from_the_greeting_it_measured() {
             "pop3",
             dovecot.imaps,
             format!(
-                "Port {} ist bei diesem Server der Port für IMAP. Für POP3 mit SSL/TLS ist Port \
-                 995 üblich: Stellen Sie Port 995 ein, wenn Ihr Anbieter nichts anderes angibt.",
+                "Auf Port {} antwortet dieser Server mit IMAP, nicht mit POP3. Für POP3 mit \
+                 „SSL/TLS“ ist Port 995 üblich. Stellen Sie den Port auf 995, wenn Ihr Anbieter \
+                 nichts anderes angibt.",
                 dovecot.imaps
             ),
         ),
@@ -1296,8 +1297,10 @@ async fn the_page_words_a_wrong_service_from_the_greeting_it_measured() {
             "imap",
             dovecot.imap,
             format!(
-                "On this server, port {} starts encryption only with STARTTLS. Set the encryption \
-                 to \"STARTTLS\", or use port 993 with \"SSL/TLS\".",
+                "On port {} this server starts unencrypted and switches encryption on only with \
+                 STARTTLS, so with the setting \"SSL/TLS\" your e-mail program cannot connect \
+                 here. Set the encryption to \"STARTTLS\", or use port 993 with \"SSL/TLS\" if \
+                 your provider specifies that port.",
                 dovecot.imap
             ),
         ),
