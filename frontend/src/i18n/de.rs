@@ -1,12 +1,12 @@
 //! German texts (the default language).
 
 use mailtls_shared::{
-    CertificateVerdict, DaneStatus, DomainReport, DomainVerdict, FindingCode, MailProtocol,
-    MtaStsMode, MtaStsStatus, MxProblemCode, MxSource, MxStatus, Outcome, ProfileSecurity, Reason,
-    Scheme, ServiceFound, Severity, TlsRptStatus,
+    CertificateVerdict, DaneStatus, DomainReport, DomainVerdict, FindingCode, MtaStsMode,
+    MtaStsStatus, MxProblemCode, MxSource, MxStatus, Outcome, ProfileSecurity, Reason, Severity,
+    TlsRptStatus,
 };
 
-use super::{Catalog, Text};
+use super::{Catalog, Text, WrongServiceAdvice};
 use crate::clients::{Fix, Guidance, Measured, Program, System};
 use crate::settings::Advice;
 
@@ -602,26 +602,33 @@ impl Catalog for German {
         }
     }
 
-    fn wrong_service(&self, scheme: Scheme, port: u16, found: ServiceFound) -> String {
-        let wanted = MailProtocol::of_scheme(scheme);
-        let usual = wanted.implicit_scheme().default_port();
-        if found.plain_text && found.protocol == wanted {
-            // Port 25 is for servers among themselves: a program sends on 587 (review row 43).
-            let fix = if wanted == MailProtocol::Smtp && port == 25 {
-                "Stellen Sie den Port auf 587 und die Verschlüsselung auf „STARTTLS“."
-            } else {
-                "Stellen Sie die Verschlüsselung auf „STARTTLS“."
-            };
-            format!(
-                "Auf Port {port} beginnt dieser Server unverschlüsselt und schaltet die Verschlüsselung erst mit STARTTLS ein. Mit der Einstellung „SSL/TLS“ kann sich Ihr E-Mail-Programm hier deshalb nicht verbinden. {fix} Oder verwenden Sie Port {usual} mit „SSL/TLS“, wenn Ihr Anbieter diesen Port angibt."
-            )
-        } else {
-            format!(
-                "Auf Port {port} antwortet dieser Server mit {}, nicht mit {}. Für {} mit „SSL/TLS“ ist Port {usual} üblich. Stellen Sie den Port auf {usual}, wenn Ihr Anbieter nichts anderes angibt.",
-                found.protocol.name(),
+    fn wrong_service(&self, advice: WrongServiceAdvice) -> String {
+        match advice {
+            WrongServiceAdvice::UseStarttls {
+                port,
+                move_to_587,
+                tls_port,
+            } => {
+                let fix = if move_to_587 {
+                    "Stellen Sie den Port auf 587 und die Verschlüsselung auf „STARTTLS“."
+                } else {
+                    "Stellen Sie die Verschlüsselung auf „STARTTLS“."
+                };
+                format!(
+                    "Auf Port {port} beginnt dieser Server unverschlüsselt und schaltet die Verschlüsselung erst mit STARTTLS ein. Mit der Einstellung „SSL/TLS“ kann sich Ihr E-Mail-Programm hier deshalb nicht verbinden. {fix} Oder verwenden Sie Port {tls_port} mit „SSL/TLS“, wenn Ihr Anbieter diesen Port angibt."
+                )
+            }
+            WrongServiceAdvice::OtherProtocol {
+                port,
+                found,
+                wanted,
+                tls_port,
+            } => format!(
+                "Auf Port {port} antwortet dieser Server mit {}, nicht mit {}. Für {} mit „SSL/TLS“ ist Port {tls_port} üblich. Stellen Sie den Port auf {tls_port}, wenn Ihr Anbieter nichts anderes angibt.",
+                found.name(),
                 wanted.name(),
                 wanted.name()
-            )
+            ),
         }
     }
 }

@@ -1,12 +1,12 @@
 //! English texts.
 
 use mailtls_shared::{
-    CertificateVerdict, DaneStatus, DomainReport, DomainVerdict, FindingCode, MailProtocol,
-    MtaStsMode, MtaStsStatus, MxProblemCode, MxSource, MxStatus, Outcome, ProfileSecurity, Reason,
-    Scheme, ServiceFound, Severity, TlsRptStatus,
+    CertificateVerdict, DaneStatus, DomainReport, DomainVerdict, FindingCode, MtaStsMode,
+    MtaStsStatus, MxProblemCode, MxSource, MxStatus, Outcome, ProfileSecurity, Reason, Severity,
+    TlsRptStatus,
 };
 
-use super::{Catalog, Text};
+use super::{Catalog, Text, WrongServiceAdvice};
 use crate::clients::{Fix, Guidance, Measured, Program, System};
 use crate::settings::Advice;
 
@@ -586,26 +586,33 @@ impl Catalog for English {
         }
     }
 
-    fn wrong_service(&self, scheme: Scheme, port: u16, found: ServiceFound) -> String {
-        let wanted = MailProtocol::of_scheme(scheme);
-        let usual = wanted.implicit_scheme().default_port();
-        if found.plain_text && found.protocol == wanted {
-            // Port 25 is for servers among themselves: a program sends on 587.
-            let fix = if wanted == MailProtocol::Smtp && port == 25 {
-                "Set the port to 587 and the encryption to \"STARTTLS\""
-            } else {
-                "Set the encryption to \"STARTTLS\""
-            };
-            format!(
-                "On port {port} this server starts unencrypted and switches encryption on only with STARTTLS, so with the setting \"SSL/TLS\" your e-mail program cannot connect here. {fix}, or use port {usual} with \"SSL/TLS\" if your provider specifies that port."
-            )
-        } else {
-            format!(
-                "On port {port} this server answers with {}, not {}. For {} with \"SSL/TLS\" the usual port is {usual}. Set the port to {usual} unless your provider specifies another.",
-                found.protocol.name(),
+    fn wrong_service(&self, advice: WrongServiceAdvice) -> String {
+        match advice {
+            WrongServiceAdvice::UseStarttls {
+                port,
+                move_to_587,
+                tls_port,
+            } => {
+                let fix = if move_to_587 {
+                    "Set the port to 587 and the encryption to \"STARTTLS\""
+                } else {
+                    "Set the encryption to \"STARTTLS\""
+                };
+                format!(
+                    "On port {port} this server starts unencrypted and switches encryption on only with STARTTLS, so with the setting \"SSL/TLS\" your e-mail program cannot connect here. {fix}, or use port {tls_port} with \"SSL/TLS\" if your provider specifies that port."
+                )
+            }
+            WrongServiceAdvice::OtherProtocol {
+                port,
+                found,
+                wanted,
+                tls_port,
+            } => format!(
+                "On port {port} this server answers with {}, not {}. For {} with \"SSL/TLS\" the usual port is {tls_port}. Set the port to {tls_port} unless your provider specifies another.",
+                found.name(),
                 wanted.name(),
                 wanted.name()
-            )
+            ),
         }
     }
 }

@@ -7,9 +7,9 @@ mod de;
 mod en;
 
 use mailtls_shared::{
-    CertificateVerdict, DaneStatus, DomainReport, EndpointReport, FindingCode, Lang, MtaStsMode,
-    MtaStsStatus, MxProblemCode, MxStatus, Outcome, Reason, Scheme, ServiceFound, Severity,
-    SimulatedClient, TlsRptStatus,
+    CertificateVerdict, DaneStatus, DomainReport, EndpointReport, FindingCode, Lang, MailProtocol,
+    MtaStsMode, MtaStsStatus, MxProblemCode, MxStatus, Outcome, Reason, Scheme, ServiceFound,
+    Severity, SimulatedClient, TlsRptStatus,
 };
 
 use crate::clients::{Guidance, Measured, Program, System};
@@ -195,18 +195,62 @@ pub trait Catalog {
     fn tls_rpt(&self, status: TlsRptStatus) -> &'static str;
     /// The DANE state, for people.
     fn dane(&self, status: DaneStatus) -> &'static str;
-    /// What to change when `port` (set up as `scheme`) answered as `found`: the measured
-    /// protocol and the port that fits.
-    fn wrong_service(&self, scheme: Scheme, port: u16, found: ServiceFound) -> String;
+    /// The advice for a port that is another service, in words.
+    fn wrong_service(&self, advice: WrongServiceAdvice) -> String;
+}
+
+/// What to change when a port answered as another service than the customer set up: decided
+/// here once, worded by each catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WrongServiceAdvice {
+    /// The port speaks the chosen protocol but starts encryption with STARTTLS: set STARTTLS
+    /// (and port 587 instead of 25, which is for servers among themselves), or use the
+    /// protocol's SSL/TLS port.
+    UseStarttls {
+        port: u16,
+        move_to_587: bool,
+        tls_port: u16,
+    },
+    /// The port answered as another protocol: use the chosen protocol's SSL/TLS port.
+    OtherProtocol {
+        port: u16,
+        found: MailProtocol,
+        wanted: MailProtocol,
+        tls_port: u16,
+    },
+}
+
+impl WrongServiceAdvice {
+    /// The advice for `port`, set up as `scheme`, that answered as `found`.
+    pub fn new(scheme: Scheme, port: u16, found: ServiceFound) -> WrongServiceAdvice {
+        let wanted = MailProtocol::of_scheme(scheme);
+        let tls_port = wanted.implicit_scheme().default_port();
+        if found.plain_text && found.protocol == wanted {
+            WrongServiceAdvice::UseStarttls {
+                port,
+                move_to_587: wanted == MailProtocol::Smtp && port == 25,
+                tls_port,
+            }
+        } else {
+            WrongServiceAdvice::OtherProtocol {
+                port,
+                found: found.protocol,
+                wanted,
+                tls_port,
+            }
+        }
+    }
 }
 
 /// A card's explanation: the verdict's text, or for a port that is another service, the
 /// advice worded from what the port answered as.
 pub fn explanation(texts: &dyn Catalog, endpoint: &EndpointReport, summary: Text) -> String {
     match (summary, endpoint.service_found) {
-        (Text::SummaryWrongService, Some(found)) => {
-            texts.wrong_service(endpoint.scheme, endpoint.port, found)
-        }
+        (Text::SummaryWrongService, Some(found)) => texts.wrong_service(WrongServiceAdvice::new(
+            endpoint.scheme,
+            endpoint.port,
+            found,
+        )),
         _ => texts.text(summary).to_owned(),
     }
 }
@@ -320,7 +364,9 @@ mod tests {
 
     #[test]
     fn a_wrong_service_is_worded_from_what_the_port_answered_as() {
-        use mailtls_shared::MailProtocol;
+        let say = |texts: &dyn Catalog, scheme, port, found| {
+            texts.wrong_service(WrongServiceAdvice::new(scheme, port, found))
+        };
         let imap_on_993 = ServiceFound {
             protocol: MailProtocol::Imap,
             plain_text: false,
@@ -335,13 +381,13 @@ mod tests {
         };
         let de = catalog(Lang::De);
         assert_eq!(
-            de.wrong_service(Scheme::Pop3s, 993, imap_on_993),
+            say(de, Scheme::Pop3s, 993, imap_on_993),
             "Auf Port 993 antwortet dieser Server mit IMAP, nicht mit POP3. Für POP3 mit „SSL/TLS“ \
              ist Port 995 üblich. Stellen Sie den Port auf 995, wenn Ihr Anbieter nichts anderes \
              angibt."
         );
         assert_eq!(
-            de.wrong_service(Scheme::Imaps, 143, plain_imap),
+            say(de, Scheme::Imaps, 143, plain_imap),
             "Auf Port 143 beginnt dieser Server unverschlüsselt und schaltet die Verschlüsselung \
              erst mit STARTTLS ein. Mit der Einstellung „SSL/TLS“ kann sich Ihr E-Mail-Programm \
              hier deshalb nicht verbinden. Stellen Sie die Verschlüsselung auf „STARTTLS“. Oder \
@@ -349,24 +395,25 @@ mod tests {
         );
         // Port 25 is never the advice for a mail program: 587 is.
         assert!(
-            de.wrong_service(Scheme::Smtps, 25, plain_smtp)
+            say(de, Scheme::Smtps, 25, plain_smtp)
                 .contains("Stellen Sie den Port auf 587 und die Verschlüsselung auf „STARTTLS“.")
         );
         let en = catalog(Lang::En);
         assert_eq!(
-            en.wrong_service(Scheme::Smtps, 587, plain_smtp),
+            say(en, Scheme::Smtps, 587, plain_smtp),
             "On port 587 this server starts unencrypted and switches encryption on only with \
              STARTTLS, so with the setting \"SSL/TLS\" your e-mail program cannot connect here. \
              Set the encryption to \"STARTTLS\", or use port 465 with \"SSL/TLS\" if your \
              provider specifies that port."
         );
         assert!(
-            en.wrong_service(Scheme::Smtps, 25, plain_smtp)
+            say(en, Scheme::Smtps, 25, plain_smtp)
                 .contains("Set the port to 587 and the encryption to \"STARTTLS\"")
         );
         // Plain text of another protocol: the port belongs to that one.
         assert!(
-            en.wrong_service(
+            say(
+                en,
                 Scheme::Imaps,
                 110,
                 ServiceFound {

@@ -439,9 +439,10 @@ mod tests {
 
     #[test]
     fn another_service_on_the_port_comes_before_everything_else() {
-        use crate::probe::greeting::{Protocol, WrongService};
+        use crate::probe::greeting::WrongService;
+        use mailtls_shared::MailProtocol;
         let pop3_on_993 = Observations {
-            wrong_service: Some(WrongService::OtherProtocol(Protocol::Pop3)),
+            wrong_service: Some(WrongService::OtherProtocol(MailProtocol::Pop3)),
             port: 993,
             ..seen([R, A, R, A, A])
         };

@@ -2,40 +2,37 @@
 //! port of another service: POP3 answering on 993, or a plain-text IMAP port that a customer set
 //! up with SSL/TLS. Pure.
 
-use mailtls_shared::{Scheme, ServiceFound};
-
-/// A mail protocol as its greeting shows it (the report's type).
-pub use mailtls_shared::MailProtocol as Protocol;
+use mailtls_shared::{MailProtocol, Scheme, ServiceFound};
 
 /// The protocol a greeting line belongs to: `* OK`/`* PREAUTH`/`* BYE` IMAP (RFC 9051 §7.1),
 /// `+OK`/`-ERR` POP3 (RFC 1939 §4), a three-digit reply code SMTP (RFC 5321 §4.2).
-pub fn protocol_of(line: &str) -> Option<Protocol> {
+pub fn protocol_of(line: &str) -> Option<MailProtocol> {
     let upper = line.trim_start().to_ascii_uppercase();
     if ["* OK", "* PREAUTH", "* BYE"]
         .iter()
         .any(|start| upper.starts_with(start))
     {
-        return Some(Protocol::Imap);
+        return Some(MailProtocol::Imap);
     }
     if upper.starts_with("+OK") || upper.starts_with("-ERR") {
-        return Some(Protocol::Pop3);
+        return Some(MailProtocol::Pop3);
     }
     let bytes = upper.as_bytes();
     let smtp = bytes.len() >= 4
         && bytes[..3].iter().all(u8::is_ascii_digit)
         && matches!(bytes[3], b' ' | b'-')
         && matches!(bytes[0], b'2' | b'4' | b'5');
-    smtp.then_some(Protocol::Smtp)
+    smtp.then_some(MailProtocol::Smtp)
 }
 
 /// What the greetings say about the port, when it is not the service the scheme expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WrongService {
     /// After the TLS handshake the server greeted as another protocol (POP3 on 993).
-    OtherProtocol(Protocol),
+    OtherProtocol(MailProtocol),
     /// The port answered in plain text, as this protocol, where TLS was expected from the first
     /// byte (SSL/TLS chosen for a STARTTLS port).
-    PlainText(Protocol),
+    PlainText(MailProtocol),
 }
 
 impl WrongService {
@@ -59,7 +56,7 @@ impl WrongService {
             WrongService::OtherProtocol(protocol) => format!(
                 "port {port} answers like {} after the TLS handshake, not {}; {} over TLS is {}:{}",
                 protocol.name(),
-                Protocol::of_scheme(scheme).name(),
+                MailProtocol::of_scheme(scheme).name(),
                 protocol.name(),
                 protocol.implicit_scheme(),
                 protocol.implicit_scheme().default_port()
@@ -83,14 +80,17 @@ mod tests {
         let cases = [
             (
                 "* OK [CAPABILITY IMAP4rev1] Dovecot ready.",
-                Some(Protocol::Imap),
+                Some(MailProtocol::Imap),
             ),
-            ("* PREAUTH logged in", Some(Protocol::Imap)),
-            ("+OK Dovecot ready.", Some(Protocol::Pop3)),
-            ("-ERR go away", Some(Protocol::Pop3)),
-            ("220 mx.example.test ESMTP Postfix", Some(Protocol::Smtp)),
-            ("220-first line", Some(Protocol::Smtp)),
-            ("421 4.7.0 busy", Some(Protocol::Smtp)),
+            ("* PREAUTH logged in", Some(MailProtocol::Imap)),
+            ("+OK Dovecot ready.", Some(MailProtocol::Pop3)),
+            ("-ERR go away", Some(MailProtocol::Pop3)),
+            (
+                "220 mx.example.test ESMTP Postfix",
+                Some(MailProtocol::Smtp),
+            ),
+            ("220-first line", Some(MailProtocol::Smtp)),
+            ("421 4.7.0 busy", Some(MailProtocol::Smtp)),
             ("HTTP/1.1 400 Bad Request", None),
             ("999 what", None),
             ("", None),
@@ -103,11 +103,11 @@ mod tests {
     #[test]
     fn details_name_the_port_that_fits() {
         assert_eq!(
-            WrongService::OtherProtocol(Protocol::Pop3).detail(Scheme::Imaps, 993),
+            WrongService::OtherProtocol(MailProtocol::Pop3).detail(Scheme::Imaps, 993),
             "port 993 answers like POP3 after the TLS handshake, not IMAP; POP3 over TLS is pop3s:995"
         );
         assert_eq!(
-            WrongService::PlainText(Protocol::Imap).detail(Scheme::Imaps, 143),
+            WrongService::PlainText(MailProtocol::Imap).detail(Scheme::Imaps, 143),
             "port 143 speaks plain-text IMAP and starts TLS only with STARTTLS; use STARTTLS there, or imaps:993 for TLS from the first byte"
         );
     }

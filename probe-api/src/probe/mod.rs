@@ -1005,8 +1005,8 @@ fn wrong_service(
     scheme: Scheme,
     handshakes: &[(TlsVersion, Handshake, Duration)],
 ) -> Option<greeting::WrongService> {
-    use greeting::{Protocol, WrongService, protocol_of};
-    let expected = Protocol::of_scheme(scheme);
+    use greeting::{WrongService, protocol_of};
+    let expected = mailtls_shared::MailProtocol::of_scheme(scheme);
     let spoken = |accepted: bool| {
         handshakes
             .iter()
