@@ -4,15 +4,13 @@
 //! [`tests::domain_lab`]). Each domain's verdict, MX list, MTA-STS, TLS-RPT and DANE state is
 //! asserted exactly; hostile records and policy servers must end in a clear, bounded result.
 
-use std::process::Command;
-
 use fantoccini::Locator;
 use serde_json::Value;
 use tests::browser::Browser;
 use tests::dns::{GarbageDns, Knot, Zone, spki_sha256};
 use tests::domain_lab::Lab;
 use tests::process::in_own_network_namespace;
-use tests::servers::{ProbeApi, ProbeApiOptions, probe_api_binary};
+use tests::servers::{ProbeApi, ProbeApiOptions};
 
 use crate::page::{check_server, open};
 
@@ -455,19 +453,7 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
 #[test]
 fn the_text_report_says_which_mx_has_a_problem() {
     let lab = Lab::start();
-    let output = Command::new(probe_api_binary())
-        .args(["check", "--ca-file"])
-        .arg(&lab.ca.ca_file)
-        .args(["--dns-server", &lab.knot.address.to_string()])
-        .args([
-            "--allow-reserved-names",
-            "--mx-port",
-            &lab.mx_port.to_string(),
-        ])
-        .arg("domain:two.test")
-        .output()
-        .expect("run probe-api check");
-    let text = String::from_utf8_lossy(&output.stdout);
+    let (_, text) = lab.check_text(&["domain:two.test"]);
     assert!(
         text.contains("MX 2 of 2 (mx2.two.test) has a problem"),
         "{text}"
