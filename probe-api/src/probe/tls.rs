@@ -130,6 +130,7 @@ impl TlsClients {
         // On an implicit-TLS port the server greets first: which protocol it speaks tells a
         // wrong port apart (POP3 on 993). A short wait, a small read, no command sent.
         let greeting = if read_greeting {
+            acknowledge_now(tls.get_ref().0);
             first_line(&mut tls, deadline.min(GREETING_WAIT)).await
         } else {
             None
@@ -167,6 +168,19 @@ impl TlsClients {
 const GREETING_WAIT: Duration = Duration::from_millis(1500);
 /// The most of a greeting read.
 const GREETING_CAP: usize = 512;
+
+/// Sends the ACK the kernel is holding back for the server's last handshake flight, now.
+///
+/// After a TLS 1.2 handshake the client has nothing to send, so Linux delays its ACK (up to
+/// 40 ms); a server with Nagle's algorithm on (Postfix's `smtps`) holds its greeting until that
+/// ACK arrives. Measured on `make bench`'s Postfix: the TLS 1.2 probe on port 465 took 42 ms
+/// instead of 2 ms. `TCP_QUICKACK` flushes the pending ACK; elsewhere this is a no-op.
+fn acknowledge_now(stream: &TcpStream) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = stream;
+}
 
 /// The first line the server sends, escaped and cut to 80 characters; `None` when nothing
 /// arrives in time.
