@@ -1166,7 +1166,7 @@ mod tests {
                 service_found: None,
                 error: None,
             }],
-            verdict: Verdict::Ready,
+            verdict: mailtls_shared::CheckVerdict::Ready,
             domains: vec![],
             cached: false,
             age_seconds: None,

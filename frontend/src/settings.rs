@@ -916,7 +916,7 @@ mod tests {
                     &["mail.provider.test"],
                 ),
             ],
-            verdict: Verdict::CertificateProblem,
+            verdict: mailtls_shared::CheckVerdict::Problem,
         };
         assert_eq!(
             certificate_advice(&report, Some(&provider())),

@@ -389,7 +389,7 @@ mod tests {
             cached: false,
             age_seconds: None,
             endpoints: vec![],
-            verdict: mailtls_shared::Verdict::Untestable,
+            verdict: mailtls_shared::CheckVerdict::Unclear,
         })
     }
 

@@ -1,7 +1,7 @@
 //! The plain-text summary a customer copies for support: when, what, the verdicts, the advice,
 //! the link that repeats the check, and the page's version. Pure, unit-tested natively.
 
-use mailtls_shared::{CheckReport, Lang, Outcome, Verdict};
+use mailtls_shared::{CheckReport, CheckVerdict, Lang, Outcome, Verdict};
 
 use crate::i18n::{Text, catalog, explanation};
 use crate::settings::Advice;
@@ -19,16 +19,12 @@ pub fn tone_word(tone: Tone) -> Text {
 }
 
 /// The tone of the whole check.
-pub fn overall_tone(verdict: Verdict) -> Tone {
+pub fn overall_tone(verdict: CheckVerdict) -> Tone {
     match verdict {
-        Verdict::Ready => Tone::Good,
-        Verdict::LegacyEnabled => Tone::Warning,
-        Verdict::ClientsLockedOut
-        | Verdict::CertificateProblem
-        | Verdict::NoModernTls
-        | Verdict::WrongService => Tone::Bad,
-        Verdict::Untestable | Verdict::PartlyTested => Tone::Unknown,
-        Verdict::NotOffered => Tone::NotOffered,
+        CheckVerdict::Ready => Tone::Good,
+        CheckVerdict::Unclear => Tone::Unknown,
+        CheckVerdict::Warning => Tone::Warning,
+        CheckVerdict::Problem => Tone::Bad,
     }
 }
 
@@ -211,7 +207,7 @@ mod tests {
                 service_found: None,
                 error: None,
             }],
-            verdict: Verdict::LegacyEnabled,
+            verdict: CheckVerdict::Warning,
         };
         let text = summary(
             &report,
@@ -317,7 +313,7 @@ mod tests {
                 detail: None,
             }],
             endpoints: vec![],
-            verdict: Verdict::NoModernTls,
+            verdict: CheckVerdict::Warning,
             cached: false,
             age_seconds: None,
         };

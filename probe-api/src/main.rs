@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
-use mailtls_shared::{DomainVerdict, Hostname, Lang, Target, Verdict};
+use mailtls_shared::{Hostname, Lang, Target};
 use probe_api::config::{LogFormat, Origin, ServiceConfig};
 use probe_api::http::checks::Checks;
 use probe_api::http::limits::{Limiter, Limits};
@@ -38,13 +38,15 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Check targets from the command line and print the result.
     ///
-    /// Exit status, in the spirit of monitoring plugins: 0 every endpoint ready for TLS 1.2+
-    /// (and every domain ready or receiving no mail); 1 a problem was found (legacy versions on,
-    /// mail programs locked out, a certificate problem, no TLS 1.2, a critical finding such as
-    /// response injection, a domain with failing MX hosts); 2 unusable input or configuration (a target, --config, --ca-file, a trust
-    /// anchor); 3 could not test or only partly (an endpoint untestable, old versions not
-    /// confirmed off, a port of a host check where nothing listens unless
-    /// --ignore-not-offered).
+    /// Exit status, in the spirit of monitoring plugins, from the report's overall verdict: 0
+    /// ready (every endpoint ready for TLS 1.2+, every domain ready or receiving no mail); 1
+    /// warning or problem (legacy versions on, a certificate that expires soon, a broken MTA-STS
+    /// rollout, some MX hosts failing; mail programs locked out, a certificate problem, no TLS
+    /// 1.2, the wrong service on a port, a critical finding such as response injection, no
+    /// usable MX host); 2 unusable input or configuration (a target, --config, --ca-file, a
+    /// trust anchor); 3 unclear: could not test or only partly (an endpoint untestable, old
+    /// versions not confirmed off, a port of a host check where nothing listens unless
+    /// --ignore-not-offered). A domain's MX hosts count through the domain's verdict.
     Check(Box<CheckArgs>),
 }
 
@@ -121,8 +123,7 @@ struct ServeArgs {
     probe: ProbeArgs,
 }
 
-/// Exit status: 0 when every endpoint is ready for TLS 1.2+ with a valid certificate and no
-/// legacy versions, 1 when anything needs attention, 2 for unusable input.
+/// Exit status: 0 ready, 1 warning or problem, 2 unusable input, 3 unclear (see `check`).
 #[derive(Debug, Args)]
 struct CheckArgs {
     /// What to check: a host name (all mail ports), scheme://host[:port] with scheme one of
@@ -468,58 +469,16 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
 /// 0 ready, 1 a problem found, 3 could not test or only partly (see `check --help`).
 fn exit_status(report: &mailtls_shared::CheckReport, ignore_not_offered: bool) -> u8 {
-    // A domain's MX probes count through the domain's verdict, which knows what matters between
-    // mail servers (a name mismatch on port 25 does not).
-    let mx_probe = |endpoint: &mailtls_shared::EndpointReport| {
-        endpoint.scheme == mailtls_shared::Scheme::Smtp
-            && report.domains.iter().any(|domain| {
-                domain
-                    .mx_hosts
-                    .iter()
-                    .any(|host| host.host == endpoint.host)
-            })
-    };
-    let endpoints: Vec<&mailtls_shared::EndpointReport> = report
-        .endpoints
-        .iter()
-        .filter(|endpoint| !mx_probe(endpoint))
-        .collect();
-    let problem = endpoints.iter().any(|endpoint| {
-        matches!(
-            endpoint.verdict,
-            Verdict::LegacyEnabled
-                | Verdict::ClientsLockedOut
-                | Verdict::CertificateProblem
-                | Verdict::NoModernTls
-                | Verdict::WrongService
-        ) || endpoint.findings.iter().any(|finding| {
-            finding.severity == mailtls_shared::Severity::Critical
-                || finding.code == mailtls_shared::FindingCode::CertificateExpiresSoon
-        })
-    }) || report.domains.iter().any(|domain| {
-        matches!(
-            domain.verdict,
-            DomainVerdict::MtaStsBroken
-                | DomainVerdict::SomeMxFailing
-                | DomainVerdict::NoModernTls
-                | DomainVerdict::NoUsableMx
-        )
-    });
-    let unclear = endpoints.iter().any(|endpoint| match endpoint.verdict {
-        Verdict::Untestable | Verdict::PartlyTested => true,
-        Verdict::NotOffered => !ignore_not_offered,
-        _ => false,
-    }) || report
-        .domains
-        .iter()
-        .any(|domain| domain.verdict == DomainVerdict::Untestable)
-        || report.endpoints.is_empty() && report.domains.is_empty();
-    if problem {
-        1
-    } else if unclear {
-        3
+    use mailtls_shared::{CheckReport, CheckVerdict, PortsNotOffered};
+    let not_offered = if ignore_not_offered {
+        PortsNotOffered::Ignore
     } else {
-        0
+        PortsNotOffered::Unclear
+    };
+    match CheckReport::overall(&report.endpoints, &report.domains, not_offered) {
+        CheckVerdict::Ready => 0,
+        CheckVerdict::Warning | CheckVerdict::Problem => 1,
+        CheckVerdict::Unclear => 3,
     }
 }
 

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use crate::probe::simulate::catalog::Profile;
 
 use mailtls_shared::{
-    CheckReport, DomainReport, DomainVerdict, EndpointReport, Finding, MtaStsStatus, MxStatus,
-    Severity, TlsRptStatus, Verdict, wire_name,
+    CheckReport, CheckVerdict, DomainReport, DomainVerdict, EndpointReport, Finding, MtaStsStatus,
+    MxStatus, Severity, TlsRptStatus, Verdict, wire_name,
 };
 
 /// The verdict in the mission's words.
@@ -29,6 +29,16 @@ pub fn verdict_words(verdict: Verdict) -> &'static str {
     }
 }
 
+/// The whole check's answer, in the words of the exit status (`check --help`).
+pub fn check_verdict_words(verdict: CheckVerdict) -> &'static str {
+    match verdict {
+        CheckVerdict::Ready => "ready: nothing to fix",
+        CheckVerdict::Unclear => "unclear: something could not be tested, or only partly",
+        CheckVerdict::Warning => "warning: works today, but something must be fixed",
+        CheckVerdict::Problem => "problem: something does not work",
+    }
+}
+
 /// Renders the whole report.
 pub fn report(report: &CheckReport) -> String {
     let mut out = String::new();
@@ -43,7 +53,7 @@ pub fn report(report: &CheckReport) -> String {
     let _ = writeln!(
         out,
         "overall: {}  ({} endpoints, {} ms)",
-        verdict_words(report.verdict),
+        check_verdict_words(report.verdict),
         report.endpoints.len(),
         report.duration_ms
     );

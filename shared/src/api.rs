@@ -405,9 +405,9 @@ pub struct CheckReport {
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub targets: Vec<Target>,
     pub endpoints: Vec<EndpointReport>,
-    /// The worst verdict over all endpoints; ports of a host check where nothing listens
-    /// (`not_offered`) do not count unless nothing is offered at all (`untestable`).
-    pub verdict: Verdict,
+    /// The answer for the whole check (see [`CheckReport::overall`]): a domain counts through
+    /// its own verdict, every other endpoint through its endpoint verdict.
+    pub verdict: CheckVerdict,
     /// One entry per domain target (`domain:NAME`); its MX hosts' probes are in `endpoints`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub domains: Vec<crate::domain::DomainReport>,
@@ -420,17 +420,100 @@ pub struct CheckReport {
     pub age_seconds: Option<u64>,
 }
 
+/// The answer for a whole check, in the four words monitoring and the page's first line need.
+/// Ordered from best to worst; the worst part of a check decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CheckVerdict {
+    /// Nothing to fix: every endpoint ready, every domain `ready` (or `no_mail`: a null-MX
+    /// domain receives no mail by design).
+    Ready,
+    /// Something could not be tested, or only partly: no claim either way.
+    Unclear,
+    /// Works today, but must be fixed before the switch-off or soon: legacy versions on, a
+    /// certificate that expires within the warning days, a broken MTA-STS rollout, some MX
+    /// hosts failing.
+    Warning,
+    /// Something does not work: no TLS 1.2, programs locked out, a certificate problem, the
+    /// wrong service on a port, a critical finding, no usable MX host.
+    Problem,
+}
+
+/// Whether a port of a host check where nothing listens makes the answer unclear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortsNotOffered {
+    /// Left out: the host simply does not offer that service (the report's own verdict).
+    Ignore,
+    /// Counted as unclear (the CLI's exit status, unless `--ignore-not-offered`).
+    Unclear,
+}
+
+impl Verdict {
+    /// What this endpoint verdict means for the whole check; `None` for a port not offered.
+    pub fn check_verdict(self) -> Option<CheckVerdict> {
+        match self {
+            Verdict::Ready => Some(CheckVerdict::Ready),
+            Verdict::NotOffered => None,
+            Verdict::PartlyTested | Verdict::Untestable => Some(CheckVerdict::Unclear),
+            Verdict::LegacyEnabled => Some(CheckVerdict::Warning),
+            Verdict::ClientsLockedOut
+            | Verdict::CertificateProblem
+            | Verdict::NoModernTls
+            | Verdict::WrongService => Some(CheckVerdict::Problem),
+        }
+    }
+}
+
+impl EndpointReport {
+    /// This endpoint's part in the whole check: its verdict, raised by a critical finding or a
+    /// certificate that expires soon; `None` for a port not offered that is left out.
+    fn check_verdict(&self, not_offered: PortsNotOffered) -> Option<CheckVerdict> {
+        let verdict = match (self.verdict.check_verdict(), not_offered) {
+            (None, PortsNotOffered::Ignore) => return None,
+            (None, PortsNotOffered::Unclear) => CheckVerdict::Unclear,
+            (Some(verdict), _) => verdict,
+        };
+        let findings = self.findings.iter().map(|finding| {
+            if finding.severity == Severity::Critical {
+                CheckVerdict::Problem
+            } else if finding.code == FindingCode::CertificateExpiresSoon {
+                CheckVerdict::Warning
+            } else {
+                CheckVerdict::Ready
+            }
+        });
+        findings.chain([verdict]).max()
+    }
+}
+
 impl CheckReport {
-    /// The worst verdict among the endpoints, an untestable one included: an endpoint that
-    /// could not be checked never leaves the whole answer "ready". Ports where nothing listens
-    /// (`not_offered`) do not count; `untestable` when nothing else is left.
-    pub fn overall_verdict(endpoints: &[EndpointReport]) -> Verdict {
+    /// The one decision of what a check amounts to, for the report's `verdict`, the CLI's exit
+    /// status and the page's summary. A domain's MX probes count only through the domain's
+    /// verdict, which knows what matters between mail servers (a name mismatch on port 25 does
+    /// not); every other endpoint counts, an untestable one included. A check with nothing left
+    /// to judge is unclear.
+    pub fn overall(
+        endpoints: &[EndpointReport],
+        domains: &[crate::domain::DomainReport],
+        not_offered: PortsNotOffered,
+    ) -> CheckVerdict {
+        let mx_probe = |endpoint: &EndpointReport| {
+            endpoint.scheme == Scheme::Smtp
+                && domains.iter().any(|domain| {
+                    domain
+                        .mx_hosts
+                        .iter()
+                        .any(|host| host.host == endpoint.host)
+                })
+        };
         endpoints
             .iter()
-            .map(|endpoint| endpoint.verdict)
-            .filter(|verdict| *verdict != Verdict::NotOffered)
+            .filter(|endpoint| !mx_probe(endpoint))
+            .filter_map(|endpoint| endpoint.check_verdict(not_offered))
+            .chain(domains.iter().map(|domain| domain.verdict.check_verdict()))
             .max()
-            .unwrap_or(Verdict::Untestable)
+            .unwrap_or(CheckVerdict::Unclear)
     }
 }
 
@@ -478,6 +561,7 @@ crate::deserialize_by_wire_name! {
     Severity => [Severity::Info, Severity::Warning, Severity::Critical],
     FindingCode => [FindingCode::StarttlsNotOffered, FindingCode::AuthBeforeTls, FindingCode::LegacyVersionsEnabled, FindingCode::NoTls12, FindingCode::Tls12LegacyCiphersOnly, FindingCode::CertificateProblem, FindingCode::ResponseInjection, FindingCode::ClientsLockedOut, FindingCode::ClientsNeedLegacyVersions, FindingCode::CertificateExpiresSoon, FindingCode::WrongService],
     MailProtocol => [MailProtocol::Smtp, MailProtocol::Imap, MailProtocol::Pop3],
+    CheckVerdict => [CheckVerdict::Ready, CheckVerdict::Unclear, CheckVerdict::Warning, CheckVerdict::Problem],
     Verdict => [Verdict::Ready, Verdict::NotOffered, Verdict::PartlyTested, Verdict::Untestable, Verdict::LegacyEnabled, Verdict::ClientsLockedOut, Verdict::CertificateProblem, Verdict::NoModernTls, Verdict::WrongService],
     EndpointErrorCode => [EndpointErrorCode::NameNotFound, EndpointErrorCode::ConnectionRefused, EndpointErrorCode::Timeout, EndpointErrorCode::Network, EndpointErrorCode::Refused, EndpointErrorCode::Throttled, EndpointErrorCode::StarttlsNotOffered, EndpointErrorCode::StarttlsFailed, EndpointErrorCode::Preauth, EndpointErrorCode::ProtocolViolation, EndpointErrorCode::ResponseInjection],
     ErrorCode => [ErrorCode::InvalidTarget, ErrorCode::MissingTarget, ErrorCode::TooManyTargets, ErrorCode::ForbiddenAddress, ErrorCode::ForbiddenPort, ErrorCode::ForbiddenDomain, ErrorCode::RateLimited, ErrorCode::Busy, ErrorCode::NotFound, ErrorCode::RequestTooLarge, ErrorCode::MethodNotAllowed, ErrorCode::Internal],
@@ -522,12 +606,11 @@ mod tests {
         assert_eq!(back, report);
     }
 
-    #[test]
-    fn overall_verdict_counts_untestable_endpoints_and_skips_ports_not_offered() {
-        let with = |verdict| EndpointReport {
-            scheme: Scheme::Imaps,
-            host: "x.de".into(),
-            port: 993,
+    fn endpoint(scheme: Scheme, host: &str, verdict: Verdict) -> EndpointReport {
+        EndpointReport {
+            scheme,
+            host: host.into(),
+            port: scheme.default_port(),
             address: None,
             versions: BTreeMap::new(),
             handshakes: vec![],
@@ -537,37 +620,133 @@ mod tests {
             verdict,
             service_found: None,
             error: None,
-        };
+        }
+    }
+
+    #[test]
+    fn overall_counts_untestable_endpoints_and_skips_ports_not_offered() {
+        use CheckVerdict::*;
         let cases = [
-            (vec![], Verdict::Untestable),
-            (vec![Verdict::Untestable], Verdict::Untestable),
-            (
-                vec![Verdict::Ready, Verdict::Untestable],
-                Verdict::Untestable,
-            ),
-            (vec![Verdict::Ready, Verdict::NotOffered], Verdict::Ready),
-            (vec![Verdict::NotOffered], Verdict::Untestable),
-            (
-                vec![Verdict::Ready, Verdict::PartlyTested],
-                Verdict::PartlyTested,
-            ),
-            (
-                vec![Verdict::Untestable, Verdict::LegacyEnabled],
-                Verdict::LegacyEnabled,
-            ),
-            (
-                vec![Verdict::Ready, Verdict::LegacyEnabled],
-                Verdict::LegacyEnabled,
-            ),
+            (vec![], Unclear),
+            (vec![Verdict::Untestable], Unclear),
+            (vec![Verdict::Ready, Verdict::Untestable], Unclear),
+            (vec![Verdict::Ready, Verdict::NotOffered], Ready),
+            (vec![Verdict::NotOffered], Unclear),
+            (vec![Verdict::Ready, Verdict::PartlyTested], Unclear),
+            (vec![Verdict::Untestable, Verdict::LegacyEnabled], Warning),
+            (vec![Verdict::Ready, Verdict::LegacyEnabled], Warning),
+            (vec![Verdict::LegacyEnabled, Verdict::WrongService], Problem),
             (
                 vec![Verdict::CertificateProblem, Verdict::NoModernTls],
-                Verdict::NoModernTls,
+                Problem,
             ),
         ];
         for (verdicts, expected) in cases {
-            let endpoints: Vec<_> = verdicts.into_iter().map(with).collect();
-            assert_eq!(CheckReport::overall_verdict(&endpoints), expected);
+            let endpoints: Vec<_> = verdicts
+                .iter()
+                .map(|verdict| endpoint(Scheme::Imaps, "x.de", *verdict))
+                .collect();
+            assert_eq!(
+                CheckReport::overall(&endpoints, &[], PortsNotOffered::Ignore),
+                expected,
+                "{verdicts:?}"
+            );
         }
+        let not_offered = [
+            endpoint(Scheme::Imaps, "x.de", Verdict::Ready),
+            endpoint(Scheme::Pop3s, "x.de", Verdict::NotOffered),
+        ];
+        assert_eq!(
+            CheckReport::overall(&not_offered, &[], PortsNotOffered::Unclear),
+            Unclear
+        );
+    }
+
+    #[test]
+    fn overall_raises_a_ready_endpoint_for_critical_findings_and_expiring_certificates() {
+        let mut expiring = endpoint(Scheme::Imaps, "x.de", Verdict::Ready);
+        expiring.findings.push(Finding {
+            code: FindingCode::CertificateExpiresSoon,
+            severity: Severity::Warning,
+            detail: None,
+        });
+        assert_eq!(
+            CheckReport::overall(&[expiring.clone()], &[], PortsNotOffered::Ignore),
+            CheckVerdict::Warning
+        );
+        expiring.findings.push(Finding {
+            code: FindingCode::ResponseInjection,
+            severity: Severity::Critical,
+            detail: None,
+        });
+        assert_eq!(
+            CheckReport::overall(&[expiring], &[], PortsNotOffered::Ignore),
+            CheckVerdict::Problem
+        );
+    }
+
+    #[test]
+    fn overall_of_a_domain_follows_the_domain_verdict_not_its_mx_probes() {
+        use crate::domain::{
+            DomainReport, DomainVerdict, MtaStsReport, MxHostReport, MxSource, MxStatus,
+            TlsRptReport,
+        };
+        let domain = |verdict| DomainReport {
+            domain: "example.test".into(),
+            mx_source: MxSource::Mx,
+            mx_hosts: vec![MxHostReport {
+                host: "mx.example.test".into(),
+                preference: 10,
+                addresses: vec![],
+                status: MxStatus::Usable,
+                problems: vec![],
+                best_version: None,
+                mta_sts_match: None,
+                error: None,
+                dane: None,
+            }],
+            mx_skipped: 0,
+            mta_sts: MtaStsReport::default(),
+            tls_rpt: TlsRptReport::default(),
+            dane: None,
+            verdict,
+            detail: None,
+        };
+        // A name mismatch on an MX host is harmless between mail servers: the domain is ready.
+        let mx = [endpoint(
+            Scheme::Smtp,
+            "mx.example.test",
+            Verdict::CertificateProblem,
+        )];
+        let cases = [
+            (DomainVerdict::Ready, CheckVerdict::Ready),
+            (DomainVerdict::NoMail, CheckVerdict::Ready),
+            (DomainVerdict::Untestable, CheckVerdict::Unclear),
+            (DomainVerdict::MtaStsBroken, CheckVerdict::Warning),
+            (DomainVerdict::SomeMxFailing, CheckVerdict::Warning),
+            (DomainVerdict::NoModernTls, CheckVerdict::Problem),
+            (DomainVerdict::NoUsableMx, CheckVerdict::Problem),
+        ];
+        for (verdict, expected) in cases {
+            assert_eq!(
+                CheckReport::overall(&mx, &[domain(verdict)], PortsNotOffered::Ignore),
+                expected,
+                "{verdict:?}"
+            );
+        }
+        // A host target next to the domain still counts.
+        let both = [
+            mx[0].clone(),
+            endpoint(Scheme::Imaps, "mail.example.test", Verdict::NoModernTls),
+        ];
+        assert_eq!(
+            CheckReport::overall(
+                &both,
+                &[domain(DomainVerdict::Ready)],
+                PortsNotOffered::Ignore
+            ),
+            CheckVerdict::Problem
+        );
     }
 
     #[test]

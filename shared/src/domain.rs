@@ -276,6 +276,22 @@ pub enum DomainVerdict {
     NoUsableMx,
 }
 
+impl DomainVerdict {
+    /// What this domain verdict means for the whole check.
+    pub fn check_verdict(self) -> crate::api::CheckVerdict {
+        match self {
+            DomainVerdict::Ready | DomainVerdict::NoMail => crate::api::CheckVerdict::Ready,
+            DomainVerdict::Untestable => crate::api::CheckVerdict::Unclear,
+            DomainVerdict::MtaStsBroken | DomainVerdict::SomeMxFailing => {
+                crate::api::CheckVerdict::Warning
+            }
+            DomainVerdict::NoModernTls | DomainVerdict::NoUsableMx => {
+                crate::api::CheckVerdict::Problem
+            }
+        }
+    }
+}
+
 /// Everything learned about one mail domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -42,9 +42,10 @@ pub mod simulation;
 pub mod target;
 
 pub use api::{
-    CertificateReport, CertificateVerdict, CheckReport, EndpointError, EndpointErrorCode,
-    EndpointReport, ErrorBody, ErrorCode, ErrorDetail, Finding, FindingCode, HandshakeReport,
-    MailProtocol, Outcome, Reason, ServiceFound, Severity, TlsVersion, Verdict, wire_name,
+    CertificateReport, CertificateVerdict, CheckReport, CheckVerdict, EndpointError,
+    EndpointErrorCode, EndpointReport, ErrorBody, ErrorCode, ErrorDetail, Finding, FindingCode,
+    HandshakeReport, MailProtocol, Outcome, PortsNotOffered, Reason, ServiceFound, Severity,
+    TlsVersion, Verdict, wire_name,
 };
 pub use domain::{
     DaneStatus, DomainReport, DomainVerdict, MtaStsMode, MtaStsPolicy, MtaStsReport, MtaStsStatus,

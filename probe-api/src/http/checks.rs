@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc};
 use tokio::time::Instant;
 
-use mailtls_shared::{CheckReport, EndpointReport, Target, Verdict};
+use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Target};
 
 use crate::probe::{Engine, Plan};
 
@@ -117,7 +117,7 @@ pub struct CheckCounts {
     pub busy: u64,
     pub in_flight: usize,
     /// Finished checks by overall verdict.
-    pub by_verdict: std::collections::BTreeMap<Verdict, u64>,
+    pub by_verdict: std::collections::BTreeMap<CheckVerdict, u64>,
     /// Sum of finished checks' durations, in milliseconds.
     pub duration_ms_total: u64,
     /// Finished checks per duration bucket ([`DURATION_BUCKETS_MS`], then one for longer ones).

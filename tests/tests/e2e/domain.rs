@@ -169,9 +169,12 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
     // mismatch matters to the domain only as info, and the domain's verdict decides.
     let (code, alone) = lab.check(&["domain:nomx.test"]);
     assert_eq!(domain(&alone, "nomx.test")["verdict"], "ready");
+    assert_eq!(alone["endpoints"][0]["verdict"], "certificate_problem");
+    assert_eq!(alone["verdict"], "ready", "{alone:#}");
     assert_eq!(code, 0, "{alone:#}");
     // A domain that receives no mail by design is no problem either.
-    let (code, _) = lab.check(&["domain:nullmx.test"]);
+    let (code, nothing) = lab.check(&["domain:nullmx.test"]);
+    assert_eq!(nothing["verdict"], "ready", "{nothing:#}");
     assert_eq!(code, 0);
 
     let nullmx = domain(&report, "nullmx.test");
@@ -354,6 +357,8 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
         assert_eq!(domain(&report, name)["verdict"], "mta_sts_broken", "{name}");
     }
     assert_eq!(domain(&slow, "slow.test")["verdict"], "mta_sts_broken");
+    // The whole check follows the domain, not its MX probe (which alone would be ready).
+    assert_eq!(slow["verdict"], "warning", "{slow:#}");
     let (status, text) = lab.check_text(&["domain:huge.test"]);
     assert_eq!(
         status, 1,
@@ -445,6 +450,7 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
     let two = domain(&report, "two.test");
     assert_eq!(two["mx_source"], "lookup_failed");
     assert_eq!(two["verdict"], "untestable");
+    assert_eq!(report["verdict"], "unclear");
     let detail = two["detail"].as_str().unwrap_or("");
     assert!(detail.contains("two.test (MX)"), "{detail}");
     assert_eq!(report["endpoints"], serde_json::json!([]));
@@ -513,6 +519,7 @@ fn mx_hosts_on_private_addresses_are_refused_not_contacted() {
     let private = domain(&report, "private.test");
     // No sender on the internet can deliver to these: a definite problem, not "unclear".
     assert_eq!(private["verdict"], "no_usable_mx");
+    assert_eq!(report["verdict"], "problem");
     assert_eq!(
         hosts(private),
         [
