@@ -1,7 +1,7 @@
 //! The plain-text summary a customer copies for support: when, what, the verdicts, the advice,
 //! the link that repeats the check, and the page's version. Pure, unit-tested natively.
 
-use mailtls_shared::{CheckReport, CheckVerdict, Lang, Outcome, Verdict};
+use mailtls_shared::{CheckReport, CheckVerdict, Lang, Outcome};
 
 use crate::i18n::{Text, catalog, explanation};
 use crate::settings::Advice;
@@ -163,6 +163,7 @@ mod tests {
 
     use mailtls_shared::{
         CertificateReport, CertificateVerdict, EndpointReport, HandshakeReport, Scheme, TlsVersion,
+        Verdict,
     };
 
     use super::*;
@@ -264,7 +265,7 @@ mod tests {
     fn the_summary_names_the_failing_mx_of_a_domain() {
         use mailtls_shared::{
             DaneStatus, DomainReport, DomainVerdict, MtaStsReport, MxHostReport, MxProblem,
-            MxProblemCode, MxSource, MxStatus, Severity, TlsRptReport, TlsRptStatus, Verdict,
+            MxProblemCode, MxSource, MxStatus, Severity, TlsRptReport, TlsRptStatus,
         };
         let host = |name: &str, preference, status, problems: Vec<MxProblemCode>| MxHostReport {
             host: name.into(),
