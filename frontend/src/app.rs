@@ -241,9 +241,17 @@ pub fn App() -> Html {
                                 </>
                             }
                         }
-                        Phase::Failed(message) => html! {
-                            <p class="request-failed" role="alert">{ message }</p>
-                        },
+                        Phase::Failed(message) => {
+                            let retry = on_retry.clone();
+                            html! {
+                                <>
+                                    <p class="request-failed" role="alert">{ message }</p>
+                                    <button type="button" class="retry" onclick={move |_| retry.emit(())}>
+                                        { texts.text(Text::TryAgain) }
+                                    </button>
+                                </>
+                            }
+                        }
                         Phase::Done(report) => {
                             let link = absolute(&state.link().path());
                             let summary = crate::summary::summary(

@@ -105,11 +105,11 @@ impl FieldError {
             FieldError::Host(error) => error.message(lang),
             FieldError::Port => texts.text(crate::i18n::Text::PortError).to_owned(),
             FieldError::Email => texts.text(crate::i18n::Text::EmailError).to_owned(),
-            FieldError::EmailDomain(error) => format!(
-                "{} {}",
-                texts.text(crate::i18n::Text::EmailDomainError),
-                error.message(lang)
-            ),
+            // The host-name rules ("a server name needs a dot") would confuse in the e-mail
+            // field: the message asks for the domain, with an example.
+            FieldError::EmailDomain(_) => {
+                texts.text(crate::i18n::Text::EmailDomainError).to_owned()
+            }
         }
     }
 }
@@ -131,15 +131,15 @@ pub enum Advice {
         port: u16,
         expected: u16,
     },
-    /// The first label looks like a common typo (`mial.` for `mail.`).
-    NameLooksMistyped {
-        field: Field,
-        suggestion: &'static str,
-    },
+    /// The first label looks like a common typo (`mial.` for `mail.`); `suggestion` is the
+    /// whole name corrected (`mail.example.de`).
+    NameLooksMistyped { field: Field, suggestion: String },
     /// The name is close to one of the provider's official names: probably a typo.
     DidYouMean { field: Field, official: String },
     /// The server's certificate does not name the host the customer entered: their program
-    /// will warn. `suggestion` is a name the certificate does carry (the provider's, if any).
+    /// will warn. `suggestion` is one of the provider's official names that the certificate
+    /// carries; never just any name from a certificate nobody vouched for (a customer who
+    /// followed it could send their password to a stranger's server).
     NameNotOnCertificate {
         host: String,
         suggestion: Option<String>,
@@ -426,7 +426,7 @@ impl MailSettings {
             } else {
                 Field::IncomingHost
             };
-            if let Some(suggestion) = typo(&entry.host) {
+            if let Some(suggestion) = corrected(&entry.host) {
                 advice.push(Advice::NameLooksMistyped { field, suggestion });
             }
         }
@@ -462,19 +462,12 @@ pub fn certificate_advice(
                 .iter()
                 .any(|san| san.eq_ignore_ascii_case(name))
         };
-        let official = profile.and_then(|profile| {
+        let suggestion = profile.and_then(|profile| {
             profile
                 .names()
                 .into_iter()
                 .find(|name| on_certificate(name.as_str()))
                 .map(|name| name.to_unicode())
-        });
-        let suggestion = official.or_else(|| {
-            certificate
-                .sans
-                .iter()
-                .find(|san| !san.starts_with('*') && Hostname::parse(san).is_ok())
-                .cloned()
         });
         advice.push(Advice::NameNotOnCertificate { host, suggestion });
     }
@@ -723,11 +716,11 @@ mod tests {
                 vec![
                     Advice::NameLooksMistyped {
                         field: Field::IncomingHost,
-                        suggestion: "mail",
+                        suggestion: "mail.mxp.de".into(),
                     },
                     Advice::NameLooksMistyped {
                         field: Field::OutgoingHost,
-                        suggestion: "smtp",
+                        suggestion: "smtp.mxp.de".into(),
                     },
                 ],
             ),
@@ -864,7 +857,7 @@ mod tests {
     }
 
     #[test]
-    fn a_name_missing_from_the_certificate_gets_one_it_carries() {
+    fn a_name_missing_from_the_certificate_is_replaced_only_by_the_providers_own() {
         use mailtls_shared::{
             CertificateReport, CertificateVerdict, CheckReport, EndpointReport, Verdict,
         };
@@ -925,9 +918,10 @@ mod tests {
                     host: "imap.provider.test".into(),
                     suggestion: Some("mail.provider.test".into())
                 },
+                // mx.other.test is on that certificate, but nobody vouched for it: no suggestion.
                 Advice::NameNotOnCertificate {
                     host: "smtp.other.test".into(),
-                    suggestion: Some("mx.other.test".into())
+                    suggestion: None
                 },
             ]
         );

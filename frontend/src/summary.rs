@@ -28,36 +28,6 @@ pub fn overall_tone(verdict: CheckVerdict) -> Tone {
     }
 }
 
-/// `2026-11-26T12:00:05Z` as `26.11.2026, 12:00 UTC` (German) or `2026-11-26 12:00 UTC`
-/// (English); anything else as given.
-fn human_time(rfc3339: &str, lang: Lang) -> String {
-    let digits = |start: usize, len: usize| {
-        rfc3339
-            .get(start..start + len)
-            .filter(|part| part.bytes().all(|b| b.is_ascii_digit()))
-    };
-    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':')]
-        .iter()
-        .all(|(at, byte)| rfc3339.as_bytes().get(*at) == Some(byte));
-    match (
-        digits(0, 4),
-        digits(5, 2),
-        digits(8, 2),
-        digits(11, 2),
-        digits(14, 2),
-    ) {
-        (Some(year), Some(month), Some(day), Some(hour), Some(minute))
-            if separators && rfc3339.ends_with('Z') =>
-        {
-            match lang {
-                Lang::De => format!("{day}.{month}.{year}, {hour}:{minute} UTC"),
-                Lang::En => format!("{year}-{month}-{day} {hour}:{minute} UTC"),
-            }
-        }
-        _ => rfc3339.to_owned(),
-    }
-}
-
 /// The summary, in `lang`, for the check `report`, repeatable at `link`.
 pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) -> String {
     let texts = catalog(lang);
@@ -65,7 +35,7 @@ pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) 
         format!(
             "{}: {}",
             texts.text(Text::SummaryTitle),
-            human_time(&report.checked_at, lang)
+            crate::i18n::date_time(texts, &report.checked_at)
         ),
         format!(
             "{}: {}",
@@ -217,12 +187,12 @@ mod tests {
             Lang::De,
         );
         let expected = [
-            "Zeitpunkt der MailTLS-Prüfung: 26.11.2026, 12:00 UTC",
-            "Gesamtergebnis: Hinweis",
-            "- imaps://mail.mxp.de:993 [192.0.2.7]: Hinweis – Dieser Server beherrscht TLS 1.2 oder neuer. Er nimmt aber auch noch veraltete Versionen wie TLS 1.0 an.",
+            "Zeitpunkt der MailTLS-Prüfung: 26.11.2026, 12:00 Uhr (UTC)",
+            "Gesamtergebnis: Achtung",
+            "- imaps://mail.mxp.de:993 [192.0.2.7]: Achtung – Dieser Server beherrscht TLS 1.2 oder neuer. Er nimmt aber auch noch veraltete Versionen wie TLS 1.0 an.",
             "  Unterstützte Versionen: TLS 1.0, TLS 1.2; Zertifikat: gültig",
             "Das sollten Sie in Ihren Einstellungen ändern:",
-            "- Port 25 ohne Verschlüsselung wird nicht mehr funktionieren",
+            "- Port 25 ohne Verschlüsselung ist für das Senden aus E-Mail-Programmen nicht geeignet",
             "Link zu dieser Prüfung: https://hilfe.mxp.de/check?target=mail.mxp.de",
             "MailTLS ",
         ];
@@ -235,29 +205,38 @@ mod tests {
         }
         let english = summary(&report, &[], "x", Lang::En);
         assert!(
-            english.starts_with("Time of the MailTLS check: 2026-11-26 12:00 UTC\nOverall: Note"),
+            english.starts_with(
+                "Time of the MailTLS check: 26 November 2026, 12:00 UTC\nOverall: Warning"
+            ),
             "{english}"
         );
     }
 
     #[test]
-    fn times_are_written_for_people() {
+    fn dates_and_times_are_written_for_people_in_each_language() {
+        use crate::i18n::{date, date_time};
+        let (de, en) = (catalog(Lang::De), catalog(Lang::En));
         assert_eq!(
-            human_time("2026-11-27T03:05:09Z", Lang::De),
-            "27.11.2026, 03:05 UTC"
+            date_time(de, "2026-11-27T03:05:09Z"),
+            "27.11.2026, 03:05 Uhr (UTC)"
         );
         assert_eq!(
-            human_time("2026-11-27T03:05:09Z", Lang::En),
-            "2026-11-27 03:05 UTC"
+            date_time(en, "2026-11-27T03:05:09Z"),
+            "27 November 2026, 03:05 UTC"
         );
+        assert_eq!(date(de, "2027-03-03T23:59:59Z"), "03.03.2027");
+        assert_eq!(date(en, "2027-03-03T23:59:59Z"), "3 March 2027");
         for odd in [
             "",
             "yesterday",
             "2026-11-27 03:05:09",
             "2026-11-27T03:05:09+01:00",
             "2026-1x-27T03:05:09Z",
+            "2026-13-27T03:05:09Z",
+            "2026-00-27T03:05:09Z",
         ] {
-            assert_eq!(human_time(odd, Lang::De), odd);
+            assert_eq!(date_time(de, odd), odd);
+            assert_eq!(date(en, odd), odd);
         }
     }
 
@@ -320,7 +299,8 @@ mod tests {
         };
         let german = summary(&report, &[], "x", Lang::De);
         for line in [
-            "- E-Mails von anderen Anbietern an firma.de: Hinweis – Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb kommen manche E-Mails an Sie verspätet oder gar nicht an. Betroffen: MX 2 von 3 (mx2.firma.de).",
+            "Gesamtergebnis: Achtung",
+            "- E-Mails von anderen Anbietern an firma.de: Achtung – Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: MX 2 von 3 (mx2.firma.de).",
             "  MX 10 mx1.firma.de: funktioniert",
             "  MX 20 mx2.firma.de: Problem – kein TLS 1.2 oder neuer; Zertifikat passt nicht zu den TLSA-Einträgen (DANE)",
             "  MTA-STS: nicht eingerichtet",
@@ -331,7 +311,7 @@ mod tests {
         }
         let english = summary(&report, &[], "x", Lang::En);
         assert!(
-            english.contains("- Mail to firma.de from other providers: Note – Some of your mail servers have problems, so some mail to you arrives late or not at all. Affected: MX 2 of 3 (mx2.firma.de)."),
+            english.contains("- Email to firma.de from other providers: Warning – Some of your mail servers have problems, so some email to you may arrive late or not at all. Affected: MX 2 of 3 (mx2.firma.de)."),
             "{english}"
         );
     }

@@ -140,7 +140,7 @@ pub enum TargetError {
     PortWithoutScheme { host: String, port: String },
     #[error("a target has no path, query or user part after the server name")]
     TrailingParts,
-    #[error("an e-mail address needs a name before the @ and a domain after it")]
+    #[error("an email address needs a name before the @ and a domain after it")]
     InvalidEmail,
     #[error(transparent)]
     Host(#[from] HostError),
@@ -151,40 +151,42 @@ impl TargetError {
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {
             (TargetError::TooLong { len }, Lang::De) => format!(
-                "Die Eingabe ist {len} Zeichen lang; erlaubt sind höchstens {MAX_TARGET_LEN}."
+                "Die Eingabe ist {len} Zeichen lang. Erlaubt sind höchstens {MAX_TARGET_LEN}. Bitte prüfen Sie die Eingabe."
             ),
             (TargetError::TooLong { len }, Lang::En) => {
-                format!("The input is {len} characters long; at most {MAX_TARGET_LEN} are allowed.")
+                format!(
+                    "The input is {len} characters long. At most {MAX_TARGET_LEN} are allowed. Please check what you entered."
+                )
             }
             (TargetError::UnknownScheme { scheme }, Lang::De) => format!(
-                "„{scheme}“ ist kein Mail-Protokoll, das geprüft werden kann. Möglich sind smtp, submission, smtps, imap, imaps, pop3 und pop3s."
+                "„{scheme}“ können wir nicht prüfen. Möglich sind smtp, submission, smtps, imap, imaps, pop3 und pop3s."
             ),
             (TargetError::UnknownScheme { scheme }, Lang::En) => format!(
-                "\"{scheme}\" is not a mail protocol that can be checked. Possible are smtp, submission, smtps, imap, imaps, pop3 and pop3s."
+                "We cannot check “{scheme}”. You can use smtp, submission, smtps, imap, imaps, pop3 or pop3s."
             ),
             (TargetError::InvalidPort { port }, Lang::De) => format!(
-                "„{port}“ ist keine Portnummer. Ein Port ist eine Zahl von 1 bis 65535, zum Beispiel 993."
+                "„{port}“ ist keine gültige Portnummer. Bitte geben Sie eine Zahl von 1 bis 65535 ein, zum Beispiel 993."
             ),
             (TargetError::InvalidPort { port }, Lang::En) => format!(
-                "\"{port}\" is not a port number. A port is a number from 1 to 65535, for example 993."
+                "“{port}” is not a valid port number. Please enter a number from 1 to 65535, for example 993."
             ),
             (TargetError::PortWithoutScheme { host, port }, Lang::De) => format!(
-                "Zu einem Port gehört das Protokoll, zum Beispiel imaps://{host}:{port}. Oder lassen Sie „:{port}“ weg, dann werden alle üblichen Mail-Ports geprüft."
+                "Bitte geben Sie zum Port auch das Protokoll an, zum Beispiel imaps://{host}:{port}. Oder lassen Sie „:{port}“ weg. Dann prüfen wir alle für E-Mail üblichen Ports."
             ),
             (TargetError::PortWithoutScheme { host, port }, Lang::En) => format!(
-                "A port needs its protocol, for example imaps://{host}:{port}. Or leave out \":{port}\" to check all usual mail ports."
+                "Please add the protocol to the port, for example imaps://{host}:{port}. Or leave out “:{port}” to check all ports commonly used for email."
             ),
             (TargetError::TrailingParts, Lang::De) => {
-                "Nach dem Servernamen darf nichts mehr folgen (kein „/“, „?“ oder „#“).".into()
+                "Bitte entfernen Sie alles, was nach dem Servernamen steht (zum Beispiel „/“, „?“ oder „#“).".into()
             }
             (TargetError::TrailingParts, Lang::En) => {
-                "Nothing may follow the server name (no \"/\", \"?\" or \"#\").".into()
+                "Please remove everything after the server name (for example “/”, “?” or “#”).".into()
             }
             (TargetError::InvalidEmail, Lang::De) => {
-                "Eine E-Mail-Adresse hat die Form name@firma.de: ein Name, ein @ und die Domain, ohne Leerzeichen.".into()
+                "Bitte prüfen Sie die E-Mail-Adresse. Sie besteht aus einem Namen, dem Zeichen @ und der Domain, ohne Leerzeichen, zum Beispiel name@example.de.".into()
             }
             (TargetError::InvalidEmail, Lang::En) => {
-                "An e-mail address has the form name@company.com: a name, an @ and the domain, without spaces.".into()
+                "Please check the email address. It consists of a name, the @ sign and the domain, without spaces, for example name@example.com.".into()
             }
             (TargetError::Host(error), lang) => error.message(lang),
         }

@@ -187,6 +187,7 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
                     <li>{ texts.text(Text::Win7StepReg) }{ " " }
                         { download("download-reg", texts.text(Text::DownloadReg), "mailtls-tls12.reg",
                             "text/plain", &downloads::windows7_tls12_reg()) }</li>
+                    <li>{ texts.text(Text::Win7StepOpenReg) }</li>
                     <li>{ texts.text(Text::Win7StepRestart) }</li>
                     <li>{ texts.text(Text::Win7StepTest) }</li>
                 </ol>
@@ -202,7 +203,7 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
                     <li>{ texts.where_to_change(program) }</li>
                     { for profile.servers().into_iter().map(|(role, server)| html! {
                         <li>{ texts.role(role) }{ ": " }<strong>{ server.host.to_unicode() }</strong>
-                            { format!(", {} {}, ", texts.text(Text::PortLabel), server.port) }
+                            { format!(", {} {}, {}: ", texts.text(Text::PortLabel), server.port, texts.text(Text::SecurityLabel)) }
                             { match server.security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" } }
                         </li>
                     }) }

@@ -133,9 +133,9 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                         { fact(texts.text(Text::CertSubject), certificate.subject.clone()) }
                         { fact(texts.text(Text::CertNames), (!certificate.sans.is_empty()).then(|| certificate.sans.join(", "))) }
                         { fact(texts.text(Text::CertIssuer), certificate.issuer.clone()) }
-                        { fact(texts.text(Text::CertValidUntil), certificate.not_after.as_ref().map(|date| match certificate.days_left {
-                            Some(days) => format!("{date} ({})", texts.days_left(days)),
-                            None => date.clone(),
+                        { fact(texts.text(Text::CertValidUntil), certificate.not_after.as_deref().map(|date| match certificate.days_left {
+                            Some(days) => format!("{} ({})", crate::i18n::date(texts, date), texts.days_left(days)),
+                            None => crate::i18n::date(texts, date),
                         })) }
                         { fact(texts.text(Text::CertKey), certificate.key_type.as_ref().map(|key| match certificate.key_bits {
                             Some(bits) => texts.key_size(key, bits),

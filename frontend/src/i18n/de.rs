@@ -16,23 +16,23 @@ pub struct German;
 impl Catalog for German {
     fn text(&self, text: Text) -> &'static str {
         match text {
-            Text::Title => "E-Mail-Verschlüsselung prüfen",
+            Text::Title => "Verschlüsselte Verbindung zum Mailserver prüfen",
             Text::Intro => {
-                "Microsoft und viele andere Anbieter nehmen E-Mail-Verbindungen nur noch mit TLS 1.2 oder neuer an; ältere Verfahren gelten als unsicher. Tragen Sie die Einstellungen aus Ihrem E-Mail-Programm ein (oder nur den Namen Ihres Mailservers). Wir prüfen, welche Verschlüsselung die Server anbieten, und sagen Ihnen, was das für Sie bedeutet und was Sie ändern müssen."
+                "Microsoft und viele andere Anbieter nehmen E-Mails nur noch über Verbindungen mit TLS 1.2 oder neuer an. Die veralteten TLS-Versionen 1.0 und 1.1 gelten als unsicher und werden abgeschaltet. Tragen Sie die Einstellungen aus Ihrem E-Mail-Programm ein. Wir prüfen, ob Ihr Mailserver TLS 1.2 oder neuer anbietet, und sagen Ihnen, ob Sie etwas ändern müssen."
             }
             Text::LanguageLabel => "Sprache",
             Text::ServerLabel => "Mailserver",
             Text::ServerHint => {
-                "Zum Beispiel mail.example.de oder mit Port: mail.example.de:993. Ohne Port prüfen wir alle üblichen Mail-Ports; auch imaps://mail.example.de:993 ist möglich. Wenn Sie Ihre E-Mail-Adresse eingeben (name@firma.de), prüfen wir, ob andere Anbieter wie Microsoft 365 Ihnen E-Mails verschlüsselt zustellen können."
+                "Zum Beispiel mail.example.de. Ohne Port prüfen wir alle für E-Mail üblichen Ports. Mit Port prüfen wir nur diesen, zum Beispiel mail.example.de:993. Wenn Sie stattdessen Ihre E-Mail-Adresse eingeben (name@example.de), prüfen wir, ob andere Anbieter wie Microsoft 365 Ihnen E-Mails verschlüsselt zustellen können."
             }
             Text::CheckButton => "Prüfen",
             Text::Checking => "Die Verbindung wird geprüft …",
             Text::ResultsHeading => "Ergebnis",
-            Text::VersionsHeading => "Verschlüsselungsversionen",
+            Text::VersionsHeading => "TLS-Versionen",
             Text::CertificateLabel => "Zertifikat",
             Text::AddressLabel => "Adresse",
             Text::SummaryGood => {
-                "Dieser Server verschlüsselt mit TLS 1.2 oder neuer. Aktuelle E-Mail-Programme und Microsoft 365 verbinden sich sicher."
+                "Dieser Server nimmt nur Verbindungen mit TLS 1.2 oder neuer an. Aktuelle E-Mail-Programme und Microsoft 365 verbinden sich damit verschlüsselt. Ältere Programme, die nur TLS 1.0 oder 1.1 beherrschen, können sich nicht verbinden."
             }
             Text::SummaryClientsLockedOut => {
                 "Dieser Server beherrscht TLS 1.2 oder neuer. Trotzdem können sich verbreitete E-Mail-Programme nicht mit ihm verbinden, weil er keine TLS-Version oder kein Verschlüsselungsverfahren anbietet, das diese Programme kennen. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten. Ob Ihr Programm betroffen ist, sehen Sie, wenn Sie unter „Ihr E-Mail-Programm“ Ihr Betriebssystem und Ihr Programm auswählen."
@@ -44,33 +44,35 @@ impl Catalog for German {
                 "Dieser Server beherrscht TLS 1.2 oder neuer. Er nimmt aber auch noch veraltete Versionen wie TLS 1.0 an. Wenn Ihr Anbieter diese abschaltet, funktionieren E-Mail-Programme nicht mehr, die nur die veralteten Versionen beherrschen. Wählen Sie unter „Ihr E-Mail-Programm“ Ihr Betriebssystem und Ihr Programm aus. Dann sagen wir Ihnen, ob Sie etwas ändern müssen."
             }
             Text::SummaryCertificate => {
-                "Die Verschlüsselung funktioniert, aber E-Mail-Programme werden dem Zertifikat des Servers nicht vertrauen und eine Warnung zeigen. Prüfen Sie, ob der Servername stimmt; stimmt er, muss der Betreiber das Zertifikat erneuern."
+                "Die Verschlüsselung funktioniert. E-Mail-Programme vertrauen dem Zertifikat des Servers aber nicht und zeigen eine Warnung. Prüfen Sie zuerst, ob der Servername genau so geschrieben ist, wie Ihr Anbieter ihn angibt. Stimmt er, muss Ihr Anbieter das Zertifikat korrigieren. Akzeptieren Sie das Zertifikat in Ihrem E-Mail-Programm bis dahin nicht dauerhaft."
             }
             Text::SummaryNoEncryption => {
-                "Auf diesem Port bietet der Server keine Verschlüsselung an. Ihr Passwort und Ihre E-Mails würden unverschlüsselt übertragen. Verwenden Sie die Einstellungen Ihres Anbieters mit SSL/TLS oder STARTTLS."
+                "Auf diesem Port bietet der Server keine Verschlüsselung an. Ihr Passwort und Ihre E-Mails würden unverschlüsselt übertragen. Stellen Sie Port und Verschlüsselung („SSL/TLS“ oder „STARTTLS“) so ein, wie Ihr Anbieter es angibt."
             }
             Text::SummaryNoService => {
-                "Auf diesem Port antwortet kein Dienst. Meist ist der Port falsch eingetragen; prüfen Sie die Port-Nummer in Ihrem E-Mail-Programm."
+                "Auf diesem Port antwortet der Server nicht. Wenn Sie diesen Port in Ihrem E-Mail-Programm eingetragen haben, ist er wahrscheinlich falsch. Vergleichen Sie die Portnummer mit den Angaben Ihres Anbieters."
             }
             Text::SummaryThrottled => {
                 "Der Server ist gerade ausgelastet und hat die Prüfung abgelehnt. Bitte versuchen Sie es in einigen Minuten noch einmal."
             }
             Text::SummaryLegacyOnly => {
-                "Dieser Server bietet nur veraltete Verschlüsselung an. Microsoft 365 und aktuelle E-Mail-Programme lehnen das ab. Bitte geben Sie dieses Ergebnis an den Betreiber des Servers weiter."
+                "Dieser Server bietet kein TLS 1.2 an, nur veraltete Versionen wie TLS 1.0. Microsoft 365 und aktuelle E-Mail-Programme verbinden sich damit nicht. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten."
             }
             Text::SummaryNoTls => {
-                "Mit diesem Server kommt keine Verschlüsselung mit TLS 1.2 oder neuer zustande. Bitte prüfen Sie, ob Servername und Port stimmen, und geben Sie dieses Ergebnis sonst an den Betreiber des Servers weiter."
+                "Mit diesem Server kommt keine Verbindung mit TLS 1.2 oder neuer zustande. Bitte prüfen Sie zuerst, ob Servername und Port stimmen. Stimmen beide, schicken Sie dieses Ergebnis bitte an Ihren Anbieter."
             }
             Text::SummaryUnknown => {
-                "Der Server hat nicht eindeutig geantwortet. Bitte prüfen Sie Servername und Port und versuchen Sie es noch einmal."
+                "Der Server hat nicht eindeutig geantwortet. Bitte prüfen Sie Servername und Port und versuchen Sie es noch einmal. Bleibt das Ergebnis unklar, schicken Sie es bitte an den Kundenservice Ihres Anbieters."
             }
             Text::SummaryNameNotFound => {
-                "Diesen Servernamen gibt es nicht. Bitte prüfen Sie die Schreibweise, zum Beispiel in den Kontoeinstellungen Ihres E-Mail-Programms."
+                "Diesen Servernamen konnten wir nicht finden. Bitte prüfen Sie die Schreibweise, zum Beispiel in den Kontoeinstellungen Ihres E-Mail-Programms."
             }
             Text::TryAgain => "Noch einmal prüfen",
-            Text::RequestFailed => "Die Prüfung konnte nicht durchgeführt werden.",
+            Text::RequestFailed => {
+                "Die Prüfung konnte nicht durchgeführt werden. Bitte prüfen Sie Ihre Internetverbindung und versuchen Sie es in einigen Minuten noch einmal. Wenn es dann immer noch nicht funktioniert, wenden Sie sich bitte an den Kundenservice Ihres Anbieters."
+            }
             Text::IconGood => "In Ordnung",
-            Text::IconWarning => "Hinweis",
+            Text::IconWarning => "Achtung",
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unklar",
             Text::IconNotOffered => "Nicht angeboten",
@@ -78,10 +80,10 @@ impl Catalog for German {
                 "Ihr Programm ist so eingestellt, dass es nicht verschlüsselt: Ihr Passwort und Ihre E-Mails gehen unverschlüsselt über das Internet. Der Server bietet Verschlüsselung an. Stellen Sie bei der Verschlüsselung „STARTTLS“ ein (oder „SSL/TLS“ mit dem passenden Port, siehe unten)."
             }
             Text::SummaryWrongService => {
-                "Auf diesem Port antwortet ein anderer Dienst, als eingestellt ist, oder er verlangt eine andere Verschlüsselung. Vergleichen Sie Port und Verschlüsselung mit den Angaben Ihres Anbieters: IMAP mit SSL/TLS nutzt Port 993, POP3 mit SSL/TLS Port 995, SMTP mit SSL/TLS Port 465; die Ports 143, 110 und 587 nutzen STARTTLS."
+                "Auf diesem Port antwortet der Server anders, als eingestellt ist: mit einem anderen Kontotyp oder einer anderen Verschlüsselung. Vergleichen Sie Port und Verschlüsselung mit den Angaben Ihres Anbieters. Üblich sind mit „SSL/TLS“ Port 993 für IMAP, 995 für POP3 und 465 für SMTP, mit „STARTTLS“ die Ports 143, 110 und 587."
             }
             Text::SummaryNotOffered => {
-                "Auf diesem Port bietet Ihr Server keinen Dienst an. Das ist kein Fehler, wenn Sie diesen Port nicht verwenden."
+                "Auf diesem Port nimmt Ihr Server keine Verbindungen an. Das ist kein Fehler, wenn Sie diesen Port nicht verwenden."
             }
             Text::SummaryPartlyTested => {
                 "Dieser Server beherrscht TLS 1.2 oder neuer. Ob veraltete Versionen wie TLS 1.0 abgeschaltet sind, konnten wir nicht feststellen: Der Server hat auf einige Versuche nicht geantwortet. Bitte versuchen Sie es später noch einmal."
@@ -93,9 +95,9 @@ impl Catalog for German {
                 "Übernehmen Sie die Angaben aus den Kontoeinstellungen Ihres E-Mail-Programms. Ein Passwort brauchen wir nicht."
             }
             Text::EmailLabel => "E-Mail-Adresse (freiwillig)",
-            Text::IncomingHeading => "Posteingang (IMAP oder POP3)",
-            Text::OutgoingHeading => "Postausgang (SMTP)",
-            Text::ProtocolLabel => "Art des Kontos",
+            Text::IncomingHeading => "Posteingangsserver (IMAP oder POP3)",
+            Text::OutgoingHeading => "Postausgangsserver (SMTP)",
+            Text::ProtocolLabel => "Kontotyp",
             Text::ServerNameLabel => "Servername",
             Text::PortLabel => "Port",
             Text::PortHint => {
@@ -108,7 +110,7 @@ impl Catalog for German {
             Text::CheckSettingsButton => "Einstellungen prüfen",
             Text::AdviceHeading => "Das sollten Sie in Ihren Einstellungen ändern",
             Text::DetailsSummary => "Technische Details",
-            Text::FindingsHeading => "Hinweise für den Betreiber",
+            Text::FindingsHeading => "Technische Hinweise für Ihren Anbieter",
             Text::HandshakesHeading => "Verbindungsversuche",
             Text::ProgramNewOutlook => "Neues Outlook / Outlook-App (iOS, Android)",
             Text::ProgramWindowsMail => "Mail und Kalender (Windows Mail)",
@@ -146,33 +148,34 @@ impl Catalog for German {
             Text::SummaryOverall => "Gesamtergebnis",
             Text::SummaryVersions => "Unterstützte Versionen",
             Text::SummaryLink => "Link zu dieser Prüfung",
-            Text::SupportHeading => "Für den Support",
+            Text::SupportHeading => "Ergebnis an den Kundenservice schicken",
             Text::SupportHint => {
-                "Schicken Sie Ihrem Support den Link oder die Zusammenfassung: Damit sieht er genau diese Prüfung. Passwörter stehen nicht darin."
+                "Wenn Sie Hilfe brauchen, schicken Sie dem Kundenservice Ihres Anbieters den Link oder die Zusammenfassung. Damit sieht er genau diese Prüfung. Passwörter sind nicht enthalten."
             }
             Text::SummaryLabel => "Zusammenfassung",
             Text::CopyLink => "Link kopieren",
             Text::CopySummary => "Zusammenfassung kopieren",
             Text::Copied => "Kopiert.",
             Text::CopyFailed => {
-                "Kopieren ging nicht; bitte markieren Sie den Text und kopieren Sie ihn selbst."
+                "Das Kopieren hat nicht funktioniert. Bitte markieren Sie den Text und kopieren Sie ihn mit Strg+C (am Mac: ⌘+C)."
             }
             Text::ContactPhone => "Telefon",
             Text::ContactEmail => "E-Mail",
-            Text::ContactHours => "Erreichbar",
+            Text::ContactHours => "Servicezeiten",
             Text::ClientHeading => "Ihr E-Mail-Programm (freiwillig)",
             Text::SystemLabel => "Betriebssystem",
             Text::ProgramLabel => "E-Mail-Programm",
             Text::ChooseOne => "Bitte wählen",
             Text::SuggestedByBrowser => {
-                "Von Ihrem Browser vorgeschlagen – bitte prüfen Sie, ob das stimmt."
+                "Diese Angabe stammt von Ihrem Browser. Bitte prüfen Sie, ob Ihr E-Mail-Programm auf diesem System läuft."
             }
             Text::Unconfirmed => {
-                "Unbestätigt: Diese Angabe beruht auf Schlussfolgerungen, nicht auf einer überprüften Quelle."
+                "Ohne Gewähr: Für diese Angabe haben wir keine offizielle Quelle. Sie beruht auf unserer eigenen Einschätzung."
             }
             Text::Win7StepUpdate => "Installieren Sie das Windows-Update",
-            Text::Win7StepReg => {
-                "Laden Sie diese Datei herunter, öffnen Sie sie mit Doppelklick und bestätigen Sie die Nachfrage:"
+            Text::Win7StepReg => "Laden Sie diese Datei herunter:",
+            Text::Win7StepOpenReg => {
+                "Öffnen Sie die Datei mit einem Doppelklick. Bestätigen Sie die Rückfragen von Windows mit „Ja“. Dafür brauchen Sie Administratorrechte."
             }
             Text::Win7StepRestart => "Starten Sie den Computer neu.",
             Text::DownloadReg => "TLS-1.2-Einstellung für Windows 7 (.reg)",
@@ -182,21 +185,27 @@ impl Catalog for German {
             Text::StepSaveAndCheck => {
                 "Speichern Sie die Einstellungen. Rufen Sie danach Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst. Kommt sie an, funktioniert die Verbindung. Wenn nicht, wenden Sie sich bitte an den Kundenservice Ihres Anbieters."
             }
-            Text::MoreFromProvider => "Mehr von Ihrem Anbieter",
-            Text::BuilderHeading => "Prüf-Link für Kunden erstellen",
+            Text::MoreFromProvider => "Weitere Hilfe von Ihrem Anbieter",
+            Text::BuilderHeading => "Prüf-Link für Kundinnen und Kunden erstellen",
             Text::BuilderIntro => {
                 "Tragen Sie ein, was die Kundin oder der Kunde Ihnen genannt hat. Der Link öffnet die Prüfung mit diesen Angaben und startet sie sofort. Er enthält kein Passwort."
             }
-            Text::CustomerLanguage => "Sprache für die Kundin / den Kunden",
+            Text::CustomerLanguage => "Sprache der Kundin oder des Kunden",
             Text::BuildLinkButton => "Link erstellen",
             Text::BuiltLinkLabel => "Link zum Verschicken",
             Text::MxHostsHeading => "Ihre Mailserver für eingehende E-Mails (MX)",
             Text::OpenBuiltLink => "Prüfung öffnen",
-            Text::PortError => "Der Port ist eine Zahl von 1 bis 65535, zum Beispiel 993.",
-            Text::EmailError => "Eine E-Mail-Adresse hat die Form name@example.de.",
-            Text::EmailDomainError => "Nach dem @ muss die Domain stehen.",
+            Text::PortError => {
+                "Bitte geben Sie als Port eine Zahl von 1 bis 65535 ein, zum Beispiel 993."
+            }
+            Text::EmailError => {
+                "Bitte prüfen Sie die E-Mail-Adresse. Sie sieht zum Beispiel so aus: name@example.de."
+            }
+            Text::EmailDomainError => {
+                "Bitte prüfen Sie den Teil nach dem @. Dort steht die Domain, zum Beispiel example.de."
+            }
             Text::Footer => {
-                "MailTLS prüft nur die Verschlüsselung. Es meldet sich nicht an und sendet keine E-Mails."
+                "MailTLS prüft nur die verschlüsselte Verbindung zu Ihrem Mailserver, nicht Ihr E-Mail-Programm. MailTLS meldet sich nicht an und sendet keine E-Mails."
             }
         }
     }
@@ -204,19 +213,19 @@ impl Catalog for German {
     fn finding(&self, code: FindingCode) -> &'static str {
         match code {
             FindingCode::StarttlsNotOffered => {
-                "Der Server bietet auf diesem Port kein STARTTLS an: E-Mails gehen unverschlüsselt."
+                "Der Server bietet auf diesem Port kein STARTTLS an. E-Mails und Passwörter werden unverschlüsselt übertragen."
             }
             FindingCode::AuthBeforeTls => {
-                "Der Server bietet die Anmeldung schon vor der Verschlüsselung an: Passwörter können im Klartext übertragen werden."
+                "Der Server bietet die Anmeldung schon vor der Verschlüsselung an. Passwörter können dabei unverschlüsselt übertragen werden."
             }
             FindingCode::LegacyVersionsEnabled => {
-                "Veraltete Versionen sind noch eingeschaltet (siehe Klammer). RFC 8996 verbietet TLS 1.0 und 1.1, RFC 7568 verbietet SSL 3.0."
+                "Veraltete Versionen sind noch eingeschaltet (siehe Klammer). TLS 1.0 und 1.1 sind durch RFC 8996 abgeschafft, SSL 3.0 durch RFC 7568."
             }
             FindingCode::NoTls12 => {
-                "Weder TLS 1.2 noch TLS 1.3: Microsoft 365 und aktuelle E-Mail-Programme scheitern."
+                "Der Server bietet weder TLS 1.2 noch TLS 1.3 an. Microsoft 365 und aktuelle E-Mail-Programme können sich nicht verbinden."
             }
             FindingCode::Tls12LegacyCiphersOnly => {
-                "TLS 1.2 funktioniert nur mit Verschlüsselungsverfahren, die aktuelle Programme nicht mehr anbieten."
+                "TLS 1.2 funktioniert nur mit älteren Cipher-Suites (CBC oder RSA-Schlüsselaustausch). Viele E-Mail-Programme verbinden sich damit noch. Empfohlen sind Suites mit ECDHE und AES-GCM oder ChaCha20 (RFC 9325)."
             }
             FindingCode::CertificateProblem => {
                 "E-Mail-Programme werden dem Zertifikat nicht vertrauen."
@@ -225,7 +234,7 @@ impl Catalog for German {
                 "E-Mail-Programme, die TLS 1.2 oder neuer beherrschen, können sich nicht verbinden (siehe Klammer), weil der Server keine TLS-Version oder kein Verschlüsselungsverfahren anbietet, das diese Programme kennen."
             }
             FindingCode::WrongService => {
-                "Auf diesem Port antwortet ein anderer Dienst, oder er verlangt eine andere Verschlüsselung als eingestellt."
+                "Auf diesem Port antwortet der Server mit einem anderen Kontotyp oder verlangt eine andere Verschlüsselung als eingestellt."
             }
             FindingCode::CertificateExpiresSoon => {
                 "Das Zertifikat des Servers läuft bald ab. Ihr Anbieter muss es rechtzeitig erneuern, sonst zeigen E-Mail-Programme eine Warnung."
@@ -258,10 +267,19 @@ impl Catalog for German {
     fn days_left(&self, days: i64) -> String {
         match days {
             1 => "noch 1 Tag".into(),
-            0.. => format!("noch {days} Tage"),
+            0 => "läuft heute ab".into(),
+            2.. => format!("noch {days} Tage"),
             -1 => "seit 1 Tag abgelaufen".into(),
             _ => format!("seit {} Tagen abgelaufen", -days),
         }
+    }
+
+    fn date(&self, year: &str, month: u32, day: u32) -> String {
+        format!("{day:02}.{month:02}.{year}")
+    }
+
+    fn date_time(&self, date: String, hour_minute: &str) -> String {
+        format!("{date}, {hour_minute} Uhr (UTC)")
     }
 
     fn system(&self, system: System) -> &'static str {
@@ -356,26 +374,31 @@ impl Catalog for German {
 
     fn role(&self, role: &str) -> &'static str {
         match role {
-            "imap" => "Posteingang (IMAP)",
-            "pop3" => "Posteingang (POP3)",
-            _ => "Postausgang (SMTP)",
+            "imap" => "Posteingangsserver (IMAP)",
+            "pop3" => "Posteingangsserver (POP3)",
+            _ => "Postausgangsserver (SMTP)",
         }
     }
 
     fn where_to_change(&self, program: Program) -> &'static str {
         match program {
             Program::Outlook2010 | Program::Outlook2013 | Program::Outlook2016OrNewer => {
-                "In Outlook: Datei › Kontoeinstellungen › Kontoeinstellungen… › Konto wählen › Ändern › Weitere Einstellungen › Erweitert."
+                "In Outlook: Datei › Kontoeinstellungen › Kontoeinstellungen… › (Ihr Konto) auswählen › Ändern › Weitere Einstellungen › Erweitert."
             }
             Program::Outlook2007 => {
                 "In Outlook 2007: Extras › Kontoeinstellungen… › (Ihr Konto) › Ändern… › Weitere Einstellungen… › Erweitert."
             }
-            Program::NewOutlook => "Im neuen Outlook: Einstellungen › Konten › Konto › Verwalten.",
-            Program::WindowsLiveMail | Program::OutlookExpress => {
-                "Rechtsklick auf das Konto › Eigenschaften › Server und Erweitert."
+            Program::NewOutlook => {
+                "Im neuen Outlook: Einstellungen › Konten › (Ihr Konto) › Verwalten."
+            }
+            Program::WindowsLiveMail => {
+                "In Windows Live Mail: Klicken Sie mit der rechten Maustaste auf Ihr Konto › Eigenschaften › Registerkarten „Server“ und „Erweitert“."
+            }
+            Program::OutlookExpress => {
+                "In Outlook Express: Extras › Konten › E-Mail › (Ihr Konto) › Eigenschaften › Registerkarten „Server“ und „Erweitert“."
             }
             Program::WindowsMail => {
-                "Windows Mail funktioniert seit Ende 2024 nicht mehr; richten Sie das Konto in einem anderen Programm ein."
+                "Die App „Mail und Kalender“ funktioniert seit Ende 2024 nicht mehr. Richten Sie Ihr Konto in einem anderen Programm ein, zum Beispiel im neuen Outlook oder in Thunderbird."
             }
             Program::Thunderbird | Program::Thunderbird31 | Program::ThunderbirdOld => {
                 "In Thunderbird: Konten-Einstellungen › Server-Einstellungen, und für den Postausgang: Postausgangs-Server (SMTP) › Bearbeiten."
@@ -387,13 +410,13 @@ impl Catalog for German {
                 "Auf dem iPhone oder iPad: Öffnen Sie die App „Einstellungen“ und dort Ihren E-Mail-Account. Wo er steht, hängt von der iOS-Version ab."
             }
             Program::AndroidMail | Program::K9Mail => {
-                "In der App: Einstellungen › Konto › Eingangs- bzw. Ausgangsserver."
+                "In der App: Einstellungen › (Ihr Konto) › Eingangsserver oder Ausgangsserver."
             }
         }
     }
 
     fn contact_heading(&self, provider: &str) -> String {
-        format!("Support von {provider}")
+        format!("Kundenservice von {provider}")
     }
 
     fn did_you_mean(&self, suggestion: &str) -> String {
@@ -403,31 +426,31 @@ impl Catalog for German {
     fn advice(&self, advice: &Advice) -> String {
         match advice {
             Advice::IncomingUnencrypted { suggested_port } => format!(
-                "Ihr Posteingang ist ohne Verschlüsselung eingestellt: Passwort und E-Mails gehen ungeschützt durchs Netz. Stellen Sie die Verschlüsselung auf „SSL/TLS“ und den Port auf {suggested_port}."
+                "Ihr Posteingangsserver ist ohne Verschlüsselung eingestellt. Ihr Passwort und Ihre E-Mails werden dadurch ungeschützt übertragen. Stellen Sie die Verschlüsselung auf „SSL/TLS“ und den Port auf {suggested_port}."
             ),
-            Advice::OutgoingPort25Unencrypted => "Port 25 ohne Verschlüsselung wird nicht mehr funktionieren: Verwenden Sie für den Postausgang Port 587 mit STARTTLS.".into(),
-            Advice::OutgoingUnencrypted => "Ihr Postausgang ist ohne Verschlüsselung eingestellt. Verwenden Sie Port 587 mit STARTTLS (oder Port 465 mit SSL/TLS).".into(),
-            Advice::OutgoingPort25 => "Port 25 ist für den Versand zwischen Mailservern gedacht und wird in vielen Netzen gesperrt. Verwenden Sie für den Postausgang Port 587 mit STARTTLS.".into(),
+            Advice::OutgoingPort25Unencrypted => "Port 25 ohne Verschlüsselung ist für das Senden aus E-Mail-Programmen nicht geeignet: Ihr Passwort würde unverschlüsselt übertragen. Stellen Sie für den Postausgangsserver Port 587 mit „STARTTLS“ ein.".into(),
+            Advice::OutgoingUnencrypted => "Ihr Postausgangsserver ist ohne Verschlüsselung eingestellt. Stellen Sie Port 587 mit „STARTTLS“ ein oder Port 465 mit „SSL/TLS“.".into(),
+            Advice::OutgoingPort25 => "Port 25 ist für den Versand zwischen Mailservern gedacht und wird in vielen Netzen gesperrt. Stellen Sie für den Postausgangsserver Port 587 mit „STARTTLS“ ein.".into(),
             Advice::PortDoesNotFitSecurity { outgoing, port, expected } => format!(
-                "Beim {} passen Port {port} und die gewählte Verschlüsselung nicht zusammen. Mit dieser Verschlüsselung ist Port {expected} üblich.",
-                if *outgoing { "Postausgang" } else { "Posteingang" }
+                "Beim {} passen Port {port} und die gewählte Verschlüsselung nicht zusammen. Mit dieser Verschlüsselung ist Port {expected} üblich. Bitte vergleichen Sie beides mit den Angaben Ihres Anbieters.",
+                if *outgoing { "Postausgangsserver" } else { "Posteingangsserver" }
             ),
             Advice::DidYouMean { field, official } => format!(
-                "Der Name des {}s ähnelt stark dem Ihres Anbieters. Meinten Sie {official}?",
+                "Der Name des {}s weicht nur leicht vom Servernamen Ihres Anbieters ab. Meinten Sie {official}?",
                 if *field == crate::settings::Field::OutgoingHost { "Postausgangsserver" } else { "Posteingangsserver" }
             ),
             Advice::NotTheProvidersSetting { outgoing, port, security } => format!(
-                "Ihr Anbieter gibt für den {} Port {port} mit {} vor. Bitte stellen Sie das in Ihrem E-Mail-Programm so ein.",
-                if *outgoing { "Postausgang" } else { "Posteingang" },
+                "Ihr Anbieter gibt für den {} Port {port} mit „{}“ vor. Bitte stellen Sie das in Ihrem E-Mail-Programm so ein.",
+                if *outgoing { "Postausgangsserver" } else { "Posteingangsserver" },
                 match security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" }
             ),
             Advice::NameNotOnCertificate { host, suggestion } => match suggestion {
-                Some(name) => format!("Der Name {host} steht nicht im Zertifikat des Servers; Ihr E-Mail-Programm wird deshalb warnen. Tragen Sie stattdessen {name} ein."),
-                None => format!("Der Name {host} steht nicht im Zertifikat des Servers; Ihr E-Mail-Programm wird deshalb warnen. Fragen Sie Ihren Anbieter nach dem richtigen Servernamen."),
+                Some(name) => format!("Der Name {host} steht nicht im Zertifikat des Servers. Ihr E-Mail-Programm wird deshalb eine Warnung zeigen. Tragen Sie stattdessen den Servernamen Ihres Anbieters ein: {name}."),
+                None => format!("Der Name {host} steht nicht im Zertifikat des Servers. Ihr E-Mail-Programm wird deshalb eine Warnung zeigen. Fragen Sie Ihren Anbieter nach dem richtigen Servernamen. Akzeptieren Sie das Zertifikat bis dahin nicht dauerhaft."),
             },
             Advice::NameLooksMistyped { field, suggestion } => format!(
-                "Der {} beginnt ungewöhnlich. Meinten Sie „{suggestion}“? Bitte prüfen Sie die Schreibweise.",
-                if *field == crate::settings::Field::OutgoingHost { "Name des Postausgangsservers" } else { "Name des Posteingangsservers" }
+                "Der Name des {} sieht nach einem Tippfehler aus. Meinten Sie „{suggestion}“? Bitte prüfen Sie die Schreibweise.",
+                if *field == crate::settings::Field::OutgoingHost { "Postausgangsservers" } else { "Posteingangsservers" }
             ),
         }
     }
@@ -437,7 +460,7 @@ impl Catalog for German {
     }
 
     fn progress(&self, done: usize, total: usize) -> String {
-        format!("({done} von {total} fertig)")
+        format!("({done} von {total} geprüft)")
     }
 
     fn outcome(&self, outcome: Outcome) -> &'static str {
@@ -454,7 +477,7 @@ impl Catalog for German {
             Reason::Closed => "der Server hat die Verbindung beendet",
             Reason::OtherVersion => "der Server wollte eine andere Version",
             Reason::Timeout => "keine Antwort in der vorgesehenen Zeit",
-            Reason::ConnectionRefused => "an diesem Port antwortet kein Dienst",
+            Reason::ConnectionRefused => "auf diesem Port antwortet der Server nicht",
             Reason::Network => "Netzwerkfehler",
             Reason::ProtocolViolation => "unerwartete Antwort des Servers",
             Reason::NameNotFound => "Servername nicht gefunden",
@@ -486,16 +509,16 @@ impl Catalog for German {
         match domain.verdict {
             DomainVerdict::Ready => "Microsoft 365 und andere Anbieter können Ihnen E-Mails verschlüsselt mit TLS 1.2 oder neuer zustellen.".into(),
             DomainVerdict::SomeMxFailing => format!(
-                "Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb kommen manche E-Mails an Sie verspätet oder gar nicht an. Betroffen: {}.",
+                "Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: {}.",
                 super::failing_hosts(domain, "von")
             ),
-            DomainVerdict::NoModernTls => "Keiner Ihrer Mailserver nimmt E-Mails mit TLS 1.2 oder neuer an. Deshalb kommen E-Mails von Microsoft 365 nicht bei Ihnen an.".into(),
+            DomainVerdict::NoModernTls => "Keiner Ihrer Mailserver nimmt E-Mails mit TLS 1.2 oder neuer an. Deshalb kommen E-Mails von Microsoft 365 verspätet oder gar nicht bei Ihnen an.".into(),
             DomainVerdict::NoUsableMx => "Keiner Ihrer Mailserver ist für andere Anbieter wie Microsoft 365 nutzbar. Deshalb kommen E-Mails von dort nicht bei Ihnen an. Was nicht stimmt, steht unten bei jedem Mailserver.".into(),
             DomainVerdict::NoMail => "Diese Domain empfängt laut DNS keine E-Mails (Null-MX).".into(),
             DomainVerdict::Untestable if domain.mx_source == MxSource::NoMailServer => "Für diese Domain haben wir im DNS keinen Mailserver gefunden, weder einen MX-Eintrag noch eine Adresse. Bitte prüfen Sie die Schreibweise der Domain.".into(),
             DomainVerdict::Untestable => "Die Mailserver dieser Domain konnten nicht geprüft werden.".into(),
             DomainVerdict::MtaStsBroken => format!(
-                "Ihre Mailserver nehmen E-Mails über Verbindungen mit TLS 1.2 oder neuer an. Ihre MTA-STS-Richtlinie ist aber nicht nutzbar. {}. Mit MTA-STS legen Sie fest, dass andere Anbieter Ihnen E-Mails nur verschlüsselt zustellen. Absender, die noch eine gültige ältere Fassung Ihrer Richtlinie gespeichert haben, halten sich weiter an diese. Alle anderen stellen Ihnen E-Mails zu, als wäre MTA-STS nicht eingerichtet: verschlüsselt, wenn es klappt, sonst auch unverschlüsselt.",
+                "Ihre Mailserver nehmen E-Mails über Verbindungen mit TLS 1.2 oder neuer an. Ihre MTA-STS-Richtlinie ist aber nicht nutzbar. {}. Mit MTA-STS legen Sie fest, dass andere Anbieter Ihnen E-Mails nur verschlüsselt zustellen. Absender, die noch eine gültige ältere Fassung Ihrer Richtlinie gespeichert haben, halten sich weiter an diese. Alle anderen stellen Ihnen E-Mails zu, als wäre MTA-STS nicht eingerichtet: verschlüsselt, wenn möglich, sonst auch unverschlüsselt.",
                 match domain.mta_sts.status {
                     MtaStsStatus::InvalidRecord => "Der DNS-Eintrag dafür ist fehlerhaft",
                     MtaStsStatus::InvalidPolicy => "Die Richtlinie selbst enthält Fehler",
@@ -509,10 +532,10 @@ impl Catalog for German {
         match domain.verdict {
             DomainVerdict::Ready => "",
             DomainVerdict::SomeMxFailing => {
-                "Bitte geben Sie dieses Ergebnis an den Betreiber Ihres Mailservers weiter (Ihren Anbieter oder Ihre IT). Er muss die Probleme bei den unten mit „Problem“ markierten Servern beheben."
+                "Bitte geben Sie dieses Ergebnis an Ihren Anbieter oder Ihre IT-Abteilung weiter. Dort müssen die Probleme bei den unten mit „Problem“ markierten Servern behoben werden."
             }
             DomainVerdict::NoModernTls => {
-                "Bitte geben Sie dieses Ergebnis an den Betreiber Ihres Mailservers weiter (Ihren Anbieter oder Ihre IT). Er muss auf den unten mit „Problem“ markierten Servern TLS 1.2 oder neuer einschalten."
+                "Bitte geben Sie dieses Ergebnis an Ihren Anbieter oder Ihre IT-Abteilung weiter. Dort muss auf den unten mit „Problem“ markierten Servern TLS 1.2 oder neuer eingeschaltet werden."
             }
             DomainVerdict::NoUsableMx => {
                 "Bitte geben Sie dieses Ergebnis an Ihren Anbieter oder Ihre IT-Abteilung weiter. Dort müssen die DNS-Einträge (MX, Adressen, MTA-STS oder DANE) zu den unten mit „Problem“ markierten Servern korrigiert werden."
@@ -521,7 +544,7 @@ impl Catalog for German {
                 "Wenn Sie unter dieser Domain E-Mails empfangen möchten, muss der Null-MX-Eintrag im DNS durch einen MX-Eintrag für Ihren Mailserver ersetzt werden. Das erledigt, wer Ihre Domain verwaltet (meist Ihr Anbieter)."
             }
             DomainVerdict::Untestable => {
-                "Prüfen Sie die Schreibweise der Domain und versuchen Sie es später noch einmal."
+                "Bitte prüfen Sie die Schreibweise der Domain und versuchen Sie es später noch einmal."
             }
             DomainVerdict::MtaStsBroken => {
                 "Bitte geben Sie dieses Ergebnis an Ihren Anbieter oder Ihre IT-Abteilung weiter. Dort muss die Einrichtung von MTA-STS korrigiert werden. Was nicht stimmt, steht unten unter „MTA-STS“."
@@ -549,7 +572,7 @@ impl Catalog for German {
             MxProblemCode::DaneLookupFailed => "TLSA-Abfrage gescheitert (DANE)",
             MxProblemCode::NameNotFound => "Name im DNS nicht gefunden",
             MxProblemCode::AddressRefused => {
-                "zeigt auf eine interne Adresse, die aus dem Internet niemand erreicht; der DNS-Eintrag muss eine öffentliche Adresse nennen"
+                "zeigt auf eine interne Adresse, die aus dem Internet niemand erreicht. Der DNS-Eintrag muss eine öffentliche Adresse nennen"
             }
             MxProblemCode::Unreachable => "unter mindestens einer Adresse nicht erreichbar",
         }
@@ -558,7 +581,7 @@ impl Catalog for German {
     fn mta_sts(&self, status: MtaStsStatus, mode: Option<MtaStsMode>) -> &'static str {
         match (status, mode) {
             (MtaStsStatus::Absent, _) => {
-                "nicht eingerichtet: Absender verschlüsseln, wenn es klappt, und stellen sonst auch unverschlüsselt zu"
+                "nicht eingerichtet: Absender verschlüsseln, wenn möglich, und stellen sonst auch unverschlüsselt zu"
             }
             (MtaStsStatus::Valid, Some(MtaStsMode::Enforce)) => {
                 "eingerichtet: Absender stellen nur verschlüsselt, mit gültigem Zertifikat und nur an die aufgeführten Server zu"
@@ -594,7 +617,7 @@ impl Catalog for German {
             DaneStatus::Valid => "eingerichtet: die Zertifikate passen zu den TLSA-Einträgen",
             DaneStatus::Partial => "nur für einen Teil der Mailserver eingerichtet",
             DaneStatus::Mismatch => {
-                "fehlerhaft: ein Zertifikat passt nicht zu den TLSA-Einträgen; Absender, die DANE prüfen, stellen an diesen Server nicht zu"
+                "fehlerhaft: Ein Zertifikat passt nicht zu den TLSA-Einträgen. Absender, die DANE prüfen, stellen an diesen Server nicht zu"
             }
             DaneStatus::Unusable => "TLSA-Einträge für E-Mail nicht verwendbar",
             DaneStatus::Bogus => "DNSSEC-Signaturen ungültig",

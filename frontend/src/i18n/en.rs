@@ -16,23 +16,23 @@ pub struct English;
 impl Catalog for English {
     fn text(&self, text: Text) -> &'static str {
         match text {
-            Text::Title => "Check your e-mail encryption",
+            Text::Title => "Check the encrypted connection to your mail server",
             Text::Intro => {
-                "Microsoft and many other providers accept e-mail connections only with TLS 1.2 or newer; older methods are considered unsafe. Enter the settings from your e-mail program (or just the name of your mail server). We check which encryption the servers offer and tell you what that means for you and what to change."
+                "Microsoft and many other providers accept email only over connections with TLS 1.2 or newer. The outdated TLS versions 1.0 and 1.1 are considered unsafe and are being switched off. Enter the settings from your email program. We check whether your mail server offers TLS 1.2 or newer and tell you whether you need to change anything."
             }
             Text::LanguageLabel => "Language",
             Text::ServerLabel => "Mail server",
             Text::ServerHint => {
-                "For example mail.example.com, or with a port: mail.example.com:993. Without a port we check all usual mail ports; imaps://mail.example.com:993 works too. If you enter your e-mail address (name@company.com), we check whether other providers such as Microsoft 365 can deliver mail to you encrypted."
+                "For example mail.example.com. Without a port, we check all ports commonly used for email. With a port, we check only that one, for example mail.example.com:993. If you enter your email address instead (name@example.com), we check whether other providers such as Microsoft 365 can deliver email to you encrypted."
             }
             Text::CheckButton => "Check",
-            Text::Checking => "Checking the connection …",
+            Text::Checking => "Checking the connection…",
             Text::ResultsHeading => "Result",
-            Text::VersionsHeading => "Encryption versions",
+            Text::VersionsHeading => "TLS versions",
             Text::CertificateLabel => "Certificate",
             Text::AddressLabel => "Address",
             Text::SummaryGood => {
-                "This server encrypts with TLS 1.2 or newer. Current e-mail programs and Microsoft 365 connect securely."
+                "This server accepts only connections with TLS 1.2 or newer. Current email programs and Microsoft 365 connect to it encrypted. Older programs that can only use TLS 1.0 or 1.1 cannot connect."
             }
             Text::SummaryClientsLockedOut => {
                 "This server supports TLS 1.2 or newer. Even so, common email programs cannot connect to it, because it offers no TLS version or no encryption method these programs know. Only your provider can change this. Please send them this result, for example with the link below. To see whether your program is affected, choose your system and program under “Your email program”."
@@ -44,33 +44,35 @@ impl Catalog for English {
                 "This server supports TLS 1.2 or newer. But it still accepts outdated versions such as TLS 1.0 too. Once your provider switches them off, email programs that can only use the outdated versions will stop working. Choose your system and program under “Your email program”, and we will tell you whether you need to change anything."
             }
             Text::SummaryCertificate => {
-                "Encryption works, but e-mail programs will not trust the server's certificate and will show a warning. Check that the server name is right; if it is, the operator must renew the certificate."
+                "Encryption works, but email programs will not trust the server’s certificate and will show a warning. First check that the server name is spelled exactly as your provider gives it. If it is, your provider must fix the certificate. Until then, do not accept the certificate permanently in your email program."
             }
             Text::SummaryNoEncryption => {
-                "On this port the server offers no encryption. Your password and your e-mails would travel unencrypted. Use your provider's settings with SSL/TLS or STARTTLS."
+                "The server offers no encryption on this port. Your password and your emails would travel unencrypted. Set the port and the encryption (“SSL/TLS” or “STARTTLS”) as your provider specifies."
             }
             Text::SummaryNoService => {
-                "No service answers on this port. Usually the port is entered wrongly; check the port number in your e-mail program."
+                "The server does not answer on this port. If this port is set in your email program, it is probably wrong. Compare the port number with your provider’s details."
             }
             Text::SummaryThrottled => {
-                "The server is busy right now and turned the check away. Please try again in a few minutes."
+                "The server is busy right now and refused the check. Please try again in a few minutes."
             }
             Text::SummaryLegacyOnly => {
-                "This server offers only outdated encryption. Microsoft 365 and current e-mail programs refuse it. Please pass this result on to whoever runs the server."
+                "This server does not offer TLS 1.2, only outdated versions such as TLS 1.0. Microsoft 365 and current email programs will not connect to it. Only your provider can change this. Please send them this result, for example with the link below."
             }
             Text::SummaryNoTls => {
-                "No encryption with TLS 1.2 or newer could be set up with this server. Please check that the server name and port are right; if they are, pass this result on to whoever runs the server."
+                "No connection with TLS 1.2 or newer could be set up with this server. First check that the server name and port are right. If they are, please send this result to your provider."
             }
             Text::SummaryUnknown => {
-                "The server did not answer clearly. Please check the server name and port, and try again."
+                "The server did not answer clearly. Please check the server name and port, and try again. If the result stays unclear, please send it to your provider’s support."
             }
             Text::SummaryNameNotFound => {
-                "This server name does not exist. Please check the spelling, for example in your e-mail program's account settings."
+                "We could not find this server name. Please check the spelling, for example in your email program’s account settings."
             }
             Text::TryAgain => "Check again",
-            Text::RequestFailed => "The check could not be run.",
+            Text::RequestFailed => {
+                "The check could not be run. Please check your internet connection and try again in a few minutes. If it still does not work, please contact your provider’s support."
+            }
             Text::IconGood => "All good",
-            Text::IconWarning => "Note",
+            Text::IconWarning => "Warning",
             Text::IconBad => "Problem",
             Text::IconUnknown => "Unclear",
             Text::IconNotOffered => "Not offered",
@@ -78,23 +80,23 @@ impl Catalog for English {
                 "Your program is set up not to encrypt: your password and your emails travel over the internet unencrypted. The server offers encryption. Set the encryption to “STARTTLS” (or “SSL/TLS” with the matching port, see below)."
             }
             Text::SummaryWrongService => {
-                "Another service answers on this port than the one set up, or it needs another kind of encryption. Compare port and encryption with your provider’s details: IMAP with SSL/TLS uses port 993, POP3 with SSL/TLS port 995, SMTP with SSL/TLS port 465; ports 143, 110 and 587 use STARTTLS."
+                "The server answers on this port differently from how it is set up: with another account type or another kind of encryption. Compare port and encryption with your provider’s details. With “SSL/TLS”, the usual ports are 993 for IMAP, 995 for POP3 and 465 for SMTP. With “STARTTLS”, they are 143, 110 and 587."
             }
             Text::SummaryNotOffered => {
-                "Your server offers no service on this port. That is not a fault if you do not use this port."
+                "Your server accepts no connections on this port. That is not a fault if you do not use this port."
             }
             Text::SummaryPartlyTested => {
                 "This server supports TLS 1.2 or newer. We could not find out whether outdated versions such as TLS 1.0 are switched off: the server did not answer some attempts. Please try again later."
             }
             Text::ModeLabel => "What would you like to check?",
-            Text::ModeSettings => "My e-mail settings",
+            Text::ModeSettings => "My email settings",
             Text::ModeServer => "A mail server",
             Text::SettingsHint => {
-                "Copy the details from your e-mail program's account settings. We do not need a password."
+                "Copy the details from your email program’s account settings. We do not need a password."
             }
-            Text::EmailLabel => "E-mail address (optional)",
-            Text::IncomingHeading => "Incoming mail (IMAP or POP3)",
-            Text::OutgoingHeading => "Outgoing mail (SMTP)",
+            Text::EmailLabel => "Email address (optional)",
+            Text::IncomingHeading => "Incoming mail server (IMAP or POP3)",
+            Text::OutgoingHeading => "Outgoing mail server (SMTP)",
             Text::ProtocolLabel => "Account type",
             Text::ServerNameLabel => "Server name",
             Text::PortLabel => "Port",
@@ -106,7 +108,7 @@ impl Catalog for English {
             Text::CheckSettingsButton => "Check settings",
             Text::AdviceHeading => "What to change in your settings",
             Text::DetailsSummary => "Technical details",
-            Text::FindingsHeading => "Notes for the operator",
+            Text::FindingsHeading => "Technical notes for your provider",
             Text::HandshakesHeading => "Connection attempts",
             Text::ProgramNewOutlook => "New Outlook / Outlook app (iOS, Android)",
             Text::ProgramWindowsMail => "Mail and Calendar (Windows Mail)",
@@ -144,31 +146,34 @@ impl Catalog for English {
             Text::SummaryOverall => "Overall",
             Text::SummaryVersions => "Supported versions",
             Text::SummaryLink => "Link to this check",
-            Text::SupportHeading => "For support",
+            Text::SupportHeading => "Send the result to support",
             Text::SupportHint => {
-                "Send your support the link or the summary: it shows them exactly this check. No passwords are in it."
+                "If you need help, send your provider’s support the link or the summary. It shows them exactly this check. It contains no passwords."
             }
             Text::SummaryLabel => "Summary",
             Text::CopyLink => "Copy link",
             Text::CopySummary => "Copy summary",
             Text::Copied => "Copied.",
             Text::CopyFailed => {
-                "Copying did not work; please select the text and copy it yourself."
+                "Copying did not work. Please select the text and copy it with Ctrl+C (on a Mac: ⌘+C)."
             }
             Text::ContactPhone => "Phone",
-            Text::ContactEmail => "E-mail",
-            Text::ContactHours => "Hours",
-            Text::ClientHeading => "Your e-mail program (optional)",
+            Text::ContactEmail => "Email",
+            Text::ContactHours => "Service hours",
+            Text::ClientHeading => "Your email program (optional)",
             Text::SystemLabel => "Operating system",
-            Text::ProgramLabel => "E-mail program",
+            Text::ProgramLabel => "Email program",
             Text::ChooseOne => "Please choose",
             Text::SuggestedByBrowser => {
-                "Suggested by your browser – please check that it is right."
+                "Suggested by your browser. Please check that your email program runs on this system."
             }
-            Text::Unconfirmed => "Unconfirmed: this is inferred, not taken from a verified source.",
+            Text::Unconfirmed => {
+                "Not confirmed: We have no official source for this. It is our own assessment."
+            }
             Text::Win7StepUpdate => "Install the Windows update",
-            Text::Win7StepReg => {
-                "Download this file, open it with a double click and confirm the question:"
+            Text::Win7StepReg => "Download this file:",
+            Text::Win7StepOpenReg => {
+                "Open the file with a double click. Answer Windows’ questions with “Yes”. You need administrator rights for this."
             }
             Text::Win7StepRestart => "Restart the computer.",
             Text::DownloadReg => "TLS 1.2 setting for Windows 7 (.reg)",
@@ -178,7 +183,7 @@ impl Catalog for English {
             Text::StepSaveAndCheck => {
                 "Save the settings. Then fetch your email and send an email to yourself. If it arrives, the connection works. If not, please contact your provider’s support."
             }
-            Text::MoreFromProvider => "More from your provider",
+            Text::MoreFromProvider => "More help from your provider",
             Text::BuilderHeading => "Create a check link for a customer",
             Text::BuilderIntro => {
                 "Enter what the customer told you. The link opens the check with these details and starts it at once. It contains no password."
@@ -188,11 +193,15 @@ impl Catalog for English {
             Text::BuiltLinkLabel => "Link to send",
             Text::MxHostsHeading => "Your mail servers for incoming mail (MX)",
             Text::OpenBuiltLink => "Open the check",
-            Text::PortError => "The port is a number from 1 to 65535, for example 993.",
-            Text::EmailError => "An e-mail address looks like name@example.com.",
-            Text::EmailDomainError => "The domain must follow the @.",
+            Text::PortError => "Please enter a port number from 1 to 65535, for example 993.",
+            Text::EmailError => {
+                "Please check the email address. It should look like this: name@example.com."
+            }
+            Text::EmailDomainError => {
+                "Please check the part after the @. It is the domain, for example example.com."
+            }
             Text::Footer => {
-                "MailTLS checks only the encryption. It does not log in and sends no e-mail."
+                "MailTLS checks only the encrypted connection to your mail server, not your email program. It does not log in and does not send any email."
             }
         }
     }
@@ -200,26 +209,26 @@ impl Catalog for English {
     fn finding(&self, code: FindingCode) -> &'static str {
         match code {
             FindingCode::StarttlsNotOffered => {
-                "The server offers no STARTTLS on this port: mail travels unencrypted."
+                "The server offers no STARTTLS on this port. Email and passwords travel unencrypted."
             }
             FindingCode::AuthBeforeTls => {
-                "The server offers login before encryption: passwords may travel in clear text."
+                "The server offers login before encryption. Passwords may travel unencrypted."
             }
             FindingCode::LegacyVersionsEnabled => {
                 "Outdated versions are still switched on (see brackets). RFC 8996 deprecates TLS 1.0 and 1.1, and RFC 7568 deprecates SSL 3.0."
             }
             FindingCode::NoTls12 => {
-                "Neither TLS 1.2 nor TLS 1.3: Microsoft 365 and current e-mail programs fail."
+                "The server offers neither TLS 1.2 nor TLS 1.3. Microsoft 365 and current email programs cannot connect."
             }
             FindingCode::Tls12LegacyCiphersOnly => {
-                "TLS 1.2 works only with cipher suites current programs no longer offer."
+                "TLS 1.2 works only with older cipher suites (CBC or RSA key exchange). Many email programs still connect with them. RFC 9325 recommends suites with ECDHE and AES-GCM or ChaCha20."
             }
-            FindingCode::CertificateProblem => "E-mail programs will not trust the certificate.",
+            FindingCode::CertificateProblem => "Email programs will not trust the certificate.",
             FindingCode::ClientsLockedOut => {
                 "Email programs that support TLS 1.2 or newer cannot connect (see brackets), because the server offers no TLS version or no encryption method these programs know."
             }
             FindingCode::WrongService => {
-                "Another service answers on this port, or it needs another kind of encryption than the one set up."
+                "The server answers on this port with another account type, or it needs another kind of encryption than the one set up."
             }
             FindingCode::CertificateExpiresSoon => {
                 "The server’s certificate expires soon. Your provider must renew it in time, or email programs will show a warning."
@@ -252,10 +261,34 @@ impl Catalog for English {
     fn days_left(&self, days: i64) -> String {
         match days {
             1 => "1 day left".into(),
-            0.. => format!("{days} days left"),
+            0 => "expires today".into(),
+            2.. => format!("{days} days left"),
             -1 => "expired 1 day ago".into(),
             _ => format!("expired {} days ago", -days),
         }
+    }
+
+    fn date(&self, year: &str, month: u32, day: u32) -> String {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let month = MONTHS[(month.clamp(1, 12) - 1) as usize];
+        format!("{day} {month} {year}")
+    }
+
+    fn date_time(&self, date: String, hour_minute: &str) -> String {
+        format!("{date}, {hour_minute} UTC")
     }
 
     fn system(&self, system: System) -> &'static str {
@@ -344,28 +377,31 @@ impl Catalog for English {
 
     fn role(&self, role: &str) -> &'static str {
         match role {
-            "imap" => "Incoming mail (IMAP)",
-            "pop3" => "Incoming mail (POP3)",
-            _ => "Outgoing mail (SMTP)",
+            "imap" => "Incoming mail server (IMAP)",
+            "pop3" => "Incoming mail server (POP3)",
+            _ => "Outgoing mail server (SMTP)",
         }
     }
 
     fn where_to_change(&self, program: Program) -> &'static str {
         match program {
             Program::Outlook2010 | Program::Outlook2013 | Program::Outlook2016OrNewer => {
-                "In Outlook: File › Account Settings › Account Settings… › select the account › Change › More Settings › Advanced."
+                "In Outlook: File › Account Settings › Account Settings… › select your account › Change › More Settings › Advanced."
             }
             Program::Outlook2007 => {
                 "In Outlook 2007: Tools › Account Settings… › (your account) › Change… › More Settings… › Advanced."
             }
             Program::NewOutlook => {
-                "In the new Outlook: Settings › Accounts › the account › Manage."
+                "In the new Outlook: Settings › Accounts › (your account) › Manage."
             }
-            Program::WindowsLiveMail | Program::OutlookExpress => {
-                "Right-click the account › Properties › Servers and Advanced."
+            Program::WindowsLiveMail => {
+                "In Windows Live Mail: right-click your account › Properties › the “Servers” and “Advanced” tabs."
+            }
+            Program::OutlookExpress => {
+                "In Outlook Express: Tools › Accounts › Mail › (your account) › Properties › the “Servers” and “Advanced” tabs."
             }
             Program::WindowsMail => {
-                "Windows Mail stopped working at the end of 2024; set the account up in another program."
+                "The Mail and Calendar app stopped working at the end of 2024. Set up your account in another program, for example the new Outlook or Thunderbird."
             }
             Program::Thunderbird | Program::Thunderbird31 | Program::ThunderbirdOld => {
                 "In Thunderbird: Account Settings › Server Settings, and for sending: Outgoing Server (SMTP) › Edit."
@@ -375,7 +411,7 @@ impl Catalog for English {
                 "On the iPhone or iPad: open the Settings app and find your email account there. Where it is depends on your iOS version."
             }
             Program::AndroidMail | Program::K9Mail => {
-                "In the app: Settings › the account › incoming or outgoing server."
+                "In the app: Settings › (your account) › incoming server or outgoing server."
             }
         }
     }
@@ -391,30 +427,30 @@ impl Catalog for English {
     fn advice(&self, advice: &Advice) -> String {
         match advice {
             Advice::IncomingUnencrypted { suggested_port } => format!(
-                "Your incoming mail is set up without encryption: your password and your e-mails travel unprotected. Set the encryption to \"SSL/TLS\" and the port to {suggested_port}."
+                "Your incoming mail server is set up without encryption, so your password and your emails travel unprotected. Set the encryption to “SSL/TLS” and the port to {suggested_port}."
             ),
-            Advice::OutgoingPort25Unencrypted => "Port 25 with no encryption will stop working: use port 587 with STARTTLS for outgoing mail.".into(),
-            Advice::OutgoingUnencrypted => "Your outgoing mail is set up without encryption. Use port 587 with STARTTLS (or port 465 with SSL/TLS).".into(),
-            Advice::OutgoingPort25 => "Port 25 is meant for mail servers talking to each other and is blocked in many networks. Use port 587 with STARTTLS for outgoing mail.".into(),
+            Advice::OutgoingPort25Unencrypted => "Port 25 without encryption is not suitable for sending from an email program: your password would travel unencrypted. Set the outgoing mail server to port 587 with “STARTTLS”.".into(),
+            Advice::OutgoingUnencrypted => "Your outgoing mail server is set up without encryption. Set port 587 with “STARTTLS” or port 465 with “SSL/TLS”.".into(),
+            Advice::OutgoingPort25 => "Port 25 is meant for mail servers talking to each other and is blocked in many networks. Set the outgoing mail server to port 587 with “STARTTLS”.".into(),
             Advice::PortDoesNotFitSecurity { outgoing, port, expected } => format!(
-                "For {} mail, port {port} does not fit the chosen encryption. With this encryption the usual port is {expected}.",
+                "For the {} mail server, port {port} does not fit the chosen encryption. With this encryption, the usual port is {expected}. Please compare both with your provider’s details.",
                 if *outgoing { "outgoing" } else { "incoming" }
             ),
             Advice::DidYouMean { field, official } => format!(
-                "The {} server name is very close to your provider's. Did you mean {official}?",
+                "The {} mail server name is very close to your provider’s server name. Did you mean {official}?",
                 if *field == crate::settings::Field::OutgoingHost { "outgoing" } else { "incoming" }
             ),
             Advice::NotTheProvidersSetting { outgoing, port, security } => format!(
-                "For {} mail your provider specifies port {port} with {}. Please set this in your e-mail program.",
+                "For the {} mail server, your provider specifies port {port} with “{}”. Please set this in your email program.",
                 if *outgoing { "outgoing" } else { "incoming" },
                 match security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" }
             ),
             Advice::NameNotOnCertificate { host, suggestion } => match suggestion {
-                Some(name) => format!("The name {host} is not on the server's certificate, so your e-mail program will warn. Enter {name} instead."),
-                None => format!("The name {host} is not on the server's certificate, so your e-mail program will warn. Ask your provider for the right server name."),
+                Some(name) => format!("The name {host} is not on the server’s certificate, so your email program will show a warning. Enter your provider’s server name instead: {name}."),
+                None => format!("The name {host} is not on the server’s certificate, so your email program will show a warning. Ask your provider for the right server name. Until then, do not accept the certificate permanently."),
             },
             Advice::NameLooksMistyped { field, suggestion } => format!(
-                "The {} server name starts unusually. Did you mean \"{suggestion}\"? Please check the spelling.",
+                "The {} mail server name looks like a typo. Did you mean “{suggestion}”? Please check the spelling.",
                 if *field == crate::settings::Field::OutgoingHost { "outgoing" } else { "incoming" }
             ),
         }
@@ -425,7 +461,7 @@ impl Catalog for English {
     }
 
     fn progress(&self, done: usize, total: usize) -> String {
-        format!("({done} of {total} done)")
+        format!("({done} of {total} checked)")
     }
 
     fn outcome(&self, outcome: Outcome) -> &'static str {
@@ -442,7 +478,7 @@ impl Catalog for English {
             Reason::Closed => "the server closed the connection",
             Reason::OtherVersion => "the server wanted another version",
             Reason::Timeout => "no answer in time",
-            Reason::ConnectionRefused => "no service answers on this port",
+            Reason::ConnectionRefused => "the server does not answer on this port",
             Reason::Network => "network error",
             Reason::ProtocolViolation => "unexpected answer from the server",
             Reason::NameNotFound => "server name not found",
@@ -460,30 +496,30 @@ impl Catalog for English {
             CertificateVerdict::SelfSigned => "self-signed (not trusted)",
             CertificateVerdict::Untrusted => "issued by an unknown authority",
             CertificateVerdict::IncompleteChain => "incomplete (intermediate certificate missing)",
-            CertificateVerdict::Invalid => "faulty",
+            CertificateVerdict::Invalid => "invalid",
         }
     }
 
     fn domain_heading(&self, domain: &str) -> String {
-        format!("Mail to {domain} from other providers")
+        format!("Email to {domain} from other providers")
     }
 
     fn domain_verdict(&self, domain: &DomainReport) -> String {
         match domain.verdict {
-            DomainVerdict::Ready => "Microsoft 365 and other providers can deliver mail to you encrypted with TLS 1.2 or newer.".into(),
+            DomainVerdict::Ready => "Microsoft 365 and other providers can deliver email to you encrypted with TLS 1.2 or newer.".into(),
             DomainVerdict::SomeMxFailing => format!(
-                "Some of your mail servers have problems, so some mail to you arrives late or not at all. Affected: {}.",
+                "Some of your mail servers have problems, so some email to you may arrive late or not at all. Affected: {}.",
                 super::failing_hosts(domain, "of")
             ),
-            DomainVerdict::NoModernTls => "None of your mail servers accepts mail with TLS 1.2 or newer, so mail from Microsoft 365 does not reach you.".into(),
+            DomainVerdict::NoModernTls => "None of your mail servers accepts email with TLS 1.2 or newer, so email from Microsoft 365 reaches you late or not at all.".into(),
             DomainVerdict::NoUsableMx => "None of your mail servers can be used by other providers such as Microsoft 365, so their email does not reach you. What is wrong is listed below for each mail server.".into(),
-            DomainVerdict::NoMail => "According to DNS this domain receives no mail (null MX).".into(),
+            DomainVerdict::NoMail => "According to DNS, this domain receives no email (null MX).".into(),
             DomainVerdict::Untestable if domain.mx_source == MxSource::NoMailServer => "We found no mail server for this domain in DNS, neither an MX record nor an address. Please check the spelling of the domain.".into(),
             DomainVerdict::Untestable => "The mail servers of this domain could not be checked.".into(),
             DomainVerdict::MtaStsBroken => format!(
-                "Your mail servers accept mail over connections with TLS 1.2 or newer. Your MTA-STS policy, however, cannot be used. {}. With MTA-STS you specify that other providers deliver mail to you only encrypted. Senders that still hold a valid earlier copy of your policy keep to it. All others deliver mail to you as if MTA-STS were not set up: encrypted when that works, otherwise unencrypted too.",
+                "Your mail servers accept mail over connections with TLS 1.2 or newer. Your MTA-STS policy, however, cannot be used. {}. With MTA-STS you specify that other providers deliver mail to you only encrypted. Senders that still hold a valid earlier copy of your policy keep to it. All others deliver mail to you as if MTA-STS were not set up: encrypted when possible, otherwise unencrypted too.",
                 match domain.mta_sts.status {
-                    MtaStsStatus::InvalidRecord => "Its DNS record is faulty",
+                    MtaStsStatus::InvalidRecord => "Its DNS record is invalid",
                     MtaStsStatus::InvalidPolicy => "The policy itself contains errors",
                     _ => "The policy cannot be fetched",
                 }
@@ -495,20 +531,22 @@ impl Catalog for English {
         match domain.verdict {
             DomainVerdict::Ready => "",
             DomainVerdict::SomeMxFailing => {
-                "Please pass this result on to whoever runs your mail server (your provider or your IT). They must fix the problems of the servers marked \"problem\" below."
+                "Please pass this result on to your provider or your IT department. They must fix the problems of the servers marked “problem” below."
             }
             DomainVerdict::NoModernTls => {
-                "Please pass this result on to whoever runs your mail server (your provider or your IT). They must switch on TLS 1.2 or newer on the servers marked \"problem\" below."
+                "Please pass this result on to your provider or your IT department. They must switch on TLS 1.2 or newer on the servers marked “problem” below."
             }
             DomainVerdict::NoUsableMx => {
-                "Please pass this result on to your provider or your IT department. They must correct the DNS records (MX, addresses, MTA-STS or DANE) of the servers marked \"problem\" below."
+                "Please pass this result on to your provider or your IT department. They must correct the DNS records (MX, addresses, MTA-STS or DANE) of the servers marked “problem” below."
             }
             DomainVerdict::NoMail => {
-                "If you want to receive mail at this domain, the null MX record in DNS must be replaced by an MX record for your mail server. Whoever manages your domain (usually your provider) does that."
+                "If you want to receive email at this domain, the null MX record in DNS must be replaced by an MX record for your mail server. Whoever manages your domain (usually your provider) does that."
             }
-            DomainVerdict::Untestable => "Check the spelling of the domain and try again later.",
+            DomainVerdict::Untestable => {
+                "Please check the spelling of the domain and try again later."
+            }
             DomainVerdict::MtaStsBroken => {
-                "Please pass this result on to your provider or your IT department. They must correct the MTA-STS setup; what is wrong is listed below under \"MTA-STS\"."
+                "Please pass this result on to your provider or your IT department. They must correct the MTA-STS setup. What is wrong is listed below under “MTA-STS”."
             }
         }
     }
@@ -533,7 +571,7 @@ impl Catalog for English {
             MxProblemCode::DaneLookupFailed => "TLSA lookup failed (DANE)",
             MxProblemCode::NameNotFound => "name not found in DNS",
             MxProblemCode::AddressRefused => {
-                "points at an internal address nobody on the internet can reach; the DNS record must name a public address"
+                "points at an internal address nobody on the internet can reach. The DNS record must name a public address"
             }
             MxProblemCode::Unreachable => "not reachable at one or more addresses",
         }
@@ -542,7 +580,7 @@ impl Catalog for English {
     fn mta_sts(&self, status: MtaStsStatus, mode: Option<MtaStsMode>) -> &'static str {
         match (status, mode) {
             (MtaStsStatus::Absent, _) => {
-                "not set up: senders encrypt when it works and otherwise deliver unencrypted"
+                "not set up: senders encrypt when possible and otherwise deliver unencrypted"
             }
             (MtaStsStatus::Valid, Some(MtaStsMode::Enforce)) => {
                 "set up: senders deliver only encrypted, with a valid certificate, and only to the listed servers"
@@ -550,10 +588,10 @@ impl Catalog for English {
             (MtaStsStatus::Valid, Some(MtaStsMode::Testing)) => {
                 "in testing mode: senders deliver despite problems (and report them if TLS-RPT is set up)"
             }
-            (MtaStsStatus::Valid, _) => "switched off (mode none)",
-            (MtaStsStatus::InvalidRecord, _) => "DNS record is faulty",
+            (MtaStsStatus::Valid, _) => "switched off (mode “none”)",
+            (MtaStsStatus::InvalidRecord, _) => "DNS record is invalid",
             (MtaStsStatus::PolicyUnavailable, _) => "policy cannot be fetched",
-            (MtaStsStatus::InvalidPolicy, _) => "policy is faulty",
+            (MtaStsStatus::InvalidPolicy, _) => "policy is invalid",
             (MtaStsStatus::LookupFailed, _) => "DNS lookup failed",
         }
     }
@@ -564,7 +602,7 @@ impl Catalog for English {
                 "not set up: you are not told when senders could not deliver encrypted"
             }
             TlsRptStatus::Valid => "set up: senders send reports about problems",
-            TlsRptStatus::Invalid => "DNS record is faulty",
+            TlsRptStatus::Invalid => "DNS record is invalid",
             TlsRptStatus::LookupFailed => "DNS lookup failed",
         }
     }
@@ -578,9 +616,9 @@ impl Catalog for English {
             DaneStatus::Valid => "set up: the certificates match the TLSA records",
             DaneStatus::Partial => "set up for only some of the mail servers",
             DaneStatus::Mismatch => {
-                "broken: a certificate does not match the TLSA records; senders that check DANE do not deliver to that server"
+                "broken: a certificate does not match the TLSA records. Senders that check DANE do not deliver to that server"
             }
-            DaneStatus::Unusable => "TLSA records cannot be used for mail",
+            DaneStatus::Unusable => "TLSA records cannot be used for email",
             DaneStatus::Bogus => "DNSSEC signatures do not validate",
             DaneStatus::LookupFailed => "DNS lookup failed",
         }
@@ -594,12 +632,12 @@ impl Catalog for English {
                 tls_port,
             } => {
                 let fix = if move_to_587 {
-                    "Set the port to 587 and the encryption to \"STARTTLS\""
+                    "Set the port to 587 and the encryption to “STARTTLS”"
                 } else {
-                    "Set the encryption to \"STARTTLS\""
+                    "Set the encryption to “STARTTLS”"
                 };
                 format!(
-                    "On port {port} this server starts unencrypted and switches encryption on only with STARTTLS, so with the setting \"SSL/TLS\" your e-mail program cannot connect here. {fix}, or use port {tls_port} with \"SSL/TLS\" if your provider specifies that port."
+                    "On port {port} this server starts unencrypted and switches encryption on only with STARTTLS. With the setting “SSL/TLS”, your email program cannot connect here. {fix}, or use port {tls_port} with “SSL/TLS” if your provider specifies that port."
                 )
             }
             WrongServiceAdvice::OtherProtocol {
@@ -608,7 +646,7 @@ impl Catalog for English {
                 wanted,
                 tls_port,
             } => format!(
-                "On port {port} this server answers with {}, not {}. For {} with \"SSL/TLS\" the usual port is {tls_port}. Set the port to {tls_port} unless your provider specifies another.",
+                "On port {port} this server answers with {}, not {}. For {} with “SSL/TLS”, the usual port is {tls_port}. Set the port to {tls_port} unless your provider specifies another.",
                 found.name(),
                 wanted.name(),
                 wanted.name()

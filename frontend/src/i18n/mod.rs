@@ -15,9 +15,24 @@ use mailtls_shared::{
 use crate::clients::{Guidance, Measured, Program, System};
 use crate::settings::Advice;
 
-/// The fixed texts of the page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Text {
+/// Declares [`Text`] and, for the catalog checks, the list of all its keys.
+macro_rules! texts {
+    ($($name:ident),* $(,)?) => {
+        /// The fixed texts of the page.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Text {
+            $($name),*
+        }
+
+        impl Text {
+            /// Every key, for the checks that read both catalogs in full.
+            #[cfg(test)]
+            pub const ALL: &[Text] = &[$(Text::$name),*];
+        }
+    };
+}
+
+texts! {
     Title,
     Intro,
     LanguageLabel,
@@ -121,6 +136,7 @@ pub enum Text {
     Unconfirmed,
     Win7StepUpdate,
     Win7StepReg,
+    Win7StepOpenReg,
     Win7StepRestart,
     DownloadReg,
     SourceLabel,
@@ -152,6 +168,10 @@ pub trait Catalog {
     fn kb3140245_url(&self) -> &'static str;
     /// `89 days left` / `expired 3 days ago`.
     fn days_left(&self, days: i64) -> String;
+    /// A calendar date (`month` 1–12) as this language writes it for customers.
+    fn date(&self, year: &str, month: u32, day: u32) -> String;
+    /// A date and a UTC time (`hour_minute` as `12:00`).
+    fn date_time(&self, date: String, hour_minute: &str) -> String;
     /// An operating system's name.
     fn system(&self, system: System) -> &'static str;
     /// `Outlook 2010 on Windows 7`.
@@ -242,6 +262,50 @@ impl WrongServiceAdvice {
     }
 }
 
+/// The parts of an RFC 3339 UTC timestamp (`2027-03-03T23:59:59Z`): year, month, day and
+/// `HH:MM`; `None` for anything else.
+fn timestamp_parts(rfc3339: &str) -> Option<(&str, u32, u32, &str)> {
+    let digits = |start: usize, len: usize| {
+        rfc3339
+            .get(start..start + len)
+            .filter(|part| part.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':')]
+        .iter()
+        .all(|(at, byte)| rfc3339.as_bytes().get(*at) == Some(byte));
+    if !separators || !rfc3339.ends_with('Z') {
+        return None;
+    }
+    digits(11, 2)?;
+    digits(14, 2)?;
+    let month: u32 = digits(5, 2)?
+        .parse()
+        .ok()
+        .filter(|m| (1..=12).contains(m))?;
+    let day: u32 = digits(8, 2)?
+        .parse()
+        .ok()
+        .filter(|d| (1..=31).contains(d))?;
+    Some((digits(0, 4)?, month, day, rfc3339.get(11..16)?))
+}
+
+/// The one date formatter for the page: `2027-03-03T23:59:59Z` as `03.03.2027` or
+/// `3 March 2027`; anything that is not such a timestamp as given.
+pub fn date(texts: &dyn Catalog, rfc3339: &str) -> String {
+    match timestamp_parts(rfc3339) {
+        Some((year, month, day, _)) => texts.date(year, month, day),
+        None => rfc3339.to_owned(),
+    }
+}
+
+/// Date and time: `26.11.2026, 12:00 Uhr (UTC)` or `26 November 2026, 12:00 UTC`.
+pub fn date_time(texts: &dyn Catalog, rfc3339: &str) -> String {
+    match timestamp_parts(rfc3339) {
+        Some((year, month, day, time)) => texts.date_time(texts.date(year, month, day), time),
+        None => rfc3339.to_owned(),
+    }
+}
+
 /// A card's explanation: the verdict's text, or for a port that is another service, the
 /// advice worded from what the port answered as.
 pub fn explanation(texts: &dyn Catalog, endpoint: &EndpointReport, summary: Text) -> String {
@@ -280,8 +344,8 @@ pub fn program_name(texts: &dyn Catalog, program: Program) -> &'static str {
         Program::ThunderbirdOld => texts.text(Text::ProgramThunderbirdOld),
         Program::Thunderbird31 => texts.text(Text::ProgramThunderbird31),
         Program::Thunderbird => texts.text(Text::ProgramThunderbird),
-        Program::AppleMail => "Apple Mail",
-        Program::IosMail => "iOS Mail",
+        Program::AppleMail => "Apple Mail (Mac)",
+        Program::IosMail => "Mail (iPhone/iPad)",
         Program::AndroidMail => texts.text(Text::ProgramAndroidMail),
         Program::K9Mail => texts.text(Text::ProgramK9),
     }
@@ -335,6 +399,179 @@ pub fn language_name(lang: Lang) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every customer text each catalog can produce (the fixed texts and every worded enum).
+    fn every_text(texts: &dyn Catalog) -> Vec<String> {
+        use crate::clients::Fix;
+        let mut all: Vec<String> = Text::ALL
+            .iter()
+            .map(|text| texts.text(*text).to_owned())
+            .collect();
+        let findings = [
+            FindingCode::StarttlsNotOffered,
+            FindingCode::AuthBeforeTls,
+            FindingCode::LegacyVersionsEnabled,
+            FindingCode::NoTls12,
+            FindingCode::Tls12LegacyCiphersOnly,
+            FindingCode::CertificateProblem,
+            FindingCode::ResponseInjection,
+            FindingCode::ClientsLockedOut,
+            FindingCode::ClientsNeedLegacyVersions,
+            FindingCode::CertificateExpiresSoon,
+            FindingCode::WrongService,
+        ];
+        all.extend(findings.map(|code| texts.finding(code).to_owned()));
+        let reasons = [
+            Reason::Alert,
+            Reason::Closed,
+            Reason::OtherVersion,
+            Reason::Timeout,
+            Reason::ConnectionRefused,
+            Reason::Network,
+            Reason::ProtocolViolation,
+            Reason::NameNotFound,
+            Reason::Throttled,
+            Reason::Starttls,
+        ];
+        all.extend(reasons.map(|reason| texts.reason(reason).to_owned()));
+        all.extend(
+            [
+                CertificateVerdict::Valid,
+                CertificateVerdict::Expired,
+                CertificateVerdict::NotYetValid,
+                CertificateVerdict::NameMismatch,
+                CertificateVerdict::SelfSigned,
+                CertificateVerdict::Untrusted,
+                CertificateVerdict::IncompleteChain,
+                CertificateVerdict::Invalid,
+            ]
+            .map(|verdict| texts.verdict(verdict).to_owned()),
+        );
+        all.extend(
+            [
+                MxProblemCode::NoModernTls,
+                MxProblemCode::StarttlsNotOffered,
+                MxProblemCode::LegacyVersionsEnabled,
+                MxProblemCode::CertificateProblem,
+                MxProblemCode::NotInMtaStsPolicy,
+                MxProblemCode::DaneMismatch,
+                MxProblemCode::DnssecBogus,
+                MxProblemCode::DaneLookupFailed,
+                MxProblemCode::NameNotFound,
+                MxProblemCode::AddressRefused,
+                MxProblemCode::Unreachable,
+            ]
+            .map(|code| texts.mx_problem(code).to_owned()),
+        );
+        for program in Program::ALL {
+            all.push(texts.where_to_change(program).to_owned());
+        }
+        for system in crate::clients::System::ALL {
+            all.push(texts.system(system).to_owned());
+            let fixes = [
+                Fix::Nothing,
+                Fix::Windows7Registry,
+                Fix::InstallThunderbird,
+                Fix::InstallK9,
+                Fix::NewDevice,
+                Fix::SwitchProgram,
+            ];
+            for fix in fixes {
+                for guidance in [
+                    Guidance::Works,
+                    Guidance::Supported,
+                    Guidance::Unchecked,
+                    Guidance::Discontinued,
+                    Guidance::WorksButDiscontinued,
+                    Guidance::WorksForNow { fix },
+                    Guidance::ApplyFix { fix },
+                    Guidance::ServerMustChange,
+                    Guidance::ServerFirst { fix },
+                    Guidance::ServerUnknown { fix },
+                    Guidance::CloudNeedsModernServer,
+                    Guidance::NoData,
+                    Guidance::ServerLocksOut,
+                    Guidance::LockedOutAfterFix,
+                    Guidance::ServerNeedsTls12,
+                ] {
+                    all.push(texts.guidance(guidance, system));
+                }
+            }
+        }
+        for role in ["imap", "pop3", "smtp"] {
+            all.push(texts.role(role).to_owned());
+        }
+        all.push(texts.days_left(0));
+        all.push(texts.days_left(1));
+        all.push(texts.days_left(30));
+        all.push(texts.days_left(-3));
+        all
+    }
+
+    /// The house rules of docs/texts.md that a machine can check, for both catalogs in full.
+    #[test]
+    fn catalog_texts_keep_the_house_rules() {
+        let iso_date = |text: &str| {
+            text.as_bytes().windows(10).any(|w| {
+                w[4] == b'-'
+                    && w[7] == b'-'
+                    && [0, 1, 2, 3, 5, 6, 8, 9]
+                        .iter()
+                        .all(|i| w[*i].is_ascii_digit())
+            })
+        };
+        for text in every_text(catalog(Lang::De)) {
+            for forbidden in [
+                "≤",
+                "bzw.",
+                "z. B.",
+                "Betreiber",
+                "\"",
+                ";",
+                "Support",
+                "Port-Nummer",
+                "klappt",
+                "Mail-Port",
+                " du ",
+                "Unbestätigt",
+            ] {
+                assert!(
+                    !text.contains(forbidden),
+                    "German text with {forbidden:?}: {text}"
+                );
+            }
+            assert!(!iso_date(&text), "ISO date in a German text: {text}");
+            assert!(
+                !text.contains("Posteingang ("),
+                "Posteingangsserver: {text}"
+            );
+        }
+        for text in every_text(catalog(Lang::En)) {
+            for forbidden in [
+                "≤",
+                "e-mail",
+                "E-mail",
+                "\"",
+                ";",
+                "ä",
+                "ö",
+                "ü",
+                "ß",
+                "„",
+                " Sie ",
+                "operator",
+                "whoever runs",
+                "faulty",
+                "Unconfirmed",
+            ] {
+                assert!(
+                    !text.contains(forbidden),
+                    "English text with {forbidden:?}: {text}"
+                );
+            }
+            assert!(!iso_date(&text), "ISO date in an English text: {text}");
+        }
+    }
 
     #[test]
     fn catalogs_differ_and_are_complete() {
@@ -402,13 +639,13 @@ mod tests {
         assert_eq!(
             say(en, Scheme::Smtps, 587, plain_smtp),
             "On port 587 this server starts unencrypted and switches encryption on only with \
-             STARTTLS, so with the setting \"SSL/TLS\" your e-mail program cannot connect here. \
-             Set the encryption to \"STARTTLS\", or use port 465 with \"SSL/TLS\" if your \
+             STARTTLS. With the setting “SSL/TLS”, your email program cannot connect here. \
+             Set the encryption to “STARTTLS”, or use port 465 with “SSL/TLS” if your \
              provider specifies that port."
         );
         assert!(
             say(en, Scheme::Smtps, 25, plain_smtp)
-                .contains("Set the port to 587 and the encryption to \"STARTTLS\"")
+                .contains("Set the port to 587 and the encryption to “STARTTLS”")
         );
         // Plain text of another protocol: the port belongs to that one.
         assert!(
@@ -422,7 +659,7 @@ mod tests {
                 }
             )
             .starts_with(
-                "On port 110 this server answers with POP3, not IMAP. For IMAP with \"SSL/TLS\" \
+                "On port 110 this server answers with POP3, not IMAP. For IMAP with “SSL/TLS”, \
                  the usual port is 993."
             )
         );

@@ -553,7 +553,7 @@ mod tests {
                 Some("en-GB,en;q=0.8"),
                 StatusCode::BAD_REQUEST,
                 "invalid_target",
-                "no spaces",
+                "remove the spaces",
             ),
             (
                 "/api/v1/check?target=mail%20x.de&lang=de",
@@ -588,7 +588,7 @@ mod tests {
                 Some("en"),
                 StatusCode::FORBIDDEN,
                 "forbidden_address",
-                "loopback",
+                "not a public internet address",
             ),
             (
                 "/api/v1/check?target=imaps://%5B::ffff:7f00:1%5D",
@@ -609,7 +609,7 @@ mod tests {
                 None,
                 StatusCode::FORBIDDEN,
                 "forbidden_domain",
-                "reservierten Domain .internal",
+                "endet auf .internal",
             ),
             (
                 "/api/v2/nothing",

@@ -138,7 +138,7 @@ async fn bad_input_gets_a_clear_json_error() {
             &[("target", "https://mail.example.test")],
             400,
             "invalid_target",
-            "Mail-Protokoll",
+            "können wir nicht prüfen",
         ),
         (&[], 400, "missing_target", "target="),
         (
@@ -151,7 +151,7 @@ async fn bad_input_gets_a_clear_json_error() {
             &[("target", "imaps://mail.example.test:22"), ("lang", "en")],
             403,
             "forbidden_port",
-            "not a mail port",
+            "cannot check port 22",
         ),
     ];
     for (query, status, code, words) in cases {

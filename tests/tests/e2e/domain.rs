@@ -615,11 +615,13 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
         "{card}"
     );
     assert!(
-        card.contains("Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb kommen manche E-Mails an Sie verspätet oder gar nicht an. Betroffen: MX 2 von 2 (mx2.two.test)."),
+        card.contains("Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: MX 2 von 2 (mx2.two.test)."),
         "{card}"
     );
     assert!(
-        card.contains("Bitte geben Sie dieses Ergebnis an den Betreiber Ihres Mailservers weiter"),
+        card.contains(
+            "Bitte geben Sie dieses Ergebnis an Ihren Anbieter oder Ihre IT-Abteilung weiter."
+        ),
         "{card}"
     );
     assert_eq!(
@@ -653,7 +655,7 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
         .expect("open the link");
     let card = domain_card(&browser).await;
     assert!(
-        card.contains("Mail to sts.test from other providers"),
+        card.contains("Email to sts.test from other providers"),
         "{card}"
     );
     assert!(

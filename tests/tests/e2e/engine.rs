@@ -387,7 +387,7 @@ fn unusable_input_and_configuration_exit_with_2_and_json_says_why() {
         .output()
         .expect("run probe-api check");
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no spaces"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("remove the spaces"));
 
     // With --json the error is JSON on stdout, for scripts.
     let output = Command::new(probe_api_binary())

@@ -241,7 +241,7 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
         .expect("click");
     let message = error.text().await.expect("text");
     assert!(
-        message.contains("cannot appear in a server name"),
+        message.contains("cannot be used in a server name"),
         "{message}"
     );
     browser.screenshot("validation-narrow").await;
@@ -448,11 +448,11 @@ async fn the_settings_flow_flags_port_25_without_encryption() {
     for (lang, words) in [
         (
             "en",
-            "Port 25 with no encryption will stop working: use port 587 with STARTTLS",
+            "Port 25 without encryption is not suitable for sending from an email program: your password would travel unencrypted. Set the outgoing mail server to port 587 with “STARTTLS”.",
         ),
         (
             "de",
-            "Port 25 ohne Verschlüsselung wird nicht mehr funktionieren: Verwenden Sie für den Postausgang Port 587 mit STARTTLS",
+            "Port 25 ohne Verschlüsselung ist für das Senden aus E-Mail-Programmen nicht geeignet: Ihr Passwort würde unverschlüsselt übertragen. Stellen Sie für den Postausgangsserver Port 587 mit „STARTTLS“ ein.",
         ),
     ] {
         browser
@@ -506,14 +506,15 @@ async fn the_settings_flow_flags_port_25_without_encryption() {
         "Unterstützte Versionen: TLS 1.2, TLS 1.3; Zertifikat: gültig".to_owned(),
         format!("- smtp://{NAME}:25 [127.0.0.1]: Unklar"),
         "Das sollten Sie in Ihren Einstellungen ändern:".to_owned(),
-        "- Port 25 ohne Verschlüsselung wird nicht mehr funktionieren".to_owned(),
+        "- Port 25 ohne Verschlüsselung ist für das Senden aus E-Mail-Programmen nicht geeignet"
+            .to_owned(),
         format!(
             "Link zu dieser Prüfung: {}/check?email=kunde%40example.test",
             api.base_url
         ),
         "MailTLS 0.1.0".to_owned(),
     ];
-    // The time as people write it: `27.11.2026, 03:05 UTC`.
+    // The time as people write it: `27.11.2026, 03:05 Uhr (UTC)`.
     let when = summary
         .lines()
         .next()
@@ -523,7 +524,7 @@ async fn the_settings_flow_flags_port_25_without_encryption() {
         .chars()
         .map(|c| if c.is_ascii_digit() { '9' } else { c })
         .collect();
-    assert_eq!(shape, "99.99.9999, 99:99 UTC", "{summary}");
+    assert_eq!(shape, "99.99.9999, 99:99 Uhr (UTC)", "{summary}");
     let mut rest = summary.as_str();
     for line in &expected {
         let at = rest
@@ -653,7 +654,8 @@ async fn the_settings_form_works_at_320_pixels() {
         .await
         .expect("text");
     assert_eq!(
-        message, "Eine E-Mail-Adresse hat die Form name@example.de.",
+        message,
+        "Bitte prüfen Sie die E-Mail-Adresse. Sie sieht zum Beispiel so aus: name@example.de.",
         "an incomplete address is explained"
     );
     browser.screenshot("settings-narrow-320").await;
@@ -689,7 +691,7 @@ async fn results_appear_live_and_refusals_are_explained() {
         .text()
         .await
         .expect("text");
-    assert!(progress.contains("(1 von 2 fertig)"), "{progress}");
+    assert!(progress.contains("(1 von 2 geprüft)"), "{progress}");
     browser.screenshot("checking-live").await;
     gate.open();
     let slow_card = card_for_port(&browser, slow.port()).await;
@@ -724,10 +726,7 @@ async fn results_appear_live_and_refusals_are_explained() {
         .text()
         .await
         .expect("text");
-    assert!(
-        refusal.contains("Port 8443 is not a mail port"),
-        "{refusal}"
-    );
+    assert!(refusal.contains("We cannot check port 8443"), "{refusal}");
     browser.screenshot("refused").await;
     // The page asked once per check: no duplicate streams, no duplicate cards.
     let (_, _, metrics) = api.get("/metrics").await;
@@ -782,9 +781,8 @@ async fn the_providers_profile_corrects_names_and_settings() {
         .expect("open the settings link");
     let advice = advice_texts(&browser).await;
     assert!(
-        advice
-            .iter()
-            .any(|a| a.contains("Ihr Anbieter gibt für den Posteingang Port 993 mit SSL/TLS vor")),
+        advice.iter().any(|a| a
+            .contains("Ihr Anbieter gibt für den Posteingangsserver Port 993 mit „SSL/TLS“ vor")),
         "{advice:?}"
     );
     let contact = browser
@@ -795,7 +793,7 @@ async fn the_providers_profile_corrects_names_and_settings() {
         .await
         .expect("text");
     for words in [
-        "Support von Provider Test",
+        "Kundenservice von Provider Test",
         "+49 30 1234567",
         "hilfe@provider.test",
         "Montag bis Freitag, 8 bis 18 Uhr",
@@ -901,7 +899,7 @@ async fn outlook_2010_on_windows_7_gets_the_registry_fix_and_settings_files() {
         "Schalten Sie TLS 1.2 in Windows 7 ein",
         "KB3140245",
         "Quelle",
-        "Posteingang (IMAP): mail.provider.test, Port 993, SSL/TLS",
+        "Posteingangsserver (IMAP): mail.provider.test, Port 993, Verschlüsselung: SSL/TLS",
     ] {
         assert!(text.contains(words), "{words}: {text}");
     }
@@ -1032,7 +1030,7 @@ async fn outlook_2010_on_windows_7_is_told_the_provider_must_act_when_no_cipher_
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_name_missing_from_the_certificate_gets_the_one_it_carries() {
+async fn a_name_missing_from_the_certificate_is_replaced_only_by_the_providers_own() {
     const OFFICIAL: &str = "mail.provider.test";
     const ALIAS: &str = "login.provider.test";
     let (dir, ca) = test_ca();
@@ -1061,9 +1059,43 @@ async fn a_name_missing_from_the_certificate_gets_the_one_it_carries() {
     let advice = advice_texts(&browser).await;
     assert!(
         advice.iter().any(|a| a.contains(&format!(
-            "The name {ALIAS} is not on the server's certificate, so your e-mail program will warn. Enter {OFFICIAL} instead."
+            "The name {ALIAS} is not on the server’s certificate, so your email program will show a warning. Enter your provider’s server name instead: {OFFICIAL}."
         ))),
         "{advice:?}"
+    );
+    browser.close().await;
+    drop(api);
+
+    // Without a provider profile nobody vouched for the name on that certificate: the page
+    // names none and sends the customer to their provider.
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[OFFICIAL, ALIAS],
+        &[server.port],
+    ));
+    let browser = Browser::start(1024, 1400).await;
+    browser
+        .client
+        .goto(&format!(
+            "{}/check?in_host={ALIAS}&in_port={}&in_sec=tls&lang=en",
+            api.base_url, server.port
+        ))
+        .await
+        .expect("open the link");
+    card_for_port(&browser, server.port).await;
+    let advice = advice_texts(&browser).await;
+    let about_the_name: Vec<&String> = advice
+        .iter()
+        .filter(|a| a.contains(&format!("The name {ALIAS} is not on")))
+        .collect();
+    assert_eq!(about_the_name.len(), 1, "{advice:?}");
+    assert!(
+        about_the_name[0].ends_with("Ask your provider for the right server name. Until then, do not accept the certificate permanently."),
+        "{advice:?}"
+    );
+    assert!(
+        !advice.iter().any(|a| a.contains(OFFICIAL)),
+        "a name nobody vouched for was suggested: {advice:?}"
     );
     browser.close().await;
 }
@@ -1298,8 +1330,8 @@ async fn the_page_words_a_wrong_service_from_the_greeting_it_measured() {
             dovecot.imap,
             format!(
                 "On port {} this server starts unencrypted and switches encryption on only with \
-                 STARTTLS, so with the setting \"SSL/TLS\" your e-mail program cannot connect \
-                 here. Set the encryption to \"STARTTLS\", or use port 993 with \"SSL/TLS\" if \
+                 STARTTLS. With the setting “SSL/TLS”, your email program cannot connect \
+                 here. Set the encryption to “STARTTLS”, or use port 993 with “SSL/TLS” if \
                  your provider specifies that port.",
                 dovecot.imap
             ),
