@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
+AXE_VERSION=4.14.1
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
@@ -37,8 +38,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-# binaryen from npm: Debian's wasm-opt is too old for what Rust 1.95 emits.
-if ! tools/npm/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+# binaryen from npm: Debian's wasm-opt is too old for what Rust 1.95 emits. axe-core (the
+# accessibility rules the browser tests run on the page) comes with it, from the same lock file.
+if ! tools/npm/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION" \
+    || ! grep -q "\"version\": \"$AXE_VERSION\"" tools/npm/node_modules/axe-core/package.json 2>/dev/null; then
     if ! command -v npm >/dev/null; then
         if [ "$(id -u)" = 0 ]; then
             say "installing nodejs and npm from Debian"
@@ -49,7 +52,7 @@ if ! tools/npm/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "versi
             exit 1
         fi
     fi
-    say "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into tools/npm"
+    say "installing binaryen $BINARYEN_VERSION (wasm-opt) and axe-core $AXE_VERSION from npm into tools/npm"
     npm ci --prefix tools/npm --no-audit --no-fund --loglevel=error
 fi
 

@@ -494,5 +494,8 @@ fn set_document_lang(lang: Lang) {
     }
     if let Some(document) = web_sys::window().and_then(|window| window.document()) {
         document.set_title(&format!("MailTLS – {}", catalog(lang).text(Text::Title)));
+        if let Ok(Some(meta)) = document.query_selector("meta[name=description]") {
+            let _ = meta.set_attribute("content", catalog(lang).text(Text::MetaDescription));
+        }
     }
 }

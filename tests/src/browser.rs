@@ -97,6 +97,41 @@ impl Browser {
         path
     }
 
+    /// Runs axe-core's WCAG 2.2 A and AA rules on the page as it is now and returns each
+    /// violation as `rule: target…` (empty when there is none). axe-core is the npm package
+    /// `make setup` puts into tools/npm; it is evaluated through WebDriver, not loaded by the
+    /// page, so the page's Content-Security-Policy stays as it is.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let path = crate::workspace_root().join("tools/npm/node_modules/axe-core/axe.min.js");
+        let axe = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+            panic!("{}: {error} (make setup installs axe-core)", path.display())
+        });
+        self.client
+            .execute(&format!("{axe}\nreturn typeof axe.run;"), vec![])
+            .await
+            .expect("load axe-core into the page");
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag',
+                     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+                   .then(r => done(r.violations.map(v => v.id + ': ' +
+                       v.nodes.map(n => n.target.join(' ')).join(', '))))
+                   .catch(e => done(['axe-core failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        match result {
+            serde_json::Value::Array(items) => items
+                .into_iter()
+                .map(|item| item.as_str().unwrap_or_default().to_owned())
+                .collect(),
+            other => vec![format!("axe-core answered {other}")],
+        }
+    }
+
     /// Ends the session (chromedriver stops with the guard).
     pub async fn close(self) {
         let _ = self.client.close().await;

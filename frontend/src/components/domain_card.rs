@@ -96,7 +96,7 @@ pub fn DomainCard(props: &DomainCardProps) -> Html {
                             <strong>{ texts.severity(problem.severity) }{ ": " }</strong>
                             { &host.host }{ " – " }{ texts.mx_problem(problem.code) }
                             if let Some(detail) = &problem.detail {
-                                <span class="detail">{ " (" }{ detail }{ ")" }</span>
+                                <span class="detail">{ " (" }<span lang="en">{ detail }</span>{ ")" }</span>
                             }
                         </li>
                     }) }
@@ -110,13 +110,13 @@ pub fn DomainCard(props: &DomainCardProps) -> Html {
                         <dd><code>{ format!("mode: {}, mx: {}, max_age: {}", wire_name(&policy.mode), policy.mx.join(" "), policy.max_age) }</code></dd>
                     }
                     if let Some(error) = &sts.error {
-                        <dt>{ "MTA-STS" }</dt><dd>{ error }</dd>
+                        <dt>{ "MTA-STS" }</dt><dd lang="en">{ error }</dd>
                     }
                     if let Some(record) = &rpt.record {
                         <dt>{ "_smtp._tls" }</dt><dd><code>{ record }</code></dd>
                     }
                     if let Some(error) = &rpt.error {
-                        <dt>{ "TLS-RPT" }</dt><dd>{ error }</dd>
+                        <dt>{ "TLS-RPT" }</dt><dd lang="en">{ error }</dd>
                     }
                     { for domain.mx_hosts.iter().filter_map(|host| host.dane.as_ref().map(|dane| (host, dane))).map(|(host, dane)| html! {
                         <>
@@ -125,13 +125,13 @@ pub fn DomainCard(props: &DomainCardProps) -> Html {
                                 { texts.dane(dane.status) }
                                 { for dane.records.iter().map(|record| html! { <><br /><code>{ record }</code></> }) }
                                 if let Some(detail) = &dane.detail {
-                                    <br />{ detail }
+                                    <br /><span lang="en">{ detail }</span>
                                 }
                             </dd>
                         </>
                     }) }
                     if let Some(detail) = &domain.detail {
-                        <dt>{ texts.text(Text::TechnicalDetail) }</dt><dd>{ detail }</dd>
+                        <dt>{ texts.text(Text::TechnicalDetail) }</dt><dd lang="en">{ detail }</dd>
                     }
                 </dl>
             </details>

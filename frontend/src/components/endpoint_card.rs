@@ -95,7 +95,7 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                                 <strong>{ texts.severity(finding.severity) }{ ": " }</strong>
                                 { texts.finding(finding.code) }
                                 if let Some(detail) = &finding.detail {
-                                    <span class="detail">{ " (" }{ detail }{ ")" }</span>
+                                    <span class="detail">{ " (" }<span lang="en">{ detail }</span>{ ")" }</span>
                                 }
                             </li>
                         }) }
@@ -143,7 +143,9 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                         })) }
                         { fact(texts.text(Text::CertSignature), certificate.signature_algorithm.clone()) }
                         { fact(texts.text(Text::CertChain), Some(certificate.chain_length.to_string())) }
-                        { fact(texts.text(Text::TechnicalDetail), certificate.detail.clone()) }
+                        if let Some(detail) = &certificate.detail {
+                            <dt>{ texts.text(Text::TechnicalDetail) }</dt><dd lang="en">{ detail }</dd>
+                        }
                     </dl>
                 }
                 <h4>{ texts.text(Text::HandshakesHeading) }</h4>
@@ -154,7 +156,7 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                             { " " }{ texts.outcome(handshake.outcome) }
                             { format!(", {} ms", handshake.duration_ms) }
                             if let Some(detail) = &handshake.detail {
-                                <span class="detail">{ " · " }{ detail }</span>
+                                <span class="detail">{ " · " }<span lang="en">{ detail }</span></span>
                             }
                         </li>
                     }) }
@@ -162,7 +164,7 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                 if let Some(error) = &endpoint.error {
                     <p class="error-detail">
                         { texts.text(Text::TechnicalDetail) }{ ": " }
-                        <code>{ wire_name(&error.code) }</code>{ " " }{ &error.message }
+                        <code>{ wire_name(&error.code) }</code>{ " " }<span lang="en">{ &error.message }</span>
                     </p>
                 }
             </details>

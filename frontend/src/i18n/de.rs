@@ -17,6 +17,9 @@ impl Catalog for German {
     fn text(&self, text: Text) -> &'static str {
         match text {
             Text::Title => "Verschlüsselte Verbindung zum Mailserver prüfen",
+            Text::MetaDescription => {
+                "Prüfen Sie, ob Ihr Mailserver TLS 1.2 oder neuer anbietet und ob sich Ihr E-Mail-Programm damit verbinden kann."
+            }
             Text::Intro => {
                 "Microsoft und viele andere Anbieter nehmen E-Mails nur noch über Verbindungen mit TLS 1.2 oder neuer an. Die veralteten TLS-Versionen 1.0 und 1.1 gelten als unsicher und werden abgeschaltet. Tragen Sie die Einstellungen aus Ihrem E-Mail-Programm ein. Wir prüfen, ob Ihr Mailserver TLS 1.2 oder neuer anbietet, und sagen Ihnen, ob Sie etwas ändern müssen."
             }
@@ -143,7 +146,7 @@ impl Catalog for German {
             Text::CertKey => "Schlüssel",
             Text::CertSignature => "Signatur",
             Text::CertChain => "Zertifikate in der Kette",
-            Text::TechnicalDetail => "Technische Angabe",
+            Text::TechnicalDetail => "Technische Angabe (englisch)",
             Text::SummaryTitle => "Zeitpunkt der MailTLS-Prüfung",
             Text::SummaryOverall => "Gesamtergebnis",
             Text::SummaryVersions => "Unterstützte Versionen",

@@ -17,6 +17,9 @@ impl Catalog for English {
     fn text(&self, text: Text) -> &'static str {
         match text {
             Text::Title => "Check the encrypted connection to your mail server",
+            Text::MetaDescription => {
+                "Check whether your mail server offers TLS 1.2 or newer and whether your email program can connect to it."
+            }
             Text::Intro => {
                 "Microsoft and many other providers accept email only over connections with TLS 1.2 or newer. The outdated TLS versions 1.0 and 1.1 are considered unsafe and are being switched off. Enter the settings from your email program. We check whether your mail server offers TLS 1.2 or newer and tell you whether you need to change anything."
             }

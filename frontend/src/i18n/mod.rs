@@ -34,6 +34,7 @@ macro_rules! texts {
 
 texts! {
     Title,
+    MetaDescription,
     Intro,
     LanguageLabel,
     ServerLabel,

@@ -1,15 +1,22 @@
 //! Serving the built help page (trunk's `dist/`) from the same origin as the API.
 //!
-//! Unknown paths fall back to `index.html`, so page routes such as `/check?target=…` load the app.
+//! The page's own routes (`/`, `/check`, `/support`) serve `index.html`; the app reads the
+//! path and the query. Every other path is a file of the build or a real `404` with a small page
+//! that links to the start (not the app with `200`, which search engines and link checkers
+//! treat as a soft 404). `/robots.txt` keeps crawlers away from check links, which carry what a
+//! customer typed.
 //! Files are served pre-compressed (`.br`, `.gz` beside the originals) when the build made them.
 //! The Content-Security-Policy allows exactly the inline scripts `index.html` contains, by hash,
 //! so nothing injected into the page could run.
 
 use std::path::{Path, PathBuf};
 
+use axum::response::Html;
+use axum::routing::{MethodRouter, get};
 use base64::Engine as _;
 use thiserror::Error;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_status::SetStatus;
 
 #[derive(Debug, Error)]
 pub enum AssetsError {
@@ -48,17 +55,48 @@ impl Assets {
         })
     }
 
-    /// The file service: pre-compressed variants, `index.html` for unknown paths.
-    pub fn service(&self) -> ServeDir<ServeFile> {
-        let index = ServeFile::new(self.dir.join("index.html"))
+    /// The page itself (`index.html`), pre-compressed where the build made it so.
+    pub fn page(&self) -> ServeFile {
+        ServeFile::new(self.dir.join("index.html"))
             .precompressed_br()
-            .precompressed_gzip();
+            .precompressed_gzip()
+    }
+
+    /// The build's files, pre-compressed variants, and a `404` page for anything else.
+    pub fn files(&self) -> ServeDir<SetStatus<MethodRouter>> {
         ServeDir::new(&self.dir)
             .precompressed_br()
             .precompressed_gzip()
-            .fallback(index)
+            .append_index_html_on_directories(false)
+            .not_found_service(get(page_not_found))
     }
 }
+
+/// The paths that are the page (the app reads which one, and the query).
+pub const PAGE_ROUTES: [&str; 3] = ["/", "/check", "/support"];
+
+async fn page_not_found() -> Html<&'static str> {
+    Html(NOT_FOUND_PAGE)
+}
+
+/// What an unknown path answers, with status `404`: both languages, a link to the start.
+const NOT_FOUND_PAGE: &str = "<!doctype html>
+<html lang=\"de\"><head><meta charset=\"utf-8\">
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">
+<title>Seite nicht gefunden – MailTLS</title></head>
+<body><h1>Seite nicht gefunden</h1>
+<p>Diese Seite gibt es hier nicht. <a href=\"/\">Zur Prüfung der verschlüsselten Verbindung zu Ihrem Mailserver</a></p>
+<p lang=\"en\">Page not found. <a href=\"/?lang=en\">Check the encrypted connection to your mail server</a></p>
+</body></html>
+";
+
+/// `/robots.txt`: the start page may be indexed; check links and the support page, which carry
+/// what customers and staff typed, and the API may not.
+pub const ROBOTS_TXT: &str = "User-agent: *
+Disallow: /check
+Disallow: /support
+Disallow: /api/
+";
 
 /// A strict policy: same-origin everything, wasm compilation, and the page's own inline scripts.
 pub fn content_security_policy(index_html: &str) -> String {

@@ -93,7 +93,9 @@ pub mod routes {
     pub const READYZ: &str = "/readyz";
     pub const METRICS: &str = "/metrics";
     pub const EMBED_JS: &str = "/embed.js";
-    /// Every route above.
+    /// Served with the page (not part of the API, so not in [`ALL`] and the OpenAPI document).
+    pub const ROBOTS_TXT: &str = "/robots.txt";
+    /// Every API route above.
     pub const ALL: [&str; 8] = [
         CHECK,
         CHECK_STREAM,
@@ -138,22 +140,27 @@ pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) 
                 .max_age(std::time::Duration::from_secs(600)),
         );
     }
-    let router =
-        match assets {
-            Some(assets) => {
-                let policy = format!(
-                    "{}; frame-ancestors {}",
-                    assets.content_security_policy,
-                    frame_ancestors(&options.embed_origins)
-                );
-                let policy = HeaderValue::from_str(&policy)
-                    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
-                api.fallback_service(assets.service()).layer(
-                    SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, policy),
-                )
+    let router = match assets {
+        Some(assets) => {
+            let policy = format!(
+                "{}; frame-ancestors {}",
+                assets.content_security_policy,
+                frame_ancestors(&options.embed_origins)
+            );
+            let policy = HeaderValue::from_str(&policy)
+                .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+            let mut site = api.route(routes::ROBOTS_TXT, get(robots_txt));
+            for path in assets::PAGE_ROUTES {
+                site = site.route_service(path, assets.page());
             }
-            None => api.fallback(api_not_found),
-        };
+            site.fallback_service(assets.files())
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CONTENT_SECURITY_POLICY,
+                    policy,
+                ))
+        }
+        None => api.fallback(api_not_found),
+    };
     let max_url_bytes = options.max_url_bytes;
     router
         .layer(axum::middleware::from_fn(cache_control))
@@ -287,6 +294,14 @@ async fn embed_js() -> Response {
     responses((status = 200, description = "`ok`", content_type = "text/plain", body = String)))]
 async fn healthz() -> &'static str {
     "ok\n"
+}
+
+async fn robots_txt() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        assets::ROBOTS_TXT,
+    )
+        .into_response()
 }
 
 async fn api_not_found(headers: HeaderMap) -> Response {
@@ -930,7 +945,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn page_routes_fall_back_to_the_app_with_a_strict_policy() {
+    async fn page_routes_serve_the_app_and_unknown_paths_a_real_404() {
         let dist = std::env::temp_dir().join(format!("mailtls-dist-{}", std::process::id()));
         std::fs::create_dir_all(&dist).expect("dist");
         std::fs::write(
@@ -974,6 +989,36 @@ mod tests {
         assert_eq!(
             (status, body.as_str()),
             (StatusCode::OK, "export default function init() {}")
+        );
+        for page in ["/", "/?lang=en&embed=https://www.example.test", "/support"] {
+            let (status, _, body) = get(router(Some(assets.clone())), page, None).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            assert!(body.contains("import init"), "{page}: {body}");
+        }
+
+        // Anything else is a real 404 with a way back, not the app with 200 (a soft 404).
+        for unknown in ["/wp-login.php", "/check/extra", "/index.htm", "/assets/"] {
+            let (status, headers, body) = get(router(Some(assets.clone())), unknown, None).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}");
+            assert!(!body.contains("import init"), "{unknown}: {body}");
+            assert!(body.contains("<a href=\"/\">"), "{unknown}: {body}");
+            assert_eq!(
+                headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes()),
+                Some(&b"text/html; charset=utf-8"[..]),
+                "{unknown}"
+            );
+        }
+        let (status, headers, body) = get(router(Some(assets.clone())), "/robots.txt", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            headers
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"text/plain")),
+            "{headers:?}"
+        );
+        assert!(
+            body.starts_with("User-agent: *\n") && body.contains("Disallow: /check\n"),
+            "{body}"
         );
 
         // API paths never fall back to the page, and are never stored.

@@ -22,7 +22,7 @@ pub const MAX_ADDRESSES: usize = 4;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ResolveError {
-    #[error("the name {0} does not exist or has no address")]
+    #[error("no address found for {0}")]
     NotFound(String),
     #[error("looking up {name} took longer than {seconds} s")]
     Timeout { name: String, seconds: u64 },

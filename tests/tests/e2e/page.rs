@@ -244,6 +244,23 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
         message.contains("cannot be used in a server name"),
         "{message}"
     );
+    // The document's language, title and description follow.
+    let head = client
+        .execute(
+            "return [document.documentElement.lang, document.title, \
+             document.querySelector('meta[name=description]').content];",
+            vec![],
+        )
+        .await
+        .expect("read the head");
+    assert_eq!(
+        head,
+        serde_json::json!([
+            "en",
+            "MailTLS – Check the encrypted connection to your mail server",
+            "Check whether your mail server offers TLS 1.2 or newer and whether your email program can connect to it."
+        ])
+    );
     browser.screenshot("validation-narrow").await;
     browser.close().await;
 }
@@ -1359,5 +1376,91 @@ async fn the_page_words_a_wrong_service_from_the_greeting_it_measured() {
             .unwrap_or_default();
         assert_eq!(verdict, "wrong_service", "{lang}");
     }
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn axe_core_finds_no_wcag_violations_on_start_result_and_error_pages_in_both_languages() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("valid", NAME, Validity::CURRENT);
+    let server = OpensslServer::start(&cert, &[]);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[server.port],
+    ));
+    let browser = Browser::start(1024, 900).await;
+    let mut checked = Vec::new();
+    for lang in ["de", "en"] {
+        // The start page, with the settings form.
+        open(
+            &browser,
+            &format!("{}/?lang={lang}", api.base_url),
+            "button#mode-server",
+        )
+        .await;
+        checked.push((
+            format!("start ({lang})"),
+            browser.accessibility_violations().await,
+        ));
+
+        // An error state: a name that cannot be a server name, explained at the field.
+        let field = open(
+            &browser,
+            &format!("{}/?mode=server&lang={lang}", api.base_url),
+            "input#server",
+        )
+        .await;
+        field
+            .send_keys("mail_server.example.de")
+            .await
+            .expect("type");
+        browser
+            .wait_for("#server-error", Duration::from_secs(10))
+            .await
+            .expect("the field's error");
+        checked.push((
+            format!("error ({lang})"),
+            browser.accessibility_violations().await,
+        ));
+
+        // A result, with the program advice for a chosen program.
+        open(
+            &browser,
+            &format!(
+                "{}/check?target={NAME}%3A{}&os=win10&program=thunderbird&lang={lang}",
+                api.base_url, server.port
+            ),
+            "#results-heading",
+        )
+        .await;
+        browser
+            .wait_for("section.client-advice", Duration::from_secs(20))
+            .await
+            .expect("the program advice");
+        checked.push((
+            format!("result ({lang})"),
+            browser.accessibility_violations().await,
+        ));
+    }
+    assert_eq!(checked.len(), 6);
+    for (page, violations) in &checked {
+        assert!(violations.is_empty(), "{page}: {violations:#?}");
+    }
+    // The harness sees a violation when there is one: an image without a text alternative.
+    browser
+        .client
+        .execute(
+            "const img = document.createElement('img'); img.src = 'data:,'; \
+             document.querySelector('main').appendChild(img);",
+            vec![],
+        )
+        .await
+        .expect("add an image without alt");
+    let violations = browser.accessibility_violations().await;
+    assert!(
+        violations.iter().any(|v| v.starts_with("image-alt: ")),
+        "{violations:?}"
+    );
     browser.close().await;
 }
