@@ -797,14 +797,38 @@ pub struct ClientChoice {
     pub suggested: bool,
 }
 
+/// Whether the program advice must point at a problem on a server card above: the advice speaks
+/// of the program only (it works, or would), while a card says "Problem".
+pub fn server_problem_note(guidance: Guidance, report: &CheckReport) -> bool {
+    matches!(
+        guidance,
+        Guidance::Works
+            | Guidance::Supported
+            | Guidance::Unchecked
+            | Guidance::WorksButDiscontinued
+            | Guidance::WorksForNow { .. }
+    ) && report
+        .endpoints
+        .iter()
+        .any(|endpoint| crate::state::card_summary(endpoint).0 == crate::state::Tone::Bad)
+}
+
 /// What a finished check says about the provider's servers, as mail programs care: whether
-/// every tested endpoint speaks TLS 1.2+, and whether any still speaks older versions.
+/// every endpoint that accepted a TLS handshake speaks TLS 1.2+, and whether any still speaks
+/// older versions. Endpoints that say nothing about TLS versions do not count: nothing listens,
+/// untestable, another service, or no encryption offered at all (no STARTTLS) — their cards
+/// name that cause, and "only outdated versions" would be a wrong one.
 pub fn server_tls(report: &mailtls_shared::CheckReport) -> ServerTls {
     use mailtls_shared::{Outcome, TlsVersion, Verdict};
     let tested: Vec<_> = report
         .endpoints
         .iter()
-        .filter(|endpoint| !matches!(endpoint.verdict, Verdict::Untestable | Verdict::NotOffered))
+        .filter(|endpoint| {
+            !matches!(
+                endpoint.verdict,
+                Verdict::Untestable | Verdict::NotOffered | Verdict::WrongService
+            ) && endpoint.best_version().is_some()
+        })
         .collect();
     if tested.is_empty() {
         return ServerTls::Unknown;

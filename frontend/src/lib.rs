@@ -18,6 +18,8 @@ pub mod api;
 pub mod app;
 pub mod clients;
 pub mod components;
+#[cfg(test)]
+mod consistency;
 pub mod downloads;
 pub mod i18n;
 pub mod link;

@@ -149,11 +149,7 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
         None => clients::guidance(program, system, server),
     };
     let captured = clients::simulated(program, system).is_some();
-    let server_problem = props
-        .report
-        .endpoints
-        .iter()
-        .any(|endpoint| crate::state::card_summary(endpoint).0 == crate::state::Tone::Bad);
+    let server_problem = clients::server_problem_note(guidance, &props.report);
     let fact = clients::fact(program, system);
     let fix = guidance.fix();
     let email = props.email.trim().to_owned();
@@ -171,7 +167,7 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
             }
             <p>{ texts.guidance(guidance, system) }</p>
             // The program is fine, the server is not: say so, so the two boxes never contradict.
-            if matches!(guidance, Guidance::Works | Guidance::Supported | Guidance::WorksButDiscontinued | Guidance::WorksForNow { .. }) && server_problem {
+            if server_problem {
                 <p class="server-problem">{ texts.text(Text::ServerProblemAbove) }</p>
             }
             if !captured {

@@ -1,0 +1,268 @@
+//! One verdict per result: the server cards, the program advice and the copied summary never
+//! contradict each other, over the combinations a customer can meet (each kind of server result
+//! alone and mixed, × a program that speaks TLS 1.2, one that needs a fix, one we know nothing
+//! about). Tests only; the rules are the house rules of docs/texts.md ("all texts about one
+//! result agree").
+
+use std::collections::BTreeMap;
+
+use mailtls_shared::{
+    CertificateReport, CertificateVerdict, CheckReport, EndpointError, EndpointErrorCode,
+    EndpointReport, Lang, Outcome, PortsNotOffered, Scheme, TlsVersion, Verdict,
+};
+
+use crate::clients::{self, Guidance, Program, ServerTls, System};
+use crate::i18n::catalog;
+use crate::state::{Tone, card_summary};
+
+/// The kinds of result one endpoint can have, as the cards tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ok,
+    Legacy,
+    LegacyOnly,
+    NoStarttls,
+    Certificate,
+    Unknown,
+    NotOffered,
+}
+
+const KINDS: [Kind; 7] = [
+    Kind::Ok,
+    Kind::Legacy,
+    Kind::LegacyOnly,
+    Kind::NoStarttls,
+    Kind::Certificate,
+    Kind::Unknown,
+    Kind::NotOffered,
+];
+
+fn endpoint(kind: Kind, scheme: Scheme) -> EndpointReport {
+    use Outcome::{Accepted, Inconclusive, Rejected};
+    let versions = |accepted: &[TlsVersion], outcome_else: Outcome| {
+        TlsVersion::ALL
+            .into_iter()
+            .map(|version| {
+                let outcome = if accepted.contains(&version) {
+                    Accepted
+                } else {
+                    outcome_else
+                };
+                (version, outcome)
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let modern = [TlsVersion::Tls12, TlsVersion::Tls13];
+    let error = |code| {
+        Some(EndpointError {
+            code,
+            message: "x".into(),
+        })
+    };
+    let (versions, verdict, error) = match kind {
+        Kind::Ok | Kind::Certificate => (versions(&modern, Rejected), Verdict::Ready, None),
+        Kind::Legacy => (
+            versions(&[TlsVersion::Tls10, TlsVersion::Tls12], Rejected),
+            Verdict::LegacyEnabled,
+            None,
+        ),
+        Kind::LegacyOnly => (
+            versions(&[TlsVersion::Tls10], Rejected),
+            Verdict::NoModernTls,
+            None,
+        ),
+        Kind::NoStarttls => (
+            versions(&[], Inconclusive),
+            Verdict::NoModernTls,
+            error(EndpointErrorCode::StarttlsNotOffered),
+        ),
+        Kind::Unknown => (
+            versions(&[], Inconclusive),
+            Verdict::Untestable,
+            error(EndpointErrorCode::Timeout),
+        ),
+        Kind::NotOffered => (
+            versions(&[], Inconclusive),
+            Verdict::NotOffered,
+            error(EndpointErrorCode::ConnectionRefused),
+        ),
+    };
+    let (verdict, certificate) = match kind {
+        Kind::Certificate => (
+            Verdict::CertificateProblem,
+            Some(CertificateVerdict::Expired),
+        ),
+        Kind::Ok | Kind::Legacy | Kind::LegacyOnly => (verdict, Some(CertificateVerdict::Valid)),
+        _ => (verdict, None),
+    };
+    EndpointReport {
+        scheme,
+        host: "mail.example.de".into(),
+        port: scheme.default_port(),
+        address: Some("192.0.2.1".into()),
+        versions,
+        handshakes: vec![],
+        certificate: certificate.map(|verdict| CertificateReport {
+            verdict,
+            ..CertificateReport::default()
+        }),
+        clients: vec![],
+        findings: vec![],
+        verdict,
+        service_found: None,
+        error,
+    }
+}
+
+fn report(endpoints: Vec<EndpointReport>) -> CheckReport {
+    CheckReport {
+        tool_version: "0.1.0".into(),
+        checked_at: "2026-12-04T12:00:00Z".into(),
+        duration_ms: 1,
+        targets: vec![],
+        verdict: CheckReport::overall(&endpoints, &[], PortsNotOffered::Ignore),
+        endpoints,
+        domains: vec![],
+        cached: false,
+        age_seconds: None,
+    }
+}
+
+/// A program that speaks TLS 1.2, one that needs a fix for it, and one without facts (every
+/// pair the picker offers has facts, so this one is a pair it does not offer).
+fn programs() -> [(Program, System); 3] {
+    let unknown = Program::ALL
+        .into_iter()
+        .flat_map(|program| System::ALL.into_iter().map(move |system| (program, system)))
+        .find(|(program, system)| clients::fact(*program, *system).is_none())
+        .expect("a program and system without facts");
+    [
+        (Program::Thunderbird, System::Windows10),
+        (Program::Outlook2010, System::Windows7),
+        unknown,
+    ]
+}
+
+/// Every pair of kinds (one endpoint alone, and incoming + outgoing), as reports.
+fn combinations() -> Vec<(Vec<Kind>, CheckReport)> {
+    let mut all = Vec::new();
+    for first in KINDS {
+        all.push((vec![first], report(vec![endpoint(first, Scheme::Imaps)])));
+        for second in KINDS {
+            all.push((
+                vec![first, second],
+                report(vec![
+                    endpoint(first, Scheme::Imaps),
+                    endpoint(second, Scheme::Submission),
+                ]),
+            ));
+        }
+    }
+    all
+}
+
+#[test]
+fn cards_program_advice_and_summary_agree_on_every_combination() {
+    let mut cases = 0;
+    for (kinds, report) in combinations() {
+        let tones: Vec<Tone> = report
+            .endpoints
+            .iter()
+            .map(|endpoint| card_summary(endpoint).0)
+            .collect();
+        let server = clients::server_tls(&report);
+        let has = |kind: Kind| kinds.contains(&kind);
+        // What the server sums up to, for programs, follows only endpoints that spoke TLS.
+        let tls_kinds: Vec<Kind> = kinds
+            .iter()
+            .copied()
+            .filter(|kind| {
+                matches!(
+                    kind,
+                    Kind::Ok | Kind::Legacy | Kind::LegacyOnly | Kind::Certificate
+                )
+            })
+            .collect();
+        let expected_server = if tls_kinds.is_empty() {
+            ServerTls::Unknown
+        } else if tls_kinds.contains(&Kind::LegacyOnly) {
+            ServerTls::LegacyOnly
+        } else if tls_kinds.contains(&Kind::Legacy) {
+            ServerTls::ModernAndLegacy
+        } else {
+            ServerTls::ModernOnly
+        };
+        assert_eq!(server, expected_server, "{kinds:?}");
+
+        for (program, system) in programs() {
+            let (guidance, _) = clients::guidance(program, system, server);
+            for lang in Lang::ALL {
+                let texts = catalog(lang);
+                let advice = texts.guidance(guidance, system);
+                let summary = crate::summary::summary(&report, &[], "x", lang);
+                let all_text = format!("{advice}\n{summary}");
+                let context = format!("{kinds:?} {program:?}/{system:?} {lang:?}: {all_text}");
+                // Nobody is told there is nothing to do: the page does not know it.
+                for words in ["nichts zu tun", "nothing to do", "Nothing to do"] {
+                    assert!(!all_text.contains(words), "{context}");
+                }
+                // "Only outdated versions" only where an endpoint offered only those.
+                if !has(Kind::LegacyOnly) {
+                    assert!(
+                        !matches!(
+                            guidance,
+                            Guidance::ServerMustChange
+                                | Guidance::ServerFirst { .. }
+                                | Guidance::CloudNeedsModernServer
+                        ),
+                        "{context}"
+                    );
+                }
+                // An unclear server never gets a firm "your program cannot connect".
+                if server == ServerTls::Unknown {
+                    assert!(
+                        !matches!(guidance, Guidance::ApplyFix { .. } | Guidance::Supported),
+                        "{context}"
+                    );
+                }
+            }
+            // A program that is fine next to a server card that says "Problem" gets the note
+            // that points at the card.
+            let fine = matches!(
+                guidance,
+                Guidance::Works
+                    | Guidance::Supported
+                    | Guidance::Unchecked
+                    | Guidance::WorksButDiscontinued
+                    | Guidance::WorksForNow { .. }
+            );
+            assert_eq!(
+                clients::server_problem_note(guidance, &report),
+                fine && tones.contains(&Tone::Bad),
+                "{kinds:?} {program:?}"
+            );
+            cases += 1;
+        }
+
+        // The copied summary's overall word is the worst card's, ports not offered left out.
+        let worst = tones
+            .iter()
+            .filter(|tone| **tone != Tone::NotOffered)
+            .map(|tone| match tone {
+                Tone::Good => 0,
+                Tone::Unknown => 1,
+                Tone::Warning => 2,
+                _ => 3,
+            })
+            .max();
+        let overall = crate::summary::overall_tone(report.verdict);
+        let expected = match worst {
+            None | Some(1) => Tone::Unknown,
+            Some(0) => Tone::Good,
+            Some(2) => Tone::Warning,
+            _ => Tone::Bad,
+        };
+        assert_eq!(overall, expected, "{kinds:?}");
+    }
+    assert_eq!(cases, (KINDS.len() + KINDS.len() * KINDS.len()) * 3);
+}
