@@ -9,7 +9,7 @@ use mailtls_shared::{CheckReport, Lang, Profile, ProfileSecurity};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::clients::{self, ClientChoice, Fix, Guidance, Program, System};
+use crate::clients::{self, ClientChoice, Fix, Program, System};
 use crate::downloads;
 use crate::i18n::{Text, catalog, program_name};
 
