@@ -459,7 +459,12 @@ impl Catalog for German {
     }
 
     fn cached_age(&self, seconds: u64) -> String {
-        format!("Dieses Ergebnis stammt aus einer Prüfung vor {seconds} Sekunden.")
+        let ago = match seconds {
+            1 => "1 Sekunde".to_owned(),
+            0..120 => format!("{seconds} Sekunden"),
+            _ => format!("{} Minuten", seconds / 60),
+        };
+        format!("Dieses Ergebnis stammt aus einer Prüfung vor {ago}.")
     }
 
     fn progress(&self, done: usize, total: usize) -> String {

@@ -460,7 +460,12 @@ impl Catalog for English {
     }
 
     fn cached_age(&self, seconds: u64) -> String {
-        format!("This result comes from a check {seconds} seconds ago.")
+        let ago = match seconds {
+            1 => "1 second".to_owned(),
+            0..120 => format!("{seconds} seconds"),
+            _ => format!("{} minutes", seconds / 60),
+        };
+        format!("This result comes from a check {ago} ago.")
     }
 
     fn progress(&self, done: usize, total: usize) -> String {

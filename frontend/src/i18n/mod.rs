@@ -182,7 +182,7 @@ pub trait Catalog {
     /// What the simulated handshake of the customer's program did (empty for `Unknown`), as
     /// installed or `after_fix` (Windows 7's TLS 1.2 setting).
     fn measured(&self, measured: Measured, after_fix: bool) -> String;
-    /// `Incoming mail (IMAP)` for a profile role.
+    /// `Incoming mail server (IMAP)` for a profile role.
     fn role(&self, role: &str) -> &'static str;
     /// Where in the program the server settings are.
     fn where_to_change(&self, program: Program) -> &'static str;
@@ -507,6 +507,31 @@ mod tests {
         all.push(texts.days_left(30));
         all.push(texts.days_left(-3));
         all
+    }
+
+    #[test]
+    fn the_age_of_a_cached_answer_is_counted_in_words() {
+        let (de, en) = (catalog(Lang::De), catalog(Lang::En));
+        assert_eq!(
+            de.cached_age(1),
+            "Dieses Ergebnis stammt aus einer Prüfung vor 1 Sekunde."
+        );
+        assert_eq!(
+            de.cached_age(45),
+            "Dieses Ergebnis stammt aus einer Prüfung vor 45 Sekunden."
+        );
+        assert_eq!(
+            de.cached_age(150),
+            "Dieses Ergebnis stammt aus einer Prüfung vor 2 Minuten."
+        );
+        assert_eq!(
+            en.cached_age(1),
+            "This result comes from a check 1 second ago."
+        );
+        assert_eq!(
+            en.cached_age(300),
+            "This result comes from a check 5 minutes ago."
+        );
     }
 
     /// The house rules of docs/texts.md that a machine can check, for both catalogs in full.
