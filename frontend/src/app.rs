@@ -123,7 +123,10 @@ pub fn App() -> Html {
         .is_some_and(|path| path == "/support");
     let on_lang = {
         let state = state.clone();
-        Callback::from(move |lang| state.dispatch(Action::SetLang(lang)))
+        Callback::from(move |lang| {
+            state.dispatch(Action::SetLang(lang));
+            keep_lang_in_address(lang);
+        })
     };
     let on_edit = {
         let state = state.clone();
@@ -259,6 +262,7 @@ pub fn App() -> Html {
                                 &advice_list,
                                 &link,
                                 state.lang,
+                                &|endpoint| state.mode == Mode::Settings && state.settings.unencrypted(endpoint),
                             );
                             html! {
                                 <>
@@ -433,6 +437,21 @@ fn remember_in_address(link: &Link) {
     } else {
         history.push_state_with_url(&null, "", Some(&path))
     };
+}
+
+/// Writes the chosen language into the address (the same history entry), so a reload keeps it.
+fn keep_lang_in_address(lang: Lang) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let (Ok(path), Ok(search), Ok(history)) =
+        (location.pathname(), location.search(), window.history())
+    else {
+        return;
+    };
+    let url = format!("{path}{}", crate::link::with_lang(&search, lang));
+    let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
 }
 
 /// Calls `on_navigate` on every `popstate` (back/forward) until the returned guard is dropped.

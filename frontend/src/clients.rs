@@ -204,6 +204,8 @@ pub enum Fix {
     /// Install Thunderbird, which brings its own TLS: the newest version for the system
     /// (52 ESR on XP and Vista, 115 ESR on Windows 7 to 8.1, 78 ESR on OS X 10.9 to 10.11).
     InstallThunderbird,
+    /// Thunderbird 24 or older: a newer Thunderbird switches TLS 1.2 on itself (from 31 on).
+    UpdateThunderbird,
     /// Android 4.1 to 4.4: K-9 Mail switches TLS 1.2 on there (5.600 is its last version for
     /// Android 4).
     InstallK9,
@@ -220,7 +222,8 @@ pub struct Fact {
     pub systems: &'static [System],
     pub tls12: Tls12,
     pub fix: Fix,
-    /// Where the fact comes from; `docs/mail-clients.md` quotes the supporting sentence.
+    /// Where the fact comes from; `docs/mail-clients.md` quotes the supporting sentence. Empty
+    /// for an unconfirmed fact that no source supports (the page shows no source for those).
     pub source: &'static str,
     /// False for what the research inferred but could not confirm: the page says so, and shows
     /// no source as if it proved the fact.
@@ -233,7 +236,6 @@ const WINDOWS_MODERN: &[System] = &[
     System::Windows10,
     System::Windows11,
 ];
-const WINDOWS_OLD: &[System] = &[System::WindowsXp, System::WindowsVista];
 const EVERYWHERE: &[System] = &System::ALL;
 
 const MS_OFFICE_TLS: &str =
@@ -244,12 +246,12 @@ const SCHANNEL_PROTOCOLS: &str =
 const SCHANNEL_VERSIONS: &str =
     "https://blogs.msdn.microsoft.com/kaushal/2011/10/02/support-for-ssltls-protocols-on-windows/";
 const OUTLOOK_EXPRESS: &str = "https://joewein.net/blog/2018/07/04/outlook-express-error-0x800ccc0b-and-the-end-of-tls-1-0-deprecated-ssl-protocol/";
-const NEW_OUTLOOK_CLOUD: &str = "https://learn.microsoft.com/en-us/microsoft-365-apps/outlook/get-started/supported-account-types";
+const NEW_OUTLOOK_CLOUD: &str = "https://support.microsoft.com/en-us/office/sync-your-account-in-outlook-to-the-microsoft-cloud-985f9e19-d308-4e85-9d1d-0c6f32f8e981";
 const WINDOWS_MAIL_END: &str =
     "https://www.neowin.net/news/windows-mail-will-stop-working-on-december-31-2024/";
 const THUNDERBIRD_78: &str = "https://www.thunderbird.net/en-US/thunderbird/78.0/releasenotes/";
-const THUNDERBIRD_TLS: &str = "http://kb.mozillazine.org/Security.tls.version.max";
-const GECKO_27_TLS12: &str = "http://www.ghacks.net/2014/01/10/upcoming-security-improvements-firefox-27-regards-tls-support/";
+const THUNDERBIRD_TLS: &str = "http://kb.mozillazine.org/Security.tls.version.*";
+const THUNDERBIRD_CAPTURES: &str = "https://github.com/testssl/testssl.sh/blob/9fdf8028baba86d83218db294a5776384ec8c332/etc/client-simulation.txt";
 const APPLE_MAIL_TLS10: &str =
     "https://herrbischoff.com/2018/06/macos-and-ios-mail-do-not-support-tlsv1.2/";
 const APPLE_MAIL_16_CAPTURE: &str = "https://github.com/testssl/testssl.sh/blob/9fdf8028baba86d83218db294a5776384ec8c332/etc/client-simulation.wiresharked.txt";
@@ -269,11 +271,30 @@ pub const FACTS: &[Fact] = &[
         source: OUTLOOK_EXPRESS,
         confirmed: true,
     },
-    // Classic Outlook and Windows Live Mail use Windows' TLS (SChannel): Office "relies on" the
-    // operating system's TLS (MS_OFFICE_TLS); XP and Vista have no TLS 1.2.
+    // Classic Outlook and Windows Live Mail use Windows' TLS (SChannel): "All Office clients can
+    // use TLS protocols, as TLS and SSL protocols are part of the operating system"
+    // (MS_OFFICE_TLS), which covers every Outlook version alike. XP has no TLS 1.2 (Kaushal's
+    // table); Vista neither (Microsoft's SChannel table: "Not supported"; Kaushal's table was
+    // later changed for Server 2008 SP2 and now reads otherwise for Vista).
     Fact {
         program: Program::Outlook2007,
-        systems: WINDOWS_OLD,
+        systems: &[System::WindowsXp],
+        tls12: Tls12::No,
+        fix: Fix::InstallThunderbird,
+        source: SCHANNEL_VERSIONS,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::Outlook2007,
+        systems: &[System::WindowsVista],
+        tls12: Tls12::No,
+        fix: Fix::InstallThunderbird,
+        source: SCHANNEL_PROTOCOLS,
+        confirmed: true,
+    },
+    Fact {
+        program: Program::Outlook2010,
+        systems: &[System::WindowsXp],
         tls12: Tls12::No,
         fix: Fix::InstallThunderbird,
         source: SCHANNEL_VERSIONS,
@@ -281,18 +302,26 @@ pub const FACTS: &[Fact] = &[
     },
     Fact {
         program: Program::Outlook2010,
-        systems: WINDOWS_OLD,
+        systems: &[System::WindowsVista],
         tls12: Tls12::No,
         fix: Fix::InstallThunderbird,
-        source: SCHANNEL_VERSIONS,
+        source: SCHANNEL_PROTOCOLS,
         confirmed: true,
     },
     Fact {
         program: Program::WindowsLiveMail,
-        systems: WINDOWS_OLD,
+        systems: &[System::WindowsXp],
         tls12: Tls12::No,
         fix: Fix::InstallThunderbird,
         source: SCHANNEL_VERSIONS,
+        confirmed: false,
+    },
+    Fact {
+        program: Program::WindowsLiveMail,
+        systems: &[System::WindowsVista],
+        tls12: Tls12::No,
+        fix: Fix::InstallThunderbird,
+        source: SCHANNEL_PROTOCOLS,
         confirmed: false,
     },
     // Windows 7: TLS 1.2 is in SChannel but off for clients until the registry says otherwise.
@@ -302,7 +331,7 @@ pub const FACTS: &[Fact] = &[
         tls12: Tls12::AfterSettingChange,
         fix: Fix::Windows7Registry,
         source: MS_KB3140245,
-        confirmed: false,
+        confirmed: true,
     },
     Fact {
         program: Program::Outlook2010,
@@ -342,8 +371,8 @@ pub const FACTS: &[Fact] = &[
         systems: WINDOWS_MODERN,
         tls12: Tls12::Yes,
         fix: Fix::Nothing,
-        source: SCHANNEL_PROTOCOLS,
-        confirmed: false,
+        source: MS_OFFICE_TLS,
+        confirmed: true,
     },
     Fact {
         program: Program::Outlook2010,
@@ -385,7 +414,7 @@ pub const FACTS: &[Fact] = &[
         tls12: Tls12::ViaCloud,
         fix: Fix::Nothing,
         source: NEW_OUTLOOK_CLOUD,
-        confirmed: true,
+        confirmed: false,
     },
     // The Mail app of Windows 8 to 11 stopped sending and receiving at the end of 2024.
     Fact {
@@ -402,7 +431,7 @@ pub const FACTS: &[Fact] = &[
         program: Program::ThunderbirdOld,
         systems: EVERYWHERE,
         tls12: Tls12::AfterUpdate,
-        fix: Fix::InstallThunderbird,
+        fix: Fix::UpdateThunderbird,
         source: THUNDERBIRD_TLS,
         confirmed: true,
     },
@@ -411,7 +440,7 @@ pub const FACTS: &[Fact] = &[
         systems: EVERYWHERE,
         tls12: Tls12::Yes,
         fix: Fix::Nothing,
-        source: GECKO_27_TLS12,
+        source: THUNDERBIRD_CAPTURES,
         confirmed: true,
     },
     Fact {
@@ -453,7 +482,7 @@ pub const FACTS: &[Fact] = &[
         systems: &[System::Ios],
         tls12: Tls12::Yes,
         fix: Fix::Nothing,
-        source: APPLE_MAIL_TLS10,
+        source: "",
         confirmed: false,
     },
     // Android: no TLS 1.2 before 4.1; 4.1 to 4.4 have it but enable it only when the app asks
@@ -480,7 +509,7 @@ pub const FACTS: &[Fact] = &[
         tls12: Tls12::Yes,
         fix: Fix::Nothing,
         source: ANDROID_SSLSOCKET,
-        confirmed: true,
+        confirmed: false,
     },
     Fact {
         program: Program::K9Mail,
@@ -524,6 +553,9 @@ pub enum ServerTls {
     ModernAndLegacy,
     /// Only TLS 1.0/1.1 (or SSL 3.0).
     LegacyOnly,
+    /// TLS 1.2 or 1.3; whether TLS 1.0/1.1 are still on could not be told (those probes got no
+    /// clear answer, the card says "partly tested").
+    ModernLegacyUnknown,
     /// Not known (nothing checked yet, or the check was inconclusive).
     Unknown,
 }
@@ -553,6 +585,9 @@ pub enum Guidance {
     ServerFirst { fix: Fix },
     /// The server could not be checked: what to do if it offers only TLS 1.2 and newer.
     ServerUnknown { fix: Fix },
+    /// The server offers TLS 1.2, but whether it still takes TLS 1.0 could not be told: the
+    /// program needs `fix` at the latest when the old versions go.
+    LegacyUnknown { fix: Fix },
     /// The program syncs through Microsoft's cloud, which needs TLS 1.2 on the server.
     CloudNeedsModernServer,
     /// The program and system are not in the knowledge base.
@@ -582,6 +617,7 @@ impl Guidance {
             Guidance::ServerMustChange => "server-must-change",
             Guidance::ServerFirst { .. } => "server-first",
             Guidance::ServerUnknown { .. } => "server-unknown",
+            Guidance::LegacyUnknown { .. } => "legacy-unknown",
             Guidance::CloudNeedsModernServer => "cloud-needs-modern-server",
             Guidance::NoData => "no-data",
             Guidance::ServerLocksOut => "server-locks-out",
@@ -595,7 +631,8 @@ impl Guidance {
             Guidance::WorksForNow { fix }
             | Guidance::ApplyFix { fix }
             | Guidance::ServerFirst { fix }
-            | Guidance::ServerUnknown { fix } => Some(fix),
+            | Guidance::ServerUnknown { fix }
+            | Guidance::LegacyUnknown { fix } => Some(fix),
             _ => None,
         }
     }
@@ -611,6 +648,7 @@ pub fn guidance(program: Program, system: System, server: ServerTls) -> (Guidanc
         // Broken whatever the server does (discontinued programs).
         (Tls12::No, _) if fix == Fix::SwitchProgram => Guidance::Discontinued,
         (Tls12::ViaCloud, ServerTls::LegacyOnly) => Guidance::CloudNeedsModernServer,
+        (Tls12::ViaCloud, ServerTls::Unknown) => Guidance::Unchecked,
         (Tls12::ViaCloud, _) => Guidance::Supported,
         (Tls12::Yes, ServerTls::LegacyOnly) => Guidance::ServerMustChange,
         (Tls12::Yes, _) if fix == Fix::SwitchProgram => Guidance::WorksButDiscontinued,
@@ -624,6 +662,7 @@ pub fn guidance(program: Program, system: System, server: ServerTls) -> (Guidanc
         (_, ServerTls::LegacyOnly) => Guidance::ServerFirst { fix },
         (_, ServerTls::ModernAndLegacy) => Guidance::WorksForNow { fix },
         (_, ServerTls::ModernOnly) => Guidance::ApplyFix { fix },
+        (_, ServerTls::ModernLegacyUnknown) => Guidance::LegacyUnknown { fix },
         (_, ServerTls::Unknown) => Guidance::ServerUnknown { fix },
     };
     (advice, !fact.confirmed)
@@ -840,10 +879,17 @@ pub fn server_tls(report: &mailtls_shared::CheckReport) -> ServerTls {
     };
     let modern = [TlsVersion::Tls12, TlsVersion::Tls13];
     let legacy = [TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11];
+    let unclear = |endpoint: &&mailtls_shared::EndpointReport| {
+        legacy
+            .iter()
+            .any(|version| endpoint.versions.get(version) == Some(&Outcome::Inconclusive))
+    };
     if !tested.iter().all(|endpoint| accepts(endpoint, &modern)) {
         ServerTls::LegacyOnly
     } else if tested.iter().any(|endpoint| accepts(endpoint, &legacy)) {
         ServerTls::ModernAndLegacy
+    } else if tested.iter().any(unclear) {
+        ServerTls::ModernLegacyUnknown
     } else {
         ServerTls::ModernOnly
     }
@@ -997,9 +1043,9 @@ mod tests {
                 Windows7,
                 ModernOnly,
                 fix(Windows7Registry),
-                true,
+                false,
             ),
-            (Outlook2007, Windows10, ModernOnly, Supported, true),
+            (Outlook2007, Windows10, ModernOnly, Supported, false),
             (
                 Outlook2010,
                 WindowsXp,
@@ -1031,8 +1077,8 @@ mod tests {
                 },
                 false,
             ),
-            (NewOutlook, Windows11, ModernOnly, Supported, false),
-            (NewOutlook, Ios, LegacyOnly, CloudNeedsModernServer, false),
+            (NewOutlook, Windows11, ModernOnly, Supported, true),
+            (NewOutlook, Ios, LegacyOnly, CloudNeedsModernServer, true),
             (
                 WindowsLiveMail,
                 Windows7,
@@ -1058,18 +1104,37 @@ mod tests {
             (WindowsMail, Windows10, ModernOnly, Discontinued, false),
             (WindowsMail, Windows11, ModernAndLegacy, Discontinued, false),
             (Outlook2016OrNewer, Windows10, Unknown, Unchecked, false),
+            // Partly tested: TLS 1.2 is there, whether TLS 1.0 still is could not be told.
+            (
+                Outlook2016OrNewer,
+                Windows10,
+                ModernLegacyUnknown,
+                Supported,
+                false,
+            ),
+            (
+                ThunderbirdOld,
+                Linux,
+                ModernLegacyUnknown,
+                LegacyUnknown {
+                    fix: UpdateThunderbird,
+                },
+                false,
+            ),
+            // Microsoft's cloud connects for the new Outlook: an unknown server is no "offers".
+            (NewOutlook, Windows11, Unknown, Unchecked, true),
             (
                 ThunderbirdOld,
                 Windows7,
                 ModernOnly,
-                fix(InstallThunderbird),
+                fix(UpdateThunderbird),
                 false,
             ),
             (
                 ThunderbirdOld,
                 Linux,
                 ModernAndLegacy,
-                for_now(InstallThunderbird),
+                for_now(UpdateThunderbird),
                 false,
             ),
             // Updating to 78+ against a TLS 1.0-only server breaks the mail at once.
@@ -1078,7 +1143,7 @@ mod tests {
                 Windows10,
                 LegacyOnly,
                 ServerFirst {
-                    fix: InstallThunderbird,
+                    fix: UpdateThunderbird,
                 },
                 false,
             ),
@@ -1107,7 +1172,7 @@ mod tests {
             (IosMail, Ios, LegacyOnly, ServerMustChange, true),
             (AndroidMail, Android40, ModernOnly, fix(NewDevice), false),
             (AndroidMail, AndroidOld, ModernOnly, fix(InstallK9), true),
-            (AndroidMail, Android, ModernOnly, Supported, false),
+            (AndroidMail, Android, ModernOnly, Supported, true),
             (
                 K9Mail,
                 Android40,
@@ -1376,7 +1441,11 @@ mod tests {
     #[test]
     fn every_fact_has_a_source_and_runs_where_it_says() {
         for fact in FACTS {
-            assert!(fact.source.starts_with("http"), "{fact:?}");
+            // A confirmed fact names its source; an unconfirmed one may have none.
+            assert!(
+                fact.source.starts_with("http") || !fact.confirmed && fact.source.is_empty(),
+                "{fact:?}"
+            );
             assert!(
                 fact.systems
                     .iter()

@@ -20,6 +20,8 @@ use crate::state::{Tone, card_summary};
 enum Kind {
     Ok,
     Legacy,
+    /// TLS 1.2 works, the old versions got no clear answer.
+    PartlyTested,
     LegacyOnly,
     NoStarttls,
     Certificate,
@@ -27,9 +29,10 @@ enum Kind {
     NotOffered,
 }
 
-const KINDS: [Kind; 7] = [
+const KINDS: [Kind; 8] = [
     Kind::Ok,
     Kind::Legacy,
+    Kind::PartlyTested,
     Kind::LegacyOnly,
     Kind::NoStarttls,
     Kind::Certificate,
@@ -66,6 +69,7 @@ fn endpoint(kind: Kind, scheme: Scheme) -> EndpointReport {
             Verdict::LegacyEnabled,
             None,
         ),
+        Kind::PartlyTested => (versions(&modern, Inconclusive), Verdict::PartlyTested, None),
         Kind::LegacyOnly => (
             versions(&[TlsVersion::Tls10], Rejected),
             Verdict::NoModernTls,
@@ -92,7 +96,9 @@ fn endpoint(kind: Kind, scheme: Scheme) -> EndpointReport {
             Verdict::CertificateProblem,
             Some(CertificateVerdict::Expired),
         ),
-        Kind::Ok | Kind::Legacy | Kind::LegacyOnly => (verdict, Some(CertificateVerdict::Valid)),
+        Kind::Ok | Kind::Legacy | Kind::PartlyTested | Kind::LegacyOnly => {
+            (verdict, Some(CertificateVerdict::Valid))
+        }
         _ => (verdict, None),
     };
     EndpointReport {
@@ -128,9 +134,10 @@ fn report(endpoints: Vec<EndpointReport>) -> CheckReport {
     }
 }
 
-/// A program that speaks TLS 1.2, one that needs a fix for it, and one without facts (every
-/// pair the picker offers has facts, so this one is a pair it does not offer).
-fn programs() -> [(Program, System); 3] {
+/// A program that speaks TLS 1.2, one that needs a fix for it, one that Microsoft's cloud
+/// connects for, and one without facts (every pair the picker offers has facts, so this one is
+/// a pair it does not offer).
+fn programs() -> [(Program, System); 4] {
     let unknown = Program::ALL
         .into_iter()
         .flat_map(|program| System::ALL.into_iter().map(move |system| (program, system)))
@@ -139,6 +146,7 @@ fn programs() -> [(Program, System); 3] {
     [
         (Program::Thunderbird, System::Windows10),
         (Program::Outlook2010, System::Windows7),
+        (Program::NewOutlook, System::Windows11),
         unknown,
     ]
 }
@@ -179,7 +187,11 @@ fn cards_program_advice_and_summary_agree_on_every_combination() {
             .filter(|kind| {
                 matches!(
                     kind,
-                    Kind::Ok | Kind::Legacy | Kind::LegacyOnly | Kind::Certificate
+                    Kind::Ok
+                        | Kind::Legacy
+                        | Kind::PartlyTested
+                        | Kind::LegacyOnly
+                        | Kind::Certificate
                 )
             })
             .collect();
@@ -189,6 +201,8 @@ fn cards_program_advice_and_summary_agree_on_every_combination() {
             ServerTls::LegacyOnly
         } else if tls_kinds.contains(&Kind::Legacy) {
             ServerTls::ModernAndLegacy
+        } else if tls_kinds.contains(&Kind::PartlyTested) {
+            ServerTls::ModernLegacyUnknown
         } else {
             ServerTls::ModernOnly
         };
@@ -199,7 +213,7 @@ fn cards_program_advice_and_summary_agree_on_every_combination() {
             for lang in Lang::ALL {
                 let texts = catalog(lang);
                 let advice = texts.guidance(guidance, system);
-                let summary = crate::summary::summary(&report, &[], "x", lang);
+                let summary = crate::summary::summary(&report, &[], "x", lang, &|_| false);
                 let all_text = format!("{advice}\n{summary}");
                 let context = format!("{kinds:?} {program:?}/{system:?} {lang:?}: {all_text}");
                 // Nobody is told there is nothing to do: the page does not know it.
@@ -218,12 +232,17 @@ fn cards_program_advice_and_summary_agree_on_every_combination() {
                         "{context}"
                     );
                 }
-                // An unclear server never gets a firm "your program cannot connect".
+                // An unclear server never gets a firm "your program cannot connect", nor a
+                // "your server offers TLS 1.2".
                 if server == ServerTls::Unknown {
                     assert!(
                         !matches!(guidance, Guidance::ApplyFix { .. } | Guidance::Supported),
                         "{context}"
                     );
+                }
+                // Old versions not confirmed off: no firm "cannot connect" either.
+                if server == ServerTls::ModernLegacyUnknown {
+                    assert!(!matches!(guidance, Guidance::ApplyFix { .. }), "{context}");
                 }
             }
             // A program that is fine next to a server card that says "Problem" gets the note
@@ -264,5 +283,28 @@ fn cards_program_advice_and_summary_agree_on_every_combination() {
         };
         assert_eq!(overall, expected, "{kinds:?}");
     }
-    assert_eq!(cases, (KINDS.len() + KINDS.len() * KINDS.len()) * 3);
+    assert_eq!(cases, (KINDS.len() + KINDS.len() * KINDS.len()) * 4);
+}
+
+#[test]
+fn a_program_set_to_no_encryption_is_a_problem_in_the_summary_as_on_the_card() {
+    let report = report(vec![endpoint(Kind::Ok, Scheme::Smtp)]);
+    for lang in Lang::ALL {
+        let texts = catalog(lang);
+        let plain = crate::summary::summary(&report, &[], "x", lang, &|_| false);
+        let unencrypted = crate::summary::summary(&report, &[], "x", lang, &|_| true);
+        let problem = texts.text(crate::i18n::Text::IconBad);
+        assert!(!plain.contains(problem), "{plain}");
+        assert!(
+            unencrypted
+                .lines()
+                .nth(1)
+                .is_some_and(|line| line.ends_with(&format!(": {problem}"))),
+            "{unencrypted}"
+        );
+        assert!(
+            unencrypted.contains(texts.text(crate::i18n::Text::SummaryProgramUnencrypted)),
+            "{unencrypted}"
+        );
+    }
 }

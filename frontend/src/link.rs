@@ -175,9 +175,41 @@ fn decode(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The query string `search` with its `lang` set to `lang` and every other parameter kept as it
+/// was (a provider's `embed`, `accent`, `compact` included): what the address bar shows after
+/// the customer switches the language, so a reload keeps it.
+pub fn with_lang(search: &str, lang: Lang) -> String {
+    let kept = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("lang"));
+    let pairs: Vec<String> = kept
+        .map(str::to_owned)
+        .chain([format!("lang={}", lang.tag())])
+        .collect();
+    format!("?{}", pairs.join("&"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn switching_the_language_rewrites_only_lang() {
+        assert_eq!(with_lang("", Lang::En), "?lang=en");
+        assert_eq!(with_lang("?lang=de", Lang::En), "?lang=en");
+        assert_eq!(
+            with_lang(
+                "?target=mail.example.de&lang=de&embed=https%3A%2F%2Fx.test&compact=1",
+                Lang::En
+            ),
+            "?target=mail.example.de&embed=https%3A%2F%2Fx.test&compact=1&lang=en"
+        );
+        assert_eq!(
+            with_lang("?language=x&lang", Lang::De),
+            "?language=x&lang=de"
+        );
+    }
 
     #[test]
     fn links_carry_the_target_and_the_language() {

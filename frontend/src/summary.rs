@@ -1,11 +1,11 @@
 //! The plain-text summary a customer copies for support: when, what, the verdicts, the advice,
 //! the link that repeats the check, and the page's version. Pure, unit-tested natively.
 
-use mailtls_shared::{CheckReport, CheckVerdict, Lang, Outcome};
+use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Lang, Outcome};
 
 use crate::i18n::{Text, catalog, explanation};
 use crate::settings::Advice;
-use crate::state::{Tone, card_summary, endpoint_title};
+use crate::state::{Tone, card_summary, endpoint_title, unencrypted_summary};
 
 /// The word for a tone, as the cards show it.
 pub fn tone_word(tone: Tone) -> Text {
@@ -28,23 +28,33 @@ pub fn overall_tone(verdict: CheckVerdict) -> Tone {
     }
 }
 
-/// The summary, in `lang`, for the check `report`, repeatable at `link`.
-pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) -> String {
+/// The summary, in `lang`, for the check `report`, repeatable at `link`. `unencrypted` says
+/// which endpoints the customer's program reaches without encryption ("Keine"): those read as
+/// on the page, a problem whatever the server offers.
+pub fn summary(
+    report: &CheckReport,
+    advice: &[Advice],
+    link: &str,
+    lang: Lang,
+    unencrypted: &dyn Fn(&EndpointReport) -> bool,
+) -> String {
     let texts = catalog(lang);
-    let mut lines = vec![
-        format!(
-            "{}: {}",
-            texts.text(Text::SummaryTitle),
-            crate::i18n::date_time(texts, &report.checked_at)
-        ),
-        format!(
-            "{}: {}",
-            texts.text(Text::SummaryOverall),
-            texts.text(tone_word(overall_tone(report.verdict)))
-        ),
-    ];
+    let mut lines = vec![format!(
+        "{}: {}",
+        texts.text(Text::SummaryTitle),
+        crate::i18n::date_time(texts, &report.checked_at)
+    )];
+    // A line that says "Problem" makes the whole answer one, as on the page.
+    let mut overall = overall_tone(report.verdict);
     for endpoint in &report.endpoints {
-        let (tone, summary) = card_summary(endpoint);
+        let (tone, summary) = if unencrypted(endpoint) {
+            unencrypted_summary(endpoint)
+        } else {
+            card_summary(endpoint)
+        };
+        if tone == Tone::Bad {
+            overall = Tone::Bad;
+        }
         let accepted: Vec<&str> = endpoint
             .handshakes
             .iter()
@@ -70,7 +80,7 @@ pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) 
         let mut facts = format!("  {}: {versions}", texts.text(Text::SummaryVersions));
         if let Some(certificate) = &endpoint.certificate {
             facts.push_str(&format!(
-                "; {}: {}",
+                " · {}: {}",
                 texts.text(Text::CertificateLabel),
                 texts.verdict(certificate.verdict)
             ));
@@ -97,12 +107,12 @@ pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) 
                 texts.mx_status(host.status)
             );
             if !problems.is_empty() {
-                line.push_str(&format!(" – {}", problems.join("; ")));
+                line.push_str(&format!(" – {}", problems.join(" · ")));
             }
             lines.push(line);
         }
         let mut records = format!(
-            "  MTA-STS: {}; TLS-RPT: {}",
+            "  MTA-STS: {} · TLS-RPT: {}",
             texts.mta_sts(
                 domain.mta_sts.status,
                 domain.mta_sts.policy.as_ref().map(|policy| policy.mode)
@@ -110,7 +120,7 @@ pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) 
             texts.tls_rpt(domain.tls_rpt.status)
         );
         if let Some(dane) = domain.dane {
-            records.push_str(&format!("; DANE: {}", texts.dane(dane)));
+            records.push_str(&format!(" · DANE: {}", texts.dane(dane)));
         }
         lines.push(records);
     }
@@ -124,6 +134,14 @@ pub fn summary(report: &CheckReport, advice: &[Advice], link: &str, lang: Lang) 
     }
     lines.push(format!("{}: {link}", texts.text(Text::SummaryLink)));
     lines.push(format!("MailTLS {}", env!("CARGO_PKG_VERSION")));
+    lines.insert(
+        1,
+        format!(
+            "{}: {}",
+            texts.text(Text::SummaryOverall),
+            texts.text(tone_word(overall))
+        ),
+    );
     lines.join("\n")
 }
 
@@ -185,12 +203,13 @@ mod tests {
             &[Advice::OutgoingPort25Unencrypted],
             "https://hilfe.mxp.de/check?target=mail.mxp.de",
             Lang::De,
+            &|_| false,
         );
         let expected = [
             "Zeitpunkt der MailTLS-Prüfung: 26.11.2026, 12:00 Uhr (UTC)",
             "Gesamtergebnis: Achtung",
-            "- imaps://mail.mxp.de:993 [192.0.2.7]: Achtung – Dieser Server beherrscht TLS 1.2 oder neuer. Er nimmt aber auch noch veraltete Versionen wie TLS 1.0 an.",
-            "  Unterstützte Versionen: TLS 1.0, TLS 1.2; Zertifikat: gültig",
+            "- imaps://mail.mxp.de:993 [192.0.2.7]: Achtung – Auf diesem Port beherrscht der Server TLS 1.2 oder neuer, nimmt aber auch noch veraltete Versionen wie TLS 1.0 an.",
+            "  Unterstützte Versionen: TLS 1.0, TLS 1.2 · Zertifikat: gültig",
             "Das sollten Sie in Ihren Einstellungen ändern:",
             "- Port 25 ohne Verschlüsselung ist für das Senden aus E-Mail-Programmen nicht geeignet",
             "Link zu dieser Prüfung: https://hilfe.mxp.de/check?target=mail.mxp.de",
@@ -203,7 +222,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("{line:?} missing or out of order in\n{text}"));
             rest = &rest[at + line.len()..];
         }
-        let english = summary(&report, &[], "x", Lang::En);
+        let english = summary(&report, &[], "x", Lang::En, &|_| false);
         assert!(
             english.starts_with(
                 "Time of the MailTLS check: 26 November 2026, 12:00 UTC\nOverall: Warning"
@@ -297,19 +316,19 @@ mod tests {
             cached: false,
             age_seconds: None,
         };
-        let german = summary(&report, &[], "x", Lang::De);
+        let german = summary(&report, &[], "x", Lang::De, &|_| false);
         for line in [
             "Gesamtergebnis: Achtung",
             "- E-Mails von anderen Anbietern an firma.de: Achtung – Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: MX 2 von 3 (mx2.firma.de).",
             "  MX 10 mx1.firma.de: funktioniert",
-            "  MX 20 mx2.firma.de: Problem – kein TLS 1.2 oder neuer; Zertifikat passt nicht zu den TLSA-Einträgen (DANE)",
+            "  MX 20 mx2.firma.de: Problem – kein TLS 1.2 oder neuer · Zertifikat passt nicht zu den TLSA-Einträgen (DANE)",
             "  MTA-STS: nicht eingerichtet",
-            "; TLS-RPT: eingerichtet",
-            "; DANE: fehlerhaft",
+            " · TLS-RPT: eingerichtet",
+            " · DANE: fehlerhaft",
         ] {
             assert!(german.contains(line), "{line:?} missing in\n{german}");
         }
-        let english = summary(&report, &[], "x", Lang::En);
+        let english = summary(&report, &[], "x", Lang::En, &|_| false);
         assert!(
             english.contains("- Email to firma.de from other providers: Warning – Some of your mail servers have problems, so some email to you may arrive late or not at all. Affected: MX 2 of 3 (mx2.firma.de)."),
             "{english}"

@@ -192,11 +192,16 @@ pub fn domain_verdict_words(domain: &DomainReport) -> String {
                 failing.join(", ")
             )
         }
+        DomainVerdict::NoModernTls if domain.unencrypted_only() => {
+            "no MX host offers STARTTLS: Microsoft 365 and most senders deliver unencrypted".into()
+        }
         DomainVerdict::NoModernTls => {
-            "no MX host takes mail over TLS 1.2+: Microsoft 365 will fail".into()
+            "no MX host takes mail over TLS 1.2+ (they offer older versions only): Microsoft 365 \
+             does not deliver over them, mail is delayed or lost"
+                .into()
         }
         DomainVerdict::NoUsableMx => {
-            "no MX host passes the domain's own MTA-STS or DANE rules: careful senders will fail"
+            "no MX host passes the domain's own MTA-STS or DANE rules: senders that enforce MTA-STS or DANE will not deliver"
                 .into()
         }
     }

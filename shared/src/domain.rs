@@ -351,6 +351,18 @@ impl DomainReport {
             .map(|(index, host)| (index + 1, host))
     }
 
+    /// No MX host offers STARTTLS, and none offers it with old versions only: Microsoft 365
+    /// and most senders then deliver without encryption rather than not at all (Exchange
+    /// Online sends without TLS when the receiving server does not advertise STARTTLS).
+    pub fn unencrypted_only(&self) -> bool {
+        let has = |code: MxProblemCode| {
+            self.mx_hosts
+                .iter()
+                .any(|host| host.problems.iter().any(|problem| problem.code == code))
+        };
+        has(MxProblemCode::StarttlsNotOffered) && !has(MxProblemCode::NoModernTls)
+    }
+
     /// The verdict the MX hosts add up to (`source` and the hosts as found).
     pub fn verdict_of(
         source: MxSource,
@@ -441,6 +453,37 @@ mod tests {
             DomainReport::verdict_of(MxSource::Mx, &[only_dane], MtaStsStatus::Valid),
             DomainVerdict::NoUsableMx
         );
+    }
+
+    #[test]
+    fn mx_hosts_without_starttls_mean_unencrypted_mail_not_lost_mail() {
+        let report = |codes: &[MxProblemCode]| DomainReport {
+            domain: "firma.de".into(),
+            mx_source: MxSource::Mx,
+            mx_hosts: codes
+                .iter()
+                .map(|code| {
+                    let mut failing = host(MxStatus::Problem);
+                    failing.problems[0].code = *code;
+                    failing
+                })
+                .collect(),
+            mx_skipped: 0,
+            mta_sts: MtaStsReport::default(),
+            tls_rpt: TlsRptReport::default(),
+            dane: None,
+            verdict: DomainVerdict::NoModernTls,
+            detail: None,
+        };
+        assert!(report(&[MxProblemCode::StarttlsNotOffered]).unencrypted_only());
+        assert!(
+            !report(&[
+                MxProblemCode::StarttlsNotOffered,
+                MxProblemCode::NoModernTls
+            ])
+            .unencrypted_only()
+        );
+        assert!(!report(&[MxProblemCode::NoModernTls]).unencrypted_only());
     }
 
     #[test]

@@ -179,7 +179,7 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
             if fix == Some(Fix::Windows7Registry) {
                 <ol class="steps">
                     <li>{ texts.text(Text::Win7StepUpdate) }{ " " }
-                        <a href={texts.kb3140245_url()} rel="noopener noreferrer">{ "KB3140245" }</a></li>
+                        <a href={texts.kb3140245_url()} rel="noopener noreferrer">{ "KB3140245" }</a>{ "." }</li>
                     <li>{ texts.text(Text::Win7StepReg) }{ " " }
                         { download("download-reg", texts.text(Text::DownloadReg), "mailtls-tls12.reg",
                             "text/plain", &downloads::windows7_tls12_reg()) }</li>

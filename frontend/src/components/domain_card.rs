@@ -69,7 +69,7 @@ pub fn DomainCard(props: &DomainCardProps) -> Html {
                                     { format!(", {}", version.display_name()) }
                                 }
                                 if !problems.is_empty() {
-                                    { " – " }{ problems.join("; ") }
+                                    { " – " }{ problems.join(" · ") }
                                 }
                             </li>
                         }

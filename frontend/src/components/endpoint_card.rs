@@ -168,7 +168,8 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                     </p>
                 }
             </details>
-            if tone == Tone::Unknown {
+            // Unclear, or a name we could not find (perhaps only for now): checking again helps.
+            if tone == Tone::Unknown || summary == Text::SummaryNameNotFound {
                 <button type="button" class="retry" onclick={move |_| retry.emit(())}>
                     { texts.text(Text::TryAgain) }
                 </button>

@@ -35,16 +35,16 @@ impl Catalog for German {
             Text::CertificateLabel => "Zertifikat",
             Text::AddressLabel => "Adresse",
             Text::SummaryGood => {
-                "Dieser Server nimmt nur Verbindungen mit TLS 1.2 oder neuer an. Aktuelle E-Mail-Programme und Microsoft 365 verbinden sich damit verschlüsselt. Ältere Programme, die nur TLS 1.0 oder 1.1 beherrschen, können sich nicht verbinden."
+                "Auf diesem Port nimmt der Server nur Verbindungen mit TLS 1.2 oder neuer an. Aktuelle E-Mail-Programme und Microsoft 365 verbinden sich damit verschlüsselt. Ältere Programme, die nur TLS 1.0 oder 1.1 beherrschen, können sich nicht verbinden."
             }
             Text::SummaryClientsLockedOut => {
-                "Dieser Server beherrscht TLS 1.2 oder neuer. Trotzdem können sich verbreitete E-Mail-Programme nicht mit ihm verbinden, weil er keine TLS-Version oder kein Verschlüsselungsverfahren anbietet, das diese Programme kennen. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten. Ob Ihr Programm betroffen ist, sehen Sie, wenn Sie unter „Ihr E-Mail-Programm“ Ihr Betriebssystem und Ihr Programm auswählen."
+                "Auf diesem Port beherrscht der Server TLS 1.2 oder neuer. Trotzdem können sich verbreitete E-Mail-Programme nicht verbinden: Sie kennen entweder keine der TLS-Versionen oder keines der Verschlüsselungsverfahren, die der Server anbietet. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten. Ob Ihr Programm betroffen ist, steht unten bei Ihrem Programm. Haben Sie es noch nicht ausgewählt, wählen Sie oben unter „Ihr E-Mail-Programm (freiwillig)“ Ihr Betriebssystem und Ihr Programm aus."
             }
             Text::NoCapture => {
-                "Den Verbindungsaufbau Ihres Programms auf diesem System konnten wir nicht nachstellen. Dieser Rat beruht deshalb auf veröffentlichten Angaben, nicht auf einer Messung an Ihrem Server."
+                "Den Verbindungsaufbau Ihres Programms auf diesem System konnten wir nicht nachstellen. Dieser Rat beruht deshalb nicht auf einer Messung an Ihrem Server, sondern auf dem, was über Ihr Programm bekannt ist."
             }
             Text::SummaryLegacyEnabled => {
-                "Dieser Server beherrscht TLS 1.2 oder neuer. Er nimmt aber auch noch veraltete Versionen wie TLS 1.0 an. Wenn Ihr Anbieter diese abschaltet, funktionieren E-Mail-Programme nicht mehr, die nur die veralteten Versionen beherrschen. Wählen Sie unter „Ihr E-Mail-Programm“ Ihr Betriebssystem und Ihr Programm aus. Dann sagen wir Ihnen, ob Sie etwas ändern müssen."
+                "Auf diesem Port beherrscht der Server TLS 1.2 oder neuer, nimmt aber auch noch veraltete Versionen wie TLS 1.0 an. Wenn Ihr Anbieter diese abschaltet, können sich E-Mail-Programme, die nur die veralteten Versionen beherrschen, nicht mehr verbinden. Ob Ihr Programm dazugehört, steht unten bei Ihrem Programm. Haben Sie es noch nicht ausgewählt, wählen Sie oben unter „Ihr E-Mail-Programm (freiwillig)“ Ihr Betriebssystem und Ihr Programm aus."
             }
             Text::SummaryCertificate => {
                 "Die Verschlüsselung funktioniert. E-Mail-Programme vertrauen dem Zertifikat des Servers aber nicht und zeigen eine Warnung. Prüfen Sie zuerst, ob der Servername genau so geschrieben ist, wie Ihr Anbieter ihn angibt. Stimmt er, muss Ihr Anbieter das Zertifikat korrigieren. Akzeptieren Sie das Zertifikat in Ihrem E-Mail-Programm bis dahin nicht dauerhaft."
@@ -56,10 +56,10 @@ impl Catalog for German {
                 "Auf diesem Port antwortet der Server nicht. Wenn Sie diesen Port in Ihrem E-Mail-Programm eingetragen haben, ist er wahrscheinlich falsch. Vergleichen Sie die Portnummer mit den Angaben Ihres Anbieters."
             }
             Text::SummaryThrottled => {
-                "Der Server ist gerade ausgelastet und hat die Prüfung abgelehnt. Bitte versuchen Sie es in einigen Minuten noch einmal."
+                "Der Server ist gerade ausgelastet und hat die Prüfung abgelehnt. Bitte versuchen Sie es in einigen Minuten noch einmal. Lehnt er sie dann wieder ab, schicken Sie das Ergebnis an den Kundenservice Ihres Anbieters."
             }
             Text::SummaryLegacyOnly => {
-                "Dieser Server bietet kein TLS 1.2 an, nur veraltete Versionen wie TLS 1.0. Microsoft 365 und aktuelle E-Mail-Programme verbinden sich damit nicht. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten."
+                "Auf diesem Port bietet der Server kein TLS 1.2 an, nur veraltete Versionen wie TLS 1.0. Microsoft 365 und viele aktuelle E-Mail-Programme verbinden sich damit nicht mehr. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten."
             }
             Text::SummaryNoTls => {
                 "Mit diesem Server kommt keine Verbindung mit TLS 1.2 oder neuer zustande. Bitte prüfen Sie zuerst, ob Servername und Port stimmen. Stimmen beide, schicken Sie dieses Ergebnis bitte an Ihren Anbieter."
@@ -68,7 +68,7 @@ impl Catalog for German {
                 "Der Server hat nicht eindeutig geantwortet. Bitte prüfen Sie Servername und Port und versuchen Sie es noch einmal. Bleibt das Ergebnis unklar, schicken Sie es bitte an den Kundenservice Ihres Anbieters."
             }
             Text::SummaryNameNotFound => {
-                "Diesen Servernamen konnten wir nicht finden. Bitte prüfen Sie die Schreibweise, zum Beispiel in den Kontoeinstellungen Ihres E-Mail-Programms."
+                "Diesen Servernamen konnten wir nicht finden. Bitte prüfen Sie die Schreibweise, zum Beispiel in den Kontoeinstellungen Ihres E-Mail-Programms. Stimmt sie, versuchen Sie es in einigen Minuten noch einmal. Finden wir den Namen dann immer noch nicht, wenden Sie sich an den Kundenservice Ihres Anbieters."
             }
             Text::TryAgain => "Noch einmal prüfen",
             Text::RequestFailed => {
@@ -80,16 +80,16 @@ impl Catalog for German {
             Text::IconUnknown => "Unklar",
             Text::IconNotOffered => "Nicht angeboten",
             Text::SummaryProgramUnencrypted => {
-                "Ihr Programm ist so eingestellt, dass es nicht verschlüsselt: Ihr Passwort und Ihre E-Mails gehen unverschlüsselt über das Internet. Der Server bietet Verschlüsselung an. Stellen Sie bei der Verschlüsselung „STARTTLS“ ein (oder „SSL/TLS“ mit dem passenden Port, siehe unten)."
+                "Ihr Programm ist so eingestellt, dass es nicht verschlüsselt. Ihr Passwort und Ihre E-Mails werden dadurch unverschlüsselt übertragen. Der Server bietet auf diesem Port Verschlüsselung an. Wie Sie die Verschlüsselung einstellen, steht unter „Das sollten Sie in Ihren Einstellungen ändern“."
             }
             Text::SummaryWrongService => {
-                "Auf diesem Port antwortet der Server anders, als eingestellt ist: mit einem anderen Kontotyp oder einer anderen Verschlüsselung. Vergleichen Sie Port und Verschlüsselung mit den Angaben Ihres Anbieters. Üblich sind mit „SSL/TLS“ Port 993 für IMAP, 995 für POP3 und 465 für SMTP, mit „STARTTLS“ die Ports 143, 110 und 587."
+                "Auf diesem Port antwortet der Server anders als erwartet: mit einem anderen Kontotyp oder einer anderen Verschlüsselung. Vergleichen Sie Port und Verschlüsselung mit den Angaben Ihres Anbieters. Üblich sind mit „SSL/TLS“ Port 993 für IMAP, 995 für POP3 und 465 für SMTP, mit „STARTTLS“ die Ports 143, 110 und 587."
             }
             Text::SummaryNotOffered => {
                 "Auf diesem Port nimmt Ihr Server keine Verbindungen an. Das ist kein Fehler, wenn Sie diesen Port nicht verwenden."
             }
             Text::SummaryPartlyTested => {
-                "Dieser Server beherrscht TLS 1.2 oder neuer. Ob veraltete Versionen wie TLS 1.0 abgeschaltet sind, konnten wir nicht feststellen: Der Server hat auf einige Versuche nicht geantwortet. Bitte versuchen Sie es später noch einmal."
+                "Auf diesem Port beherrscht der Server TLS 1.2 oder neuer. Ob veraltete Versionen wie TLS 1.0 abgeschaltet sind, konnten wir nicht feststellen: Der Server hat auf einige Versuche nicht geantwortet. Bitte versuchen Sie es später noch einmal. Bleibt das Ergebnis unklar, schicken Sie es an den Kundenservice Ihres Anbieters."
             }
             Text::ModeLabel => "Was möchten Sie prüfen?",
             Text::ModeSettings => "Meine E-Mail-Einstellungen",
@@ -123,14 +123,14 @@ impl Catalog for German {
             Text::ProgramAndroidMail => "Vorinstallierte E-Mail-App (Android)",
             Text::ProgramK9 => "K-9 Mail / Thunderbird für Android",
             Text::ServerProblemAbove => {
-                "Beachten Sie aber das Ergebnis für den Server oben: Dort gibt es ein Problem, das nicht an Ihrem Programm liegt."
+                "Beachten Sie aber das Ergebnis für den Server oben: Dort gibt es ein Problem. Was zu tun ist, steht direkt bei diesem Ergebnis."
             }
             Text::Win7StepTest => {
                 "Rufen Sie danach in Ihrem E-Mail-Programm Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst. Kommt sie an, funktioniert die Verbindung. Wenn nicht, wenden Sie sich bitte an den Kundenservice Ihres Anbieters."
             }
             Text::ClientsHeading => "E-Mail-Programme (nachgestellt)",
             Text::ClientsHint => {
-                "So verbinden sich E-Mail-Programme auf diesen Systemen mit diesem Server. Dafür haben wir den Verbindungsaufbau des jeweiligen Systems nachgestellt."
+                "So würden sich diese Systeme und Programme mit diesem Server verbinden. Dafür haben wir ihren Verbindungsaufbau nachgestellt. Die Einträge für Windows und Android gelten für Programme, die die Verschlüsselung des Systems verwenden (zum Beispiel Outlook oder die vorinstallierte E-Mail-App) – nicht für Programme, die eine eigene mitbringen, wie Thunderbird oder K-9 Mail."
             }
             Text::ClientConnected => "Verbindung möglich",
             Text::ClientFailed => "keine Verbindung",
@@ -330,23 +330,27 @@ impl Catalog for German {
             Fix::Nothing => String::new(),
             Fix::Windows7Registry => "Schalten Sie TLS 1.2 in Windows 7 ein (Schritte unten).".into(),
             Fix::InstallThunderbird => format!("Installieren Sie das kostenlose E-Mail-Programm Thunderbird.{last_thunderbird} Thunderbird bringt TLS 1.2 selbst mit und hängt dabei nicht vom Betriebssystem ab."),
+            Fix::UpdateThunderbird => format!("Installieren Sie eine neuere Version von Thunderbird.{last_thunderbird} Ab Version 31 schaltet Thunderbird TLS 1.2 selbst ein."),
             Fix::InstallK9 => "Installieren Sie die kostenlose E-Mail-App K-9 Mail. Die App schaltet TLS 1.2 auf Android 4.1 bis 4.4 selbst ein. Die letzte Version für Android 4 ist K-9 Mail 5.600.".into(),
-            Fix::NewDevice => "Auf diesem Gerät lässt sich TLS 1.2 für E-Mail nicht nachrüsten. Installieren Sie eine neuere Version des Betriebssystems, wenn Ihr Gerät das erlaubt, oder verwenden Sie ein neueres Gerät.".into(),
+            Fix::NewDevice => "Die E-Mail-App auf diesem Gerät beherrscht kein TLS 1.2, und das lässt sich in ihr nicht nachrüsten. Installieren Sie eine neuere Version des Betriebssystems, wenn Ihr Gerät das erlaubt, oder verwenden Sie ein neueres Gerät.".into(),
+            // The new Outlook needs Windows 10 or 11.
+            Fix::SwitchProgram if matches!(system, System::Windows8 | System::Windows81) => format!("Wechseln Sie zu einem aktuellen Programm, zum Beispiel zu Thunderbird (kostenlos).{last_thunderbird}"),
             Fix::SwitchProgram => "Wechseln Sie zu einem aktuellen Programm, zum Beispiel zum neuen Outlook oder zu Thunderbird (beide kostenlos).".into(),
         }
         };
         let send = " Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten.";
         match guidance {
-            Guidance::Works => "Ihr Programm verbindet sich mit Ihrem Server über TLS 1.2 oder neuer.".into(),
-            Guidance::Supported => "Ihr Programm beherrscht auf diesem System TLS 1.2 oder neuer, und Ihr Server bietet TLS 1.2 oder neuer an. Testen Sie zur Sicherheit in Ihrem E-Mail-Programm: Rufen Sie Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst.".into(),
-            Guidance::Unchecked => "Ihr Programm beherrscht auf diesem System TLS 1.2 oder neuer. Welche TLS-Versionen Ihr Server anbietet, konnten wir nicht feststellen.".into(),
+            Guidance::Works => "Ihr Programm verbindet sich mit Ihrem Server über TLS 1.2 oder neuer. Wegen der TLS-Version müssen Sie an Ihrem Programm nichts ändern.".into(),
+            Guidance::Supported => "Ihr Programm beherrscht auf diesem System TLS 1.2 oder neuer, und Ihr Server bietet TLS 1.2 oder neuer an. Wegen der TLS-Version müssen Sie an Ihrem Programm nichts ändern. Testen Sie zur Sicherheit in Ihrem E-Mail-Programm: Rufen Sie Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst.".into(),
+            Guidance::Unchecked => "Ihr Programm beherrscht auf diesem System TLS 1.2 oder neuer. Welche TLS-Versionen Ihr Server anbietet, konnten wir nicht feststellen. Was Sie tun können, steht oben beim Ergebnis für den Server.".into(),
             Guidance::Discontinued => format!("Microsoft hat diese App Ende 2024 eingestellt. Seitdem ruft sie mit keinem Server mehr E-Mails ab. {}", fix(Fix::SwitchProgram)),
             Guidance::WorksButDiscontinued => format!("Ihr Programm beherrscht auf diesem System TLS 1.2. Der Hersteller entwickelt es aber nicht mehr weiter und liefert keine Sicherheitsupdates mehr dafür. Wir empfehlen: {}", fix(Fix::SwitchProgram)),
             Guidance::WorksForNow { fix: f } => format!("Ihr Programm kann sich im Moment noch verbinden, weil der Server noch veraltete Versionen wie TLS 1.0 annimmt. Sobald Ihr Anbieter diese abschaltet, kann sich Ihr Programm nicht mehr verbinden. {}", fix(f)),
             Guidance::ApplyFix { fix: f } => format!("Ohne Änderung kann sich Ihr Programm auf diesem System nicht mit Ihrem Server verbinden. {}", fix(f)),
             Guidance::ServerMustChange => format!("Ihr Programm beherrscht TLS 1.2. Ihr Server bietet aber nur veraltete Versionen wie TLS 1.0 an. Das kann nur Ihr Anbieter ändern.{send}"),
-            Guidance::ServerFirst { fix: f } => format!("Ihr Server bietet nur veraltete Versionen wie TLS 1.0 an. Das muss zuerst Ihr Anbieter ändern.{send} Wechseln Sie bis dahin weder Programm noch Gerät: Neuere Programme und Geräte verbinden sich oft nicht mehr mit TLS 1.0. Sobald Ihr Server TLS 1.2 anbietet: {}", fix(f)),
+            Guidance::ServerFirst { fix: f } => format!("Ihr Server bietet nur veraltete Versionen wie TLS 1.0 an. Das muss zuerst Ihr Anbieter ändern.{send} Wechseln Sie bis dahin weder Programm noch Gerät: Neuere Programme und Geräte verbinden sich oft nicht mehr mit TLS 1.0. Sobald Ihr Server TLS 1.2 anbietet, müssen Sie auch auf Ihrer Seite etwas ändern: {}", fix(f)),
             Guidance::ServerUnknown { fix: f } => format!("Welche TLS-Versionen Ihr Server anbietet, konnten wir nicht feststellen. Ohne Änderung beherrscht Ihr Programm auf diesem System aber kein TLS 1.2. Ob Ihr Server nur TLS 1.2 oder neuer anbietet, kann Ihnen der Kundenservice Ihres Anbieters sagen. Wenn ja: {}", fix(f)),
+            Guidance::LegacyUnknown { fix: f } => format!("Ob Ihr Server noch veraltete Versionen wie TLS 1.0 annimmt, konnten wir nicht feststellen. Ohne Änderung beherrscht Ihr Programm auf diesem System aber kein TLS 1.2. Spätestens wenn Ihr Anbieter diese Versionen abschaltet, kann es sich nicht mehr verbinden. {}", fix(f)),
             Guidance::CloudNeedsModernServer => format!("Diese Outlook-Version ruft Ihre E-Mails über die Server von Microsoft ab, und diese verlangen TLS 1.2 oder neuer. Ihr Server bietet das nicht an. Das kann nur Ihr Anbieter ändern.{send}"),
             Guidance::NoData => "Zu diesem Programm auf diesem System haben wir keine gesicherten Angaben. Testen Sie in Ihrem E-Mail-Programm: Rufen Sie Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst. Wenn das nicht funktioniert, wenden Sie sich bitte an den Kundenservice Ihres Anbieters.".into(),
             Guidance::ServerLocksOut => format!("Ihr Programm und Ihr Server beherrschen zwar eine gemeinsame TLS-Version, aber kein gemeinsames Verschlüsselungsverfahren. Deshalb kommt keine Verbindung zustande. Das kann nur Ihr Anbieter ändern.{send}"),
@@ -357,7 +361,7 @@ impl Catalog for German {
 
     fn measured(&self, measured: Measured, after_fix: bool) -> String {
         let done = if after_fix {
-            "Gemessen mit eingeschaltetem TLS 1.2: Wir haben Ihren Server so angesprochen, wie es Ihr Programm tut, nachdem Sie TLS 1.2 in Windows 7 eingeschaltet haben."
+            "Gemessen mit eingeschaltetem TLS 1.2: Wir haben Ihren Server so angesprochen, wie es Ihr Programm tun wird, sobald Sie TLS 1.2 in Windows 7 eingeschaltet haben."
         } else {
             "Gemessen: Wir haben Ihren Server so angesprochen, wie es Ihr Programm auf diesem System tut."
         };
@@ -401,10 +405,10 @@ impl Catalog for German {
                 "In Outlook Express: Extras › Konten › E-Mail › (Ihr Konto) › Eigenschaften › Registerkarten „Server“ und „Erweitert“."
             }
             Program::WindowsMail => {
-                "Die App „Mail und Kalender“ funktioniert seit Ende 2024 nicht mehr. Richten Sie Ihr Konto in einem anderen Programm ein, zum Beispiel im neuen Outlook oder in Thunderbird."
+                "Die App „Mail und Kalender“ funktioniert seit Ende 2024 nicht mehr. Richten Sie Ihr Konto in einem anderen Programm ein, zum Beispiel in Thunderbird oder – unter Windows 10 und 11 – im neuen Outlook."
             }
             Program::Thunderbird | Program::Thunderbird31 | Program::ThunderbirdOld => {
-                "In Thunderbird: Konten-Einstellungen › Server-Einstellungen, und für den Postausgang: Postausgangs-Server (SMTP) › Bearbeiten."
+                "In Thunderbird: Konten-Einstellungen › Server-Einstellungen. Für den Postausgangsserver: Konten-Einstellungen › Postausgangs-Server (SMTP) › Bearbeiten."
             }
             Program::AppleMail => {
                 "In Apple Mail: Mail › Einstellungen › Accounts › Servereinstellungen."
@@ -452,7 +456,7 @@ impl Catalog for German {
                 None => format!("Der Name {host} steht nicht im Zertifikat des Servers. Ihr E-Mail-Programm wird deshalb eine Warnung zeigen. Fragen Sie Ihren Anbieter nach dem richtigen Servernamen. Akzeptieren Sie das Zertifikat bis dahin nicht dauerhaft."),
             },
             Advice::NameLooksMistyped { field, suggestion } => format!(
-                "Der Name des {} sieht nach einem Tippfehler aus. Meinten Sie „{suggestion}“? Bitte prüfen Sie die Schreibweise.",
+                "Der Name des {} sieht nach einem Tippfehler aus. Meinten Sie {suggestion}? Bitte prüfen Sie die Schreibweise.",
                 if *field == crate::settings::Field::OutgoingHost { "Postausgangsservers" } else { "Posteingangsservers" }
             ),
         }
@@ -520,8 +524,9 @@ impl Catalog for German {
                 "Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: {}.",
                 super::failing_hosts(domain, "von")
             ),
+            DomainVerdict::NoModernTls if domain.unencrypted_only() => "Keiner Ihrer Mailserver bietet Verschlüsselung an (kein STARTTLS). Deshalb kommen E-Mails von Microsoft 365 und anderen Anbietern unverschlüsselt bei Ihnen an.".into(),
             DomainVerdict::NoModernTls => "Keiner Ihrer Mailserver nimmt E-Mails mit TLS 1.2 oder neuer an. Deshalb kommen E-Mails von Microsoft 365 verspätet oder gar nicht bei Ihnen an.".into(),
-            DomainVerdict::NoUsableMx => "Keiner Ihrer Mailserver ist für andere Anbieter wie Microsoft 365 nutzbar. Deshalb kommen E-Mails von dort nicht bei Ihnen an. Was nicht stimmt, steht unten bei jedem Mailserver.".into(),
+            DomainVerdict::NoUsableMx => "Keiner Ihrer Mailserver ist für andere Anbieter wie Microsoft 365 nutzbar. Deshalb können E-Mails von anderen Anbietern verspätet oder gar nicht bei Ihnen ankommen. Was nicht stimmt, steht unten bei jedem Mailserver.".into(),
             DomainVerdict::NoMail => "Diese Domain empfängt laut DNS keine E-Mails (Null-MX).".into(),
             DomainVerdict::Untestable if domain.mx_source == MxSource::NoMailServer => "Für diese Domain haben wir im DNS keinen Mailserver gefunden, weder einen MX-Eintrag noch eine Adresse. Bitte prüfen Sie die Schreibweise der Domain.".into(),
             DomainVerdict::Untestable => "Die Mailserver dieser Domain konnten nicht geprüft werden.".into(),

@@ -35,16 +35,16 @@ impl Catalog for English {
             Text::CertificateLabel => "Certificate",
             Text::AddressLabel => "Address",
             Text::SummaryGood => {
-                "This server accepts only connections with TLS 1.2 or newer. Current email programs and Microsoft 365 connect to it encrypted. Older programs that can only use TLS 1.0 or 1.1 cannot connect."
+                "On this port, the server accepts only connections with TLS 1.2 or newer. Current email programs and Microsoft 365 connect to it with encryption. Older programs that can only use TLS 1.0 or 1.1 cannot connect."
             }
             Text::SummaryClientsLockedOut => {
-                "This server supports TLS 1.2 or newer. Even so, common email programs cannot connect to it, because it offers no TLS version or no encryption method these programs know. Only your provider can change this. Please send them this result, for example with the link below. To see whether your program is affected, choose your system and program under “Your email program”."
+                "On this port, the server supports TLS 1.2 or newer. Even so, common email programs cannot connect: they support none of the TLS versions or none of the encryption methods the server offers. Only your provider can change this. Please send them this result, for example with the link below. Whether your program is affected is shown below under your program. If you have not chosen it yet, choose your system and program above under “Your email program (optional)”."
             }
             Text::NoCapture => {
-                "We could not replay how your program connects on this system, so this advice is based on published information, not on a test against your server."
+                "We could not simulate how your program connects on this system. So this advice is not based on a test against your server but on what is known about your program."
             }
             Text::SummaryLegacyEnabled => {
-                "This server supports TLS 1.2 or newer. But it still accepts outdated versions such as TLS 1.0 too. Once your provider switches them off, email programs that can only use the outdated versions will stop working. Choose your system and program under “Your email program”, and we will tell you whether you need to change anything."
+                "On this port, the server supports TLS 1.2 or newer, but it also still accepts outdated versions such as TLS 1.0. Once your provider switches them off, email programs that can only use the outdated versions will no longer be able to connect. Whether your program is one of them is shown below under your program. If you have not chosen it yet, choose your system and program above under “Your email program (optional)”."
             }
             Text::SummaryCertificate => {
                 "Encryption works, but email programs will not trust the server’s certificate and will show a warning. First check that the server name is spelled exactly as your provider gives it. If it is, your provider must fix the certificate. Until then, do not accept the certificate permanently in your email program."
@@ -56,10 +56,10 @@ impl Catalog for English {
                 "The server does not answer on this port. If this port is set in your email program, it is probably wrong. Compare the port number with your provider’s details."
             }
             Text::SummaryThrottled => {
-                "The server is busy right now and refused the check. Please try again in a few minutes."
+                "The server is busy right now and refused the check. Please try again in a few minutes. If it refuses again, send the result to your provider’s support."
             }
             Text::SummaryLegacyOnly => {
-                "This server does not offer TLS 1.2, only outdated versions such as TLS 1.0. Microsoft 365 and current email programs will not connect to it. Only your provider can change this. Please send them this result, for example with the link below."
+                "On this port, the server does not offer TLS 1.2, only outdated versions such as TLS 1.0. Microsoft 365 and many current email programs no longer connect to it. Only your provider can change this. Please send them this result, for example with the link below."
             }
             Text::SummaryNoTls => {
                 "No connection with TLS 1.2 or newer could be set up with this server. First check that the server name and port are right. If they are, please send this result to your provider."
@@ -68,7 +68,7 @@ impl Catalog for English {
                 "The server did not answer clearly. Please check the server name and port, and try again. If the result stays unclear, please send it to your provider’s support."
             }
             Text::SummaryNameNotFound => {
-                "We could not find this server name. Please check the spelling, for example in your email program’s account settings."
+                "We could not find this server name. Please check the spelling, for example in your email program’s account settings. If it is correct, try again in a few minutes. If we still cannot find the name, contact your provider’s support."
             }
             Text::TryAgain => "Check again",
             Text::RequestFailed => {
@@ -80,16 +80,16 @@ impl Catalog for English {
             Text::IconUnknown => "Unclear",
             Text::IconNotOffered => "Not offered",
             Text::SummaryProgramUnencrypted => {
-                "Your program is set up not to encrypt: your password and your emails travel over the internet unencrypted. The server offers encryption. Set the encryption to “STARTTLS” (or “SSL/TLS” with the matching port, see below)."
+                "Your program is set up not to encrypt, so your password and your emails travel unencrypted. The server offers encryption on this port. How to set up encryption is explained under “What to change in your settings”."
             }
             Text::SummaryWrongService => {
-                "The server answers on this port differently from how it is set up: with another account type or another kind of encryption. Compare port and encryption with your provider’s details. With “SSL/TLS”, the usual ports are 993 for IMAP, 995 for POP3 and 465 for SMTP. With “STARTTLS”, they are 143, 110 and 587."
+                "On this port, the server answers differently than expected: with another account type or another kind of encryption. Compare port and encryption with your provider’s details. With “SSL/TLS”, the usual ports are 993 for IMAP, 995 for POP3 and 465 for SMTP. With “STARTTLS”, they are 143, 110 and 587."
             }
             Text::SummaryNotOffered => {
-                "Your server accepts no connections on this port. That is not a fault if you do not use this port."
+                "Your server accepts no connections on this port. That is not a problem if you do not use this port."
             }
             Text::SummaryPartlyTested => {
-                "This server supports TLS 1.2 or newer. We could not find out whether outdated versions such as TLS 1.0 are switched off: the server did not answer some attempts. Please try again later."
+                "On this port, the server supports TLS 1.2 or newer. We could not find out whether outdated versions such as TLS 1.0 are switched off: the server did not answer some attempts. Please try again later. If the result stays unclear, send it to your provider’s support."
             }
             Text::ModeLabel => "What would you like to check?",
             Text::ModeSettings => "My email settings",
@@ -121,14 +121,14 @@ impl Catalog for English {
             Text::ProgramAndroidMail => "Pre-installed email app (Android)",
             Text::ProgramK9 => "K-9 Mail / Thunderbird for Android",
             Text::ServerProblemAbove => {
-                "Note, however, the result for the server above: it shows a problem that is not caused by your program."
+                "Please also look at the result for the server above: it shows a problem. What to do about it is explained right there."
             }
             Text::Win7StepTest => {
                 "Then fetch your email in your email program and send an email to yourself. If it arrives, the connection works. If not, please contact your provider’s support."
             }
-            Text::ClientsHeading => "Email programs (replayed)",
+            Text::ClientsHeading => "Email programs (simulated)",
             Text::ClientsHint => {
-                "How email programs on these systems connect to this server. We replayed each system’s connection setup."
+                "How these systems and programs would connect to this server. We simulated how each of them sets up the connection. The Windows and Android entries apply to programs that use the system’s own encryption (for example Outlook or the pre-installed email app), not to programs that bring their own, such as Thunderbird or K-9 Mail."
             }
             Text::ClientConnected => "connects",
             Text::ClientFailed => "no connection",
@@ -151,7 +151,7 @@ impl Catalog for English {
             Text::SummaryLink => "Link to this check",
             Text::SupportHeading => "Send the result to support",
             Text::SupportHint => {
-                "If you need help, send your provider’s support the link or the summary. It shows them exactly this check. It contains no passwords."
+                "If you need help, send your provider’s support the link or the summary. Either one shows them exactly this check. Neither contains a password."
             }
             Text::SummaryLabel => "Summary",
             Text::CopyLink => "Copy link",
@@ -194,14 +194,14 @@ impl Catalog for English {
             Text::CustomerLanguage => "Language for the customer",
             Text::BuildLinkButton => "Create link",
             Text::BuiltLinkLabel => "Link to send",
-            Text::MxHostsHeading => "Your mail servers for incoming mail (MX)",
+            Text::MxHostsHeading => "Your mail servers for incoming email (MX)",
             Text::OpenBuiltLink => "Open the check",
             Text::PortError => "Please enter a port number from 1 to 65535, for example 993.",
             Text::EmailError => {
                 "Please check the email address. It should look like this: name@example.com."
             }
             Text::EmailDomainError => {
-                "Please check the part after the @. It is the domain, for example example.com."
+                "Please check the part after the @. It should be the domain, for example example.com."
             }
             Text::Footer => {
                 "MailTLS checks only the encrypted connection to your mail server, not your email program. It does not log in and does not send any email."
@@ -335,23 +335,27 @@ impl Catalog for English {
             Fix::Nothing => String::new(),
             Fix::Windows7Registry => "Switch on TLS 1.2 in Windows 7 (steps below).".into(),
             Fix::InstallThunderbird => format!("Install the free email program Thunderbird.{last_thunderbird} Thunderbird brings its own TLS 1.2 and does not depend on the operating system for it."),
+            Fix::UpdateThunderbird => format!("Install a newer version of Thunderbird.{last_thunderbird} From version 31 on, Thunderbird switches on TLS 1.2 by itself."),
             Fix::InstallK9 => "Install the free email app K-9 Mail. It switches on TLS 1.2 by itself on Android 4.1 to 4.4. The last version for Android 4 is K-9 Mail 5.600.".into(),
-            Fix::NewDevice => "TLS 1.2 for email cannot be added on this device. Install a newer version of the operating system if your device allows it, or use a newer device.".into(),
+            Fix::NewDevice => "The email app on this device does not support TLS 1.2, and this cannot be added to it. Install a newer version of the operating system if your device allows it, or use a newer device.".into(),
+            // The new Outlook needs Windows 10 or 11.
+            Fix::SwitchProgram if matches!(system, System::Windows8 | System::Windows81) => format!("Switch to a current program, for example Thunderbird (free).{last_thunderbird}"),
             Fix::SwitchProgram => "Switch to a current program, for example the new Outlook or Thunderbird (both free).".into(),
         }
         };
         let send = " Please send them this result, for example with the link below.";
         match guidance {
-            Guidance::Works => "Your program connects to your server using TLS 1.2 or newer.".into(),
-            Guidance::Supported => "Your program supports TLS 1.2 or newer on this system, and your server offers TLS 1.2 or newer. To be sure, test in your email program: fetch your email and send an email to yourself.".into(),
-            Guidance::Unchecked => "Your program supports TLS 1.2 or newer on this system. We could not find out which TLS versions your server offers.".into(),
+            Guidance::Works => "Your program connects to your server using TLS 1.2 or newer. As far as the TLS version is concerned, you do not need to change anything in your program.".into(),
+            Guidance::Supported => "Your program supports TLS 1.2 or newer on this system, and your server offers TLS 1.2 or newer. As far as the TLS version is concerned, you do not need to change anything in your program. To be sure, test in your email program: fetch your email and send an email to yourself.".into(),
+            Guidance::Unchecked => "Your program supports TLS 1.2 or newer on this system. We could not find out which TLS versions your server offers. What you can do is explained above in the result for the server.".into(),
             Guidance::Discontinued => format!("Microsoft discontinued this app at the end of 2024. Since then it no longer fetches email from any server. {}", fix(Fix::SwitchProgram)),
             Guidance::WorksButDiscontinued => format!("Your program supports TLS 1.2 on this system. However, the manufacturer no longer develops it and no longer provides security updates for it. We recommend: {}", fix(Fix::SwitchProgram)),
             Guidance::WorksForNow { fix: f } => format!("Your program can connect for now because the server still accepts outdated versions such as TLS 1.0. Once your provider switches them off, your program will no longer be able to connect. {}", fix(f)),
             Guidance::ApplyFix { fix: f } => format!("Without a change, your program cannot connect to your server on this system. {}", fix(f)),
             Guidance::ServerMustChange => format!("Your program supports TLS 1.2. But your server offers only outdated versions such as TLS 1.0. Only your provider can change this.{send}"),
-            Guidance::ServerFirst { fix: f } => format!("Your server offers only outdated versions such as TLS 1.0. Your provider must change this first.{send} Until then, do not switch to another program or device: newer programs and devices often no longer connect with TLS 1.0. Once your server offers TLS 1.2: {}", fix(f)),
+            Guidance::ServerFirst { fix: f } => format!("Your server offers only outdated versions such as TLS 1.0. Your provider must change this first.{send} Until then, do not switch to another program or device: newer programs and devices often no longer connect with TLS 1.0. Once your server offers TLS 1.2, you need to make a change on your side too: {}", fix(f)),
             Guidance::ServerUnknown { fix: f } => format!("We could not find out which TLS versions your server offers. Without a change, however, your program does not support TLS 1.2 on this system. Your provider’s support can tell you whether your server offers only TLS 1.2 or newer. If it does: {}", fix(f)),
+            Guidance::LegacyUnknown { fix: f } => format!("We could not find out whether your server still accepts outdated versions such as TLS 1.0. Without a change, however, your program cannot use TLS 1.2 on this system. At the latest when your provider switches those versions off, it will no longer be able to connect. {}", fix(f)),
             Guidance::CloudNeedsModernServer => format!("This version of Outlook fetches your email through Microsoft’s servers, which require TLS 1.2 or newer. Your server does not offer it. Only your provider can change this.{send}"),
             Guidance::NoData => "We have no verified information about this program on this system. Test in your email program: fetch your email and send an email to yourself. If that does not work, please contact your provider’s support.".into(),
             Guidance::ServerLocksOut => format!("Your program and your server share a TLS version, but no encryption method, so your program cannot connect. Only your provider can change this.{send}"),
@@ -404,7 +408,7 @@ impl Catalog for English {
                 "In Outlook Express: Tools › Accounts › Mail › (your account) › Properties › the “Servers” and “Advanced” tabs."
             }
             Program::WindowsMail => {
-                "The Mail and Calendar app stopped working at the end of 2024. Set up your account in another program, for example the new Outlook or Thunderbird."
+                "The Mail and Calendar app stopped working at the end of 2024. Set up your account in another program, for example Thunderbird or, on Windows 10 and 11, the new Outlook."
             }
             Program::Thunderbird | Program::Thunderbird31 | Program::ThunderbirdOld => {
                 "In Thunderbird: Account Settings › Server Settings, and for sending: Outgoing Server (SMTP) › Edit."
@@ -453,7 +457,7 @@ impl Catalog for English {
                 None => format!("The name {host} is not on the server’s certificate, so your email program will show a warning. Ask your provider for the right server name. Until then, do not accept the certificate permanently."),
             },
             Advice::NameLooksMistyped { field, suggestion } => format!(
-                "The {} mail server name looks like a typo. Did you mean “{suggestion}”? Please check the spelling.",
+                "The {} mail server name looks like a typo. Did you mean {suggestion}? Please check the spelling.",
                 if *field == crate::settings::Field::OutgoingHost { "outgoing" } else { "incoming" }
             ),
         }
@@ -519,13 +523,14 @@ impl Catalog for English {
                 "Some of your mail servers have problems, so some email to you may arrive late or not at all. Affected: {}.",
                 super::failing_hosts(domain, "of")
             ),
+            DomainVerdict::NoModernTls if domain.unencrypted_only() => "None of your mail servers offers encryption (no STARTTLS), so email from Microsoft 365 and other providers reaches you unencrypted.".into(),
             DomainVerdict::NoModernTls => "None of your mail servers accepts email with TLS 1.2 or newer, so email from Microsoft 365 reaches you late or not at all.".into(),
-            DomainVerdict::NoUsableMx => "None of your mail servers can be used by other providers such as Microsoft 365, so their email does not reach you. What is wrong is listed below for each mail server.".into(),
+            DomainVerdict::NoUsableMx => "None of your mail servers can be used by other providers such as Microsoft 365, so email from other providers may reach you late or not at all. What is wrong is listed below for each mail server.".into(),
             DomainVerdict::NoMail => "According to DNS, this domain receives no email (null MX).".into(),
             DomainVerdict::Untestable if domain.mx_source == MxSource::NoMailServer => "We found no mail server for this domain in DNS, neither an MX record nor an address. Please check the spelling of the domain.".into(),
             DomainVerdict::Untestable => "The mail servers of this domain could not be checked.".into(),
             DomainVerdict::MtaStsBroken => format!(
-                "Your mail servers accept mail over connections with TLS 1.2 or newer. Your MTA-STS policy, however, cannot be used. {}. With MTA-STS you specify that other providers deliver mail to you only encrypted. Senders that still hold a valid earlier copy of your policy keep to it. All others deliver mail to you as if MTA-STS were not set up: encrypted when possible, otherwise unencrypted too.",
+                "Your mail servers accept email over connections with TLS 1.2 or newer. Your MTA-STS policy, however, cannot be used. {}. With MTA-STS, you specify that other providers deliver email to you only encrypted. Senders that still hold a valid earlier copy of your policy keep to it. All others deliver email to you as if MTA-STS were not set up: encrypted when possible, otherwise unencrypted too.",
                 match domain.mta_sts.status {
                     MtaStsStatus::InvalidRecord => "Its DNS record is invalid",
                     MtaStsStatus::InvalidPolicy => "The policy itself contains errors",

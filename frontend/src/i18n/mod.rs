@@ -473,6 +473,7 @@ mod tests {
                 Fix::Nothing,
                 Fix::Windows7Registry,
                 Fix::InstallThunderbird,
+                Fix::UpdateThunderbird,
                 Fix::InstallK9,
                 Fix::NewDevice,
                 Fix::SwitchProgram,
@@ -489,6 +490,7 @@ mod tests {
                     Guidance::ServerMustChange,
                     Guidance::ServerFirst { fix },
                     Guidance::ServerUnknown { fix },
+                    Guidance::LegacyUnknown { fix },
                     Guidance::CloudNeedsModernServer,
                     Guidance::NoData,
                     Guidance::ServerLocksOut,
@@ -560,6 +562,8 @@ mod tests {
                 "Mail-Port",
                 " du ",
                 "Unbestätigt",
+                " Er nimmt",
+                "siehe unten",
             ] {
                 assert!(
                     !text.contains(forbidden),

@@ -665,7 +665,7 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
     let rows = mx_rows(&browser).await;
     assert_eq!(
         rows[1].1,
-        "mx2.two.test: problem – missing from the MTA-STS policy; no TLS 1.2 or newer",
+        "mx2.two.test: problem – missing from the MTA-STS policy · no TLS 1.2 or newer",
     );
     browser.screenshot("domain-sts-en").await;
 

@@ -261,6 +261,14 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
             "Check whether your mail server offers TLS 1.2 or newer and whether your email program can connect to it."
         ])
     );
+    // The address keeps the language (and everything else it had), so a reload stays English.
+    let url = client.current_url().await.expect("url");
+    assert!(url.as_str().ends_with("?mode=server&lang=en"), "{url}");
+    client.refresh().await.expect("reload");
+    browser
+        .wait_for("html[lang='en'] input#server", Duration::from_secs(20))
+        .await
+        .expect("the reloaded page is English");
     browser.screenshot("validation-narrow").await;
     browser.close().await;
 }
@@ -520,7 +528,7 @@ async fn the_settings_flow_flags_port_25_without_encryption() {
         "Zeitpunkt der MailTLS-Prüfung: ".to_owned(),
         "Gesamtergebnis: ".to_owned(),
         format!("- imaps://{NAME}:{} [127.0.0.1]: In Ordnung", imaps.port),
-        "Unterstützte Versionen: TLS 1.2, TLS 1.3; Zertifikat: gültig".to_owned(),
+        "Unterstützte Versionen: TLS 1.2, TLS 1.3 · Zertifikat: gültig".to_owned(),
         format!("- smtp://{NAME}:25 [127.0.0.1]: Unklar"),
         "Das sollten Sie in Ihren Einstellungen ändern:".to_owned(),
         "- Port 25 ohne Verschlüsselung ist für das Senden aus E-Mail-Programmen nicht geeignet"
