@@ -44,8 +44,18 @@ pub fn summary(
         texts.text(Text::SummaryTitle),
         crate::i18n::date_time(texts, &report.checked_at)
     )];
-    // A line that says "Problem" makes the whole answer one, as on the page.
+    // A line that says "Problem" makes the whole answer one, as on the page; a domain that
+    // receives no mail by design reads as its card does.
     let mut overall = overall_tone(report.verdict);
+    if report.endpoints.is_empty()
+        && !report.domains.is_empty()
+        && report
+            .domains
+            .iter()
+            .all(|domain| domain.verdict == mailtls_shared::DomainVerdict::NoMail)
+    {
+        overall = Tone::NotOffered;
+    }
     for endpoint in &report.endpoints {
         let (tone, summary) = if unencrypted(endpoint) {
             unencrypted_summary(endpoint)
@@ -332,6 +342,44 @@ mod tests {
         assert!(
             english.contains("- Email to firma.de from other providers: Warning – Some of your mail servers have problems, so some email to you may arrive late or not at all. Affected: MX 2 of 3 (mx2.firma.de)."),
             "{english}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod null_mx {
+    use mailtls_shared::{
+        CheckReport, CheckVerdict, DomainReport, DomainVerdict, Lang, MtaStsReport, MxSource,
+        TlsRptReport,
+    };
+
+    #[test]
+    fn a_domain_that_receives_no_mail_reads_not_offered_as_on_its_card() {
+        let report = CheckReport {
+            tool_version: String::new(),
+            checked_at: String::new(),
+            duration_ms: 1,
+            targets: vec![],
+            endpoints: vec![],
+            domains: vec![DomainReport {
+                domain: "nomail.example".into(),
+                mx_source: MxSource::NullMx,
+                mx_hosts: vec![],
+                mx_skipped: 0,
+                mta_sts: MtaStsReport::default(),
+                tls_rpt: TlsRptReport::default(),
+                dane: None,
+                verdict: DomainVerdict::NoMail,
+                detail: None,
+            }],
+            verdict: CheckVerdict::Ready,
+            cached: false,
+            age_seconds: None,
+        };
+        let german = super::summary(&report, &[], "x", Lang::De, &|_| false);
+        assert!(
+            german.contains("Gesamtergebnis: Nicht angeboten"),
+            "{german}"
         );
     }
 }

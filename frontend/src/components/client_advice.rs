@@ -199,8 +199,7 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
                     <li>{ texts.where_to_change(program) }</li>
                     { for profile.servers().into_iter().map(|(role, server)| html! {
                         <li>{ texts.role(role) }{ ": " }<strong>{ server.host.to_unicode() }</strong>
-                            { format!(", {} {}, {}: ", texts.text(Text::PortLabel), server.port, texts.text(Text::SecurityLabel)) }
-                            { match server.security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" } }
+                            { texts.port_and_security(server.port, match server.security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" }) }
                         </li>
                     }) }
                     <li>{ texts.text(Text::StepSaveAndCheck) }</li>

@@ -277,6 +277,10 @@ impl Catalog for German {
         }
     }
 
+    fn port_and_security(&self, port: u16, security: &str) -> String {
+        format!(", Port {port}, Verschlüsselung: „{security}“")
+    }
+
     fn date(&self, year: &str, month: u32, day: u32) -> String {
         format!("{day:02}.{month:02}.{year}")
     }

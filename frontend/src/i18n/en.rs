@@ -271,6 +271,10 @@ impl Catalog for English {
         }
     }
 
+    fn port_and_security(&self, port: u16, security: &str) -> String {
+        format!(", port {port}, encryption: “{security}”")
+    }
+
     fn date(&self, year: &str, month: u32, day: u32) -> String {
         const MONTHS: [&str; 12] = [
             "January",

@@ -169,6 +169,8 @@ pub trait Catalog {
     fn kb3140245_url(&self) -> &'static str;
     /// `89 days left` / `expired 3 days ago`.
     fn days_left(&self, days: i64) -> String;
+    /// `, Port 993, Verschlüsselung: „SSL/TLS“` after a server name in the settings steps.
+    fn port_and_security(&self, port: u16, security: &str) -> String;
     /// A calendar date (`month` 1–12) as this language writes it for customers.
     fn date(&self, year: &str, month: u32, day: u32) -> String;
     /// A date and a UTC time (`hour_minute` as `12:00`).
@@ -338,7 +340,7 @@ pub fn program_name(texts: &dyn Catalog, program: Program) -> &'static str {
         Program::Outlook2007 => "Outlook 2007",
         Program::Outlook2010 => "Outlook 2010",
         Program::Outlook2013 => "Outlook 2013",
-        Program::Outlook2016OrNewer => "Outlook 2016 / 2019 / 2021 / Microsoft 365",
+        Program::Outlook2016OrNewer => "Outlook 2016 / 2019 / 2021 / 2024 / Microsoft 365",
         Program::NewOutlook => texts.text(Text::ProgramNewOutlook),
         Program::WindowsLiveMail => "Windows Live Mail",
         Program::WindowsMail => texts.text(Text::ProgramWindowsMail),

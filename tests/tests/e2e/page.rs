@@ -924,7 +924,7 @@ async fn outlook_2010_on_windows_7_gets_the_registry_fix_and_settings_files() {
         "Schalten Sie TLS 1.2 in Windows 7 ein",
         "KB3140245",
         "Quelle",
-        "Posteingangsserver (IMAP): mail.provider.test, Port 993, Verschlüsselung: SSL/TLS",
+        "Posteingangsserver (IMAP): mail.provider.test, Port 993, Verschlüsselung: „SSL/TLS“",
     ] {
         assert!(text.contains(words), "{words}: {text}");
     }
