@@ -836,6 +836,79 @@ pub struct ClientChoice {
     pub suggested: bool,
 }
 
+/// The program advice for one service of the check (`role` `imap`, `pop3` or `smtp`), or for the
+/// whole check (`role` `None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgramAdvice {
+    pub role: Option<&'static str>,
+    pub measurement: Option<Measurement>,
+    pub guidance: Guidance,
+    pub unconfirmed: bool,
+}
+
+/// What the check means for `program` on `system`: one piece of advice when every service in
+/// the check leads to the same, else one per service, so that a POP3 port with old versions
+/// only does not speak for a customer who uses IMAP. A measurement of the program's own
+/// handshake beats the table. Port 25 counts for sending only when the check has no
+/// submission port (it is the port between mail servers).
+pub fn program_advice(
+    program: Program,
+    system: System,
+    report: &CheckReport,
+) -> Vec<ProgramAdvice> {
+    use mailtls_shared::Scheme;
+    let advise = |role, report: &CheckReport| {
+        let measurement = measured_guidance(program, system, report);
+        let (guidance, unconfirmed) = match measurement {
+            Some(measurement) => (measurement.guidance, false),
+            None => guidance(program, system, server_tls(report)),
+        };
+        ProgramAdvice {
+            role,
+            measurement,
+            guidance,
+            unconfirmed,
+        }
+    };
+    let submission = report
+        .endpoints
+        .iter()
+        .any(|endpoint| matches!(endpoint.scheme, Scheme::Submission | Scheme::Smtps));
+    let role_of = |scheme: Scheme| match scheme {
+        Scheme::Imap | Scheme::Imaps => Some("imap"),
+        Scheme::Pop3 | Scheme::Pop3s => Some("pop3"),
+        Scheme::Submission | Scheme::Smtps => Some("smtp"),
+        Scheme::Smtp => (!submission).then_some("smtp"),
+    };
+    let per_service: Vec<ProgramAdvice> = ["imap", "pop3", "smtp"]
+        .into_iter()
+        .filter_map(|role| {
+            let endpoints: Vec<_> = report
+                .endpoints
+                .iter()
+                .filter(|endpoint| role_of(endpoint.scheme) == Some(role))
+                .cloned()
+                .collect();
+            (!endpoints.is_empty()).then(|| {
+                let part = CheckReport {
+                    endpoints,
+                    ..report.clone()
+                };
+                advise(Some(role), &part)
+            })
+        })
+        .collect();
+    let same = per_service.windows(2).all(|pair| {
+        (pair[0].guidance, pair[0].measurement, pair[0].unconfirmed)
+            == (pair[1].guidance, pair[1].measurement, pair[1].unconfirmed)
+    });
+    if per_service.len() > 1 && !same {
+        per_service
+    } else {
+        vec![advise(None, report)]
+    }
+}
+
 /// Whether the program advice must point at a problem on a server card above: the advice speaks
 /// of the program only (it works, or would), while a card says "Problem".
 pub fn server_problem_note(guidance: Guidance, report: &CheckReport) -> bool {

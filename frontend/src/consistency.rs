@@ -308,3 +308,40 @@ fn a_program_set_to_no_encryption_is_a_problem_in_the_summary_as_on_the_card() {
         );
     }
 }
+
+#[test]
+fn a_host_check_advises_per_service_when_the_services_differ() {
+    // IMAP and submission modern, POP3 with old versions only: an IMAP customer is not told
+    // that "the server offers only outdated versions".
+    let host = report(vec![
+        endpoint(Kind::Ok, Scheme::Imaps),
+        endpoint(Kind::LegacyOnly, Scheme::Pop3s),
+        endpoint(Kind::Ok, Scheme::Submission),
+        endpoint(Kind::Legacy, Scheme::Smtp),
+    ]);
+    let advice = clients::program_advice(Program::Thunderbird, System::Windows10, &host);
+    let roles: Vec<_> = advice
+        .iter()
+        .map(|advice| (advice.role, advice.guidance))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            (Some("imap"), Guidance::Supported),
+            (Some("pop3"), Guidance::ServerMustChange),
+            (Some("smtp"), Guidance::Supported),
+        ],
+        "port 25 does not speak for sending next to a submission port"
+    );
+    // The same result on every service: one piece of advice for the whole check.
+    let same = report(vec![
+        endpoint(Kind::Ok, Scheme::Imaps),
+        endpoint(Kind::Ok, Scheme::Submission),
+    ]);
+    let advice = clients::program_advice(Program::Thunderbird, System::Windows10, &same);
+    assert_eq!(advice.len(), 1);
+    assert_eq!(
+        (advice[0].role, advice[0].guidance),
+        (None, Guidance::Supported)
+    );
+}

@@ -13,7 +13,7 @@ use mailtls_shared::{
 /// The verdict in the mission's words.
 pub fn verdict_words(verdict: Verdict) -> &'static str {
     match verdict {
-        Verdict::Ready => "ready for TLS 1.2+ (Microsoft 365 compatible)",
+        Verdict::Ready => "ready: TLS 1.2 or newer only, valid certificate",
         Verdict::LegacyEnabled => "works, but legacy versions are still enabled",
         Verdict::ClientsLockedOut => {
             "TLS 1.2+ works, but mail programs that speak it are locked out"

@@ -141,31 +141,36 @@ pub fn ClientAdvice(props: &ClientAdviceProps) -> Html {
     let (Some(system), Some(program)) = (props.choice.system, props.choice.program) else {
         return html! {};
     };
-    let server = clients::server_tls(&props.report);
-    // A measurement of the program's own handshake beats the table.
-    let measured = clients::measured_guidance(program, system, &props.report);
-    let (guidance, unconfirmed) = match measured {
-        Some(measurement) => (measurement.guidance, false),
-        None => clients::guidance(program, system, server),
-    };
+    let advice = clients::program_advice(program, system, &props.report);
+    let guidance = advice[0].guidance;
+    let unconfirmed = advice.iter().any(|advice| advice.unconfirmed);
     let captured = clients::simulated(program, system).is_some();
-    let server_problem = clients::server_problem_note(guidance, &props.report);
+    let server_problem = advice
+        .iter()
+        .any(|advice| clients::server_problem_note(advice.guidance, &props.report));
     let fact = clients::fact(program, system);
-    let fix = guidance.fix();
+    let fix = advice.iter().find_map(|advice| advice.guidance.fix());
     let email = props.email.trim().to_owned();
     html! {
         <section class="client-advice" aria-labelledby="client-heading"
             data-guidance={guidance.tag()}>
             <h2 id="client-heading">{ texts.client_heading(program_name(texts, program), system) }</h2>
-            if let Some(measurement) = measured {
-                <p class="measured" data-measured={measurement.now.tag()}>
-                    { texts.measured(measurement.now, false) }</p>
-                if let Some(after_fix) = measurement.after_fix.filter(|m| *m != clients::Measured::Unknown) {
-                    <p class="measured" data-measured-after-fix={after_fix.tag()}>
-                        { texts.measured(after_fix, true) }</p>
-                }
-            }
-            <p>{ texts.guidance(guidance, system) }</p>
+            { for advice.iter().map(|advice| html! {
+                <div class="service-advice" data-guidance={advice.guidance.tag()}>
+                    if let Some(role) = advice.role {
+                        <h3>{ texts.role(role) }</h3>
+                    }
+                    if let Some(measurement) = advice.measurement {
+                        <p class="measured" data-measured={measurement.now.tag()}>
+                            { texts.measured(measurement.now, false) }</p>
+                        if let Some(after_fix) = measurement.after_fix.filter(|m| *m != clients::Measured::Unknown) {
+                            <p class="measured" data-measured-after-fix={after_fix.tag()}>
+                                { texts.measured(after_fix, true) }</p>
+                        }
+                    }
+                    <p>{ texts.guidance(advice.guidance, system) }</p>
+                </div>
+            }) }
             // The program is fine, the server is not: say so, so the two boxes never contradict.
             if server_problem {
                 <p class="server-problem">{ texts.text(Text::ServerProblemAbove) }</p>
