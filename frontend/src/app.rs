@@ -217,7 +217,9 @@ pub fn App() -> Html {
                         on_edit={on_edit_settings} on_submit={on_submit.clone()} />
                 }
                 <ProgramPicker lang={state.lang} choice={state.client} on_change={on_client} />
-                { advice.unwrap_or_default() }
+                if !matches!(state.phase, Phase::Done(_)) {
+                    { advice.clone().unwrap_or_default() }
+                }
                 <section id="results">
                     { match &state.phase {
                         Phase::Idle => html! {},
@@ -257,18 +259,28 @@ pub fn App() -> Html {
                         }
                         Phase::Done(report) => {
                             let link = absolute(&state.link().path());
+                            let unencrypted = |endpoint: &mailtls_shared::EndpointReport| {
+                                state.mode == Mode::Settings && state.settings.unencrypted(endpoint)
+                            };
                             let summary = crate::summary::summary(
                                 report,
                                 &advice_list,
                                 &link,
                                 state.lang,
-                                &|endpoint| state.mode == Mode::Settings && state.settings.unencrypted(endpoint),
+                                &unencrypted,
                             );
+                            let overall = crate::summary::overall(report, &unencrypted);
+                            let headline = crate::summary::headline(overall, !advice_list.is_empty());
                             html! {
                                 <>
                                     <h2 id="results-heading" ref={results_heading.clone()} tabindex="-1">
                                         { texts.text(Text::ResultsHeading) }
                                     </h2>
+                                    <p class={classes!("headline", overall.class())}
+                                        data-headline={format!("{headline:?}")}>
+                                        { texts.text(headline) }
+                                    </p>
+                                    { advice.clone().unwrap_or_default() }
                                     if let Some(age) = report.age_seconds.filter(|_| report.cached) {
                                         <p class="cached">{ texts.cached_age(age) }</p>
                                     }

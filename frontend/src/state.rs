@@ -322,6 +322,30 @@ pub enum Tone {
     NotOffered,
 }
 
+impl Tone {
+    /// The style class of cards and the headline in this tone.
+    pub fn class(self) -> &'static str {
+        match self {
+            Tone::Good => "good",
+            Tone::Warning => "warning",
+            Tone::Bad => "bad",
+            Tone::Unknown => "unknown",
+            Tone::NotOffered => "not-offered",
+        }
+    }
+
+    /// The icon shown next to the tone's word (hidden from screen readers).
+    pub fn icon(self) -> &'static str {
+        match self {
+            Tone::Good => "✔",
+            Tone::Warning => "!",
+            Tone::Bad => "✖",
+            Tone::Unknown => "?",
+            Tone::NotOffered => "–",
+        }
+    }
+}
+
 /// The tone and the explanation a card leads with, from the server's verdict.
 pub fn card_summary(endpoint: &EndpointReport) -> (Tone, Text) {
     let error = endpoint.error.as_ref().map(|error| error.code);

@@ -28,6 +28,45 @@ pub fn overall_tone(verdict: CheckVerdict) -> Tone {
     }
 }
 
+/// The tone of the whole check as the page and the summary say it: the report's verdict, a
+/// "Problem" where the customer's program reaches an endpoint without encryption (as its card
+/// says), and "not offered" for a check of domains that receive no mail by design.
+pub fn overall(report: &CheckReport, unencrypted: &dyn Fn(&EndpointReport) -> bool) -> Tone {
+    if report.endpoints.is_empty()
+        && !report.domains.is_empty()
+        && report
+            .domains
+            .iter()
+            .all(|domain| domain.verdict == mailtls_shared::DomainVerdict::NoMail)
+    {
+        return Tone::NotOffered;
+    }
+    let unencrypted_problem = report
+        .endpoints
+        .iter()
+        .any(|endpoint| unencrypted(endpoint) && unencrypted_summary(endpoint).0 == Tone::Bad);
+    if unencrypted_problem {
+        Tone::Bad
+    } else {
+        overall_tone(report.verdict)
+    }
+}
+
+/// The one plain answer on top of a result: the settings to change when the customer must change
+/// them (`settings_to_change`), else the whole check's tone in words.
+pub fn headline(tone: Tone, settings_to_change: bool) -> Text {
+    if settings_to_change {
+        return Text::HeadlineSettings;
+    }
+    match tone {
+        Tone::Good => Text::HeadlineGood,
+        Tone::Warning => Text::HeadlineWarning,
+        Tone::Bad => Text::HeadlineBad,
+        Tone::Unknown => Text::HeadlineUnknown,
+        Tone::NotOffered => Text::HeadlineNotOffered,
+    }
+}
+
 /// The summary, in `lang`, for the check `report`, repeatable at `link`. `unencrypted` says
 /// which endpoints the customer's program reaches without encryption ("Keine"): those read as
 /// on the page, a problem whatever the server offers.
@@ -44,27 +83,13 @@ pub fn summary(
         texts.text(Text::SummaryTitle),
         crate::i18n::date_time(texts, &report.checked_at)
     )];
-    // A line that says "Problem" makes the whole answer one, as on the page; a domain that
-    // receives no mail by design reads as its card does.
-    let mut overall = overall_tone(report.verdict);
-    if report.endpoints.is_empty()
-        && !report.domains.is_empty()
-        && report
-            .domains
-            .iter()
-            .all(|domain| domain.verdict == mailtls_shared::DomainVerdict::NoMail)
-    {
-        overall = Tone::NotOffered;
-    }
+    let overall = overall(report, unencrypted);
     for endpoint in &report.endpoints {
         let (tone, summary) = if unencrypted(endpoint) {
             unencrypted_summary(endpoint)
         } else {
             card_summary(endpoint)
         };
-        if tone == Tone::Bad {
-            overall = Tone::Bad;
-        }
         let accepted: Vec<&str> = endpoint
             .handshakes
             .iter()
@@ -381,5 +406,35 @@ mod null_mx {
             german.contains("Gesamtergebnis: Nicht angeboten"),
             "{german}"
         );
+    }
+}
+
+#[cfg(test)]
+mod headline_tests {
+    use super::*;
+
+    #[test]
+    fn the_headline_asks_for_settings_first_then_says_the_overall_tone() {
+        assert_eq!(headline(Tone::Good, true), Text::HeadlineSettings);
+        assert_eq!(headline(Tone::Bad, true), Text::HeadlineSettings);
+        for (tone, text) in [
+            (Tone::Good, Text::HeadlineGood),
+            (Tone::Warning, Text::HeadlineWarning),
+            (Tone::Bad, Text::HeadlineBad),
+            (Tone::Unknown, Text::HeadlineUnknown),
+            (Tone::NotOffered, Text::HeadlineNotOffered),
+        ] {
+            assert_eq!(headline(tone, false), text);
+            // The headline leads with the same word as the cards of its tone.
+            for lang in Lang::ALL {
+                let texts = catalog(lang);
+                assert!(
+                    texts
+                        .text(text)
+                        .starts_with(&format!("{}:", texts.text(tone_word(tone)))),
+                    "{lang:?} {text:?}"
+                );
+            }
+        }
     }
 }

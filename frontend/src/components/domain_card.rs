@@ -30,13 +30,8 @@ pub fn domain_tone(verdict: DomainVerdict) -> Tone {
 pub fn DomainCard(props: &DomainCardProps) -> Html {
     let texts = catalog(props.lang);
     let domain = &props.domain;
-    let (class, icon, label) = match domain_tone(domain.verdict) {
-        Tone::Good => ("good", "✔", Text::IconGood),
-        Tone::Warning => ("warning", "!", Text::IconWarning),
-        Tone::Bad => ("bad", "✖", Text::IconBad),
-        Tone::Unknown => ("unknown", "?", Text::IconUnknown),
-        Tone::NotOffered => ("not-offered", "–", Text::IconNotOffered),
-    };
+    let tone = domain_tone(domain.verdict);
+    let (class, icon, label) = (tone.class(), tone.icon(), crate::summary::tone_word(tone));
     let todo = texts.domain_todo(domain);
     let sts = &domain.mta_sts;
     let rpt = &domain.tls_rpt;

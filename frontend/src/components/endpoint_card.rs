@@ -35,13 +35,7 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
     } else {
         card_summary(endpoint)
     };
-    let (class, icon, label) = match tone {
-        Tone::Good => ("good", "✔", Text::IconGood),
-        Tone::Warning => ("warning", "!", Text::IconWarning),
-        Tone::Bad => ("bad", "✖", Text::IconBad),
-        Tone::Unknown => ("unknown", "?", Text::IconUnknown),
-        Tone::NotOffered => ("not-offered", "–", Text::IconNotOffered),
-    };
+    let (class, icon, label) = (tone.class(), tone.icon(), crate::summary::tone_word(tone));
     let retry = props.on_retry.clone();
     html! {
         <article class={classes!("card", class)} data-verdict={wire_name(&endpoint.verdict)}>

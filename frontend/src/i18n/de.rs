@@ -31,6 +31,24 @@ impl Catalog for German {
             Text::CheckButton => "Prüfen",
             Text::Checking => "Die Verbindung wird geprüft …",
             Text::ResultsHeading => "Ergebnis",
+            Text::HeadlineGood => {
+                "In Ordnung: Alles, was wir geprüft haben, funktioniert mit TLS 1.2 oder neuer."
+            }
+            Text::HeadlineWarning => {
+                "Achtung: Es gibt etwas zu tun. Was genau, steht unten bei den Ergebnissen mit „Achtung“."
+            }
+            Text::HeadlineBad => {
+                "Problem: Etwas funktioniert nicht. Was zu tun ist, steht unten bei den Ergebnissen mit „Problem“."
+            }
+            Text::HeadlineUnknown => {
+                "Unklar: Nicht alles konnte geprüft werden. Was Sie tun können, steht unten bei den Ergebnissen mit „Unklar“."
+            }
+            Text::HeadlineNotOffered => {
+                "Nicht angeboten: Diese Domain empfängt laut DNS keine E-Mails."
+            }
+            Text::HeadlineSettings => {
+                "Das müssen Sie ändern: Ihre Einstellungen passen nicht zu Ihrem Mailserver. Was genau, steht direkt darunter."
+            }
             Text::VersionsHeading => "TLS-Versionen",
             Text::CertificateLabel => "Zertifikat",
             Text::AddressLabel => "Adresse",

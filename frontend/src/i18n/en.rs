@@ -31,6 +31,22 @@ impl Catalog for English {
             Text::CheckButton => "Check",
             Text::Checking => "Checking the connection…",
             Text::ResultsHeading => "Result",
+            Text::HeadlineGood => "All good: everything we checked works with TLS 1.2 or newer.",
+            Text::HeadlineWarning => {
+                "Warning: there is something to do. The results marked “Warning” below say what."
+            }
+            Text::HeadlineBad => {
+                "Problem: something does not work. The results marked “Problem” below say what to do."
+            }
+            Text::HeadlineUnknown => {
+                "Unclear: not everything could be checked. The results marked “Unclear” below say what you can do."
+            }
+            Text::HeadlineNotOffered => {
+                "Not offered: according to DNS, this domain receives no email."
+            }
+            Text::HeadlineSettings => {
+                "What you need to change: your settings do not match your mail server. The details follow right below."
+            }
             Text::VersionsHeading => "TLS versions",
             Text::CertificateLabel => "Certificate",
             Text::AddressLabel => "Address",

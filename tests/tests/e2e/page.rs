@@ -1472,3 +1472,73 @@ async fn axe_core_finds_no_wcag_violations_on_start_result_and_error_pages_in_bo
     );
     browser.close().await;
 }
+
+/// The headline under "Ergebnis" (waits for the result), as (`data-headline`, text).
+async fn headline(browser: &Browser) -> (String, String) {
+    let headline = browser
+        .wait_for("p.headline", Duration::from_secs(60))
+        .await
+        .expect("the result's headline");
+    (
+        headline
+            .attr("data-headline")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+        headline.text().await.expect("text"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_headline_sums_up_each_result_state_in_german_and_english() {
+    let (_dir, ca) = test_ca();
+    let valid = ca.server_cert("valid", NAME, Validity::CURRENT);
+    let expired = ca.server_cert("expired", NAME, Validity::EXPIRED);
+    let modern = OpensslServer::start(&valid, &[]);
+    let old_cert = OpensslServer::start(&expired, &[]);
+    let closed = tests::process::free_port();
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[modern.port, old_cert.port, closed],
+    ));
+    let browser = Browser::start(1024, 900).await;
+    let cases = [
+        (
+            format!("target={NAME}%3A{}&lang=en", modern.port),
+            "HeadlineGood",
+            "All good: everything we checked works with TLS 1.2 or newer.",
+        ),
+        (
+            format!("target={NAME}%3A{}&lang=de", old_cert.port),
+            "HeadlineBad",
+            "Problem: Etwas funktioniert nicht. Was zu tun ist, steht unten bei den Ergebnissen mit „Problem“.",
+        ),
+        (
+            format!("target={NAME}%3A{closed}&lang=de"),
+            "HeadlineUnknown",
+            "Unklar: Nicht alles konnte geprüft werden. Was Sie tun können, steht unten bei den Ergebnissen mit „Unklar“.",
+        ),
+        // Settings that send without encryption on port 25: the customer must change them.
+        (
+            format!(
+                "in_proto=imap&in_host={NAME}&in_port={}&in_sec=tls\
+                 &out_host={NAME}&out_port=25&out_sec=none&lang=de",
+                modern.port
+            ),
+            "HeadlineSettings",
+            "Das müssen Sie ändern: Ihre Einstellungen passen nicht zu Ihrem Mailserver. Was genau, steht direkt darunter.",
+        ),
+    ];
+    for (query, key, words) in cases {
+        browser
+            .client
+            .goto(&format!("{}/check?{query}", api.base_url))
+            .await
+            .expect("open the link");
+        let (shown_key, text) = headline(&browser).await;
+        assert_eq!((shown_key.as_str(), text.as_str()), (key, words), "{query}");
+    }
+    browser.close().await;
+}
