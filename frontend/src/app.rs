@@ -148,11 +148,14 @@ pub fn App() -> Html {
         let state = state.clone();
         Callback::from(move |client| state.dispatch(Action::SetClient(client)))
     };
+    // The result, its advice, the summary and the link belong to what was checked, not to the
+    // form as it is being edited.
+    let checked = state.as_checked();
     // What to change in the settings, shown with the settings' results.
     let mut advice_list = if matches!(state.phase, Phase::Idle) {
         Vec::new()
     } else {
-        state.settings_advice()
+        checked.settings_advice()
     };
     if let Phase::Done(report) = &state.phase {
         advice_list.extend(crate::settings::certificate_advice(
@@ -221,6 +224,9 @@ pub fn App() -> Html {
                     { advice.clone().unwrap_or_default() }
                 }
                 <section id="results">
+                    if state.edited_since_check() {
+                        <p class="edited" role="status">{ texts.text(Text::EditedSinceCheck) }</p>
+                    }
                     { match &state.phase {
                         Phase::Idle => html! {},
                         Phase::Checking { .. } => {
@@ -240,7 +246,7 @@ pub fn App() -> Html {
                                     }
                                     { for state.progress.endpoints.iter().map(|endpoint| html! {
                                         <EndpointCard lang={state.lang} endpoint={(**endpoint).clone()}
-                                            unencrypted={state.mode == Mode::Settings && state.settings.unencrypted(endpoint)}
+                                            unencrypted={checked.mode == Mode::Settings && checked.settings.unencrypted(endpoint)}
                                             on_retry={on_retry.clone()} />
                                     }) }
                                 </>
@@ -258,9 +264,9 @@ pub fn App() -> Html {
                             }
                         }
                         Phase::Done(report) => {
-                            let link = absolute(&state.link().path());
+                            let link = absolute(&checked.link().path());
                             let unencrypted = |endpoint: &mailtls_shared::EndpointReport| {
-                                state.mode == Mode::Settings && state.settings.unencrypted(endpoint)
+                                checked.mode == Mode::Settings && checked.settings.unencrypted(endpoint)
                             };
                             let summary = crate::summary::summary(
                                 report,
@@ -289,7 +295,7 @@ pub fn App() -> Html {
                                     }) }
                                     { for report.endpoints.iter().map(|endpoint| html! {
                                         <EndpointCard lang={state.lang} endpoint={endpoint.clone()}
-                                            unencrypted={state.mode == Mode::Settings && state.settings.unencrypted(endpoint)}
+                                            unencrypted={checked.mode == Mode::Settings && checked.settings.unencrypted(endpoint)}
                                             on_retry={on_retry.clone()} />
                                     }) }
                                     <ClientAdvice lang={state.lang} choice={state.client}

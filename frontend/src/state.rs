@@ -74,6 +74,17 @@ pub struct State {
     pub client: ClientChoice,
     /// The current check was asked for again ("Noch einmal prüfen"): not from the cache.
     pub fresh: bool,
+    /// The form as it was when the running or shown check was asked for: the result, its
+    /// advice, the summary and the link stay tied to it while the customer edits the form.
+    pub checked: Option<Rc<Checked>>,
+}
+
+/// What a check was asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub mode: Mode,
+    pub input: String,
+    pub settings: MailSettings,
 }
 
 /// How far the running check is.
@@ -99,7 +110,36 @@ impl State {
             profile: None,
             client: ClientChoice::default(),
             fresh: false,
+            checked: None,
         }
+    }
+
+    /// This state as it was when the shown check was asked for (the form as submitted); the
+    /// state itself before any check.
+    pub fn as_checked(&self) -> std::borrow::Cow<'_, State> {
+        match &self.checked {
+            Some(checked) => {
+                let mut view = self.clone();
+                view.mode = checked.mode;
+                view.input = checked.input.clone();
+                view.settings = checked.settings.clone();
+                std::borrow::Cow::Owned(view)
+            }
+            None => std::borrow::Cow::Borrowed(self),
+        }
+    }
+
+    /// Whether the form now asks for something else than the shown result was checked for.
+    pub fn edited_since_check(&self) -> bool {
+        !matches!(self.phase, Phase::Idle)
+            && self.checked.as_deref().is_some_and(|checked| {
+                let changed = checked.mode != self.mode;
+                changed
+                    || match self.mode {
+                        Mode::Server => checked.input.trim() != self.input.trim(),
+                        Mode::Settings => checked.settings != self.settings,
+                    }
+            })
     }
 
     /// The target the field stands for, or why it stands for none.
@@ -131,6 +171,11 @@ impl State {
                 self.request += 1;
                 self.progress = Progress::default();
                 self.phase = Phase::Checking { targets };
+                self.checked = Some(Rc::new(Checked {
+                    mode: self.mode,
+                    input: self.input.clone(),
+                    settings: self.settings.clone(),
+                }));
             }
             Err(_) => self.show_errors = true,
         }
@@ -579,6 +624,37 @@ mod tests {
             (empty.phase.clone(), empty.input_error()),
             (Phase::Idle, None)
         );
+    }
+
+    #[test]
+    fn a_result_stays_tied_to_what_was_checked_while_the_form_changes() {
+        let state = Rc::new(State::new(Lang::De));
+        let state = state.reduce(Action::Open(Link {
+            target: Some("mail.mxp.de".to_owned()),
+            ..Link::default()
+        }));
+        let done = state.reduce(Action::Finished {
+            request: 1,
+            result: Ok(report()),
+        });
+        assert!(!done.edited_since_check());
+        let checked_link = done.as_checked().link().path();
+
+        // Switching to the settings form, or typing another server, keeps the checked link
+        // and says that the result is for the old details.
+        let switched = done.clone().reduce(Action::SetMode(Mode::Settings));
+        assert!(switched.edited_since_check());
+        assert_eq!(switched.as_checked().link().path(), checked_link);
+        assert!(
+            checked_link.contains("target=mail.mxp.de"),
+            "{checked_link}"
+        );
+        let typed = done.clone().reduce(Action::Edit("mail.other.de".into()));
+        assert!(typed.edited_since_check());
+        assert_eq!(typed.as_checked().link().path(), checked_link);
+        // Typing it back as it was: nothing to check again.
+        let back = typed.reduce(Action::Edit(" mail.mxp.de ".into()));
+        assert!(!back.edited_since_check());
     }
 
     #[test]

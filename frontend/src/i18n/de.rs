@@ -31,6 +31,9 @@ impl Catalog for German {
             Text::CheckButton => "Prüfen",
             Text::Checking => "Die Verbindung wird geprüft …",
             Text::ResultsHeading => "Ergebnis",
+            Text::EditedSinceCheck => {
+                "Sie haben Angaben geändert. Das Ergebnis unten gilt für die Angaben, die wir geprüft haben. Bitte prüfen Sie erneut."
+            }
             Text::HeadlineGood => {
                 "In Ordnung: Alles, was wir geprüft haben, funktioniert mit TLS 1.2 oder neuer."
             }

@@ -31,6 +31,9 @@ impl Catalog for English {
             Text::CheckButton => "Check",
             Text::Checking => "Checking the connection…",
             Text::ResultsHeading => "Result",
+            Text::EditedSinceCheck => {
+                "You have changed your details. The result below is for the details we checked. Please check again."
+            }
             Text::HeadlineGood => "All good: everything we checked works with TLS 1.2 or newer.",
             Text::HeadlineWarning => {
                 "Warning: there is something to do. The results marked “Warning” below say what."

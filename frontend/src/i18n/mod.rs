@@ -42,6 +42,7 @@ texts! {
     CheckButton,
     Checking,
     ResultsHeading,
+    EditedSinceCheck,
     HeadlineGood,
     HeadlineWarning,
     HeadlineBad,

@@ -1542,3 +1542,92 @@ async fn one_headline_sums_up_each_result_state_in_german_and_english() {
     }
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_result_stays_with_what_was_checked_when_the_form_is_edited() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("valid", NAME, Validity::CURRENT);
+    let imaps = OpensslServer::start(&cert, &[]);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[imaps.port],
+    ));
+    let browser = Browser::start(1024, 1400).await;
+    let query = format!(
+        "in_proto=imap&in_host={NAME}&in_port={}&in_sec=tls&out_host={NAME}&out_port=25\
+         &out_sec=none&lang=de",
+        imaps.port
+    );
+    browser
+        .client
+        .goto(&format!("{}/check?{query}", api.base_url))
+        .await
+        .expect("open the settings link");
+    headline(&browser).await;
+    let summary_text = |browser: &Browser| {
+        let client = browser.client.clone();
+        async move {
+            client
+                .find(Locator::Css("textarea#summary"))
+                .await
+                .expect("summary")
+                .prop("value")
+                .await
+                .expect("value")
+                .unwrap_or_default()
+        }
+    };
+    let before = summary_text(&browser).await;
+    assert!(before.contains(&format!("in_host={NAME}")), "{before}");
+    assert!(
+        browser
+            .client
+            .find_all(Locator::Css("p.edited"))
+            .await
+            .expect("query")
+            .is_empty()
+    );
+
+    // Editing the incoming server: the advice, the summary and the link stay those of the check,
+    // and the page asks to check again.
+    browser
+        .client
+        .find(Locator::Css("input#in-host"))
+        .await
+        .expect("incoming server field")
+        .send_keys("x")
+        .await
+        .expect("type");
+    let notice = browser
+        .wait_for("p.edited", Duration::from_secs(10))
+        .await
+        .expect("the notice")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        notice,
+        "Sie haben Angaben geändert. Das Ergebnis unten gilt für die Angaben, die wir geprüft haben. Bitte prüfen Sie erneut."
+    );
+    let advice = advice_texts(&browser).await;
+    assert!(
+        advice
+            .iter()
+            .any(|a| a.contains("Port 25 ohne Verschlüsselung")),
+        "{advice:?}"
+    );
+    assert_eq!(summary_text(&browser).await, before);
+
+    // Switching to "Einen Mailserver" keeps the checked link too (not an empty target).
+    browser
+        .client
+        .find(Locator::Css("button#mode-server"))
+        .await
+        .expect("mode switch")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(summary_text(&browser).await, before);
+    browser.close().await;
+}
