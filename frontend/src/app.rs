@@ -110,6 +110,19 @@ pub fn App() -> Html {
             }
         });
     }
+    // When a check starts (from a link, the form sits above), its progress comes into view.
+    {
+        let checking = matches!(state.phase, Phase::Checking { .. }).then_some(state.request);
+        use_effect_with(checking, move |checking| {
+            if checking.is_some()
+                && let Some(results) = web_sys::window()
+                    .and_then(|window| window.document())
+                    .and_then(|document| document.get_element_by_id("results"))
+            {
+                results.scroll_into_view();
+            }
+        });
+    }
     use_effect_with(state.lang, |lang| set_document_lang(*lang));
     // The provider's look: the profile's theme, or safe values from the URL (`accent=rrggbb`,
     // `compact=1`), applied through the CSS object model (the CSP allows no inline styles).
@@ -244,9 +257,12 @@ pub fn App() -> Html {
                                         <progress max={total.to_string()} value={done.to_string()}
                                             aria-label={texts.text(Text::Checking)}></progress>
                                     }
-                                    { for state.progress.endpoints.iter().map(|endpoint| html! {
-                                        <EndpointCard lang={state.lang} endpoint={(**endpoint).clone()}
-                                            unencrypted={checked.mode == Mode::Settings && checked.settings.unencrypted(endpoint)}
+                                    if let Some(pending) = state.pending() {
+                                        <p class="pending">{ texts.pending(&pending) }</p>
+                                    }
+                                    { for state.progress_in_order().into_iter().map(|endpoint| html! {
+                                        <EndpointCard lang={state.lang} endpoint={(*endpoint).clone()}
+                                            unencrypted={checked.mode == Mode::Settings && checked.settings.unencrypted(&endpoint)}
                                             on_retry={on_retry.clone()} />
                                     }) }
                                 </>

@@ -129,6 +129,64 @@ impl State {
         }
     }
 
+    /// The running check's finished endpoints in the order the final report will have them
+    /// (the order of the targets, then of the mail ports), so cards do not jump at the end.
+    pub fn progress_in_order(&self) -> Vec<Rc<EndpointReport>> {
+        let Phase::Checking { targets } = &self.phase else {
+            return self.progress.endpoints.clone();
+        };
+        let key = |endpoint: &EndpointReport| {
+            let target = targets
+                .iter()
+                .position(|target| target_covers(target, endpoint))
+                .unwrap_or(targets.len());
+            let scheme = mailtls_shared::Scheme::ALL
+                .iter()
+                .position(|scheme| *scheme == endpoint.scheme)
+                .unwrap_or(usize::MAX);
+            (target, scheme)
+        };
+        let mut endpoints = self.progress.endpoints.clone();
+        endpoints.sort_by_key(|endpoint| key(endpoint));
+        endpoints
+    }
+
+    /// The targets of the running check that still have endpoints to come, as the page writes
+    /// them (`mail.example.de:993`), joined; `None` when none is known to be pending.
+    pub fn pending(&self) -> Option<String> {
+        let Phase::Checking { targets } = &self.phase else {
+            return None;
+        };
+        let pending: Vec<String> = targets
+            .iter()
+            .filter(|target| {
+                let done = self
+                    .progress
+                    .endpoints
+                    .iter()
+                    .filter(|endpoint| target_covers(target, endpoint))
+                    .count();
+                match target {
+                    Target::Endpoint { .. } => done == 0,
+                    Target::Host(_) => done < mailtls_shared::Scheme::ALL.len(),
+                    Target::Domain(_) => true,
+                }
+            })
+            .map(|target| {
+                let shown = |host: &mailtls_shared::Host| match host.name() {
+                    Some(name) => name.to_unicode(),
+                    None => host.to_uri_form(),
+                };
+                match target {
+                    Target::Endpoint { host, port, .. } => format!("{}:{port}", shown(host)),
+                    Target::Host(host) => shown(host),
+                    Target::Domain(domain) => domain.to_unicode(),
+                }
+            })
+            .collect();
+        (!pending.is_empty()).then(|| pending.join(", "))
+    }
+
     /// Whether the form now asks for something else than the shown result was checked for.
     pub fn edited_since_check(&self) -> bool {
         !matches!(self.phase, Phase::Idle)
@@ -334,6 +392,22 @@ impl Reducible for State {
             }
         }
         Rc::new(next)
+    }
+}
+
+/// Whether `endpoint` is one of the endpoints `target` stands for (a domain's MX hosts are not
+/// known to the page: none).
+fn target_covers(target: &Target, endpoint: &EndpointReport) -> bool {
+    let same_host = |host: &mailtls_shared::Host| {
+        host.to_string().eq_ignore_ascii_case(&endpoint.host)
+            || host.to_uri_form().eq_ignore_ascii_case(&endpoint.host)
+    };
+    match target {
+        Target::Endpoint { scheme, host, port } => {
+            *scheme == endpoint.scheme && *port == endpoint.port && same_host(host)
+        }
+        Target::Host(host) => same_host(host),
+        Target::Domain(_) => false,
     }
 }
 
@@ -624,6 +698,55 @@ mod tests {
             (empty.phase.clone(), empty.input_error()),
             (Phase::Idle, None)
         );
+    }
+
+    #[test]
+    fn progress_keeps_the_report_order_and_names_what_is_still_pending() {
+        let state = Rc::new(State::new(Lang::De));
+        let state = state.reduce(Action::Open(Link {
+            settings: Some(MailSettings {
+                incoming_server: crate::settings::ServerEntry {
+                    host: "mail.mxp.de".into(),
+                    port: "993".into(),
+                    security: crate::settings::Security::SslTls,
+                },
+                outgoing_server: crate::settings::ServerEntry {
+                    host: "smtp.mxp.de".into(),
+                    port: "465".into(),
+                    security: crate::settings::Security::SslTls,
+                },
+                ..MailSettings::default()
+            }),
+            ..Link::default()
+        }));
+        assert_eq!(
+            state.pending().as_deref(),
+            Some("mail.mxp.de:993, smtp.mxp.de:465")
+        );
+        let at = |scheme, host: &str, port| {
+            let mut done = endpoint(&[]);
+            done.scheme = scheme;
+            done.host = host.into();
+            done.port = port;
+            Rc::new(done)
+        };
+        // The outgoing server answers first; its card still comes second.
+        let state = state.reduce(Action::EndpointDone {
+            request: 1,
+            endpoint: at(Scheme::Smtps, "smtp.mxp.de", 465),
+        });
+        assert_eq!(state.pending().as_deref(), Some("mail.mxp.de:993"));
+        let state = state.reduce(Action::EndpointDone {
+            request: 1,
+            endpoint: at(Scheme::Imaps, "mail.mxp.de", 993),
+        });
+        let order: Vec<u16> = state
+            .progress_in_order()
+            .iter()
+            .map(|endpoint| endpoint.port)
+            .collect();
+        assert_eq!(order, [993, 465]);
+        assert_eq!(state.pending(), None);
     }
 
     #[test]

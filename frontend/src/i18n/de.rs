@@ -496,6 +496,10 @@ impl Catalog for German {
         format!("Dieses Ergebnis stammt aus einer Prüfung vor {ago}.")
     }
 
+    fn pending(&self, targets: &str) -> String {
+        format!("Noch in Prüfung: {targets} …")
+    }
+
     fn progress(&self, done: usize, total: usize) -> String {
         format!("({done} von {total} geprüft)")
     }

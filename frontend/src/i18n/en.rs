@@ -495,6 +495,10 @@ impl Catalog for English {
         format!("This result comes from a check {ago} ago.")
     }
 
+    fn pending(&self, targets: &str) -> String {
+        format!("Still being checked: {targets}…")
+    }
+
     fn progress(&self, done: usize, total: usize) -> String {
         format!("({done} of {total} checked)")
     }

@@ -203,6 +203,8 @@ pub trait Catalog {
     fn advice(&self, advice: &Advice) -> String;
     /// How far a running check is: `(3 of 7 done)`.
     fn progress(&self, done: usize, total: usize) -> String;
+    /// `mail.example.de:993 wird noch geprüft …` for the targets still pending.
+    fn pending(&self, targets: &str) -> String;
     /// A result the service answered from its cache, `seconds` old.
     fn cached_age(&self, seconds: u64) -> String;
     /// A version's outcome, as a word (`supported`).

@@ -698,7 +698,8 @@ async fn results_appear_live_and_refusals_are_explained() {
     let api = ProbeApi::start(
         &ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[fast.port, slow.port()]).patient(),
     );
-    let browser = Browser::start(1024, 1200).await;
+    // 900 px high, where the progress used to sit below the filled-in settings form.
+    let browser = Browser::start(1280, 900).await;
     let link = format!(
         "{}/check?in_host={NAME}&in_port={}&in_sec=tls&out_host={NAME}&out_port={}&out_sec=starttls&lang=de",
         api.base_url,
@@ -717,6 +718,29 @@ async fn results_appear_live_and_refusals_are_explained() {
         .await
         .expect("text");
     assert!(progress.contains("(1 von 2 geprüft)"), "{progress}");
+    // It names what is still pending, and the progress is in view below the filled-in form.
+    let pending = browser
+        .client
+        .find(Locator::Css("p.pending"))
+        .await
+        .expect("the pending line")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        pending,
+        format!("Noch in Prüfung: {NAME}:{} …", slow.port())
+    );
+    let in_view = browser
+        .client
+        .execute(
+            "const r = document.querySelector('p.progress').getBoundingClientRect(); \
+             return r.top >= 0 && r.bottom <= window.innerHeight;",
+            vec![],
+        )
+        .await
+        .expect("read the position");
+    assert_eq!(in_view, serde_json::json!(true), "the progress is in view");
     browser.screenshot("checking-live").await;
     gate.open();
     let slow_card = card_for_port(&browser, slow.port()).await;
