@@ -39,6 +39,14 @@ impl Link {
         for pair in search.trim_start_matches('?').split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = decode(value);
+            // Values are read without regard to case (`in_sec=STARTTLS`), and the encryption
+            // also as the form shows it (`SSL/TLS`): a hand-written link checks what it says.
+            let tag = value.trim().to_ascii_lowercase();
+            let security = || match tag.as_str() {
+                "ssl" | "ssl/tls" | "ssltls" => Some(Security::SslTls),
+                "keine" => Some(Security::None),
+                _ => Security::from_tag(&tag),
+            };
             let mut text = |slot: &mut String| {
                 if !value.trim().is_empty() {
                     *slot = value.clone();
@@ -49,27 +57,27 @@ impl Link {
                 "target" if link.target.is_none() && !value.trim().is_empty() => {
                     link.target = Some(value.clone());
                 }
-                "lang" => link.lang = Lang::from_tag(&value).or(link.lang),
-                "mode" => link.mode = Mode::from_tag(&value).or(link.mode),
-                "os" => link.system = System::from_tag(&value).or(link.system),
-                "program" => link.program = Program::from_tag(&value).or(link.program),
+                "lang" => link.lang = Lang::from_tag(&tag).or(link.lang),
+                "mode" => link.mode = Mode::from_tag(&tag).or(link.mode),
+                "os" => link.system = System::from_tag(&tag).or(link.system),
+                "program" => link.program = Program::from_tag(&tag).or(link.program),
                 "email" => text(&mut settings.email),
                 "in_host" => text(&mut settings.incoming_server.host),
                 "in_port" => text(&mut settings.incoming_server.port),
                 "out_host" => text(&mut settings.outgoing_server.host),
                 "out_port" => text(&mut settings.outgoing_server.port),
                 "in_proto" => {
-                    if let Some(protocol) = Incoming::from_tag(&value) {
+                    if let Some(protocol) = Incoming::from_tag(&tag) {
                         settings.incoming = protocol;
                     }
                 }
                 "in_sec" => {
-                    if let Some(security) = Security::from_tag(&value) {
+                    if let Some(security) = security() {
                         settings.incoming_server.security = security;
                     }
                 }
                 "out_sec" => {
-                    if let Some(security) = Security::from_tag(&value) {
+                    if let Some(security) = security() {
                         settings.outgoing_server.security = security;
                     }
                 }
@@ -193,6 +201,19 @@ pub fn with_lang(search: &str, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hand_written_links_are_read_without_regard_to_case() {
+        let link = Link::parse(
+            "?in_proto=IMAP&in_host=mail.mxp.de&in_sec=STARTTLS&out_sec=SSL%2FTLS&lang=EN&os=Win10",
+        );
+        let settings = link.settings.expect("settings");
+        assert_eq!(settings.incoming, Incoming::Imap);
+        assert_eq!(settings.incoming_server.security, Security::Starttls);
+        assert_eq!(settings.outgoing_server.security, Security::SslTls);
+        assert_eq!(link.lang, Some(Lang::En));
+        assert_eq!(link.system, Some(System::Windows10));
+    }
 
     #[test]
     fn switching_the_language_rewrites_only_lang() {

@@ -54,6 +54,31 @@ impl Incoming {
     }
 }
 
+impl ServerEntry {
+    /// `mail.example.de:993` typed as the server name, with the port field empty or the same:
+    /// the name, and the port where it belongs.
+    fn port_from_host(&self) -> ServerEntry {
+        let host = self.host.trim();
+        let split = host.rsplit_once(':').filter(|(name, port)| {
+            !name.is_empty()
+                && !name.contains(':')
+                && !port.is_empty()
+                && port.len() <= 5
+                && port.bytes().all(|b| b.is_ascii_digit())
+        });
+        match split {
+            Some((name, port)) if self.port.trim().is_empty() || self.port.trim() == port => {
+                ServerEntry {
+                    host: name.to_owned(),
+                    port: port.to_owned(),
+                    security: self.security,
+                }
+            }
+            _ => self.clone(),
+        }
+    }
+}
+
 /// One server as entered: name, port (as typed, may be empty) and encryption.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServerEntry {
@@ -245,6 +270,15 @@ impl MailSettings {
 
     /// [`MailSettings::targets`], with an empty form counted as a missing incoming server: what a
     /// check needs.
+    /// The settings with a port typed into a server name field moved to its port field.
+    pub fn with_ports_from_hosts(&self) -> MailSettings {
+        MailSettings {
+            incoming_server: self.incoming_server.port_from_host(),
+            outgoing_server: self.outgoing_server.port_from_host(),
+            ..self.clone()
+        }
+    }
+
     pub fn checkable_targets(&self) -> Result<Vec<Target>, Vec<(Field, FieldError)>> {
         match self.targets() {
             Ok(targets) if targets.is_empty() => Err(vec![(
@@ -258,6 +292,10 @@ impl MailSettings {
     /// The problems a form shows now: those of filled-in fields, and once a check (or a link)
     /// was asked for, all of them.
     pub fn visible_errors(&self, show_all: bool) -> Vec<(Field, FieldError)> {
+        let moved = self.with_ports_from_hosts();
+        if moved != *self {
+            return moved.visible_errors(show_all);
+        }
         let filled = |field: Field| match field {
             Field::Email => !self.email.trim().is_empty(),
             Field::IncomingHost | Field::IncomingPort => {
@@ -924,6 +962,31 @@ mod tests {
                     suggestion: None
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn a_port_typed_with_the_server_name_moves_to_the_port_field() {
+        let mut settings = MailSettings::default();
+        settings.incoming_server.host = " mail.mxp.de:993 ".into();
+        settings.outgoing_server.host = "smtp.mxp.de:587".into();
+        settings.outgoing_server.port = "465".into();
+        let moved = settings.with_ports_from_hosts();
+        assert_eq!(
+            (
+                moved.incoming_server.host.as_str(),
+                moved.incoming_server.port.as_str()
+            ),
+            ("mail.mxp.de", "993")
+        );
+        // Another port already in the port field: the customer must decide, nothing moves.
+        assert_eq!(moved.outgoing_server, settings.outgoing_server);
+        assert!(
+            !moved
+                .visible_errors(true)
+                .iter()
+                .any(|(field, _)| *field == Field::IncomingHost),
+            "no message about the ':' once the port has its place"
         );
     }
 

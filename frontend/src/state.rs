@@ -222,8 +222,12 @@ impl State {
         }
     }
 
-    /// Starts a check of what the form says, or, when it cannot be checked, shows why.
+    /// Starts a check of what the form says, or, when it cannot be checked, shows why. A port
+    /// typed into a server name field moves to its port field first.
     fn submit(&mut self) {
+        if self.mode == Mode::Settings {
+            self.settings = self.settings.with_ports_from_hosts();
+        }
         match self.targets() {
             Ok(targets) => {
                 self.request += 1;

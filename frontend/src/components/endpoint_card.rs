@@ -37,6 +37,9 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
     };
     let (class, icon, label) = (tone.class(), tone.icon(), crate::summary::tone_word(tone));
     let retry = props.on_retry.clone();
+    let attempted = endpoint.handshakes.iter().any(|handshake| {
+        handshake.duration_ms > 0 || handshake.outcome != mailtls_shared::Outcome::Inconclusive
+    });
     html! {
         <article class={classes!("card", class)} data-verdict={wire_name(&endpoint.verdict)}>
             <h3>{ endpoint_title(endpoint) }</h3>
@@ -142,19 +145,24 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                         }
                     </dl>
                 }
-                <h4>{ texts.text(Text::HandshakesHeading) }</h4>
-                <ul class="handshakes">
-                    { for endpoint.handshakes.iter().map(|handshake| html! {
-                        <li>
-                            <span class="version">{ handshake.version.display_name() }</span>
-                            { " " }{ texts.outcome(handshake.outcome) }
-                            { format!(", {} ms", handshake.duration_ms) }
-                            if let Some(detail) = &handshake.detail {
-                                <span class="detail">{ " · " }<span lang="en">{ detail }</span></span>
-                            }
-                        </li>
-                    }) }
-                </ul>
+                // Connection attempts only where one was made: a server that never answered
+                // (no greeting, refused, no name) has one reason, in the technical detail below,
+                // not five lines of "0 ms".
+                if attempted {
+                    <h4>{ texts.text(Text::HandshakesHeading) }</h4>
+                    <ul class="handshakes">
+                        { for endpoint.handshakes.iter().map(|handshake| html! {
+                            <li>
+                                <span class="version">{ handshake.version.display_name() }</span>
+                                { " " }{ texts.outcome(handshake.outcome) }
+                                { format!(", {} ms", handshake.duration_ms) }
+                                if let Some(detail) = &handshake.detail {
+                                    <span class="detail">{ " · " }<span lang="en">{ detail }</span></span>
+                                }
+                            </li>
+                        }) }
+                    </ul>
+                }
                 if let Some(error) = &endpoint.error {
                     <p class="error-detail">
                         { texts.text(Text::TechnicalDetail) }{ ": " }

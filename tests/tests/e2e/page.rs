@@ -1563,6 +1563,19 @@ async fn one_headline_sums_up_each_result_state_in_german_and_english() {
             .expect("open the link");
         let (shown_key, text) = headline(&browser).await;
         assert_eq!((shown_key.as_str(), text.as_str()), (key, words), "{query}");
+        // Nothing listened: no list of five "0 ms" attempts, the technical detail says why.
+        if key == "HeadlineUnknown" {
+            let attempts = browser
+                .client
+                .find_all(Locator::Css("article.card ul.handshakes"))
+                .await
+                .expect("query");
+            assert!(attempts.is_empty(), "{query}");
+            browser
+                .wait_for("article.card p.error-detail", Duration::from_secs(5))
+                .await
+                .expect("the reason");
+        }
     }
     browser.close().await;
 }
