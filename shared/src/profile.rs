@@ -230,6 +230,20 @@ impl Profile {
                 ));
             }
         }
+        for (index, alias) in self.aliases.iter().enumerate() {
+            if let Some((role, _)) = self
+                .servers()
+                .into_iter()
+                .find(|(_, server)| server.host == *alias)
+            {
+                error(format!(
+                    "aliases: {alias} is the official {role} server already; list it once"
+                ));
+            }
+            if self.aliases[..index].contains(alias) {
+                error(format!("aliases: {alias} is listed twice"));
+            }
+        }
         if self.languages.is_empty() {
             error("languages: at least one of \"de\", \"en\"".into());
         }
@@ -327,6 +341,30 @@ mod tests {
             links: Vec::new(),
             theme: Theme::default(),
         }
+    }
+
+    #[test]
+    fn an_alias_that_repeats_an_official_name_or_itself_is_reported() {
+        let mut twice = profile();
+        twice.aliases = vec![
+            Hostname::parse("login.mxp.de").expect("alias"),
+            Hostname::parse("mail.mxp.de").expect("alias"),
+            Hostname::parse("login.mxp.de").expect("alias"),
+        ];
+        let errors: Vec<String> = twice
+            .validate()
+            .expect_err("refused")
+            .into_iter()
+            .map(|error| error.0)
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                "aliases: mail.mxp.de is the official imap server already; list it once",
+                "aliases: login.mxp.de is listed twice",
+            ]
+        );
+        assert_eq!(profile().validate(), Ok(()));
     }
 
     #[test]
