@@ -388,9 +388,19 @@ impl Engine {
         if !self.policy.check_port(self.mx_port) {
             return Err(PlanError::ForbiddenPort { port: self.mx_port });
         }
-        self.check_name_rules(&Host::Name(domain.clone()))?;
+        // Provider mode admits a customer's own domain (`kunde@firma.de`) when the provider
+        // receives its mail: every MX host lies under the provider's domains. Nothing is
+        // probed before that is known.
+        let hosted_elsewhere = !self
+            .policy
+            .check_provider_domain(&Host::Name(domain.clone()));
+        if hosted_elsewhere {
+            self.check_reserved_name(&Host::Name(domain.clone()))?;
+        } else {
+            self.check_name_rules(&Host::Name(domain.clone()))?;
+        }
         let planned = domain::plan(self.domain_context(), domain);
-        Ok(tokio::time::timeout_at(deadline, planned)
+        let planned = tokio::time::timeout_at(deadline, planned)
             .await
             .unwrap_or_else(|_| {
                 PlannedDomain::lookup_failed(
@@ -400,7 +410,29 @@ impl Engine {
                         self.timeouts.check.as_secs()
                     ),
                 )
-            }))
+            });
+        if hosted_elsewhere {
+            let outside = planned
+                .hosts
+                .iter()
+                .find(|mx| {
+                    !Hostname::parse(mx.name.trim_end_matches('.'))
+                        .is_ok_and(|name| self.policy.check_provider_domain(&Host::Name(name)))
+                })
+                .map(|mx| mx.name.clone());
+            if planned.hosts.is_empty() || outside.is_some() {
+                return Err(PlanError::OutsideProviderDomains {
+                    host: outside.unwrap_or_else(|| domain.to_string()),
+                    domains: self
+                        .policy
+                        .provider_domains()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                });
+            }
+        }
+        Ok(planned)
     }
 
     /// Provider mode and reserved domains: the rules every target's name meets before any
@@ -417,7 +449,12 @@ impl Engine {
                     .collect(),
             });
         }
-        // Names an operator or test pinned with `--resolve` are the operator's decision.
+        self.check_reserved_name(host)
+    }
+
+    /// Reserved domains (`.internal`, `.local`, …) are never checked, unless an operator or test
+    /// pinned the name with `--resolve` or allowed them.
+    fn check_reserved_name(&self, host: &Host) -> Result<(), PlanError> {
         if let Host::Name(name) = host
             && !self.resolver.is_overridden(name)
             && !self.policy.allows_reserved_names()

@@ -730,3 +730,41 @@ async fn domain_reports_match_the_openapi_document() {
     crate::operations::validate(&document, &schema, &broken, "report", &mut errors);
     assert_eq!(errors.len(), 2, "{errors:#?}");
 }
+
+#[test]
+fn provider_mode_admits_a_customer_domain_whose_mx_hosts_are_the_providers() {
+    let lab = Lab::start();
+    let mut options = lab.service_options();
+    options
+        .extra_args
+        .extend(["--only-domain".to_owned(), "two.test".to_owned()]);
+    let api = ProbeApi::start(&options);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // sts.test is the customer's domain; both its MX hosts are under two.test.
+    let (status, report) =
+        runtime.block_on(api.check(&[("target", "kunde@sts.test"), ("lang", "en")]));
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(domain(&report, "sts.test")["mx_source"], "mx");
+    assert_eq!(
+        report["endpoints"]
+            .as_array()
+            .map(|endpoints| endpoints.len()),
+        Some(2),
+        "{report}"
+    );
+    // unsigned.test receives its mail elsewhere (mx1.dane.test): refused before any probe,
+    // naming the MX host that is not the provider's.
+    let (status, error) =
+        runtime.block_on(api.check(&[("target", "domain:unsigned.test"), ("lang", "en")]));
+    assert_eq!(status, 403, "{error}");
+    assert_eq!(error["error"]["code"], "forbidden_domain");
+    let message = error["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("mx1.dane.test"), "{message}");
+    // A domain with no MX host under the provider's domains at all (its own address) too.
+    let (status, _) =
+        runtime.block_on(api.check(&[("target", "domain:nomx.test"), ("lang", "en")]));
+    assert_eq!(status, 403);
+    // A host outside the provider's domains stays refused as before.
+    let (status, _) = runtime.block_on(api.check(&[("target", "mx1.dane.test"), ("lang", "en")]));
+    assert_eq!(status, 403);
+}
