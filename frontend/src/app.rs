@@ -299,7 +299,7 @@ pub fn App() -> Html {
                                         { texts.text(Text::ResultsHeading) }
                                     </h2>
                                     <p class={classes!("headline", overall.class())}
-                                        data-headline={format!("{headline:?}")}>
+                                        data-headline={if headline == Text::HeadlineSettings { "settings" } else { overall.class() }}>
                                         { texts.text(headline) }
                                     </p>
                                     { advice.clone().unwrap_or_default() }

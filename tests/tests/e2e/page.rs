@@ -1531,17 +1531,17 @@ async fn one_headline_sums_up_each_result_state_in_german_and_english() {
     let cases = [
         (
             format!("target={NAME}%3A{}&lang=en", modern.port),
-            "HeadlineGood",
+            "good",
             "All good: everything we checked works with TLS 1.2 or newer.",
         ),
         (
             format!("target={NAME}%3A{}&lang=de", old_cert.port),
-            "HeadlineBad",
+            "bad",
             "Problem: Etwas funktioniert nicht. Was zu tun ist, steht unten bei den Ergebnissen mit „Problem“.",
         ),
         (
             format!("target={NAME}%3A{closed}&lang=de"),
-            "HeadlineUnknown",
+            "unknown",
             "Unklar: Nicht alles konnte geprüft werden. Was Sie tun können, steht unten bei den Ergebnissen mit „Unklar“.",
         ),
         // Settings that send without encryption on port 25: the customer must change them.
@@ -1551,7 +1551,7 @@ async fn one_headline_sums_up_each_result_state_in_german_and_english() {
                  &out_host={NAME}&out_port=25&out_sec=none&lang=de",
                 modern.port
             ),
-            "HeadlineSettings",
+            "settings",
             "Das müssen Sie ändern: Ihre Einstellungen passen nicht zu Ihrem Mailserver. Was genau, steht direkt darunter.",
         ),
     ];
@@ -1564,7 +1564,7 @@ async fn one_headline_sums_up_each_result_state_in_german_and_english() {
         let (shown_key, text) = headline(&browser).await;
         assert_eq!((shown_key.as_str(), text.as_str()), (key, words), "{query}");
         // Nothing listened: no list of five "0 ms" attempts, the technical detail says why.
-        if key == "HeadlineUnknown" {
+        if key == "unknown" {
             let attempts = browser
                 .client
                 .find_all(Locator::Css("article.card ul.handshakes"))
