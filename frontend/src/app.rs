@@ -290,6 +290,7 @@ pub fn App() -> Html {
                                 &link,
                                 state.lang,
                                 &unencrypted,
+                                state.client.system.zip(state.client.program).map(|(system, program)| (program, system)),
                             );
                             let overall = crate::summary::overall(report, &unencrypted);
                             let headline = crate::summary::headline(overall, !advice_list.is_empty());

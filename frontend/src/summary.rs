@@ -76,6 +76,7 @@ pub fn summary(
     link: &str,
     lang: Lang,
     unencrypted: &dyn Fn(&EndpointReport) -> bool,
+    program: Option<(crate::clients::Program, crate::clients::System)>,
 ) -> String {
     let texts = catalog(lang);
     let mut lines = vec![format!(
@@ -167,6 +168,21 @@ pub fn summary(
                 .map(|item| format!("- {}", texts.advice(item))),
         );
     }
+    // What the page told the customer about their mail program: support reads the same.
+    if let Some((program, system)) = program {
+        lines.push(format!(
+            "{}: {}",
+            texts.text(Text::ProgramLabel),
+            texts.client_heading(crate::i18n::program_name(texts, program), system)
+        ));
+        for advice in crate::clients::program_advice(program, system, report) {
+            let guidance = texts.guidance(advice.guidance, system);
+            match advice.role {
+                Some(role) => lines.push(format!("  {}: {guidance}", texts.role(role))),
+                None => lines.push(format!("  {guidance}")),
+            }
+        }
+    }
     lines.push(format!("{}: {link}", texts.text(Text::SummaryLink)));
     lines.push(format!("MailTLS {}", env!("CARGO_PKG_VERSION")));
     lines.insert(
@@ -239,6 +255,7 @@ mod tests {
             "https://hilfe.mxp.de/check?target=mail.mxp.de",
             Lang::De,
             &|_| false,
+            None,
         );
         let expected = [
             "Zeitpunkt der MailTLS-Prüfung: 26.11.2026, 12:00 Uhr (UTC)",
@@ -257,7 +274,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("{line:?} missing or out of order in\n{text}"));
             rest = &rest[at + line.len()..];
         }
-        let english = summary(&report, &[], "x", Lang::En, &|_| false);
+        let english = summary(&report, &[], "x", Lang::En, &|_| false, None);
         assert!(
             english.starts_with(
                 "Time of the MailTLS check: 26 November 2026, 12:00 UTC\nOverall: Warning"
@@ -351,7 +368,7 @@ mod tests {
             cached: false,
             age_seconds: None,
         };
-        let german = summary(&report, &[], "x", Lang::De, &|_| false);
+        let german = summary(&report, &[], "x", Lang::De, &|_| false, None);
         for line in [
             "Gesamtergebnis: Achtung",
             "- E-Mails von anderen Anbietern an firma.de: Achtung – Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: MX 2 von 3 (mx2.firma.de).",
@@ -363,7 +380,7 @@ mod tests {
         ] {
             assert!(german.contains(line), "{line:?} missing in\n{german}");
         }
-        let english = summary(&report, &[], "x", Lang::En, &|_| false);
+        let english = summary(&report, &[], "x", Lang::En, &|_| false, None);
         assert!(
             english.contains("- Email to firma.de from other providers: Warning – Some of your mail servers have problems, so some email to you may arrive late or not at all. Affected: MX 2 of 3 (mx2.firma.de)."),
             "{english}"
@@ -401,7 +418,7 @@ mod null_mx {
             cached: false,
             age_seconds: None,
         };
-        let german = super::summary(&report, &[], "x", Lang::De, &|_| false);
+        let german = super::summary(&report, &[], "x", Lang::De, &|_| false, None);
         assert!(
             german.contains("Gesamtergebnis: Nicht angeboten"),
             "{german}"

@@ -952,6 +952,22 @@ async fn outlook_2010_on_windows_7_gets_the_registry_fix_and_settings_files() {
     ] {
         assert!(text.contains(words), "{words}: {text}");
     }
+    // The summary support receives says the same about the program.
+    let summary = browser
+        .client
+        .find(Locator::Css("textarea#summary"))
+        .await
+        .expect("summary")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert!(
+        summary.contains(
+            "E-Mail-Programm: Outlook 2010 unter Windows 7\n  Ohne Änderung kann sich Ihr Programm auf diesem System nicht mit Ihrem Server verbinden. Schalten Sie TLS 1.2 in Windows 7 ein"
+        ),
+        "{summary}"
+    );
     browser.screenshot("outlook-2010-windows-7").await;
 
     let href = |id: &'static str| {
