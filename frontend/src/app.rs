@@ -418,10 +418,21 @@ fn apply_theme(theme: Option<&mailtls_shared::Theme>) {
                 .map(str::to_owned)
         })
     };
-    let accent = param("accent")
-        .map(|hex| format!("#{hex}"))
-        .filter(|color| mailtls_shared::profile::accent_is_readable(color))
-        .or_else(|| theme.and_then(|theme| theme.accent.clone()));
+    let asked = param("accent").map(|hex| format!("#{hex}"));
+    let readable = asked
+        .clone()
+        .filter(|color| mailtls_shared::profile::accent_is_readable(color));
+    if let (Some(color), None) = (&asked, &readable) {
+        // For the provider's web team: the page keeps its own colour.
+        web_sys::console::warn_1(
+            &format!(
+                "MailTLS: accent={} is not used: it must be six hex digits (rrggbb) with a contrast of at least 4.5:1 to white",
+                color.trim_start_matches('#')
+            )
+            .into(),
+        );
+    }
+    let accent = readable.or_else(|| theme.and_then(|theme| theme.accent.clone()));
     let compact = param("compact").is_some_and(|value| value == "1")
         || theme.is_some_and(|theme| theme.compact);
     let Some(root) = window
@@ -465,7 +476,8 @@ fn remember_in_address(link: &Link) {
     let Ok(history) = window.history() else {
         return;
     };
-    let path = link.path();
+    let search = window.location().search().unwrap_or_default();
+    let path = crate::link::with_embedding(&link.path(), &search);
     let null = wasm_bindgen::JsValue::NULL;
     let _ = if current_link().same_check(link) {
         history.replace_state_with_url(&null, "", Some(&path))

@@ -183,6 +183,22 @@ fn decode(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The parameters of a provider's embedding (`embed`, `accent`, `compact`) that `search`
+/// carries, appended to `path`: the address keeps them whenever the page rewrites it, so a
+/// reload inside the provider's frame keeps its height reporting and its look.
+pub fn with_embedding(path: &str, search: &str) -> String {
+    let kept: Vec<&str> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| matches!(pair.split('=').next(), Some("embed" | "accent" | "compact")))
+        .collect();
+    if kept.is_empty() {
+        return path.to_owned();
+    }
+    let joiner = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{joiner}{}", kept.join("&"))
+}
+
 /// The query string `search` with its `lang` set to `lang` and every other parameter kept as it
 /// was (a provider's `embed`, `accent`, `compact` included): what the address bar shows after
 /// the customer switches the language, so a reload keeps it.
@@ -213,6 +229,17 @@ mod tests {
         assert_eq!(settings.outgoing_server.security, Security::SslTls);
         assert_eq!(link.lang, Some(Lang::En));
         assert_eq!(link.system, Some(System::Windows10));
+    }
+
+    #[test]
+    fn rewritten_addresses_keep_the_providers_embedding() {
+        let search = "?target=a.de&embed=https%3A%2F%2Fwww.mxp.test&accent=0b5cad&compact=1";
+        assert_eq!(
+            with_embedding("/check?target=b.de&lang=de", search),
+            "/check?target=b.de&lang=de&embed=https%3A%2F%2Fwww.mxp.test&accent=0b5cad&compact=1"
+        );
+        assert_eq!(with_embedding("/check", "?compact=1"), "/check?compact=1");
+        assert_eq!(with_embedding("/check?x=1", "?lang=en"), "/check?x=1");
     }
 
     #[test]

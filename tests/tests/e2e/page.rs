@@ -1315,6 +1315,29 @@ async fn the_provider_sets_the_accent_and_urls_may_only_pick_safe_values() {
         ("#1a4d2e".to_owned(), false),
         "an unreadable accent from the URL is ignored"
     );
+    // A pre-filled check link in the provider's frame: the page writes the check into the
+    // address, and the look survives that and a reload.
+    let embedded = "check?target=mail.example.test&lang=de&accent=7a1f5c&compact=1";
+    assert_eq!(look(embedded).await, ("#7a1f5c".to_owned(), true));
+    let url = browser.client.current_url().await.expect("url");
+    assert!(
+        url.as_str().contains("accent=7a1f5c") && url.as_str().contains("compact=1"),
+        "{url}"
+    );
+    browser.client.refresh().await.expect("reload");
+    browser
+        .wait_for("aside.provider-links", Duration::from_secs(20))
+        .await
+        .expect("the profile arrived again");
+    let after_reload = browser
+        .client
+        .execute(
+            "const root = document.documentElement; return [getComputedStyle(root).getPropertyValue('--mt-accent').trim(), root.classList.contains('compact')];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(after_reload, serde_json::json!(["#7a1f5c", true]));
     browser.close().await;
 }
 
