@@ -123,6 +123,25 @@ pub fn App() -> Html {
             }
         });
     }
+    // A check refused because of the form: the focus goes to the first field that holds it back
+    // (the optional address never does).
+    use_effect_with(state.refused_submits, |refused| {
+        if *refused > 0
+            && let Some(field) = web_sys::window()
+                .and_then(|window| window.document())
+                .and_then(|document| {
+                    document
+                        .query_selector("[aria-invalid='true']:not(#email)")
+                        .ok()
+                        .flatten()
+                })
+        {
+            use wasm_bindgen::JsCast;
+            if let Ok(field) = field.dyn_into::<web_sys::HtmlElement>() {
+                let _ = field.focus();
+            }
+        }
+    });
     use_effect_with(state.lang, |lang| set_document_lang(*lang));
     // The provider's look: the profile's theme, or safe values from the URL (`accent=rrggbb`,
     // `compact=1`), applied through the CSS object model (the CSP allows no inline styles).

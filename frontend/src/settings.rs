@@ -219,13 +219,9 @@ impl MailSettings {
     /// The endpoints to check, or the first problem of each field. Empty server fields are
     /// skipped; with both empty there is nothing to check.
     pub fn targets(&self) -> Result<Vec<Target>, Vec<(Field, FieldError)>> {
+        // The e-mail address is optional and only fills the settings files: a mistake in it is
+        // shown at its field (`visible_errors`) but never holds back the check.
         let mut errors = Vec::new();
-        let email = self.email.trim();
-        if !email.is_empty()
-            && let Err(error) = check_email(email)
-        {
-            errors.push((Field::Email, error));
-        }
         let mut targets = Vec::new();
         for outgoing in [false, true] {
             let (entry, host_field, port_field) = if outgoing {
@@ -268,8 +264,6 @@ impl MailSettings {
         Ok(targets)
     }
 
-    /// [`MailSettings::targets`], with an empty form counted as a missing incoming server: what a
-    /// check needs.
     /// The settings with a port typed into a server name field moved to its port field.
     pub fn with_ports_from_hosts(&self) -> MailSettings {
         MailSettings {
@@ -279,6 +273,8 @@ impl MailSettings {
         }
     }
 
+    /// [`MailSettings::targets`], with an empty form counted as a missing incoming server: what a
+    /// check needs.
     pub fn checkable_targets(&self) -> Result<Vec<Target>, Vec<(Field, FieldError)>> {
         match self.targets() {
             Ok(targets) if targets.is_empty() => Err(vec![(
@@ -306,10 +302,14 @@ impl MailSettings {
             }
             Field::Server => false,
         };
-        self.checkable_targets()
-            .err()
-            .unwrap_or_default()
+        let email = self.email.trim();
+        let email_error = (!email.is_empty())
+            .then(|| check_email(email).err())
+            .flatten()
+            .map(|error| (Field::Email, error));
+        email_error
             .into_iter()
+            .chain(self.checkable_targets().err().unwrap_or_default())
             .filter(|(field, _)| show_all || filled(*field))
             .collect()
     }
@@ -624,7 +624,7 @@ mod tests {
             ("mail.mxp.de", "abc", Security::Starttls),
         );
         broken.email = "kunde.mxp.de".into();
-        let errors = broken.targets().expect_err("invalid");
+        let errors = broken.visible_errors(true);
         assert_eq!(
             errors,
             vec![
@@ -637,14 +637,30 @@ mod tests {
         assert!(errors[2].1.message(Lang::De).contains("65535"));
         broken.email = "kunde@".into();
         assert_eq!(
-            broken.targets().expect_err("invalid")[0],
+            broken.visible_errors(true)[0],
             (Field::Email, FieldError::Email)
         );
         broken.email = "kunde@mxp".into();
         assert!(matches!(
-            broken.targets().expect_err("invalid")[0],
+            broken.visible_errors(true)[0],
             (Field::Email, FieldError::EmailDomain(HostError::NoDot))
         ));
+    }
+
+    #[test]
+    fn a_mistake_in_the_optional_address_is_shown_but_does_not_hold_back_the_check() {
+        let mut settings = settings(
+            Incoming::Imap,
+            ("mail.mxp.de", "", Security::SslTls),
+            ("", "", Security::SslTls),
+        );
+        settings.email = "kunde@".into();
+        assert_eq!(
+            settings.visible_errors(true),
+            vec![(Field::Email, FieldError::Email)]
+        );
+        let targets = settings.checkable_targets().expect("checkable");
+        assert_eq!(targets.len(), 1);
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub struct State {
     pub client: ClientChoice,
     /// The current check was asked for again ("Noch einmal prüfen"): not from the cache.
     pub fresh: bool,
+    /// Counts the times a check was asked for and refused because of the form: the page then
+    /// moves the focus to the first field with a message.
+    pub refused_submits: u32,
     /// The form as it was when the running or shown check was asked for: the result, its
     /// advice, the summary and the link stay tied to it while the customer edits the form.
     pub checked: Option<Rc<Checked>>,
@@ -110,6 +113,7 @@ impl State {
             profile: None,
             client: ClientChoice::default(),
             fresh: false,
+            refused_submits: 0,
             checked: None,
         }
     }
@@ -239,7 +243,10 @@ impl State {
                     settings: self.settings.clone(),
                 }));
             }
-            Err(_) => self.show_errors = true,
+            Err(_) => {
+                self.show_errors = true;
+                self.refused_submits += 1;
+            }
         }
     }
 

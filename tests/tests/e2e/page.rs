@@ -1707,3 +1707,62 @@ async fn a_result_stays_with_what_was_checked_when_the_form_is_edited() {
     assert_eq!(summary_text(&browser).await, before);
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_bad_field_does_not_block_the_check_and_the_focus_finds_it() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("valid", NAME, Validity::CURRENT);
+    let imaps = OpensslServer::start(&cert, &[]);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[imaps.port],
+    ));
+    let browser = Browser::start(1024, 900).await;
+    // The optional address is wrong: its message is at its field, and the server is checked.
+    browser
+        .client
+        .goto(&format!(
+            "{}/check?email=kunde%40&in_proto=imap&in_host={NAME}&in_port={}&in_sec=tls&lang=de",
+            api.base_url, imaps.port
+        ))
+        .await
+        .expect("open the link");
+    let (tone, _) = headline(&browser).await;
+    assert_eq!(tone, "good");
+    let message = browser
+        .wait_for("#email-error", Duration::from_secs(5))
+        .await
+        .expect("the address's message")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        message.starts_with("Bitte prüfen Sie die E-Mail-Adresse."),
+        "{message}"
+    );
+
+    // A server name that cannot be checked: no check, and the focus goes to that field.
+    let field = browser
+        .client
+        .find(Locator::Css("input#in-host"))
+        .await
+        .expect("incoming server field");
+    field.clear().await.expect("clear");
+    field.send_keys("mail mxp.de").await.expect("type");
+    browser
+        .client
+        .find(Locator::Css("button#check-settings"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    let focused = browser
+        .client
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .expect("focus");
+    assert_eq!(focused, serde_json::json!("in-host"));
+    browser.close().await;
+}
