@@ -167,6 +167,7 @@ mod tests {
         Profile {
             provider: "Müller & <Söhne>".into(),
             aliases: vec![],
+            retired: vec![],
             languages: vec![Lang::De],
             imap: Some(server("mail.provider.test", 993, ProfileSecurity::Tls)),
             pop3: None,

@@ -161,6 +161,13 @@ pub enum Advice {
     NameLooksMistyped { field: Field, suggestion: String },
     /// The name is close to one of the provider's official names: probably a typo.
     DidYouMean { field: Field, official: String },
+    /// A name the provider retired (`pop.mxp.de`, or any under a retired `*.mxp.de`): enter the
+    /// official server for this role instead.
+    RetiredName {
+        outgoing: bool,
+        host: String,
+        official: String,
+    },
     /// The server's certificate does not name the host the customer entered: their program
     /// will warn. `suggestion` is one of the provider's official names that the certificate
     /// carries; never just any name from a certificate nobody vouched for (a customer who
@@ -376,6 +383,21 @@ impl MailSettings {
             } else {
                 Field::IncomingHost
             };
+            let role_server = match (outgoing, self.incoming) {
+                (true, _) => Some(&profile.smtp),
+                (false, Incoming::Imap) => profile.imap.as_ref(),
+                (false, Incoming::Pop3) => profile.pop3.as_ref(),
+            };
+            if profile.is_retired(&name)
+                && let Some(current) = role_server
+            {
+                advice.push(Advice::RetiredName {
+                    outgoing,
+                    host: name.to_unicode(),
+                    official: current.host.to_unicode(),
+                });
+                continue;
+            }
             if let Some(official) = profile.suggest(&name) {
                 advice.push(Advice::DidYouMean {
                     field,
@@ -383,12 +405,7 @@ impl MailSettings {
                 });
                 continue;
             }
-            let official = match (outgoing, self.incoming) {
-                (true, _) => Some(&profile.smtp),
-                (false, Incoming::Imap) => profile.imap.as_ref(),
-                (false, Incoming::Pop3) => profile.pop3.as_ref(),
-            };
-            let Some(official) = official.filter(|_| profile.knows(&name)) else {
+            let Some(official) = role_server.filter(|_| profile.knows(&name)) else {
                 continue;
             };
             let security = match official.security {
@@ -804,6 +821,7 @@ mod tests {
         Profile {
             provider: "Provider".into(),
             aliases: vec![Hostname::parse("login.provider.test").expect("alias")],
+            retired: vec![],
             languages: vec![Lang::De, Lang::En],
             imap: Some(server("mail.provider.test", 993, ProfileSecurity::Tls)),
             pop3: None,
@@ -1003,6 +1021,33 @@ mod tests {
                 .iter()
                 .any(|(field, _)| *field == Field::IncomingHost),
             "no message about the ':' once the port has its place"
+        );
+    }
+
+    #[test]
+    fn a_retired_name_is_replaced_by_the_official_one_for_its_role() {
+        let mut profile = provider();
+        profile.retired = vec!["*.provider.test".into()];
+        let mut settings = MailSettings::default();
+        settings.incoming_server.host = "imap.provider.test".into();
+        settings.incoming_server.security = Security::SslTls;
+        settings.outgoing_server.host = "login.provider.test".into();
+        settings.outgoing_server.security = Security::Starttls;
+        let advice = settings.advice_with(Some(&profile));
+        assert!(
+            advice.contains(&Advice::RetiredName {
+                outgoing: false,
+                host: "imap.provider.test".into(),
+                official: "mail.provider.test".into(),
+            }),
+            "{advice:?}"
+        );
+        // The alias is current: no retirement advice for the outgoing server.
+        assert!(
+            !advice
+                .iter()
+                .any(|a| matches!(a, Advice::RetiredName { outgoing: true, .. })),
+            "{advice:?}"
         );
     }
 

@@ -119,6 +119,12 @@ pub struct Profile {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub aliases: Vec<Hostname>,
+    /// Names customers may still have in their programs but should no longer use
+    /// (`pop.mxp.de`); `*.mxp.de` retires every other name under `mxp.de` that is neither
+    /// official nor an alias (the wildcard-certificate case). The page tells a customer who
+    /// uses one which name to enter instead.
+    #[serde(default)]
+    pub retired: Vec<String>,
     /// The languages the page offers (German first by default).
     #[serde(default = "default_languages")]
     pub languages: Vec<Lang>,
@@ -183,6 +189,23 @@ impl Profile {
         names
     }
 
+    /// Whether `name` is a retired name: listed, or under a retired `*.domain` and not one of
+    /// the provider's current names.
+    pub fn is_retired(&self, name: &Hostname) -> bool {
+        if self.knows(name) {
+            return false;
+        }
+        let name = name.as_str();
+        self.retired
+            .iter()
+            .any(|retired| match retired.strip_prefix("*.") {
+                Some(domain) => name
+                    .strip_suffix(domain)
+                    .is_some_and(|rest| rest.ends_with('.') && rest.len() > 1),
+                None => retired.eq_ignore_ascii_case(name),
+            })
+    }
+
     /// Whether `name` is one of the provider's names.
     pub fn knows(&self, name: &Hostname) -> bool {
         self.names().contains(&name)
@@ -228,6 +251,17 @@ impl Profile {
                     "{role}: port {} is the port for security = \"{name}\"",
                     server.port
                 ));
+            }
+        }
+        for retired in &self.retired {
+            let name = retired.strip_prefix("*.").unwrap_or(retired);
+            // A wildcard never retires the official names and aliases under it.
+            match Hostname::parse(name) {
+                Ok(name) if !retired.starts_with("*.") && self.knows(&name) => error(format!(
+                    "retired: {retired} is an official name or an alias; it cannot be retired"
+                )),
+                Ok(_) => {}
+                Err(why) => error(format!("retired: {retired:?} is not a server name ({why})")),
             }
         }
         for (index, alias) in self.aliases.iter().enumerate() {
@@ -333,6 +367,7 @@ mod tests {
         Profile {
             provider: "MXP".into(),
             aliases: vec![Hostname::parse("login.mxp.de").expect("alias")],
+            retired: Vec::new(),
             languages: default_languages(),
             imap: Some(server("mail.mxp.de", 993, ProfileSecurity::Tls)),
             pop3: Some(server("mail.mxp.de", 995, ProfileSecurity::Tls)),
@@ -341,6 +376,33 @@ mod tests {
             links: Vec::new(),
             theme: Theme::default(),
         }
+    }
+
+    #[test]
+    fn retired_names_are_listed_or_under_a_retired_domain_but_never_current_ones() {
+        let mut mxp = profile();
+        mxp.retired = vec!["pop.mxp.de".into(), "*.mxp.test".into()];
+        let name = |name: &str| Hostname::parse(name).expect("name");
+        assert!(mxp.is_retired(&name("pop.mxp.de")));
+        assert!(!mxp.is_retired(&name("imap.mxp.de")));
+        assert!(mxp.is_retired(&name("imap.mxp.test")));
+        assert!(!mxp.is_retired(&name("mxp.test")));
+        assert!(!mxp.is_retired(&name("xmxp.test")));
+        mxp.retired.push("*.mxp.de".into());
+        // The official name and the alias stay current under a retired wildcard.
+        assert!(!mxp.is_retired(&name("mail.mxp.de")));
+        assert!(!mxp.is_retired(&name("login.mxp.de")));
+        assert!(mxp.is_retired(&name("smtp.mxp.de")));
+        assert_eq!(mxp.validate(), Ok(()));
+        mxp.retired.push("login.mxp.de".into());
+        mxp.retired.push("mail mxp.de".into());
+        let errors = mxp.validate().expect_err("refused");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0]
+                .0
+                .contains("login.mxp.de is an official name or an alias")
+        );
     }
 
     #[test]

@@ -471,6 +471,10 @@ impl Catalog for German {
                 "Der Name des {}s weicht nur leicht vom Servernamen Ihres Anbieters ab. Meinten Sie {official}?",
                 if *field == crate::settings::Field::OutgoingHost { "Postausgangsserver" } else { "Posteingangsserver" }
             ),
+            Advice::RetiredName { outgoing, host, official } => format!(
+                "Ihr Anbieter verwendet für den {} jetzt den Namen {official}. Bitte ersetzen Sie {host} in Ihrem E-Mail-Programm durch {official}.",
+                if *outgoing { "Postausgangsserver" } else { "Posteingangsserver" }
+            ),
             Advice::NotTheProvidersSetting { outgoing, port, security } => format!(
                 "Ihr Anbieter gibt für den {} Port {port} mit „{}“ vor. Bitte stellen Sie das in Ihrem E-Mail-Programm so ein.",
                 if *outgoing { "Postausgangsserver" } else { "Posteingangsserver" },

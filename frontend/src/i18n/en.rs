@@ -470,6 +470,10 @@ impl Catalog for English {
                 "The {} mail server name is very close to your provider’s server name. Did you mean {official}?",
                 if *field == crate::settings::Field::OutgoingHost { "outgoing" } else { "incoming" }
             ),
+            Advice::RetiredName { outgoing, host, official } => format!(
+                "Your provider now uses the name {official} for the {} mail server. Please replace {host} with {official} in your email program.",
+                if *outgoing { "outgoing" } else { "incoming" }
+            ),
             Advice::NotTheProvidersSetting { outgoing, port, security } => format!(
                 "For the {} mail server, your provider specifies port {port} with “{}”. Please set this in your email program.",
                 if *outgoing { "outgoing" } else { "incoming" },

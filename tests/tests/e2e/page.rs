@@ -1766,3 +1766,61 @@ async fn one_bad_field_does_not_block_the_check_and_the_focus_finds_it() {
     assert_eq!(focused, serde_json::json!("in-host"));
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retired_name_on_a_wildcard_certificate_is_sent_to_the_official_one() {
+    const OFFICIAL: &str = "mail.provider.test";
+    const RETIRED: &str = "imap.provider.test";
+    let (dir, ca) = test_ca();
+    // The provider's wildcard certificate covers the retired name too: the card alone says "In
+    // Ordnung", the profile knows better.
+    let cert = ca.server_cert("wildcard", "*.provider.test", Validity::CURRENT);
+    let server = OpensslServer::start(&cert, &[]);
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(
+        &profile,
+        tests::servers::TEST_PROFILE.replacen(
+            "languages",
+            "retired = [\"*.provider.test\"]\nlanguages",
+            1,
+        ),
+    )
+    .expect("write profile");
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[OFFICIAL, RETIRED], &[server.port]);
+    options.extra_args = vec!["--profile".into(), profile.display().to_string()];
+    let api = ProbeApi::start(&options);
+    let browser = Browser::start(1024, 1400).await;
+    for (lang, words) in [
+        (
+            "de",
+            format!(
+                "Ihr Anbieter verwendet für den Posteingangsserver jetzt den Namen {OFFICIAL}. Bitte ersetzen Sie {RETIRED} in Ihrem E-Mail-Programm durch {OFFICIAL}."
+            ),
+        ),
+        (
+            "en",
+            format!(
+                "Your provider now uses the name {OFFICIAL} for the incoming mail server. Please replace {RETIRED} with {OFFICIAL} in your email program."
+            ),
+        ),
+    ] {
+        browser
+            .client
+            .goto(&format!(
+                "{}/check?in_host={RETIRED}&in_port={}&in_sec=tls&lang={lang}",
+                api.base_url, server.port
+            ))
+            .await
+            .expect("open the link");
+        let card = card_for_port(&browser, server.port).await;
+        assert!(
+            card.contains("In Ordnung") || card.contains("All good"),
+            "{card}"
+        );
+        let advice = advice_texts(&browser).await;
+        assert!(advice.iter().any(|a| a.contains(&words)), "{advice:?}");
+        let (tone, _) = headline(&browser).await;
+        assert_eq!(tone, "settings", "the customer has something to change");
+    }
+    browser.close().await;
+}
