@@ -13,6 +13,9 @@ pub struct ServerFormProps {
     /// What is wrong with the input, already in the page's language.
     pub error: Option<AttrValue>,
     pub busy: bool,
+    /// The button's text; `None` for a form whose button comes later (the link builder).
+    #[prop_or(Some(Text::CheckButton))]
+    pub button: Option<Text>,
     pub on_edit: Callback<String>,
     pub on_submit: Callback<()>,
 }
@@ -48,9 +51,11 @@ pub fn ServerForm(props: &ServerFormProps) -> Html {
                     value={props.input.clone()} {oninput}
                     aria-invalid={props.error.is_some().to_string()}
                     aria-describedby={described_by} />
-                <button id="check" type="submit" disabled={props.busy}>
-                    { texts.text(Text::CheckButton) }
-                </button>
+                if let Some(button) = props.button {
+                    <button id="check" type="submit" disabled={props.busy}>
+                        { texts.text(button) }
+                    </button>
+                }
             </div>
             <p id="server-hint" class="hint">{ texts.text(Text::ServerHint) }</p>
             <p id="server-error" class="field-error" aria-live="polite">

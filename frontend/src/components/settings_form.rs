@@ -20,9 +20,9 @@ pub struct SettingsFormProps {
     /// The problems to show now, by field.
     pub errors: Vec<(Field, FieldError)>,
     pub busy: bool,
-    /// The submit button's text.
-    #[prop_or(Text::CheckSettingsButton)]
-    pub button: Text,
+    /// The submit button's text; `None` for a form whose button comes later (the link builder).
+    #[prop_or(Some(Text::CheckSettingsButton))]
+    pub button: Option<Text>,
     pub on_edit: Callback<MailSettings>,
     pub on_submit: Callback<()>,
 }
@@ -179,9 +179,11 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                 { security_select("out-sec", true, settings.outgoing_server.security) }
             </fieldset>
             <p class="hint">{ texts.text(Text::PortHint) }</p>
-            <button id="check-settings" class="primary" type="submit" disabled={props.busy}>
-                { texts.text(props.button) }
-            </button>
+            if let Some(button) = props.button {
+                <button id="check-settings" class="primary" type="submit" disabled={props.busy}>
+                    { texts.text(button) }
+                </button>
+            }
         </form>
     }
 }

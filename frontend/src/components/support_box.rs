@@ -21,7 +21,7 @@ pub struct SupportBoxProps {
 }
 
 /// Copies `text` with the asynchronous clipboard API; whether it worked.
-async fn copy(text: &str) -> bool {
+pub(crate) async fn copy(text: &str) -> bool {
     let Some(window) = web_sys::window() else {
         return false;
     };

@@ -1207,9 +1207,21 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
             .await
             .unwrap_or_else(|_| panic!("{select} = {value}"));
     }
+    // The button comes after every field it encodes.
+    let order = support
+        .client
+        .execute(
+            "const b = document.getElementById('build-link'); \
+             return ['customer-lang', 'program', 'in-host'].every(id => \
+               document.getElementById(id).compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(order, serde_json::json!(true));
     support
         .client
-        .find(Locator::Css("button#check-settings"))
+        .find(Locator::Css("button#build-link"))
         .await
         .expect("button")
         .click()
@@ -1244,6 +1256,72 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
         "building a link checks nothing"
     );
     support.screenshot("support-link-builder").await;
+    // The copy button copies the link (headless Chromium grants the clipboard or says why).
+    support
+        .client
+        .find(Locator::Css("button#copy-built-link"))
+        .await
+        .expect("copy button")
+        .click()
+        .await
+        .expect("click");
+    let status = support
+        .client
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::XPath(
+            "//p[@id='built-copy-status'][normalize-space(.) != '']",
+        ))
+        .await
+        .expect("a copy status")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        status == "Kopiert." || status.starts_with("Das Kopieren hat nicht funktioniert."),
+        "{status}"
+    );
+
+    // "Microsoft kann mir nichts zustellen": a link for the domain of the customer's address.
+    support
+        .client
+        .find(Locator::Css("button#builder-mode-server"))
+        .await
+        .expect("mode switch")
+        .click()
+        .await
+        .expect("click");
+    support
+        .client
+        .find(Locator::Css(".link-builder input#server"))
+        .await
+        .expect("server field")
+        .send_keys("kunde@example.test")
+        .await
+        .expect("type");
+    support
+        .client
+        .find(Locator::Css("button#build-link"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    let domain_link = support
+        .wait_for("input#built-link", Duration::from_secs(10))
+        .await
+        .expect("a link")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert_eq!(
+        domain_link,
+        format!(
+            "{}/check?target=kunde%40example.test&os=win10&program=thunderbird&lang=en",
+            api.base_url
+        )
+    );
     support.close().await;
 
     // The customer opens it in a fresh browser: their check runs at once, in English.
