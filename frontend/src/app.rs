@@ -190,6 +190,9 @@ pub fn App() -> Html {
         checked.settings_advice()
     };
     if let Phase::Done(report) = &state.phase {
+        if checked.mode == Mode::Settings {
+            advice_list.extend(checked.settings.auto_advice(report));
+        }
         advice_list.extend(crate::settings::certificate_advice(
             report,
             state.profile.as_deref(),

@@ -20,10 +20,18 @@ pub enum Security {
     /// "SSL/TLS": TLS from the first byte.
     #[default]
     SslTls,
+    /// "Automatisch / weiß nicht" (Outlook's "Automatisch"; a customer who does not know):
+    /// both are checked, and the page says which works.
+    Auto,
 }
 
 impl Security {
-    pub const ALL: [Security; 3] = [Security::SslTls, Security::Starttls, Security::None];
+    pub const ALL: [Security; 4] = [
+        Security::SslTls,
+        Security::Starttls,
+        Security::None,
+        Security::Auto,
+    ];
 
     /// The value in links and form fields.
     pub fn tag(self) -> &'static str {
@@ -31,6 +39,7 @@ impl Security {
             Security::None => "none",
             Security::Starttls => "starttls",
             Security::SslTls => "tls",
+            Security::Auto => "auto",
         }
     }
 
@@ -161,6 +170,13 @@ pub enum Advice {
     NameLooksMistyped { field: Field, suggestion: String },
     /// The name is close to one of the provider's official names: probably a typo.
     DidYouMean { field: Field, official: String },
+    /// "Automatisch" was chosen: this port and encryption work (SSL/TLS preferred where both
+    /// do, RFC 8314).
+    AutoChoice {
+        outgoing: bool,
+        port: u16,
+        security: Security,
+    },
     /// A name the provider retired (`pop.mxp.de`, or any under a retired `*.mxp.de`): enter the
     /// official server for this role instead.
     RetiredName {
@@ -250,6 +266,18 @@ impl MailSettings {
             let host = Host::parse(entry.host.trim()).map_err(FieldError::Host);
             let port = self.port(outgoing).ok_or(FieldError::Port);
             match (host, port) {
+                // "Automatisch": SSL/TLS and STARTTLS, on the port typed or each on its own.
+                (Ok(host), Ok(_)) if entry.security == Security::Auto => {
+                    for security in [Security::SslTls, Security::Starttls] {
+                        if let Some(port) = self.port_for(outgoing, security) {
+                            targets.push(Target::Endpoint {
+                                scheme: self.scheme_for(outgoing, security, port),
+                                host: host.clone(),
+                                port,
+                            });
+                        }
+                    }
+                }
                 (Ok(host), Ok(port)) => targets.push(Target::Endpoint {
                     scheme: self.scheme(outgoing, port),
                     host,
@@ -354,7 +382,19 @@ impl MailSettings {
 
     /// How the mail program will talk to this server: the scheme the probe must use.
     fn scheme(&self, outgoing: bool, port: u16) -> Scheme {
-        let security = self.entry(outgoing).security;
+        self.scheme_for(outgoing, self.entry(outgoing).security, port)
+    }
+
+    /// The port for `security`: as typed, or its standard one.
+    fn port_for(&self, outgoing: bool, security: Security) -> Option<u16> {
+        let typed = self.entry(outgoing).port.trim();
+        if typed.is_empty() {
+            return Some(standard_port(outgoing, self.incoming, security));
+        }
+        typed.parse().ok().filter(|port| *port > 0)
+    }
+
+    fn scheme_for(&self, outgoing: bool, security: Security, port: u16) -> Scheme {
         match (outgoing, self.incoming, security) {
             (true, _, Security::SslTls) => Scheme::Smtps,
             (true, _, _) if port == 25 => Scheme::Smtp,
@@ -467,7 +507,7 @@ impl MailSettings {
             if let Some((_, fits, _)) = PORT_SETTINGS
                 .iter()
                 .find(|(p, _, out)| *p == port && *out == outgoing)
-                && entry.security != Security::None
+                && !matches!(entry.security, Security::None | Security::Auto)
                 && *fits != entry.security
             {
                 advice.push(Advice::PortDoesNotFitSecurity {
@@ -483,6 +523,51 @@ impl MailSettings {
             };
             if let Some(suggestion) = corrected(&entry.host) {
                 advice.push(Advice::NameLooksMistyped { field, suggestion });
+            }
+        }
+        advice
+    }
+}
+
+impl MailSettings {
+    /// For each server set to "Automatisch": the port and encryption that worked in `report`
+    /// (TLS 1.2 or newer accepted, the service the setting names), SSL/TLS first.
+    pub fn auto_advice(&self, report: &mailtls_shared::CheckReport) -> Vec<Advice> {
+        let mut advice = Vec::new();
+        for outgoing in [false, true] {
+            let entry = self.entry(outgoing);
+            if entry.security != Security::Auto {
+                continue;
+            }
+            let host = Host::parse(entry.host.trim()).ok();
+            let works = |security: Security| {
+                let port = self.port_for(outgoing, security)?;
+                let scheme = self.scheme_for(outgoing, security, port);
+                report
+                    .endpoints
+                    .iter()
+                    .any(|endpoint| {
+                        endpoint.scheme == scheme
+                            && endpoint.port == port
+                            && host.as_ref().is_some_and(|host| {
+                                host.to_uri_form().eq_ignore_ascii_case(&endpoint.host)
+                                    || host.to_string().eq_ignore_ascii_case(&endpoint.host)
+                            })
+                            && endpoint.verdict != mailtls_shared::Verdict::WrongService
+                            && endpoint
+                                .best_version()
+                                .is_some_and(|version| version >= mailtls_shared::TlsVersion::Tls12)
+                    })
+                    .then_some((port, security))
+            };
+            if let Some((port, security)) =
+                works(Security::SslTls).or_else(|| works(Security::Starttls))
+            {
+                advice.push(Advice::AutoChoice {
+                    outgoing,
+                    port,
+                    security,
+                });
             }
         }
         advice
@@ -1049,6 +1134,35 @@ mod tests {
                 .any(|a| matches!(a, Advice::RetiredName { outgoing: true, .. })),
             "{advice:?}"
         );
+    }
+
+    #[test]
+    fn automatic_encryption_checks_both_and_names_the_one_that_works() {
+        let mut settings = settings(
+            Incoming::Imap,
+            ("mail.mxp.de", "", Security::Auto),
+            ("", "", Security::SslTls),
+        );
+        let shown: Vec<String> = settings
+            .targets()
+            .expect("valid")
+            .iter()
+            .map(Target::to_string)
+            .collect();
+        assert_eq!(shown, ["imaps://mail.mxp.de", "imap://mail.mxp.de"]);
+        settings.incoming_server.port = "10143".into();
+        let shown: Vec<String> = settings
+            .targets()
+            .expect("valid")
+            .iter()
+            .map(Target::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            ["imaps://mail.mxp.de:10143", "imap://mail.mxp.de:10143"]
+        );
+        assert!(settings.advice().is_empty(), "no port-fits advice for Auto");
+        assert_eq!(Security::from_tag("auto"), Some(Security::Auto));
     }
 
     #[test]

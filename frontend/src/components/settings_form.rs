@@ -143,6 +143,7 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                                 Security::SslTls => Text::SecuritySslTls,
                                 Security::Starttls => Text::SecurityStarttls,
                                 Security::None => Text::SecurityNone,
+                                Security::Auto => Text::SecurityAuto,
                             }) }
                         </option>
                     }) }

@@ -131,6 +131,7 @@ impl Catalog for German {
             Text::SecuritySslTls => "SSL/TLS",
             Text::SecurityStarttls => "STARTTLS",
             Text::SecurityNone => "Keine",
+            Text::SecurityAuto => "Automatisch / weiß nicht",
             Text::CheckSettingsButton => "Einstellungen prüfen",
             Text::AdviceHeading => "Das sollten Sie in Ihren Einstellungen ändern",
             Text::DetailsSummary => "Technische Details",
@@ -470,6 +471,11 @@ impl Catalog for German {
             Advice::DidYouMean { field, official } => format!(
                 "Der Name des {}s weicht nur leicht vom Servernamen Ihres Anbieters ab. Meinten Sie {official}?",
                 if *field == crate::settings::Field::OutgoingHost { "Postausgangsserver" } else { "Posteingangsserver" }
+            ),
+            Advice::AutoChoice { outgoing, port, security } => format!(
+                "Beim {} funktioniert die Verbindung mit Port {port} und der Verschlüsselung „{}“. Stellen Sie das in Ihrem E-Mail-Programm so ein.",
+                if *outgoing { "Postausgangsserver" } else { "Posteingangsserver" },
+                if *security == crate::settings::Security::SslTls { "SSL/TLS" } else { "STARTTLS" }
             ),
             Advice::RetiredName { outgoing, host, official } => format!(
                 "Ihr Anbieter verwendet für den {} jetzt den Namen {official}. Bitte ersetzen Sie {host} in Ihrem E-Mail-Programm durch {official}.",

@@ -127,6 +127,7 @@ impl Catalog for English {
             Text::SecuritySslTls => "SSL/TLS",
             Text::SecurityStarttls => "STARTTLS",
             Text::SecurityNone => "None",
+            Text::SecurityAuto => "Automatic / not sure",
             Text::CheckSettingsButton => "Check settings",
             Text::AdviceHeading => "What to change in your settings",
             Text::DetailsSummary => "Technical details",
@@ -469,6 +470,11 @@ impl Catalog for English {
             Advice::DidYouMean { field, official } => format!(
                 "The {} mail server name is very close to your provider’s server name. Did you mean {official}?",
                 if *field == crate::settings::Field::OutgoingHost { "outgoing" } else { "incoming" }
+            ),
+            Advice::AutoChoice { outgoing, port, security } => format!(
+                "For the {} mail server, the connection works with port {port} and the encryption “{}”. Set this in your email program.",
+                if *outgoing { "outgoing" } else { "incoming" },
+                if *security == crate::settings::Security::SslTls { "SSL/TLS" } else { "STARTTLS" }
             ),
             Advice::RetiredName { outgoing, host, official } => format!(
                 "Your provider now uses the name {official} for the {} mail server. Please replace {host} with {official} in your email program.",

@@ -91,6 +91,7 @@ texts! {
     SecuritySslTls,
     SecurityStarttls,
     SecurityNone,
+    SecurityAuto,
     CheckSettingsButton,
     AdviceHeading,
     DetailsSummary,

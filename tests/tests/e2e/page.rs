@@ -1902,3 +1902,62 @@ async fn a_retired_name_on_a_wildcard_certificate_is_sent_to_the_official_one() 
     }
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn automatic_encryption_checks_both_and_says_which_works() {
+    use tests::mail_servers::{Dovecot, DovecotTls};
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("auto", NAME, Validity::CURRENT);
+    let dovecot = Dovecot::start(&cert, DovecotTls::Modern);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[dovecot.imap],
+    ));
+    let browser = Browser::start(1024, 1400).await;
+    for (lang, words) in [
+        (
+            "de",
+            format!(
+                "Beim Posteingangsserver funktioniert die Verbindung mit Port {} und der Verschlüsselung „STARTTLS“. Stellen Sie das in Ihrem E-Mail-Programm so ein.",
+                dovecot.imap
+            ),
+        ),
+        (
+            "en",
+            format!(
+                "For the incoming mail server, the connection works with port {} and the encryption “STARTTLS”. Set this in your email program.",
+                dovecot.imap
+            ),
+        ),
+    ] {
+        // The customer knows the port, not the encryption: both are tried on it.
+        browser
+            .client
+            .goto(&format!(
+                "{}/check?in_proto=imap&in_host={NAME}&in_port={}&in_sec=auto&lang={lang}",
+                api.base_url, dovecot.imap
+            ))
+            .await
+            .expect("open the settings link");
+        headline(&browser).await;
+        let cards = browser
+            .client
+            .find_all(Locator::Css("article.card"))
+            .await
+            .expect("cards");
+        assert_eq!(cards.len(), 2, "SSL/TLS and STARTTLS were both checked");
+        let advice = advice_texts(&browser).await;
+        assert!(advice.iter().any(|a| a.contains(&words)), "{advice:?}");
+        let select = browser
+            .client
+            .find(Locator::Css("select#in-sec"))
+            .await
+            .expect("encryption select")
+            .prop("value")
+            .await
+            .expect("value");
+        assert_eq!(select.as_deref(), Some("auto"));
+    }
+    browser.close().await;
+}
