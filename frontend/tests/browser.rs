@@ -138,6 +138,7 @@ async fn the_form_marks_an_invalid_field_and_links_its_message() {
         input: AttrValue::from("mail server"),
         error: Some(AttrValue::from("A server name contains no spaces.")),
         busy: true,
+        button: Some(frontend::i18n::Text::CheckButton),
         on_edit: Callback::noop(),
         on_submit: Callback::noop(),
     };
@@ -180,7 +181,7 @@ async fn the_settings_form_shows_each_message_under_its_field() {
         profile: None,
         errors: vec![(Field::IncomingPort, FieldError::Port)],
         busy: false,
-        button: frontend::i18n::Text::CheckSettingsButton,
+        button: Some(frontend::i18n::Text::CheckSettingsButton),
         on_edit: Callback::noop(),
         on_submit: Callback::noop(),
     };
