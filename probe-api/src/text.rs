@@ -35,7 +35,7 @@ pub fn check_verdict_words(verdict: CheckVerdict) -> &'static str {
         CheckVerdict::Ready => "ready: nothing to fix",
         CheckVerdict::Unclear => "unclear: something could not be tested, or only partly",
         CheckVerdict::Warning => "warning: works today, but something must be fixed",
-        CheckVerdict::Problem => "problem: something does not work",
+        CheckVerdict::Problem => "problem: at least one problem found",
     }
 }
 

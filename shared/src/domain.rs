@@ -355,12 +355,17 @@ impl DomainReport {
     /// and most senders then deliver without encryption rather than not at all (Exchange
     /// Online sends without TLS when the receiving server does not advertise STARTTLS).
     pub fn unencrypted_only(&self) -> bool {
-        let has = |code: MxProblemCode| {
-            self.mx_hosts
+        let lacks_starttls = |host: &MxHostReport| {
+            host.problems
                 .iter()
-                .any(|host| host.problems.iter().any(|problem| problem.code == code))
+                .any(|problem| problem.code == MxProblemCode::StarttlsNotOffered)
         };
-        has(MxProblemCode::StarttlsNotOffered) && !has(MxProblemCode::NoModernTls)
+        let failing: Vec<&MxHostReport> = self
+            .mx_hosts
+            .iter()
+            .filter(|host| host.status != MxStatus::Usable)
+            .collect();
+        !failing.is_empty() && failing.into_iter().all(lacks_starttls)
     }
 
     /// The verdict the MX hosts add up to (`source` and the hosts as found).
@@ -484,6 +489,14 @@ mod tests {
             .unencrypted_only()
         );
         assert!(!report(&[MxProblemCode::NoModernTls]).unencrypted_only());
+        // One without STARTTLS, one with TLS 1.2 but another problem: not "none encrypts".
+        assert!(
+            !report(&[
+                MxProblemCode::StarttlsNotOffered,
+                MxProblemCode::DaneMismatch
+            ])
+            .unencrypted_only()
+        );
     }
 
     #[test]

@@ -32,25 +32,25 @@ impl Catalog for German {
             Text::Checking => "Die Verbindung wird geprüft …",
             Text::ResultsHeading => "Ergebnis",
             Text::EditedSinceCheck => {
-                "Sie haben Angaben geändert. Das Ergebnis unten gilt für die Angaben, die wir geprüft haben. Bitte prüfen Sie erneut."
+                "Sie haben Ihre Angaben geändert. Das Ergebnis unten gilt noch für die vorherigen Angaben. Starten Sie die Prüfung bitte noch einmal."
             }
             Text::HeadlineGood => {
                 "In Ordnung: Alles, was wir geprüft haben, funktioniert mit TLS 1.2 oder neuer."
             }
             Text::HeadlineWarning => {
-                "Achtung: Es gibt etwas zu tun. Was genau, steht unten bei den Ergebnissen mit „Achtung“."
+                "Achtung: Es gibt etwas zu tun. Was genau, steht unten bei den mit „Achtung“ markierten Ergebnissen."
             }
             Text::HeadlineBad => {
-                "Problem: Etwas funktioniert nicht. Was zu tun ist, steht unten bei den Ergebnissen mit „Problem“."
+                "Problem: Wir haben mindestens ein Problem gefunden. Was zu tun ist, steht unten bei den mit „Problem“ markierten Ergebnissen."
             }
             Text::HeadlineUnknown => {
-                "Unklar: Nicht alles konnte geprüft werden. Was Sie tun können, steht unten bei den Ergebnissen mit „Unklar“."
+                "Unklar: Manches konnten wir nicht eindeutig feststellen. Was Sie tun können, steht unten bei den mit „Unklar“ markierten Ergebnissen."
             }
             Text::HeadlineNotOffered => {
                 "Nicht angeboten: Diese Domain empfängt laut DNS keine E-Mails."
             }
             Text::HeadlineSettings => {
-                "Das müssen Sie ändern: Ihre Einstellungen passen nicht zu Ihrem Mailserver. Was genau, steht direkt darunter."
+                "Bitte ändern Sie Ihre Einstellungen so, wie es direkt darunter steht."
             }
             Text::VersionsHeading => "TLS-Versionen",
             Text::CertificateLabel => "Zertifikat",
@@ -356,7 +356,7 @@ impl Catalog for German {
             Fix::Nothing => String::new(),
             Fix::Windows7Registry => "Schalten Sie TLS 1.2 in Windows 7 ein (Schritte unten).".into(),
             Fix::InstallThunderbird => format!("Installieren Sie das kostenlose E-Mail-Programm Thunderbird.{last_thunderbird} Thunderbird bringt TLS 1.2 selbst mit und hängt dabei nicht vom Betriebssystem ab."),
-            Fix::UpdateThunderbird => format!("Installieren Sie eine neuere Version von Thunderbird.{last_thunderbird} Ab Version 31 schaltet Thunderbird TLS 1.2 selbst ein."),
+            Fix::UpdateThunderbird => format!("Installieren Sie eine neuere Version von Thunderbird.{last_thunderbird} Ab Version 31 ist TLS 1.2 in Thunderbird bereits eingeschaltet."),
             Fix::InstallK9 => "Installieren Sie die kostenlose E-Mail-App K-9 Mail. Die App schaltet TLS 1.2 auf Android 4.1 bis 4.4 selbst ein. Die letzte Version für Android 4 ist K-9 Mail 5.600.".into(),
             Fix::NewDevice => "Die E-Mail-App auf diesem Gerät beherrscht kein TLS 1.2, und das lässt sich in ihr nicht nachrüsten. Installieren Sie eine neuere Version des Betriebssystems, wenn Ihr Gerät das erlaubt, oder verwenden Sie ein neueres Gerät.".into(),
             // The new Outlook needs Windows 10 or 11.
@@ -376,7 +376,7 @@ impl Catalog for German {
             Guidance::ServerMustChange => format!("Ihr Programm beherrscht TLS 1.2. Ihr Server bietet aber nur veraltete Versionen wie TLS 1.0 an. Das kann nur Ihr Anbieter ändern.{send}"),
             Guidance::ServerFirst { fix: f } => format!("Ihr Server bietet nur veraltete Versionen wie TLS 1.0 an. Das muss zuerst Ihr Anbieter ändern.{send} Wechseln Sie bis dahin weder Programm noch Gerät: Neuere Programme und Geräte verbinden sich oft nicht mehr mit TLS 1.0. Sobald Ihr Server TLS 1.2 anbietet, müssen Sie auch auf Ihrer Seite etwas ändern: {}", fix(f)),
             Guidance::ServerUnknown { fix: f } => format!("Welche TLS-Versionen Ihr Server anbietet, konnten wir nicht feststellen. Ohne Änderung beherrscht Ihr Programm auf diesem System aber kein TLS 1.2. Ob Ihr Server nur TLS 1.2 oder neuer anbietet, kann Ihnen der Kundenservice Ihres Anbieters sagen. Wenn ja: {}", fix(f)),
-            Guidance::LegacyUnknown { fix: f } => format!("Ob Ihr Server noch veraltete Versionen wie TLS 1.0 annimmt, konnten wir nicht feststellen. Ohne Änderung beherrscht Ihr Programm auf diesem System aber kein TLS 1.2. Spätestens wenn Ihr Anbieter diese Versionen abschaltet, kann es sich nicht mehr verbinden. {}", fix(f)),
+            Guidance::LegacyUnknown { fix: f } => format!("Ob Ihr Server noch veraltete Versionen wie TLS 1.0 annimmt, konnten wir nicht feststellen. Ohne Änderung beherrscht Ihr Programm auf diesem System aber kein TLS 1.2. Spätestens wenn Ihr Anbieter diese Versionen abschaltet, kann sich Ihr Programm nicht mehr verbinden. {}", fix(f)),
             Guidance::CloudNeedsModernServer => format!("Diese Outlook-Version ruft Ihre E-Mails über die Server von Microsoft ab, und diese verlangen TLS 1.2 oder neuer. Ihr Server bietet das nicht an. Das kann nur Ihr Anbieter ändern.{send}"),
             Guidance::NoData => "Zu diesem Programm auf diesem System haben wir keine gesicherten Angaben. Testen Sie in Ihrem E-Mail-Programm: Rufen Sie Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst. Wenn das nicht funktioniert, wenden Sie sich bitte an den Kundenservice Ihres Anbieters.".into(),
             Guidance::ServerLocksOut => format!("Ihr Programm und Ihr Server beherrschen zwar eine gemeinsame TLS-Version, aber kein gemeinsames Verschlüsselungsverfahren. Deshalb kommt keine Verbindung zustande. Das kann nur Ihr Anbieter ändern.{send}"),
@@ -473,9 +473,9 @@ impl Catalog for German {
                 if *field == crate::settings::Field::OutgoingHost { "Postausgangsserver" } else { "Posteingangsserver" }
             ),
             Advice::AutoChoice { outgoing, port, security } => format!(
-                "Beim {} funktioniert die Verbindung mit Port {port} und der Verschlüsselung „{}“. Stellen Sie das in Ihrem E-Mail-Programm so ein.",
-                if *outgoing { "Postausgangsserver" } else { "Posteingangsserver" },
-                if *security == crate::settings::Security::SslTls { "SSL/TLS" } else { "STARTTLS" }
+                "Auf Port {port} mit „{}“ bietet Ihr {} TLS 1.2 oder neuer an. Bitte stellen Sie das in Ihrem E-Mail-Programm so ein.",
+                if *security == crate::settings::Security::SslTls { "SSL/TLS" } else { "STARTTLS" },
+                if *outgoing { "Postausgangsserver" } else { "Posteingangsserver" }
             ),
             Advice::RetiredName { outgoing, host, official } => format!(
                 "Ihr Anbieter verwendet für den {} jetzt den Namen {official}. Bitte ersetzen Sie {host} in Ihrem E-Mail-Programm durch {official}.",
@@ -507,7 +507,7 @@ impl Catalog for German {
     }
 
     fn pending(&self, targets: &str) -> String {
-        format!("Noch in Prüfung: {targets} …")
+        format!("Wir prüfen noch: {targets} …")
     }
 
     fn progress(&self, done: usize, total: usize) -> String {
@@ -563,7 +563,7 @@ impl Catalog for German {
                 "Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: {}.",
                 super::failing_hosts(domain, "von")
             ),
-            DomainVerdict::NoModernTls if domain.unencrypted_only() => "Keiner Ihrer Mailserver bietet Verschlüsselung an (kein STARTTLS). Deshalb kommen E-Mails von Microsoft 365 und anderen Anbietern unverschlüsselt bei Ihnen an.".into(),
+            DomainVerdict::NoModernTls if domain.unencrypted_only() => "Keiner Ihrer Mailserver bietet Verschlüsselung an (kein STARTTLS). Deshalb stellen Ihnen Microsoft 365 und die meisten anderen Anbieter E-Mails unverschlüsselt zu.".into(),
             DomainVerdict::NoModernTls => "Keiner Ihrer Mailserver nimmt E-Mails mit TLS 1.2 oder neuer an. Deshalb kommen E-Mails von Microsoft 365 verspätet oder gar nicht bei Ihnen an.".into(),
             DomainVerdict::NoUsableMx => "Keiner Ihrer Mailserver ist für andere Anbieter wie Microsoft 365 nutzbar. Deshalb können E-Mails von anderen Anbietern verspätet oder gar nicht bei Ihnen ankommen. Was nicht stimmt, steht unten bei jedem Mailserver.".into(),
             DomainVerdict::NoMail => "Diese Domain empfängt laut DNS keine E-Mails (Null-MX).".into(),

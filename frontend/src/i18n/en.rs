@@ -32,24 +32,22 @@ impl Catalog for English {
             Text::Checking => "Checking the connection…",
             Text::ResultsHeading => "Result",
             Text::EditedSinceCheck => {
-                "You have changed your details. The result below is for the details we checked. Please check again."
+                "You have changed your details. The result below is still for your previous details. Please run the check again."
             }
             Text::HeadlineGood => "All good: everything we checked works with TLS 1.2 or newer.",
             Text::HeadlineWarning => {
                 "Warning: there is something to do. The results marked “Warning” below say what."
             }
             Text::HeadlineBad => {
-                "Problem: something does not work. The results marked “Problem” below say what to do."
+                "Problem: we found at least one problem. The results marked “Problem” below say what to do."
             }
             Text::HeadlineUnknown => {
-                "Unclear: not everything could be checked. The results marked “Unclear” below say what you can do."
+                "Unclear: we could not find out everything for certain. The results marked “Unclear” below say what you can do."
             }
             Text::HeadlineNotOffered => {
                 "Not offered: according to DNS, this domain receives no email."
             }
-            Text::HeadlineSettings => {
-                "What you need to change: your settings do not match your mail server. The details follow right below."
-            }
+            Text::HeadlineSettings => "Please change your settings as described right below.",
             Text::VersionsHeading => "TLS versions",
             Text::CertificateLabel => "Certificate",
             Text::AddressLabel => "Address",
@@ -359,7 +357,7 @@ impl Catalog for English {
             Fix::Nothing => String::new(),
             Fix::Windows7Registry => "Switch on TLS 1.2 in Windows 7 (steps below).".into(),
             Fix::InstallThunderbird => format!("Install the free email program Thunderbird.{last_thunderbird} Thunderbird brings its own TLS 1.2 and does not depend on the operating system for it."),
-            Fix::UpdateThunderbird => format!("Install a newer version of Thunderbird.{last_thunderbird} From version 31 on, Thunderbird switches on TLS 1.2 by itself."),
+            Fix::UpdateThunderbird => format!("Install a newer version of Thunderbird.{last_thunderbird} From version 31 on, TLS 1.2 is already switched on in Thunderbird."),
             Fix::InstallK9 => "Install the free email app K-9 Mail. It switches on TLS 1.2 by itself on Android 4.1 to 4.4. The last version for Android 4 is K-9 Mail 5.600.".into(),
             Fix::NewDevice => "The email app on this device does not support TLS 1.2, and this cannot be added to it. Install a newer version of the operating system if your device allows it, or use a newer device.".into(),
             // The new Outlook needs Windows 10 or 11.
@@ -379,7 +377,7 @@ impl Catalog for English {
             Guidance::ServerMustChange => format!("Your program supports TLS 1.2. But your server offers only outdated versions such as TLS 1.0. Only your provider can change this.{send}"),
             Guidance::ServerFirst { fix: f } => format!("Your server offers only outdated versions such as TLS 1.0. Your provider must change this first.{send} Until then, do not switch to another program or device: newer programs and devices often no longer connect with TLS 1.0. Once your server offers TLS 1.2, you need to make a change on your side too: {}", fix(f)),
             Guidance::ServerUnknown { fix: f } => format!("We could not find out which TLS versions your server offers. Without a change, however, your program does not support TLS 1.2 on this system. Your provider’s support can tell you whether your server offers only TLS 1.2 or newer. If it does: {}", fix(f)),
-            Guidance::LegacyUnknown { fix: f } => format!("We could not find out whether your server still accepts outdated versions such as TLS 1.0. Without a change, however, your program cannot use TLS 1.2 on this system. At the latest when your provider switches those versions off, it will no longer be able to connect. {}", fix(f)),
+            Guidance::LegacyUnknown { fix: f } => format!("We could not find out whether your server still accepts outdated versions such as TLS 1.0. Without a change, however, your program does not support TLS 1.2 on this system. It may already be unable to connect, and it will stop connecting once your provider switches those versions off. {}", fix(f)),
             Guidance::CloudNeedsModernServer => format!("This version of Outlook fetches your email through Microsoft’s servers, which require TLS 1.2 or newer. Your server does not offer it. Only your provider can change this.{send}"),
             Guidance::NoData => "We have no verified information about this program on this system. Test in your email program: fetch your email and send an email to yourself. If that does not work, please contact your provider’s support.".into(),
             Guidance::ServerLocksOut => format!("Your program and your server share a TLS version, but no encryption method, so your program cannot connect. Only your provider can change this.{send}"),
@@ -472,9 +470,9 @@ impl Catalog for English {
                 if *field == crate::settings::Field::OutgoingHost { "outgoing" } else { "incoming" }
             ),
             Advice::AutoChoice { outgoing, port, security } => format!(
-                "For the {} mail server, the connection works with port {port} and the encryption “{}”. Set this in your email program.",
-                if *outgoing { "outgoing" } else { "incoming" },
-                if *security == crate::settings::Security::SslTls { "SSL/TLS" } else { "STARTTLS" }
+                "On port {port} with “{}”, your {} mail server offers TLS 1.2 or newer. Please set this in your email program.",
+                if *security == crate::settings::Security::SslTls { "SSL/TLS" } else { "STARTTLS" },
+                if *outgoing { "outgoing" } else { "incoming" }
             ),
             Advice::RetiredName { outgoing, host, official } => format!(
                 "Your provider now uses the name {official} for the {} mail server. Please replace {host} with {official} in your email program.",
@@ -560,7 +558,7 @@ impl Catalog for English {
                 "Some of your mail servers have problems, so some email to you may arrive late or not at all. Affected: {}.",
                 super::failing_hosts(domain, "of")
             ),
-            DomainVerdict::NoModernTls if domain.unencrypted_only() => "None of your mail servers offers encryption (no STARTTLS), so email from Microsoft 365 and other providers reaches you unencrypted.".into(),
+            DomainVerdict::NoModernTls if domain.unencrypted_only() => "None of your mail servers offers encryption (no STARTTLS), so Microsoft 365 and most other providers deliver email to you unencrypted.".into(),
             DomainVerdict::NoModernTls => "None of your mail servers accepts email with TLS 1.2 or newer, so email from Microsoft 365 reaches you late or not at all.".into(),
             DomainVerdict::NoUsableMx => "None of your mail servers can be used by other providers such as Microsoft 365, so email from other providers may reach you late or not at all. What is wrong is listed below for each mail server.".into(),
             DomainVerdict::NoMail => "According to DNS, this domain receives no email (null MX).".into(),

@@ -729,7 +729,7 @@ async fn results_appear_live_and_refusals_are_explained() {
         .expect("text");
     assert_eq!(
         pending,
-        format!("Noch in Prüfung: {NAME}:{} …", slow.port())
+        format!("Wir prüfen noch: {NAME}:{} …", slow.port())
     );
     let in_view = browser
         .client
@@ -1654,12 +1654,12 @@ async fn one_headline_sums_up_each_result_state_in_german_and_english() {
         (
             format!("target={NAME}%3A{}&lang=de", old_cert.port),
             "bad",
-            "Problem: Etwas funktioniert nicht. Was zu tun ist, steht unten bei den Ergebnissen mit „Problem“.",
+            "Problem: Wir haben mindestens ein Problem gefunden. Was zu tun ist, steht unten bei den mit „Problem“ markierten Ergebnissen.",
         ),
         (
             format!("target={NAME}%3A{closed}&lang=de"),
             "unknown",
-            "Unklar: Nicht alles konnte geprüft werden. Was Sie tun können, steht unten bei den Ergebnissen mit „Unklar“.",
+            "Unklar: Manches konnten wir nicht eindeutig feststellen. Was Sie tun können, steht unten bei den mit „Unklar“ markierten Ergebnissen.",
         ),
         // Settings that send without encryption on port 25: the customer must change them.
         (
@@ -1669,7 +1669,7 @@ async fn one_headline_sums_up_each_result_state_in_german_and_english() {
                 modern.port
             ),
             "settings",
-            "Das müssen Sie ändern: Ihre Einstellungen passen nicht zu Ihrem Mailserver. Was genau, steht direkt darunter.",
+            "Bitte ändern Sie Ihre Einstellungen so, wie es direkt darunter steht.",
         ),
     ];
     for (query, key, words) in cases {
@@ -1762,7 +1762,7 @@ async fn a_result_stays_with_what_was_checked_when_the_form_is_edited() {
         .expect("text");
     assert_eq!(
         notice,
-        "Sie haben Angaben geändert. Das Ergebnis unten gilt für die Angaben, die wir geprüft haben. Bitte prüfen Sie erneut."
+        "Sie haben Ihre Angaben geändert. Das Ergebnis unten gilt noch für die vorherigen Angaben. Starten Sie die Prüfung bitte noch einmal."
     );
     let advice = advice_texts(&browser).await;
     assert!(
@@ -1919,14 +1919,14 @@ async fn automatic_encryption_checks_both_and_says_which_works() {
         (
             "de",
             format!(
-                "Beim Posteingangsserver funktioniert die Verbindung mit Port {} und der Verschlüsselung „STARTTLS“. Stellen Sie das in Ihrem E-Mail-Programm so ein.",
+                "Auf Port {} mit „STARTTLS“ bietet Ihr Posteingangsserver TLS 1.2 oder neuer an. Bitte stellen Sie das in Ihrem E-Mail-Programm so ein.",
                 dovecot.imap
             ),
         ),
         (
             "en",
             format!(
-                "For the incoming mail server, the connection works with port {} and the encryption “STARTTLS”. Set this in your email program.",
+                "On port {} with “STARTTLS”, your incoming mail server offers TLS 1.2 or newer. Please set this in your email program.",
                 dovecot.imap
             ),
         ),
