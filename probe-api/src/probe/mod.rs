@@ -421,15 +421,7 @@ impl Engine {
                 })
                 .map(|mx| mx.name.clone());
             if planned.hosts.is_empty() || outside.is_some() {
-                return Err(PlanError::OutsideProviderDomains {
-                    host: outside.unwrap_or_else(|| domain.to_string()),
-                    domains: self
-                        .policy
-                        .provider_domains()
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect(),
-                });
+                return Err(self.outside_provider(outside.unwrap_or_else(|| domain.to_string())));
             }
         }
         Ok(planned)
@@ -439,17 +431,22 @@ impl Engine {
     /// lookup.
     fn check_name_rules(&self, host: &Host) -> Result<(), PlanError> {
         if !self.policy.check_provider_domain(host) {
-            return Err(PlanError::OutsideProviderDomains {
-                host: host.to_string(),
-                domains: self
-                    .policy
-                    .provider_domains()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect(),
-            });
+            return Err(self.outside_provider(host.to_string()));
         }
         self.check_reserved_name(host)
+    }
+
+    /// Provider mode refuses `host`, naming the provider's domains.
+    fn outside_provider(&self, host: String) -> PlanError {
+        PlanError::OutsideProviderDomains {
+            host,
+            domains: self
+                .policy
+                .provider_domains()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        }
     }
 
     /// Reserved domains (`.internal`, `.local`, …) are never checked, unless an operator or test

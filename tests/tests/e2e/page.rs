@@ -25,6 +25,18 @@ pub(crate) async fn open(
         .unwrap_or_else(|_| panic!("{url}: {selector} did not appear"))
 }
 
+/// Clicks the element matching the CSS `selector`.
+async fn click(browser: &Browser, selector: &str) {
+    browser
+        .client
+        .find(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|_| panic!("{selector} is missing"))
+        .click()
+        .await
+        .unwrap_or_else(|_| panic!("{selector} cannot be clicked"));
+}
+
 /// Reads `data-version` → `data-outcome` from the first result card.
 async fn shown_outcomes(browser: &Browser) -> Vec<(String, String)> {
     let items = browser
@@ -1219,14 +1231,7 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
         .await
         .expect("script");
     assert_eq!(order, serde_json::json!(true));
-    support
-        .client
-        .find(Locator::Css("button#build-link"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click(&support, "button#build-link").await;
     let link = support
         .wait_for("input#built-link", Duration::from_secs(10))
         .await
@@ -1257,14 +1262,7 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
     );
     support.screenshot("support-link-builder").await;
     // The copy button copies the link (headless Chromium grants the clipboard or says why).
-    support
-        .client
-        .find(Locator::Css("button#copy-built-link"))
-        .await
-        .expect("copy button")
-        .click()
-        .await
-        .expect("click");
+    click(&support, "button#copy-built-link").await;
     let status = support
         .client
         .wait()
@@ -1283,14 +1281,7 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
     );
 
     // "Microsoft kann mir nichts zustellen": a link for the domain of the customer's address.
-    support
-        .client
-        .find(Locator::Css("button#builder-mode-server"))
-        .await
-        .expect("mode switch")
-        .click()
-        .await
-        .expect("click");
+    click(&support, "button#builder-mode-server").await;
     support
         .client
         .find(Locator::Css(".link-builder input#server"))
@@ -1299,14 +1290,7 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
         .send_keys("kunde@example.test")
         .await
         .expect("type");
-    support
-        .client
-        .find(Locator::Css("button#build-link"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click(&support, "button#build-link").await;
     let domain_link = support
         .wait_for("input#built-link", Duration::from_secs(10))
         .await
@@ -1774,14 +1758,7 @@ async fn a_result_stays_with_what_was_checked_when_the_form_is_edited() {
     assert_eq!(summary_text(&browser).await, before);
 
     // Switching to "Einen Mailserver" keeps the checked link too (not an empty target).
-    browser
-        .client
-        .find(Locator::Css("button#mode-server"))
-        .await
-        .expect("mode switch")
-        .click()
-        .await
-        .expect("click");
+    click(&browser, "button#mode-server").await;
     assert_eq!(summary_text(&browser).await, before);
     browser.close().await;
 }
@@ -1828,14 +1805,7 @@ async fn one_bad_field_does_not_block_the_check_and_the_focus_finds_it() {
         .expect("incoming server field");
     field.clear().await.expect("clear");
     field.send_keys("mail mxp.de").await.expect("type");
-    browser
-        .client
-        .find(Locator::Css("button#check-settings"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click(&browser, "button#check-settings").await;
     let focused = browser
         .client
         .execute("return document.activeElement.id;", vec![])
