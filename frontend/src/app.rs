@@ -183,6 +183,11 @@ pub fn App() -> Html {
     // The result, its advice, the summary and the link belong to what was checked, not to the
     // form as it is being edited.
     let checked = state.as_checked();
+    // Endpoints the customer's program reaches without encryption ("Keine"): read as such on
+    // the cards, in the headline and in the summary.
+    let unencrypted = |endpoint: &mailtls_shared::EndpointReport| {
+        checked.mode == Mode::Settings && checked.settings.unencrypted(endpoint)
+    };
     // What to change in the settings, shown with the settings' results.
     let mut advice_list = if matches!(state.phase, Phase::Idle) {
         Vec::new()
@@ -284,7 +289,7 @@ pub fn App() -> Html {
                                     }
                                     { for state.progress_in_order().into_iter().map(|endpoint| html! {
                                         <EndpointCard lang={state.lang} endpoint={(*endpoint).clone()}
-                                            unencrypted={checked.mode == Mode::Settings && checked.settings.unencrypted(&endpoint)}
+                                            unencrypted={unencrypted(&endpoint)}
                                             on_retry={on_retry.clone()} />
                                     }) }
                                 </>
@@ -303,9 +308,6 @@ pub fn App() -> Html {
                         }
                         Phase::Done(report) => {
                             let link = absolute(&checked.link().path());
-                            let unencrypted = |endpoint: &mailtls_shared::EndpointReport| {
-                                checked.mode == Mode::Settings && checked.settings.unencrypted(endpoint)
-                            };
                             let summary = crate::summary::summary(
                                 report,
                                 &advice_list,
@@ -334,7 +336,7 @@ pub fn App() -> Html {
                                     }) }
                                     { for report.endpoints.iter().map(|endpoint| html! {
                                         <EndpointCard lang={state.lang} endpoint={endpoint.clone()}
-                                            unencrypted={checked.mode == Mode::Settings && checked.settings.unencrypted(endpoint)}
+                                            unencrypted={unencrypted(endpoint)}
                                             on_retry={on_retry.clone()} />
                                     }) }
                                     <ClientAdvice lang={state.lang} choice={state.client}

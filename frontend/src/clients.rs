@@ -902,10 +902,13 @@ pub fn program_advice(
         (pair[0].guidance, pair[0].measurement, pair[0].unconfirmed)
             == (pair[1].guidance, pair[1].measurement, pair[1].unconfirmed)
     });
-    if per_service.len() > 1 && !same {
-        per_service
-    } else {
-        vec![advise(None, report)]
+    match per_service.first() {
+        Some(first) if same => vec![ProgramAdvice {
+            role: None,
+            ..*first
+        }],
+        Some(_) => per_service,
+        None => vec![advise(None, report)],
     }
 }
 

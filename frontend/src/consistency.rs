@@ -333,6 +333,21 @@ fn a_host_check_advises_per_service_when_the_services_differ() {
         ],
         "port 25 does not speak for sending next to a submission port"
     );
+    // Port 25 with old versions next to a submission port does not make the advice for
+    // programs "works for now", also when the services agree among themselves.
+    let agreeing = report(vec![
+        endpoint(Kind::Ok, Scheme::Imaps),
+        endpoint(Kind::Ok, Scheme::Submission),
+        endpoint(Kind::Legacy, Scheme::Smtp),
+    ]);
+    let advice = clients::program_advice(Program::Outlook2010, System::Windows7, &agreeing);
+    assert_eq!(
+        advice
+            .iter()
+            .map(|advice| (advice.role, advice.guidance.tag()))
+            .collect::<Vec<_>>(),
+        [(None, "apply-fix")]
+    );
     // The same result on every service: one piece of advice for the whole check.
     let same = report(vec![
         endpoint(Kind::Ok, Scheme::Imaps),

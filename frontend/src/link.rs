@@ -42,11 +42,7 @@ impl Link {
             // Values are read without regard to case (`in_sec=STARTTLS`), and the encryption
             // also as the form shows it (`SSL/TLS`): a hand-written link checks what it says.
             let tag = value.trim().to_ascii_lowercase();
-            let security = || match tag.as_str() {
-                "ssl" | "ssl/tls" | "ssltls" => Some(Security::SslTls),
-                "keine" => Some(Security::None),
-                _ => Security::from_tag(&tag),
-            };
+            let security = || Security::from_tag(&tag);
             let mut text = |slot: &mut String| {
                 if !value.trim().is_empty() {
                     *slot = value.clone();

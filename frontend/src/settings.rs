@@ -43,8 +43,16 @@ impl Security {
         }
     }
 
+    /// The setting a link's value names: its tag, or as the form shows it (`SSL/TLS`, `Keine`),
+    /// in any case. Not a bare `ssl`: it is ambiguous (mail programs' "SSL" switches also stand
+    /// for STARTTLS).
     pub fn from_tag(tag: &str) -> Option<Security> {
-        Security::ALL.into_iter().find(|s| s.tag() == tag)
+        let tag = tag.trim().to_ascii_lowercase();
+        match tag.as_str() {
+            "ssl/tls" | "ssltls" => Some(Security::SslTls),
+            "keine" => Some(Security::None),
+            _ => Security::ALL.into_iter().find(|s| s.tag() == tag),
+        }
     }
 }
 
@@ -351,12 +359,7 @@ impl MailSettings {
 
     /// The port to use: as typed, or the standard one for the protocol and encryption.
     fn port(&self, outgoing: bool) -> Option<u16> {
-        let entry = self.entry(outgoing);
-        let typed = entry.port.trim();
-        if typed.is_empty() {
-            return Some(standard_port(outgoing, self.incoming, entry.security));
-        }
-        typed.parse().ok().filter(|port| *port > 0)
+        self.port_for(outgoing, self.entry(outgoing).security)
     }
 
     fn entry(&self, outgoing: bool) -> &ServerEntry {

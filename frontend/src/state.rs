@@ -350,7 +350,13 @@ impl Reducible for State {
                 next.submit();
                 next.fresh = false;
             }
+            // "Noch einmal prüfen" checks again what is on screen, not the form as edited since.
             Action::Retry => {
+                if let Some(checked) = next.checked.clone() {
+                    next.mode = checked.mode;
+                    next.input = checked.input.clone();
+                    next.settings = checked.settings.clone();
+                }
                 next.submit();
                 next.fresh = true;
             }
@@ -786,6 +792,13 @@ mod tests {
         let typed = done.clone().reduce(Action::Edit("mail.other.de".into()));
         assert!(typed.edited_since_check());
         assert_eq!(typed.as_checked().link().path(), checked_link);
+        // "Noch einmal prüfen" checks what is on screen again, not the edited form.
+        let retried = typed.clone().reduce(Action::Retry);
+        assert_eq!(retried.input, "mail.mxp.de");
+        assert!(matches!(
+            &retried.phase,
+            Phase::Checking { targets } if targets[0].to_string() == "mail.mxp.de"
+        ));
         // Typing it back as it was: nothing to check again.
         let back = typed.reduce(Action::Edit(" mail.mxp.de ".into()));
         assert!(!back.edited_since_check());

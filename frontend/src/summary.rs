@@ -79,12 +79,19 @@ pub fn summary(
     program: Option<(crate::clients::Program, crate::clients::System)>,
 ) -> String {
     let texts = catalog(lang);
-    let mut lines = vec![format!(
-        "{}: {}",
-        texts.text(Text::SummaryTitle),
-        crate::i18n::date_time(texts, &report.checked_at)
-    )];
     let overall = overall(report, unencrypted);
+    let mut lines = vec![
+        format!(
+            "{}: {}",
+            texts.text(Text::SummaryTitle),
+            crate::i18n::date_time(texts, &report.checked_at)
+        ),
+        format!(
+            "{}: {}",
+            texts.text(Text::SummaryOverall),
+            texts.text(tone_word(overall))
+        ),
+    ];
     for endpoint in &report.endpoints {
         let (tone, summary) = if unencrypted(endpoint) {
             unencrypted_summary(endpoint)
@@ -185,14 +192,6 @@ pub fn summary(
     }
     lines.push(format!("{}: {link}", texts.text(Text::SummaryLink)));
     lines.push(format!("MailTLS {}", env!("CARGO_PKG_VERSION")));
-    lines.insert(
-        1,
-        format!(
-            "{}: {}",
-            texts.text(Text::SummaryOverall),
-            texts.text(tone_word(overall))
-        ),
-    );
     lines.join("\n")
 }
 

@@ -195,15 +195,24 @@ impl Profile {
         if self.knows(name) {
             return false;
         }
+        // Entries are read as names are (lowercase, punycode, no trailing dot).
         let name = name.as_str();
-        self.retired
-            .iter()
-            .any(|retired| match retired.strip_prefix("*.") {
-                Some(domain) => name
-                    .strip_suffix(domain)
-                    .is_some_and(|rest| rest.ends_with('.') && rest.len() > 1),
-                None => retired.eq_ignore_ascii_case(name),
-            })
+        self.retired.iter().any(|retired| {
+            let (wildcard, entry) = match retired.trim().strip_prefix("*.") {
+                Some(domain) => (true, domain),
+                None => (false, retired.trim()),
+            };
+            let Ok(entry) = Hostname::parse(entry) else {
+                return false;
+            };
+            let entry = entry.as_str();
+            if wildcard {
+                name.strip_suffix(entry)
+                    .is_some_and(|rest| rest.ends_with('.') && rest.len() > 1)
+            } else {
+                name == entry
+            }
+        })
     }
 
     /// Whether `name` is one of the provider's names.
@@ -386,6 +395,10 @@ mod tests {
         assert!(mxp.is_retired(&name("pop.mxp.de")));
         assert!(!mxp.is_retired(&name("imap.mxp.de")));
         assert!(mxp.is_retired(&name("imap.mxp.test")));
+        mxp.retired.push("*.Bücher.TEST".into());
+        assert!(mxp.is_retired(&name("mail.xn--bcher-kva.test")));
+        mxp.retired.push("*.Bücher.TEST".into());
+        assert!(mxp.is_retired(&name("mail.xn--bcher-kva.test")));
         assert!(!mxp.is_retired(&name("mxp.test")));
         assert!(!mxp.is_retired(&name("xmxp.test")));
         mxp.retired.push("*.mxp.de".into());

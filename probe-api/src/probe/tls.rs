@@ -177,7 +177,7 @@ const GREETING_CAP: usize = 512;
 /// instead of 2 ms. `TCP_QUICKACK` flushes the pending ACK; elsewhere this is a no-op.
 fn acknowledge_now(stream: &TcpStream) {
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
+    let _ = stream.set_quickack(true);
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     let _ = stream;
 }
