@@ -542,20 +542,21 @@ impl MailSettings {
             if entry.security != Security::Auto {
                 continue;
             }
-            let host = Host::parse(entry.host.trim()).ok();
+            let Ok(host) = Host::parse(entry.host.trim()) else {
+                continue;
+            };
             let works = |security: Security| {
                 let port = self.port_for(outgoing, security)?;
-                let scheme = self.scheme_for(outgoing, security, port);
+                let target = Target::Endpoint {
+                    scheme: self.scheme_for(outgoing, security, port),
+                    host: host.clone(),
+                    port,
+                };
                 report
                     .endpoints
                     .iter()
                     .any(|endpoint| {
-                        endpoint.scheme == scheme
-                            && endpoint.port == port
-                            && host.as_ref().is_some_and(|host| {
-                                host.to_uri_form().eq_ignore_ascii_case(&endpoint.host)
-                                    || host.to_string().eq_ignore_ascii_case(&endpoint.host)
-                            })
+                        crate::state::target_covers(&target, endpoint)
                             && endpoint.verdict != mailtls_shared::Verdict::WrongService
                             && endpoint
                                 .best_version()

@@ -414,7 +414,7 @@ impl Reducible for State {
 
 /// Whether `endpoint` is one of the endpoints `target` stands for (a domain's MX hosts are not
 /// known to the page: none).
-fn target_covers(target: &Target, endpoint: &EndpointReport) -> bool {
+pub(crate) fn target_covers(target: &Target, endpoint: &EndpointReport) -> bool {
     let same_host = |host: &mailtls_shared::Host| {
         host.to_string().eq_ignore_ascii_case(&endpoint.host)
             || host.to_uri_form().eq_ignore_ascii_case(&endpoint.host)
