@@ -323,7 +323,7 @@ pub fn App() -> Html {
                                     <h2 id="results-heading" ref={results_heading.clone()} tabindex="-1">
                                         { texts.text(Text::ResultsHeading) }
                                     </h2>
-                                    <p class={classes!("headline", overall.class())}
+                                    <p class={classes!("headline", if headline == Text::HeadlineSettings { "warning" } else { overall.class() })}
                                         data-headline={if headline == Text::HeadlineSettings { "settings" } else { overall.class() }}>
                                         { texts.text(headline) }
                                     </p>

@@ -370,7 +370,7 @@ mod tests {
         let german = summary(&report, &[], "x", Lang::De, &|_| false, None);
         for line in [
             "Gesamtergebnis: Achtung",
-            "- E-Mails von anderen Anbietern an firma.de: Achtung – Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: MX 2 von 3 (mx2.firma.de).",
+            "- E-Mails von anderen Anbietern an firma.de: Achtung – Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: 1 von 3 Mailservern (mx2.firma.de).",
             "  MX 10 mx1.firma.de: funktioniert",
             "  MX 20 mx2.firma.de: Problem – kein TLS 1.2 oder neuer · Zertifikat passt nicht zu den TLSA-Einträgen (DANE)",
             "  MTA-STS: nicht eingerichtet",
@@ -381,7 +381,7 @@ mod tests {
         }
         let english = summary(&report, &[], "x", Lang::En, &|_| false, None);
         assert!(
-            english.contains("- Email to firma.de from other providers: Warning – Some of your mail servers have problems, so some email to you may arrive late or not at all. Affected: MX 2 of 3 (mx2.firma.de)."),
+            english.contains("- Email to firma.de from other providers: Warning – Some of your mail servers have problems, so some email to you may arrive late or not at all. Affected: 1 of 3 mail servers (mx2.firma.de)."),
             "{english}"
         );
     }

@@ -224,7 +224,7 @@ impl Catalog for German {
                 "Bitte geben Sie als Port eine Zahl von 1 bis 65535 ein, zum Beispiel 993."
             }
             Text::EmailError => {
-                "Bitte prüfen Sie die E-Mail-Adresse. Sie sieht zum Beispiel so aus: name@example.de."
+                "Bitte prüfen Sie die E-Mail-Adresse. Eine E-Mail-Adresse sieht zum Beispiel so aus: name@example.de."
             }
             Text::EmailDomainError => {
                 "Bitte prüfen Sie den Teil nach dem @. Dort steht die Domain, zum Beispiel example.de."
@@ -499,8 +499,8 @@ impl Catalog for German {
 
     fn cached_age(&self, seconds: u64) -> String {
         let ago = match seconds {
-            1 => "1 Sekunde".to_owned(),
-            0..120 => format!("{seconds} Sekunden"),
+            0..60 => "wenigen Sekunden".to_owned(),
+            60..120 => "1 Minute".to_owned(),
             _ => format!("{} Minuten", seconds / 60),
         };
         format!("Dieses Ergebnis stammt aus einer Prüfung vor {ago}.")
@@ -561,7 +561,7 @@ impl Catalog for German {
             DomainVerdict::Ready => "Microsoft 365 und andere Anbieter können Ihnen E-Mails verschlüsselt mit TLS 1.2 oder neuer zustellen.".into(),
             DomainVerdict::SomeMxFailing => format!(
                 "Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: {}.",
-                super::failing_hosts(domain, "von")
+                super::failing_hosts(domain, "von", "Mailservern")
             ),
             DomainVerdict::NoModernTls if domain.unencrypted_only() => "Keiner Ihrer Mailserver bietet Verschlüsselung an (kein STARTTLS). Deshalb stellen Ihnen Microsoft 365 und die meisten anderen Anbieter E-Mails unverschlüsselt zu.".into(),
             DomainVerdict::NoModernTls => "Keiner Ihrer Mailserver nimmt E-Mails mit TLS 1.2 oder neuer an. Deshalb kommen E-Mails von Microsoft 365 verspätet oder gar nicht bei Ihnen an.".into(),

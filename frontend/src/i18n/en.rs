@@ -216,7 +216,7 @@ impl Catalog for English {
             Text::OpenBuiltLink => "Open the check",
             Text::PortError => "Please enter a port number from 1 to 65535, for example 993.",
             Text::EmailError => {
-                "Please check the email address. It should look like this: name@example.com."
+                "Please check the email address. An email address looks like this, for example: name@example.com."
             }
             Text::EmailDomainError => {
                 "Please check the part after the @. It should be the domain, for example example.com."
@@ -496,8 +496,8 @@ impl Catalog for English {
 
     fn cached_age(&self, seconds: u64) -> String {
         let ago = match seconds {
-            1 => "1 second".to_owned(),
-            0..120 => format!("{seconds} seconds"),
+            0..60 => "a few seconds".to_owned(),
+            60..120 => "1 minute".to_owned(),
             _ => format!("{} minutes", seconds / 60),
         };
         format!("This result comes from a check {ago} ago.")
@@ -556,7 +556,7 @@ impl Catalog for English {
             DomainVerdict::Ready => "Microsoft 365 and other providers can deliver email to you encrypted with TLS 1.2 or newer.".into(),
             DomainVerdict::SomeMxFailing => format!(
                 "Some of your mail servers have problems, so some email to you may arrive late or not at all. Affected: {}.",
-                super::failing_hosts(domain, "of")
+                super::failing_hosts(domain, "of", "mail servers")
             ),
             DomainVerdict::NoModernTls if domain.unencrypted_only() => "None of your mail servers offers encryption (no STARTTLS), so Microsoft 365 and most other providers deliver email to you unencrypted.".into(),
             DomainVerdict::NoModernTls => "None of your mail servers accepts email with TLS 1.2 or newer, so email from Microsoft 365 reaches you late or not at all.".into(),

@@ -332,15 +332,19 @@ pub fn explanation(texts: &dyn Catalog, endpoint: &EndpointReport, summary: Text
     }
 }
 
-/// `MX 2 of 3 (mx2.firma.de)` for each MX host with a problem, joined with `, `; `of` is the
-/// language's word.
-pub fn failing_hosts(domain: &DomainReport, of: &str) -> String {
+/// `1 of 3 mail servers (mx2.firma.de)`: how many MX hosts have a problem, and which; `of` and
+/// `servers` are the language's words.
+pub fn failing_hosts(domain: &DomainReport, of: &str, servers: &str) -> String {
     let total = domain.mx_hosts.len();
-    domain
+    let failing: Vec<&str> = domain
         .failing_hosts()
-        .map(|(position, host)| format!("MX {position} {of} {total} ({})", host.host))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .map(|(_, host)| host.host.as_str())
+        .collect();
+    format!(
+        "{} {of} {total} {servers} ({})",
+        failing.len(),
+        failing.join(", ")
+    )
 }
 
 /// A mail program's name for people, in `texts`' language.
@@ -527,12 +531,12 @@ mod tests {
     fn the_age_of_a_cached_answer_is_counted_in_words() {
         let (de, en) = (catalog(Lang::De), catalog(Lang::En));
         assert_eq!(
-            de.cached_age(1),
-            "Dieses Ergebnis stammt aus einer Prüfung vor 1 Sekunde."
+            de.cached_age(0),
+            "Dieses Ergebnis stammt aus einer Prüfung vor wenigen Sekunden."
         );
         assert_eq!(
-            de.cached_age(45),
-            "Dieses Ergebnis stammt aus einer Prüfung vor 45 Sekunden."
+            de.cached_age(90),
+            "Dieses Ergebnis stammt aus einer Prüfung vor 1 Minute."
         );
         assert_eq!(
             de.cached_age(150),
@@ -540,7 +544,7 @@ mod tests {
         );
         assert_eq!(
             en.cached_age(1),
-            "This result comes from a check 1 second ago."
+            "This result comes from a check a few seconds ago."
         );
         assert_eq!(
             en.cached_age(300),

@@ -615,7 +615,7 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
         "{card}"
     );
     assert!(
-        card.contains("Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: MX 2 von 2 (mx2.two.test)."),
+        card.contains("Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: 1 von 2 Mailservern (mx2.two.test)."),
         "{card}"
     );
     assert!(

@@ -692,7 +692,7 @@ async fn the_settings_form_works_at_320_pixels() {
         .expect("text");
     assert_eq!(
         message,
-        "Bitte prüfen Sie die E-Mail-Adresse. Sie sieht zum Beispiel so aus: name@example.de.",
+        "Bitte prüfen Sie die E-Mail-Adresse. Eine E-Mail-Adresse sieht zum Beispiel so aus: name@example.de.",
         "an incomplete address is explained"
     );
     browser.screenshot("settings-narrow-320").await;
