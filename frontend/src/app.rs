@@ -15,7 +15,7 @@ use crate::components::{
 };
 use crate::i18n::{Text, catalog};
 use crate::link::Link;
-use crate::state::{Action, Mode, Phase, State};
+use crate::state::{Action, Mode, Phase, State, Tone};
 
 #[component]
 pub fn App() -> Html {
@@ -317,14 +317,21 @@ pub fn App() -> Html {
                                 state.client.system.zip(state.client.program).map(|(system, program)| (program, system)),
                             );
                             let overall = crate::summary::overall(report, &unencrypted);
-                            let headline = crate::summary::headline(overall, !advice_list.is_empty());
+                            // A chosen program's trouble leads where the cards look better.
+                            let program_tone = state.client.system.zip(state.client.program).and_then(|(system, program)| {
+                                crate::clients::program_advice(program, system, report)
+                                    .into_iter()
+                                    .filter_map(|advice| crate::summary::program_tone(advice.guidance))
+                                    .max_by_key(|tone| *tone == Tone::Bad)
+                            });
+                            let (headline_tone, headline) = crate::summary::headline_with_program(overall, !advice_list.is_empty(), program_tone);
                             html! {
                                 <>
                                     <h2 id="results-heading" ref={results_heading.clone()} tabindex="-1">
                                         { texts.text(Text::ResultsHeading) }
                                     </h2>
-                                    <p class={classes!("headline", if headline == Text::HeadlineSettings { "warning" } else { overall.class() })}
-                                        data-headline={if headline == Text::HeadlineSettings { "settings" } else { overall.class() }}>
+                                    <p class={classes!("headline", if headline == Text::HeadlineSettings { "warning" } else { headline_tone.class() })}
+                                        data-headline={if headline == Text::HeadlineSettings { "settings" } else { headline_tone.class() }}>
                                         { texts.text(headline) }
                                     </p>
                                     { advice.clone().unwrap_or_default() }

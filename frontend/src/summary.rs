@@ -58,6 +58,62 @@ pub fn headline(tone: Tone, settings_to_change: bool) -> Text {
     if settings_to_change {
         return Text::HeadlineSettings;
     }
+    tone_headline(tone)
+}
+
+/// What the program advice means for the headline: `None` where the program connects or the
+/// page knows nothing against it; a warning where it connects only for now or must change
+/// before the switch-off; a problem where it cannot connect as it is.
+pub fn program_tone(guidance: crate::clients::Guidance) -> Option<Tone> {
+    use crate::clients::Guidance;
+    match guidance {
+        Guidance::Works
+        | Guidance::Supported
+        | Guidance::Unchecked
+        | Guidance::NoData
+        | Guidance::WorksButDiscontinued => None,
+        Guidance::WorksForNow { .. }
+        | Guidance::ServerUnknown { .. }
+        | Guidance::LegacyUnknown { .. }
+        | Guidance::LockedOutAfterFix => Some(Tone::Warning),
+        Guidance::Discontinued
+        | Guidance::ApplyFix { .. }
+        | Guidance::ServerMustChange
+        | Guidance::ServerFirst { .. }
+        | Guidance::CloudNeedsModernServer
+        | Guidance::ServerLocksOut
+        | Guidance::ServerNeedsTls12 => Some(Tone::Bad),
+    }
+}
+
+/// The headline when the customer named their program: the program's trouble leads where it
+/// is worse than what the servers' cards say (a green card must not hide "your program cannot
+/// connect"); otherwise as [`headline`].
+pub fn headline_with_program(
+    tone: Tone,
+    settings_to_change: bool,
+    program: Option<Tone>,
+) -> (Tone, Text) {
+    let rank = |tone: Tone| match tone {
+        Tone::Good | Tone::NotOffered => 0,
+        Tone::Unknown => 1,
+        Tone::Warning => 2,
+        Tone::Bad => 3,
+    };
+    match program {
+        Some(program) if !settings_to_change && rank(program) > rank(tone) => (
+            program,
+            if program == Tone::Bad {
+                Text::HeadlineProgramBad
+            } else {
+                Text::HeadlineProgramWarning
+            },
+        ),
+        _ => (tone, headline(tone, settings_to_change)),
+    }
+}
+
+fn tone_headline(tone: Tone) -> Text {
     match tone {
         Tone::Good => Text::HeadlineGood,
         Tone::Warning => Text::HeadlineWarning,
@@ -430,6 +486,31 @@ mod headline_tests {
     use super::*;
 
     #[test]
+    fn a_chosen_programs_trouble_leads_where_the_cards_look_better() {
+        assert_eq!(
+            headline_with_program(Tone::Good, false, Some(Tone::Bad)),
+            (Tone::Bad, Text::HeadlineProgramBad)
+        );
+        assert_eq!(
+            headline_with_program(Tone::Unknown, false, Some(Tone::Warning)),
+            (Tone::Warning, Text::HeadlineProgramWarning)
+        );
+        // The cards are worse, or the settings must change first: those lead.
+        assert_eq!(
+            headline_with_program(Tone::Bad, false, Some(Tone::Warning)),
+            (Tone::Bad, Text::HeadlineBad)
+        );
+        assert_eq!(
+            headline_with_program(Tone::Good, true, Some(Tone::Bad)),
+            (Tone::Good, Text::HeadlineSettings)
+        );
+        assert_eq!(
+            headline_with_program(Tone::Good, false, None),
+            (Tone::Good, Text::HeadlineGood)
+        );
+    }
+
+    #[test]
     fn the_headline_asks_for_settings_first_then_says_the_overall_tone() {
         assert_eq!(headline(Tone::Good, true), Text::HeadlineSettings);
         assert_eq!(headline(Tone::Bad, true), Text::HeadlineSettings);
@@ -439,8 +520,15 @@ mod headline_tests {
             (Tone::Bad, Text::HeadlineBad),
             (Tone::Unknown, Text::HeadlineUnknown),
             (Tone::NotOffered, Text::HeadlineNotOffered),
+            (Tone::Warning, Text::HeadlineProgramWarning),
+            (Tone::Bad, Text::HeadlineProgramBad),
         ] {
-            assert_eq!(headline(tone, false), text);
+            if !matches!(
+                text,
+                Text::HeadlineProgramWarning | Text::HeadlineProgramBad
+            ) {
+                assert_eq!(headline(tone, false), text);
+            }
             // The headline leads with the same word as the cards of its tone.
             for lang in Lang::ALL {
                 let texts = catalog(lang);

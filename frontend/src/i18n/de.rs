@@ -49,6 +49,12 @@ impl Catalog for German {
             Text::HeadlineNotOffered => {
                 "Nicht angeboten: Diese Domain empfängt laut DNS keine E-Mails."
             }
+            Text::HeadlineProgramWarning => {
+                "Achtung: Für Ihr E-Mail-Programm gibt es etwas zu tun. Was genau, steht unten bei Ihrem E-Mail-Programm."
+            }
+            Text::HeadlineProgramBad => {
+                "Problem: Ihr E-Mail-Programm kann sich so nicht verbinden. Was zu tun ist, steht unten bei Ihrem E-Mail-Programm."
+            }
             Text::HeadlineSettings => {
                 "Bitte ändern Sie Ihre Einstellungen so, wie es direkt darunter steht."
             }

@@ -47,6 +47,12 @@ impl Catalog for English {
             Text::HeadlineNotOffered => {
                 "Not offered: according to DNS, this domain receives no email."
             }
+            Text::HeadlineProgramWarning => {
+                "Warning: there is something to do for your email program. The advice for your email program below says what."
+            }
+            Text::HeadlineProgramBad => {
+                "Problem: your email program cannot connect as it is. The advice for your email program below says what to do."
+            }
             Text::HeadlineSettings => "Please change your settings as described right below.",
             Text::VersionsHeading => "TLS versions",
             Text::CertificateLabel => "Certificate",

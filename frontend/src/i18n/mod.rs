@@ -49,6 +49,8 @@ texts! {
     HeadlineUnknown,
     HeadlineNotOffered,
     HeadlineSettings,
+    HeadlineProgramWarning,
+    HeadlineProgramBad,
     VersionsHeading,
     CertificateLabel,
     AddressLabel,

@@ -1645,6 +1645,15 @@ async fn one_headline_sums_up_each_result_state_in_german_and_english() {
             "unknown",
             "Unklar: Manches konnten wir nicht eindeutig feststellen. Was Sie tun können, steht unten bei den mit „Unklar“ markierten Ergebnissen.",
         ),
+        // A green card, but the customer's program cannot connect as it is: that leads.
+        (
+            format!(
+                "target={NAME}%3A{}&os=win7&program=outlook2010&lang=de",
+                modern.port
+            ),
+            "bad",
+            "Problem: Ihr E-Mail-Programm kann sich so nicht verbinden. Was zu tun ist, steht unten bei Ihrem E-Mail-Programm.",
+        ),
         // Settings that send without encryption on port 25: the customer must change them.
         (
             format!(
