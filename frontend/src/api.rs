@@ -14,8 +14,10 @@ use crate::sse::SseParser;
 /// Why a check produced no report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiFailure {
-    /// The API refused the check; its message is already in the page's language.
-    Refused(String),
+    /// The API refused the check; its message is already in the page's language. `retry`:
+    /// asking again later can help (busy, rate-limited, an internal error), unlike a refused
+    /// target.
+    Refused { message: String, retry: bool },
     /// The API could not be reached.
     Unreachable,
     /// The API answered with something that is not a report.
@@ -64,7 +66,15 @@ pub async fn check_stream(
     if !response.ok() {
         let body = response_text(&response).await?;
         return Err(match serde_json::from_str::<ErrorBody>(&body) {
-            Ok(body) => ApiFailure::Refused(body.error.message),
+            Ok(body) => ApiFailure::Refused {
+                retry: matches!(
+                    body.error.code,
+                    mailtls_shared::ErrorCode::RateLimited
+                        | mailtls_shared::ErrorCode::Busy
+                        | mailtls_shared::ErrorCode::Internal
+                ),
+                message: body.error.message,
+            },
             Err(_) => ApiFailure::BadAnswer,
         });
     }

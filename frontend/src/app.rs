@@ -295,14 +295,17 @@ pub fn App() -> Html {
                                 </>
                             }
                         }
-                        Phase::Failed(message) => {
+                        Phase::Failed(failure) => {
                             let retry = on_retry.clone();
                             html! {
                                 <>
-                                    <p class="request-failed" role="alert">{ message }</p>
-                                    <button type="button" class="retry" onclick={move |_| retry.emit(())}>
-                                        { texts.text(Text::TryAgain) }
-                                    </button>
+                                    <p class="request-failed" role="alert">{ &failure.message }</p>
+                                    // Only where asking again can help: not for a refused target.
+                                    if failure.retry {
+                                        <button type="button" class="retry" onclick={move |_| retry.emit(())}>
+                                            { texts.text(Text::TryAgain) }
+                                        </button>
+                                    }
                                 </>
                             }
                         }
@@ -378,13 +381,14 @@ pub fn App() -> Html {
     }
 }
 
-fn failure_message(lang: Lang, failure: ApiFailure) -> String {
+fn failure_message(lang: Lang, failure: ApiFailure) -> crate::state::Failure {
     let texts = catalog(lang);
     match failure {
-        ApiFailure::Refused(message) => message,
-        ApiFailure::Unreachable | ApiFailure::BadAnswer => {
-            texts.text(Text::RequestFailed).to_owned()
-        }
+        ApiFailure::Refused { message, retry } => crate::state::Failure { message, retry },
+        ApiFailure::Unreachable | ApiFailure::BadAnswer => crate::state::Failure {
+            message: texts.text(Text::RequestFailed).to_owned(),
+            retry: true,
+        },
     }
 }
 

@@ -24,7 +24,15 @@ pub enum Phase {
     /// The report arrived.
     Done(Rc<CheckReport>),
     /// The API refused the check or could not be reached; the message is for the customer.
-    Failed(String),
+    Failed(Failure),
+}
+
+/// Why a check did not run, for the customer: the message, and whether checking again can help
+/// (not for a target the service refuses).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub message: String,
+    pub retry: bool,
 }
 
 /// The two ways to use the page.
@@ -319,7 +327,7 @@ pub enum Action {
     /// The answer to check number `request`.
     Finished {
         request: u32,
-        result: Result<Rc<CheckReport>, String>,
+        result: Result<Rc<CheckReport>, Failure>,
     },
 }
 
@@ -404,7 +412,7 @@ impl Reducible for State {
                 }
                 next.phase = match result {
                     Ok(report) => Phase::Done(report),
-                    Err(message) => Phase::Failed(message),
+                    Err(failure) => Phase::Failed(failure),
                 };
             }
         }
@@ -646,7 +654,10 @@ mod tests {
         );
         let stale = state.clone().reduce(Action::Finished {
             request: 1,
-            result: Err("old".into()),
+            result: Err(Failure {
+                message: "old".into(),
+                retry: true,
+            }),
         });
         assert!(matches!(stale.phase, Phase::Checking { .. }));
 
@@ -674,7 +685,10 @@ mod tests {
         assert!(matches!(done.phase, Phase::Done(_)));
         let again = done.reduce(Action::Finished {
             request: 2,
-            result: Err("late duplicate".into()),
+            result: Err(Failure {
+                message: "late duplicate".into(),
+                retry: true,
+            }),
         });
         assert!(matches!(again.phase, Phase::Done(_)));
     }

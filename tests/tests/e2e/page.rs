@@ -788,6 +788,15 @@ async fn results_appear_live_and_refusals_are_explained() {
         .await
         .expect("text");
     assert!(refusal.contains("We cannot check port 8443"), "{refusal}");
+    // Asking again cannot help with a refused target: no "Check again" under it.
+    assert!(
+        browser
+            .client
+            .find_all(Locator::Css("#results button.retry"))
+            .await
+            .expect("query")
+            .is_empty()
+    );
     browser.screenshot("refused").await;
     // The page asked once per check: no duplicate streams, no duplicate cards.
     let (_, _, metrics) = api.get("/metrics").await;
