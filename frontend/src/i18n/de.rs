@@ -576,11 +576,11 @@ impl Catalog for German {
             DomainVerdict::Untestable if domain.mx_source == MxSource::NoMailServer => "Für diese Domain haben wir im DNS keinen Mailserver gefunden, weder einen MX-Eintrag noch eine Adresse. Bitte prüfen Sie die Schreibweise der Domain.".into(),
             DomainVerdict::Untestable => "Die Mailserver dieser Domain konnten nicht geprüft werden.".into(),
             DomainVerdict::MtaStsBroken => format!(
-                "Ihre Mailserver nehmen E-Mails über Verbindungen mit TLS 1.2 oder neuer an. Ihre MTA-STS-Richtlinie ist aber nicht nutzbar. {}. Mit MTA-STS legen Sie fest, dass andere Anbieter Ihnen E-Mails nur verschlüsselt zustellen. Absender, die noch eine gültige ältere Fassung Ihrer Richtlinie gespeichert haben, halten sich weiter an diese. Alle anderen stellen Ihnen E-Mails zu, als wäre MTA-STS nicht eingerichtet: verschlüsselt, wenn möglich, sonst auch unverschlüsselt.",
+                "{} Deshalb stellen Ihnen die meisten Absender E-Mails zu, als wäre MTA-STS nicht eingerichtet: verschlüsselt, wenn möglich, sonst auch unverschlüsselt. Absender, die noch eine gültige ältere Fassung Ihrer Richtlinie gespeichert haben, halten sich weiter an diese. Mit MTA-STS legen Sie fest, dass andere Anbieter Ihnen E-Mails nur verschlüsselt zustellen. Ihre Mailserver selbst nehmen E-Mails mit TLS 1.2 oder neuer an.",
                 match domain.mta_sts.status {
-                    MtaStsStatus::InvalidRecord => "Der DNS-Eintrag dafür ist fehlerhaft",
-                    MtaStsStatus::InvalidPolicy => "Die Richtlinie selbst enthält Fehler",
-                    _ => "Die Richtlinie lässt sich nicht abrufen",
+                    MtaStsStatus::InvalidRecord => "Der DNS-Eintrag Ihrer MTA-STS-Richtlinie ist fehlerhaft.",
+                    MtaStsStatus::InvalidPolicy => "Ihre MTA-STS-Richtlinie enthält Fehler.",
+                    _ => "Ihre MTA-STS-Richtlinie lässt sich nicht abrufen.",
                 }
             ),
         }

@@ -571,11 +571,11 @@ impl Catalog for English {
             DomainVerdict::Untestable if domain.mx_source == MxSource::NoMailServer => "We found no mail server for this domain in DNS, neither an MX record nor an address. Please check the spelling of the domain.".into(),
             DomainVerdict::Untestable => "The mail servers of this domain could not be checked.".into(),
             DomainVerdict::MtaStsBroken => format!(
-                "Your mail servers accept email over connections with TLS 1.2 or newer. Your MTA-STS policy, however, cannot be used. {}. With MTA-STS, you specify that other providers deliver email to you only encrypted. Senders that still hold a valid earlier copy of your policy keep to it. All others deliver email to you as if MTA-STS were not set up: encrypted when possible, otherwise unencrypted too.",
+                "{} So most senders deliver email to you as if MTA-STS were not set up: encrypted when possible, otherwise unencrypted too. Senders that still hold a valid earlier copy of your policy keep to it. With MTA-STS, you specify that other providers deliver email to you only encrypted. Your mail servers themselves accept email with TLS 1.2 or newer.",
                 match domain.mta_sts.status {
-                    MtaStsStatus::InvalidRecord => "Its DNS record is invalid",
-                    MtaStsStatus::InvalidPolicy => "The policy itself contains errors",
-                    _ => "The policy cannot be fetched",
+                    MtaStsStatus::InvalidRecord => "The DNS record of your MTA-STS policy is invalid.",
+                    MtaStsStatus::InvalidPolicy => "Your MTA-STS policy contains errors.",
+                    _ => "Your MTA-STS policy cannot be fetched.",
                 }
             ),
         }

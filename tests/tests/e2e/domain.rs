@@ -690,8 +690,8 @@ async fn the_page_checks_a_customers_address_and_names_the_failing_mx() {
         .expect("card text");
     assert!(
         card.contains(
-            "Ihre Mailserver nehmen E-Mails über Verbindungen mit TLS 1.2 oder neuer an. Ihre \
-             MTA-STS-Richtlinie ist aber nicht nutzbar. Die Richtlinie lässt sich nicht abrufen."
+            "Ihre MTA-STS-Richtlinie lässt sich nicht abrufen. Deshalb stellen Ihnen die meisten \
+             Absender E-Mails zu, als wäre MTA-STS nicht eingerichtet"
         ),
         "{card}"
     );
