@@ -290,6 +290,7 @@ pub fn App() -> Html {
                                     { for state.progress_in_order().into_iter().map(|endpoint| html! {
                                         <EndpointCard lang={state.lang} endpoint={(*endpoint).clone()}
                                             unencrypted={unencrypted(&endpoint)}
+                                            program_chosen={state.client.system.is_some() && state.client.program.is_some()}
                                             on_retry={on_retry.clone()} />
                                     }) }
                                 </>
@@ -347,6 +348,7 @@ pub fn App() -> Html {
                                     { for report.endpoints.iter().map(|endpoint| html! {
                                         <EndpointCard lang={state.lang} endpoint={endpoint.clone()}
                                             unencrypted={unencrypted(endpoint)}
+                                            program_chosen={state.client.system.is_some() && state.client.program.is_some()}
                                             on_retry={on_retry.clone()} />
                                     }) }
                                     <ClientAdvice lang={state.lang} choice={state.client}

@@ -98,6 +98,7 @@ async fn server_text_is_shown_as_text_never_as_markup() {
         endpoint,
         on_retry: Callback::noop(),
         unencrypted: false,
+        program_chosen: false,
     };
     yew::Renderer::<EndpointCard>::with_root_and_props(root.clone(), props).render();
 

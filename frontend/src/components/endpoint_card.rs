@@ -15,6 +15,10 @@ pub struct EndpointCardProps {
     /// The customer's program is set up to reach this server without encryption.
     #[prop_or_default]
     pub unencrypted: bool,
+    /// The customer named their program and system: the program advice below says whether
+    /// this result concerns it.
+    #[prop_or_default]
+    pub program_chosen: bool,
 }
 
 /// One `<dt>`/`<dd>` pair, or nothing when the fact is unknown. The value is server-supplied:
@@ -47,6 +51,10 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                 <span class="icon" aria-hidden="true">{ icon }</span>
                 <strong>{ texts.text(label) }{ ":" }</strong>
                 { " " }{ explanation(texts, endpoint, summary) }
+                // Where the answer depends on the customer's program: where to find it.
+                if matches!(summary, Text::SummaryLegacyEnabled | Text::SummaryClientsLockedOut) {
+                    { " " }{ texts.text(if props.program_chosen { Text::ProgramShownBelow } else { Text::ChooseProgramHint }) }
+                }
             </p>
             if let Some(address) = &endpoint.address {
                 <p class="address">{ texts.text(Text::AddressLabel) }{ ": " }{ address }</p>

@@ -65,13 +65,19 @@ impl Catalog for German {
                 "Auf diesem Port nimmt der Server nur Verbindungen mit TLS 1.2 oder neuer an. Aktuelle E-Mail-Programme und Microsoft 365 verbinden sich damit verschlüsselt. Ältere Programme, die nur TLS 1.0 oder 1.1 beherrschen, können sich nicht verbinden."
             }
             Text::SummaryClientsLockedOut => {
-                "Auf diesem Port beherrscht der Server TLS 1.2 oder neuer. Trotzdem können sich verbreitete E-Mail-Programme nicht verbinden: Sie kennen entweder keine der TLS-Versionen oder keines der Verschlüsselungsverfahren, die der Server anbietet. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten. Ob Ihr Programm betroffen ist, steht unten bei Ihrem Programm. Haben Sie es noch nicht ausgewählt, wählen Sie oben unter „Ihr E-Mail-Programm (freiwillig)“ Ihr Betriebssystem und Ihr Programm aus."
+                "Auf diesem Port beherrscht der Server TLS 1.2 oder neuer. Trotzdem können sich verbreitete E-Mail-Programme nicht verbinden: Sie kennen entweder keine der TLS-Versionen oder keines der Verschlüsselungsverfahren, die der Server anbietet. Das kann nur Ihr Anbieter ändern. Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten."
             }
             Text::NoCapture => {
                 "Den Verbindungsaufbau Ihres Programms auf diesem System konnten wir nicht nachstellen. Dieser Rat beruht deshalb nicht auf einer Messung an Ihrem Server, sondern auf dem, was über Ihr Programm bekannt ist."
             }
+            Text::ProgramShownBelow => {
+                "Ob Ihr Programm betroffen ist, steht unten bei Ihrem Programm."
+            }
+            Text::ChooseProgramHint => {
+                "Ob Ihr Programm betroffen ist, sagen wir Ihnen, wenn Sie oben unter „Ihr E-Mail-Programm (freiwillig)“ Ihr Betriebssystem und Ihr Programm auswählen."
+            }
             Text::SummaryLegacyEnabled => {
-                "Auf diesem Port beherrscht der Server TLS 1.2 oder neuer, nimmt aber auch noch veraltete Versionen wie TLS 1.0 an. Wenn Ihr Anbieter diese abschaltet, können sich E-Mail-Programme, die nur die veralteten Versionen beherrschen, nicht mehr verbinden. Ob Ihr Programm dazugehört, steht unten bei Ihrem Programm. Haben Sie es noch nicht ausgewählt, wählen Sie oben unter „Ihr E-Mail-Programm (freiwillig)“ Ihr Betriebssystem und Ihr Programm aus."
+                "Auf diesem Port beherrscht der Server TLS 1.2 oder neuer, nimmt aber auch noch veraltete Versionen wie TLS 1.0 an. Wenn Ihr Anbieter diese abschaltet, können sich E-Mail-Programme, die nur die veralteten Versionen beherrschen, nicht mehr verbinden."
             }
             Text::SummaryCertificate => {
                 "Die Verschlüsselung funktioniert. E-Mail-Programme vertrauen dem Zertifikat des Servers aber nicht und zeigen eine Warnung. Prüfen Sie zuerst, ob der Servername genau so geschrieben ist, wie Ihr Anbieter ihn angibt. Stimmt er, muss Ihr Anbieter das Zertifikat korrigieren. Akzeptieren Sie das Zertifikat in Ihrem E-Mail-Programm bis dahin nicht dauerhaft."

@@ -61,13 +61,19 @@ impl Catalog for English {
                 "On this port, the server accepts only connections with TLS 1.2 or newer. Current email programs and Microsoft 365 connect to it with encryption. Older programs that can only use TLS 1.0 or 1.1 cannot connect."
             }
             Text::SummaryClientsLockedOut => {
-                "On this port, the server supports TLS 1.2 or newer. Even so, common email programs cannot connect: they support none of the TLS versions or none of the encryption methods the server offers. Only your provider can change this. Please send them this result, for example with the link below. Whether your program is affected is shown below under your program. If you have not chosen it yet, choose your system and program above under “Your email program (optional)”."
+                "On this port, the server supports TLS 1.2 or newer. Even so, common email programs cannot connect: they support none of the TLS versions or none of the encryption methods the server offers. Only your provider can change this. Please send them this result, for example with the link below."
             }
             Text::NoCapture => {
                 "We could not simulate how your program connects on this system. So this advice is not based on a test against your server but on what is known about your program."
             }
+            Text::ProgramShownBelow => {
+                "Whether your program is affected is shown below under your program."
+            }
+            Text::ChooseProgramHint => {
+                "To find out whether your program is affected, choose your system and program above under “Your email program (optional)”."
+            }
             Text::SummaryLegacyEnabled => {
-                "On this port, the server supports TLS 1.2 or newer, but it also still accepts outdated versions such as TLS 1.0. Once your provider switches them off, email programs that can only use the outdated versions will no longer be able to connect. Whether your program is one of them is shown below under your program. If you have not chosen it yet, choose your system and program above under “Your email program (optional)”."
+                "On this port, the server supports TLS 1.2 or newer, but it also still accepts outdated versions such as TLS 1.0. Once your provider switches them off, email programs that can only use the outdated versions will no longer be able to connect."
             }
             Text::SummaryCertificate => {
                 "Encryption works, but email programs will not trust the server’s certificate and will show a warning. First check that the server name is spelled exactly as your provider gives it. If it is, your provider must fix the certificate. Until then, do not accept the certificate permanently in your email program."

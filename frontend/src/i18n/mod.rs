@@ -56,6 +56,8 @@ texts! {
     AddressLabel,
     SummaryGood,
     SummaryLegacyEnabled,
+    ProgramShownBelow,
+    ChooseProgramHint,
     SummaryClientsLockedOut,
     SummaryNotOffered,
     SummaryWrongService,

@@ -1108,6 +1108,22 @@ async fn outlook_2010_on_windows_7_is_told_the_provider_must_act_when_no_cipher_
         }
         // No registry steps that cannot help.
         assert!(!text.contains("KB3140245"), "{lang}: {text}");
+        // The card points at the program advice below instead of asking to choose a program.
+        let card = card_for_port(&browser, strict.port).await;
+        let (below, choose) = match lang {
+            "de" => (
+                "Ob Ihr Programm betroffen ist, steht unten bei Ihrem Programm.",
+                "wenn Sie oben unter",
+            ),
+            _ => (
+                "Whether your program is affected is shown below under your program.",
+                "choose your system and program above",
+            ),
+        };
+        assert!(
+            card.contains(below) && !card.contains(choose),
+            "{lang}: {card}"
+        );
         browser
             .screenshot(&format!("outlook-2010-windows-7-locked-out-{lang}"))
             .await;
