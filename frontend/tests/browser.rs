@@ -185,6 +185,7 @@ async fn the_settings_form_shows_each_message_under_its_field() {
         button: Some(frontend::i18n::Text::CheckSettingsButton),
         on_edit: Callback::noop(),
         on_submit: Callback::noop(),
+        for_agent: false,
     };
     yew::Renderer::<SettingsForm>::with_root_and_props(root.clone(), props).render();
     let port = wait_for(&root, "input#in-port").await;

@@ -18,6 +18,9 @@ pub struct ProgramPickerProps {
     pub lang: Lang,
     pub choice: ClientChoice,
     pub on_change: Callback<ClientChoice>,
+    /// Chosen by support staff for a customer (the link builder): the legend speaks to them.
+    #[prop_or_default]
+    pub for_agent: bool,
 }
 
 #[component]
@@ -61,7 +64,7 @@ pub fn ProgramPicker(props: &ProgramPickerProps) -> Html {
         .collect();
     html! {
         <fieldset class="program-picker">
-            <legend>{ texts.text(Text::ClientHeading) }</legend>
+            <legend>{ texts.text(if props.for_agent { Text::ClientHeadingAgent } else { Text::ClientHeading }) }</legend>
             <div class="field">
                 <label for="os">{ texts.text(Text::SystemLabel) }</label>
                 <select id="os" name="os" onchange={on_system}>

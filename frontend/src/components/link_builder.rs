@@ -147,13 +147,13 @@ pub fn LinkBuilder(props: &LinkBuilderProps) -> Html {
             </div>
             if *mode == Mode::Settings {
                 <SettingsForm lang={props.lang} settings={(*settings).clone()} profile={props.profile.clone()}
-                    {errors} busy=false button={None::<Text>} {on_edit} on_submit={on_submit.clone()} />
+                    {errors} busy=false button={None::<Text>} {on_edit} on_submit={on_submit.clone()} for_agent=true />
             } else {
                 <ServerForm lang={props.lang} input={AttrValue::from((*server).clone())}
                     error={server_error} busy=false button={None::<Text>}
                     on_edit={on_server} on_submit={on_submit.clone()} />
             }
-            <ProgramPicker lang={props.lang} choice={*client} on_change={on_client} />
+            <ProgramPicker lang={props.lang} choice={*client} on_change={on_client} for_agent=true />
             <div class="field">
                 <label for="customer-lang">{ texts.text(Text::CustomerLanguage) }</label>
                 <select id="customer-lang" onchange={on_lang}>

@@ -25,6 +25,9 @@ pub struct SettingsFormProps {
     pub button: Option<Text>,
     pub on_edit: Callback<MailSettings>,
     pub on_submit: Callback<()>,
+    /// Filled in by support staff for a customer (the link builder): the hint speaks to them.
+    #[prop_or_default]
+    pub for_agent: bool,
 }
 
 /// Which part of the settings a control edits.
@@ -154,7 +157,7 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
     let settings = &props.settings;
     html! {
         <form class="settings-form" {onsubmit} novalidate=true>
-            <p class="hint">{ texts.text(Text::SettingsHint) }</p>
+            <p class="hint">{ texts.text(if props.for_agent { Text::SettingsHintAgent } else { Text::SettingsHint }) }</p>
             { text_field("email", Text::EmailLabel, &settings.email, Part::Email, Field::Email, "email") }
             <fieldset>
                 <legend>{ texts.text(Text::IncomingHeading) }</legend>

@@ -130,6 +130,10 @@ impl Catalog for German {
             Text::SettingsHint => {
                 "Übernehmen Sie die Angaben aus den Kontoeinstellungen Ihres E-Mail-Programms. Ein Passwort brauchen wir nicht."
             }
+            Text::SettingsHintAgent => {
+                "Tragen Sie die Angaben ein, die Ihnen die Kundin oder der Kunde aus dem E-Mail-Programm genannt hat. Ein Passwort brauchen Sie nicht."
+            }
+            Text::ClientHeadingAgent => "E-Mail-Programm der Kundin oder des Kunden (freiwillig)",
             Text::EmailLabel => "E-Mail-Adresse (freiwillig)",
             Text::IncomingHeading => "Posteingangsserver (IMAP oder POP3)",
             Text::OutgoingHeading => "Postausgangsserver (SMTP)",

@@ -126,6 +126,10 @@ impl Catalog for English {
             Text::SettingsHint => {
                 "Copy the details from your email program’s account settings. We do not need a password."
             }
+            Text::SettingsHintAgent => {
+                "Enter the details the customer gave you from their email program. You do not need a password."
+            }
+            Text::ClientHeadingAgent => "The customer’s email program (optional)",
             Text::EmailLabel => "Email address (optional)",
             Text::IncomingHeading => "Incoming mail server (IMAP or POP3)",
             Text::OutgoingHeading => "Outgoing mail server (SMTP)",

@@ -84,6 +84,8 @@ texts! {
     ModeSettings,
     ModeServer,
     SettingsHint,
+    SettingsHintAgent,
+    ClientHeadingAgent,
     EmailLabel,
     IncomingHeading,
     OutgoingHeading,

@@ -1244,6 +1244,19 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
             .await
             .unwrap_or_else(|_| panic!("{select} = {value}"));
     }
+    // The form speaks to the agent, not to the customer.
+    let hint = support
+        .client
+        .find(Locator::Css(".link-builder .settings-form .hint"))
+        .await
+        .expect("the form's hint")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        hint.starts_with("Tragen Sie die Angaben ein, die Ihnen die Kundin"),
+        "{hint}"
+    );
     // The button comes after every field it encodes.
     let order = support
         .client
