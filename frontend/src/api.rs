@@ -17,7 +17,11 @@ pub enum ApiFailure {
     /// The API refused the check; its message is already in the page's language. `retry`:
     /// asking again later can help (busy, rate-limited, an internal error), unlike a refused
     /// target.
-    Refused { message: String, retry: bool },
+    Refused {
+        message: String,
+        retry: bool,
+        port: Option<u16>,
+    },
     /// The API could not be reached.
     Unreachable,
     /// The API answered with something that is not a report.
@@ -74,6 +78,7 @@ pub async fn check_stream(
                         | mailtls_shared::ErrorCode::Internal
                 ),
                 message: body.error.message,
+                port: body.error.port,
             },
             Err(_) => ApiFailure::BadAnswer,
         });

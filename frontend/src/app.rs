@@ -312,9 +312,11 @@ pub fn App() -> Html {
                         }
                         Phase::Done(report) => {
                             let link = absolute(&checked.link().path());
+                            let left_out = state.left_out();
                             let summary = crate::summary::summary(
                                 report,
                                 &advice_list,
+                                &left_out,
                                 &link,
                                 state.lang,
                                 &unencrypted,
@@ -339,6 +341,11 @@ pub fn App() -> Html {
                                         { texts.text(headline) }
                                     </p>
                                     { advice.clone().unwrap_or_default() }
+                                    // A server on a port the service does not check: its field
+                                    // says why; the result says it was not checked.
+                                    { for left_out.iter().map(|(host, port)| html! {
+                                        <p class="left-out"><span class="icon" aria-hidden="true">{ "?" }</span>{ texts.left_out(host, *port) }</p>
+                                    }) }
                                     if let Some(age) = report.age_seconds.filter(|_| report.cached) {
                                         <p class="cached">{ texts.cached_age(age) }</p>
                                     }
@@ -386,10 +393,19 @@ pub fn App() -> Html {
 fn failure_message(lang: Lang, failure: ApiFailure) -> crate::state::Failure {
     let texts = catalog(lang);
     match failure {
-        ApiFailure::Refused { message, retry } => crate::state::Failure { message, retry },
+        ApiFailure::Refused {
+            message,
+            retry,
+            port,
+        } => crate::state::Failure {
+            message,
+            retry,
+            port,
+        },
         ApiFailure::Unreachable | ApiFailure::BadAnswer => crate::state::Failure {
             message: texts.text(Text::RequestFailed).to_owned(),
             retry: true,
+            port: None,
         },
     }
 }

@@ -213,7 +213,7 @@ fn cards_program_advice_and_summary_agree_on_every_combination() {
             for lang in Lang::ALL {
                 let texts = catalog(lang);
                 let advice = texts.guidance(guidance, system);
-                let summary = crate::summary::summary(&report, &[], "x", lang, &|_| false, None);
+                let summary = crate::summary::summary(&report, &[], &[], "x", lang, &|_| false, None);
                 let all_text = format!("{advice}\n{summary}");
                 let context = format!("{kinds:?} {program:?}/{system:?} {lang:?}: {all_text}");
                 // Nobody is told there is nothing to do: the page does not know it.
@@ -291,8 +291,8 @@ fn a_program_set_to_no_encryption_is_a_problem_in_the_summary_as_on_the_card() {
     let report = report(vec![endpoint(Kind::Ok, Scheme::Smtp)]);
     for lang in Lang::ALL {
         let texts = catalog(lang);
-        let plain = crate::summary::summary(&report, &[], "x", lang, &|_| false, None);
-        let unencrypted = crate::summary::summary(&report, &[], "x", lang, &|_| true, None);
+        let plain = crate::summary::summary(&report, &[], &[], "x", lang, &|_| false, None);
+        let unencrypted = crate::summary::summary(&report, &[], &[], "x", lang, &|_| true, None);
         let problem = texts.text(crate::i18n::Text::IconBad);
         assert!(!plain.contains(problem), "{plain}");
         assert!(
@@ -365,7 +365,7 @@ fn a_host_check_advises_per_service_when_the_services_differ() {
 fn the_summary_says_what_the_page_told_the_customer_about_their_program() {
     let report = report(vec![endpoint(Kind::Ok, Scheme::Imaps)]);
     let program = Some((Program::Thunderbird, System::Windows10));
-    let german = crate::summary::summary(&report, &[], "x", Lang::De, &|_| false, program);
+    let german = crate::summary::summary(&report, &[], &[], "x", Lang::De, &|_| false, program);
     let guidance = catalog(Lang::De).guidance(Guidance::Supported, System::Windows10);
     assert!(
         german.contains(&format!(

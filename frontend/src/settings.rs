@@ -137,6 +137,9 @@ pub enum FieldError {
     Email,
     /// The e-mail address's domain is not a valid name.
     EmailDomain(HostError),
+    /// The service does not check this port (it said so when asked): this server is left out,
+    /// the other one is still checked. `usual`: the server's standard ports (SSL/TLS, STARTTLS).
+    PortNotChecked { port: u16, usual: (u16, u16) },
 }
 
 impl FieldError {
@@ -152,6 +155,7 @@ impl FieldError {
             FieldError::EmailDomain(_) => {
                 texts.text(crate::i18n::Text::EmailDomainError).to_owned()
             }
+            FieldError::PortNotChecked { port, usual } => texts.port_not_checked(*port, *usual),
         }
     }
 }
@@ -250,6 +254,15 @@ impl MailSettings {
     /// The endpoints to check, or the first problem of each field. Empty server fields are
     /// skipped; with both empty there is nothing to check.
     pub fn targets(&self) -> Result<Vec<Target>, Vec<(Field, FieldError)>> {
+        self.targets_except(&[])
+    }
+
+    /// [`MailSettings::targets`] without those on a port the service said it does not check
+    /// (`refused`): one such server does not hold back the other.
+    pub fn targets_except(
+        &self,
+        refused: &[u16],
+    ) -> Result<Vec<Target>, Vec<(Field, FieldError)>> {
         // The e-mail address is optional and only fills the settings files: a mistake in it is
         // shown at its field (`visible_errors`) but never holds back the check.
         let mut errors = Vec::new();
@@ -304,7 +317,32 @@ impl MailSettings {
         if !errors.is_empty() {
             return Err(errors);
         }
+        targets.retain(|target| !matches!(target, Target::Endpoint { port, .. } if refused.contains(port)));
         Ok(targets)
+    }
+
+    /// The servers left out because the service does not check their port (`refused`), each as
+    /// its port field's message.
+    pub fn refused_ports(&self, refused: &[u16]) -> Vec<(Field, FieldError)> {
+        [false, true]
+            .into_iter()
+            .filter(|outgoing| !self.entry(*outgoing).host.trim().is_empty())
+            .filter_map(|outgoing| {
+                let port = self.port(outgoing).filter(|port| refused.contains(port))?;
+                let usual = |security| standard_port(outgoing, self.incoming, security);
+                Some((
+                    if outgoing {
+                        Field::OutgoingPort
+                    } else {
+                        Field::IncomingPort
+                    },
+                    FieldError::PortNotChecked {
+                        port,
+                        usual: (usual(Security::SslTls), usual(Security::Starttls)),
+                    },
+                ))
+            })
+            .collect()
     }
 
     /// The settings with a port typed into a server name field moved to its port field.
@@ -319,11 +357,24 @@ impl MailSettings {
     /// [`MailSettings::targets`], with an empty form counted as a missing incoming server: what a
     /// check needs.
     pub fn checkable_targets(&self) -> Result<Vec<Target>, Vec<(Field, FieldError)>> {
-        match self.targets() {
-            Ok(targets) if targets.is_empty() => Err(vec![(
-                Field::IncomingHost,
-                FieldError::Host(HostError::Empty),
-            )]),
+        self.checkable_targets_except(&[])
+    }
+
+    /// [`MailSettings::checkable_targets`] without the servers on a `refused` port; with
+    /// nothing else left, their messages are the reason.
+    pub fn checkable_targets_except(
+        &self,
+        refused: &[u16],
+    ) -> Result<Vec<Target>, Vec<(Field, FieldError)>> {
+        match self.targets_except(refused) {
+            Ok(targets) if targets.is_empty() => {
+                let left_out = self.refused_ports(refused);
+                Err(if left_out.is_empty() {
+                    vec![(Field::IncomingHost, FieldError::Host(HostError::Empty))]
+                } else {
+                    left_out
+                })
+            }
             other => other,
         }
     }
@@ -331,9 +382,19 @@ impl MailSettings {
     /// The problems a form shows now: those of filled-in fields, and once a check (or a link)
     /// was asked for, all of them.
     pub fn visible_errors(&self, show_all: bool) -> Vec<(Field, FieldError)> {
+        self.visible_errors_except(show_all, &[])
+    }
+
+    /// [`MailSettings::visible_errors`], with a message at the port field of each server left
+    /// out because the service does not check its port (`refused`).
+    pub fn visible_errors_except(
+        &self,
+        show_all: bool,
+        refused: &[u16],
+    ) -> Vec<(Field, FieldError)> {
         let moved = self.with_ports_from_hosts();
         if moved != *self {
-            return moved.visible_errors(show_all);
+            return moved.visible_errors_except(show_all, refused);
         }
         let filled = |field: Field| match field {
             Field::Email => !self.email.trim().is_empty(),
@@ -350,9 +411,14 @@ impl MailSettings {
             .then(|| check_email(email).err())
             .flatten()
             .map(|error| (Field::Email, error));
+        // With nothing else to check, the servers left out are the reason (and already in it).
+        let form = match self.checkable_targets_except(refused) {
+            Ok(_) => self.refused_ports(refused),
+            Err(errors) => errors,
+        };
         email_error
             .into_iter()
-            .chain(self.checkable_targets().err().unwrap_or_default())
+            .chain(form)
             .filter(|(field, _)| show_all || filled(*field))
             .collect()
     }

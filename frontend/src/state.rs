@@ -33,6 +33,8 @@ pub enum Phase {
 pub struct Failure {
     pub message: String,
     pub retry: bool,
+    /// The port the service refused to check, where that was the reason.
+    pub port: Option<u16>,
 }
 
 /// The two ways to use the page.
@@ -88,6 +90,9 @@ pub struct State {
     /// The form as it was when the running or shown check was asked for: the result, its
     /// advice, the summary and the link stay tied to it while the customer edits the form.
     pub checked: Option<Rc<Checked>>,
+    /// Ports the service said it does not check: a settings server on one of them is left out
+    /// (with a message at its port field), the other server is still checked.
+    pub refused_ports: Vec<u16>,
 }
 
 /// What a check was asked for.
@@ -123,6 +128,7 @@ impl State {
             fresh: false,
             refused_submits: 0,
             checked: None,
+            refused_ports: Vec::new(),
         }
     }
 
@@ -217,6 +223,22 @@ impl State {
         target_from_input(&self.input)
     }
 
+    /// Whether a refusal of `port` is about a server of the checked settings the page can
+    /// leave out (and not learned before: no loop).
+    fn refuses_settings_port(&self, port: u16) -> bool {
+        !self.refused_ports.contains(&port)
+            && self
+                .checked
+                .as_deref()
+                .filter(|checked| checked.mode == Mode::Settings)
+                .and_then(|checked| checked.settings.targets().ok())
+                .is_some_and(|targets| {
+                    targets.iter().any(
+                        |target| matches!(target, Target::Endpoint { port: p, .. } if *p == port),
+                    )
+                })
+    }
+
     /// Whether check number `request` is the one running now (answers to older checks are
     /// dropped).
     fn is_running(&self, request: u32) -> bool {
@@ -230,8 +252,32 @@ impl State {
                 .target()
                 .map(|target| vec![target])
                 .map_err(|error| vec![(Field::Server, FieldError::Target(error))]),
-            Mode::Settings => self.settings.checkable_targets(),
+            Mode::Settings => self.settings.checkable_targets_except(&self.refused_ports),
         }
+    }
+
+    /// The checked settings' servers left out because the service does not check their port:
+    /// `(host, port)`, for the result and the summary.
+    pub fn left_out(&self) -> Vec<(String, u16)> {
+        let Some(checked) = self.checked.as_deref().filter(|c| c.mode == Mode::Settings) else {
+            return Vec::new();
+        };
+        let settings = &checked.settings;
+        settings
+            .refused_ports(&self.refused_ports)
+            .into_iter()
+            .filter_map(|(field, error)| {
+                let FieldError::PortNotChecked { port, .. } = error else {
+                    return None;
+                };
+                let entry = if field == Field::OutgoingPort {
+                    &settings.outgoing_server
+                } else {
+                    &settings.incoming_server
+                };
+                Some((entry.host.trim().to_owned(), port))
+            })
+            .collect()
     }
 
     /// Starts a check of what the form says, or, when it cannot be checked, shows why. A port
@@ -269,7 +315,8 @@ impl State {
     /// The settings form's problems the page should show now: those of filled-in fields, and
     /// after a check was asked for, all.
     pub fn settings_errors(&self) -> Vec<(Field, FieldError)> {
-        self.settings.visible_errors(self.show_errors)
+        self.settings
+            .visible_errors_except(self.show_errors, &self.refused_ports)
     }
 
     /// What to change in the settings (only in the settings mode).
@@ -412,6 +459,20 @@ impl Reducible for State {
                 }
                 next.phase = match result {
                     Ok(report) => Phase::Done(report),
+                    // A settings server on a port the service does not check: leave it out,
+                    // say so at its field, and check the rest at once.
+                    Err(Failure {
+                        port: Some(port), ..
+                    }) if next.refuses_settings_port(port) => {
+                        next.refused_ports.push(port);
+                        if let Some(checked) = next.checked.clone() {
+                            next.settings = checked.settings.clone();
+                        }
+                        next.mode = Mode::Settings;
+                        next.phase = Phase::Idle;
+                        next.submit();
+                        return Rc::new(next);
+                    }
                     Err(failure) => Phase::Failed(failure),
                 };
             }
@@ -657,6 +718,7 @@ mod tests {
             result: Err(Failure {
                 message: "old".into(),
                 retry: true,
+                port: None,
             }),
         });
         assert!(matches!(stale.phase, Phase::Checking { .. }));
@@ -688,9 +750,81 @@ mod tests {
             result: Err(Failure {
                 message: "late duplicate".into(),
                 retry: true,
+                port: None,
             }),
         });
         assert!(matches!(again.phase, Phase::Done(_)));
+    }
+
+    #[test]
+    fn a_refused_outgoing_port_leaves_that_server_out_and_checks_the_incoming_one() {
+        use crate::settings::ServerEntry;
+        let mut state = State::new(Lang::En);
+        state.settings = MailSettings {
+            incoming_server: ServerEntry {
+                host: "mail.example.de".into(),
+                ..ServerEntry::default()
+            },
+            outgoing_server: ServerEntry {
+                host: "smtp.example.de".into(),
+                port: "2525".into(),
+                security: crate::settings::Security::Starttls,
+            },
+            ..MailSettings::default()
+        };
+        let state = Rc::new(state).reduce(Action::Submit);
+        let Phase::Checking { targets } = &state.phase else {
+            panic!("both servers are asked for first: {:?}", state.phase)
+        };
+        assert_eq!(targets.len(), 2);
+        let refused = |state: &Rc<State>, port| {
+            state.clone().reduce(Action::Finished {
+                request: state.request,
+                result: Err(Failure {
+                    message: "Port refused".into(),
+                    retry: false,
+                    port: Some(port),
+                }),
+            })
+        };
+        // The service refuses 2525: the page checks the incoming server alone, at once.
+        let again = refused(&state, 2525);
+        assert_eq!(again.request, state.request + 1, "a new check started");
+        let Phase::Checking { targets } = &again.phase else {
+            panic!("the incoming server is checked: {:?}", again.phase)
+        };
+        assert_eq!(
+            targets
+                .iter()
+                .map(|target| target.to_string())
+                .collect::<Vec<_>>(),
+            ["imaps://mail.example.de"]
+        );
+        assert_eq!(again.left_out(), [("smtp.example.de".to_owned(), 2525)]);
+        let errors = again.settings_errors();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, Field::OutgoingPort);
+        assert!(
+            errors[0].1.message(Lang::De).contains("Port 2525")
+                && errors[0].1.message(Lang::De).contains("465 (SSL/TLS) und 587"),
+            "{}",
+            errors[0].1.message(Lang::De)
+        );
+        assert!(errors[0].1.message(Lang::En).contains("port 2525"));
+        // A refusal of a port the settings do not use is shown as it is, and so is a second
+        // refusal of the same port: no loop.
+        assert!(matches!(refused(&state, 2600).phase, Phase::Failed(_)));
+        assert!(matches!(refused(&again, 2525).phase, Phase::Failed(_)));
+
+        // With only a refused server, nothing is checked and the focus goes to its port field.
+        let mut only = State::new(Lang::De);
+        only.settings.outgoing_server = state.settings.outgoing_server.clone();
+        let only = Rc::new(only).reduce(Action::Submit);
+        assert!(matches!(only.phase, Phase::Checking { .. }));
+        let only = refused(&only, 2525);
+        assert_eq!(only.phase, Phase::Idle);
+        assert_eq!(only.refused_submits, 1, "the focus moves to the field");
+        assert_eq!(only.settings_errors()[0].0, Field::OutgoingPort);
     }
 
     #[test]

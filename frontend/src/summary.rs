@@ -125,10 +125,12 @@ fn tone_headline(tone: Tone) -> Text {
 
 /// The summary, in `lang`, for the check `report`, repeatable at `link`. `unencrypted` says
 /// which endpoints the customer's program reaches without encryption ("Keine"): those read as
-/// on the page, a problem whatever the server offers.
+/// on the page, a problem whatever the server offers. `left_out`: servers of the settings not
+/// checked because the service does not check their port (`host`, `port`).
 pub fn summary(
     report: &CheckReport,
     advice: &[Advice],
+    left_out: &[(String, u16)],
     link: &str,
     lang: Lang,
     unencrypted: &dyn Fn(&EndpointReport) -> bool,
@@ -186,6 +188,11 @@ pub fn summary(
         }
         lines.push(facts);
     }
+    lines.extend(
+        left_out
+            .iter()
+            .map(|(host, port)| format!("- {}", texts.left_out(host, *port))),
+    );
     for domain in &report.domains {
         lines.push(format!(
             "- {}: {} – {}",
@@ -307,6 +314,7 @@ mod tests {
         let text = summary(
             &report,
             &[Advice::OutgoingPort25Unencrypted],
+            &[("smtp.mxp.de".to_owned(), 2525)],
             "https://hilfe.mxp.de/check?target=mail.mxp.de",
             Lang::De,
             &|_| false,
@@ -317,6 +325,7 @@ mod tests {
             "Gesamtergebnis: Achtung",
             "- imaps://mail.mxp.de:993 [192.0.2.7]: Achtung – Auf diesem Port beherrscht der Server TLS 1.2 oder neuer, nimmt aber auch noch veraltete Versionen wie TLS 1.0 an.",
             "  Unterstützte Versionen: TLS 1.0, TLS 1.2 · Zertifikat: gültig",
+            "- smtp.mxp.de, Port 2525: nicht geprüft. Diesen Port können wir hier nicht prüfen.",
             "Das sollten Sie in Ihren Einstellungen ändern:",
             "- Port 25 ohne Verschlüsselung ist für das Senden aus E-Mail-Programmen nicht geeignet",
             "Link zu dieser Prüfung: https://hilfe.mxp.de/check?target=mail.mxp.de",
@@ -329,7 +338,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("{line:?} missing or out of order in\n{text}"));
             rest = &rest[at + line.len()..];
         }
-        let english = summary(&report, &[], "x", Lang::En, &|_| false, None);
+        let english = summary(&report, &[], &[], "x", Lang::En, &|_| false, None);
         assert!(
             english.starts_with(
                 "Time of the MailTLS check: 26 November 2026, 12:00 UTC\nOverall: Warning"
@@ -423,7 +432,7 @@ mod tests {
             cached: false,
             age_seconds: None,
         };
-        let german = summary(&report, &[], "x", Lang::De, &|_| false, None);
+        let german = summary(&report, &[], &[], "x", Lang::De, &|_| false, None);
         for line in [
             "Gesamtergebnis: Achtung",
             "- E-Mails von anderen Anbietern an firma.de: Achtung – Bei einem Teil Ihrer Mailserver gibt es Probleme. Deshalb können manche E-Mails an Sie verspätet oder gar nicht ankommen. Betroffen: 1 von 3 Mailservern (mx2.firma.de).",
@@ -435,7 +444,7 @@ mod tests {
         ] {
             assert!(german.contains(line), "{line:?} missing in\n{german}");
         }
-        let english = summary(&report, &[], "x", Lang::En, &|_| false, None);
+        let english = summary(&report, &[], &[], "x", Lang::En, &|_| false, None);
         assert!(
             english.contains("- Email to firma.de from other providers: Warning – Some of your mail servers have problems, so some email to you may arrive late or not at all. Affected: 1 of 3 mail servers (mx2.firma.de)."),
             "{english}"
@@ -473,7 +482,7 @@ mod null_mx {
             cached: false,
             age_seconds: None,
         };
-        let german = super::summary(&report, &[], "x", Lang::De, &|_| false, None);
+        let german = super::summary(&report, &[], &[], "x", Lang::De, &|_| false, None);
         assert!(
             german.contains("Gesamtergebnis: Nicht angeboten"),
             "{german}"

@@ -551,6 +551,10 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// What went wrong and what to do, for a person, in the request's language.
     pub message: String,
+    /// For `forbidden_port`: the port the service does not check, so a client that asked for
+    /// several servers can tell which one to leave out (the page then checks the others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
 }
 
 crate::deserialize_by_wire_name! {
@@ -790,11 +794,25 @@ mod tests {
             error: ErrorDetail {
                 code: ErrorCode::InvalidTarget,
                 message: "x".into(),
+                port: None,
             },
         };
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
             r#"{"error":{"code":"invalid_target","message":"x"}}"#
         );
+        let refused = ErrorBody {
+            error: ErrorDetail {
+                code: ErrorCode::ForbiddenPort,
+                message: "x".into(),
+                port: Some(2525),
+            },
+        };
+        let json = serde_json::to_string(&refused).unwrap();
+        assert_eq!(
+            json,
+            r#"{"error":{"code":"forbidden_port","message":"x","port":2525}}"#
+        );
+        assert_eq!(serde_json::from_str::<ErrorBody>(&json).unwrap(), refused);
     }
 }

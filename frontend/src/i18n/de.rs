@@ -522,6 +522,16 @@ impl Catalog for German {
         format!("Dieses Ergebnis stammt aus einer Prüfung vor {ago}.")
     }
 
+    fn port_not_checked(&self, port: u16, (tls, starttls): (u16, u16)) -> String {
+        format!(
+            "Port {port} können wir hier nicht prüfen, deshalb haben wir diesen Server nicht geprüft. Üblich sind die Ports {tls} (SSL/TLS) und {starttls} (STARTTLS). Bitte prüfen Sie die Portnummer in Ihrem E-Mail-Programm."
+        )
+    }
+
+    fn left_out(&self, host: &str, port: u16) -> String {
+        format!("{host}, Port {port}: nicht geprüft. Diesen Port können wir hier nicht prüfen.")
+    }
+
     fn pending(&self, targets: &str) -> String {
         format!("Wir prüfen noch: {targets} …")
     }

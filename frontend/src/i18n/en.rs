@@ -519,6 +519,16 @@ impl Catalog for English {
         format!("This result comes from a check {ago} ago.")
     }
 
+    fn port_not_checked(&self, port: u16, (tls, starttls): (u16, u16)) -> String {
+        format!(
+            "We cannot check port {port} here, so we did not check this server. The usual ports are {tls} (SSL/TLS) and {starttls} (STARTTLS). Please check the port number in your email program."
+        )
+    }
+
+    fn left_out(&self, host: &str, port: u16) -> String {
+        format!("{host}, port {port}: not checked. We cannot check this port here.")
+    }
+
     fn pending(&self, targets: &str) -> String {
         format!("Still being checked: {targets}…")
     }

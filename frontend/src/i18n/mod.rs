@@ -212,6 +212,11 @@ pub trait Catalog {
     fn progress(&self, done: usize, total: usize) -> String;
     /// `mail.example.de:993 wird noch geprüft …` for the targets still pending.
     fn pending(&self, targets: &str) -> String;
+    /// At a port field: the service does not check `port`, so this server was left out; the
+    /// usual ports (SSL/TLS, STARTTLS) of such a server.
+    fn port_not_checked(&self, port: u16, usual: (u16, u16)) -> String;
+    /// With the result and in the summary: a server left out because its port is not checked.
+    fn left_out(&self, host: &str, port: u16) -> String;
     /// A result the service answered from its cache, `seconds` old.
     fn cached_age(&self, seconds: u64) -> String;
     /// A version's outcome, as a word (`supported`).

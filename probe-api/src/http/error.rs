@@ -183,6 +183,10 @@ impl AppError {
             error: ErrorDetail {
                 code,
                 message: self.message(lang),
+                port: match self {
+                    AppError::Plan(PlanError::ForbiddenPort { port }) => Some(port),
+                    _ => None,
+                },
             },
         };
         let mut response = (status, Json(body)).into_response();

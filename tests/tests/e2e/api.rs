@@ -161,6 +161,18 @@ async fn bad_input_gets_a_clear_json_error() {
         let message = body["error"]["message"].as_str().unwrap_or_default();
         assert!(message.contains(words), "{query:?}: {message}");
     }
+    // A refused port is named in the body, so a client that asked for several servers can
+    // leave out the one refused and check the rest (the page does).
+    let (_, body) = api
+        .check(&[
+            ("target", "imaps://mail.example.test:993"),
+            ("target", "submission://mail.example.test:2525"),
+        ])
+        .await;
+    assert_eq!(body["error"]["code"], "forbidden_port", "{body}");
+    assert_eq!(body["error"]["port"], 2525, "{body}");
+    let (_, body) = api.check(&[("target", "bogus://x")]).await;
+    assert!(body["error"].get("port").is_none(), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1859,6 +1859,53 @@ async fn one_bad_field_does_not_block_the_check_and_the_focus_finds_it() {
         .await
         .expect("focus");
     assert_eq!(focused, serde_json::json!("in-host"));
+
+    // An outgoing port the service does not check (2525): the incoming server is checked all
+    // the same, the message sits at the port field, and it follows the language switch.
+    browser
+        .client
+        .goto(&format!(
+            "{}/check?in_proto=imap&in_host={NAME}&in_port={}&in_sec=tls&out_host={NAME}&out_port=2525&out_sec=starttls&lang=de",
+            api.base_url, imaps.port
+        ))
+        .await
+        .expect("open the link");
+    let (tone, _) = headline(&browser).await;
+    assert_eq!(tone, "good", "the incoming server was checked");
+    assert!(
+        card_for_port(&browser, imaps.port)
+            .await
+            .contains("In Ordnung")
+    );
+    let text_of = |selector: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .wait_for(selector, Duration::from_secs(5))
+                .await
+                .unwrap_or_else(|_| panic!("{selector} missing"))
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    let message = text_of("#out-port-error").await;
+    assert!(
+        message.starts_with("Port 2525 können wir hier nicht prüfen")
+            && message.contains("465 (SSL/TLS) und 587 (STARTTLS)"),
+        "{message}"
+    );
+    let left_out = text_of(".left-out").await;
+    assert!(
+        left_out.contains(&format!("{NAME}, Port 2525: nicht geprüft")),
+        "{left_out}"
+    );
+    click(&browser, ".lang-switch button[lang='en']").await;
+    let message = text_of("#out-port-error").await;
+    assert!(
+        message.starts_with("We cannot check port 2525 here"),
+        "{message}"
+    );
     browser.close().await;
 }
 
