@@ -3,10 +3,17 @@
 //! A client is its IP address, IPv6 clients by their /64 (one subscriber usually holds a whole
 //! /64). Behind a reverse proxy the address comes from `X-Forwarded-For` — but only when the
 //! socket's peer is a configured trusted proxy, and then the rightmost entry that is not itself
-//! a trusted proxy: everything left of it the client wrote itself.
+//! a trusted proxy: everything left of it the client wrote itself. Addresses are compared in
+//! canonical form (`::ffff:10.0.0.1` on a dual-stack socket is `10.0.0.1`), and an entry that is
+//! not an address ends the trusted chain: the last trusted hop is then the client.
+//!
+//! The buckets live in two generations of bounded maps: new keys go into the current one; when
+//! it is full it becomes the previous one and the one before is dropped whole. Memory stays
+//! bounded and every `take` costs O(1), however many addresses an attacker rotates through (a
+//! forgotten bucket starts full again, which only ever favours a returning client).
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -14,7 +21,7 @@ use axum::http::HeaderMap;
 use ipnet::IpNet;
 use tokio::time::Instant;
 
-/// Most buckets kept; beyond it, full (idle) buckets are forgotten.
+/// Most buckets kept, across both generations.
 const MAX_BUCKETS: usize = 100_000;
 
 /// The limits the service applies, from its configuration.
@@ -42,7 +49,43 @@ impl Default for Limits {
 pub struct Limiter {
     per_minute: u32,
     burst: u32,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    buckets: Mutex<Generations>,
+}
+
+/// The current and the previous generation of buckets; each holds at most `half` keys.
+#[derive(Debug)]
+struct Generations {
+    current: HashMap<IpAddr, Bucket>,
+    previous: HashMap<IpAddr, Bucket>,
+    half: usize,
+}
+
+impl Generations {
+    fn new(capacity: usize) -> Self {
+        Generations {
+            current: HashMap::new(),
+            previous: HashMap::new(),
+            half: (capacity / 2).max(1),
+        }
+    }
+
+    /// The bucket for `key`, moved into the current generation; a new one is made by `fresh`.
+    fn bucket(&mut self, key: IpAddr, fresh: impl FnOnce() -> Bucket) -> &mut Bucket {
+        if !self.current.contains_key(&key) {
+            let moved = self.previous.remove(&key);
+            if self.current.len() >= self.half {
+                self.previous = std::mem::take(&mut self.current);
+            }
+            if let Some(bucket) = moved {
+                self.current.insert(key, bucket);
+            }
+        }
+        self.current.entry(key).or_insert_with(fresh)
+    }
+
+    fn len(&self) -> usize {
+        self.current.len() + self.previous.len()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -57,8 +100,16 @@ impl Limiter {
         Limiter {
             per_minute,
             burst: burst.max(1),
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Generations::new(MAX_BUCKETS)),
         }
+    }
+
+    /// How many buckets are kept now (never more than [`MAX_BUCKETS`]).
+    pub fn tracked(&self) -> usize {
+        self.buckets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 
     /// Takes one token for `key` at `now`; `Err` says how long until one is free.
@@ -69,12 +120,7 @@ impl Limiter {
         let rate = f64::from(self.per_minute) / 60.0;
         let burst = f64::from(self.burst);
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() >= MAX_BUCKETS {
-            buckets.retain(|_, b| {
-                b.tokens + now.duration_since(b.updated).as_secs_f64() * rate < burst
-            });
-        }
-        let bucket = buckets.entry(key).or_insert(Bucket {
+        let bucket = buckets.bucket(key, || Bucket {
             tokens: burst,
             updated: now,
         });
@@ -104,24 +150,45 @@ pub fn client_key(address: IpAddr) -> IpAddr {
 }
 
 /// The client's address: the socket peer, or, when the peer is a trusted proxy, the rightmost
-/// `X-Forwarded-For` entry that is not a trusted proxy.
+/// `X-Forwarded-For` entry that is not a trusted proxy. Walking from the right, an entry that
+/// is not an address (or a header that is not text) ends the walk at the last trusted hop: a
+/// trusted proxy writes addresses, so anything else was written by someone we do not trust.
 pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpNet]) -> IpAddr {
+    let peer = peer.to_canonical();
     let trusted = |ip: &IpAddr| trusted_proxies.iter().any(|net| net.contains(ip));
     if !trusted(&peer) {
         return peer;
     }
-    let forwarded: Vec<IpAddr> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
-        .collect();
-    forwarded
-        .into_iter()
-        .rev()
-        .find(|ip| !trusted(ip))
-        .unwrap_or(peer)
+    // Several header lines count as one list, in order.
+    let mut entries = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        match value.to_str() {
+            Ok(value) => entries.extend(value.split(',').map(str::trim)),
+            Err(_) => entries.push(""),
+        }
+    }
+    let mut client = peer;
+    for entry in entries.into_iter().rev() {
+        let Some(address) = forwarded_address(entry) else {
+            break;
+        };
+        client = address;
+        if !trusted(&address) {
+            break;
+        }
+    }
+    client
+}
+
+/// One `X-Forwarded-For` entry as an address: `192.0.2.1`, `2001:db8::1`, and the forms some
+/// proxies write with a port (`192.0.2.1:4711`, `[2001:db8::1]:4711`); canonical (an IPv4-mapped
+/// IPv6 address is its IPv4 address).
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|socket| socket.ip()))
+        .map(|address| address.to_canonical())
 }
 
 #[cfg(test)]
@@ -177,5 +244,62 @@ mod tests {
             client_address("10.0.0.1".parse().unwrap(), &HeaderMap::new(), &proxies),
             "10.0.0.1".parse::<IpAddr>().unwrap()
         );
+    }
+
+    #[test]
+    fn forwarded_for_is_walked_right_to_left_and_stops_at_what_is_not_an_address() {
+        let proxies: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let with = |values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append("x-forwarded-for", value.parse().unwrap());
+            }
+            headers
+        };
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        let cases: [(&str, &[&str], &str); 8] = [
+            // On a dual-stack socket the proxy is `::ffff:10.0.0.1`: still trusted.
+            ("::ffff:10.0.0.1", &["198.51.100.9"], "198.51.100.9"),
+            // A mapped client address is its IPv4 address.
+            ("10.0.0.1", &["::ffff:198.51.100.9"], "198.51.100.9"),
+            // Garbage the client wrote left of the address its proxy appended changes nothing.
+            ("10.0.0.1", &["6.6.6.6, nonsense, 198.51.100.9"], "198.51.100.9"),
+            // Garbage where a trusted proxy should have written an address: the last trusted
+            // hop is the client, never the spoofable entry left of the garbage.
+            ("10.0.0.1", &["6.6.6.6, unknown"], "10.0.0.1"),
+            ("10.0.0.1", &["6.6.6.6, unknown, 10.0.0.2"], "10.0.0.2"),
+            // Several header lines are one list.
+            ("10.0.0.1", &["6.6.6.6", "198.51.100.9, 10.0.0.3"], "198.51.100.9"),
+            // Ports written by some proxies.
+            ("10.0.0.1", &["[2001:db8::7]:4711"], "2001:db8::7"),
+            ("10.0.0.1", &["198.51.100.9:4711"], "198.51.100.9"),
+        ];
+        for (peer, values, expected) in cases {
+            let got = client_address(ip(peer), &with(values), &proxies);
+            assert_eq!(got, ip(expected), "{peer} {values:?}");
+        }
+        // An untrusted mapped peer is reported canonically and its header is ignored.
+        assert_eq!(
+            client_address(ip("::ffff:203.0.113.5"), &with(&["6.6.6.6"]), &proxies),
+            ip("203.0.113.5")
+        );
+    }
+
+    #[test]
+    fn buckets_stay_bounded_however_many_clients_come() {
+        let limiter = Limiter::new(1, 1);
+        let start = Instant::now();
+        let regular: IpAddr = "192.0.2.7".parse().unwrap();
+        assert!(limiter.take(regular, start).is_ok());
+        for n in 0..(MAX_BUCKETS as u32 * 3) {
+            let key = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + n));
+            assert!(limiter.take(key, start).is_ok());
+            // A regular client stays limited while the flood goes on: it is seen often
+            // enough to stay in the current generation.
+            if n % 1000 == 0 {
+                assert!(limiter.take(regular, start).is_err(), "after {n} other keys");
+            }
+        }
+        assert!(limiter.tracked() <= MAX_BUCKETS, "{}", limiter.tracked());
     }
 }

@@ -352,3 +352,68 @@ async fn a_cached_answer_says_so_and_a_fresh_check_is_refused_with_the_time_to_w
     assert!(headers.contains_key("retry-after"), "{headers:?}");
     assert!(body.contains("rate_limited"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forwarded_for_is_trusted_only_from_the_proxy_on_a_dual_stack_socket() {
+    // The service listens on [::]: a connection to 127.0.0.1 arrives from ::ffff:127.0.0.1,
+    // which must match the trusted proxy 127.0.0.1/32; one from ::1 is not a trusted proxy.
+    let api = ProbeApi::start(&ProbeApiOptions {
+        rate_limits: true,
+        bind: Some("[::]:0".into()),
+        extra_args: vec![
+            "--client-checks-per-minute".into(),
+            "1".into(),
+            "--trusted-proxy".into(),
+            "127.0.0.1/32".into(),
+        ],
+        ..ProbeApiOptions::default()
+    });
+    let port = api
+        .base_url
+        .rsplit(':')
+        .next()
+        .and_then(|port| port.parse::<u16>().ok())
+        .expect("the service's port");
+    // Each request takes one of its client's five tokens, then fails validation (400) without
+    // contacting anyone; a 429 says the client's tokens are gone.
+    let status = |host: &'static str, forwarded: &'static str| async move {
+        reqwest::Client::new()
+            .get(format!("http://{host}:{port}/api/v1/check?target=nicht%20gültig"))
+            .header("x-forwarded-for", forwarded)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .expect("the service answers")
+            .status()
+            .as_u16()
+    };
+    let burst = 5;
+    for _ in 0..burst {
+        assert_eq!(status("127.0.0.1", "198.51.100.1").await, 400);
+    }
+    assert_eq!(
+        status("127.0.0.1", "198.51.100.1").await,
+        429,
+        "the client behind the proxy has used its share"
+    );
+    assert_eq!(
+        status("127.0.0.1", "198.51.100.2").await,
+        400,
+        "another client behind the same proxy has its own share"
+    );
+    // Garbage right of the spent client's address: the chain ends at the proxy, so the
+    // client cannot pick the spent address, nor escape to a fresh one by prepending it.
+    for _ in 0..burst {
+        assert_eq!(status("127.0.0.1", "198.51.100.9, unknown").await, 400);
+    }
+    assert_eq!(
+        status("127.0.0.1", "203.0.113.77, bogus").await,
+        429,
+        "both counted as the proxy itself"
+    );
+    // A direct client that is not a trusted proxy cannot name its address.
+    for _ in 0..burst {
+        assert_eq!(status("[::1]", "198.51.100.3").await, 400);
+    }
+    assert_eq!(status("[::1]", "198.51.100.4").await, 429);
+}
