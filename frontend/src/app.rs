@@ -255,6 +255,7 @@ pub fn App() -> Html {
                         {error} {busy} {on_edit} on_submit={on_submit.clone()} />
                 } else {
                     <SettingsForm lang={state.lang} settings={state.settings.clone()}
+                        program={state.client.program}
                         profile={state.profile.clone()}
                         errors={state.settings_errors()} {busy}
                         on_edit={on_edit_settings} on_submit={on_submit.clone()} />

@@ -1025,6 +1025,30 @@ pub fn suggest_system(user_agent: &str) -> Option<System> {
     None
 }
 
+/// What the chosen program calls the encryption setting, where its own labels are confirmed
+/// (docs/mail-clients.md, "What programs call the encryption setting"); `None` where they are
+/// not: no hint rather than a wrong one.
+pub fn encryption_hint(program: Program) -> Option<crate::i18n::Text> {
+    use crate::i18n::Text;
+    match program {
+        Program::Thunderbird | Program::Thunderbird31 | Program::ThunderbirdOld => {
+            Some(Text::SecurityHintThunderbird)
+        }
+        Program::K9Mail => Some(Text::SecurityHintK9),
+        Program::AndroidMail => Some(Text::SecurityHintAndroid),
+        Program::AppleMail => Some(Text::SecurityHintAppleMail),
+        Program::OutlookExpress
+        | Program::Outlook2007
+        | Program::Outlook2010
+        | Program::Outlook2013
+        | Program::Outlook2016OrNewer
+        | Program::NewOutlook
+        | Program::WindowsLiveMail
+        | Program::WindowsMail
+        | Program::IosMail => None,
+    }
+}
+
 /// Whether a program runs on a system at all (for the picker: no Apple Mail on Windows).
 pub fn runs_on(program: Program, system: System) -> bool {
     match program {

@@ -147,7 +147,8 @@ pub fn LinkBuilder(props: &LinkBuilderProps) -> Html {
             </div>
             if *mode == Mode::Settings {
                 <SettingsForm lang={props.lang} settings={(*settings).clone()} profile={props.profile.clone()}
-                    {errors} busy=false button={None::<Text>} {on_edit} on_submit={on_submit.clone()} for_agent=true />
+                    {errors} busy=false button={None::<Text>} {on_edit} on_submit={on_submit.clone()} for_agent=true
+                    program={client.program} />
             } else {
                 <ServerForm lang={props.lang} input={AttrValue::from((*server).clone())}
                     error={server_error} busy=false button={None::<Text>}

@@ -28,6 +28,9 @@ pub struct SettingsFormProps {
     /// Filled in by support staff for a customer (the link builder): the hint speaks to them.
     #[prop_or_default]
     pub for_agent: bool,
+    /// The chosen mail program: its name for the encryption setting, where known.
+    #[prop_or_default]
+    pub program: Option<crate::clients::Program>,
 }
 
 /// Which part of the settings a control edits.
@@ -183,6 +186,9 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                 { security_select("out-sec", true, settings.outgoing_server.security) }
             </fieldset>
             <p class="hint">{ texts.text(Text::PortHint) }</p>
+            if let Some(hint) = props.program.and_then(crate::clients::encryption_hint) {
+                <p class="hint" id="security-hint">{ texts.text(hint) }</p>
+            }
             if let Some(button) = props.button {
                 <button id="check-settings" class="primary" type="submit" disabled={props.busy}>
                     { texts.text(button) }

@@ -148,6 +148,18 @@ impl Catalog for German {
             Text::SecurityStarttls => "STARTTLS",
             Text::SecurityNone => "Keine",
             Text::SecurityAuto => "Automatisch / weiß nicht",
+            Text::SecurityHintThunderbird => {
+                "In Thunderbird heißt die Einstellung für die Verschlüsselung „Verbindungssicherheit“. Wählen Sie dort wie hier „SSL/TLS“ oder „STARTTLS“."
+            }
+            Text::SecurityHintK9 => {
+                "In K-9 Mail und Thunderbird für Android heißt die Einstellung für die Verschlüsselung „Sicherheit“ (in älteren K-9-Versionen „Sicherheitstyp“). Dort heißen die Möglichkeiten „SSL/TLS“ und „StartTLS“."
+            }
+            Text::SecurityHintAndroid => {
+                "In der E-Mail-App von Android heißt die Einstellung für die Verschlüsselung „Sicherheitstyp“, mit den Möglichkeiten „SSL/TLS“ und „STARTTLS“. Wählen Sie keine Variante mit „alle Zertifikate akzeptieren“. In den E-Mail-Apps mancher Gerätehersteller kann die Einstellung anders heißen."
+            }
+            Text::SecurityHintAppleMail => {
+                "Solange in Apple Mail „Verbindungseinstellungen automatisch verwalten“ eingeschaltet ist, wählt Mail Port und Verschlüsselung selbst. Um sie selbst einzutragen, schalten Sie diese Option aus."
+            }
             Text::CheckSettingsButton => "Einstellungen prüfen",
             Text::AdviceHeading => "Das sollten Sie in Ihren Einstellungen ändern",
             Text::DetailsSummary => "Technische Details",

@@ -142,6 +142,18 @@ impl Catalog for English {
             Text::SecurityStarttls => "STARTTLS",
             Text::SecurityNone => "None",
             Text::SecurityAuto => "Automatic / not sure",
+            Text::SecurityHintThunderbird => {
+                "In Thunderbird the encryption setting is called “Connection security”. Choose “SSL/TLS” or “STARTTLS” there, as here."
+            }
+            Text::SecurityHintK9 => {
+                "In K-9 Mail and Thunderbird for Android the encryption setting is called “Security”, with the choices “SSL/TLS” and “StartTLS”."
+            }
+            Text::SecurityHintAndroid => {
+                "In Android's Email app the encryption setting is called “Security type”, with the choices “SSL/TLS” and “STARTTLS”. Do not choose a variant with “Accept all certificates”. Some device makers' email apps may name the setting differently."
+            }
+            Text::SecurityHintAppleMail => {
+                "As long as “Automatically manage connection settings” is on in Apple Mail, Mail chooses the port and encryption itself. To enter them yourself, turn this option off."
+            }
             Text::CheckSettingsButton => "Check settings",
             Text::AdviceHeading => "What to change in your settings",
             Text::DetailsSummary => "Technical details",

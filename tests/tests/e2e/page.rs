@@ -2025,3 +2025,49 @@ async fn automatic_encryption_checks_both_and_says_which_works() {
     }
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_chosen_program_names_its_encryption_setting_where_its_labels_are_known() {
+    let api = ProbeApi::start(&ProbeApiOptions::default());
+    let browser = Browser::start(1024, 1400).await;
+    let hint = |browser: &Browser| {
+        let client = browser.client.clone();
+        async move {
+            match client.find(Locator::Css("#security-hint")).await {
+                Ok(element) => Some(element.text().await.expect("text")),
+                Err(_) => None,
+            }
+        }
+    };
+    open(
+        &browser,
+        &format!("{}/?os=win10&program=thunderbird&lang=de", api.base_url),
+        "#in-sec",
+    )
+    .await;
+    let text = hint(&browser).await.expect("a hint for Thunderbird");
+    assert!(
+        text.contains("„Verbindungssicherheit“") && text.contains("„STARTTLS“"),
+        "{text}"
+    );
+    // Outlook's own labels are not confirmed: no hint rather than a guess.
+    open(
+        &browser,
+        &format!("{}/?os=win10&program=outlook&lang=de", api.base_url),
+        "#in-sec",
+    )
+    .await;
+    assert_eq!(hint(&browser).await, None);
+    open(
+        &browser,
+        &format!("{}/?os=android&program=k9&lang=en", api.base_url),
+        "#in-sec",
+    )
+    .await;
+    let text = hint(&browser).await.expect("a hint for K-9 Mail");
+    assert!(
+        text.contains("“Security”") && text.contains("“StartTLS”"),
+        "{text}"
+    );
+    browser.close().await;
+}
