@@ -122,6 +122,18 @@ pub async fn check_stream(
                     let _ = reader.cancel();
                     return Ok(());
                 }
+                // The check ended without a report (the service's fault): asking again helps.
+                "error" => {
+                    let _ = reader.cancel();
+                    return Err(match serde_json::from_str::<ErrorBody>(&data) {
+                        Ok(body) => ApiFailure::Refused {
+                            message: body.error.message,
+                            retry: true,
+                            port: None,
+                        },
+                        Err(_) => ApiFailure::BadAnswer,
+                    });
+                }
                 _ => {}
             }
         }

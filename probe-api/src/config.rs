@@ -42,6 +42,8 @@ pub struct ServiceConfig {
     pub trusted_proxies: Vec<IpNet>,
     /// Seconds a finished report is reused for an identical check (0: never).
     pub cache_seconds: u64,
+    /// Most bytes (JSON) of finished reports kept for reuse; the oldest go first.
+    pub cache_bytes: usize,
     /// Origins (`https://www.example.de`) that may embed the page in a frame and call the API
     /// from their pages. Empty: same origin only.
     pub embed_origins: Vec<Origin>,
@@ -110,6 +112,7 @@ impl Default for ServiceConfig {
             target_checks_per_minute: 30,
             trusted_proxies: Vec::new(),
             cache_seconds: 60,
+            cache_bytes: crate::http::checks::DEFAULT_CACHE_BYTES,
             embed_origins: Vec::new(),
             only_domains: Vec::new(),
             max_url_bytes: 4096,

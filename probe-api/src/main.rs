@@ -86,6 +86,10 @@ struct ServeArgs {
     /// Seconds a finished report is reused for an identical check; 0: never [default: 60].
     #[arg(long, env = "MAILTLS_CACHE_SECONDS", value_name = "SECONDS")]
     cache_seconds: Option<u64>,
+    /// Most bytes (their JSON) of finished reports kept for reuse; the oldest go first
+    /// [default: 67108864, 64 MiB].
+    #[arg(long, env = "MAILTLS_CACHE_BYTES", value_name = "BYTES")]
+    cache_bytes: Option<usize>,
     /// An origin (https://www.example.de) whose pages may embed the help page in an iframe and
     /// call the API (repeatable). Without it, only MailTLS's own origin may.
     #[arg(
@@ -287,6 +291,7 @@ impl ServeArgs {
         );
         set_list(&mut config.trusted_proxies, self.trusted_proxies);
         set(&mut config.cache_seconds, self.cache_seconds);
+        set(&mut config.cache_bytes, self.cache_bytes);
         set_list(&mut config.embed_origins, self.embed_origins);
         set_list(&mut config.only_domains, self.only_domains);
         set(&mut config.max_url_bytes, self.max_url_bytes);
@@ -367,7 +372,8 @@ async fn serve(config: ServiceConfig) -> anyhow::Result<ExitCode> {
         Arc::new(engine),
         config.max_concurrent_checks,
         Duration::from_secs(config.cache_seconds),
-    );
+    )
+    .with_cache_budget(config.cache_bytes);
     let router = http::app_with(
         AppState {
             checks: Arc::new(checks),

@@ -4,12 +4,16 @@
 //!   (`503 busy`), it does not queue.
 //! - Identical checks in flight are coalesced: the second visitor subscribes to the first one's
 //!   check, receiving what it has found so far and then the rest as it arrives.
-//! - Finished reports are kept for `cache_ttl`, so a reloaded page does not knock again.
+//! - Finished reports are kept for `cache_ttl`, so a reloaded page does not knock again, within a
+//!   budget of bytes (their JSON size), oldest out first. A hit shares the stored report; it is
+//!   never copied ([`Served`] adds `cached` and `age_seconds` while writing the JSON).
 //!
 //! A check runs in its own task, so a visitor who closes the page does not cancel it for the
-//! others who wait for the same result.
+//! others who wait for the same result. A task that ends without a report (a panic) takes its
+//! entry with it: whoever waits hears the check end, and the next request starts afresh.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -20,8 +24,11 @@ use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Target};
 
 use crate::probe::{Engine, Plan};
 
-/// Most finished reports kept at once.
+/// Most finished reports kept at once, however small.
 const MAX_CACHED: usize = 10_000;
+
+/// Default budget of the report cache: the JSON bytes of the reports kept.
+pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// A fresh check (`fresh=1`) of a target whose report is younger than this is refused with the
 /// time to wait: asking a mail server again within seconds tells nothing new.
@@ -41,26 +48,62 @@ pub enum Event {
 pub struct Subscription {
     /// How many endpoint reports the check will produce.
     pub total: usize,
-    /// Endpoints finished before this subscription began.
+    /// Endpoints finished before this subscription began (a running check; a cache hit's are
+    /// in its report).
     pub finished_endpoints: Vec<EndpointReport>,
     /// The report, when the check is already finished (a cache hit).
-    pub report: Option<Arc<CheckReport>>,
+    pub report: Option<Served>,
     /// Events after this subscription began (none for a cache hit).
     pub events: Option<broadcast::Receiver<Event>>,
     /// Whether the answer came from the cache.
     pub cached: bool,
 }
 
+/// A finished report as served: shared with the cache, and for a cache hit its age.
+#[derive(Debug, Clone)]
+pub struct Served {
+    pub report: Arc<CheckReport>,
+    /// Seconds since the report was made, for an answer from the cache.
+    pub age_seconds: Option<u64>,
+}
+
+impl Served {
+    fn fresh(report: Arc<CheckReport>) -> Self {
+        Served {
+            report,
+            age_seconds: None,
+        }
+    }
+
+    /// The report's JSON, with `"cached": true` and `"age_seconds"` for a cache hit. Those two
+    /// are the report's last fields and left out while unset, so they are appended to the
+    /// stored report's JSON instead of copying the report to set them.
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string(&*self.report).unwrap_or_else(|_| "{}".into());
+        if let Some(age) = self.age_seconds
+            && !self.report.cached
+            && json.ends_with('}')
+        {
+            json.pop();
+            let separator = if json.ends_with('{') { "" } else { "," };
+            json.push_str(&format!(
+                "{separator}\"cached\":true,\"age_seconds\":{age}}}"
+            ));
+        }
+        json
+    }
+}
+
 impl Subscription {
     /// Waits for the finished report, ignoring the endpoint events.
-    pub async fn report(mut self) -> Option<Arc<CheckReport>> {
+    pub async fn report(mut self) -> Option<Served> {
         if let Some(report) = self.report.take() {
             return Some(report);
         }
         let mut events = self.events.take()?;
         loop {
             match events.recv().await {
-                Ok(Event::Finished(report)) => return Some(report),
+                Ok(Event::Finished(report)) => return Some(Served::fresh(report)),
                 Ok(Event::Endpoint(_)) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
@@ -78,6 +121,8 @@ enum Entry {
     Done {
         report: Arc<CheckReport>,
         finished: Instant,
+        /// Its JSON size, counted against the cache's budget.
+        bytes: usize,
     },
 }
 
@@ -116,6 +161,11 @@ pub struct CheckCounts {
     pub coalesced: u64,
     pub busy: u64,
     pub in_flight: usize,
+    /// Checks whose task ended without a report (a bug; their waiters were told).
+    pub failed: u64,
+    /// Reports in the cache, and their JSON bytes.
+    pub cached_reports: usize,
+    pub cached_bytes: usize,
     /// Finished checks by overall verdict.
     pub by_verdict: std::collections::BTreeMap<CheckVerdict, u64>,
     /// Sum of finished checks' durations, in milliseconds.
@@ -134,8 +184,72 @@ pub struct Checks {
     engine: Arc<Engine>,
     slots: Arc<Semaphore>,
     cache_ttl: Duration,
-    entries: Mutex<HashMap<String, Entry>>,
+    cache_budget: usize,
+    entries: Mutex<Entries>,
     counts: Mutex<CheckCounts>,
+}
+
+/// The running and cached checks by key, and the cached ones oldest first.
+#[derive(Debug, Default)]
+struct Entries {
+    by_key: HashMap<String, Entry>,
+    /// Cached keys in the order they were stored, with when: an older twin of a key stored
+    /// again is skipped when it comes up.
+    order: VecDeque<(String, Instant)>,
+    /// JSON bytes of the cached reports.
+    bytes: usize,
+}
+
+impl Entries {
+    /// Forgets `key`'s cached report, if that is what it holds.
+    fn remove_done(&mut self, key: &str) {
+        if let Some(Entry::Done { bytes, .. }) = self.by_key.get(key) {
+            self.bytes -= *bytes;
+            self.by_key.remove(key);
+        }
+    }
+
+    /// Forgets `key`'s cached report if it is the one stored at `stored` (not a newer one).
+    fn remove_stored(&mut self, key: &str, stored: Instant) -> bool {
+        let same = matches!(
+            self.by_key.get(key),
+            Some(Entry::Done { finished, .. }) if *finished == stored
+        );
+        if same {
+            self.remove_done(key);
+        }
+        same
+    }
+
+    /// Drops the oldest cached report; `false` when there is none.
+    fn evict_oldest(&mut self) -> bool {
+        while let Some((key, stored)) = self.order.pop_front() {
+            if self.remove_stored(&key, stored) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Drops the reports stored `ttl` or longer before `now`.
+    fn evict_expired(&mut self, now: Instant, ttl: Duration) {
+        while self
+            .order
+            .front()
+            .is_some_and(|(_, stored)| now.duration_since(*stored) >= ttl)
+        {
+            if let Some((key, stored)) = self.order.pop_front() {
+                self.remove_stored(&key, stored);
+            }
+        }
+    }
+
+    fn cached(&self) -> usize {
+        self.by_key
+            .values()
+            .filter(|entry| matches!(entry, Entry::Done { .. }))
+            .count()
+    }
 }
 
 /// The key under which identical checks meet: the normalised targets, sorted.
@@ -152,9 +266,16 @@ impl Checks {
             engine,
             slots: Arc::new(Semaphore::new(max_concurrent.max(1))),
             cache_ttl,
-            entries: Mutex::new(HashMap::new()),
+            cache_budget: DEFAULT_CACHE_BYTES,
+            entries: Mutex::new(Entries::default()),
             counts: Mutex::new(CheckCounts::default()),
         }
+    }
+
+    /// The cache keeps reports up to `bytes` of JSON in all (0: none).
+    pub fn with_cache_budget(mut self, bytes: usize) -> Self {
+        self.cache_budget = bytes;
+        self
     }
 
     /// The engine checks run on.
@@ -167,12 +288,12 @@ impl Checks {
     /// alone: joining it is as fresh as it gets.
     pub fn forget(&self, key: &str) -> Result<(), Duration> {
         let mut entries = lock(&self.entries);
-        if let Some(Entry::Done { finished, .. }) = entries.get(key) {
+        if let Some(Entry::Done { finished, .. }) = entries.by_key.get(key) {
             let age = finished.elapsed();
             if age < MIN_FRESH_AGE {
                 return Err(MIN_FRESH_AGE - age);
             }
-            entries.remove(key);
+            entries.remove_done(key);
         }
         Ok(())
     }
@@ -182,29 +303,29 @@ impl Checks {
         self.lookup(&mut lock(&self.entries), key)
     }
 
-    fn lookup(&self, entries: &mut HashMap<String, Entry>, key: &str) -> Option<Subscription> {
-        let subscription = match entries.get(key)? {
+    fn lookup(&self, entries: &mut Entries, key: &str) -> Option<Subscription> {
+        let subscription = match entries.by_key.get(key)? {
             Entry::Running(running) => {
                 lock(&self.counts).coalesced += 1;
                 running.subscribe()
             }
-            Entry::Done { report, finished } if finished.elapsed() < self.cache_ttl => {
+            Entry::Done {
+                report, finished, ..
+            } if finished.elapsed() < self.cache_ttl => {
                 lock(&self.counts).cache_hits += 1;
-                let cached = CheckReport {
-                    cached: true,
-                    age_seconds: Some(finished.elapsed().as_secs()),
-                    ..(**report).clone()
-                };
                 Subscription {
                     total: report.endpoints.len(),
-                    finished_endpoints: report.endpoints.clone(),
-                    report: Some(Arc::new(cached)),
+                    finished_endpoints: Vec::new(),
+                    report: Some(Served {
+                        report: report.clone(),
+                        age_seconds: Some(finished.elapsed().as_secs()),
+                    }),
                     events: None,
                     cached: true,
                 }
             }
             Entry::Done { .. } => {
-                entries.remove(key);
+                entries.remove_done(key);
                 return None;
             }
         };
@@ -213,6 +334,25 @@ impl Checks {
 
     /// Starts `plan` under `key` — or joins the identical check another request started since.
     pub fn start(self: &Arc<Self>, key: String, plan: Plan) -> Result<Subscription, Busy> {
+        let engine = self.engine.clone();
+        let total = plan.len();
+        self.start_with(key, total, move |progress| async move {
+            engine.run_with_progress(plan, Some(progress)).await
+        })
+    }
+
+    /// [`Checks::start`] for any check that reports `total` endpoints to its progress channel
+    /// and then its report (tests give it one that panics).
+    fn start_with<F, C>(
+        self: &Arc<Self>,
+        key: String,
+        total: usize,
+        check: C,
+    ) -> Result<Subscription, Busy>
+    where
+        C: FnOnce(mpsc::UnboundedSender<EndpointReport>) -> F + Send + 'static,
+        F: Future<Output = CheckReport> + Send + 'static,
+    {
         let mut entries = lock(&self.entries);
         if let Some(subscription) = self.lookup(&mut entries, &key) {
             return Ok(subscription);
@@ -222,14 +362,16 @@ impl Checks {
             return Err(Busy);
         };
         // Every endpoint event plus the final one fit, so a subscriber never lags.
-        let (events, _) = broadcast::channel(plan.len() + 2);
+        let (events, _) = broadcast::channel(total + 2);
         let running = Arc::new(Running {
-            total: plan.len(),
+            total,
             finished_endpoints: Mutex::new(Vec::new()),
             events,
         });
         let subscription = running.subscribe();
-        entries.insert(key.clone(), Entry::Running(running.clone()));
+        entries
+            .by_key
+            .insert(key.clone(), Entry::Running(running.clone()));
         drop(entries);
         {
             let mut counts = lock(&self.counts);
@@ -237,17 +379,27 @@ impl Checks {
             counts.in_flight += 1;
         }
         let checks = self.clone();
-        tokio::spawn(async move { checks.run(key, plan, running, permit).await });
+        let unfinished = Unfinished {
+            checks: self.clone(),
+            key: key.clone(),
+            running: running.clone(),
+            armed: true,
+        };
+        tokio::spawn(async move { checks.run(key, check, running, permit, unfinished).await });
         Ok(subscription)
     }
 
-    async fn run(
+    async fn run<F, C>(
         self: Arc<Self>,
         key: String,
-        plan: Plan,
+        check: C,
         running: Arc<Running>,
         permit: OwnedSemaphorePermit,
-    ) {
+        mut unfinished: Unfinished,
+    ) where
+        C: FnOnce(mpsc::UnboundedSender<EndpointReport>) -> F,
+        F: Future<Output = CheckReport>,
+    {
         let (progress, mut finished) = mpsc::unbounded_channel();
         let forward = {
             let running = running.clone();
@@ -257,13 +409,14 @@ impl Checks {
                 }
             }
         };
-        let (report, ()) =
-            tokio::join!(self.engine.run_with_progress(plan, Some(progress)), forward);
+        let (report, ()) = tokio::join!(check(progress), forward);
         let (verdict, duration_ms) = (report.verdict, report.duration_ms);
+        let bytes = json_size(&report);
         let report = Arc::new(report);
         // Counted and the slot given back before anyone hears of the report: a client that
         // reads its report and asks again at once finds the service ready and the metrics whole.
         {
+            unfinished.armed = false;
             let mut counts = lock(&self.counts);
             counts.in_flight -= 1;
             *counts.by_verdict.entry(verdict).or_default() += 1;
@@ -278,22 +431,25 @@ impl Checks {
         {
             let mut entries = lock(&self.entries);
             let now = Instant::now();
-            if entries.len() >= MAX_CACHED {
-                entries.retain(|_, entry| match entry {
-                    Entry::Running(_) => true,
-                    Entry::Done { finished, .. } => now.duration_since(*finished) < self.cache_ttl,
-                });
-            }
-            if entries.len() < MAX_CACHED && !self.cache_ttl.is_zero() {
-                entries.insert(
-                    key,
+            entries.by_key.remove(&key);
+            let keep = !self.cache_ttl.is_zero() && bytes <= self.cache_budget;
+            if keep {
+                // Expired and then the oldest reports make room.
+                entries.evict_expired(now, self.cache_ttl);
+                while (entries.bytes + bytes > self.cache_budget
+                    || entries.order.len() >= MAX_CACHED)
+                    && entries.evict_oldest()
+                {}
+                entries.by_key.insert(
+                    key.clone(),
                     Entry::Done {
                         report: report.clone(),
                         finished: now,
+                        bytes,
                     },
                 );
-            } else {
-                entries.remove(&key);
+                entries.order.push_back((key, now));
+                entries.bytes += bytes;
             }
             // Announced under the lock: a new request now finds the cached report instead.
             let _ = running.events.send(Event::Finished(report));
@@ -302,12 +458,68 @@ impl Checks {
 
     /// The counters so far.
     pub fn counts(&self) -> CheckCounts {
-        lock(&self.counts).clone()
+        let mut counts = lock(&self.counts).clone();
+        let entries = lock(&self.entries);
+        counts.cached_reports = entries.cached();
+        counts.cached_bytes = entries.bytes;
+        counts
     }
 
     /// Whether another check could start now.
     pub fn has_capacity(&self) -> bool {
         self.slots.available_permits() > 0
+    }
+}
+
+/// Cleans up after a check task that ends without its report (a panic unwinds through it):
+/// the entry goes, so the waiters' channel closes (they answer with an error, never hang) and
+/// the next identical request starts a new check.
+struct Unfinished {
+    checks: Arc<Checks>,
+    key: String,
+    running: Arc<Running>,
+    armed: bool,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        tracing::error!("a check ended without a report");
+        {
+            let mut entries = lock(&self.checks.entries);
+            let ours = matches!(
+                entries.by_key.get(&self.key),
+                Some(Entry::Running(running)) if Arc::ptr_eq(running, &self.running)
+            );
+            if ours {
+                entries.by_key.remove(&self.key);
+            }
+        }
+        let mut counts = lock(&self.checks.counts);
+        counts.in_flight = counts.in_flight.saturating_sub(1);
+        counts.failed += 1;
+    }
+}
+
+/// The length of `report` as JSON, without building the JSON.
+fn json_size(report: &CheckReport) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, report) {
+        Ok(()) => count.0,
+        // Not storable as JSON: never cached.
+        Err(_) => usize::MAX,
     }
 }
 
@@ -369,13 +581,23 @@ mod tests {
         let plan = engine.plan(vec![target]).await.expect("plan");
         let first = checks.start(key.clone(), plan).expect("slot");
         let report = first.report().await.expect("report");
-        assert!(!report.cached);
+        assert!(!report.report.cached && report.age_seconds.is_none());
 
         tokio::time::advance(Duration::from_secs(3)).await;
         let cached = checks.existing(&key).expect("cached");
         assert!(cached.cached);
         let cached = cached.report().await.expect("report");
-        assert_eq!((cached.cached, cached.age_seconds), (true, Some(3)));
+        let served: CheckReport = serde_json::from_str(&cached.to_json()).expect("JSON");
+        assert_eq!((served.cached, served.age_seconds), (true, Some(3)));
+        assert_eq!(
+            CheckReport {
+                cached: false,
+                age_seconds: None,
+                ..served
+            },
+            *report.report,
+            "otherwise the very report"
+        );
 
         // Asked again 3 s after: refused with the 7 s still to wait, and the cache stays.
         assert_eq!(checks.forget(&key), Err(Duration::from_secs(7)));
@@ -386,5 +608,83 @@ mod tests {
             checks.existing(&key).is_none(),
             "the next request checks afresh"
         );
+    }
+
+    /// A report of about `size` bytes of JSON.
+    fn report_of(size: usize) -> CheckReport {
+        CheckReport {
+            tool_version: "x".repeat(size.saturating_sub(120)),
+            checked_at: "2026-12-04T12:00:00Z".into(),
+            duration_ms: 1,
+            targets: vec![],
+            endpoints: vec![],
+            verdict: CheckVerdict::Unclear,
+            domains: vec![],
+            cached: false,
+            age_seconds: None,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_check_that_panics_frees_its_waiters_its_slot_and_its_key() {
+        let (engine, _) = closed_port_engine(false);
+        let checks = Arc::new(Checks::new(engine, 1, Duration::from_secs(60)));
+        let first = checks
+            .start_with("k".into(), 1, |_| async { panic!("forced panic in a test") })
+            .expect("a free slot");
+        let joined = checks.existing("k");
+        let waited = tokio::time::timeout(Duration::from_secs(5), first.report())
+            .await
+            .expect("the waiter hears the end, it does not hang");
+        assert!(waited.is_none(), "no report from a check that panicked");
+        if let Some(joined) = joined {
+            let joined = tokio::time::timeout(Duration::from_secs(5), joined.report()).await;
+            assert!(matches!(joined, Ok(None)), "the second waiter too");
+        }
+        let counts = checks.counts();
+        assert_eq!((counts.in_flight, counts.failed), (0, 1));
+        assert!(checks.has_capacity(), "the slot is free again");
+        assert!(checks.existing("k").is_none(), "nothing stays running");
+        let again = checks
+            .start_with("k".into(), 0, |_| async { report_of(200) })
+            .expect("a new check under the same key");
+        assert!(again.report().await.is_some());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_cache_keeps_to_its_byte_budget_and_hits_share_one_report() {
+        let (engine, _) = closed_port_engine(false);
+        let size = json_size(&report_of(10_000));
+        let checks = Arc::new(
+            Checks::new(engine, 4, Duration::from_secs(60)).with_cache_budget(3 * size + 10),
+        );
+        for n in 0..5 {
+            let subscription = checks
+                .start_with(format!("k{n}"), 0, |_| async { report_of(10_000) })
+                .expect("a free slot");
+            subscription.report().await.expect("a report");
+        }
+        let counts = checks.counts();
+        assert_eq!(counts.cached_reports, 3, "{counts:?}");
+        assert_eq!(counts.cached_bytes, 3 * size);
+        assert!(checks.existing("k0").is_none() && checks.existing("k1").is_none());
+        let hits: Vec<Served> = futures_util::future::join_all(
+            (0..2).map(|_| checks.existing("k4").expect("cached").report()),
+        )
+        .await
+        .into_iter()
+        .map(|served| served.expect("report"))
+        .collect();
+        assert!(
+            Arc::ptr_eq(&hits[0].report, &hits[1].report),
+            "two hits, one report in memory"
+        );
+        // A report larger than the whole budget is served but not kept.
+        let big = checks
+            .start_with("big".into(), 0, |_| async { report_of(40_000) })
+            .expect("slot");
+        big.report().await.expect("report");
+        assert!(checks.existing("big").is_none());
+        assert_eq!(checks.counts().cached_reports, 3);
     }
 }

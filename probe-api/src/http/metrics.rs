@@ -72,6 +72,24 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
         "gauge",
         &[(String::new(), counts.in_flight as u64)],
     );
+    counter(
+        "mailtls_checks_failed_total",
+        "Checks that ended without a report (a bug; their clients got an error).",
+        "counter",
+        &[(String::new(), counts.failed)],
+    );
+    counter(
+        "mailtls_report_cache_reports",
+        "Reports in the cache.",
+        "gauge",
+        &[(String::new(), counts.cached_reports as u64)],
+    );
+    counter(
+        "mailtls_report_cache_bytes",
+        "JSON bytes of the reports in the cache (bounded by cache_bytes).",
+        "gauge",
+        &[(String::new(), counts.cached_bytes as u64)],
+    );
     let verdicts: Vec<(String, u64)> = counts
         .by_verdict
         .iter()

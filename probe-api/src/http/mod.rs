@@ -398,7 +398,11 @@ async fn check(
     };
     match report {
         Ok(report) => {
-            let mut response = axum::Json(&*report).into_response();
+            let mut response = (
+                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                report.to_json(),
+            )
+                .into_response();
             // RFC 9111 §5.1: how old a cached answer is.
             if let Some(age) = report.age_seconds {
                 response

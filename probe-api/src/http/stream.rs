@@ -3,11 +3,12 @@
 //!
 //! Events, in order: `start` (`{"total": N, "cached": bool}`), one `endpoint` per finished
 //! endpoint (an `EndpointReport`), then `report` (the `CheckReport`), after which the stream
-//! ends. A refused request is answered with the usual JSON error instead of a stream.
+//! ends. A refused request is answered with the usual JSON error instead of a stream; a check
+//! that ends without a report (a bug) ends its stream with an `error` event holding the JSON
+//! error (`internal`), never with silence.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Extension;
@@ -19,9 +20,9 @@ use futures_util::stream::{self, Stream};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use mailtls_shared::{CheckReport, EndpointReport};
+use mailtls_shared::{EndpointReport, ErrorBody, ErrorDetail, Lang};
 
-use super::checks::{self, Subscription};
+use super::checks::{self, Served, Subscription};
 use super::{AppState, check_query, client, subscribe};
 
 /// The check as Server-Sent Events.
@@ -60,7 +61,7 @@ pub(super) async fn check_stream(
     let (inputs, lang, fresh) = (query.inputs, query.lang, query.fresh);
     let client = client(&state, peer, &headers);
     match subscribe(&state, client, inputs, fresh).await {
-        Ok(subscription) => Sse::new(events(subscription))
+        Ok(subscription) => Sse::new(events(subscription, lang))
             .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
             .into_response(),
         Err(error) => error.into_response_in(lang),
@@ -82,14 +83,18 @@ enum Step {
     /// Endpoints known before the subscription, then live events.
     Replay {
         known: std::vec::IntoIter<EndpointReport>,
-        report: Option<Arc<CheckReport>>,
+        /// A cache hit: its report, and how many of its endpoints were sent.
+        report: Option<(Served, usize)>,
         events: Option<broadcast::Receiver<checks::Event>>,
     },
     Done,
 }
 
-fn events(subscription: Subscription) -> impl Stream<Item = Result<Event, Infallible>> {
-    stream::unfold(Step::Start(subscription), |step| async move {
+fn events(
+    subscription: Subscription,
+    lang: Lang,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(Step::Start(subscription), move |step| async move {
         match step {
             Step::Start(subscription) => {
                 let start = json_event(
@@ -101,7 +106,7 @@ fn events(subscription: Subscription) -> impl Stream<Item = Result<Event, Infall
                 );
                 let next = Step::Replay {
                     known: subscription.finished_endpoints.into_iter(),
-                    report: subscription.report,
+                    report: subscription.report.map(|served| (served, 0)),
                     events: subscription.events,
                 };
                 Some((Ok(start), next))
@@ -122,8 +127,20 @@ fn events(subscription: Subscription) -> impl Stream<Item = Result<Event, Infall
                         },
                     ));
                 }
-                if let Some(report) = report {
-                    return Some((Ok(json_event("report", &*report)), Step::Done));
+                if let Some((served, sent)) = report {
+                    // A cache hit's endpoints come from the shared report, one by one.
+                    if let Some(endpoint) = served.report.endpoints.get(sent) {
+                        let event = json_event("endpoint", endpoint);
+                        return Some((
+                            Ok(event),
+                            Step::Replay {
+                                known,
+                                report: Some((served, sent + 1)),
+                                events,
+                            },
+                        ));
+                    }
+                    return Some((Ok(report_event(&served)), Step::Done));
                 }
                 let receiver = events.as_mut()?;
                 loop {
@@ -140,16 +157,41 @@ fn events(subscription: Subscription) -> impl Stream<Item = Result<Event, Infall
                             ));
                         }
                         Ok(checks::Event::Finished(report)) => {
-                            return Some((Ok(json_event("report", &*report)), Step::Done));
+                            let served = Served {
+                                report,
+                                age_seconds: None,
+                            };
+                            return Some((Ok(report_event(&served)), Step::Done));
                         }
                         Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                        Err(broadcast::error::RecvError::Closed) => return None,
+                        Err(broadcast::error::RecvError::Closed) => {
+                            return Some((Ok(internal_error_event(lang)), Step::Done));
+                        }
                     }
                 }
             }
             Step::Done => None,
         }
     })
+}
+
+/// The `error` event of a check that ended without a report.
+fn internal_error_event(lang: Lang) -> Event {
+    let error = super::AppError::Internal;
+    json_event(
+        "error",
+        &ErrorBody {
+            error: ErrorDetail {
+                code: error.code(),
+                message: error.message(lang),
+                port: None,
+            },
+        },
+    )
+}
+
+fn report_event(served: &Served) -> Event {
+    Event::default().event("report").data(served.to_json())
 }
 
 fn json_event<T: Serialize>(name: &str, value: &T) -> Event {
