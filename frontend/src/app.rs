@@ -15,7 +15,7 @@ use crate::components::{
 };
 use crate::i18n::{Text, catalog};
 use crate::link::Link;
-use crate::state::{Action, Mode, Phase, State, Tone};
+use crate::state::{Action, Mode, Phase, State};
 
 #[component]
 pub fn App() -> Html {
@@ -323,15 +323,13 @@ pub fn App() -> Html {
                                 &unencrypted,
                                 state.client.system.zip(state.client.program).map(|(system, program)| (program, system)),
                             );
-                            let overall = crate::summary::overall(report, &unencrypted);
-                            // A chosen program's trouble leads where the cards look better.
-                            let program_tone = state.client.system.zip(state.client.program).and_then(|(system, program)| {
-                                crate::clients::program_advice(program, system, report)
-                                    .into_iter()
-                                    .filter_map(|advice| crate::summary::program_tone(advice.guidance))
-                                    .max_by_key(|tone| *tone == Tone::Bad)
-                            });
-                            let (headline_tone, headline) = crate::summary::headline_with_program(overall, !advice_list.is_empty(), program_tone);
+                            // One verdict for the headline and the summary's overall line.
+                            let (headline_tone, headline) = crate::summary::verdict_line(
+                                report,
+                                &unencrypted,
+                                !advice_list.is_empty(),
+                                state.client.system.zip(state.client.program).map(|(system, program)| (program, system)),
+                            );
                             html! {
                                 <>
                                     <h2 id="results-heading" ref={results_heading.clone()} tabindex="-1">
@@ -344,8 +342,8 @@ pub fn App() -> Html {
                                     { advice.clone().unwrap_or_default() }
                                     // A server on a port the service does not check: its field
                                     // says why; the result says it was not checked.
-                                    { for left_out.iter().map(|(host, port)| html! {
-                                        <p class="left-out"><span class="icon" aria-hidden="true">{ "?" }</span>{ texts.left_out(host, *port) }</p>
+                                    { for left_out.iter().map(|(outgoing, host, port)| html! {
+                                        <p class="left-out"><span class="icon" aria-hidden="true">{ "?" }</span>{ texts.left_out(*outgoing, host, *port) }</p>
                                     }) }
                                     if let Some(age) = report.age_seconds.filter(|_| report.cached) {
                                         <p class="cached">{ texts.cached_age(age) }</p>

@@ -213,7 +213,8 @@ fn cards_program_advice_and_summary_agree_on_every_combination() {
             for lang in Lang::ALL {
                 let texts = catalog(lang);
                 let advice = texts.guidance(guidance, system);
-                let summary = crate::summary::summary(&report, &[], &[], "x", lang, &|_| false, None);
+                let summary =
+                    crate::summary::summary(&report, &[], &[], "x", lang, &|_| false, None);
                 let all_text = format!("{advice}\n{summary}");
                 let context = format!("{kinds:?} {program:?}/{system:?} {lang:?}: {all_text}");
                 // Nobody is told there is nothing to do: the page does not know it.
@@ -373,4 +374,30 @@ fn the_summary_says_what_the_page_told_the_customer_about_their_program() {
         )),
         "{german}"
     );
+}
+
+#[test]
+fn the_summarys_overall_line_says_what_the_headline_says_about_the_program() {
+    // A server that is in order, and Outlook 2010 on Windows 7, which needs TLS 1.2 switched on
+    // first: the headline says "Problem", and so must the summary support reads.
+    let report = report(vec![
+        endpoint(Kind::Ok, Scheme::Imaps),
+        endpoint(Kind::Ok, Scheme::Submission),
+    ]);
+    let program = Some((Program::Outlook2010, System::Windows7));
+    let (tone, headline) = crate::summary::verdict_line(&report, &|_| false, false, program);
+    assert_eq!(
+        (tone, headline),
+        (Tone::Bad, crate::i18n::Text::HeadlineProgramBad)
+    );
+    for (lang, line) in [
+        (Lang::De, "Gesamtergebnis: Problem"),
+        (Lang::En, "Overall: Problem"),
+    ] {
+        let summary = crate::summary::summary(&report, &[], &[], "x", lang, &|_| false, program);
+        assert!(summary.contains(line), "{summary}");
+    }
+    // Without the program the same report is in order.
+    let plain = crate::summary::summary(&report, &[], &[], "x", Lang::De, &|_| false, None);
+    assert!(plain.contains("Gesamtergebnis: In Ordnung"), "{plain}");
 }

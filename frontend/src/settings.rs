@@ -139,7 +139,10 @@ pub enum FieldError {
     EmailDomain(HostError),
     /// The service does not check this port (it said so when asked): this server is left out,
     /// the other one is still checked. `usual`: the server's standard ports (SSL/TLS, STARTTLS).
-    PortNotChecked { port: u16, usual: (u16, u16) },
+    PortNotChecked {
+        port: u16,
+        usual: (u16, u16),
+    },
 }
 
 impl FieldError {
@@ -259,10 +262,7 @@ impl MailSettings {
 
     /// [`MailSettings::targets`] without those on a port the service said it does not check
     /// (`refused`): one such server does not hold back the other.
-    pub fn targets_except(
-        &self,
-        refused: &[u16],
-    ) -> Result<Vec<Target>, Vec<(Field, FieldError)>> {
+    pub fn targets_except(&self, refused: &[u16]) -> Result<Vec<Target>, Vec<(Field, FieldError)>> {
         // The e-mail address is optional and only fills the settings files: a mistake in it is
         // shown at its field (`visible_errors`) but never holds back the check.
         let mut errors = Vec::new();
@@ -317,7 +317,9 @@ impl MailSettings {
         if !errors.is_empty() {
             return Err(errors);
         }
-        targets.retain(|target| !matches!(target, Target::Endpoint { port, .. } if refused.contains(port)));
+        targets.retain(
+            |target| !matches!(target, Target::Endpoint { port, .. } if refused.contains(port)),
+        );
         Ok(targets)
     }
 

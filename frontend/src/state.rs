@@ -257,8 +257,8 @@ impl State {
     }
 
     /// The checked settings' servers left out because the service does not check their port:
-    /// `(host, port)`, for the result and the summary.
-    pub fn left_out(&self) -> Vec<(String, u16)> {
+    /// `(outgoing, host, port)`, for the result and the summary.
+    pub fn left_out(&self) -> Vec<(bool, String, u16)> {
         let Some(checked) = self.checked.as_deref().filter(|c| c.mode == Mode::Settings) else {
             return Vec::new();
         };
@@ -270,12 +270,13 @@ impl State {
                 let FieldError::PortNotChecked { port, .. } = error else {
                     return None;
                 };
-                let entry = if field == Field::OutgoingPort {
+                let outgoing = field == Field::OutgoingPort;
+                let entry = if outgoing {
                     &settings.outgoing_server
                 } else {
                     &settings.incoming_server
                 };
-                Some((entry.host.trim().to_owned(), port))
+                Some((outgoing, entry.host.trim().to_owned(), port))
             })
             .collect()
     }
@@ -800,13 +801,19 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["imaps://mail.example.de"]
         );
-        assert_eq!(again.left_out(), [("smtp.example.de".to_owned(), 2525)]);
+        assert_eq!(
+            again.left_out(),
+            [(true, "smtp.example.de".to_owned(), 2525)]
+        );
         let errors = again.settings_errors();
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].0, Field::OutgoingPort);
         assert!(
             errors[0].1.message(Lang::De).contains("Port 2525")
-                && errors[0].1.message(Lang::De).contains("465 (SSL/TLS) und 587"),
+                && errors[0]
+                    .1
+                    .message(Lang::De)
+                    .contains("465 (SSL/TLS) und 587"),
             "{}",
             errors[0].1.message(Lang::De)
         );

@@ -113,6 +113,35 @@ pub fn headline_with_program(
     }
 }
 
+/// The one verdict of a result, as the page's headline says it and the summary's overall line
+/// words it: the report's tone (with "Keine" endpoints as problems), the settings to change
+/// first, and a chosen program's trouble where it is worse than the servers' cards. The tone is
+/// at least a warning while settings must change.
+pub fn verdict_line(
+    report: &CheckReport,
+    unencrypted: &dyn Fn(&EndpointReport) -> bool,
+    settings_to_change: bool,
+    program: Option<(crate::clients::Program, crate::clients::System)>,
+) -> (Tone, Text) {
+    let program_tone = program.and_then(|(program, system)| {
+        crate::clients::program_advice(program, system, report)
+            .into_iter()
+            .filter_map(|advice| program_tone(advice.guidance))
+            .max_by_key(|tone| *tone == Tone::Bad)
+    });
+    let (tone, text) = headline_with_program(
+        overall(report, unencrypted),
+        settings_to_change,
+        program_tone,
+    );
+    match tone {
+        Tone::Good | Tone::Unknown | Tone::NotOffered if settings_to_change => {
+            (Tone::Warning, text)
+        }
+        _ => (tone, text),
+    }
+}
+
 fn tone_headline(tone: Tone) -> Text {
     match tone {
         Tone::Good => Text::HeadlineGood,
@@ -126,18 +155,19 @@ fn tone_headline(tone: Tone) -> Text {
 /// The summary, in `lang`, for the check `report`, repeatable at `link`. `unencrypted` says
 /// which endpoints the customer's program reaches without encryption ("Keine"): those read as
 /// on the page, a problem whatever the server offers. `left_out`: servers of the settings not
-/// checked because the service does not check their port (`host`, `port`).
+/// checked because the service does not check their port (`outgoing`, `host`, `port`).
 pub fn summary(
     report: &CheckReport,
     advice: &[Advice],
-    left_out: &[(String, u16)],
+    left_out: &[(bool, String, u16)],
     link: &str,
     lang: Lang,
     unencrypted: &dyn Fn(&EndpointReport) -> bool,
     program: Option<(crate::clients::Program, crate::clients::System)>,
 ) -> String {
     let texts = catalog(lang);
-    let overall = overall(report, unencrypted);
+    // The same verdict as the page's headline: a program that cannot connect is no "In Ordnung".
+    let (overall, _) = verdict_line(report, unencrypted, !advice.is_empty(), program);
     let mut lines = vec![
         format!(
             "{}: {}",
@@ -191,7 +221,7 @@ pub fn summary(
     lines.extend(
         left_out
             .iter()
-            .map(|(host, port)| format!("- {}", texts.left_out(host, *port))),
+            .map(|(outgoing, host, port)| format!("- {}", texts.left_out(*outgoing, host, *port))),
     );
     for domain in &report.domains {
         lines.push(format!(
@@ -314,7 +344,7 @@ mod tests {
         let text = summary(
             &report,
             &[Advice::OutgoingPort25Unencrypted],
-            &[("smtp.mxp.de".to_owned(), 2525)],
+            &[(true, "smtp.mxp.de".to_owned(), 2525)],
             "https://hilfe.mxp.de/check?target=mail.mxp.de",
             Lang::De,
             &|_| false,
@@ -325,7 +355,7 @@ mod tests {
             "Gesamtergebnis: Achtung",
             "- imaps://mail.mxp.de:993 [192.0.2.7]: Achtung – Auf diesem Port beherrscht der Server TLS 1.2 oder neuer, nimmt aber auch noch veraltete Versionen wie TLS 1.0 an.",
             "  Unterstützte Versionen: TLS 1.0, TLS 1.2 · Zertifikat: gültig",
-            "- smtp.mxp.de, Port 2525: nicht geprüft. Diesen Port können wir hier nicht prüfen.",
+            "- Postausgangsserver smtp.mxp.de, Port 2525: nicht geprüft. Diesen Port können wir hier nicht prüfen.",
             "Das sollten Sie in Ihren Einstellungen ändern:",
             "- Port 25 ohne Verschlüsselung ist für das Senden aus E-Mail-Programmen nicht geeignet",
             "Link zu dieser Prüfung: https://hilfe.mxp.de/check?target=mail.mxp.de",

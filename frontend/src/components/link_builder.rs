@@ -132,14 +132,14 @@ pub fn LinkBuilder(props: &LinkBuilderProps) -> Html {
             <h2 id="builder-heading">{ texts.text(Text::BuilderHeading) }</h2>
             <p class="intro">{ texts.text(Text::BuilderIntro) }</p>
             <div class="mode-switch" role="group" aria-label={texts.text(Text::ModeLabel)}>
-                { for [(Mode::Settings, Text::ModeSettings), (Mode::Server, Text::ModeServer)]
+                { for [(Mode::Settings, Text::BuilderModeSettings), (Mode::Server, Text::ModeServer)]
                     .into_iter()
                     .map(|(choice, label)| {
-                        let (mode, changed) = (mode.clone(), changed.clone());
+                        let (mode, changed, tried) = (mode.clone(), changed.clone(), tried.clone());
                         html! {
                             <button type="button" id={format!("builder-mode-{}", choice.tag())}
                                 aria-pressed={(*mode == choice).to_string()}
-                                onclick={move |_| { mode.set(choice); changed(); }}>
+                                onclick={move |_| { mode.set(choice); tried.set(false); changed(); }}>
                                 { texts.text(label) }
                             </button>
                         }
@@ -152,7 +152,7 @@ pub fn LinkBuilder(props: &LinkBuilderProps) -> Html {
             } else {
                 <ServerForm lang={props.lang} input={AttrValue::from((*server).clone())}
                     error={server_error} busy=false button={None::<Text>}
-                    on_edit={on_server} on_submit={on_submit.clone()} />
+                    on_edit={on_server} on_submit={on_submit.clone()} hint={Text::ServerHintAgent} />
             }
             <ProgramPicker lang={props.lang} choice={*client} on_change={on_client} for_agent=true />
             <div class="field">

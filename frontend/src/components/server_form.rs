@@ -18,6 +18,9 @@ pub struct ServerFormProps {
     pub button: Option<Text>,
     pub on_edit: Callback<String>,
     pub on_submit: Callback<()>,
+    /// The hint under the field (support staff get one that speaks of the customer).
+    #[prop_or(Text::ServerHint)]
+    pub hint: Text,
 }
 
 #[component]
@@ -57,7 +60,7 @@ pub fn ServerForm(props: &ServerFormProps) -> Html {
                     </button>
                 }
             </div>
-            <p id="server-hint" class="hint">{ texts.text(Text::ServerHint) }</p>
+            <p id="server-hint" class="hint">{ texts.text(props.hint) }</p>
             <p id="server-error" class="field-error" aria-live="polite">
                 { props.error.clone().unwrap_or_default() }
             </p>

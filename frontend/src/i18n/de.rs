@@ -41,7 +41,7 @@ impl Catalog for German {
                 "Achtung: Es gibt etwas zu tun. Was genau, steht unten bei den mit „Achtung“ markierten Ergebnissen."
             }
             Text::HeadlineBad => {
-                "Problem: Wir haben mindestens ein Problem gefunden. Was zu tun ist, steht unten bei den mit „Problem“ markierten Ergebnissen."
+                "Problem: Bei mindestens einem Ergebnis muss etwas geändert werden. Was zu tun ist, steht unten bei den mit „Problem“ markierten Ergebnissen."
             }
             Text::HeadlineUnknown => {
                 "Unklar: Manches konnten wir nicht eindeutig feststellen. Was Sie tun können, steht unten bei den mit „Unklar“ markierten Ergebnissen."
@@ -53,7 +53,7 @@ impl Catalog for German {
                 "Achtung: Für Ihr E-Mail-Programm gibt es etwas zu tun. Was genau, steht unten bei Ihrem E-Mail-Programm."
             }
             Text::HeadlineProgramBad => {
-                "Problem: Ihr E-Mail-Programm kann sich so nicht verbinden. Was zu tun ist, steht unten bei Ihrem E-Mail-Programm."
+                "Problem: Ihr E-Mail-Programm kann sich so, wie es jetzt eingerichtet ist, nicht verbinden. Was zu tun ist, steht unten bei Ihrem E-Mail-Programm."
             }
             Text::HeadlineSettings => {
                 "Bitte ändern Sie Ihre Einstellungen so, wie es direkt darunter steht."
@@ -86,7 +86,7 @@ impl Catalog for German {
                 "Auf diesem Port bietet der Server keine Verschlüsselung an. Ihr Passwort und Ihre E-Mails würden unverschlüsselt übertragen. Stellen Sie Port und Verschlüsselung („SSL/TLS“ oder „STARTTLS“) so ein, wie Ihr Anbieter es angibt."
             }
             Text::SummaryNoService => {
-                "Auf diesem Port antwortet der Server nicht. Wenn Sie diesen Port in Ihrem E-Mail-Programm eingetragen haben, ist er wahrscheinlich falsch. Vergleichen Sie die Portnummer mit den Angaben Ihres Anbieters."
+                "Auf diesem Port nimmt der Server keine Verbindungen an. Vielleicht ist der Port falsch eingetragen, oder der Server ist gerade nicht erreichbar. Vergleichen Sie die Portnummer mit den Angaben Ihres Anbieters."
             }
             Text::SummaryThrottled => {
                 "Der Server ist gerade ausgelastet und hat die Prüfung abgelehnt. Bitte versuchen Sie es in einigen Minuten noch einmal. Lehnt er sie dann wieder ab, schicken Sie das Ergebnis an den Kundenservice Ihres Anbieters."
@@ -126,6 +126,10 @@ impl Catalog for German {
             }
             Text::ModeLabel => "Was möchten Sie prüfen?",
             Text::ModeSettings => "Meine E-Mail-Einstellungen",
+            Text::BuilderModeSettings => "E-Mail-Einstellungen der Kundin oder des Kunden",
+            Text::ServerHintAgent => {
+                "Zum Beispiel mail.example.de. Ohne Port prüft der Link alle für E-Mail üblichen Ports, mit Port nur diesen (mail.example.de:993). Mit der E-Mail-Adresse der Kundin oder des Kunden (name@example.de) prüft er, ob andere Anbieter wie Microsoft 365 an diese Adresse verschlüsselt zustellen können."
+            }
             Text::ModeServer => "Einen Mailserver",
             Text::SettingsHint => {
                 "Übernehmen Sie die Angaben aus den Kontoeinstellungen Ihres E-Mail-Programms. Ein Passwort brauchen wir nicht."
@@ -173,7 +177,7 @@ impl Catalog for German {
             Text::ProgramAndroidMail => "Vorinstallierte E-Mail-App (Android)",
             Text::ProgramK9 => "K-9 Mail / Thunderbird für Android",
             Text::ServerProblemAbove => {
-                "Beachten Sie aber das Ergebnis für den Server oben: Dort gibt es ein Problem. Was zu tun ist, steht direkt bei diesem Ergebnis."
+                "Beachten Sie aber auch die Ergebnisse oben: Bei mindestens einem Server gibt es ein Problem. Was zu tun ist, steht direkt bei dem Ergebnis, das mit „Problem“ markiert ist."
             }
             Text::Win7StepTest => {
                 "Rufen Sie danach in Ihrem E-Mail-Programm Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst. Kommt sie an, funktioniert die Verbindung. Wenn nicht, wenden Sie sich bitte an den Kundenservice Ihres Anbieters."
@@ -258,7 +262,7 @@ impl Catalog for German {
                 "Bitte prüfen Sie den Teil nach dem @. Dort steht die Domain, zum Beispiel example.de."
             }
             Text::Footer => {
-                "MailTLS prüft nur die verschlüsselte Verbindung zu Ihrem Mailserver, nicht Ihr E-Mail-Programm. MailTLS meldet sich nicht an und sendet keine E-Mails."
+                "MailTLS prüft die verschlüsselte Verbindung zu Ihrem Mailserver. MailTLS ändert nichts an Ihrem E-Mail-Programm, meldet sich nicht an und sendet keine E-Mails."
             }
         }
     }
@@ -284,7 +288,7 @@ impl Catalog for German {
                 "E-Mail-Programme werden dem Zertifikat nicht vertrauen."
             }
             FindingCode::ClientsLockedOut => {
-                "E-Mail-Programme, die TLS 1.2 oder neuer beherrschen, können sich nicht verbinden (siehe Klammer), weil der Server keine TLS-Version oder kein Verschlüsselungsverfahren anbietet, das diese Programme kennen."
+                "Manche E-Mail-Programme, die TLS 1.2 oder neuer beherrschen, können sich nicht verbinden (siehe Klammer), weil der Server keine TLS-Version oder kein Verschlüsselungsverfahren anbietet, das diese Programme kennen."
             }
             FindingCode::WrongService => {
                 "Auf diesem Port antwortet der Server mit einem anderen Kontotyp oder verlangt eine andere Verschlüsselung als eingestellt."
@@ -382,7 +386,7 @@ impl Catalog for German {
         let fix = |fix: Fix| {
             match fix {
             Fix::Nothing => String::new(),
-            Fix::Windows7Registry => "Schalten Sie TLS 1.2 in Windows 7 ein (Schritte unten).".into(),
+            Fix::Windows7Registry => "Schalten Sie TLS 1.2 in Windows 7 ein (Anleitung auf der Ergebnisseite).".into(),
             Fix::InstallThunderbird => format!("Installieren Sie das kostenlose E-Mail-Programm Thunderbird.{last_thunderbird} Thunderbird bringt TLS 1.2 selbst mit und hängt dabei nicht vom Betriebssystem ab."),
             Fix::UpdateThunderbird => format!("Installieren Sie eine neuere Version von Thunderbird.{last_thunderbird} Ab Version 31 ist TLS 1.2 in Thunderbird bereits eingeschaltet."),
             Fix::InstallK9 => "Installieren Sie die kostenlose E-Mail-App K-9 Mail. Die App schaltet TLS 1.2 auf Android 4.1 bis 4.4 selbst ein. Die letzte Version für Android 4 ist K-9 Mail 5.600.".into(),
@@ -393,6 +397,8 @@ impl Catalog for German {
         }
         };
         let send = " Bitte schicken Sie ihm dieses Ergebnis, zum Beispiel mit dem Link unten.";
+        // Where the program cannot connect at all, customers are tempted to switch encryption off.
+        let keep = " Stellen Sie bis dahin die Verschlüsselung nicht auf „Keine“: Sonst würden Ihr Passwort und Ihre E-Mails unverschlüsselt übertragen.";
         match guidance {
             Guidance::Works => "Ihr Programm verbindet sich mit Ihrem Server über TLS 1.2 oder neuer. Wegen der TLS-Version müssen Sie an Ihrem Programm nichts ändern.".into(),
             Guidance::Supported => "Ihr Programm beherrscht auf diesem System TLS 1.2 oder neuer, und Ihr Server bietet TLS 1.2 oder neuer an. Wegen der TLS-Version müssen Sie an Ihrem Programm nichts ändern. Testen Sie zur Sicherheit in Ihrem E-Mail-Programm: Rufen Sie Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst.".into(),
@@ -401,15 +407,15 @@ impl Catalog for German {
             Guidance::WorksButDiscontinued => format!("Ihr Programm beherrscht auf diesem System TLS 1.2. Der Hersteller entwickelt es aber nicht mehr weiter und liefert keine Sicherheitsupdates mehr dafür. Wir empfehlen: {}", fix(Fix::SwitchProgram)),
             Guidance::WorksForNow { fix: f } => format!("Ihr Programm kann sich im Moment noch verbinden, weil der Server noch veraltete Versionen wie TLS 1.0 annimmt. Sobald Ihr Anbieter diese abschaltet, kann sich Ihr Programm nicht mehr verbinden. {}", fix(f)),
             Guidance::ApplyFix { fix: f } => format!("Ohne Änderung kann sich Ihr Programm auf diesem System nicht mit Ihrem Server verbinden. {}", fix(f)),
-            Guidance::ServerMustChange => format!("Ihr Programm beherrscht TLS 1.2. Ihr Server bietet aber nur veraltete Versionen wie TLS 1.0 an. Das kann nur Ihr Anbieter ändern.{send}"),
+            Guidance::ServerMustChange => format!("Ihr Programm beherrscht TLS 1.2. Ihr Server bietet aber nur veraltete Versionen wie TLS 1.0 an. Das kann nur Ihr Anbieter ändern.{send}{keep}"),
             Guidance::ServerFirst { fix: f } => format!("Ihr Server bietet nur veraltete Versionen wie TLS 1.0 an. Das muss zuerst Ihr Anbieter ändern.{send} Wechseln Sie bis dahin weder Programm noch Gerät: Neuere Programme und Geräte verbinden sich oft nicht mehr mit TLS 1.0. Sobald Ihr Server TLS 1.2 anbietet, müssen Sie auch auf Ihrer Seite etwas ändern: {}", fix(f)),
             Guidance::ServerUnknown { fix: f } => format!("Welche TLS-Versionen Ihr Server anbietet, konnten wir nicht feststellen. Ohne Änderung beherrscht Ihr Programm auf diesem System aber kein TLS 1.2. Ob Ihr Server nur TLS 1.2 oder neuer anbietet, kann Ihnen der Kundenservice Ihres Anbieters sagen. Wenn ja: {}", fix(f)),
             Guidance::LegacyUnknown { fix: f } => format!("Ob Ihr Server noch veraltete Versionen wie TLS 1.0 annimmt, konnten wir nicht feststellen. Ohne Änderung beherrscht Ihr Programm auf diesem System aber kein TLS 1.2. Spätestens wenn Ihr Anbieter diese Versionen abschaltet, kann sich Ihr Programm nicht mehr verbinden. {}", fix(f)),
             Guidance::CloudNeedsModernServer => format!("Diese Outlook-Version ruft Ihre E-Mails über die Server von Microsoft ab, und diese verlangen TLS 1.2 oder neuer. Ihr Server bietet das nicht an. Das kann nur Ihr Anbieter ändern.{send}"),
             Guidance::NoData => "Zu diesem Programm auf diesem System haben wir keine gesicherten Angaben. Testen Sie in Ihrem E-Mail-Programm: Rufen Sie Ihre E-Mails ab und senden Sie eine E-Mail an sich selbst. Wenn das nicht funktioniert, wenden Sie sich bitte an den Kundenservice Ihres Anbieters.".into(),
-            Guidance::ServerLocksOut => format!("Ihr Programm und Ihr Server beherrschen zwar eine gemeinsame TLS-Version, aber kein gemeinsames Verschlüsselungsverfahren. Deshalb kommt keine Verbindung zustande. Das kann nur Ihr Anbieter ändern.{send}"),
+            Guidance::ServerLocksOut => format!("Ihr Programm und Ihr Server beherrschen zwar eine gemeinsame TLS-Version, aber kein gemeinsames Verschlüsselungsverfahren. Deshalb kommt keine Verbindung zustande. Das kann nur Ihr Anbieter ändern.{send}{keep}"),
             Guidance::LockedOutAfterFix => format!("Im Moment verbindet sich Ihr Programm noch mit der veralteten Version TLS 1.0. Mit TLS 1.2 käme keine Verbindung zustande: Der Server bietet kein Verschlüsselungsverfahren an, das Windows 7 mit TLS 1.2 kennt. Schalten Sie TLS 1.2 in Windows deshalb noch nicht ein. Das muss zuerst Ihr Anbieter ändern.{send}"),
-            Guidance::ServerNeedsTls12 => format!("Ihr Server bietet nur TLS 1.3 an. Ihr Programm beherrscht auf diesem System kein TLS 1.3. Deshalb kommt keine Verbindung zustande. Das kann nur Ihr Anbieter ändern: Er muss zusätzlich TLS 1.2 einschalten.{send}"),
+            Guidance::ServerNeedsTls12 => format!("Ihr Server bietet nur TLS 1.3 an. Ihr Programm beherrscht auf diesem System kein TLS 1.3. Deshalb kommt keine Verbindung zustande. Das kann nur Ihr Anbieter ändern: Er muss zusätzlich TLS 1.2 einschalten.{send}{keep}"),
         }
     }
 
@@ -536,12 +542,19 @@ impl Catalog for German {
 
     fn port_not_checked(&self, port: u16, (tls, starttls): (u16, u16)) -> String {
         format!(
-            "Port {port} können wir hier nicht prüfen, deshalb haben wir diesen Server nicht geprüft. Üblich sind die Ports {tls} (SSL/TLS) und {starttls} (STARTTLS). Bitte prüfen Sie die Portnummer in Ihrem E-Mail-Programm."
+            "Port {port} können wir hier nicht prüfen, deshalb haben wir diesen Server nicht geprüft. Wenn Ihr Anbieter diesen Port angibt, ist er trotzdem richtig. Sonst sind die Ports {tls} (SSL/TLS) und {starttls} (STARTTLS) üblich."
         )
     }
 
-    fn left_out(&self, host: &str, port: u16) -> String {
-        format!("{host}, Port {port}: nicht geprüft. Diesen Port können wir hier nicht prüfen.")
+    fn left_out(&self, outgoing: bool, host: &str, port: u16) -> String {
+        let role = if outgoing {
+            "Postausgangsserver"
+        } else {
+            "Posteingangsserver"
+        };
+        format!(
+            "{role} {host}, Port {port}: nicht geprüft. Diesen Port können wir hier nicht prüfen."
+        )
     }
 
     fn pending(&self, targets: &str) -> String {
@@ -564,9 +577,9 @@ impl Catalog for German {
         match reason {
             Reason::Alert => "der Server lehnt diese Version ab",
             Reason::Closed => "der Server hat die Verbindung beendet",
-            Reason::OtherVersion => "der Server wollte eine andere Version",
+            Reason::OtherVersion => "der Server antwortet mit einer anderen Version",
             Reason::Timeout => "keine Antwort in der vorgesehenen Zeit",
-            Reason::ConnectionRefused => "auf diesem Port antwortet der Server nicht",
+            Reason::ConnectionRefused => "der Server nimmt auf diesem Port keine Verbindungen an",
             Reason::Network => "Netzwerkfehler",
             Reason::ProtocolViolation => "unerwartete Antwort des Servers",
             Reason::NameNotFound => "Servername nicht gefunden",

@@ -39,7 +39,7 @@ impl Catalog for English {
                 "Warning: there is something to do. The results marked “Warning” below say what."
             }
             Text::HeadlineBad => {
-                "Problem: we found at least one problem. The results marked “Problem” below say what to do."
+                "Problem: at least one result needs a change. The results marked “Problem” below say what to do."
             }
             Text::HeadlineUnknown => {
                 "Unclear: we could not find out everything for certain. The results marked “Unclear” below say what you can do."
@@ -51,7 +51,7 @@ impl Catalog for English {
                 "Warning: there is something to do for your email program. The advice for your email program below says what."
             }
             Text::HeadlineProgramBad => {
-                "Problem: your email program cannot connect as it is. The advice for your email program below says what to do."
+                "Problem: your email program cannot connect as it is set up now. The advice for your email program below says what to do."
             }
             Text::HeadlineSettings => "Please change your settings as described right below.",
             Text::VersionsHeading => "TLS versions",
@@ -82,7 +82,7 @@ impl Catalog for English {
                 "The server offers no encryption on this port. Your password and your emails would travel unencrypted. Set the port and the encryption (“SSL/TLS” or “STARTTLS”) as your provider specifies."
             }
             Text::SummaryNoService => {
-                "The server does not answer on this port. If this port is set in your email program, it is probably wrong. Compare the port number with your provider’s details."
+                "The server does not accept connections on this port. The port may be set wrongly, or the server may be unavailable right now. Compare the port number with your provider’s details."
             }
             Text::SummaryThrottled => {
                 "The server is busy right now and refused the check. Please try again in a few minutes. If it refuses again, send the result to your provider’s support."
@@ -122,6 +122,10 @@ impl Catalog for English {
             }
             Text::ModeLabel => "What would you like to check?",
             Text::ModeSettings => "My email settings",
+            Text::BuilderModeSettings => "The customer's email settings",
+            Text::ServerHintAgent => {
+                "For example mail.example.com. Without a port the link checks all ports commonly used for email, with a port only that one (mail.example.com:993). With the customer's email address (name@example.com) it checks whether other providers such as Microsoft 365 can deliver email to that address encrypted."
+            }
             Text::ModeServer => "A mail server",
             Text::SettingsHint => {
                 "Copy the details from your email program’s account settings. We do not need a password."
@@ -167,7 +171,7 @@ impl Catalog for English {
             Text::ProgramAndroidMail => "Pre-installed email app (Android)",
             Text::ProgramK9 => "K-9 Mail / Thunderbird for Android",
             Text::ServerProblemAbove => {
-                "Please also look at the result for the server above: it shows a problem. What to do about it is explained right there."
+                "Please also look at the results above: at least one server has a problem. What to do about it is explained right at the result marked “Problem”."
             }
             Text::Win7StepTest => {
                 "Then fetch your email in your email program and send an email to yourself. If it arrives, the connection works. If not, please contact your provider’s support."
@@ -250,7 +254,7 @@ impl Catalog for English {
                 "Please check the part after the @. It should be the domain, for example example.com."
             }
             Text::Footer => {
-                "MailTLS checks only the encrypted connection to your mail server, not your email program. It does not log in and does not send any email."
+                "MailTLS checks the encrypted connection to your mail server. It changes nothing in your email program, does not log in and does not send any email."
             }
         }
     }
@@ -274,7 +278,7 @@ impl Catalog for English {
             }
             FindingCode::CertificateProblem => "Email programs will not trust the certificate.",
             FindingCode::ClientsLockedOut => {
-                "Email programs that support TLS 1.2 or newer cannot connect (see brackets), because the server offers no TLS version or no encryption method these programs know."
+                "Some email programs that support TLS 1.2 or newer cannot connect (see brackets), because the server offers no TLS version or no encryption method these programs know."
             }
             FindingCode::WrongService => {
                 "The server answers on this port with another account type, or it needs another kind of encryption than the one set up."
@@ -383,7 +387,7 @@ impl Catalog for English {
         let fix = |fix: Fix| {
             match fix {
             Fix::Nothing => String::new(),
-            Fix::Windows7Registry => "Switch on TLS 1.2 in Windows 7 (steps below).".into(),
+            Fix::Windows7Registry => "Switch on TLS 1.2 in Windows 7 (instructions on the result page).".into(),
             Fix::InstallThunderbird => format!("Install the free email program Thunderbird.{last_thunderbird} Thunderbird brings its own TLS 1.2 and does not depend on the operating system for it."),
             Fix::UpdateThunderbird => format!("Install a newer version of Thunderbird.{last_thunderbird} From version 31 on, TLS 1.2 is already switched on in Thunderbird."),
             Fix::InstallK9 => "Install the free email app K-9 Mail. It switches on TLS 1.2 by itself on Android 4.1 to 4.4. The last version for Android 4 is K-9 Mail 5.600.".into(),
@@ -394,6 +398,7 @@ impl Catalog for English {
         }
         };
         let send = " Please send them this result, for example with the link below.";
+        let keep = " Until then, do not set the encryption to “None”: your password and your emails would then travel unencrypted.";
         match guidance {
             Guidance::Works => "Your program connects to your server using TLS 1.2 or newer. As far as the TLS version is concerned, you do not need to change anything in your program.".into(),
             Guidance::Supported => "Your program supports TLS 1.2 or newer on this system, and your server offers TLS 1.2 or newer. As far as the TLS version is concerned, you do not need to change anything in your program. To be sure, test in your email program: fetch your email and send an email to yourself.".into(),
@@ -402,15 +407,15 @@ impl Catalog for English {
             Guidance::WorksButDiscontinued => format!("Your program supports TLS 1.2 on this system. However, the manufacturer no longer develops it and no longer provides security updates for it. We recommend: {}", fix(Fix::SwitchProgram)),
             Guidance::WorksForNow { fix: f } => format!("Your program can connect for now because the server still accepts outdated versions such as TLS 1.0. Once your provider switches them off, your program will no longer be able to connect. {}", fix(f)),
             Guidance::ApplyFix { fix: f } => format!("Without a change, your program cannot connect to your server on this system. {}", fix(f)),
-            Guidance::ServerMustChange => format!("Your program supports TLS 1.2. But your server offers only outdated versions such as TLS 1.0. Only your provider can change this.{send}"),
+            Guidance::ServerMustChange => format!("Your program supports TLS 1.2. But your server offers only outdated versions such as TLS 1.0. Only your provider can change this.{send}{keep}"),
             Guidance::ServerFirst { fix: f } => format!("Your server offers only outdated versions such as TLS 1.0. Your provider must change this first.{send} Until then, do not switch to another program or device: newer programs and devices often no longer connect with TLS 1.0. Once your server offers TLS 1.2, you need to make a change on your side too: {}", fix(f)),
             Guidance::ServerUnknown { fix: f } => format!("We could not find out which TLS versions your server offers. Without a change, however, your program does not support TLS 1.2 on this system. Your provider’s support can tell you whether your server offers only TLS 1.2 or newer. If it does: {}", fix(f)),
             Guidance::LegacyUnknown { fix: f } => format!("We could not find out whether your server still accepts outdated versions such as TLS 1.0. Without a change, however, your program does not support TLS 1.2 on this system. It may already be unable to connect, and it will stop connecting once your provider switches those versions off. {}", fix(f)),
             Guidance::CloudNeedsModernServer => format!("This version of Outlook fetches your email through Microsoft’s servers, which require TLS 1.2 or newer. Your server does not offer it. Only your provider can change this.{send}"),
             Guidance::NoData => "We have no verified information about this program on this system. Test in your email program: fetch your email and send an email to yourself. If that does not work, please contact your provider’s support.".into(),
-            Guidance::ServerLocksOut => format!("Your program and your server share a TLS version, but no encryption method, so your program cannot connect. Only your provider can change this.{send}"),
+            Guidance::ServerLocksOut => format!("Your program and your server share a TLS version, but no encryption method, so your program cannot connect. Only your provider can change this.{send}{keep}"),
             Guidance::LockedOutAfterFix => format!("For now, your program still connects with the outdated TLS 1.0. With TLS 1.2 it could not connect: the server offers no encryption method that Windows 7 knows for TLS 1.2. So do not switch on TLS 1.2 in Windows yet. Your provider must change this first.{send}"),
-            Guidance::ServerNeedsTls12 => format!("Your server offers only TLS 1.3. Your program does not support TLS 1.3 on this system, so it cannot connect. Only your provider can change this: they must also switch on TLS 1.2.{send}"),
+            Guidance::ServerNeedsTls12 => format!("Your server offers only TLS 1.3. Your program does not support TLS 1.3 on this system, so it cannot connect. Only your provider can change this: they must also switch on TLS 1.2.{send}{keep}"),
         }
     }
 
@@ -533,12 +538,17 @@ impl Catalog for English {
 
     fn port_not_checked(&self, port: u16, (tls, starttls): (u16, u16)) -> String {
         format!(
-            "We cannot check port {port} here, so we did not check this server. The usual ports are {tls} (SSL/TLS) and {starttls} (STARTTLS). Please check the port number in your email program."
+            "We cannot check port {port} here, so we did not check this server. If your provider gives this port, it is still right. Otherwise the usual ports are {tls} (SSL/TLS) and {starttls} (STARTTLS)."
         )
     }
 
-    fn left_out(&self, host: &str, port: u16) -> String {
-        format!("{host}, port {port}: not checked. We cannot check this port here.")
+    fn left_out(&self, outgoing: bool, host: &str, port: u16) -> String {
+        let role = if outgoing {
+            "Outgoing mail server"
+        } else {
+            "Incoming mail server"
+        };
+        format!("{role} {host}, port {port}: not checked. We cannot check this port here.")
     }
 
     fn pending(&self, targets: &str) -> String {
@@ -561,9 +571,9 @@ impl Catalog for English {
         match reason {
             Reason::Alert => "the server refuses this version",
             Reason::Closed => "the server closed the connection",
-            Reason::OtherVersion => "the server wanted another version",
+            Reason::OtherVersion => "the server answered with another version",
             Reason::Timeout => "no answer in time",
-            Reason::ConnectionRefused => "the server does not answer on this port",
+            Reason::ConnectionRefused => "the server does not accept connections on this port",
             Reason::Network => "network error",
             Reason::ProtocolViolation => "unexpected answer from the server",
             Reason::NameNotFound => "server name not found",

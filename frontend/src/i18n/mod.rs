@@ -82,6 +82,8 @@ texts! {
     Footer,
     ModeLabel,
     ModeSettings,
+    BuilderModeSettings,
+    ServerHintAgent,
     ModeServer,
     SettingsHint,
     SettingsHintAgent,
@@ -220,7 +222,7 @@ pub trait Catalog {
     /// usual ports (SSL/TLS, STARTTLS) of such a server.
     fn port_not_checked(&self, port: u16, usual: (u16, u16)) -> String;
     /// With the result and in the summary: a server left out because its port is not checked.
-    fn left_out(&self, host: &str, port: u16) -> String;
+    fn left_out(&self, outgoing: bool, host: &str, port: u16) -> String;
     /// A result the service answered from its cache, `seconds` old.
     fn cached_age(&self, seconds: u64) -> String;
     /// A version's outcome, as a word (`supported`).

@@ -630,7 +630,9 @@ mod tests {
         let (engine, _) = closed_port_engine(false);
         let checks = Arc::new(Checks::new(engine, 1, Duration::from_secs(60)));
         let first = checks
-            .start_with("k".into(), 1, |_| async { panic!("forced panic in a test") })
+            .start_with("k".into(), 1, |_| async {
+                panic!("forced panic in a test")
+            })
             .expect("a free slot");
         let joined = checks.existing("k");
         let waited = tokio::time::timeout(Duration::from_secs(5), first.report())

@@ -106,10 +106,7 @@ impl Limiter {
 
     /// How many buckets are kept now (never more than [`MAX_BUCKETS`]).
     pub fn tracked(&self) -> usize {
-        self.buckets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .len()
+        self.buckets.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     /// Takes one token for `key` at `now`; `Err` says how long until one is free.
@@ -263,13 +260,21 @@ mod tests {
             // A mapped client address is its IPv4 address.
             ("10.0.0.1", &["::ffff:198.51.100.9"], "198.51.100.9"),
             // Garbage the client wrote left of the address its proxy appended changes nothing.
-            ("10.0.0.1", &["6.6.6.6, nonsense, 198.51.100.9"], "198.51.100.9"),
+            (
+                "10.0.0.1",
+                &["6.6.6.6, nonsense, 198.51.100.9"],
+                "198.51.100.9",
+            ),
             // Garbage where a trusted proxy should have written an address: the last trusted
             // hop is the client, never the spoofable entry left of the garbage.
             ("10.0.0.1", &["6.6.6.6, unknown"], "10.0.0.1"),
             ("10.0.0.1", &["6.6.6.6, unknown, 10.0.0.2"], "10.0.0.2"),
             // Several header lines are one list.
-            ("10.0.0.1", &["6.6.6.6", "198.51.100.9, 10.0.0.3"], "198.51.100.9"),
+            (
+                "10.0.0.1",
+                &["6.6.6.6", "198.51.100.9, 10.0.0.3"],
+                "198.51.100.9",
+            ),
             // Ports written by some proxies.
             ("10.0.0.1", &["[2001:db8::7]:4711"], "2001:db8::7"),
             ("10.0.0.1", &["198.51.100.9:4711"], "198.51.100.9"),
@@ -297,7 +302,10 @@ mod tests {
             // A regular client stays limited while the flood goes on: it is seen often
             // enough to stay in the current generation.
             if n % 1000 == 0 {
-                assert!(limiter.take(regular, start).is_err(), "after {n} other keys");
+                assert!(
+                    limiter.take(regular, start).is_err(),
+                    "after {n} other keys"
+                );
             }
         }
         assert!(limiter.tracked() <= MAX_BUCKETS, "{}", limiter.tracked());

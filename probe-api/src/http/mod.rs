@@ -399,7 +399,10 @@ async fn check(
     match report {
         Ok(report) => {
             let mut response = (
-                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
                 report.to_json(),
             )
                 .into_response();

@@ -90,10 +90,7 @@ enum Step {
     Done,
 }
 
-fn events(
-    subscription: Subscription,
-    lang: Lang,
-) -> impl Stream<Item = Result<Event, Infallible>> {
+fn events(subscription: Subscription, lang: Lang) -> impl Stream<Item = Result<Event, Infallible>> {
     stream::unfold(Step::Start(subscription), move |step| async move {
         match step {
             Step::Start(subscription) => {

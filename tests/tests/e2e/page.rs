@@ -1676,7 +1676,7 @@ async fn one_headline_sums_up_each_result_state_in_german_and_english() {
         (
             format!("target={NAME}%3A{}&lang=de", old_cert.port),
             "bad",
-            "Problem: Wir haben mindestens ein Problem gefunden. Was zu tun ist, steht unten bei den mit „Problem“ markierten Ergebnissen.",
+            "Problem: Bei mindestens einem Ergebnis muss etwas geändert werden. Was zu tun ist, steht unten bei den mit „Problem“ markierten Ergebnissen.",
         ),
         (
             format!("target={NAME}%3A{closed}&lang=de"),
@@ -1690,7 +1690,7 @@ async fn one_headline_sums_up_each_result_state_in_german_and_english() {
                 modern.port
             ),
             "bad",
-            "Problem: Ihr E-Mail-Programm kann sich so nicht verbinden. Was zu tun ist, steht unten bei Ihrem E-Mail-Programm.",
+            "Problem: Ihr E-Mail-Programm kann sich so, wie es jetzt eingerichtet ist, nicht verbinden. Was zu tun ist, steht unten bei Ihrem E-Mail-Programm.",
         ),
         // Settings that send without encryption on port 25: the customer must change them.
         (
@@ -1892,12 +1892,15 @@ async fn one_bad_field_does_not_block_the_check_and_the_focus_finds_it() {
     let message = text_of("#out-port-error").await;
     assert!(
         message.starts_with("Port 2525 können wir hier nicht prüfen")
+            && message.contains("Wenn Ihr Anbieter diesen Port angibt, ist er trotzdem richtig.")
             && message.contains("465 (SSL/TLS) und 587 (STARTTLS)"),
         "{message}"
     );
     let left_out = text_of(".left-out").await;
     assert!(
-        left_out.contains(&format!("{NAME}, Port 2525: nicht geprüft")),
+        left_out.contains(&format!(
+            "Postausgangsserver {NAME}, Port 2525: nicht geprüft"
+        )),
         "{left_out}"
     );
     click(&browser, ".lang-switch button[lang='en']").await;

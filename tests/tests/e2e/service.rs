@@ -378,7 +378,9 @@ async fn forwarded_for_is_trusted_only_from_the_proxy_on_a_dual_stack_socket() {
     // contacting anyone; a 429 says the client's tokens are gone.
     let status = |host: &'static str, forwarded: &'static str| async move {
         reqwest::Client::new()
-            .get(format!("http://{host}:{port}/api/v1/check?target=nicht%20gültig"))
+            .get(format!(
+                "http://{host}:{port}/api/v1/check?target=nicht%20gültig"
+            ))
             .header("x-forwarded-for", forwarded)
             .timeout(Duration::from_secs(10))
             .send()

@@ -45,14 +45,21 @@ pub fn lockout(
         .partition(|(report, _)| report.reason == Some(ClientReason::ProtocolVersion));
     let mut sentences = Vec::new();
     if !by_version.is_empty() {
-        let newest = by_version
+        // What each of them needs at least: its oldest version from TLS 1.2 on. Switching on
+        // those versions lets all of them in (TLS 1.2 for most; TLS 1.3 only for a client
+        // that speaks nothing older).
+        let mut needed: Vec<TlsVersion> = by_version
             .iter()
-            .map(|(_, profile)| profile.versions.1)
-            .max()
-            .unwrap_or(TlsVersion::Tls12);
+            .map(|(_, profile)| profile.versions.0.max(TlsVersion::Tls12))
+            .collect();
+        needed.sort();
+        needed.dedup();
+        let oldest = needed.first().copied().unwrap_or(TlsVersion::Tls12);
+        let switch: Vec<String> = needed.iter().map(ToString::to_string).collect();
         sentences.push(format!(
-            "{} cannot connect: no protocol version in common (they speak {newest} at most); switch {newest} on",
-            names(&by_version)
+            "{} cannot connect: no protocol version in common (they need {oldest} or newer); switch {} on",
+            names(&by_version),
+            switch.join(" and ")
         ));
     }
     if !by_suite.is_empty() {
@@ -213,7 +220,26 @@ mod tests {
         let found = lockout(&reports, &catalog, Some("EC P-256")).unwrap();
         assert_eq!(
             found.detail,
-            "Windows 10, Apple Mail 16 cannot connect: no protocol version in common (they speak TLS 1.2 at most); switch TLS 1.2 on"
+            "Windows 10, Apple Mail 16 cannot connect: no protocol version in common (they need TLS 1.2 or newer); switch TLS 1.2 on"
+        );
+    }
+
+    #[test]
+    fn clients_that_speak_tls_1_3_too_are_let_in_by_tls_1_2() {
+        // Android 10 and 13 speak up to TLS 1.3; against a TLS 1.0-only server the fix is
+        // TLS 1.2 (the oldest version each of them speaks from 1.2 on), not "switch 1.3 on".
+        let catalog = Catalog::load().unwrap();
+        let reports = [
+            failed(SimulatedClient::Android10, ClientReason::ProtocolVersion),
+            failed(SimulatedClient::Android13, ClientReason::ProtocolVersion),
+        ];
+        let found = lockout(&reports, &catalog, Some("RSA")).unwrap();
+        assert!(
+            found
+                .detail
+                .ends_with("(they need TLS 1.2 or newer); switch TLS 1.2 on"),
+            "{}",
+            found.detail
         );
     }
 
