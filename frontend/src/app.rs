@@ -345,6 +345,9 @@ pub fn App() -> Html {
                                     { for left_out.iter().map(|(outgoing, host, port)| html! {
                                         <p class="left-out"><span class="icon" aria-hidden="true">{ "?" }</span>{ texts.left_out(*outgoing, host, *port) }</p>
                                     }) }
+                                    if report.truncated {
+                                        <p class="cached">{ texts.text(Text::ReportTruncated) }</p>
+                                    }
                                     if let Some(age) = report.age_seconds.filter(|_| report.cached) {
                                         <p class="cached">{ texts.cached_age(age) }</p>
                                     }

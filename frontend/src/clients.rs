@@ -1357,6 +1357,7 @@ mod tests {
             }],
             verdict: mailtls_shared::CheckVerdict::Ready,
             domains: vec![],
+            truncated: false,
             cached: false,
             age_seconds: None,
         }

@@ -129,6 +129,7 @@ fn report(endpoints: Vec<EndpointReport>) -> CheckReport {
         verdict: CheckReport::overall(&endpoints, &[], PortsNotOffered::Ignore),
         endpoints,
         domains: vec![],
+        truncated: false,
         cached: false,
         age_seconds: None,
     }

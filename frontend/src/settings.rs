@@ -1114,6 +1114,7 @@ mod tests {
             duration_ms: 0,
             targets: vec![],
             domains: vec![],
+            truncated: false,
             cached: false,
             age_seconds: None,
             endpoints: vec![

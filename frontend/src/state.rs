@@ -616,6 +616,7 @@ mod tests {
             duration_ms: 5,
             targets: vec![],
             domains: vec![],
+            truncated: false,
             cached: false,
             age_seconds: None,
             endpoints: vec![],

@@ -316,6 +316,7 @@ mod tests {
             duration_ms: 40,
             targets: vec![],
             domains: vec![],
+            truncated: false,
             cached: false,
             age_seconds: None,
             endpoints: vec![EndpointReport {
@@ -459,6 +460,7 @@ mod tests {
             }],
             endpoints: vec![],
             verdict: CheckVerdict::Warning,
+            truncated: false,
             cached: false,
             age_seconds: None,
         };
@@ -509,6 +511,7 @@ mod null_mx {
                 detail: None,
             }],
             verdict: CheckVerdict::Ready,
+            truncated: false,
             cached: false,
             age_seconds: None,
         };

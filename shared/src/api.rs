@@ -165,9 +165,13 @@ pub struct CertificateReport {
     /// The leaf's subject (its common name when it has one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// The names the leaf is valid for (DNS names and IP addresses).
+    /// The names the leaf is valid for (DNS names and IP addresses), the first
+    /// [`crate::caps::MAX_SANS`] of them.
     #[serde(default)]
     pub sans: Vec<String>,
+    /// How many more names the certificate has than `sans` lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sans_omitted: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// RFC 3339, UTC.
@@ -411,8 +415,13 @@ pub struct CheckReport {
     /// One entry per domain target (`domain:NAME`); its MX hosts' probes are in `endpoints`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub domains: Vec<crate::domain::DomainReport>,
+    /// Whether the report was larger than the service keeps ([`crate::caps::MAX_REPORT_BYTES`])
+    /// and shed details (handshake and client details, most certificate names) to fit; every
+    /// verdict and finding is still there.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
     /// Whether the service answered from its short-lived report cache (ask with `fresh=1` for a
-    /// new check).
+    /// new check). Stays the last field but one (the cache appends it to the stored JSON).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cached: bool,
     /// For a cached answer: how many seconds ago the check finished.

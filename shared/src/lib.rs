@@ -9,6 +9,7 @@
 //!   browser via the browser's own URL parser; punycode here).
 //! - [`target`]: what to check: a bare host, or `scheme://host[:port]` for one mail endpoint.
 //! - [`api`]: the JSON report and error shapes of the HTTP API.
+//! - [`caps`]: what a report keeps from the wire (names, texts, lists, its whole size).
 //! - [`simulation`]: the report's client simulation part (which mail programs' hellos connected).
 //! - [`domain`]: the report's domain part (MX hosts, MTA-STS, TLS-RPT, DANE) and its verdict.
 //! - [`profile`]: the provider profile (official servers, aliases, support contact).
@@ -33,6 +34,7 @@ macro_rules! deserialize_by_wire_name {
 pub(crate) use deserialize_by_wire_name;
 
 pub mod api;
+pub mod caps;
 pub mod domain;
 pub mod host;
 pub mod idn;

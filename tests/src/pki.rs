@@ -76,8 +76,23 @@ impl TestCa {
             &self.issuer,
             &self.dir,
             file_stem,
-            dns_name,
+            &[dns_name.to_owned()],
             validity,
+            false,
+            key,
+        )
+    }
+
+    /// A current server certificate for all of `names` (the first is its common name): a
+    /// hostile server's certificate with thousands of names.
+    pub fn server_cert_for_names(&self, file_stem: &str, names: &[String]) -> ServerCert {
+        let key = KeyPair::generate().expect("generate server key");
+        leaf(
+            &self.issuer,
+            &self.dir,
+            file_stem,
+            names,
+            Validity::CURRENT,
             false,
             key,
         )
@@ -104,7 +119,7 @@ impl TestCa {
             &self.issuer,
             &self.dir,
             file_stem,
-            dns_name,
+            &[dns_name.to_owned()],
             Validity::CURRENT,
             false,
             key,
@@ -129,7 +144,7 @@ impl TestCa {
             &intermediate,
             &self.dir,
             file_stem,
-            dns_name,
+            &[dns_name.to_owned()],
             Validity::CURRENT,
             true,
             KeyPair::generate().expect("generate server key"),
@@ -144,13 +159,13 @@ fn leaf(
     issuer: &CertifiedIssuer<'static, KeyPair>,
     dir: &Path,
     file_stem: &str,
-    dns_name: &str,
+    names: &[String],
     validity: Validity,
     with_issuer_location: bool,
     key: KeyPair,
 ) -> ServerCert {
-    let mut params = CertificateParams::new(vec![dns_name.to_owned()]).expect("certificate params");
-    params.distinguished_name = name(dns_name);
+    let mut params = CertificateParams::new(names.to_vec()).expect("certificate params");
+    params.distinguished_name = name(names.first().map_or("", String::as_str));
     params.not_before = days_from_now(validity.from_days);
     params.not_after = days_from_now(validity.until_days);
     params.key_usages = vec![

@@ -136,7 +136,10 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
                     <h4>{ texts.text(Text::CertificateLabel) }</h4>
                     <dl class="facts">
                         { fact(texts.text(Text::CertSubject), certificate.subject.clone()) }
-                        { fact(texts.text(Text::CertNames), (!certificate.sans.is_empty()).then(|| certificate.sans.join(", "))) }
+                        { fact(texts.text(Text::CertNames), (!certificate.sans.is_empty()).then(|| match certificate.sans_omitted {
+                            Some(more) => format!("{} {}", certificate.sans.join(", "), texts.more_names(more)),
+                            None => certificate.sans.join(", "),
+                        })) }
                         { fact(texts.text(Text::CertIssuer), certificate.issuer.clone()) }
                         { fact(texts.text(Text::CertValidUntil), certificate.not_after.as_deref().map(|date| match certificate.days_left {
                             Some(days) => format!("{} ({})", crate::i18n::date(texts, date), texts.days_left(days)),

@@ -126,6 +126,9 @@ impl Catalog for German {
             }
             Text::ModeLabel => "Was möchten Sie prüfen?",
             Text::ModeSettings => "Meine E-Mail-Einstellungen",
+            Text::ReportTruncated => {
+                "Dieses Ergebnis war sehr umfangreich. Technische Einzelheiten haben wir deshalb gekürzt. Alle Bewertungen sind vollständig."
+            }
             Text::BuilderModeSettings => "E-Mail-Einstellungen der Kundin oder des Kunden",
             Text::ServerHintAgent => {
                 "Zum Beispiel mail.example.de. Ohne Port prüft der Link alle für E-Mail üblichen Ports, mit Port nur diesen (mail.example.de:993). Mit der E-Mail-Adresse der Kundin oder des Kunden (name@example.de) prüft er, ob andere Anbieter wie Microsoft 365 an diese Adresse verschlüsselt zustellen können."
@@ -555,6 +558,10 @@ impl Catalog for German {
         format!(
             "{role} {host}, Port {port}: nicht geprüft. Diesen Port können wir hier nicht prüfen."
         )
+    }
+
+    fn more_names(&self, more: usize) -> String {
+        format!("… und {} weitere", crate::i18n::thousands(more, '.'))
     }
 
     fn pending(&self, targets: &str) -> String {

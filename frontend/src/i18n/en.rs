@@ -122,6 +122,9 @@ impl Catalog for English {
             }
             Text::ModeLabel => "What would you like to check?",
             Text::ModeSettings => "My email settings",
+            Text::ReportTruncated => {
+                "This result was very large, so we shortened technical details. Every assessment is complete."
+            }
             Text::BuilderModeSettings => "The customer's email settings",
             Text::ServerHintAgent => {
                 "For example mail.example.com. Without a port the link checks all ports commonly used for email, with a port only that one (mail.example.com:993). With the customer's email address (name@example.com) it checks whether other providers such as Microsoft 365 can deliver email to that address encrypted."
@@ -549,6 +552,10 @@ impl Catalog for English {
             "Incoming mail server"
         };
         format!("{role} {host}, port {port}: not checked. We cannot check this port here.")
+    }
+
+    fn more_names(&self, more: usize) -> String {
+        format!("… and {} more", crate::i18n::thousands(more, ','))
     }
 
     fn pending(&self, targets: &str) -> String {

@@ -83,6 +83,7 @@ texts! {
     ModeLabel,
     ModeSettings,
     BuilderModeSettings,
+    ReportTruncated,
     ServerHintAgent,
     ModeServer,
     SettingsHint,
@@ -218,6 +219,8 @@ pub trait Catalog {
     fn progress(&self, done: usize, total: usize) -> String;
     /// `mail.example.de:993 wird noch geprüft …` for the targets still pending.
     fn pending(&self, targets: &str) -> String;
+    /// After a certificate's first names: how many more it has (`… und 2.400 weitere`).
+    fn more_names(&self, more: usize) -> String;
     /// At a port field: the service does not check `port`, so this server was left out; the
     /// usual ports (SSL/TLS, STARTTLS) of such a server.
     fn port_not_checked(&self, port: u16, usual: (u16, u16)) -> String;
@@ -364,6 +367,19 @@ pub fn failing_hosts(domain: &DomainReport, of: &str, servers: &str) -> String {
     )
 }
 
+/// `2400` as `2.400` (German, `sep` `.`) or `2,400` (English, `,`).
+pub fn thousands(n: usize, sep: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// A mail program's name for people, in `texts`' language.
 pub fn program_name(texts: &dyn Catalog, program: Program) -> &'static str {
     match program {
@@ -433,6 +449,16 @@ pub fn language_name(lang: Lang) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands_as_each_language_writes_them() {
+        assert_eq!(catalog(Lang::De).more_names(2_400), "… und 2.400 weitere");
+        assert_eq!(catalog(Lang::En).more_names(2_400), "… and 2,400 more");
+        assert_eq!(thousands(7, '.'), "7");
+        assert_eq!(thousands(999, '.'), "999");
+        assert_eq!(thousands(1_000, '.'), "1.000");
+        assert_eq!(thousands(1_234_567, ','), "1,234,567");
+    }
 
     /// Every customer text each catalog can produce (the fixed texts and every worded enum).
     fn every_text(texts: &dyn Catalog) -> Vec<String> {

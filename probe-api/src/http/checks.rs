@@ -20,6 +20,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc};
 use tokio::time::Instant;
 
+use mailtls_shared::caps::json_size;
 use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Target};
 
 use crate::probe::{Engine, Plan};
@@ -503,26 +504,6 @@ impl Drop for Unfinished {
     }
 }
 
-/// The length of `report` as JSON, without building the JSON.
-fn json_size(report: &CheckReport) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    match serde_json::to_writer(&mut count, report) {
-        Ok(()) => count.0,
-        // Not storable as JSON: never cached.
-        Err(_) => usize::MAX,
-    }
-}
-
 /// Locks `mutex`; a panic elsewhere while it was held leaves plain data, still usable.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
@@ -620,6 +601,7 @@ mod tests {
             endpoints: vec![],
             verdict: CheckVerdict::Unclear,
             domains: vec![],
+            truncated: false,
             cached: false,
             age_seconds: None,
         }

@@ -18,6 +18,7 @@ use x509_parser::objects::{oid_registry, oid2sn};
 use x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use mailtls_shared::caps::MAX_SANS;
 use mailtls_shared::{CertificateReport, CertificateVerdict};
 
 #[derive(Debug, Error)]
@@ -125,6 +126,7 @@ impl CertJudge {
             chain_length: chain.len(),
             subject: facts.subject,
             sans: facts.sans,
+            sans_omitted: (facts.sans_omitted > 0).then_some(facts.sans_omitted),
             issuer: facts.issuer,
             not_after: facts.not_after,
             days_left: facts.days_left,
@@ -139,7 +141,9 @@ impl CertJudge {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Facts {
     subject: Option<String>,
+    /// The first [`MAX_SANS`] names; `sans_omitted` counts the others.
     sans: Vec<String>,
+    sans_omitted: usize,
     issuer: Option<String>,
     not_after: Option<String>,
     days_left: Option<i64>,
@@ -161,17 +165,19 @@ impl Facts {
                 .find_map(|cn| cn.as_str().ok().map(str::to_owned))
                 .or_else(|| Some(name.to_string()).filter(|s| !s.is_empty()))
         };
-        let mut sans = Vec::new();
+        // A hostile certificate may name thousands: the first MAX_SANS are kept, the rest counted.
+        let (mut sans, mut sans_omitted) = (Vec::new(), 0);
         if let Ok(Some(extension)) = cert.subject_alternative_name() {
             for general_name in &extension.value.general_names {
-                match general_name {
-                    GeneralName::DNSName(dns) => sans.push((*dns).to_owned()),
-                    GeneralName::IPAddress(bytes) => {
-                        if let Some(ip) = ip_from_bytes(bytes) {
-                            sans.push(ip.to_string());
-                        }
-                    }
-                    _ => {}
+                let name = match general_name {
+                    GeneralName::DNSName(dns) => Some((*dns).to_owned()),
+                    GeneralName::IPAddress(bytes) => ip_from_bytes(bytes).map(|ip| ip.to_string()),
+                    _ => None,
+                };
+                match name {
+                    Some(name) if sans.len() < MAX_SANS => sans.push(name),
+                    Some(_) => sans_omitted += 1,
+                    None => {}
                 }
             }
         }
@@ -219,6 +225,7 @@ impl Facts {
         Some(Facts {
             subject: name(cert.subject()),
             sans,
+            sans_omitted,
             issuer: name(cert.issuer()),
             not_after: rfc3339(not_after),
             days_left: Some((not_after - now_seconds).div_euclid(86_400)),

@@ -503,7 +503,9 @@ impl Engine {
                 .and_then(|address| slots.get(address).cloned());
             let progress = progress.clone();
             async move {
-                let probed = self.probe_endpoint(endpoint, slots, deadline).await;
+                let mut probed = self.probe_endpoint(endpoint, slots, deadline).await;
+                // What the server sent is capped before anyone sees it (`shared::caps`).
+                probed.0.cap();
                 if let Some(progress) = progress {
                     // A listener that went away does not stop the check.
                     let _ = progress.send(probed.0.clone());
@@ -540,7 +542,7 @@ impl Engine {
                 domain::assess(planned, records, &endpoints, self.mx_port, &dane)
             })
             .collect();
-        CheckReport {
+        let mut report = CheckReport {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             checked_at,
             duration_ms: millis(started.elapsed()),
@@ -548,9 +550,12 @@ impl Engine {
             verdict: CheckReport::overall(&endpoints, &domains, PortsNotOffered::Ignore),
             endpoints,
             domains,
+            truncated: false,
             cached: false,
             age_seconds: None,
-        }
+        };
+        report.fit(mailtls_shared::caps::MAX_REPORT_BYTES);
+        report
     }
 
     /// Every simulated client as untested for `reason` (empty when simulation is off).

@@ -203,3 +203,48 @@ async fn loopback_is_refused_unless_explicitly_allowed() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_certificate_with_thousands_of_names_is_reported_within_the_caps() {
+    let (_dir, ca) = test_ca();
+    // 2,500 names: about as many as fit into one TLS handshake message (64 KiB), the most a
+    // TLS client accepts.
+    let names: Vec<String> = std::iter::once(NAME.to_owned())
+        .chain((1..2_500).map(|n| format!("n{n}.example.test")))
+        .collect();
+    let cert = ca.server_cert_for_names("many-names", &names);
+    let server = OpensslServer::start(&cert, &[]);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[server.port],
+    ));
+    let (status, _, body) = api
+        .get(&format!(
+            "/api/v1/check?target=imaps://{NAME}:{}",
+            server.port
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.len() <= mailtls_shared::caps::MAX_REPORT_BYTES,
+        "{} bytes",
+        body.len()
+    );
+    let report: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let certificate = &report["endpoints"][0]["certificate"];
+    assert_eq!(
+        certificate["verdict"], "valid",
+        "{:#}",
+        report["endpoints"][0]
+    );
+    assert_eq!(
+        certificate["sans"].as_array().map(Vec::len),
+        Some(mailtls_shared::caps::MAX_SANS)
+    );
+    assert_eq!(certificate["sans"][0], NAME);
+    assert_eq!(certificate["sans_omitted"], 2_500 - 100);
+    // The certificate's names appear once: rustls's name error (which lists them all) is not
+    // in the report of a valid certificate, and no detail carries them.
+    assert_eq!(body.matches("n2499.example.test").count(), 0);
+}
