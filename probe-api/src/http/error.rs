@@ -62,9 +62,9 @@ impl AppError {
             AppError::Plan(PlanError::ForbiddenPort { .. }) => {
                 (StatusCode::FORBIDDEN, ErrorCode::ForbiddenPort)
             }
-            AppError::Plan(PlanError::ForbiddenDomain { .. }) => {
-                (StatusCode::FORBIDDEN, ErrorCode::ForbiddenDomain)
-            }
+            AppError::Plan(
+                PlanError::ForbiddenDomain { .. } | PlanError::AliasOfReserved { .. },
+            ) => (StatusCode::FORBIDDEN, ErrorCode::ForbiddenDomain),
             AppError::Plan(PlanError::ForbiddenAddress { .. }) => {
                 (StatusCode::FORBIDDEN, ErrorCode::ForbiddenAddress)
             }
@@ -140,18 +140,22 @@ impl AppError {
                     "{address} is not a public internet address. We cannot check such addresses. Please enter the server name your provider gives, for example mail.example.com."
                 )
             }
-            (AppError::Plan(PlanError::ForbiddenAddress { host, address, .. }), Lang::De) => {
+            // A name's private address is not told: the answer must not map internal networks
+            // for whoever asks.
+            (AppError::Plan(PlanError::ForbiddenAddress { host, .. }), Lang::De) => {
                 format!(
-                    "{host} zeigt auf {address}. Das ist keine öffentliche Internetadresse. Solche Adressen können wir nicht prüfen. Bitte geben Sie den Servernamen ein, den Ihr Anbieter angibt."
+                    "{host} zeigt auf eine Adresse, die nicht öffentlich im Internet erreichbar ist. Solche Adressen können wir nicht prüfen. Bitte geben Sie den Servernamen ein, den Ihr Anbieter angibt."
                 )
             }
-            (AppError::Plan(PlanError::ForbiddenAddress { host, address, .. }), Lang::En) => {
+            (AppError::Plan(PlanError::ForbiddenAddress { host, .. }), Lang::En) => {
                 format!(
-                    "{host} points to {address}. That is not a public internet address. We cannot check such addresses. Please enter the server name your provider gives."
+                    "{host} points to an address that is not publicly reachable on the internet. We cannot check such addresses. Please enter the server name your provider gives."
                 )
             }
             (AppError::Plan(PlanError::ForbiddenDomain { host, domain }), Lang::De) => format!("{host} endet auf .{domain}. Unter dieser Endung gibt es keine öffentlichen Mailserver. Bitte geben Sie den Servernamen ein, den Ihr Anbieter angibt."),
             (AppError::Plan(PlanError::ForbiddenDomain { host, domain }), Lang::En) => format!("{host} ends in .{domain}, where there are no public mail servers. Please enter the server name your provider gives."),
+            (AppError::Plan(PlanError::AliasOfReserved { host, alias, domain }), Lang::De) => format!("{host} ist nur ein anderer Name für {alias}. Unter der Endung .{domain} gibt es keine öffentlichen Mailserver. Bitte geben Sie den Servernamen ein, den Ihr Anbieter angibt."),
+            (AppError::Plan(PlanError::AliasOfReserved { host, alias, domain }), Lang::En) => format!("{host} is just another name for {alias}. There are no public mail servers under .{domain}. Please enter the server name your provider gives."),
             (AppError::Plan(PlanError::OutsideProviderDomains { host, domains }), Lang::De) => format!("Hier können wir nur die Mailserver unter {} prüfen. {host} gehört nicht dazu. Bitte geben Sie den Servernamen aus Ihren Zugangsdaten ein.", domains.join(", ")),
             (AppError::Plan(PlanError::OutsideProviderDomains { host, domains }), Lang::En) => format!("Here we can only check the mail servers under {}. {host} is not one of them. Please enter the server name from your account details.", domains.join(", ")),
             (AppError::RequestTooLarge { what: Oversized::Url { limit } }, Lang::De) => format!("Die Adresse (URL) ist zu lang. Höchstens {limit} Zeichen sind möglich."),

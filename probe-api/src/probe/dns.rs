@@ -237,6 +237,10 @@ pub fn has_version(text: &[u8], version: &[u8]) -> bool {
 }
 
 /// Where lookups go and how long they may take.
+/// Most CNAME hops followed when a name's alias chain is walked (RFC 1034 resolvers stop
+/// around 8 to 16; a longer chain is a loop or an attack).
+const MAX_CNAME_HOPS: usize = 8;
+
 #[derive(Debug, Clone)]
 pub struct DnsConfig {
     /// A DNS server (UDP and TCP) instead of the system's configuration.
@@ -544,13 +548,36 @@ impl Dns {
 
     /// The IPv4 and IPv6 addresses of `name`, in the order A then AAAA.
     pub async fn addresses(&self, name: &Hostname) -> Result<Answer<Vec<IpAddr>>, DnsError> {
-        let (v4, v6) = tokio::join!(
-            self.lookup(name.as_str(), RecordType::A, "A"),
-            self.lookup(name.as_str(), RecordType::AAAA, "AAAA"),
+        self.addresses_and_aliases(name).await.0
+    }
+
+    /// [`Dns::addresses`], and the names its CNAME chain leads through (so a name that
+    /// aliases into a forbidden domain can be refused like that domain). The chain is asked for
+    /// hop by hop as well: a chain into a name no server answers for fails the address lookup
+    /// and loses its CNAME records, but not the hop-by-hop walk.
+    pub async fn addresses_and_aliases(
+        &self,
+        name: &Hostname,
+    ) -> (Result<Answer<Vec<IpAddr>>, DnsError>, Vec<String>) {
+        let (v4, v6, mut aliases) = tokio::join!(
+            self.lookup_with_aliases(name.as_str(), RecordType::A, "A"),
+            self.lookup_with_aliases(name.as_str(), RecordType::AAAA, "AAAA"),
+            self.cname_chain(name.as_str()),
         );
+        let mut take_aliases = |answer: Result<(Answer<Vec<RData>>, Vec<String>), DnsError>| {
+            answer.map(|(records, found)| {
+                for alias in found {
+                    if !aliases.contains(&alias) && aliases.len() < MAX_RECORDS {
+                        aliases.push(alias);
+                    }
+                }
+                records
+            })
+        };
+        let (v4, v6) = (take_aliases(v4), take_aliases(v6));
         // One family failing does not discard the other's answer.
         let (v4, v6) = match (v4, v6) {
-            (Err(error), Err(_)) => return Err(error),
+            (Err(error), Err(_)) => return (Err(error), aliases),
             (v4, v6) => (
                 v4.unwrap_or(Answer::NoRecords),
                 v6.unwrap_or(Answer::NoRecords),
@@ -572,13 +599,38 @@ impl Dns {
             }
         }
         found.truncate(MAX_RECORDS);
-        Ok(if !found.is_empty() {
+        let answer = if !found.is_empty() {
             Answer::Records(found)
         } else if no_domain {
             Answer::NoDomain
         } else {
             Answer::NoRecords
-        })
+        };
+        (Ok(answer), aliases)
+    }
+
+    /// The targets of `name`'s CNAME chain, asked hop by hop, at most [`MAX_CNAME_HOPS`]; a hop
+    /// that fails ends the walk (the address lookup reports failures).
+    async fn cname_chain(&self, name: &str) -> Vec<String> {
+        let mut chain: Vec<String> = Vec::new();
+        let mut current = name.to_owned();
+        for _ in 0..MAX_CNAME_HOPS {
+            let Ok((_, targets)) = self
+                .lookup_with_aliases(&current, RecordType::CNAME, "CNAME")
+                .await
+            else {
+                break;
+            };
+            let Some(next) = targets.into_iter().next() else {
+                break;
+            };
+            if chain.contains(&next) {
+                break;
+            }
+            chain.push(next.clone());
+            current = next;
+        }
+        chain
     }
 
     /// One query for the absolute `name`, under the deadline.
@@ -588,21 +640,43 @@ impl Dns {
         record_type: RecordType,
         kind: &'static str,
     ) -> Result<Answer<Vec<RData>>, DnsError> {
+        self.lookup_with_aliases(name, record_type, kind)
+            .await
+            .map(|(answer, _)| answer)
+    }
+
+    /// [`Dns::lookup`], and the targets of the CNAME records on the way (lowercase, without the
+    /// trailing dot; a server answering a DNAME synthesises them, RFC 6672 §3.4).
+    async fn lookup_with_aliases(
+        &self,
+        name: &str,
+        record_type: RecordType,
+        kind: &'static str,
+    ) -> Result<(Answer<Vec<RData>>, Vec<String>), DnsError> {
         let resolver = self.resolver().await?;
         match self.query(&resolver, name, record_type, kind).await? {
             Ok(answers) => {
-                let records: Vec<RData> = answers
-                    .into_iter()
-                    .filter(|record| record.record_type() == record_type)
-                    .map(|record| record.data)
-                    .collect();
-                Ok(if records.is_empty() {
+                let mut aliases = Vec::new();
+                let mut records = Vec::new();
+                for record in answers {
+                    match record.data {
+                        RData::CNAME(ref target) => {
+                            aliases.push(alias_name(&target.0.to_ascii()));
+                        }
+                        _ if record.record_type() == record_type => records.push(record.data),
+                        _ => {}
+                    }
+                }
+                let answer = if records.is_empty() {
                     Answer::NoRecords
                 } else {
                     Answer::Records(records)
-                })
+                };
+                Ok((answer, aliases))
             }
-            Err(error) => classify(error, name, kind, self.config.timeout),
+            Err(error) => {
+                classify(error, name, kind, self.config.timeout).map(|answer| (answer, Vec::new()))
+            }
         }
     }
 
@@ -637,6 +711,11 @@ impl Dns {
                 .collect()
         }))
     }
+}
+
+/// An alias target as a comparable name: lowercase, no trailing dot.
+fn alias_name(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 impl<T> Answer<T> {

@@ -186,6 +186,12 @@ async fn resolve_host(context: Context<'_>, name: &str, preference: u16) -> Plan
     }
     let addresses = match context.resolver.resolve(&Host::Name(host.clone())).await {
         Ok(addresses) => addresses,
+        Err(error @ ResolveError::ReservedAlias { .. }) => {
+            return refuse(
+                MxProblemCode::AddressRefused,
+                format!("{error}; it was not contacted"),
+            );
+        }
         Err(error) => {
             let mut refused = refuse(MxProblemCode::NameNotFound, error.to_string());
             if let Err(refusal) = &mut refused.addresses {

@@ -144,6 +144,13 @@ pub enum PlanError {
     ForbiddenPort { port: u16 },
     #[error("{host} is in the reserved domain .{domain}, which never holds a public mail server")]
     ForbiddenDomain { host: String, domain: &'static str },
+    /// The name is an alias (CNAME) of a name in a reserved domain.
+    #[error("{host} is an alias of {alias}, in the reserved domain .{domain}")]
+    AliasOfReserved {
+        host: String,
+        alias: String,
+        domain: &'static str,
+    },
     #[error("{host} is not under the provider's domains ({})", domains.join(", "))]
     OutsideProviderDomains { host: String, domains: Vec<String> },
     #[error("{host} resolves to {address}, which is a {why} address")]
@@ -260,10 +267,7 @@ impl Engine {
             timeout: settings.timeouts.resolve,
             ..settings.dns
         }));
-        let mut resolver = settings.resolver;
-        if dns.server().is_some() {
-            resolver = resolver.with_dns(dns.clone());
-        }
+        let resolver = settings.resolver.with_dns(dns.clone());
         let roots = cert::trust_roots(&settings.extra_ca_files)?;
         let mut https = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()?
@@ -345,6 +349,14 @@ impl Engine {
                         seconds: self.timeouts.check.as_secs(),
                     }),
                 };
+            // A name aliased into a reserved domain is refused like that domain.
+            if let Err(ResolveError::ReservedAlias { alias, domain, .. }) = &addresses {
+                return Err(PlanError::AliasOfReserved {
+                    host: host.to_string(),
+                    alias: alias.clone(),
+                    domain,
+                });
+            }
             if let Ok(addresses) = &addresses {
                 for address in addresses {
                     self.policy.check_address(*address).map_err(|why| {
@@ -599,6 +611,10 @@ impl Engine {
                     ResolveError::Timeout { .. } => (Reason::Timeout, EndpointErrorCode::Timeout),
                     ResolveError::Failed { .. } => {
                         (Reason::NameNotFound, EndpointErrorCode::NameNotFound)
+                    }
+                    // Refused in `plan`; never probed.
+                    ResolveError::ReservedAlias { .. } => {
+                        (Reason::NameNotFound, EndpointErrorCode::Refused)
                     }
                 };
                 let error = EndpointError {

@@ -136,14 +136,19 @@ const RESERVED_SUFFIXES: &[&str] = &[
 
 /// Whether `name` lies in a reserved or private-use domain; `Err` names the domain.
 pub fn check_name(name: &Hostname) -> Result<(), &'static str> {
-    let name = name.as_str();
-    match RESERVED_SUFFIXES
-        .iter()
-        .find(|suffix| name == **suffix || name.ends_with(&format!(".{suffix}")))
-    {
+    match reserved_domain(name.as_str()) {
         Some(suffix) => Err(suffix),
         None => Ok(()),
     }
+}
+
+/// The reserved domain a DNS name (lowercase, without the trailing dot) lies in, if any: also
+/// for names a `Hostname` would not take, such as a CNAME target `localhost`.
+pub fn reserved_domain(name: &str) -> Option<&'static str> {
+    RESERVED_SUFFIXES
+        .iter()
+        .find(|suffix| name == **suffix || name.ends_with(&format!(".{suffix}")))
+        .copied()
 }
 
 /// The address and port rules one probe run follows.

@@ -1,10 +1,13 @@
 //! Turning a host into the addresses the probe will contact — once, before any connection.
 //!
-//! Names go through the system resolver (so `/etc/hosts` works) under a deadline; static
-//! overrides (`--resolve NAME=ADDR`, like curl's) come first, so tests and admins can point a
-//! `.test` name at a loopback server without touching the system. Every later connection uses the
-//! addresses returned here: nothing resolves a name twice, so DNS rebinding has nothing to rebind.
-//! When a DNS server is configured (`dns_server`), names are asked there instead (see [`Dns`]).
+//! Names are asked over DNS with hickory ([`Dns`]: the system's `/etc/resolv.conf`, or the
+//! configured `dns_server`) under a deadline, never through `getaddrinfo` on tokio's blocking
+//! pool, which a burst of slow lookups could fill. Static overrides (`--resolve NAME=ADDR`, like
+//! curl's) come first, so tests and admins can point a `.test` name at a loopback server without
+//! touching the system. Every later connection uses the addresses returned here: nothing resolves
+//! a name twice, so DNS rebinding has nothing to rebind. A name whose CNAME chain leads into a
+//! reserved domain (`db.internal`, `localhost`) is refused like that domain
+//! ([`ResolveError::ReservedAlias`]).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -28,6 +31,13 @@ pub enum ResolveError {
     Timeout { name: String, seconds: u64 },
     #[error("looking up {name} failed: {detail}")]
     Failed { name: String, detail: String },
+    /// The name is an alias (CNAME) of a name in a reserved domain.
+    #[error("{name} is an alias of {alias}, in the reserved domain .{domain}")]
+    ReservedAlias {
+        name: String,
+        alias: String,
+        domain: &'static str,
+    },
 }
 
 /// Resolves host names to addresses.
@@ -48,7 +58,7 @@ impl Resolver {
         }
     }
 
-    /// Asks `dns` instead of the system resolver (overrides still come first).
+    /// Asks `dns` for names (overrides still come first). Without it, names are not found.
     pub fn with_dns(mut self, dns: Arc<Dns>) -> Self {
         self.dns = Some(dns);
         self
@@ -77,50 +87,53 @@ impl Resolver {
         if let Some(addresses) = self.overrides.get(name) {
             return Ok(addresses.iter().take(MAX_ADDRESSES).copied().collect());
         }
-        if let Some(dns) = &self.dns {
-            return match dns.addresses(name).await {
-                Ok(Answer::Records(mut addresses)) => {
-                    addresses.truncate(MAX_ADDRESSES);
-                    Ok(addresses)
-                }
-                Ok(Answer::NoRecords | Answer::NoDomain) => {
-                    Err(ResolveError::NotFound(name.to_string()))
-                }
-                Err(DnsError::Timeout { .. }) => Err(ResolveError::Timeout {
+        let Some(dns) = &self.dns else {
+            return Err(ResolveError::NotFound(name.to_string()));
+        };
+        let lookup = tokio::time::timeout(self.timeout, dns.addresses_and_aliases(name));
+        let Ok((answer, aliases)) = lookup.await else {
+            return Err(ResolveError::Timeout {
+                name: name.to_string(),
+                seconds: self.timeout.as_secs(),
+            });
+        };
+        // An alias into a reserved domain is refused like a name there; one that stays in the
+        // reserved domain of a name admitted already (with `allow_reserved_names`, a lab's
+        // `.test` name) is not.
+        let own = super::policy::reserved_domain(name.as_str());
+        for alias in &aliases {
+            let reserved = super::policy::reserved_domain(alias);
+            if let Some(domain) = reserved.filter(|domain| Some(*domain) != own) {
+                return Err(ResolveError::ReservedAlias {
                     name: name.to_string(),
-                    seconds: self.timeout.as_secs(),
-                }),
-                Err(error) => Err(ResolveError::Failed {
-                    name: name.to_string(),
-                    detail: error.to_string(),
-                }),
-            };
-        }
-        // The trailing dot makes the name absolute: no search domains are appended.
-        let absolute = format!("{}.", name.as_str());
-        let lookup = tokio::net::lookup_host((absolute, 0));
-        let found = match tokio::time::timeout(self.timeout, lookup).await {
-            Err(_) => {
-                return Err(ResolveError::Timeout {
-                    name: name.to_string(),
-                    seconds: self.timeout.as_secs(),
+                    alias: alias.clone(),
+                    domain,
                 });
             }
-            Ok(Err(_)) => return Err(ResolveError::NotFound(name.to_string())),
-            Ok(Ok(found)) => found,
-        };
-        let mut addresses: Vec<IpAddr> = Vec::new();
-        for address in found {
-            let ip = address.ip().to_canonical();
-            if !addresses.contains(&ip) {
-                addresses.push(ip);
+        }
+        match answer {
+            Err(DnsError::Timeout { .. }) => Err(ResolveError::Timeout {
+                name: name.to_string(),
+                seconds: self.timeout.as_secs(),
+            }),
+            Err(error) => Err(ResolveError::Failed {
+                name: name.to_string(),
+                detail: error.to_string(),
+            }),
+            Ok(Answer::Records(found)) => {
+                let mut addresses: Vec<IpAddr> = Vec::new();
+                for ip in found.into_iter().map(|ip| ip.to_canonical()) {
+                    if !addresses.contains(&ip) {
+                        addresses.push(ip);
+                    }
+                }
+                addresses.truncate(MAX_ADDRESSES);
+                Ok(addresses)
+            }
+            Ok(Answer::NoRecords | Answer::NoDomain) => {
+                Err(ResolveError::NotFound(name.to_string()))
             }
         }
-        if addresses.is_empty() {
-            return Err(ResolveError::NotFound(name.to_string()));
-        }
-        addresses.truncate(MAX_ADDRESSES);
-        Ok(addresses)
     }
 }
 

@@ -768,3 +768,64 @@ fn provider_mode_admits_a_customer_domain_whose_mx_hosts_are_the_providers() {
     let (status, _) = runtime.block_on(api.check(&[("target", "mx1.dane.test"), ("lang", "en")]));
     assert_eq!(status, 403);
 }
+
+/// A name whose CNAME leads into a reserved domain (`localhost`, `.internal`) is refused like a
+/// name there, as a typed target and as an MX host; an alias that stays in the admitted domain
+/// is followed.
+#[test]
+fn a_cname_into_a_reserved_domain_is_refused_like_the_domain() {
+    let knot = Knot::start(&[Zone::new(
+        "alias.test",
+        &[
+            "@ MX 10 mx",
+            "mx CNAME db.internal.",
+            "web CNAME localhost.",
+            "inside CNAME host",
+            "host A 127.0.0.1",
+        ],
+    )]);
+    let api = ProbeApi::start(&ProbeApiOptions {
+        extra_args: vec![
+            "--dns-server".into(),
+            knot.address.to_string(),
+            "--allow-reserved-names".into(),
+        ],
+        ..ProbeApiOptions::default()
+    });
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let check = |target: &str| runtime.block_on(api.check(&[("target", target), ("lang", "en")]));
+    let (status, body) = check("imaps://web.alias.test");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden_domain")),
+        "{body}"
+    );
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("web.alias.test is just another name for localhost"),
+        "{message}"
+    );
+    // Inside the admitted domain the alias is followed: its loopback address is what is refused.
+    let (status, body) = check("imaps://inside.alias.test");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden_address")),
+        "{body}"
+    );
+    // An MX host that aliases into .internal is refused and never contacted.
+    let (status, report) = check("domain:alias.test");
+    assert_eq!(status, 200, "{report}");
+    let alias = domain(&report, "alias.test");
+    assert_eq!(
+        problems(alias, 0),
+        strings(&[("address_refused", "critical")])
+    );
+    let detail = alias["mx_hosts"][0]["problems"][0]["detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        detail
+            .contains("mx.alias.test is an alias of db.internal, in the reserved domain .internal"),
+        "{detail}"
+    );
+}

@@ -153,6 +153,20 @@ async fn inside_the_namespace() {
             (*status, Some(*code)),
             "{target:?}: {body}"
         );
+        // A name's private address is never told (the answer must not map internal networks).
+        for (name, address) in [
+            ("private.example.test", "10.1.2.3"),
+            ("metadata.example.test", "169.254.169.254"),
+            ("ula.example.test", "fd00:ec2::254"),
+        ] {
+            if target.contains(name) {
+                let message = body["error"]["message"].as_str().unwrap_or_default();
+                assert!(
+                    message.contains(name) && !message.contains(address),
+                    "{message}"
+                );
+            }
+        }
     }
     // A control connection shows the watch works: exactly that one is seen.
     let _control = std::net::TcpStream::connect("127.0.0.1:993").expect("control connection");
