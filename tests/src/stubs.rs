@@ -74,6 +74,10 @@ pub enum Behaviour {
     /// write: plaintext injected before the handshake. A client that sends anything after
     /// that (a ClientHello, say) instead of hanging up counts as a protocol violation.
     StarttlsInjection,
+    /// [`Behaviour::StarttlsInjection`] with a real TLS server behind it: after the injected line,
+    /// everything the client sends is passed to `upstream` (an `openssl s_server`) and back, the
+    /// way a server with a plain-text leftover in its buffer still speaks TLS.
+    StarttlsInjectionThenTls { upstream: SocketAddr },
     /// SMTP that greets with `421 4.7.0 … too many connections …` and closes.
     TooManyConnections,
     /// SMTP with a postscreen-like greeting: `220-` line, `pause`, `220 ` line. A client that
@@ -94,6 +98,7 @@ impl Behaviour {
             Behaviour::Silent => "silent",
             Behaviour::StallsOldHellos { .. } => "stalls-old-hellos",
             Behaviour::StarttlsInjection => "starttls-injection",
+            Behaviour::StarttlsInjectionThenTls { .. } => "starttls-injection-then-tls",
             Behaviour::TooManyConnections => "too-many-connections",
             Behaviour::SlowMultilineGreeting { .. } => "slow-multiline-greeting",
         }
@@ -330,6 +335,19 @@ async fn handle(
             let ehlo = format!("250-{STUB_NAME}\r\n250 STARTTLS\r\n");
             smtp_commands(stream, &ehlo, Starttls::Inject, counters).await
         }
+        Behaviour::StarttlsInjectionThenTls { upstream } => {
+            stream
+                .write_all(format!("220 {STUB_NAME} ESMTP\r\n").as_bytes())
+                .await?;
+            let ehlo = format!("250-{STUB_NAME}\r\n250 STARTTLS\r\n");
+            smtp_commands(
+                stream,
+                &ehlo,
+                Starttls::InjectThenRelay(*upstream),
+                counters,
+            )
+            .await
+        }
         Behaviour::TooManyConnections => {
             stream
                 .write_all(
@@ -374,6 +392,8 @@ enum Starttls {
     /// `220 ready` plus an injected `250 injected` in the same write, then listen for the client
     /// carrying on.
     Inject,
+    /// The same injection, then a relay to the TLS server at the address.
+    InjectThenRelay(SocketAddr),
 }
 
 /// What a slow or held stub says once it greets: a dialog advertising STARTTLS, which it then
@@ -425,6 +445,15 @@ async fn smtp_commands(
                     writer
                         .write_all(b"502 5.5.1 Error: command not implemented\r\n")
                         .await?
+                }
+                Starttls::InjectThenRelay(upstream) => {
+                    writer.write_all(b"220 ready\r\n250 injected\r\n").await?;
+                    let early = stream.buffer().to_vec();
+                    let mut client = stream.into_inner();
+                    let mut server = TcpStream::connect(upstream).await?;
+                    server.write_all(&early).await?;
+                    tokio::io::copy_bidirectional(&mut client, &mut server).await?;
+                    return Ok(());
                 }
                 Starttls::Inject => {
                     writer.write_all(b"220 ready\r\n250 injected\r\n").await?;

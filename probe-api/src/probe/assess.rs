@@ -28,6 +28,8 @@ pub struct Observations {
     /// The simulated clients' results (empty when simulation is off).
     pub clients: Vec<ClientReport>,
     pub auth_before_tls: bool,
+    /// The server sent plain text after its answer to STARTTLS (thrown away before TLS).
+    pub response_injection: Option<String>,
     pub error: Option<EndpointError>,
     /// A port of a bare host check (nothing listening there is "not offered").
     pub optional_port: bool,
@@ -67,6 +69,15 @@ pub fn assess(
                 Severity::Warning
             },
             Some("login is offered before the connection is encrypted".into()),
+        ));
+    }
+    if let Some(injected) = &seen.response_injection {
+        findings.push(finding(
+            FindingCode::ResponseInjection,
+            Severity::Critical,
+            Some(format!(
+                "{injected}; the bytes were discarded as RFC 3207 clients do, and TLS was tested behind them"
+            )),
         ));
     }
     // The customer's port is another service: that is what they must change, before any

@@ -114,6 +114,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
     }
 
+    /// The socket, ready for TLS, with the plain-text bytes the server sent beyond its answer
+    /// thrown away as RFC 3207 §4.2 clients (and Postfix) do, and described: bytes after the
+    /// answer to STARTTLS are the response-injection class of bugs, worth reporting, but the TLS
+    /// behind them can still be measured.
+    pub fn into_stream_discarding(self) -> (S, Option<ConnError>) {
+        let injected = (!self.buffer.is_empty()).then(|| Self::injection(&self.buffer));
+        (self.stream, injected)
+    }
+
+    fn injection(buffer: &[u8]) -> ConnError {
+        let preview: String = String::from_utf8_lossy(buffer)
+            .chars()
+            .take(60)
+            .flat_map(char::escape_debug)
+            .collect();
+        ConnError::ResponseInjection {
+            count: buffer.len(),
+            preview,
+        }
+    }
+
     /// The socket, ready for TLS — unless the server already sent bytes we did not ask for.
     pub fn into_stream(self) -> Result<S, ConnError> {
         if self.buffer.is_empty() {

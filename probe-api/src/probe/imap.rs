@@ -38,6 +38,7 @@ pub async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
     let has = |name: &str| capabilities.iter().any(|c| c == name);
     let facts = DialogFacts {
         auth_before_tls: !has("LOGINDISABLED"),
+        injected: None,
     };
     if !has("STARTTLS") {
         return Err(DialogError::StarttlsNotOffered { facts });
@@ -130,6 +131,7 @@ mod tests {
                 DialogError::StarttlsNotOffered {
                     facts: DialogFacts {
                         auth_before_tls: true,
+                        injected: None,
                     },
                 },
             ),

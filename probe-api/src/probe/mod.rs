@@ -762,6 +762,7 @@ impl Attempting<'_> {
             }
             Ok((handshake, facts)) => {
                 observations.auth_before_tls = facts.auth_before_tls;
+                observations.response_injection = facts.injected;
                 (handshake, started.elapsed())
             }
         };
@@ -956,40 +957,35 @@ impl Attempting<'_> {
         let stream = self.connect(step_deadline).await?;
         let dialog_deadline = (Instant::now() + self.engine.timeouts.step).min(self.deadline);
         let mut conn = Conn::new(stream, dialog_deadline);
-        let facts = match starttls::negotiate(self.scheme, &mut conn, &self.engine.ehlo_name).await
-        {
-            Ok(facts) => facts,
-            Err(error) => {
-                let facts = match &error {
-                    DialogError::StarttlsNotOffered { facts } => Some(facts.clone()),
-                    _ => None,
-                };
-                if let Some(goodbye) = starttls::goodbye(self.scheme) {
-                    conn.say_goodbye(goodbye).await;
+        let mut facts =
+            match starttls::negotiate(self.scheme, &mut conn, &self.engine.ehlo_name).await {
+                Ok(facts) => facts,
+                Err(error) => {
+                    let facts = match &error {
+                        DialogError::StarttlsNotOffered { facts } => Some(facts.clone()),
+                        _ => None,
+                    };
+                    if let Some(goodbye) = starttls::goodbye(self.scheme) {
+                        conn.say_goodbye(goodbye).await;
+                    }
+                    let reason = match error.code() {
+                        EndpointErrorCode::Throttled => Reason::Throttled,
+                        EndpointErrorCode::Timeout => Reason::Timeout,
+                        _ => Reason::Starttls,
+                    };
+                    return Err(Unreached {
+                        reason,
+                        error: EndpointError {
+                            code: error.code(),
+                            message: error.to_string(),
+                        },
+                        facts,
+                    });
                 }
-                let reason = match error.code() {
-                    EndpointErrorCode::Throttled => Reason::Throttled,
-                    EndpointErrorCode::Timeout => Reason::Timeout,
-                    _ => Reason::Starttls,
-                };
-                return Err(Unreached {
-                    reason,
-                    error: EndpointError {
-                        code: error.code(),
-                        message: error.to_string(),
-                    },
-                    facts,
-                });
-            }
-        };
-        let stream = conn.into_stream().map_err(|error| Unreached {
-            reason: Reason::Starttls,
-            error: EndpointError {
-                code: EndpointErrorCode::ResponseInjection,
-                message: error.to_string(),
-            },
-            facts: None,
-        })?;
+            };
+        // Injected plain text is reported, and thrown away so the TLS behind it is measured.
+        let (stream, injected) = conn.into_stream_discarding();
+        facts.injected = injected.map(|error| error.to_string());
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         Ok(Opened {
             _slot: slot,

@@ -34,6 +34,7 @@ pub async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
                 }
             })
         }),
+        injected: None,
     };
     let offered = capabilities
         .as_ref()
@@ -109,6 +110,7 @@ mod tests {
                 Err(DialogError::StarttlsNotOffered {
                     facts: DialogFacts {
                         auth_before_tls: true,
+                        injected: None,
                     },
                 }),
             ),

@@ -71,6 +71,7 @@ pub async fn starttls<S: AsyncRead + AsyncWrite + Unpin>(
     let capabilities: Vec<String> = ehlo.lines.iter().skip(1).map(keyword).collect();
     let facts = DialogFacts {
         auth_before_tls: capabilities.iter().any(|c| c == "AUTH"),
+        injected: None,
     };
     if !capabilities.iter().any(|c| c == "STARTTLS") {
         return Err(DialogError::StarttlsNotOffered { facts });
@@ -146,6 +147,7 @@ mod tests {
                 DialogError::StarttlsNotOffered {
                     facts: DialogFacts {
                         auth_before_tls: true,
+                        injected: None,
                     },
                 },
             ),

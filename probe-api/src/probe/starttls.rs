@@ -14,6 +14,8 @@ use super::conn::{Conn, ConnError};
 pub struct DialogFacts {
     /// Login is possible before TLS: SMTP `AUTH`, IMAP without `LOGINDISABLED`, POP3 `USER`/`SASL`.
     pub auth_before_tls: bool,
+    /// The server sent plain text beyond its answer to STARTTLS (discarded before TLS): what.
+    pub injected: Option<String>,
 }
 
 /// Why a dialog did not end ready for TLS.

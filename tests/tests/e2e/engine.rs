@@ -296,11 +296,6 @@ fn hostile_servers_cost_at_most_the_deadline() {
             "smtp",
             "throttled",
         ),
-        (
-            Stub::start(Behaviour::StarttlsInjection),
-            "submission",
-            "response_injection",
-        ),
     ];
     for (stub, scheme, code) in &cases {
         let started = std::time::Instant::now();
@@ -310,20 +305,13 @@ fn hostile_servers_cost_at_most_the_deadline() {
         assert_eq!(endpoint["verdict"], "untestable", "{endpoint:#}");
         assert!(accepted(endpoint).is_empty());
         assert_eq!(endpoint["certificate"], Value::Null);
-        // Could not test (3); an injection is a critical finding, a problem found (1).
-        let expected_exit = if *code == "response_injection" { 1 } else { 3 };
-        assert_eq!(exit, expected_exit, "{code}");
+        assert_eq!(exit, 3, "could not test: {code}");
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "{code} took {:?}",
             started.elapsed()
         );
     }
-    let injection = &check(&ca, &[target("submission", cases[4].0.port())], &fast).1;
-    assert_eq!(
-        injection["endpoints"][0]["findings"][0]["code"],
-        "response_injection"
-    );
 
     // Garbage after a ServerHello header on an implicit-TLS port: no verdict is invented.
     let garbage = Stub::start(Behaviour::GarbageAfterServerHello);
@@ -333,6 +321,51 @@ fn hostile_servers_cost_at_most_the_deadline() {
     for version in ["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] {
         assert_ne!(endpoint["versions"][version], "accepted");
     }
+}
+
+#[test]
+fn injected_plain_text_is_reported_and_the_tls_behind_it_still_measured() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("injection", NAME, Validity::CURRENT);
+    let tls = OpensslServer::start(&cert, &[]);
+    let behind = Stub::start(Behaviour::StarttlsInjectionThenTls {
+        upstream: std::net::SocketAddr::from(([127, 0, 0, 1], tls.port)),
+    });
+    let nothing_behind = Stub::start(Behaviour::StarttlsInjection);
+    let injection = |endpoint: &Value| {
+        endpoint["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|finding| finding["code"] == "response_injection")
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    // The finding, and the versions and certificate of the TLS server behind the injection.
+    let (exit, report) = check(&ca, &[target("submission", behind.port())], &[]);
+    let endpoint = &report["endpoints"][0];
+    let finding = injection(endpoint);
+    assert_eq!(finding["severity"], "critical", "{endpoint:#}");
+    assert!(
+        finding["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("250 injected") && d.contains("discarded")),
+        "{finding}"
+    );
+    assert_eq!(accepted(endpoint), ["TLSv1.2", "TLSv1.3"], "{endpoint:#}");
+    assert_eq!(endpoint["certificate"]["verdict"], "valid", "{endpoint:#}");
+    assert_eq!(endpoint["verdict"], "ready", "the TLS itself is in order");
+    assert_eq!(exit, 1, "a critical finding: a problem found");
+    // With nothing behind the injection the finding stands and nothing is invented.
+    let (exit, report) = check(
+        &ca,
+        &[target("submission", nothing_behind.port())],
+        &["--step-timeout", "4"],
+    );
+    let endpoint = &report["endpoints"][0];
+    assert_eq!(injection(endpoint)["severity"], "critical", "{endpoint:#}");
+    assert!(accepted(endpoint).is_empty(), "{endpoint:#}");
+    assert_eq!(exit, 1);
 }
 
 #[test]
