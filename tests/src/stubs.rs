@@ -78,6 +78,10 @@ pub enum Behaviour {
     /// everything the client sends is passed to `upstream` (an `openssl s_server`) and back, the
     /// way a server with a plain-text leftover in its buffer still speaks TLS.
     StarttlsInjectionThenTls { upstream: SocketAddr },
+    /// SMTP that offers STARTTLS, answers it with `220 ready` and then passes everything to
+    /// the TLS server at `upstream` and back: a well-behaved server whose connections the stub
+    /// counts (a sentinel for politeness tests).
+    StarttlsThenTls { upstream: SocketAddr },
     /// SMTP that greets with `421 4.7.0 … too many connections …` and closes.
     TooManyConnections,
     /// SMTP with a postscreen-like greeting: `220-` line, `pause`, `220 ` line. A client that
@@ -99,6 +103,7 @@ impl Behaviour {
             Behaviour::StallsOldHellos { .. } => "stalls-old-hellos",
             Behaviour::StarttlsInjection => "starttls-injection",
             Behaviour::StarttlsInjectionThenTls { .. } => "starttls-injection-then-tls",
+            Behaviour::StarttlsThenTls { .. } => "starttls-then-tls",
             Behaviour::TooManyConnections => "too-many-connections",
             Behaviour::SlowMultilineGreeting { .. } => "slow-multiline-greeting",
         }
@@ -137,6 +142,9 @@ impl Default for Gate {
 struct Counters {
     connections: AtomicUsize,
     protocol_violations: AtomicUsize,
+    /// Connections waiting for a slow greeting now, and the most that ever waited at once.
+    waiting: AtomicUsize,
+    most_waiting: AtomicUsize,
 }
 
 /// A running stub server; dropping it stops it.
@@ -207,6 +215,14 @@ impl Stub {
     /// anything on it, so every client that heard from the stub is counted.
     pub fn connections(&self) -> usize {
         self.counters.connections.load(Ordering::SeqCst)
+    }
+
+    /// For [`Behaviour::SlowGreeting`]: the most connections that waited for the greeting at
+    /// the same time. A client holds each of them open for the whole wait, so this is how many
+    /// connections it held at once, without counting one it already closed and the stub has not
+    /// yet noticed.
+    pub fn most_open_at_once(&self) -> usize {
+        self.counters.most_waiting.load(Ordering::SeqCst)
     }
 
     /// Connections on which the client broke the rule this behaviour enforces (pregreeting for
@@ -298,7 +314,10 @@ async fn handle(
             close_gracefully(stream).await
         }
         Behaviour::SlowGreeting { delay } => {
+            let waiting = counters.waiting.fetch_add(1, Ordering::SeqCst) + 1;
+            counters.most_waiting.fetch_max(waiting, Ordering::SeqCst);
             tokio::time::sleep(*delay).await;
+            counters.waiting.fetch_sub(1, Ordering::SeqCst);
             late_smtp(stream, counters).await
         }
         Behaviour::HeldGreeting { gate } => {
@@ -348,6 +367,13 @@ async fn handle(
             )
             .await
         }
+        Behaviour::StarttlsThenTls { upstream } => {
+            stream
+                .write_all(format!("220 {STUB_NAME} ESMTP\r\n").as_bytes())
+                .await?;
+            let ehlo = format!("250-{STUB_NAME}\r\n250 STARTTLS\r\n");
+            smtp_commands(stream, &ehlo, Starttls::Relay(*upstream), counters).await
+        }
         Behaviour::TooManyConnections => {
             stream
                 .write_all(
@@ -394,6 +420,8 @@ enum Starttls {
     Inject,
     /// The same injection, then a relay to the TLS server at the address.
     InjectThenRelay(SocketAddr),
+    /// `220 ready`, then a relay to the TLS server at the address.
+    Relay(SocketAddr),
 }
 
 /// What a slow or held stub says once it greets: a dialog advertising STARTTLS, which it then
@@ -446,8 +474,13 @@ async fn smtp_commands(
                         .write_all(b"502 5.5.1 Error: command not implemented\r\n")
                         .await?
                 }
-                Starttls::InjectThenRelay(upstream) => {
-                    writer.write_all(b"220 ready\r\n250 injected\r\n").await?;
+                Starttls::InjectThenRelay(upstream) | Starttls::Relay(upstream) => {
+                    let answer: &[u8] = if matches!(starttls, Starttls::Relay(_)) {
+                        b"220 ready\r\n"
+                    } else {
+                        b"220 ready\r\n250 injected\r\n"
+                    };
+                    writer.write_all(answer).await?;
                     let early = stream.buffer().to_vec();
                     let mut client = stream.into_inner();
                     let mut server = TcpStream::connect(upstream).await?;

@@ -79,6 +79,8 @@ pub struct Context<'a> {
     pub dns: &'a Dns,
     pub resolver: &'a Resolver,
     pub policy: &'a AddressPolicy,
+    /// The engine's per-destination connection slots (the MTA-STS fetch counts too).
+    pub slots: &'a super::politeness::AddressSlots,
 }
 
 /// Finds and resolves the MX hosts of `domain`.
@@ -457,7 +459,7 @@ async fn mta_sts_report(
     report.id = Some(id);
     report.policy_url = Some(fetcher.url(domain));
     let body = match fetcher
-        .fetch(domain, context.resolver, context.policy)
+        .fetch(domain, context.resolver, context.policy, context.slots)
         .await
     {
         Ok(body) => body,

@@ -5,7 +5,10 @@
 //! [`Engine::run`] then probes each planned endpoint at its checked address. Every TLS version is
 //! tried on a fresh connection (with a fresh STARTTLS dialog where the scheme needs one): TLS 1.2
 //! first, and only if that dialog works the other four, in parallel. At most
-//! [`ProbeSettings::connections_per_address`] connections are open to one address at a time, and
+//! [`ProbeSettings::connections_per_address`] connections are open to one destination at a time,
+//! across all checks ([`politeness`]); endpoints on the same scheme, port and address (two names
+//! of one server, MX hosts sharing an address) are measured once, each other name getting one
+//! handshake of its own for its certificate; and
 //! every step ends by the check's deadline.
 //!
 //! A domain target (`domain:NAME`) is planned through its MX records ([`domain`]): each MX host
@@ -32,6 +35,7 @@ pub mod imap;
 pub mod legacy;
 pub mod mta_sts;
 pub mod policy;
+pub mod politeness;
 pub mod pop3;
 pub mod resolve;
 pub mod simulate;
@@ -45,6 +49,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use futures_util::FutureExt;
 use futures_util::future::join_all;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -221,7 +226,7 @@ pub struct Engine {
     resolver: Resolver,
     timeouts: Timeouts,
     ehlo_name: String,
-    connections_per_address: usize,
+    slots: politeness::AddressSlots,
     dns: Arc<Dns>,
     fetcher: PolicyFetcher,
     mx_port: u16,
@@ -282,7 +287,7 @@ impl Engine {
             resolver,
             timeouts: settings.timeouts,
             ehlo_name: settings.ehlo_name,
-            connections_per_address: settings.connections_per_address.max(1),
+            slots: politeness::AddressSlots::new(settings.connections_per_address),
             dns,
             fetcher: PolicyFetcher {
                 tls: Arc::new(https),
@@ -481,6 +486,7 @@ impl Engine {
             dns: &self.dns,
             resolver: &self.resolver,
             policy: &self.policy,
+            slots: &self.slots,
         }
     }
 
@@ -499,23 +505,37 @@ impl Engine {
         let deadline = started + self.timeouts.check;
         let checked_at =
             humantime::format_rfc3339_seconds(SystemTime::now() - started.elapsed()).to_string();
-        let mut slots: HashMap<IpAddr, Arc<Semaphore>> = HashMap::new();
-        for endpoint in &plan.endpoints {
+        // One server, one measurement: the first endpoint on each scheme, port and address
+        // leads; the others on it (another name) wait for it and add one handshake each.
+        let mut leads: HashMap<(Scheme, u16, IpAddr), usize> = HashMap::new();
+        for (index, endpoint) in plan.endpoints.iter().enumerate() {
             if let Ok(address) = endpoint.address {
-                slots
-                    .entry(address)
-                    .or_insert_with(|| Arc::new(Semaphore::new(self.connections_per_address)));
+                leads
+                    .entry((endpoint.scheme, endpoint.port, address))
+                    .or_insert(index);
             }
         }
-        let probes = plan.endpoints.iter().map(|endpoint| {
-            let slots = endpoint
+        let measurements: Vec<_> = plan
+            .endpoints
+            .iter()
+            .map(|endpoint| self.measure(endpoint, deadline).boxed().shared())
+            .collect();
+        let probes = plan.endpoints.iter().enumerate().map(|(index, endpoint)| {
+            let lead = endpoint
                 .address
                 .as_ref()
                 .ok()
-                .and_then(|address| slots.get(address).cloned());
+                .and_then(|address| leads.get(&(endpoint.scheme, endpoint.port, *address)))
+                .copied()
+                .unwrap_or(index);
+            let measured = measurements[lead].clone();
             let progress = progress.clone();
             async move {
-                let mut probed = self.probe_endpoint(endpoint, slots, deadline).await;
+                let mut measured = measured.await;
+                if lead != index {
+                    measured = self.measure_other_name(endpoint, measured, deadline).await;
+                }
+                let mut probed = self.report(endpoint, measured);
                 // What the server sent is capped before anyone sees it (`shared::caps`).
                 probed.0.cap();
                 if let Some(progress) = progress {
@@ -592,18 +612,13 @@ impl Engine {
         Ok(self.run(plan).await)
     }
 
-    /// The endpoint's report, and the certificate chain it presented (for DANE).
-    async fn probe_endpoint(
-        &self,
-        endpoint: &PlannedEndpoint,
-        slots: Option<Arc<Semaphore>>,
-        deadline: Instant,
-    ) -> (EndpointReport, Vec<CertificateDer<'static>>) {
+    /// What the endpoint's handshakes and dialogs show, before its certificate is judged.
+    async fn measure(&self, endpoint: &PlannedEndpoint, deadline: Instant) -> Measured {
         let mut observations = Observations::default();
         let mut handshakes: Vec<(TlsVersion, Handshake, Duration)> = Vec::new();
         let mut address = None;
-        match (&endpoint.address, slots) {
-            (Err(error), _) => {
+        match &endpoint.address {
+            Err(error) => {
                 let (reason, code) = match error {
                     ResolveError::NotFound(_) => {
                         (Reason::NameNotFound, EndpointErrorCode::NameNotFound)
@@ -631,15 +646,14 @@ impl Engine {
                 );
                 observations.error = Some(error);
             }
-            (Ok(ip), slots) => {
+            Ok(ip) => {
                 address = Some(*ip);
-                let slots = slots.unwrap_or_else(|| Arc::new(Semaphore::new(1)));
                 let target = Attempting {
                     engine: self,
                     scheme: endpoint.scheme,
                     address: SocketAddr::new(*ip, endpoint.port),
                     server_name: server_name(&endpoint.host),
-                    slots,
+                    slots: self.slots.of(*ip),
                     deadline,
                     greet: std::sync::atomic::AtomicBool::new(
                         endpoint.scheme.tls_start() == mailtls_shared::TlsStart::Implicit,
@@ -658,7 +672,69 @@ impl Engine {
             }
         }
         handshakes.sort_by_key(|(version, _, _)| *version);
+        Measured {
+            handshakes,
+            observations,
+            address,
+        }
+    }
 
+    /// Another name on a server measured under its first name (`lead`): the same versions,
+    /// dialogs and clients, and one handshake of its own at the newest accepted version, so its
+    /// certificate is the one the server presents for this name (SNI). Without that handshake
+    /// no certificate is claimed.
+    async fn measure_other_name(
+        &self,
+        endpoint: &PlannedEndpoint,
+        lead: Measured,
+        deadline: Instant,
+    ) -> Measured {
+        let mut measured = lead;
+        let best = measured
+            .handshakes
+            .iter()
+            .rev()
+            .find(|(_, handshake, _)| handshake.outcome == Outcome::Accepted)
+            .map(|(version, _, _)| *version);
+        for (_, handshake, _) in &mut measured.handshakes {
+            handshake.chain.clear();
+        }
+        let (Some(best), Ok(ip)) = (best, &endpoint.address) else {
+            return measured;
+        };
+        let own = Attempting {
+            engine: self,
+            scheme: endpoint.scheme,
+            address: SocketAddr::new(*ip, endpoint.port),
+            server_name: server_name(&endpoint.host),
+            slots: self.slots.of(*ip),
+            deadline,
+            greet: std::sync::atomic::AtomicBool::new(false),
+        };
+        if let Ok((handshake, _)) = own.attempt(best).await
+            && handshake.outcome == Outcome::Accepted
+            && let Some((_, shared, _)) = measured
+                .handshakes
+                .iter_mut()
+                .find(|(version, _, _)| *version == best)
+        {
+            shared.chain = handshake.chain;
+        }
+        measured
+    }
+
+    /// The endpoint's report from what was measured, and the certificate chain it presented
+    /// (for DANE).
+    fn report(
+        &self,
+        endpoint: &PlannedEndpoint,
+        measured: Measured,
+    ) -> (EndpointReport, Vec<CertificateDer<'static>>) {
+        let Measured {
+            handshakes,
+            mut observations,
+            address,
+        } = measured;
         let chain = [
             TlsVersion::Tls13,
             TlsVersion::Tls12,
@@ -720,6 +796,15 @@ impl Engine {
         };
         (report, presented)
     }
+}
+
+/// What measuring one endpoint found: its handshakes (with the chains presented) and what the
+/// dialogs and clients showed.
+#[derive(Debug, Clone)]
+struct Measured {
+    handshakes: Vec<(TlsVersion, Handshake, Duration)>,
+    observations: Observations,
+    address: Option<IpAddr>,
 }
 
 /// One endpoint at one address, being probed.

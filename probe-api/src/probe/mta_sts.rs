@@ -6,6 +6,7 @@
 //! (RFC 8461 §3.3), the headers and the body are capped ([`MAX_POLICY_BYTES`]) and the whole
 //! fetch ends by a deadline.
 
+use super::politeness::AddressSlots;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -237,11 +238,15 @@ impl PolicyFetcher {
         domain: &Hostname,
         resolver: &Resolver,
         policy: &AddressPolicy,
+        slots: &AddressSlots,
     ) -> Result<Bytes, FetchError> {
         let host_name = format!("mta-sts.{}", domain.as_str());
         let seconds = self.timeout.as_secs();
-        match tokio::time::timeout(self.timeout, self.fetch_from(&host_name, resolver, policy))
-            .await
+        match tokio::time::timeout(
+            self.timeout,
+            self.fetch_from(&host_name, resolver, policy, slots),
+        )
+        .await
         {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout { seconds }),
@@ -253,6 +258,7 @@ impl PolicyFetcher {
         host_name: &str,
         resolver: &Resolver,
         policy: &AddressPolicy,
+        slots: &AddressSlots,
     ) -> Result<Bytes, FetchError> {
         let no_address = || FetchError::NoAddress {
             host: host_name.to_owned(),
@@ -272,13 +278,17 @@ impl PolicyFetcher {
                 })?;
         }
         // Each address in turn (an IPv6-less probe host must not fail on the AAAA answer).
+        // The fetch counts against the host's connection slots like any probe (politeness).
         let mut connected = None;
         let mut last_error = no_address();
         for ip in &addresses {
             let address = SocketAddr::new(*ip, self.port);
+            let Ok(slot) = slots.of(*ip).acquire_owned().await else {
+                continue;
+            };
             match TcpStream::connect(address).await {
                 Ok(tcp) => {
-                    connected = Some(tcp);
+                    connected = Some((tcp, slot));
                     break;
                 }
                 Err(error) => {
@@ -289,7 +299,7 @@ impl PolicyFetcher {
                 }
             }
         }
-        let tcp = connected.ok_or(last_error)?;
+        let (tcp, _slot) = connected.ok_or(last_error)?;
         let server_name = ServerName::try_from(host.as_str().to_owned())
             .map_err(|error| FetchError::Tls(error.to_string()))?;
         let tls = TlsConnector::from(self.tls.clone())

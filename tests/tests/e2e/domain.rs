@@ -829,3 +829,69 @@ fn a_cname_into_a_reserved_domain_is_refused_like_the_domain() {
         "{detail}"
     );
 }
+
+/// Ten MX names on one address are one server: it is measured once, and each other name gets
+/// one handshake of its own (for its certificate), not a full probe each. A sentinel counts the
+/// connections against a one-MX domain on the same server, measured in the same test.
+#[test]
+fn ten_mx_names_on_one_address_cost_one_probe_and_a_handshake_per_name() {
+    let (_dir, ca) = crate::test_ca();
+    let mut names = vec!["mx.one.test".to_owned()];
+    names.extend((1..=10).map(|n| format!("mx{n}.ten.test")));
+    let cert = ca.server_cert_for_names("ten-mx", &names);
+    let tls = tests::servers::OpensslServer::start(&cert, &[]);
+    let sentinel = tests::stubs::Stub::start(tests::stubs::Behaviour::StarttlsThenTls {
+        upstream: std::net::SocketAddr::from(([127, 0, 0, 1], tls.port)),
+    });
+    let mut ten = vec!["mx1 A 127.0.0.1".to_owned()];
+    for n in 1..=10 {
+        ten.push(format!("@ MX {n} mx{n}"));
+        if n > 1 {
+            ten.push(format!("mx{n} A 127.0.0.1"));
+        }
+    }
+    let ten: Vec<&str> = ten.iter().map(String::as_str).collect();
+    let knot = Knot::start(&[
+        Zone::new("one.test", &["@ MX 10 mx", "mx A 127.0.0.1"]),
+        Zone::new("ten.test", &ten),
+    ]);
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[], &[sentinel.port()]);
+    options.extra_args = vec![
+        "--dns-server".into(),
+        knot.address.to_string(),
+        "--allow-reserved-names".into(),
+        "--mx-port".into(),
+        sentinel.port().to_string(),
+    ];
+    let api = ProbeApi::start(&options);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (status, report) = runtime.block_on(api.check(&[("target", "domain:one.test")]));
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        domain(&report, "one.test")["verdict"],
+        "ready",
+        "{report:#}"
+    );
+    let one = sentinel.connections();
+
+    let (status, report) = runtime.block_on(api.check(&[("target", "domain:ten.test")]));
+    assert_eq!(status, 200, "{report}");
+    let ten_mx = sentinel.connections() - one;
+    let endpoints = report["endpoints"].as_array().expect("endpoints");
+    assert_eq!(endpoints.len(), 10, "{report:#}");
+    for endpoint in endpoints {
+        // Every name has its versions and a certificate judged for that very name.
+        assert_eq!(endpoint["versions"]["TLSv1.2"], "accepted", "{endpoint:#}");
+        assert_eq!(endpoint["certificate"]["verdict"], "valid", "{endpoint:#}");
+    }
+    assert_eq!(
+        domain(&report, "ten.test")["verdict"],
+        "ready",
+        "{report:#}"
+    );
+    assert!(
+        ten_mx <= one + 9,
+        "ten names on one address took {ten_mx} connections; one name takes {one}"
+    );
+    eprintln!("one MX: {one} connections; ten MX names on one address: {ten_mx}");
+}

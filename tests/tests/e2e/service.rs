@@ -419,3 +419,33 @@ async fn forwarded_for_is_trusted_only_from_the_proxy_on_a_dual_stack_socket() {
     }
     assert_eq!(status("[::1]", "198.51.100.4").await, 429);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_checks_share_one_servers_connection_slots() {
+    // Three visitors check three names of one slow server at once: together they never hold
+    // more connections to it than one check may (two), where each used to have its own two.
+    let (_dir, ca) = test_ca();
+    let stub = Stub::start(Behaviour::SlowGreeting {
+        delay: Duration::from_millis(600),
+    });
+    let names = ["a.example.test", "b.example.test", "c.example.test"];
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &names,
+        &[stub.port()],
+    ));
+    let checks: Vec<_> = names
+        .iter()
+        .map(|name| api.spawn_check(&[("target", &format!("smtp://{name}:{}", stub.port()))]))
+        .collect();
+    for check in checks {
+        let (status, report) = check.await.expect("the check task");
+        assert_eq!(status, 200, "{report}");
+    }
+    assert!(stub.connections() >= 3, "each check connected");
+    assert!(
+        stub.most_open_at_once() <= 2,
+        "{} connections at once to one server",
+        stub.most_open_at_once()
+    );
+}
