@@ -57,6 +57,9 @@ pub struct ServiceConfig {
     pub header_timeout: u64,
     /// Most client connections open at once; more wait in the listen queue.
     pub max_connections: usize,
+    /// Most outbound connections (probes, simulated clients, policy fetches) open at once; more
+    /// wait for a free socket.
+    pub max_outbound_connections: usize,
     /// Seconds running checks may take to finish after a stop signal.
     pub shutdown_grace: u64,
     /// The provider profile (TOML, documented by `profiles/example.toml`); without it the page
@@ -119,6 +122,7 @@ impl Default for ServiceConfig {
             max_header_bytes: 16 * 1024,
             header_timeout: 10,
             max_connections: 4096,
+            max_outbound_connections: crate::probe::DEFAULT_MAX_OUTBOUND,
             shutdown_grace: 30,
             profile: None,
             ca_files: Vec::new(),
@@ -197,6 +201,11 @@ impl ServiceConfig {
         if self.max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "max_connections must be at least 1".into(),
+            ));
+        }
+        if self.max_outbound_connections < 16 {
+            return Err(ConfigError::Invalid(
+                "max_outbound_connections must be at least 16".into(),
             ));
         }
         if self.max_url_bytes < 256 {
@@ -283,6 +292,7 @@ impl ServiceConfig {
             mta_sts_port: self.mta_sts_port,
             simulate_clients: self.client_simulation,
             certificate_warning_days: self.certificate_warning_days,
+            max_outbound_connections: self.max_outbound_connections,
             ..ProbeSettings::default()
         })
     }

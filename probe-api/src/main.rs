@@ -16,8 +16,8 @@ use probe_api::http::checks::Checks;
 use probe_api::http::limits::{Limiter, Limits};
 use probe_api::http::server::{self, ServerLimits};
 use probe_api::http::{self, AppState, HttpOptions, assets::Assets};
-use probe_api::probe::Engine;
 use probe_api::probe::policy::AddressPolicy;
+use probe_api::probe::{CheckError, Engine};
 
 /// MailTLS: checks which TLS versions mail servers accept, and explains it to customers.
 #[derive(Debug, Parser)]
@@ -116,6 +116,10 @@ struct ServeArgs {
     /// Most client connections at once; more wait in the listen queue [default: 4096].
     #[arg(long, env = "MAILTLS_MAX_CONNECTIONS", value_name = "N")]
     max_connections: Option<usize>,
+    /// Most outbound connections (probes, simulated clients, policy fetches) at once; more
+    /// wait for a free socket [default: 1024].
+    #[arg(long, env = "MAILTLS_MAX_OUTBOUND_CONNECTIONS", value_name = "N")]
+    max_outbound_connections: Option<usize>,
     /// Seconds running checks may take to finish after SIGTERM or Ctrl-C [default: 30].
     #[arg(long, env = "MAILTLS_SHUTDOWN_GRACE", value_name = "SECONDS")]
     shutdown_grace: Option<u64>,
@@ -298,6 +302,10 @@ impl ServeArgs {
         set(&mut config.max_header_bytes, self.max_header_bytes);
         set(&mut config.header_timeout, self.header_timeout);
         set(&mut config.max_connections, self.max_connections);
+        set(
+            &mut config.max_outbound_connections,
+            self.max_outbound_connections,
+        );
         set(&mut config.shutdown_grace, self.shutdown_grace);
         if self.profile.is_some() {
             config.profile = self.profile;
@@ -354,7 +362,29 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-async fn serve(config: ServiceConfig) -> anyhow::Result<ExitCode> {
+async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
+    // Descriptors first: both caps must fit, or a busy hour ends in "Too many open files".
+    let budget = probe_api::descriptors::raise_and_fit(
+        config.max_connections,
+        config.max_outbound_connections,
+    );
+    if budget.lowered {
+        tracing::warn!(
+            limit = budget.limit,
+            max_connections = budget.max_connections,
+            max_outbound_connections = budget.max_outbound,
+            "the file-descriptor limit ({}) cannot hold max_connections = {} and \
+             max_outbound_connections = {}: running with {} and {}; raise the limit \
+             (LimitNOFILE= in the systemd unit, ulimit -n) to use the configured values",
+            budget.limit.unwrap_or(0),
+            config.max_connections,
+            config.max_outbound_connections,
+            budget.max_connections,
+            budget.max_outbound,
+        );
+    }
+    config.max_connections = budget.max_connections;
+    config.max_outbound_connections = budget.max_outbound;
     let profile = config.load_profile()?;
     let assets = Assets::load(&config.dist)?;
     for range in &config.allow_cidrs {
@@ -456,9 +486,14 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let engine = Engine::new(settings)?;
     let report = match engine.check(targets).await {
         Ok(report) => report,
-        Err(error) => {
+        Err(CheckError::Plan(error)) => {
             report_error(args.json, "refused_target", &error.to_string());
             return Ok(ExitCode::from(2));
+        }
+        // This host ran out of sockets: nothing to say about the servers (3: could not test).
+        Err(CheckError::Overloaded(error)) => {
+            report_error(args.json, "overloaded", &error.to_string());
+            return Ok(ExitCode::from(3));
         }
     };
     let text = if args.json {

@@ -23,7 +23,7 @@ use tokio::time::Instant;
 use mailtls_shared::caps::json_size;
 use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Target};
 
-use crate::probe::{Engine, Plan};
+use crate::probe::{Engine, Overloaded, Plan};
 
 /// Most finished reports kept at once, however small.
 const MAX_CACHED: usize = 10_000;
@@ -42,6 +42,17 @@ pub enum Event {
     Endpoint(Box<EndpointReport>),
     /// The whole check is done.
     Finished(Arc<CheckReport>),
+    /// This host ran out of sockets during the check: no report, try again.
+    Busy,
+}
+
+/// Why a subscription ends without a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoReport {
+    /// This host was overloaded during the check (`503 busy`; nothing is cached).
+    Busy,
+    /// The check's task died (a bug; `500`).
+    Died,
 }
 
 /// A view of one check: what is known now, and the events still to come.
@@ -97,16 +108,17 @@ impl Served {
 
 impl Subscription {
     /// Waits for the finished report, ignoring the endpoint events.
-    pub async fn report(mut self) -> Option<Served> {
+    pub async fn report(mut self) -> Result<Served, NoReport> {
         if let Some(report) = self.report.take() {
-            return Some(report);
+            return Ok(report);
         }
-        let mut events = self.events.take()?;
+        let mut events = self.events.take().ok_or(NoReport::Died)?;
         loop {
             match events.recv().await {
-                Ok(Event::Finished(report)) => return Some(Served::fresh(report)),
+                Ok(Event::Finished(report)) => return Ok(Served::fresh(report)),
+                Ok(Event::Busy) => return Err(NoReport::Busy),
                 Ok(Event::Endpoint(_)) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => return None,
+                Err(broadcast::error::RecvError::Closed) => return Err(NoReport::Died),
             }
         }
     }
@@ -164,6 +176,8 @@ pub struct CheckCounts {
     pub in_flight: usize,
     /// Checks whose task ended without a report (a bug; their waiters were told).
     pub failed: u64,
+    /// Checks given up because this host ran out of sockets (their waiters got `503 busy`).
+    pub overloaded: u64,
     /// Reports in the cache, and their JSON bytes.
     pub cached_reports: usize,
     pub cached_bytes: usize,
@@ -352,7 +366,7 @@ impl Checks {
     ) -> Result<Subscription, Busy>
     where
         C: FnOnce(mpsc::UnboundedSender<EndpointReport>) -> F + Send + 'static,
-        F: Future<Output = CheckReport> + Send + 'static,
+        F: Future<Output = Result<CheckReport, Overloaded>> + Send + 'static,
     {
         let mut entries = lock(&self.entries);
         if let Some(subscription) = self.lookup(&mut entries, &key) {
@@ -399,7 +413,7 @@ impl Checks {
         mut unfinished: Unfinished,
     ) where
         C: FnOnce(mpsc::UnboundedSender<EndpointReport>) -> F,
-        F: Future<Output = CheckReport>,
+        F: Future<Output = Result<CheckReport, Overloaded>>,
     {
         let (progress, mut finished) = mpsc::unbounded_channel();
         let forward = {
@@ -411,6 +425,21 @@ impl Checks {
             }
         };
         let (report, ()) = tokio::join!(check(progress), forward);
+        let Ok(report) = report else {
+            // This host's overload is no result: counted, never cached, and every waiter is
+            // told to come back (`503 busy`).
+            unfinished.armed = false;
+            {
+                let mut counts = lock(&self.counts);
+                counts.in_flight -= 1;
+                counts.overloaded += 1;
+            }
+            drop(permit);
+            let mut entries = lock(&self.entries);
+            entries.by_key.remove(&key);
+            let _ = running.events.send(Event::Busy);
+            return;
+        };
         let (verdict, duration_ms) = (report.verdict, report.duration_ms);
         let bytes = json_size(&report);
         let report = Arc::new(report);
@@ -620,19 +649,26 @@ mod tests {
         let waited = tokio::time::timeout(Duration::from_secs(5), first.report())
             .await
             .expect("the waiter hears the end, it does not hang");
-        assert!(waited.is_none(), "no report from a check that panicked");
+        assert_eq!(
+            waited.err(),
+            Some(NoReport::Died),
+            "no report from a check that panicked"
+        );
         if let Some(joined) = joined {
             let joined = tokio::time::timeout(Duration::from_secs(5), joined.report()).await;
-            assert!(matches!(joined, Ok(None)), "the second waiter too");
+            assert!(
+                matches!(joined, Ok(Err(NoReport::Died))),
+                "the second waiter too"
+            );
         }
         let counts = checks.counts();
         assert_eq!((counts.in_flight, counts.failed), (0, 1));
         assert!(checks.has_capacity(), "the slot is free again");
         assert!(checks.existing("k").is_none(), "nothing stays running");
         let again = checks
-            .start_with("k".into(), 0, |_| async { report_of(200) })
+            .start_with("k".into(), 0, |_| async { Ok(report_of(200)) })
             .expect("a new check under the same key");
-        assert!(again.report().await.is_some());
+        assert!(again.report().await.is_ok());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -644,7 +680,7 @@ mod tests {
         );
         for n in 0..5 {
             let subscription = checks
-                .start_with(format!("k{n}"), 0, |_| async { report_of(10_000) })
+                .start_with(format!("k{n}"), 0, |_| async { Ok(report_of(10_000)) })
                 .expect("a free slot");
             subscription.report().await.expect("a report");
         }
@@ -665,10 +701,30 @@ mod tests {
         );
         // A report larger than the whole budget is served but not kept.
         let big = checks
-            .start_with("big".into(), 0, |_| async { report_of(40_000) })
+            .start_with("big".into(), 0, |_| async { Ok(report_of(40_000)) })
             .expect("slot");
         big.report().await.expect("report");
         assert!(checks.existing("big").is_none());
         assert_eq!(checks.counts().cached_reports, 3);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_overloaded_check_tells_its_waiters_to_come_back_and_is_not_kept() {
+        let (engine, _) = closed_port_engine(false);
+        let checks = Arc::new(Checks::new(engine, 2, Duration::from_secs(60)));
+        let subscription = checks
+            .start_with("k".into(), 1, |_| async { Err(Overloaded) })
+            .expect("a free slot");
+        assert_eq!(subscription.report().await.err(), Some(NoReport::Busy));
+        let counts = checks.counts();
+        assert_eq!(
+            (counts.in_flight, counts.overloaded, counts.failed),
+            (0, 1, 0)
+        );
+        assert!(
+            checks.existing("k").is_none(),
+            "our overload is never a cached result"
+        );
+        assert_eq!(counts.cached_reports, 0);
     }
 }

@@ -79,6 +79,12 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
         &[(String::new(), counts.failed)],
     );
     counter(
+        "mailtls_checks_overloaded_total",
+        "Checks given up because this host had no free socket (their clients got 503 busy).",
+        "counter",
+        &[(String::new(), counts.overloaded)],
+    );
+    counter(
         "mailtls_report_cache_reports",
         "Reports in the cache.",
         "gauge",

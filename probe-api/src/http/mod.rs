@@ -393,7 +393,13 @@ async fn check(
     let query = check_query(query, &headers);
     let client = client(&state, peer, &headers);
     let report = match subscribe(&state, client, query.inputs, query.fresh).await {
-        Ok(subscription) => subscription.report().await.ok_or(AppError::Internal),
+        Ok(subscription) => subscription
+            .report()
+            .await
+            .map_err(|failure| match failure {
+                checks::NoReport::Busy => AppError::Busy,
+                checks::NoReport::Died => AppError::Internal,
+            }),
         Err(error) => Err(error),
     };
     match report {

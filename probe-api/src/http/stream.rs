@@ -162,7 +162,15 @@ fn events(subscription: Subscription, lang: Lang) -> impl Stream<Item = Result<E
                         }
                         Err(broadcast::error::RecvError::Lagged(_)) => continue,
                         Err(broadcast::error::RecvError::Closed) => {
-                            return Some((Ok(internal_error_event(lang)), Step::Done));
+                            let died = super::AppError::Internal;
+                            return Some((Ok(error_event(&died, lang)), Step::Done));
+                        }
+                        // This host ran out of sockets: come back in a moment.
+                        Ok(checks::Event::Busy) => {
+                            return Some((
+                                Ok(error_event(&super::AppError::Busy, lang)),
+                                Step::Done,
+                            ));
                         }
                     }
                 }
@@ -173,8 +181,7 @@ fn events(subscription: Subscription, lang: Lang) -> impl Stream<Item = Result<E
 }
 
 /// The `error` event of a check that ended without a report.
-fn internal_error_event(lang: Lang) -> Event {
-    let error = super::AppError::Internal;
+fn error_event(error: &super::AppError, lang: Lang) -> Event {
     json_event(
         "error",
         &ErrorBody {

@@ -97,6 +97,9 @@ impl Default for Timeouts {
     }
 }
 
+/// Outbound connections open at once, by default (probes, simulated clients, policy fetches).
+pub const DEFAULT_MAX_OUTBOUND: usize = 1024;
+
 /// The name we greet SMTP servers with when none is configured.
 pub const DEFAULT_EHLO_NAME: &str = "probe.mailtls.invalid";
 
@@ -112,6 +115,8 @@ pub struct ProbeSettings {
     pub ehlo_name: String,
     /// Most connections open at once to one address (mail servers throttle eager clients).
     pub connections_per_address: usize,
+    /// Most outbound connections open at once in all (sized to the file-descriptor limit).
+    pub max_outbound_connections: usize,
     /// Where MX, TXT and TLSA lookups go (and address lookups too, when a server is set).
     pub dns: DnsConfig,
     /// The port MX hosts are checked on: 25 on the internet; a lab or test may move it.
@@ -133,6 +138,7 @@ impl Default for ProbeSettings {
             extra_ca_files: Vec::new(),
             ehlo_name: DEFAULT_EHLO_NAME.to_owned(),
             connections_per_address: 2,
+            max_outbound_connections: DEFAULT_MAX_OUTBOUND,
             dns: DnsConfig::default(),
             mx_port: 25,
             mta_sts_port: 443,
@@ -140,6 +146,21 @@ impl Default for ProbeSettings {
             certificate_warning_days: 14,
         }
     }
+}
+
+/// This host ran out of its own sockets during a check: what it measured says nothing certain
+/// about the servers, so there is no report (the service answers `503 busy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("this service had no free sockets for the check; please try again in a moment")]
+pub struct Overloaded;
+
+/// Why [`Engine::check`] has no report.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Overloaded(#[from] Overloaded),
 }
 
 /// Why a check was refused before any probe ran.
@@ -287,7 +308,10 @@ impl Engine {
             resolver,
             timeouts: settings.timeouts,
             ehlo_name: settings.ehlo_name,
-            slots: politeness::AddressSlots::new(settings.connections_per_address),
+            slots: politeness::AddressSlots::new(
+                settings.connections_per_address,
+                settings.max_outbound_connections,
+            ),
             dns,
             fetcher: PolicyFetcher {
                 tls: Arc::new(https),
@@ -491,16 +515,18 @@ impl Engine {
     }
 
     /// Probes every planned endpoint, concurrently, and assembles the report.
-    pub async fn run(&self, plan: Plan) -> CheckReport {
+    pub async fn run(&self, plan: Plan) -> Result<CheckReport, Overloaded> {
         self.run_with_progress(plan, None).await
     }
 
     /// [`Engine::run`], sending each endpoint's report to `progress` the moment it is finished.
+    /// An endpoint this host could not test for want of its own sockets is not sent, and the
+    /// check ends in [`Overloaded`] instead of a report.
     pub async fn run_with_progress(
         &self,
         plan: Plan,
         progress: Option<mpsc::UnboundedSender<EndpointReport>>,
-    ) -> CheckReport {
+    ) -> Result<CheckReport, Overloaded> {
         let started = plan.started;
         let deadline = started + self.timeouts.check;
         let checked_at =
@@ -535,14 +561,15 @@ impl Engine {
                 if lead != index {
                     measured = self.measure_other_name(endpoint, measured, deadline).await;
                 }
+                let overloaded = measured.overloaded;
                 let mut probed = self.report(endpoint, measured);
                 // What the server sent is capped before anyone sees it (`shared::caps`).
                 probed.0.cap();
-                if let Some(progress) = progress {
+                if let Some(progress) = progress.filter(|_| !overloaded) {
                     // A listener that went away does not stop the check.
                     let _ = progress.send(probed.0.clone());
                 }
-                probed
+                (probed, overloaded)
             }
         });
         // The domains' policy and TLSA records are read while their MX hosts are probed.
@@ -555,7 +582,10 @@ impl Engine {
         let (probed, records) = tokio::join!(join_all(probes), records);
         let mut chains = domain::Chains::default();
         let mut endpoints = Vec::with_capacity(probed.len());
-        for (report, chain) in probed {
+        if probed.iter().any(|(_, overloaded)| *overloaded) {
+            return Err(Overloaded);
+        }
+        for ((report, chain), _) in probed {
             if report.scheme == Scheme::Smtp && report.port == self.mx_port {
                 chains.add(&report.host, chain);
             }
@@ -587,7 +617,7 @@ impl Engine {
             age_seconds: None,
         };
         report.fit(mailtls_shared::caps::MAX_REPORT_BYTES);
-        report
+        Ok(report)
     }
 
     /// Every simulated client as untested for `reason` (empty when simulation is off).
@@ -607,9 +637,9 @@ impl Engine {
     }
 
     /// [`Engine::plan`] then [`Engine::run`].
-    pub async fn check(&self, targets: Vec<Target>) -> Result<CheckReport, PlanError> {
+    pub async fn check(&self, targets: Vec<Target>) -> Result<CheckReport, CheckError> {
         let plan = self.plan(targets).await?;
-        Ok(self.run(plan).await)
+        Ok(self.run(plan).await?)
     }
 
     /// What the endpoint's handshakes and dialogs show, before its certificate is judged.
@@ -617,6 +647,7 @@ impl Engine {
         let mut observations = Observations::default();
         let mut handshakes: Vec<(TlsVersion, Handshake, Duration)> = Vec::new();
         let mut address = None;
+        let mut overloaded = false;
         match &endpoint.address {
             Err(error) => {
                 let (reason, code) = match error {
@@ -658,6 +689,7 @@ impl Engine {
                     greet: std::sync::atomic::AtomicBool::new(
                         endpoint.scheme.tls_start() == mailtls_shared::TlsStart::Implicit,
                     ),
+                    overloaded: std::sync::atomic::AtomicBool::new(false),
                 };
                 target
                     .all_versions(&mut handshakes, &mut observations)
@@ -669,6 +701,7 @@ impl Engine {
                         .collect();
                     observations.clients = target.simulate(catalog, &versions).await;
                 }
+                overloaded = target.overloaded.load(std::sync::atomic::Ordering::Relaxed);
             }
         }
         handshakes.sort_by_key(|(version, _, _)| *version);
@@ -676,6 +709,7 @@ impl Engine {
             handshakes,
             observations,
             address,
+            overloaded,
         }
     }
 
@@ -710,6 +744,7 @@ impl Engine {
             slots: self.slots.of(*ip),
             deadline,
             greet: std::sync::atomic::AtomicBool::new(false),
+            overloaded: std::sync::atomic::AtomicBool::new(false),
         };
         if let Ok((handshake, _)) = own.attempt(best).await
             && handshake.outcome == Outcome::Accepted
@@ -720,6 +755,7 @@ impl Engine {
         {
             shared.chain = handshake.chain;
         }
+        measured.overloaded |= own.overloaded.load(std::sync::atomic::Ordering::Relaxed);
         measured
     }
 
@@ -734,6 +770,7 @@ impl Engine {
             handshakes,
             mut observations,
             address,
+            overloaded: _,
         } = measured;
         let chain = [
             TlsVersion::Tls13,
@@ -805,6 +842,8 @@ struct Measured {
     handshakes: Vec<(TlsVersion, Handshake, Duration)>,
     observations: Observations,
     address: Option<IpAddr>,
+    /// Some connection failed for want of this host's own sockets.
+    overloaded: bool,
 }
 
 /// One endpoint at one address, being probed.
@@ -818,9 +857,23 @@ struct Attempting<'a> {
     /// Read the greeting after the next rustls handshake (implicit TLS): on TLS 1.2 first, and
     /// on TLS 1.3 only when TLS 1.2 failed. One wait per endpoint.
     greet: std::sync::atomic::AtomicBool,
+    /// A connection failed for want of this host's own resources: the measurement says
+    /// nothing about the server, and the check must not be reported or kept.
+    overloaded: std::sync::atomic::AtomicBool,
 }
 
 impl Attempting<'_> {
+    /// Notes this host's overload and says so as an unreached connection.
+    fn overloaded(&self, why: &str) -> Unreached {
+        self.overloaded
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        unreached(
+            Reason::Network,
+            EndpointErrorCode::Network,
+            format!("not tested: {why}"),
+        )
+    }
+
     /// TLS 1.2 first; if the connection and dialog work, the other versions in parallel.
     async fn all_versions(
         &self,
@@ -918,6 +971,7 @@ impl Attempting<'_> {
     async fn attempt_with(&self, version: TlsVersion, legacy_hello: bool) -> Attempt {
         let Opened {
             _slot,
+            _outbound,
             mut stream,
             facts,
             handshake_time,
@@ -1000,6 +1054,7 @@ impl Attempting<'_> {
         };
         let Opened {
             _slot,
+            _outbound,
             mut stream,
             handshake_time,
             ..
@@ -1038,6 +1093,10 @@ impl Attempting<'_> {
                 ));
             }
         };
+        // One of this host's sockets: waiting for one is our load, not the server's answer.
+        let Some(outbound) = self.engine.slots.outbound(self.deadline).await else {
+            return Err(self.overloaded("no outbound socket of this service came free in time"));
+        };
         let step_deadline = (Instant::now() + self.engine.timeouts.step).min(self.deadline);
         let stream = self.connect(step_deadline).await?;
         let dialog_deadline = (Instant::now() + self.engine.timeouts.step).min(self.deadline);
@@ -1074,6 +1133,7 @@ impl Attempting<'_> {
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         Ok(Opened {
             _slot: slot,
+            _outbound: outbound,
             stream,
             facts,
             handshake_time: self.engine.timeouts.step.min(remaining),
@@ -1089,6 +1149,10 @@ impl Attempting<'_> {
                 // (40 ms on Linux), for every connection.
                 let _ = stream.set_nodelay(true);
                 Ok(stream)
+            }
+            // EMFILE, ENFILE: this host is out of descriptors; nothing was learnt about the server.
+            Ok(Err(error)) if matches!(error.raw_os_error(), Some(23 | 24)) => {
+                Err(self.overloaded("this service ran out of file descriptors"))
             }
             Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
                 Err(unreached(
@@ -1111,9 +1175,11 @@ impl Attempting<'_> {
     }
 }
 
-/// A connection past its plain-text dialog, holding its per-address slot until dropped.
+/// A connection past its plain-text dialog, holding its per-address slot and its outbound
+/// socket until dropped.
 struct Opened {
     _slot: tokio::sync::OwnedSemaphorePermit,
+    _outbound: tokio::sync::OwnedSemaphorePermit,
     stream: TcpStream,
     facts: DialogFacts,
     handshake_time: Duration,

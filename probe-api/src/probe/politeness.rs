@@ -5,6 +5,11 @@
 //!
 //! The slots live only while someone holds them (weak entries), so the map is as large as the
 //! number of destinations being contacted right now, and is swept as it grows.
+//!
+//! Above them, one cap counts every outbound connection of this engine
+//! ([`super::ProbeSettings::max_outbound_connections`]), sized at start to fit the process's
+//! file-descriptor limit: the probe never meets `EMFILE`, it waits for a socket instead, and a
+//! check that cannot get one in time is this host's overload, never a verdict about a server.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
@@ -17,6 +22,7 @@ use tokio::sync::Semaphore;
 pub struct AddressSlots {
     per_address: usize,
     slots: Mutex<Slots>,
+    outbound: Arc<Semaphore>,
 }
 
 #[derive(Debug, Default)]
@@ -30,14 +36,33 @@ struct Slots {
 const FIRST_SWEEP: usize = 256;
 
 impl AddressSlots {
-    pub fn new(per_address: usize) -> Self {
+    /// `per_address` connections per destination, `outbound` in all.
+    pub fn new(per_address: usize, outbound: usize) -> Self {
         AddressSlots {
             per_address: per_address.max(1),
             slots: Mutex::new(Slots {
                 by_key: HashMap::new(),
                 sweep_at: FIRST_SWEEP,
             }),
+            outbound: Arc::new(Semaphore::new(outbound.max(1))),
         }
+    }
+
+    /// One of the engine's outbound sockets, waited for until `deadline`; `None` when none
+    /// came free in time (this host is overloaded).
+    pub async fn outbound(
+        &self,
+        deadline: tokio::time::Instant,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        tokio::time::timeout_at(deadline, self.outbound.clone().acquire_owned())
+            .await
+            .ok()?
+            .ok()
+    }
+
+    /// Outbound sockets free now.
+    pub fn outbound_free(&self) -> usize {
+        self.outbound.available_permits()
     }
 
     /// The slots of `address`'s destination (shared with everyone contacting it now).
@@ -80,7 +105,7 @@ mod tests {
 
     #[test]
     fn one_destination_shares_its_slots_and_a_64_is_one_destination() {
-        let slots = AddressSlots::new(2);
+        let slots = AddressSlots::new(2, 16);
         let a = slots.of("192.0.2.1".parse().unwrap());
         let b = slots.of("192.0.2.1".parse().unwrap());
         assert!(Arc::ptr_eq(&a, &b));
@@ -98,7 +123,7 @@ mod tests {
 
     #[test]
     fn slots_nobody_holds_are_swept_so_the_map_stays_small() {
-        let slots = AddressSlots::new(2);
+        let slots = AddressSlots::new(2, 16);
         for n in 0..100_000u32 {
             let _held_briefly = slots.of(IpAddr::from(std::net::Ipv4Addr::from(n)));
         }
