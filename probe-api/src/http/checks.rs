@@ -128,6 +128,13 @@ impl Subscription {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Busy;
 
+/// Why a check did not start: no free slot, or the charge was refused (`E`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused<E> {
+    Busy,
+    Charge(E),
+}
+
 #[derive(Debug)]
 enum Entry {
     Running(Arc<Running>),
@@ -349,15 +356,29 @@ impl Checks {
 
     /// Starts `plan` under `key` — or joins the identical check another request started since.
     pub fn start(self: &Arc<Self>, key: String, plan: Plan) -> Result<Subscription, Busy> {
+        self.start_charged(key, plan, || Ok::<(), Busy>(()))
+            .map_err(|_| Busy)
+    }
+
+    /// [`Checks::start`], calling `charge` (the mail servers' rate limit) only when a check
+    /// really starts: joining a running check or a cached report, or finding no free slot,
+    /// costs the servers nothing.
+    pub fn start_charged<E>(
+        self: &Arc<Self>,
+        key: String,
+        plan: Plan,
+        charge: impl FnOnce() -> Result<(), E>,
+    ) -> Result<Subscription, Refused<E>> {
         let engine = self.engine.clone();
         let total = plan.len();
-        self.start_with(key, total, move |progress| async move {
+        self.start_with_charge(key, total, charge, move |progress| async move {
             engine.run_with_progress(plan, Some(progress)).await
         })
     }
 
     /// [`Checks::start`] for any check that reports `total` endpoints to its progress channel
     /// and then its report (tests give it one that panics).
+    #[cfg(test)]
     fn start_with<F, C>(
         self: &Arc<Self>,
         key: String,
@@ -368,14 +389,30 @@ impl Checks {
         C: FnOnce(mpsc::UnboundedSender<EndpointReport>) -> F + Send + 'static,
         F: Future<Output = Result<CheckReport, Overloaded>> + Send + 'static,
     {
+        self.start_with_charge(key, total, || Ok::<(), Busy>(()), check)
+            .map_err(|_| Busy)
+    }
+
+    fn start_with_charge<F, C, E>(
+        self: &Arc<Self>,
+        key: String,
+        total: usize,
+        charge: impl FnOnce() -> Result<(), E>,
+        check: C,
+    ) -> Result<Subscription, Refused<E>>
+    where
+        C: FnOnce(mpsc::UnboundedSender<EndpointReport>) -> F + Send + 'static,
+        F: Future<Output = Result<CheckReport, Overloaded>> + Send + 'static,
+    {
         let mut entries = lock(&self.entries);
         if let Some(subscription) = self.lookup(&mut entries, &key) {
             return Ok(subscription);
         }
         let Ok(permit) = self.slots.clone().try_acquire_owned() else {
             lock(&self.counts).busy += 1;
-            return Err(Busy);
+            return Err(Refused::Busy);
         };
+        charge().map_err(Refused::Charge)?;
         // Every endpoint event plus the final one fit, so a subscriber never lags.
         let (events, _) = broadcast::channel(total + 2);
         let running = Arc::new(Running {

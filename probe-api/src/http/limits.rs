@@ -111,27 +111,44 @@ impl Limiter {
 
     /// Takes one token for `key` at `now`; `Err` says how long until one is free.
     pub fn take(&self, key: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.take_all(&[key], now)
+    }
+
+    /// Takes one token for each of `keys` at `now` — all or none: `Err` (how long until every
+    /// one of them has a token) takes nothing.
+    pub fn take_all(&self, keys: &[IpAddr], now: Instant) -> Result<(), Duration> {
         if self.per_minute == 0 {
             return Ok(());
         }
         let rate = f64::from(self.per_minute) / 60.0;
         let burst = f64::from(self.burst);
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let bucket = buckets.bucket(key, || Bucket {
-            tokens: burst,
-            updated: now,
-        });
-        let refilled = bucket.tokens + now.duration_since(bucket.updated).as_secs_f64() * rate;
-        bucket.tokens = refilled.min(burst);
-        bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64(
-                ((1.0 - bucket.tokens) / rate).ceil().max(1.0),
-            ))
+        let mut wait = Duration::ZERO;
+        for key in keys {
+            let bucket = buckets.bucket(*key, || Bucket {
+                tokens: burst,
+                updated: now,
+            });
+            let refilled = bucket.tokens + now.duration_since(bucket.updated).as_secs_f64() * rate;
+            bucket.tokens = refilled.min(burst);
+            bucket.updated = now;
+            if bucket.tokens < 1.0 {
+                wait = wait.max(Duration::from_secs_f64(
+                    ((1.0 - bucket.tokens) / rate).ceil().max(1.0),
+                ));
+            }
         }
+        if !wait.is_zero() {
+            return Err(wait);
+        }
+        for key in keys {
+            let bucket = buckets.bucket(*key, || Bucket {
+                tokens: burst,
+                updated: now,
+            });
+            bucket.tokens -= 1.0;
+        }
+        Ok(())
     }
 }
 
@@ -204,6 +221,23 @@ mod tests {
         assert!(limiter.take("192.0.2.8".parse().unwrap(), start).is_ok());
         assert!(limiter.take(key, start + Duration::from_secs(10)).is_ok());
         assert!(Limiter::new(0, 1).take(key, start).is_ok(), "0 disables");
+    }
+
+    #[test]
+    fn several_targets_are_charged_all_or_none() {
+        let limiter = Limiter::new(6, 1);
+        let start = Instant::now();
+        let (a, b): (IpAddr, IpAddr) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
+        assert!(limiter.take(b, start).is_ok());
+        // b has no token left: a keeps its own.
+        assert_eq!(
+            limiter.take_all(&[a, b], start),
+            Err(Duration::from_secs(10))
+        );
+        assert!(
+            limiter.take(a, start).is_ok(),
+            "a was not charged by the refusal"
+        );
     }
 
     #[test]

@@ -500,15 +500,21 @@ async fn start_or_join(
         .plan(targets)
         .await
         .map_err(AppError::Plan)?;
-    let now = tokio::time::Instant::now();
-    for address in plan.addresses() {
-        state
-            .limits
-            .per_target
-            .take(address, now)
-            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
-    }
-    state.checks.start(key, plan).map_err(|_| AppError::Busy)
+    // The mail servers are charged only if this request really starts a check (not when it
+    // joins one that started meanwhile), all of them or none.
+    let addresses = plan.addresses();
+    let limits = state.limits.clone();
+    state
+        .checks
+        .start_charged(key, plan, move || {
+            limits
+                .per_target
+                .take_all(&addresses, tokio::time::Instant::now())
+        })
+        .map_err(|refused| match refused {
+            checks::Refused::Busy => AppError::Busy,
+            checks::Refused::Charge(retry_after) => AppError::RateLimited { retry_after },
+        })
 }
 
 /// `?lang=` wins, then `Accept-Language`, then German.

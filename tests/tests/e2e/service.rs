@@ -449,3 +449,49 @@ async fn concurrent_checks_share_one_servers_connection_slots() {
         stub.most_open_at_once()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cached_and_joined_checks_leave_the_servers_budget_untouched() {
+    // Each mail server address may be contacted by 1 check a minute, 10 at once. Requests that
+    // are answered from the cache or join a running check contact nobody and cost nothing.
+    let (_dir, ca) = test_ca();
+    let gate = Gate::new();
+    let held = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
+    let names: Vec<String> = (0..11).map(|n| format!("n{n}.example.test")).collect();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &name_refs, &[held.port()]);
+    options.rate_limits = true;
+    options.extra_args = vec![
+        "--client-checks-per-minute".into(),
+        "100000".into(),
+        "--target-checks-per-minute".into(),
+        "1".into(),
+    ];
+    let api = ProbeApi::start(&options);
+    let target = |n: usize| format!("smtp://{}:{}", names[n], held.port());
+    // Five identical requests while the server holds its greeting: one check, joined by four.
+    let joined: Vec<_> = (0..5)
+        .map(|_| api.spawn_check(&[("target", &target(0))]))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    gate.open();
+    for request in joined {
+        let (status, report) = request.await.expect("the request");
+        assert_eq!(status, 200, "{report}");
+    }
+    // Twenty more from the cache.
+    for _ in 0..20 {
+        let (status, report) = api.check(&[("target", &target(0))]).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["cached"], true);
+    }
+    // The address had one check charged: nine more new checks fit into its ten…
+    for n in 1..10 {
+        let (status, report) = api.check(&[("target", &target(n))]).await;
+        assert_eq!(status, 200, "check {n}: {report}");
+    }
+    // …and the eleventh is refused.
+    let (status, body) = api.check(&[("target", &target(10))]).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "rate_limited");
+}
