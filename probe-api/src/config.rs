@@ -40,6 +40,8 @@ pub struct ServiceConfig {
     pub target_checks_per_minute: u32,
     /// Reverse proxies trusted to name the client in `X-Forwarded-For`.
     pub trusted_proxies: Vec<IpNet>,
+    /// Clients (CIDR) that may read `/metrics`; behind a proxy, the client it names.
+    pub metrics_from: Vec<IpNet>,
     /// Seconds a finished report is reused for an identical check (0: never).
     pub cache_seconds: u64,
     /// Most bytes (JSON) of finished reports kept for reuse; the oldest go first.
@@ -114,6 +116,7 @@ impl Default for ServiceConfig {
             client_checks_per_minute: 10,
             target_checks_per_minute: 30,
             trusted_proxies: Vec::new(),
+            metrics_from: crate::http::limits::loopback(),
             cache_seconds: 60,
             cache_bytes: crate::http::checks::DEFAULT_CACHE_BYTES,
             embed_origins: Vec::new(),

@@ -83,6 +83,15 @@ struct ServeArgs {
         value_name = "CIDR"
     )]
     trusted_proxies: Vec<IpNet>,
+    /// A client range (CIDR) that may read /metrics (repeatable) [default: 127.0.0.0/8, ::1/128].
+    /// Behind a reverse proxy, the client the proxy names counts, not the proxy.
+    #[arg(
+        long = "metrics-from",
+        env = "MAILTLS_METRICS_FROM",
+        value_delimiter = ',',
+        value_name = "CIDR"
+    )]
+    metrics_from: Vec<IpNet>,
     /// Seconds a finished report is reused for an identical check; 0: never [default: 60].
     #[arg(long, env = "MAILTLS_CACHE_SECONDS", value_name = "SECONDS")]
     cache_seconds: Option<u64>,
@@ -294,6 +303,7 @@ impl ServeArgs {
             self.target_checks_per_minute,
         );
         set_list(&mut config.trusted_proxies, self.trusted_proxies);
+        set_list(&mut config.metrics_from, self.metrics_from);
         set(&mut config.cache_seconds, self.cache_seconds);
         set(&mut config.cache_bytes, self.cache_bytes);
         set_list(&mut config.embed_origins, self.embed_origins);
@@ -411,6 +421,7 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
                 per_client: Limiter::new(config.client_checks_per_minute, 5),
                 per_target: Limiter::new(config.target_checks_per_minute, 10),
                 trusted_proxies: config.trusted_proxies.clone(),
+                metrics_from: config.metrics_from.clone(),
             }),
             rejections: Arc::default(),
             profile: profile.map(Arc::new),

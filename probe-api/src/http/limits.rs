@@ -30,6 +30,16 @@ pub struct Limits {
     pub per_client: Limiter,
     pub per_target: Limiter,
     pub trusted_proxies: Vec<IpNet>,
+    /// Clients that may read `/metrics` (loopback by default).
+    pub metrics_from: Vec<IpNet>,
+}
+
+/// Who may read `/metrics` unless configured otherwise: this host only.
+pub fn loopback() -> Vec<IpNet> {
+    ["127.0.0.0/8", "::1/128"]
+        .iter()
+        .filter_map(|range| range.parse().ok())
+        .collect()
 }
 
 impl Default for Limits {
@@ -40,6 +50,7 @@ impl Default for Limits {
             per_client: Limiter::new(10, 5),
             per_target: Limiter::new(30, 10),
             trusted_proxies: Vec::new(),
+            metrics_from: loopback(),
         }
     }
 }

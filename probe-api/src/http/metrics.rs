@@ -1,5 +1,10 @@
 //! `GET /metrics`: counters in the Prometheus text format (version 0.0.4), written by hand —
-//! a handful of lines does not need a metrics framework.
+//! a handful of lines does not need a metrics framework. Only clients in `metrics_from`
+//! (loopback by default; behind a proxy, the client `X-Forwarded-For` names) may read them;
+//! everyone else gets the API's `404`.
+//!
+//! Refusals are counted here, and logged at most [`LOG_PER_SECOND`] a second: a flood of bad
+//! requests is one line a second saying how many were not logged, not a flood of lines.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -14,32 +19,110 @@ use mailtls_shared::{ErrorCode, wire_name};
 use super::AppState;
 use super::checks::DURATION_BUCKETS_MS;
 
-/// Requests refused, by error code.
+/// Refusals logged per second at most.
+pub const LOG_PER_SECOND: u32 = 10;
+
+/// Requests refused, by error code, and the log budget for them.
 #[derive(Debug, Default)]
-pub struct Rejections(Mutex<BTreeMap<String, u64>>);
+pub struct Rejections(Mutex<RejectionState>);
+
+#[derive(Debug, Default)]
+struct RejectionState {
+    counts: BTreeMap<String, u64>,
+    /// The second the log budget counts for, lines logged in it, and refusals not logged.
+    second: u64,
+    logged: u32,
+    suppressed: u64,
+}
 
 impl Rejections {
+    /// Counts a refusal, and logs it if this second's budget allows.
     pub fn count(&self, code: ErrorCode) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        self.count_at(code, now);
+    }
+
+    /// [`Rejections::count`] at second `now`; whether the refusal was logged.
+    fn count_at(&self, code: ErrorCode, now: u64) -> bool {
         let name = wire_name(&code);
-        let mut counts = self
+        let mut state = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *counts.entry(name).or_default() += 1;
+        *state.counts.entry(name.clone()).or_default() += 1;
+        if state.second != now {
+            if state.suppressed > 0 {
+                tracing::info!(
+                    suppressed = state.suppressed,
+                    "{} refusals not logged in the last busy second(s)",
+                    state.suppressed
+                );
+            }
+            state.second = now;
+            state.logged = 0;
+            state.suppressed = 0;
+        }
+        if state.logged < LOG_PER_SECOND {
+            state.logged += 1;
+            // The code only: what a visitor typed is not logged at info level.
+            tracing::info!(code = %name, "check refused");
+            true
+        } else {
+            state.suppressed += 1;
+            false
+        }
     }
 
     fn snapshot(&self) -> BTreeMap<String, u64> {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .counts
             .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_refusals_is_counted_in_full_and_logged_within_the_budget() {
+        let rejections = Rejections::default();
+        let logged = (0..10_000)
+            .filter(|_| rejections.count_at(ErrorCode::InvalidTarget, 7))
+            .count();
+        assert_eq!(logged, LOG_PER_SECOND as usize);
+        assert_eq!(rejections.snapshot()["invalid_target"], 10_000);
+        // The next second has its budget again.
+        assert!(rejections.count_at(ErrorCode::InvalidTarget, 8));
     }
 }
 
 /// Counters and gauges in the Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain", body = String)))]
-pub(super) async fn metrics(State(state): State<AppState>) -> Response {
+pub(super) async fn metrics(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    // Router tests have no socket: they count as this host.
+    let peer = peer.map_or(
+        std::net::IpAddr::from([127, 0, 0, 1]),
+        |axum::Extension(axum::extract::ConnectInfo(peer))| peer.ip(),
+    );
+    let client = super::limits::client_address(peer, &headers, &state.limits.trusted_proxies);
+    if !state
+        .limits
+        .metrics_from
+        .iter()
+        .any(|range| range.contains(&client))
+    {
+        return super::AppError::NotFound.into_response_in(mailtls_shared::Lang::En);
+    }
     let counts = state.checks.counts();
     let mut out = String::new();
     let mut counter = |name: &str, help: &str, kind: &str, samples: &[(String, u64)]| {

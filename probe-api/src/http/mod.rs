@@ -456,8 +456,7 @@ async fn subscribe(
         Ok(()) => start_or_join(state, inputs, fresh).await,
     };
     if let Err(error) = &result {
-        // The code only: what a visitor typed is not logged at info level.
-        tracing::info!(code = %wire_name(&error.code()), "check refused");
+        // Counted always, logged within a budget (`metrics::Rejections`).
         state.rejections.count(error.code());
     }
     result

@@ -418,6 +418,25 @@ async fn forwarded_for_is_trusted_only_from_the_proxy_on_a_dual_stack_socket() {
         assert_eq!(status("[::1]", "198.51.100.3").await, 400);
     }
     assert_eq!(status("[::1]", "198.51.100.4").await, 429);
+
+    // /metrics is for this host: loopback may read it, a client behind the proxy may not.
+    let metrics = |host: &'static str, forwarded: Option<&'static str>| async move {
+        let mut request = reqwest::Client::new()
+            .get(format!("http://{host}:{port}/metrics"))
+            .timeout(Duration::from_secs(10));
+        if let Some(forwarded) = forwarded {
+            request = request.header("x-forwarded-for", forwarded);
+        }
+        request
+            .send()
+            .await
+            .expect("the service answers")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(metrics("127.0.0.1", None).await, 200);
+    assert_eq!(metrics("[::1]", None).await, 200);
+    assert_eq!(metrics("127.0.0.1", Some("198.51.100.1")).await, 404);
 }
 
 #[tokio::test(flavor = "multi_thread")]
