@@ -59,6 +59,8 @@ pub struct ServiceConfig {
     pub header_timeout: u64,
     /// Most client connections open at once; more wait in the listen queue.
     pub max_connections: usize,
+    /// Most connections one client address (IPv6: its /64) may hold; more are closed at once.
+    pub max_connections_per_client: usize,
     /// Most outbound connections (probes, simulated clients, policy fetches) open at once; more
     /// wait for a free socket.
     pub max_outbound_connections: usize,
@@ -125,6 +127,7 @@ impl Default for ServiceConfig {
             max_header_bytes: 16 * 1024,
             header_timeout: 10,
             max_connections: 4096,
+            max_connections_per_client: 64,
             max_outbound_connections: crate::probe::DEFAULT_MAX_OUTBOUND,
             shutdown_grace: 30,
             profile: None,
@@ -204,6 +207,11 @@ impl ServiceConfig {
         if self.max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "max_connections must be at least 1".into(),
+            ));
+        }
+        if self.max_connections_per_client == 0 {
+            return Err(ConfigError::Invalid(
+                "max_connections_per_client must be at least 1".into(),
             ));
         }
         if self.max_outbound_connections < 16 {

@@ -125,6 +125,10 @@ struct ServeArgs {
     /// Most client connections at once; more wait in the listen queue [default: 4096].
     #[arg(long, env = "MAILTLS_MAX_CONNECTIONS", value_name = "N")]
     max_connections: Option<usize>,
+    /// Most connections one client address (IPv6: its /64) may hold; more are closed at once.
+    /// Trusted proxies are exempt [default: 64].
+    #[arg(long, env = "MAILTLS_MAX_CONNECTIONS_PER_CLIENT", value_name = "N")]
+    max_connections_per_client: Option<usize>,
     /// Most outbound connections (probes, simulated clients, policy fetches) at once; more
     /// wait for a free socket [default: 1024].
     #[arg(long, env = "MAILTLS_MAX_OUTBOUND_CONNECTIONS", value_name = "N")]
@@ -316,6 +320,10 @@ impl ServeArgs {
             &mut config.max_outbound_connections,
             self.max_outbound_connections,
         );
+        set(
+            &mut config.max_connections_per_client,
+            self.max_connections_per_client,
+        );
         set(&mut config.shutdown_grace, self.shutdown_grace);
         if self.profile.is_some() {
             config.profile = self.profile;
@@ -439,6 +447,8 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
     println!("MailTLS is running at http://{address}/  (stop with Ctrl-C)");
     let limits = ServerLimits {
         max_connections: config.max_connections,
+        max_connections_per_client: config.max_connections_per_client,
+        trusted_proxies: config.trusted_proxies.clone(),
         max_header_bytes: config.max_header_bytes,
         header_timeout: config.header_timeout(),
         shutdown_grace: config.shutdown_grace(),

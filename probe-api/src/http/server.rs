@@ -2,16 +2,24 @@
 //! the open internet needs below the HTTP layer.
 //!
 //! - At most `max_connections` connections at once; further clients wait in the kernel's listen
-//!   queue instead of costing memory.
+//!   queue instead of costing memory. One client address (an IPv6 /64) holds at most
+//!   `max_connections_per_client` of them; its further connections are closed at once, so one
+//!   visitor cannot take every slot (trusted proxies, which carry many visitors, are exempt).
+//! - A client that stops reading is dropped after [`WRITE_TIMEOUT`] without progress, so a
+//!   stalled event stream gives back its connection and its buffers.
 //! - Request line plus headers are capped (`max_header_bytes`; hyper answers `431` beyond it),
 //!   and must arrive within `header_timeout` — which also bounds how long a kept-alive connection
 //!   may sit idle — so slow or silent clients cannot hold a connection forever.
 //! - On shutdown the listener closes at once; requests in flight (a running check, an SSE
 //!   stream) may finish until the grace period ends, then the rest is dropped.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::sync::Arc;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -19,14 +27,23 @@ use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use ipnet::IpNet;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
+/// A client that takes longer than this to accept more bytes is dropped.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Connection-level limits.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ServerLimits {
     pub max_connections: usize,
+    /// Most connections one client address (IPv6: /64) may hold at once.
+    pub max_connections_per_client: usize,
+    /// Proxies carry many clients: exempt from the per-client cap.
+    pub trusted_proxies: Vec<IpNet>,
     pub max_header_bytes: usize,
     pub header_timeout: Duration,
     pub shutdown_grace: Duration,
@@ -50,6 +67,7 @@ pub async fn serve(
         .max_headers(100);
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_client = Arc::new(PerClient::default());
     tokio::pin!(shutdown);
     loop {
         let slot = tokio::select! {
@@ -71,6 +89,11 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let Some(held) = per_client.admit(peer.ip(), &limits) else {
+            // Over its share: closed at once, the slot goes back.
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
@@ -78,11 +101,13 @@ pub async fn serve(
             let router = router.clone();
             async move { Ok::<_, Infallible>(infallible(router.oneshot(request).await)) }
         });
+        let stream = WriteDeadline::new(stream, WRITE_TIMEOUT);
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, %peer, "connection ended with an error");
             }
+            drop(held);
             drop(slot);
         });
     }
@@ -100,10 +125,192 @@ pub async fn serve(
     }
 }
 
+/// Open connections per client address; an entry lives while its client has a connection, so
+/// the map never holds more entries than there are connections.
+#[derive(Debug, Default)]
+struct PerClient(Mutex<HashMap<IpAddr, usize>>);
+
+/// One admitted connection of a client; gives its place back when dropped.
+struct Held {
+    per_client: Arc<PerClient>,
+    key: Option<IpAddr>,
+}
+
+impl PerClient {
+    /// A place for a connection from `peer`, or `None` when it already holds its share.
+    fn admit(self: &Arc<Self>, peer: IpAddr, limits: &ServerLimits) -> Option<Held> {
+        let peer = peer.to_canonical();
+        if limits.trusted_proxies.iter().any(|net| net.contains(&peer)) {
+            return Some(Held {
+                per_client: self.clone(),
+                key: None,
+            });
+        }
+        let key = super::limits::client_key(peer);
+        let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(key).or_default();
+        if *count >= limits.max_connections_per_client.max(1) {
+            return None;
+        }
+        *count += 1;
+        Some(Held {
+            per_client: self.clone(),
+            key: Some(key),
+        })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let Some(key) = self.key else { return };
+        let mut open = self.per_client.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = open.get_mut(&key) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&key);
+            }
+        }
+    }
+}
+
+/// A socket whose writes must make progress within a deadline: a client that stops reading
+/// (a full send buffer) turns into a `TimedOut` error, which ends the connection.
+struct WriteDeadline<S = TcpStream> {
+    stream: S,
+    timeout: Duration,
+    /// Running while a write waits for the client.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> WriteDeadline<S> {
+    fn new(stream: S, timeout: Duration) -> Self {
+        WriteDeadline {
+            stream,
+            timeout,
+            stalled: None,
+        }
+    }
+
+    /// After a write returned `Pending`: the deadline, started on the first stall.
+    fn check_stall(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
+        let timeout = self.timeout;
+        let sleep = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match sleep.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client stopped reading",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for WriteDeadline<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match Pin::new(&mut self.stream).poll_write(cx, buf) {
+            Poll::Pending => self.check_stall(cx),
+            ready => {
+                self.stalled = None;
+                ready
+            }
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match Pin::new(&mut self.stream).poll_flush(cx) {
+            Poll::Pending => self.check_stall(cx).map(|result| result.map(|_| ())),
+            ready => {
+                self.stalled = None;
+                ready
+            }
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        match Pin::new(&mut self.stream).poll_write_vectored(cx, bufs) {
+            Poll::Pending => self.check_stall(cx),
+            ready => {
+                self.stalled = None;
+                ready
+            }
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+}
+
 /// The value of a `Result` that cannot fail.
 fn infallible<T>(result: Result<T, Infallible>) -> T {
     match result {
         Ok(value) => value,
         Err(never) => match never {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncWriteExt;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_stops_reading_is_dropped_after_the_write_timeout() {
+        let (server_side, _client_never_reads) = tokio::io::duplex(64);
+        let mut stream = WriteDeadline::new(server_side, WRITE_TIMEOUT);
+        let started = tokio::time::Instant::now();
+        let error = stream
+            .write_all(&[0u8; 4096])
+            .await
+            .expect_err("the write cannot finish");
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+        assert_eq!(started.elapsed(), WRITE_TIMEOUT);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_reader_that_keeps_reading_is_not_dropped() {
+        let (server_side, mut client) = tokio::io::duplex(64);
+        let mut stream = WriteDeadline::new(server_side, WRITE_TIMEOUT);
+        let reader = tokio::spawn(async move {
+            let mut buffer = [0u8; 64];
+            let mut total = 0;
+            while total < 4096 {
+                // Reads a little every 20 s: each wait is under the timeout.
+                tokio::time::sleep(Duration::from_secs(20)).await;
+                total += tokio::io::AsyncReadExt::read(&mut client, &mut buffer)
+                    .await
+                    .expect("read");
+            }
+        });
+        stream
+            .write_all(&[0u8; 4096])
+            .await
+            .expect("progress keeps it alive");
+        reader.await.expect("reader");
     }
 }

@@ -514,3 +514,52 @@ async fn cached_and_joined_checks_leave_the_servers_budget_untouched() {
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["error"]["code"], "rate_limited");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_client_cannot_take_every_connection_slot() {
+    // 300 silent connections from 127.0.0.2 against 200 slots: the flooding address holds its
+    // 64, its others are closed at once, and a visitor from 127.0.0.1 is answered at once.
+    let api = ProbeApi::start(&ProbeApiOptions {
+        extra_args: vec!["--max-connections".into(), "200".into()],
+        ..ProbeApiOptions::default()
+    });
+    let address: std::net::SocketAddr = api
+        .base_url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("the service's address");
+    let mut flood = Vec::new();
+    for _ in 0..300 {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 2], 0)))
+            .expect("bind 127.0.0.2");
+        flood.push(socket.connect(address).await.expect("connect"));
+    }
+    let started = std::time::Instant::now();
+    let (status, _, body) = api.get("/healthz").await;
+    assert_eq!((status, body.trim()), (200, "ok"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the other visitor waited {:?}",
+        started.elapsed()
+    );
+    // Most of the flood was closed by the service: reading gives end-of-stream at once.
+    let mut closed = 0;
+    for stream in &mut flood {
+        let mut byte = [0u8; 1];
+        let read = tokio::time::timeout(
+            Duration::from_millis(20),
+            tokio::io::AsyncReadExt::read(stream, &mut byte),
+        )
+        .await;
+        if matches!(read, Ok(Ok(0)) | Ok(Err(_))) {
+            closed += 1;
+        }
+    }
+    assert_eq!(
+        closed,
+        300 - 64,
+        "the flooding address keeps exactly its share"
+    );
+}
