@@ -142,6 +142,7 @@ async fn the_form_marks_an_invalid_field_and_links_its_message() {
         button: Some(frontend::i18n::Text::CheckButton),
         on_edit: Callback::noop(),
         on_submit: Callback::noop(),
+        hint: frontend::i18n::Text::ServerHint,
     };
     yew::Renderer::<ServerForm>::with_root_and_props(root.clone(), props).render();
     let field = wait_for(&root, "input#server").await;
@@ -186,6 +187,7 @@ async fn the_settings_form_shows_each_message_under_its_field() {
         on_edit: Callback::noop(),
         on_submit: Callback::noop(),
         for_agent: false,
+        program: None,
     };
     yew::Renderer::<SettingsForm>::with_root_and_props(root.clone(), props).render();
     let port = wait_for(&root, "input#in-port").await;
