@@ -367,10 +367,25 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr; `RUST_LOG` overrides the level.
+/// Logs go to stderr; `RUST_LOG` overrides the level. The DNS library's own messages are off
+/// unless `RUST_LOG` names it: it warns and errs about what (possibly hostile) DNS servers
+/// answer, once per lookup, which would let any domain flood the log; the reports and our own
+/// lines say what went wrong with a lookup.
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let from_env = std::env::var("RUST_LOG").ok();
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,tower_http=warn".into());
+    if !from_env.is_some_and(|directives| directives.contains("hickory")) {
+        for quiet in [
+            "hickory_net=off",
+            "hickory_proto=off",
+            "hickory_resolver=off",
+        ] {
+            if let Ok(directive) = quiet.parse() {
+                filter = filter.add_directive(directive);
+            }
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -128,6 +128,10 @@ impl Subscription {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Busy;
 
+/// A check slot held from before planning until the check starts (or is not needed).
+#[derive(Debug)]
+pub struct Reserved(OwnedSemaphorePermit);
+
 /// Why a check did not start: no free slot, or the charge was refused (`E`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused<E> {
@@ -369,11 +373,39 @@ impl Checks {
         plan: Plan,
         charge: impl FnOnce() -> Result<(), E>,
     ) -> Result<Subscription, Refused<E>> {
+        self.start_reserved(key, plan, None, charge)
+    }
+
+    /// A check slot taken before planning, so name resolution counts against the cap too;
+    /// `None` (counted as busy) when every slot is taken.
+    pub fn reserve(&self) -> Option<Reserved> {
+        match self.slots.clone().try_acquire_owned() {
+            Ok(permit) => Some(Reserved(permit)),
+            Err(_) => {
+                lock(&self.counts).busy += 1;
+                None
+            }
+        }
+    }
+
+    /// [`Checks::start_charged`] in the slot `reserved` earlier (given back if the request
+    /// joins a check that started meanwhile).
+    pub fn start_reserved<E>(
+        self: &Arc<Self>,
+        key: String,
+        plan: Plan,
+        reserved: Option<Reserved>,
+        charge: impl FnOnce() -> Result<(), E>,
+    ) -> Result<Subscription, Refused<E>> {
         let engine = self.engine.clone();
         let total = plan.len();
-        self.start_with_charge(key, total, charge, move |progress| async move {
-            engine.run_with_progress(plan, Some(progress)).await
-        })
+        self.start_in(
+            key,
+            total,
+            reserved.map(|reserved| reserved.0),
+            charge,
+            move |progress| async move { engine.run_with_progress(plan, Some(progress)).await },
+        )
     }
 
     /// [`Checks::start`] for any check that reports `total` endpoints to its progress channel
@@ -389,14 +421,15 @@ impl Checks {
         C: FnOnce(mpsc::UnboundedSender<EndpointReport>) -> F + Send + 'static,
         F: Future<Output = Result<CheckReport, Overloaded>> + Send + 'static,
     {
-        self.start_with_charge(key, total, || Ok::<(), Busy>(()), check)
+        self.start_in(key, total, None, || Ok::<(), Busy>(()), check)
             .map_err(|_| Busy)
     }
 
-    fn start_with_charge<F, C, E>(
+    fn start_in<F, C, E>(
         self: &Arc<Self>,
         key: String,
         total: usize,
+        reserved: Option<OwnedSemaphorePermit>,
         charge: impl FnOnce() -> Result<(), E>,
         check: C,
     ) -> Result<Subscription, Refused<E>>
@@ -408,9 +441,15 @@ impl Checks {
         if let Some(subscription) = self.lookup(&mut entries, &key) {
             return Ok(subscription);
         }
-        let Ok(permit) = self.slots.clone().try_acquire_owned() else {
-            lock(&self.counts).busy += 1;
-            return Err(Refused::Busy);
+        let permit = match reserved {
+            Some(permit) => permit,
+            None => match self.slots.clone().try_acquire_owned() {
+                Ok(permit) => permit,
+                Err(_) => {
+                    lock(&self.counts).busy += 1;
+                    return Err(Refused::Busy);
+                }
+            },
         };
         charge().map_err(Refused::Charge)?;
         // Every endpoint event plus the final one fit, so a subscriber never lags.

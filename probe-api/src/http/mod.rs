@@ -493,6 +493,9 @@ async fn start_or_join(
     if let Some(subscription) = state.checks.existing(&key) {
         return Ok(subscription);
     }
+    // The slot comes first: resolving names is work under the cap as well, and a busy service
+    // says so at once instead of after the lookups.
+    let reserved = state.checks.reserve().ok_or(AppError::Busy)?;
     let plan = state
         .checks
         .engine()
@@ -505,7 +508,7 @@ async fn start_or_join(
     let limits = state.limits.clone();
     state
         .checks
-        .start_charged(key, plan, move || {
+        .start_reserved(key, plan, Some(reserved), move || {
             limits
                 .per_target
                 .take_all(&addresses, tokio::time::Instant::now())

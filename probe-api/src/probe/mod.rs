@@ -59,9 +59,9 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
 use mailtls_shared::{
-    CheckReport, ClientReason, ClientReport, ClientResult, EndpointError, EndpointErrorCode,
-    EndpointReport, HandshakeReport, Host, Hostname, Outcome, PortsNotOffered, Reason, Scheme,
-    Target, TlsVersion, Verdict,
+    CertificateReport, CheckReport, ClientReason, ClientReport, ClientResult, EndpointError,
+    EndpointErrorCode, EndpointReport, HandshakeReport, Host, Hostname, Outcome, PortsNotOffered,
+    Reason, Scheme, Target, TlsVersion, Verdict,
 };
 
 use self::dns::{Dns, DnsConfig};
@@ -96,6 +96,9 @@ impl Default for Timeouts {
         }
     }
 }
+
+/// How long one certificate verification may take before its check gives up on it.
+pub const VERIFY_BUDGET: Duration = Duration::from_secs(5);
 
 /// Outbound connections open at once, by default (probes, simulated clients, policy fetches).
 pub const DEFAULT_MAX_OUTBOUND: usize = 1024;
@@ -243,6 +246,8 @@ impl Plan {
 pub struct Engine {
     tls: TlsClients,
     judge: CertJudge,
+    /// Certificate verifications running at once on the blocking pool.
+    verify_slots: Arc<Semaphore>,
     policy: AddressPolicy,
     resolver: Resolver,
     timeouts: Timeouts,
@@ -304,6 +309,9 @@ impl Engine {
         Ok(Engine {
             tls: TlsClients::new(provider.clone())?,
             judge: CertJudge::new(provider.clone(), roots)?,
+            verify_slots: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            )),
             policy: settings.policy,
             resolver,
             timeouts: settings.timeouts,
@@ -562,7 +570,7 @@ impl Engine {
                     measured = self.measure_other_name(endpoint, measured, deadline).await;
                 }
                 let overloaded = measured.overloaded;
-                let mut probed = self.report(endpoint, measured);
+                let mut probed = self.report(endpoint, measured).await;
                 // What the server sent is capped before anyone sees it (`shared::caps`).
                 probed.0.cap();
                 if let Some(progress) = progress.filter(|_| !overloaded) {
@@ -759,9 +767,43 @@ impl Engine {
         measured
     }
 
+    /// The verdict on a chain a server chose, judged on the blocking pool — at most
+    /// [`Engine::verify_slots`] at a time, each within [`VERIFY_BUDGET`] — so a slow
+    /// verification of a hostile chain never holds up the async workers and other checks.
+    async fn judged(
+        &self,
+        chain: Vec<CertificateDer<'static>>,
+        name: ServerName<'static>,
+    ) -> CertificateReport {
+        let unjudged = |detail: String| CertificateReport {
+            verdict: mailtls_shared::CertificateVerdict::Invalid,
+            detail: Some(detail),
+            chain_length: chain.len(),
+            ..CertificateReport::default()
+        };
+        let Ok(slot) = self.verify_slots.clone().acquire_owned().await else {
+            return unjudged("the certificate could not be judged".into());
+        };
+        let judge = self.judge.clone();
+        let chain_for_pool = chain.clone();
+        let judging = tokio::task::spawn_blocking(move || {
+            // The slot is held until the verification really ends, even past the budget.
+            let _slot = slot;
+            judge.judge(&chain_for_pool, &name, UnixTime::now())
+        });
+        match tokio::time::timeout(VERIFY_BUDGET, judging).await {
+            Ok(Ok(report)) => report,
+            Ok(Err(_)) => unjudged("the certificate could not be judged".into()),
+            Err(_) => unjudged(format!(
+                "verifying the certificate took longer than {} s",
+                VERIFY_BUDGET.as_secs()
+            )),
+        }
+    }
+
     /// The endpoint's report from what was measured, and the certificate chain it presented
     /// (for DANE).
-    fn report(
+    async fn report(
         &self,
         endpoint: &PlannedEndpoint,
         measured: Measured,
@@ -784,10 +826,13 @@ impl Engine {
         .map(|(_, handshake, _)| &handshake.chain)
         .find(|chain| !chain.is_empty());
         let presented = chain.cloned().unwrap_or_default();
-        let certificate = chain.map(|chain| {
-            self.judge
-                .judge(chain, &server_name(&endpoint.host), UnixTime::now())
-        });
+        let certificate = match chain {
+            Some(chain) => Some(
+                self.judged(chain.clone(), server_name(&endpoint.host))
+                    .await,
+            ),
+            None => None,
+        };
         observations.certificate = certificate.as_ref().map(|c| c.verdict);
         observations.certificate_key = certificate.as_ref().and_then(|c| c.key_type.clone());
         observations.certificate_days_left = certificate.as_ref().and_then(|c| c.days_left);

@@ -563,3 +563,42 @@ async fn one_client_cannot_take_every_connection_slot() {
         "the flooding address keeps exactly its share"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_busy_service_says_so_before_resolving_any_name() {
+    // One check slot, taken by a check whose server holds its greeting. A second request for a
+    // name only a DNS server that never answers knows: refused as busy at once, not after its
+    // lookup ran into the deadline (resolution counts against the cap).
+    let (_dir, ca) = test_ca();
+    let gate = Gate::new();
+    let held = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
+    let silent = tests::dns::GarbageDns::start_silent();
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[held.port()]);
+    options.extra_args = vec![
+        "--max-concurrent-checks".into(),
+        "1".into(),
+        "--dns-server".into(),
+        silent.address.to_string(),
+        "--allow-reserved-names".into(),
+    ];
+    let api = ProbeApi::start(&options);
+    let first = api.spawn_check(&[("target", &format!("smtp://{NAME}:{}", held.port()))]);
+    metrics_show(&api, "mailtls_checks_in_flight 1").await;
+    let started = std::time::Instant::now();
+    let (status, body) = api
+        .check(&[(
+            "target",
+            &format!("smtp://unknown.example.test:{}", held.port()),
+        )])
+        .await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "busy");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    gate.open();
+    let (status, _) = first.await.expect("the first check");
+    assert_eq!(status, 200);
+}
