@@ -26,12 +26,15 @@ pub const MAX_REPORT_BYTES: usize = 256 * 1024;
 /// How many names a report shows when it must shed details.
 const SHED_SANS: usize = 10;
 
-/// Cuts `text` to [`MAX_TEXT_CHARS`] characters, saying how much was left out.
+/// Cuts `text` to [`MAX_TEXT_CHARS`] characters, saying how much was left out — and gives
+/// the memory back: a cut string keeps its old capacity otherwise (a 50 KB name list cut to
+/// 512 characters would still hold 50 KB in every cached report).
 pub fn cap_text(text: &mut String) {
     if let Some((cut, _)) = text.char_indices().nth(MAX_TEXT_CHARS) {
         let left = text[cut..].chars().count();
         text.truncate(cut);
         text.push_str(&format!(" … ({left} more characters)"));
+        text.shrink_to_fit();
     }
 }
 
@@ -43,6 +46,7 @@ fn cap_opt(text: &mut Option<String>) {
 
 fn cap_list(list: &mut Vec<String>) {
     list.truncate(MAX_LIST);
+    list.shrink_to_fit();
     list.iter_mut().for_each(cap_text);
 }
 
@@ -57,6 +61,7 @@ impl EndpointReport {
             if certificate.sans.len() > MAX_SANS {
                 let omitted = certificate.sans.len() - MAX_SANS;
                 certificate.sans.truncate(MAX_SANS);
+                certificate.sans.shrink_to_fit();
                 certificate.sans_omitted = Some(certificate.sans_omitted.unwrap_or(0) + omitted);
             }
             certificate.sans.iter_mut().for_each(cap_text);
@@ -231,6 +236,9 @@ mod tests {
         assert_eq!(certificate.sans_omitted, Some(20_000 - MAX_SANS));
         let detail = certificate.detail.as_deref().unwrap_or_default();
         assert!(detail.ends_with(" … (99488 more characters)"), "{detail}");
+        // The memory of the cut text is given back, not only its length.
+        let capacity = certificate.detail.as_ref().map_or(0, String::capacity);
+        assert!(capacity < 1_000, "a cut text still holds {capacity} bytes");
         // Characters, not bytes: a multi-byte text is cut at a character boundary.
         let handshake = endpoint.handshakes[0].detail.as_deref().unwrap_or_default();
         assert!(

@@ -3,6 +3,8 @@
 //! - Refused checks (`403 forbidden_address`) and cache hits (`200` with a cached report) per
 //!   second, with their p99 latency: what an anonymous crowd or a reloading page costs.
 //! - Resident memory of the service with 1,000 open SSE streams waiting on one slow check.
+//! - Resident memory after 10,000 distinct checks of a hostile server whose certificate names
+//!   2,500 hosts, all kept in the report cache (bounded by `cache_bytes`).
 //!
 //! Run with `make bench`. Both wrk and the service run on the same two cores, so the numbers are
 //! a floor. Written to `target/bench/load.md`; nothing is asserted, it is measured.
@@ -101,7 +103,96 @@ fn open_streams(api: &ProbeApi, path: &str, count: usize) -> Vec<TcpStream> {
     streams
 }
 
+/// Distinct checks kept in the cache for the memory measurement.
+const CACHED_CHECKS: usize = 10_000;
+
+/// Fills the report cache with [`CACHED_CHECKS`] distinct checks of a server whose certificate
+/// names 2,500 hosts (about as many as one TLS handshake message holds) and measures the
+/// service's resident memory before and after; the table row as markdown.
+fn cached_reports(dir: &std::path::Path, ca: &TestCa) -> String {
+    let names: Vec<String> = (0..2_500).map(|n| format!("n{n}.example.test")).collect();
+    let cert = ca.server_cert_for_names("huge", &names);
+    // Postfix greets at once after the handshake (SMTP over TLS), so each check is quick.
+    let hostile =
+        tests::mail_servers::Postfix::start(&cert, tests::mail_servers::PostfixTls::Modern);
+    // Every check its own name, all on the one server: distinct reports, one address.
+    let config = dir.join("many-names.toml");
+    let resolve: Vec<String> = (0..CACHED_CHECKS)
+        .map(|n| format!("\"c{n}.example.test=127.0.0.1\""))
+        .collect();
+    std::fs::write(
+        &config,
+        format!(
+            "resolve = [{}]\ncache_seconds = 3600\nmax_concurrent_checks = 16\n",
+            resolve.join(", ")
+        ),
+    )
+    .expect("write the configuration");
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[], &[hostile.smtps]);
+    options.extra_args = vec![
+        "--config".into(),
+        config.display().to_string(),
+        "--no-client-simulation".into(),
+    ];
+    if let Ok(arenas) = std::env::var("BENCH_ARENAS") {
+        options.env.push(("MALLOC_ARENA_MAX".into(), arenas));
+    }
+    let api = ProbeApi::start(&options);
+    let pid = api.pid();
+    let idle = resident_mib(pid);
+    let started = Instant::now();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let statuses = runtime.block_on(async {
+        let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
+        let mut tasks = Vec::new();
+        for n in 0..CACHED_CHECKS {
+            let gate = gate.clone();
+            let base = api.base_url.clone();
+            let port = hostile.smtps;
+            tasks.push(tokio::spawn(async move {
+                let _turn = gate.acquire_owned().await;
+                let url = format!("{base}/api/v1/check?target=smtps://c{n}.example.test:{port}");
+                reqwest::get(url)
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            }));
+        }
+        let mut ok = 0;
+        for task in tasks {
+            if task.await.unwrap_or(0) == 200 {
+                ok += 1;
+            }
+        }
+        ok
+    });
+    let took = started.elapsed();
+    let filled = resident_mib(pid);
+    let (_, _, metrics) = runtime.block_on(api.get("/metrics"));
+    let gauge = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .unwrap_or("?")
+            .to_owned()
+    };
+    format!(
+        "\n{CACHED_CHECKS} distinct checks of a server whose certificate names 2,500 hosts \
+         ({statuses} answered 200, in {} s): resident memory {filled:.1} MiB (idle before: \
+         {idle:.1} MiB); the cache holds {} reports in {} bytes of JSON (budget: 64 MiB).\n",
+        took.as_secs(),
+        gauge("mailtls_report_cache_reports"),
+        gauge("mailtls_report_cache_bytes"),
+    )
+}
+
 fn main() {
+    if std::env::var_os("BENCH_ONLY_CACHE").is_some() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let ca = TestCa::new(dir.path());
+        println!("{}", cached_reports(dir.path(), &ca));
+        return;
+    }
     assert!(
         tests::process::on_path("wrk"),
         "wrk is missing: `make bench` installs it"
@@ -113,9 +204,17 @@ fn main() {
     let tarpit = Stub::start(Behaviour::Silent);
     let mut options =
         ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[server.port, tarpit.port()]);
-    options.extra_args = ["--step-timeout", "120", "--check-timeout", "300"]
-        .map(String::from)
-        .to_vec();
+    // All the bench's clients come from 127.0.0.1: it stands for many visitors at once.
+    options.extra_args = [
+        "--step-timeout",
+        "120",
+        "--check-timeout",
+        "300",
+        "--max-connections-per-client",
+        "5000",
+    ]
+    .map(String::from)
+    .to_vec();
     let api = ProbeApi::start(&options);
 
     // Refused before any lookup: a port outside the mail ports.
@@ -169,6 +268,7 @@ fn main() {
         (streaming_mib - idle_mib).max(0.0) * 1024.0 / SSE_CLIENTS as f64,
         open_took.as_millis(),
     );
+    table += &cached_reports(dir.path(), &ca);
     println!("{table}");
     let out: PathBuf = tests::target_dir().join("bench");
     let _ = std::fs::create_dir_all(&out);

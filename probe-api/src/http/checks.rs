@@ -5,8 +5,9 @@
 //! - Identical checks in flight are coalesced: the second visitor subscribes to the first one's
 //!   check, receiving what it has found so far and then the rest as it arrives.
 //! - Finished reports are kept for `cache_ttl`, so a reloaded page does not knock again, within a
-//!   budget of bytes (their JSON size), oldest out first. A hit shares the stored report; it is
-//!   never copied ([`Served`] adds `cached` and `age_seconds` while writing the JSON).
+//!   budget of bytes, oldest out first. They are kept as their JSON, written once: what the
+//!   budget counts is what they hold in memory, and every hit shares the one string
+//!   ([`Served::Cached`] appends `cached` and `age_seconds` while answering).
 //!
 //! A check runs in its own task, so a visitor who closes the page does not cancel it for the
 //! others who wait for the same result. A task that ends without a report (a panic) takes its
@@ -20,7 +21,6 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc};
 use tokio::time::Instant;
 
-use mailtls_shared::caps::json_size;
 use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Target};
 
 use crate::probe::{Engine, Overloaded, Plan};
@@ -60,8 +60,8 @@ pub enum NoReport {
 pub struct Subscription {
     /// How many endpoint reports the check will produce.
     pub total: usize,
-    /// Endpoints finished before this subscription began (a running check; a cache hit's are
-    /// in its report).
+    /// Endpoints finished before this subscription began (a running check; a cache hit sends
+    /// its report at once).
     pub finished_endpoints: Vec<EndpointReport>,
     /// The report, when the check is already finished (a cache hit).
     pub report: Option<Served>,
@@ -71,38 +71,38 @@ pub struct Subscription {
     pub cached: bool,
 }
 
-/// A finished report as served: shared with the cache, and for a cache hit its age.
+/// A finished report as served.
 #[derive(Debug, Clone)]
-pub struct Served {
-    pub report: Arc<CheckReport>,
-    /// Seconds since the report was made, for an answer from the cache.
-    pub age_seconds: Option<u64>,
+pub enum Served {
+    /// Just measured.
+    Fresh(Arc<CheckReport>),
+    /// From the cache: the stored JSON (one string shared by every hit) and its age.
+    Cached { json: Arc<str>, age_seconds: u64 },
 }
 
 impl Served {
-    fn fresh(report: Arc<CheckReport>) -> Self {
-        Served {
-            report,
-            age_seconds: None,
+    /// Seconds since the report was made, for an answer from the cache.
+    pub fn age_seconds(&self) -> Option<u64> {
+        match self {
+            Served::Fresh(_) => None,
+            Served::Cached { age_seconds, .. } => Some(*age_seconds),
         }
     }
 
-    /// The report's JSON, with `"cached": true` and `"age_seconds"` for a cache hit. Those two
+    /// The report's JSON; for a cache hit with `"cached": true` and `"age_seconds"`. Those two
     /// are the report's last fields and left out while unset, so they are appended to the
-    /// stored report's JSON instead of copying the report to set them.
+    /// stored JSON.
     pub fn to_json(&self) -> String {
-        let mut json = serde_json::to_string(&*self.report).unwrap_or_else(|_| "{}".into());
-        if let Some(age) = self.age_seconds
-            && !self.report.cached
-            && json.ends_with('}')
-        {
-            json.pop();
-            let separator = if json.ends_with('{') { "" } else { "," };
-            json.push_str(&format!(
-                "{separator}\"cached\":true,\"age_seconds\":{age}}}"
-            ));
+        match self {
+            Served::Fresh(report) => {
+                serde_json::to_string(&**report).unwrap_or_else(|_| "{}".into())
+            }
+            Served::Cached { json, age_seconds } => {
+                let body = json.strip_suffix('}').unwrap_or(json);
+                let separator = if body.ends_with('{') { "" } else { "," };
+                format!("{body}{separator}\"cached\":true,\"age_seconds\":{age_seconds}}}")
+            }
         }
-        json
     }
 }
 
@@ -115,7 +115,7 @@ impl Subscription {
         let mut events = self.events.take().ok_or(NoReport::Died)?;
         loop {
             match events.recv().await {
-                Ok(Event::Finished(report)) => return Ok(Served::fresh(report)),
+                Ok(Event::Finished(report)) => return Ok(Served::Fresh(report)),
                 Ok(Event::Busy) => return Err(NoReport::Busy),
                 Ok(Event::Endpoint(_)) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => return Err(NoReport::Died),
@@ -143,10 +143,11 @@ pub enum Refused<E> {
 enum Entry {
     Running(Arc<Running>),
     Done {
-        report: Arc<CheckReport>,
+        /// The report as JSON, without `cached` and `age_seconds`.
+        json: Arc<str>,
+        /// How many endpoints it has.
+        total: usize,
         finished: Instant,
-        /// Its JSON size, counted against the cache's budget.
-        bytes: usize,
     },
 }
 
@@ -229,8 +230,8 @@ struct Entries {
 impl Entries {
     /// Forgets `key`'s cached report, if that is what it holds.
     fn remove_done(&mut self, key: &str) {
-        if let Some(Entry::Done { bytes, .. }) = self.by_key.get(key) {
-            self.bytes -= *bytes;
+        if let Some(Entry::Done { json, .. }) = self.by_key.get(key) {
+            self.bytes -= json.len();
             self.by_key.remove(key);
         }
     }
@@ -336,15 +337,17 @@ impl Checks {
                 running.subscribe()
             }
             Entry::Done {
-                report, finished, ..
+                json,
+                total,
+                finished,
             } if finished.elapsed() < self.cache_ttl => {
                 lock(&self.counts).cache_hits += 1;
                 Subscription {
-                    total: report.endpoints.len(),
+                    total: *total,
                     finished_endpoints: Vec::new(),
-                    report: Some(Served {
-                        report: report.clone(),
-                        age_seconds: Some(finished.elapsed().as_secs()),
+                    report: Some(Served::Cached {
+                        json: json.clone(),
+                        age_seconds: finished.elapsed().as_secs(),
                     }),
                     events: None,
                     cached: true,
@@ -516,8 +519,10 @@ impl Checks {
             let _ = running.events.send(Event::Busy);
             return;
         };
-        let (verdict, duration_ms) = (report.verdict, report.duration_ms);
-        let bytes = json_size(&report);
+        let (verdict, duration_ms, total) =
+            (report.verdict, report.duration_ms, report.endpoints.len());
+        // Written once for the cache; a report that cannot be written is served, not kept.
+        let json: Option<Arc<str>> = serde_json::to_string(&report).ok().map(Arc::from);
         let report = Arc::new(report);
         // Counted and the slot given back before anyone hears of the report: a client that
         // reads its report and asks again at once finds the service ready and the metrics whole.
@@ -538,8 +543,10 @@ impl Checks {
             let mut entries = lock(&self.entries);
             let now = Instant::now();
             entries.by_key.remove(&key);
-            let keep = !self.cache_ttl.is_zero() && bytes <= self.cache_budget;
-            if keep {
+            let json =
+                json.filter(|json| !self.cache_ttl.is_zero() && json.len() <= self.cache_budget);
+            if let Some(json) = json {
+                let bytes = json.len();
                 // Expired and then the oldest reports make room.
                 entries.evict_expired(now, self.cache_ttl);
                 while (entries.bytes + bytes > self.cache_budget
@@ -549,9 +556,9 @@ impl Checks {
                 entries.by_key.insert(
                     key.clone(),
                     Entry::Done {
-                        report: report.clone(),
+                        json,
+                        total,
                         finished: now,
-                        bytes,
                     },
                 );
                 entries.order.push_back((key, now));
@@ -574,6 +581,11 @@ impl Checks {
     /// Whether another check could start now.
     pub fn has_capacity(&self) -> bool {
         self.slots.available_permits() > 0
+    }
+
+    /// Check slots free now.
+    pub fn free_slots(&self) -> usize {
+        self.slots.available_permits()
     }
 }
 
@@ -666,8 +678,10 @@ mod tests {
         let key = key(std::slice::from_ref(&target));
         let plan = engine.plan(vec![target]).await.expect("plan");
         let first = checks.start(key.clone(), plan).expect("slot");
-        let report = first.report().await.expect("report");
-        assert!(!report.report.cached && report.age_seconds.is_none());
+        let Served::Fresh(report) = first.report().await.expect("report") else {
+            panic!("the first answer is a fresh check")
+        };
+        assert!(!report.cached);
 
         tokio::time::advance(Duration::from_secs(3)).await;
         let cached = checks.existing(&key).expect("cached");
@@ -681,7 +695,7 @@ mod tests {
                 age_seconds: None,
                 ..served
             },
-            *report.report,
+            *report,
             "otherwise the very report"
         );
 
@@ -750,7 +764,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_cache_keeps_to_its_byte_budget_and_hits_share_one_report() {
         let (engine, _) = closed_port_engine(false);
-        let size = json_size(&report_of(10_000));
+        let size = mailtls_shared::caps::json_size(&report_of(10_000));
         let checks = Arc::new(
             Checks::new(engine, 4, Duration::from_secs(60)).with_cache_budget(3 * size + 10),
         );
@@ -771,10 +785,11 @@ mod tests {
         .into_iter()
         .map(|served| served.expect("report"))
         .collect();
-        assert!(
-            Arc::ptr_eq(&hits[0].report, &hits[1].report),
-            "two hits, one report in memory"
-        );
+        let shared = match (&hits[0], &hits[1]) {
+            (Served::Cached { json: a, .. }, Served::Cached { json: b, .. }) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        assert!(shared, "two hits, one report in memory");
         // A report larger than the whole budget is served but not kept.
         let big = checks
             .start_with("big".into(), 0, |_| async { Ok(report_of(40_000)) })

@@ -156,6 +156,12 @@ pub(super) async fn metrics(
         &[(String::new(), counts.in_flight as u64)],
     );
     counter(
+        "mailtls_check_slots_free",
+        "Check slots free now (0: new checks get 503 busy).",
+        "gauge",
+        &[(String::new(), state.checks.free_slots() as u64)],
+    );
+    counter(
         "mailtls_checks_failed_total",
         "Checks that ended without a report (a bug; their clients got an error).",
         "counter",

@@ -231,18 +231,23 @@ async fn request_limits(
     }
 }
 
-/// Caching: trunk's content-hashed files never change (cache for a year), the page itself is
-/// revalidated every time, API answers are never stored by browsers or proxies.
+/// Caching: trunk's content-hashed files never change (cache for a year) — but only a file
+/// that exists: a hashed name this build does not have (a browser or CDN that saw another
+/// version, during an upgrade or across replicas) is `404` and `no-store`, never a page kept
+/// for a year under the file's name. The page itself is revalidated every time, API answers
+/// are never stored by browsers or proxies.
 async fn cache_control(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let path = request.uri().path();
-    let policy = if path.starts_with("/api/") || path == routes::METRICS {
+    let api = path.starts_with("/api/") || path == routes::METRICS;
+    let hashed = is_content_hashed(path);
+    let mut response = next.run(request).await;
+    let policy = if api || (hashed && !response.status().is_success()) {
         "no-store"
-    } else if is_content_hashed(path) {
+    } else if hashed {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
     };
-    let mut response = next.run(request).await;
     response
         .headers_mut()
         .entry(header::CACHE_CONTROL)
@@ -308,18 +313,17 @@ async fn api_not_found(headers: HeaderMap) -> Response {
     AppError::NotFound.into_response_in(request_lang(None, &headers))
 }
 
-/// Readiness: whether a new check would be accepted now.
+/// Readiness: the service can serve (the page, cached reports, health). Busy check slots do
+/// not make it unready: that is a per-request `503 busy` and a metric.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "`ready`", content_type = "text/plain", body = String),
-        (status = 503, description = "`busy`: every check slot is taken", content_type = "text/plain", body = String),
     ))]
-async fn readyz(State(state): State<AppState>) -> Response {
-    if state.checks.has_capacity() {
-        "ready\n".into_response()
-    } else {
-        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy\n").into_response()
-    }
+async fn readyz() -> Response {
+    // Ready means "can serve": the page, cached reports, health. Full check slots are a
+    // per-request `503 busy` and a metric (`mailtls_check_slots_free`), not a reason for a
+    // load balancer to take the only replica (or all of them, one after the other) out.
+    "ready\n".into_response()
 }
 
 /// The parameters of a check request.
@@ -413,7 +417,7 @@ async fn check(
             )
                 .into_response();
             // RFC 9111 §5.1: how old a cached answer is.
-            if let Some(age) = report.age_seconds {
+            if let Some(age) = report.age_seconds() {
                 response
                     .headers_mut()
                     .insert(header::AGE, HeaderValue::from(age));
@@ -975,7 +979,31 @@ mod tests {
         )
         .expect("index");
         std::fs::write(dist.join("app.js"), "export default function init() {}").expect("js");
+        std::fs::write(dist.join("frontend-1a2b3c4d5e6f7a8b_bg.wasm"), b"\0asm").expect("wasm");
         let assets = Assets::load(&dist).expect("assets");
+
+        // A hashed file of this build is cached for a year; one it lacks (another version's,
+        // asked for during an upgrade) is a 404 nobody may keep.
+        for (path, status, policy) in [
+            (
+                "/frontend-1a2b3c4d5e6f7a8b_bg.wasm",
+                StatusCode::OK,
+                "public, max-age=31536000, immutable",
+            ),
+            (
+                "/frontend-0123456789abcdef_bg.wasm",
+                StatusCode::NOT_FOUND,
+                "no-store",
+            ),
+        ] {
+            let (got, headers, _) = get(router(Some(assets.clone())), path, None).await;
+            assert_eq!(got, status, "{path}");
+            assert_eq!(
+                headers.get(header::CACHE_CONTROL).map(|v| v.as_bytes()),
+                Some(policy.as_bytes()),
+                "{path}"
+            );
+        }
 
         let (status, headers, body) = get(
             router(Some(assets.clone())),

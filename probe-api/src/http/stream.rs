@@ -3,7 +3,7 @@
 //!
 //! Events, in order: `start` (`{"total": N, "cached": bool}`), one `endpoint` per finished
 //! endpoint (an `EndpointReport`), then `report` (the `CheckReport`), after which the stream
-//! ends. A refused request is answered with the usual JSON error instead of a stream; a check
+//! ends. A cached answer sends `start` and `report` only: the endpoints are in the report. A refused request is answered with the usual JSON error instead of a stream; a check
 //! that ends without a report (a bug) ends its stream with an `error` event holding the JSON
 //! error (`internal`), never with silence.
 
@@ -61,9 +61,18 @@ pub(super) async fn check_stream(
     let (inputs, lang, fresh) = (query.inputs, query.lang, query.fresh);
     let client = client(&state, peer, &headers);
     match subscribe(&state, client, inputs, fresh).await {
-        Ok(subscription) => Sse::new(events(subscription, lang))
-            .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-            .into_response(),
+        Ok(subscription) => {
+            let mut response = Sse::new(events(subscription, lang))
+                .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+                .into_response();
+            // nginx buffers proxied answers by default, which would hold every event back until
+            // the report; this header turns that off for this response only.
+            response.headers_mut().insert(
+                axum::http::HeaderName::from_static("x-accel-buffering"),
+                axum::http::HeaderValue::from_static("no"),
+            );
+            response
+        }
         Err(error) => error.into_response_in(lang),
     }
 }
@@ -83,8 +92,8 @@ enum Step {
     /// Endpoints known before the subscription, then live events.
     Replay {
         known: std::vec::IntoIter<EndpointReport>,
-        /// A cache hit: its report, and how many of its endpoints were sent.
-        report: Option<(Served, usize)>,
+        /// A cache hit: its report, sent right after `start`.
+        report: Option<Served>,
         events: Option<broadcast::Receiver<checks::Event>>,
     },
     Done,
@@ -103,7 +112,7 @@ fn events(subscription: Subscription, lang: Lang) -> impl Stream<Item = Result<E
                 );
                 let next = Step::Replay {
                     known: subscription.finished_endpoints.into_iter(),
-                    report: subscription.report.map(|served| (served, 0)),
+                    report: subscription.report,
                     events: subscription.events,
                 };
                 Some((Ok(start), next))
@@ -124,19 +133,8 @@ fn events(subscription: Subscription, lang: Lang) -> impl Stream<Item = Result<E
                         },
                     ));
                 }
-                if let Some((served, sent)) = report {
-                    // A cache hit's endpoints come from the shared report, one by one.
-                    if let Some(endpoint) = served.report.endpoints.get(sent) {
-                        let event = json_event("endpoint", endpoint);
-                        return Some((
-                            Ok(event),
-                            Step::Replay {
-                                known,
-                                report: Some((served, sent + 1)),
-                                events,
-                            },
-                        ));
-                    }
+                // A cache hit: the report at once (its endpoints are in it).
+                if let Some(served) = report {
                     return Some((Ok(report_event(&served)), Step::Done));
                 }
                 let receiver = events.as_mut()?;
@@ -154,10 +152,7 @@ fn events(subscription: Subscription, lang: Lang) -> impl Stream<Item = Result<E
                             ));
                         }
                         Ok(checks::Event::Finished(report)) => {
-                            let served = Served {
-                                report,
-                                age_seconds: None,
-                            };
+                            let served = Served::Fresh(report);
                             return Some((Ok(report_event(&served)), Step::Done));
                         }
                         Err(broadcast::error::RecvError::Lagged(_)) => continue,
