@@ -523,19 +523,17 @@ async fn cached_and_joined_checks_leave_the_servers_budget_untouched() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn one_client_cannot_take_every_connection_slot() {
-    // 300 silent connections from 127.0.0.2 against 200 slots: the flooding address holds its
-    // 64, its others are closed at once, and a visitor from 127.0.0.1 is answered at once.
-    let api = ProbeApi::start(&ProbeApiOptions {
-        extra_args: vec!["--max-connections".into(), "200".into()],
-        ..ProbeApiOptions::default()
-    });
+    // 5,000 silent connections from 127.0.0.2 against 4,096 slots: the flooding address holds
+    // its 64, its others are closed at once, and a visitor from 127.0.0.1 is answered at once.
+    let flood_size = raise_own_descriptor_limit(5_000);
+    let api = ProbeApi::start(&ProbeApiOptions::default());
     let address: std::net::SocketAddr = api
         .base_url
         .trim_start_matches("http://")
         .parse()
         .expect("the service's address");
     let mut flood = Vec::new();
-    for _ in 0..300 {
+    for _ in 0..flood_size {
         let socket = tokio::net::TcpSocket::new_v4().expect("socket");
         socket
             .bind(std::net::SocketAddr::from(([127, 0, 0, 2], 0)))
@@ -565,9 +563,33 @@ async fn one_client_cannot_take_every_connection_slot() {
     }
     assert_eq!(
         closed,
-        300 - 64,
+        flood_size - 64,
         "the flooding address keeps exactly its share"
     );
+}
+
+/// Raises this test process's soft descriptor limit to its hard one; how many connections the
+/// flood may open (`wanted`, or fewer where the hard limit is lower).
+fn raise_own_descriptor_limit(wanted: usize) -> usize {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let _ = setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        },
+    );
+    let now = getrlimit(Resource::Nofile)
+        .current
+        .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    // Room for the test's own files, servers and clients.
+    let room = now.saturating_sub(512);
+    assert!(
+        room > 200,
+        "the descriptor limit ({now}) is too low for a flood test"
+    );
+    wanted.min(room)
 }
 
 #[tokio::test(flavor = "multi_thread")]
