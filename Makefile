@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/tools/npm/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 CARGO := cargo
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: run test setup setup-test dist release lint unit-test e2e-test wasm-test size bench crosscheck clean
+.PHONY: run test setup setup-test dist release lint unit-test e2e-test wasm-test size bench crosscheck fuzz clean
 
 run: setup dist release
 	@echo "Starting MailTLS on http://127.0.0.1:$(PORT)/"
@@ -64,6 +64,7 @@ bench: setup setup-test dist
 	$(CARGO) bench --locked -p tests --bench domain_check
 	ulimit -n 20000 && $(CARGO) bench --locked -p tests --bench load
 	$(CARGO) bench --locked -p tests --bench client_crosscheck
+	$(MAKE) fuzz
 
 # The client simulation next to testssl.sh's on the same restricted servers (about 8 minutes:
 # testssl.sh tries all its 162 clients); fails when they disagree. docs/client-simulation.md.
@@ -71,6 +72,17 @@ crosscheck: setup setup-test
 	scripts/setup-bench.sh
 	$(CARGO) build --release --locked -p probe-api
 	$(CARGO) bench --locked -p tests --bench client_crosscheck
+
+# Every fuzz target for 10 million executions (libFuzzer through cargo-fuzz, which needs a
+# nightly toolchain: scripts/setup-fuzz.sh installs both). About 25 s to a few minutes each after
+# a first build of about 4 minutes; a crash stops the run and leaves its input in fuzz/artifacts.
+FUZZ_RUNS ?= 10000000
+fuzz:
+	scripts/setup-fuzz.sh
+	cd fuzz && for target in $$(cargo +nightly fuzz list); do \
+		echo "fuzz: $$target, $(FUZZ_RUNS) runs"; \
+		cargo +nightly fuzz run $$target -- -runs=$(FUZZ_RUNS) -max_len=4096 || exit 1; \
+	done
 
 clean:
 	$(CARGO) clean

@@ -687,18 +687,8 @@ impl Engine {
             }
             Ok(ip) => {
                 address = Some(*ip);
-                let target = Attempting {
-                    engine: self,
-                    scheme: endpoint.scheme,
-                    address: SocketAddr::new(*ip, endpoint.port),
-                    server_name: server_name(&endpoint.host),
-                    slots: self.slots.of(*ip),
-                    deadline,
-                    greet: std::sync::atomic::AtomicBool::new(
-                        endpoint.scheme.tls_start() == mailtls_shared::TlsStart::Implicit,
-                    ),
-                    overloaded: std::sync::atomic::AtomicBool::new(false),
-                };
+                let implicit = endpoint.scheme.tls_start() == mailtls_shared::TlsStart::Implicit;
+                let target = Attempting::new(self, endpoint, *ip, deadline, implicit);
                 target
                     .all_versions(&mut handshakes, &mut observations)
                     .await;
@@ -744,16 +734,7 @@ impl Engine {
         let (Some(best), Ok(ip)) = (best, &endpoint.address) else {
             return measured;
         };
-        let own = Attempting {
-            engine: self,
-            scheme: endpoint.scheme,
-            address: SocketAddr::new(*ip, endpoint.port),
-            server_name: server_name(&endpoint.host),
-            slots: self.slots.of(*ip),
-            deadline,
-            greet: std::sync::atomic::AtomicBool::new(false),
-            overloaded: std::sync::atomic::AtomicBool::new(false),
-        };
+        let own = Attempting::new(self, endpoint, *ip, deadline, false);
         if let Ok((handshake, _)) = own.attempt(best).await
             && handshake.outcome == Outcome::Accepted
             && let Some((_, shared, _)) = measured
@@ -905,6 +886,29 @@ struct Attempting<'a> {
     /// A connection failed for want of this host's own resources: the measurement says
     /// nothing about the server, and the check must not be reported or kept.
     overloaded: std::sync::atomic::AtomicBool,
+}
+
+impl<'a> Attempting<'a> {
+    /// `endpoint` at `ip`, under the engine's slots for that destination; `greet`: read the
+    /// greeting after the first handshake (implicit TLS).
+    fn new(
+        engine: &'a Engine,
+        endpoint: &PlannedEndpoint,
+        ip: IpAddr,
+        deadline: Instant,
+        greet: bool,
+    ) -> Self {
+        Attempting {
+            engine,
+            scheme: endpoint.scheme,
+            address: SocketAddr::new(ip, endpoint.port),
+            server_name: server_name(&endpoint.host),
+            slots: engine.slots.of(ip),
+            deadline,
+            greet: std::sync::atomic::AtomicBool::new(greet),
+            overloaded: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
 }
 
 impl Attempting<'_> {

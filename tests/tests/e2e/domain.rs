@@ -54,6 +54,19 @@ fn problems(domain: &Value, index: usize) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The service with its public-internet policy, asking `knot` for every name (`.test` names
+/// admitted).
+fn public_policy_service(knot: &Knot) -> ProbeApi {
+    ProbeApi::start(&ProbeApiOptions {
+        extra_args: vec![
+            "--dns-server".into(),
+            knot.address.to_string(),
+            "--allow-reserved-names".into(),
+        ],
+        ..ProbeApiOptions::default()
+    })
+}
+
 fn strings(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
@@ -504,14 +517,7 @@ fn mx_hosts_on_private_addresses_are_refused_not_contacted() {
             "mta-sts A 127.0.0.1",
         ],
     )]);
-    let api = ProbeApi::start(&ProbeApiOptions {
-        extra_args: vec![
-            "--dns-server".into(),
-            knot.address.to_string(),
-            "--allow-reserved-names".into(),
-        ],
-        ..ProbeApiOptions::default()
-    });
+    let api = public_policy_service(&knot);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (status, report) =
         runtime.block_on(api.check(&[("target", "kunde@private.test"), ("lang", "en")]));
@@ -784,14 +790,7 @@ fn a_cname_into_a_reserved_domain_is_refused_like_the_domain() {
             "host A 127.0.0.1",
         ],
     )]);
-    let api = ProbeApi::start(&ProbeApiOptions {
-        extra_args: vec![
-            "--dns-server".into(),
-            knot.address.to_string(),
-            "--allow-reserved-names".into(),
-        ],
-        ..ProbeApiOptions::default()
-    });
+    let api = public_policy_service(&knot);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let check = |target: &str| runtime.block_on(api.check(&[("target", target), ("lang", "en")]));
     let (status, body) = check("imaps://web.alias.test");
