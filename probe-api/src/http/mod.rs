@@ -26,9 +26,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use mailtls_shared::{
-    CheckReport as CheckReportSchema, ErrorBody, Lang, Profile, Target, wire_name,
-};
+use mailtls_shared::{CheckReport as CheckReportSchema, ErrorBody, Lang, Profile, Target};
 
 use crate::config::Origin;
 use crate::probe::Engine;
@@ -115,6 +113,7 @@ pub fn app(state: AppState, assets: Option<Assets>) -> Router {
 
 /// The whole service: API routes, and the page when `assets` is given.
 pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) -> Router {
+    let rejections = state.rejections.clone();
     let mut api = Router::new()
         .route(routes::CHECK, get(check))
         .route(routes::CHECK_STREAM, get(stream::check_stream))
@@ -165,7 +164,7 @@ pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) 
     router
         .layer(axum::middleware::from_fn(cache_control))
         .layer(axum::middleware::from_fn(move |request, next| {
-            request_limits(max_url_bytes, request, next)
+            request_limits(max_url_bytes, rejections.clone(), request, next)
         }))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -190,6 +189,7 @@ fn frame_ancestors(origins: &[Origin]) -> String {
 /// over-long URLs, request bodies.
 async fn request_limits(
     max_url_bytes: usize,
+    rejections: Arc<metrics::Rejections>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -224,7 +224,8 @@ async fn request_limits(
     match error {
         Some(error) => {
             let lang = request_lang(None, request.headers());
-            tracing::info!(code = %wire_name(&error.code()), "request refused");
+            // Counted like every refusal (405, 413, 414 too), logged within the budget.
+            rejections.count(error.code());
             error.into_response_in(lang)
         }
         None => next.run(request).await,

@@ -630,3 +630,29 @@ async fn a_busy_service_says_so_before_resolving_any_name() {
     let (status, _) = first.await.expect("the first check");
     assert_eq!(status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refusals_before_any_handler_are_counted_too() {
+    let api = ProbeApi::start(&ProbeApiOptions::default());
+    let client = reqwest::Client::new();
+    let posted = client
+        .post(format!("{}/api/v1/check?target=x", api.base_url))
+        .send()
+        .await
+        .expect("the service answers");
+    assert_eq!(posted.status().as_u16(), 405);
+    let (status, _, _) = api
+        .get(&format!("/api/v1/check?target={}", "a".repeat(5_000)))
+        .await;
+    assert_eq!(status, 414);
+    metrics_show(
+        &api,
+        "mailtls_requests_refused_total{code=\"method_not_allowed\"} 1",
+    )
+    .await;
+    metrics_show(
+        &api,
+        "mailtls_requests_refused_total{code=\"request_too_large\"} 1",
+    )
+    .await;
+}
