@@ -440,11 +440,31 @@ fn client(
         IpAddr::from([0, 0, 0, 0]),
         |Extension(ConnectInfo(peer))| peer.ip(),
     );
+    warn_once_of_an_untrusted_proxy(peer, headers, &state.limits.trusted_proxies);
     limits::client_key(limits::client_address(
         peer,
         headers,
         &state.limits.trusted_proxies,
     ))
+}
+
+/// A reverse proxy the configuration does not name makes every visitor behind it one client,
+/// sharing one rate limit: said once, at the first request that shows it.
+fn warn_once_of_an_untrusted_proxy(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let peer = peer.to_canonical();
+    let forwarded = headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
+    if forwarded
+        && !trusted.iter().any(|net| net.contains(&peer))
+        && !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        tracing::warn!(
+            %peer,
+            "X-Forwarded-For or Forwarded arrives from {peer}, which is not a trusted proxy: \
+             it is ignored, and every visitor behind that proxy shares one client's limits; \
+             if it is your reverse proxy, name it in trusted_proxies"
+        );
+    }
 }
 
 /// Applies the limits, validates the inputs, then joins the cached or running identical check,

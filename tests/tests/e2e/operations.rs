@@ -527,3 +527,34 @@ async fn the_provider_profile_is_checked_at_start_and_served() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proxy_that_is_not_trusted_is_named_once_in_the_log() {
+    let api = ProbeApi::start(&ProbeApiOptions {
+        capture_logs: true,
+        ..ProbeApiOptions::default()
+    });
+    for _ in 0..3 {
+        let status = reqwest::Client::new()
+            .get(format!("{}/api/v1/check?target=x", api.base_url))
+            .header("x-forwarded-for", "198.51.100.7")
+            .send()
+            .await
+            .expect("the service answers")
+            .status();
+        assert_eq!(status.as_u16(), 400);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let warnings = loop {
+        let warnings = api
+            .logs()
+            .iter()
+            .filter(|line| line.contains("not a trusted proxy"))
+            .count();
+        if warnings > 0 || Instant::now() > deadline {
+            break warnings;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(warnings, 1, "{:#?}", api.logs());
+}
