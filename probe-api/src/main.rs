@@ -459,6 +459,7 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
+    ignore_hangup();
     println!("MailTLS is running at http://{address}/  (stop with Ctrl-C)");
     let limits = ServerLimits {
         max_connections: config.max_connections,
@@ -471,6 +472,22 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
     let drained = server::serve(listener, router, limits, shutdown_signal()).await;
     tracing::info!(drained, "stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// SIGHUP (a closed terminal, a `reload` out of habit) would end the process at once, without
+/// draining: from the start on, it is taken and said, not obeyed.
+fn ignore_hangup() {
+    #[cfg(unix)]
+    if let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        tokio::spawn(async move {
+            while hangup.recv().await.is_some() {
+                tracing::warn!(
+                    "SIGHUP ignored: the configuration is read at start; restart the service \
+                     (SIGTERM drains it) to apply changes"
+                );
+            }
+        });
+    }
 }
 
 async fn shutdown_signal() {

@@ -529,6 +529,30 @@ async fn the_provider_profile_is_checked_at_start_and_served() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sighup_is_logged_and_does_not_stop_the_service() {
+    let api = ProbeApi::start(&ProbeApiOptions {
+        capture_logs: true,
+        ..ProbeApiOptions::default()
+    });
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &api.pid().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !api
+        .logs()
+        .iter()
+        .any(|line| line.contains("SIGHUP ignored"))
+    {
+        assert!(Instant::now() < deadline, "no log line: {:#?}", api.logs());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, _, body) = api.get("/healthz").await;
+    assert_eq!((status, body.trim()), (200, "ok"), "still serving");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_proxy_that_is_not_trusted_is_named_once_in_the_log() {
     let api = ProbeApi::start(&ProbeApiOptions {
         capture_logs: true,
