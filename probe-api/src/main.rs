@@ -362,7 +362,17 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("probe-api: {error:#}");
-            ExitCode::FAILURE
+            // An unusable configuration is 78 (EX_CONFIG, what systemd and supervisors know as
+            // "configuration error": no point in restarting); anything else at run time 1.
+            let configuration = error.chain().any(|cause| {
+                cause.is::<probe_api::config::ConfigError>()
+                    || cause.is::<probe_api::probe::EngineError>()
+            });
+            if configuration {
+                ExitCode::from(78)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -119,9 +119,10 @@ fn refused_start(option: &str, file: &std::path::Path) -> String {
         .arg(file)
         .output()
         .expect("run probe-api");
-    assert!(
-        !output.status.success(),
-        "probe-api started with {option} {}",
+    assert_eq!(
+        output.status.code(),
+        Some(78),
+        "probe-api with {option} {}: a configuration error (EX_CONFIG)",
         file.display()
     );
     String::from_utf8_lossy(&output.stderr).into_owned()
