@@ -106,6 +106,10 @@ pub mod routes {
     ];
 }
 
+/// The browser features the page may use: the clipboard for its copy buttons, nothing else.
+pub const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), \
+     magnetometer=(), microphone=(), payment=(), usb=(), clipboard-write=(self)";
+
 /// The whole service with default options: API routes, and the page when `assets` is given.
 pub fn app(state: AppState, assets: Option<Assets>) -> Router {
     app_with(state, assets, &HttpOptions::default())
@@ -173,6 +177,12 @@ pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) 
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
+        ))
+        // The page needs none of the browser's powerful features but writing to the
+        // clipboard (the copy buttons).
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(PERMISSIONS_POLICY),
         ))
         .layer(TraceLayer::new_for_http())
 }
@@ -1053,6 +1063,10 @@ mod tests {
             headers.get(header::CACHE_CONTROL).map(|v| v.as_bytes()),
             Some(&b"no-cache"[..]),
             "the page is revalidated"
+        );
+        assert_eq!(
+            headers.get("permissions-policy").map(|v| v.as_bytes()),
+            Some(PERMISSIONS_POLICY.as_bytes())
         );
 
         let (status, _, body) = get(router(Some(assets.clone())), "/app.js", None).await;
