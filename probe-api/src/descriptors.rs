@@ -38,16 +38,21 @@ pub fn raise_and_fit(max_connections: usize, max_outbound: usize) -> Budget {
     fit(limit, max_connections, max_outbound)
 }
 
+/// Where the soft limit goes when the hard one is unlimited: the kernel refuses an unlimited
+/// soft limit for descriptors (above `nr_open`, 1,048,576 by default on Linux).
+const UNLIMITED_TARGET: u64 = 1 << 20;
+
 /// The soft limit, raised to the hard limit where that is higher.
 fn raise_soft_limit() -> Option<u64> {
     let current = getrlimit(Resource::Nofile);
-    if current.current != current.maximum {
+    let target = current.maximum.unwrap_or(UNLIMITED_TARGET);
+    if current.current.is_some_and(|soft| soft < target) {
         let raised = Rlimit {
-            current: current.maximum,
+            current: Some(target),
             maximum: current.maximum,
         };
         if setrlimit(Resource::Nofile, raised).is_ok() {
-            return current.maximum;
+            return Some(target);
         }
     }
     current.current
@@ -75,12 +80,13 @@ pub fn fit(limit: Option<u64>, max_connections: usize, max_outbound: usize) -> B
         };
     }
     let free = limit.saturating_sub(RESERVE);
+    // Lowered, never raised: a configured cap below the minimum stays as configured.
     let outbound = usize::try_from(free / 4)
         .unwrap_or(usize::MAX)
-        .clamp(MIN_OUTBOUND, max_outbound.max(MIN_OUTBOUND));
+        .clamp(MIN_OUTBOUND.min(max_outbound), max_outbound);
     let inbound = usize::try_from(free.saturating_sub(outbound as u64) / PER_INBOUND)
         .unwrap_or(usize::MAX)
-        .clamp(MIN_INBOUND, max_connections.max(MIN_INBOUND));
+        .clamp(MIN_INBOUND.min(max_connections), max_connections);
     Budget {
         limit: Some(limit),
         max_connections: inbound,
@@ -116,5 +122,11 @@ mod tests {
         );
         // Unlimited: kept.
         assert!(!fit(None, 4096, 1024).lowered);
+        // Lowering never raises a cap configured below the minimums.
+        let small = fit(Some(300), 20, 16);
+        assert!(
+            small.max_connections <= 20 && small.max_outbound <= 16,
+            "{small:?}"
+        );
     }
 }

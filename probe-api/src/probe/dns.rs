@@ -612,13 +612,14 @@ impl Dns {
     /// The targets of `name`'s CNAME chain, asked hop by hop, at most [`MAX_CNAME_HOPS`]; a hop
     /// that fails ends the walk (the address lookup reports failures).
     async fn cname_chain(&self, name: &str) -> Vec<String> {
+        // The whole walk within one query's time: a server that does not answer CNAME queries
+        // must not hold back the addresses (what the walk found so far counts).
+        let deadline = tokio::time::Instant::now() + self.config.timeout;
         let mut chain: Vec<String> = Vec::new();
         let mut current = name.to_owned();
         for _ in 0..MAX_CNAME_HOPS {
-            let Ok((_, targets)) = self
-                .lookup_with_aliases(&current, RecordType::CNAME, "CNAME")
-                .await
-            else {
+            let hop = self.lookup_with_aliases(&current, RecordType::CNAME, "CNAME");
+            let Ok(Ok((_, targets))) = tokio::time::timeout_at(deadline, hop).await else {
                 break;
             };
             let Some(next) = targets.into_iter().next() else {

@@ -569,8 +569,10 @@ impl Engine {
                 if lead != index {
                     measured = self.measure_other_name(endpoint, measured, deadline).await;
                 }
-                let overloaded = measured.overloaded;
-                let mut probed = self.report(endpoint, measured).await;
+                let measured_overloaded = measured.overloaded;
+                let (report, chain, unjudged) = self.report(endpoint, measured).await;
+                let overloaded = measured_overloaded || unjudged;
+                let mut probed = (report, chain);
                 // What the server sent is capped before anyone sees it (`shared::caps`).
                 probed.0.cap();
                 if let Some(progress) = progress.filter(|_| !overloaded) {
@@ -751,44 +753,37 @@ impl Engine {
     /// The verdict on a chain a server chose, judged on the blocking pool — at most
     /// [`Engine::verify_slots`] at a time, each within [`VERIFY_BUDGET`] — so a slow
     /// verification of a hostile chain never holds up the async workers and other checks.
+    /// `Err(Overloaded)` when no verification finished within the budget (waiting for a slot
+    /// included): this host's load, never a verdict on the server's certificate.
     async fn judged(
         &self,
         chain: Vec<CertificateDer<'static>>,
         name: ServerName<'static>,
-    ) -> CertificateReport {
-        let unjudged = |detail: String| CertificateReport {
-            verdict: mailtls_shared::CertificateVerdict::Invalid,
-            detail: Some(detail),
-            chain_length: chain.len(),
-            ..CertificateReport::default()
-        };
-        let Ok(slot) = self.verify_slots.clone().acquire_owned().await else {
-            return unjudged("the certificate could not be judged".into());
-        };
+    ) -> Result<CertificateReport, Overloaded> {
         let judge = self.judge.clone();
-        let chain_for_pool = chain.clone();
-        let judging = tokio::task::spawn_blocking(move || {
-            // The slot is held until the verification really ends, even past the budget.
-            let _slot = slot;
-            judge.judge(&chain_for_pool, &name, UnixTime::now())
-        });
-        match tokio::time::timeout(VERIFY_BUDGET, judging).await {
-            Ok(Ok(report)) => report,
-            Ok(Err(_)) => unjudged("the certificate could not be judged".into()),
-            Err(_) => unjudged(format!(
-                "verifying the certificate took longer than {} s",
-                VERIFY_BUDGET.as_secs()
-            )),
-        }
+        let slots = self.verify_slots.clone();
+        let judging = async move {
+            let slot = slots.acquire_owned().await.map_err(|_| Overloaded)?;
+            tokio::task::spawn_blocking(move || {
+                // The slot is held until the verification really ends, even past the budget.
+                let _slot = slot;
+                judge.judge(&chain, &name, UnixTime::now())
+            })
+            .await
+            .map_err(|_| Overloaded)
+        };
+        tokio::time::timeout(VERIFY_BUDGET, judging)
+            .await
+            .map_err(|_| Overloaded)?
     }
 
-    /// The endpoint's report from what was measured, and the certificate chain it presented
-    /// (for DANE).
+    /// The endpoint's report from what was measured, the certificate chain it presented (for
+    /// DANE), and whether that chain could not be judged in time (this host's overload).
     async fn report(
         &self,
         endpoint: &PlannedEndpoint,
         measured: Measured,
-    ) -> (EndpointReport, Vec<CertificateDer<'static>>) {
+    ) -> (EndpointReport, Vec<CertificateDer<'static>>, bool) {
         let Measured {
             handshakes,
             mut observations,
@@ -807,11 +802,18 @@ impl Engine {
         .map(|(_, handshake, _)| &handshake.chain)
         .find(|chain| !chain.is_empty());
         let presented = chain.cloned().unwrap_or_default();
+        let mut unjudged = false;
         let certificate = match chain {
-            Some(chain) => Some(
-                self.judged(chain.clone(), server_name(&endpoint.host))
-                    .await,
-            ),
+            Some(chain) => match self
+                .judged(chain.clone(), server_name(&endpoint.host))
+                .await
+            {
+                Ok(certificate) => Some(certificate),
+                Err(Overloaded) => {
+                    unjudged = true;
+                    None
+                }
+            },
             None => None,
         };
         observations.certificate = certificate.as_ref().map(|c| c.verdict);
@@ -857,7 +859,7 @@ impl Engine {
                 .map(greeting::WrongService::found),
             error: observations.error,
         };
-        (report, presented)
+        (report, presented, unjudged)
     }
 }
 
@@ -886,6 +888,8 @@ struct Attempting<'a> {
     /// A connection failed for want of this host's own resources: the measurement says
     /// nothing about the server, and the check must not be reported or kept.
     overloaded: std::sync::atomic::AtomicBool,
+    /// One of this endpoint's connections got a slot: later waits are its own.
+    connected: std::sync::atomic::AtomicBool,
 }
 
 impl<'a> Attempting<'a> {
@@ -907,6 +911,7 @@ impl<'a> Attempting<'a> {
             deadline,
             greet: std::sync::atomic::AtomicBool::new(greet),
             overloaded: std::sync::atomic::AtomicBool::new(false),
+            connected: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -1134,6 +1139,13 @@ impl Attempting<'_> {
             .await
         {
             Ok(Ok(slot)) => slot,
+            // Never connected at all: the whole wait was for other checks' connections to this
+            // server, which says nothing about it (this host's load: 503, not a verdict).
+            _ if !self.connected.load(std::sync::atomic::Ordering::Relaxed) => {
+                return Err(self.overloaded(
+                    "other checks held this server's connection slots until the deadline",
+                ));
+            }
             _ => {
                 return Err(unreached(
                     Reason::Timeout,
@@ -1142,6 +1154,8 @@ impl Attempting<'_> {
                 ));
             }
         };
+        self.connected
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         // One of this host's sockets: waiting for one is our load, not the server's answer.
         let Some(outbound) = self.engine.slots.outbound(self.deadline).await else {
             return Err(self.overloaded("no outbound socket of this service came free in time"));

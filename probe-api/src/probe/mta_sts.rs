@@ -286,9 +286,20 @@ impl PolicyFetcher {
             let Ok(slot) = slots.of(*ip).acquire_owned().await else {
                 continue;
             };
+            // One of the engine's outbound sockets too, within the fetch's time.
+            let Some(outbound) = slots
+                .outbound(tokio::time::Instant::now() + self.timeout)
+                .await
+            else {
+                last_error = FetchError::Connect {
+                    address,
+                    detail: "this service had no free socket".into(),
+                };
+                continue;
+            };
             match TcpStream::connect(address).await {
                 Ok(tcp) => {
-                    connected = Some((tcp, slot));
+                    connected = Some((tcp, slot, outbound));
                     break;
                 }
                 Err(error) => {
@@ -299,7 +310,7 @@ impl PolicyFetcher {
                 }
             }
         }
-        let (tcp, _slot) = connected.ok_or(last_error)?;
+        let (tcp, _slot, _outbound) = connected.ok_or(last_error)?;
         let server_name = ServerName::try_from(host.as_str().to_owned())
             .map_err(|error| FetchError::Tls(error.to_string()))?;
         let tls = TlsConnector::from(self.tls.clone())

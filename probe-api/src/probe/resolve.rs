@@ -90,7 +90,9 @@ impl Resolver {
         let Some(dns) = &self.dns else {
             return Err(ResolveError::NotFound(name.to_string()));
         };
-        let lookup = tokio::time::timeout(self.timeout, dns.addresses_and_aliases(name));
+        // The lookups have the resolver's own deadline each; this one only guards the whole
+        // (A, AAAA and the CNAME walk at once), with room for all three.
+        let lookup = tokio::time::timeout(self.timeout * 2, dns.addresses_and_aliases(name));
         let Ok((answer, aliases)) = lookup.await else {
             return Err(ResolveError::Timeout {
                 name: name.to_string(),
