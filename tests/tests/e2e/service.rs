@@ -498,7 +498,7 @@ async fn cached_and_joined_checks_leave_the_servers_budget_untouched() {
     let joined: Vec<_> = (0..5)
         .map(|_| api.spawn_check(&[("target", &target(0))]))
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    metrics_show(&api, "mailtls_checks_coalesced_total 4").await;
     gate.open();
     for request in joined {
         let (status, report) = request.await.expect("the request");
