@@ -75,8 +75,8 @@ crosscheck: setup setup-test
 
 # Every fuzz target for 10 million executions (libFuzzer through cargo-fuzz, which needs a
 # nightly toolchain: scripts/setup-fuzz.sh installs both). From 22 s (the ClientHello rewriter)
-# to about 30 minutes (the domain records, about 5,800 runs a second) each, after a first build
-# of about 4 minutes; a crash stops the run and leaves its input in fuzz/artifacts.
+# to about 30-45 minutes (the domain records, 3,600-5,800 runs a second) each, after a first
+# build of about 4 minutes; a crash stops the run and leaves its input in fuzz/artifacts.
 FUZZ_RUNS ?= 10000000
 fuzz:
 	scripts/setup-fuzz.sh
