@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         let mut conn = Conn::new(client, deadline);
         if negotiate(scheme, &mut conn, "fuzz.example").await.is_ok() {
-            let _ = conn.into_stream();
+            let _ = conn.into_stream_discarding();
         }
     });
 });

@@ -578,11 +578,6 @@ impl Checks {
         counts
     }
 
-    /// Whether another check could start now.
-    pub fn has_capacity(&self) -> bool {
-        self.slots.available_permits() > 0
-    }
-
     /// Check slots free now.
     pub fn free_slots(&self) -> usize {
         self.slots.available_permits()
@@ -663,7 +658,7 @@ mod tests {
                 .expect("a free slot");
             subscription.report().await.expect("a report");
             // No waiting: the moment the report is out, the next check may start.
-            assert!(checks.has_capacity(), "round {round}");
+            assert!(checks.free_slots() > 0, "round {round}");
             let counts = checks.counts();
             assert_eq!(counts.in_flight, 0, "round {round}");
             assert_eq!(counts.by_verdict.values().sum::<u64>(), round);
@@ -753,7 +748,7 @@ mod tests {
         }
         let counts = checks.counts();
         assert_eq!((counts.in_flight, counts.failed), (0, 1));
-        assert!(checks.has_capacity(), "the slot is free again");
+        assert!(checks.free_slots() > 0, "the slot is free again");
         assert!(checks.existing("k").is_none(), "nothing stays running");
         let again = checks
             .start_with("k".into(), 0, |_| async { Ok(report_of(200)) })

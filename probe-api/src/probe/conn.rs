@@ -3,9 +3,9 @@
 //!
 //! Lines are read into our own buffer, never through a `BufReader` we would have to unwrap: when
 //! the dialog ends, whatever the server sent beyond the last expected line is still visible, and
-//! [`Conn::into_stream`] refuses to hand the socket to TLS while such bytes exist (response
-//! injection, the NO STARTTLS class of bugs). A clean close is told apart from a deadline and from
-//! a line that never ends.
+//! [`Conn::into_stream_discarding`] describes such bytes (response injection, the NO STARTTLS
+//! class of bugs) and throws them away before the socket goes to TLS, as RFC 3207 clients do. A
+//! clean close is told apart from a deadline and from a line that never ends.
 
 use std::io;
 
@@ -134,22 +134,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             preview,
         }
     }
-
-    /// The socket, ready for TLS — unless the server already sent bytes we did not ask for.
-    pub fn into_stream(self) -> Result<S, ConnError> {
-        if self.buffer.is_empty() {
-            return Ok(self.stream);
-        }
-        let preview: String = String::from_utf8_lossy(&self.buffer)
-            .chars()
-            .take(60)
-            .flat_map(char::escape_debug)
-            .collect();
-        Err(ConnError::ResponseInjection {
-            count: self.buffer.len(),
-            preview,
-        })
-    }
 }
 
 fn is_reset(error: &io::Error) -> bool {
@@ -193,15 +177,21 @@ mod tests {
         assert_eq!(conn.read_line("greeting").await.unwrap(), "220-first");
         assert_eq!(conn.read_line("greeting").await.unwrap(), "220 second");
         assert_eq!(conn.read_line("greeting").await.unwrap(), "third");
-        assert!(conn.into_stream().is_ok(), "nothing is left over");
+        assert!(
+            conn.into_stream_discarding().1.is_none(),
+            "nothing is left over"
+        );
     }
 
     #[tokio::test]
-    async fn injected_bytes_after_the_last_line_block_tls() {
+    async fn injected_bytes_after_the_last_line_are_described_and_thrown_away() {
         let mut conn = conn_to(b"220 go ahead\r\n250 injected\r\n", Duration::from_secs(5)).await;
         assert_eq!(conn.read_line("starttls").await.unwrap(), "220 go ahead");
         // Both lines come in one segment, so the injected one is already buffered.
-        let error = conn.into_stream().unwrap_err();
+        let error = conn
+            .into_stream_discarding()
+            .1
+            .expect("the injection is described");
         assert!(
             matches!(&error, ConnError::ResponseInjection { count: 14, preview } if preview == "250 injected\\r\\n"),
             "{error:?}"
