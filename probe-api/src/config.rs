@@ -64,6 +64,12 @@ pub struct ServiceConfig {
     /// Most outbound connections (probes, simulated clients, policy fetches) open at once; more
     /// wait for a free socket.
     pub max_outbound_connections: usize,
+    /// Seconds a client may accept no byte of an answer (a stalled event stream) before it is
+    /// dropped.
+    pub write_timeout: u64,
+    /// Seconds the service keeps serving after SIGTERM while `/readyz` answers 503, so proxies
+    /// take it out before its listener closes (not after Ctrl-C).
+    pub shutdown_delay: u64,
     /// Seconds running checks may take to finish after a stop signal.
     pub shutdown_grace: u64,
     /// The provider profile (TOML, documented by `profiles/example.toml`); without it the page
@@ -129,6 +135,8 @@ impl Default for ServiceConfig {
             max_connections: 4096,
             max_connections_per_client: 64,
             max_outbound_connections: crate::probe::DEFAULT_MAX_OUTBOUND,
+            write_timeout: crate::http::server::WRITE_TIMEOUT.as_secs(),
+            shutdown_delay: 5,
             shutdown_grace: 30,
             profile: None,
             ca_files: Vec::new(),
@@ -224,6 +232,11 @@ impl ServiceConfig {
                 "max_url_bytes must be at least 256".into(),
             ));
         }
+        if self.write_timeout == 0 {
+            return Err(ConfigError::Invalid(
+                "write_timeout must be at least 1 second".into(),
+            ));
+        }
         if self.header_timeout == 0 {
             return Err(ConfigError::Invalid(
                 "header_timeout must be at least 1 second".into(),
@@ -250,6 +263,14 @@ impl ServiceConfig {
 
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace)
+    }
+
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_secs(self.write_timeout)
+    }
+
+    pub fn shutdown_delay(&self) -> Duration {
+        Duration::from_secs(self.shutdown_delay)
     }
 
     /// The engine's settings. The address policy is the public-internet one plus the admitted

@@ -8,6 +8,18 @@
 //! - [`text`]: the report as a plain-text table for the command line.
 //! - [`descriptors`]: the file-descriptor limit raised at start and shared out between the caps.
 
+/// The commit this binary was built from (`build.rs`; `unknown` outside a Git checkout unless
+/// `MAILTLS_COMMIT` named it).
+pub const BUILD_COMMIT: &str = env!("MAILTLS_COMMIT");
+
+/// `0.1.0 (commit 0123456789ab)`: what `--version` and the start line say.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MAILTLS_COMMIT"),
+    ")"
+);
+
 pub mod config;
 pub mod descriptors;
 pub mod http;

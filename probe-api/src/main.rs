@@ -13,6 +13,7 @@ use ipnet::IpNet;
 use mailtls_shared::{Hostname, Lang, Target};
 use probe_api::config::{LogFormat, Origin, ServiceConfig};
 use probe_api::http::checks::Checks;
+use probe_api::http::lifecycle::Lifecycle;
 use probe_api::http::limits::{Limiter, Limits};
 use probe_api::http::server::{self, ServerLimits};
 use probe_api::http::{self, AppState, HttpOptions, assets::Assets};
@@ -21,7 +22,7 @@ use probe_api::probe::{CheckError, Engine};
 
 /// MailTLS: checks which TLS versions mail servers accept, and explains it to customers.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version = probe_api::VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -133,6 +134,14 @@ struct ServeArgs {
     /// wait for a free socket [default: 1024].
     #[arg(long, env = "MAILTLS_MAX_OUTBOUND_CONNECTIONS", value_name = "N")]
     max_outbound_connections: Option<usize>,
+    /// Seconds a client may accept no byte of an answer (a stalled event stream) before it is
+    /// dropped [default: 30].
+    #[arg(long, env = "MAILTLS_WRITE_TIMEOUT", value_name = "SECONDS")]
+    write_timeout: Option<u64>,
+    /// Seconds the service keeps serving after SIGTERM while /readyz answers 503, so proxies
+    /// take it out before the listener closes; not after Ctrl-C [default: 5].
+    #[arg(long, env = "MAILTLS_SHUTDOWN_DELAY", value_name = "SECONDS")]
+    shutdown_delay: Option<u64>,
     /// Seconds running checks may take to finish after SIGTERM or Ctrl-C [default: 30].
     #[arg(long, env = "MAILTLS_SHUTDOWN_GRACE", value_name = "SECONDS")]
     shutdown_grace: Option<u64>,
@@ -324,6 +333,8 @@ impl ServeArgs {
             &mut config.max_connections_per_client,
             self.max_connections_per_client,
         );
+        set(&mut config.write_timeout, self.write_timeout);
+        set(&mut config.shutdown_delay, self.shutdown_delay);
         set(&mut config.shutdown_grace, self.shutdown_grace);
         if self.profile.is_some() {
             config.profile = self.profile;
@@ -396,8 +407,10 @@ fn init_logging(format: LogFormat) {
             }
         }
     }
+    // Colour codes only for a person at a terminal, never into journald or a log file.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
@@ -447,6 +460,7 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
         Duration::from_secs(config.cache_seconds),
     )
     .with_cache_budget(config.cache_bytes);
+    let lifecycle = Arc::new(Lifecycle::default());
     let router = http::app_with(
         AppState {
             checks: Arc::new(checks),
@@ -458,6 +472,8 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
             }),
             rejections: Arc::default(),
             profile: profile.map(Arc::new),
+            lifecycle: lifecycle.clone(),
+            access: Arc::default(),
         },
         Some(assets),
         &HttpOptions {
@@ -470,6 +486,7 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
     ignore_hangup();
+    log_start(&config, address, budget.limit);
     println!("MailTLS is running at http://{address}/  (stop with Ctrl-C)");
     let limits = ServerLimits {
         max_connections: config.max_connections,
@@ -477,11 +494,52 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
         trusted_proxies: config.trusted_proxies.clone(),
         max_header_bytes: config.max_header_bytes,
         header_timeout: config.header_timeout(),
+        write_timeout: config.write_timeout(),
         shutdown_grace: config.shutdown_grace(),
     };
-    let drained = server::serve(listener, router, limits, shutdown_signal()).await;
+    let drained = server::serve(
+        listener,
+        router,
+        limits,
+        lifecycle,
+        shutdown_signal(config.shutdown_delay()),
+    )
+    .await;
     tracing::info!(drained, "stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The start line: what runs, where, and with which limits (one JSON object with JSON logs).
+fn log_start(config: &ServiceConfig, address: std::net::SocketAddr, descriptors: Option<u64>) {
+    let list = |items: Vec<String>| items.join(" ");
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        commit = probe_api::BUILD_COMMIT,
+        url = %format!("http://{address}/"),
+        max_connections = config.max_connections,
+        max_connections_per_client = config.max_connections_per_client,
+        max_outbound_connections = config.max_outbound_connections,
+        max_concurrent_checks = config.max_concurrent_checks,
+        client_checks_per_minute = config.client_checks_per_minute,
+        target_checks_per_minute = config.target_checks_per_minute,
+        cache_bytes = config.cache_bytes,
+        descriptor_limit = descriptors.map_or("unlimited".to_owned(), |limit| limit.to_string()),
+        trusted_proxies = %list(config.trusted_proxies.iter().map(ToString::to_string).collect()),
+        metrics_from = %list(config.metrics_from.iter().map(ToString::to_string).collect()),
+        embed_origins = %list(config.embed_origins.iter().map(|o| o.as_str().to_owned()).collect()),
+        only_domains = %list(config.only_domains.iter().map(|d| d.as_str().to_owned()).collect()),
+        ehlo_name = %config.ehlo_name,
+        "MailTLS {} started",
+        probe_api::VERSION
+    );
+    if config.ehlo_name == probe_api::probe::DEFAULT_EHLO_NAME {
+        tracing::warn!(
+            "ehlo_name is the default {:?}: mail servers' operators see it in their logs; set \
+             it to a name of this host whose address has a PTR record back to it, and publish \
+             an abuse contact for it (see docs/operating.md)",
+            probe_api::probe::DEFAULT_EHLO_NAME
+        );
+    }
 }
 
 /// SIGHUP (a closed terminal, a `reload` out of habit) would end the process at once, without
@@ -500,7 +558,9 @@ fn ignore_hangup() {
     }
 }
 
-async fn shutdown_signal() {
+/// Completes at SIGTERM (a service manager: keep serving for `delay` while proxies take this
+/// replica out) or Ctrl-C (a terminal: no delay); yields the delay.
+async fn shutdown_signal(delay: Duration) -> Duration {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -509,17 +569,18 @@ async fn shutdown_signal() {
                 Ok(signal) => signal,
                 Err(_) => {
                     let _ = interrupt.await;
-                    return;
+                    return Duration::ZERO;
                 }
             };
         tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
+            _ = interrupt => Duration::ZERO,
+            _ = terminate.recv() => delay,
         }
     }
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+        Duration::ZERO
     }
 }
 

@@ -272,6 +272,11 @@ impl ProbeApi {
             .unwrap_or_else(|_| panic!("no address in {}", self.base_url))
     }
 
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// `GET path` on this server; returns status, headers and body text.
     pub async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
         let response = reqwest::Client::new()

@@ -69,6 +69,10 @@ pub struct Subscription {
     pub events: Option<broadcast::Receiver<Event>>,
     /// Whether the answer came from the cache.
     pub cached: bool,
+    /// Whether this request joined a check another request started.
+    pub joined: bool,
+    /// The check's number in this process (the log lines of one check share it).
+    pub check_id: u64,
 }
 
 /// A finished report as served.
@@ -148,11 +152,13 @@ enum Entry {
         /// How many endpoints it has.
         total: usize,
         finished: Instant,
+        check_id: u64,
     },
 }
 
 #[derive(Debug)]
 struct Running {
+    id: u64,
     total: usize,
     finished_endpoints: Mutex<Vec<EndpointReport>>,
     events: broadcast::Sender<Event>,
@@ -174,6 +180,8 @@ impl Running {
             report: None,
             events: Some(self.events.subscribe()),
             cached: false,
+            joined: false,
+            check_id: self.id,
         }
     }
 }
@@ -214,6 +222,7 @@ pub struct Checks {
     cache_budget: usize,
     entries: Mutex<Entries>,
     counts: Mutex<CheckCounts>,
+    next_id: std::sync::atomic::AtomicU64,
 }
 
 /// The running and cached checks by key, and the cached ones oldest first.
@@ -296,6 +305,7 @@ impl Checks {
             cache_budget: DEFAULT_CACHE_BYTES,
             entries: Mutex::new(Entries::default()),
             counts: Mutex::new(CheckCounts::default()),
+            next_id: std::sync::atomic::AtomicU64::new(1),
         }
     }
 
@@ -334,12 +344,16 @@ impl Checks {
         let subscription = match entries.by_key.get(key)? {
             Entry::Running(running) => {
                 lock(&self.counts).coalesced += 1;
-                running.subscribe()
+                Subscription {
+                    joined: true,
+                    ..running.subscribe()
+                }
             }
             Entry::Done {
                 json,
                 total,
                 finished,
+                check_id,
             } if finished.elapsed() < self.cache_ttl => {
                 lock(&self.counts).cache_hits += 1;
                 Subscription {
@@ -351,6 +365,8 @@ impl Checks {
                     }),
                     events: None,
                     cached: true,
+                    joined: false,
+                    check_id: *check_id,
                 }
             }
             Entry::Done { .. } => {
@@ -458,6 +474,9 @@ impl Checks {
         // Every endpoint event plus the final one fit, so a subscriber never lags.
         let (events, _) = broadcast::channel(total + 2);
         let running = Arc::new(Running {
+            id: self
+                .next_id
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             total,
             finished_endpoints: Mutex::new(Vec::new()),
             events,
@@ -514,6 +533,11 @@ impl Checks {
                 counts.overloaded += 1;
             }
             drop(permit);
+            tracing::warn!(
+                target: "mailtls::check",
+                check = running.id,
+                "check given up: this host had no free socket (clients get 503 busy)"
+            );
             let mut entries = lock(&self.entries);
             entries.by_key.remove(&key);
             let _ = running.events.send(Event::Busy);
@@ -521,6 +545,15 @@ impl Checks {
         };
         let (verdict, duration_ms, total) =
             (report.verdict, report.duration_ms, report.endpoints.len());
+        // Numbers only: the names checked are what a visitor typed.
+        tracing::info!(
+            target: "mailtls::check",
+            check = running.id,
+            endpoints = total,
+            verdict = %mailtls_shared::wire_name(&verdict),
+            duration_ms,
+            "check finished"
+        );
         // Written once for the cache; a report that cannot be written is served, not kept.
         let json: Option<Arc<str>> = serde_json::to_string(&report).ok().map(Arc::from);
         let report = Arc::new(report);
@@ -559,6 +592,7 @@ impl Checks {
                         json,
                         total,
                         finished: now,
+                        check_id: running.id,
                     },
                 );
                 entries.order.push_back((key, now));

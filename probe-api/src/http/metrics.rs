@@ -26,13 +26,71 @@ pub const LOG_PER_SECOND: u32 = 10;
 #[derive(Debug, Default)]
 pub struct Rejections(Mutex<RejectionState>);
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct RejectionState {
     counts: BTreeMap<String, u64>,
-    /// The second the log budget counts for, lines logged in it, and refusals not logged.
+    budget: LogBudget,
+}
+
+impl Default for RejectionState {
+    fn default() -> Self {
+        RejectionState {
+            counts: BTreeMap::new(),
+            budget: LogBudget::new(LOG_PER_SECOND),
+        }
+    }
+}
+
+/// At most `per_second` log lines of one kind a second; the rest are counted and summed up in
+/// one line when the next second begins.
+#[derive(Debug)]
+pub struct LogBudget {
+    per_second: u32,
+    /// The second counted for, lines logged in it, and lines left out.
     second: u64,
     logged: u32,
-    suppressed: u64,
+    left_out: u64,
+}
+
+/// What [`LogBudget::admit`] allows.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Admitted {
+    /// Whether this line may be written.
+    pub log: bool,
+    /// Lines left out in the seconds before, to be said in one line now.
+    pub left_out_before: Option<u64>,
+}
+
+impl LogBudget {
+    pub fn new(per_second: u32) -> Self {
+        LogBudget {
+            per_second,
+            second: 0,
+            logged: 0,
+            left_out: 0,
+        }
+    }
+
+    /// Whether a line at second `now` may be written.
+    pub fn admit(&mut self, now: u64) -> Admitted {
+        let mut left_out_before = None;
+        if self.second != now {
+            left_out_before = (self.left_out > 0).then_some(self.left_out);
+            self.second = now;
+            self.logged = 0;
+            self.left_out = 0;
+        }
+        let log = self.logged < self.per_second;
+        if log {
+            self.logged += 1;
+        } else {
+            self.left_out += 1;
+        }
+        Admitted {
+            log,
+            left_out_before,
+        }
+    }
 }
 
 impl Rejections {
@@ -52,27 +110,18 @@ impl Rejections {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         *state.counts.entry(name.clone()).or_default() += 1;
-        if state.second != now {
-            if state.suppressed > 0 {
-                tracing::info!(
-                    suppressed = state.suppressed,
-                    "{} refusals not logged in the last busy second(s)",
-                    state.suppressed
-                );
-            }
-            state.second = now;
-            state.logged = 0;
-            state.suppressed = 0;
+        let admitted = state.budget.admit(now);
+        if let Some(suppressed) = admitted.left_out_before {
+            tracing::info!(
+                suppressed,
+                "{suppressed} refusals not logged in the last busy second(s)"
+            );
         }
-        if state.logged < LOG_PER_SECOND {
-            state.logged += 1;
+        if admitted.log {
             // The code only: what a visitor typed is not logged at info level.
             tracing::info!(code = %name, "check refused");
-            true
-        } else {
-            state.suppressed += 1;
-            false
         }
+        admitted.log
     }
 
     fn snapshot(&self) -> BTreeMap<String, u64> {
@@ -98,6 +147,77 @@ mod tests {
         assert_eq!(rejections.snapshot()["invalid_target"], 10_000);
         // The next second has its budget again.
         assert!(rejections.count_at(ErrorCode::InvalidTarget, 8));
+    }
+}
+
+/// The `process_*` metrics of Prometheus's client libraries: descriptors, memory, start time.
+fn process_metrics(out: &mut String, lifecycle: &super::lifecycle::Lifecycle) {
+    let started = lifecycle
+        .started()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |since| since.as_secs_f64());
+    let _ = writeln!(
+        out,
+        "# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n\
+         # TYPE process_start_time_seconds gauge\nprocess_start_time_seconds {started}"
+    );
+    // Linux's view of this process; elsewhere these lines are left out.
+    if let Ok(entries) = std::fs::read_dir("/proc/self/fd") {
+        let open = entries.count();
+        let _ = writeln!(
+            out,
+            "# HELP process_open_fds Open file descriptors.\n\
+             # TYPE process_open_fds gauge\nprocess_open_fds {open}"
+        );
+    }
+    if let Some(limit) = rustix::process::getrlimit(rustix::process::Resource::Nofile).current {
+        let _ = writeln!(
+            out,
+            "# HELP process_max_fds The soft limit on open file descriptors.\n\
+             # TYPE process_max_fds gauge\nprocess_max_fds {limit}"
+        );
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    for (field, name, help) in [
+        (
+            "VmRSS:",
+            "process_resident_memory_bytes",
+            "Resident memory size in bytes.",
+        ),
+        (
+            "VmSize:",
+            "process_virtual_memory_bytes",
+            "Virtual memory size in bytes.",
+        ),
+    ] {
+        let kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix(field))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            });
+        if let Some(kib) = kib {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}",
+                kib * 1024
+            );
+        }
+    }
+    let threads = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .and_then(|rest| rest.trim().parse::<u64>().ok());
+    if let Some(threads) = threads {
+        let _ = writeln!(
+            out,
+            "# HELP process_threads OS threads of the process.\n\
+             # TYPE process_threads gauge\nprocess_threads {threads}"
+        );
     }
 }
 
@@ -208,6 +328,46 @@ pub(super) async fn metrics(
         "counter",
         &rejections,
     );
+    let lifecycle = &state.lifecycle;
+    counter(
+        "mailtls_connections_open",
+        "Client connections open now.",
+        "gauge",
+        &[(String::new(), lifecycle.connections() as u64)],
+    );
+    counter(
+        "mailtls_connections_max",
+        "The cap on client connections (max_connections, fitted to the descriptor limit).",
+        "gauge",
+        &[(String::new(), lifecycle.max_connections() as u64)],
+    );
+    counter(
+        "mailtls_streams_open",
+        "Check event streams open now.",
+        "gauge",
+        &[(String::new(), lifecycle.streams() as u64)],
+    );
+    counter(
+        "mailtls_draining",
+        "1 while the service is stopping (/readyz answers 503).",
+        "gauge",
+        &[(String::new(), u64::from(lifecycle.is_draining()))],
+    );
+    counter(
+        "mailtls_build_info",
+        "Always 1; the labels name the running build.",
+        "gauge",
+        &[(
+            format!(
+                "{{version=\"{}\",commit=\"{}\"}}",
+                env!("CARGO_PKG_VERSION"),
+                crate::BUILD_COMMIT
+            ),
+            1,
+        )],
+    );
+    process_metrics(&mut out, lifecycle);
+    state.access.write_metrics(&mut out);
     // A histogram: cumulative buckets, then sum (seconds) and count.
     let mut cumulative = 0;
     let mut samples: Vec<(String, u64)> = Vec::new();

@@ -4,9 +4,11 @@
 //! directly. The API re-validates every target with `shared`'s parser — the very code the page
 //! ran — because nothing the browser checked is trusted.
 
+pub mod access;
 pub mod assets;
 pub mod checks;
 pub mod error;
+pub mod lifecycle;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
@@ -24,7 +26,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 use mailtls_shared::{CheckReport as CheckReportSchema, ErrorBody, Lang, Profile, Target};
 
@@ -44,6 +45,10 @@ pub struct AppState {
     /// The provider profile the page compares settings with; `None` when none is configured
     /// (the page then names no provider and suggests no servers).
     pub profile: Option<Arc<Profile>>,
+    /// Open connections and streams, and the stop sequence (`/readyz`, final stream events).
+    pub lifecycle: Arc<lifecycle::Lifecycle>,
+    /// Request IDs, the access log and the HTTP metrics.
+    pub access: Arc<access::Access>,
 }
 
 impl AppState {
@@ -59,6 +64,8 @@ impl AppState {
             )),
             limits: Arc::default(),
             rejections: Arc::default(),
+            lifecycle: Arc::default(),
+            access: Arc::default(),
         }
     }
 }
@@ -118,6 +125,7 @@ pub fn app(state: AppState, assets: Option<Assets>) -> Router {
 /// The whole service: API routes, and the page when `assets` is given.
 pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) -> Router {
     let rejections = state.rejections.clone();
+    let logged = state.clone();
     let mut api = Router::new()
         .route(routes::CHECK, get(check))
         .route(routes::CHECK_STREAM, get(stream::check_stream))
@@ -184,7 +192,8 @@ pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) 
             header::HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static(PERMISSIONS_POLICY),
         ))
-        .layer(TraceLayer::new_for_http())
+        // Outermost: the access line sees every answer, refusals included.
+        .layer(axum::middleware::from_fn_with_state(logged, access::log))
 }
 
 /// `frame-ancestors`: the page's own origin and the configured embedders, nobody else.
@@ -329,11 +338,17 @@ async fn api_not_found(headers: HeaderMap) -> Response {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "`ready`", content_type = "text/plain", body = String),
+        (status = 503, description = "`draining`: the service is stopping; send new requests \
+          elsewhere", content_type = "text/plain", body = String),
     ))]
-async fn readyz() -> Response {
+async fn readyz(State(state): State<AppState>) -> Response {
     // Ready means "can serve": the page, cached reports, health. Full check slots are a
     // per-request `503 busy` and a metric (`mailtls_check_slots_free`), not a reason for a
-    // load balancer to take the only replica (or all of them, one after the other) out.
+    // load balancer to take the only replica (or all of them, one after the other) out. Only a
+    // stop takes it out: the first phase of the stop sequence (see `lifecycle`).
+    if state.lifecycle.is_draining() {
+        return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "draining\n").into_response();
+    }
     "ready\n".into_response()
 }
 
@@ -490,9 +505,23 @@ async fn subscribe(
         Err(retry_after) => Err(AppError::RateLimited { retry_after }),
         Ok(()) => start_or_join(state, inputs, fresh).await,
     };
-    if let Err(error) = &result {
+    match &result {
         // Counted always, logged within a budget (`metrics::Rejections`).
-        state.rejections.count(error.code());
+        Err(error) => state.rejections.count(error.code()),
+        // In the request's span, so the line carries its request ID.
+        Ok(subscription) => tracing::info!(
+            target: "mailtls::check",
+            check = subscription.check_id,
+            served = if subscription.cached {
+                "cached"
+            } else if subscription.joined {
+                "joined"
+            } else {
+                "started"
+            },
+            endpoints = subscription.total,
+            "check"
+        ),
     }
     result
 }
@@ -728,6 +757,8 @@ mod tests {
             limits: Arc::new(limits),
             rejections: Arc::default(),
             profile: None,
+            lifecycle: Arc::default(),
+            access: Arc::default(),
         };
         app(state, None)
     }

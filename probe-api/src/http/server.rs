@@ -5,13 +5,16 @@
 //!   queue instead of costing memory. One client address (an IPv6 /64) holds at most
 //!   `max_connections_per_client` of them; its further connections are closed at once, so one
 //!   visitor cannot take every slot (trusted proxies, which carry many visitors, are exempt).
-//! - A client that stops reading is dropped after [`WRITE_TIMEOUT`] without progress, so a
-//!   stalled event stream gives back its connection and its buffers.
+//! - A client that stops reading is dropped after `write_timeout` (default [`WRITE_TIMEOUT`])
+//!   without progress, so a stalled event stream gives back its connection and its buffers.
+//!   An event stream's unsent bytes are bounded by the socket's buffers: the stream is pulled
+//!   only as fast as the socket takes it.
 //! - Request line plus headers are capped (`max_header_bytes`; hyper answers `431` beyond it),
 //!   and must arrive within `header_timeout` — which also bounds how long a kept-alive connection
 //!   may sit idle — so slow or silent clients cannot hold a connection forever.
-//! - On shutdown the listener closes at once; requests in flight (a running check, an SSE
-//!   stream) may finish until the grace period ends, then the rest is dropped.
+//! - Stopping follows [`super::lifecycle`]: draining (still accepting, `/readyz` 503), then the
+//!   listener closes and requests in flight finish within the grace period; open event streams
+//!   get a final `restart` event just before it ends.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -33,7 +36,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
-/// A client that takes longer than this to accept more bytes is dropped.
+use super::lifecycle::Lifecycle;
+
+/// A client that takes longer than this to accept more bytes is dropped (`write_timeout`).
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Connection-level limits.
@@ -46,81 +51,140 @@ pub struct ServerLimits {
     pub trusted_proxies: Vec<IpNet>,
     pub max_header_bytes: usize,
     pub header_timeout: Duration,
+    /// A client that accepts no byte for this long is dropped.
+    pub write_timeout: Duration,
     pub shutdown_grace: Duration,
 }
 
 /// hyper refuses buffers smaller than this.
 const MIN_HEADER_BYTES: usize = 8192;
 
-/// Serves `router` on `listener` until `shutdown` completes, then drains for the grace period.
+/// Serves `router` on `listener` until `shutdown` completes, then stops as
+/// [`super::lifecycle`] describes: `shutdown` yields how long to keep accepting while
+/// `/readyz` says "draining" (zero for Ctrl-C), then running requests get the grace period.
 /// Returns whether every connection finished within it.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ServerLimits,
-    shutdown: impl Future<Output = ()>,
+    lifecycle: Arc<Lifecycle>,
+    shutdown: impl Future<Output = Duration>,
 ) -> bool {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .max_buf_size(limits.max_header_bytes.max(MIN_HEADER_BYTES))
         .max_headers(100);
-    let graceful = GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let per_client = Arc::new(PerClient::default());
-    tokio::pin!(shutdown);
-    loop {
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => match slot {
-                Ok(slot) => slot,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let Some(held) = per_client.admit(peer.ip(), &limits) else {
-            // Over its share: closed at once, the slot goes back.
-            drop(stream);
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let router = router.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            let router = router.clone();
-            async move { Ok::<_, Infallible>(infallible(router.oneshot(request).await)) }
-        });
-        let stream = WriteDeadline::new(stream, WRITE_TIMEOUT);
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, %peer, "connection ended with an error");
-            }
-            drop(held);
-            drop(slot);
-        });
+    lifecycle.set_max_connections(limits.max_connections.max(1));
+    let acceptor = Acceptor {
+        http,
+        router,
+        graceful: GracefulShutdown::new(),
+        slots: Arc::new(Semaphore::new(limits.max_connections.max(1))),
+        per_client: Arc::new(PerClient::default()),
+        lifecycle: lifecycle.clone(),
+        limits,
+    };
+    let delay = acceptor.accept(&listener, shutdown).await;
+    lifecycle.drain();
+    if !delay.is_zero() {
+        tracing::info!(
+            delay_seconds = delay.as_secs(),
+            "stopping: /readyz answers 503 (draining); still serving for {} s so proxies \
+             can take this replica out",
+            delay.as_secs()
+        );
+        acceptor.accept(&listener, tokio::time::sleep(delay)).await;
     }
     drop(listener);
+    let Acceptor {
+        graceful, limits, ..
+    } = acceptor;
     tracing::info!(
         grace_seconds = limits.shutdown_grace.as_secs(),
         "stopped accepting; letting running requests finish"
     );
-    match tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await {
+    let notice = limits
+        .shutdown_grace
+        .saturating_sub(super::lifecycle::STREAM_NOTICE);
+    let drained = graceful.shutdown();
+    tokio::pin!(drained);
+    if tokio::time::timeout(notice, &mut drained).await.is_ok() {
+        return true;
+    }
+    // Streams still open: tell their pages to come back, and give the words a moment to leave.
+    lifecycle.close_streams();
+    let rest = limits.shutdown_grace.saturating_sub(notice);
+    match tokio::time::timeout(rest, &mut drained).await {
         Ok(()) => true,
         Err(_) => {
             tracing::warn!("grace period over; dropping the remaining connections");
             false
+        }
+    }
+}
+
+/// Everything the accept loop needs, so it can run before and during the drain.
+struct Acceptor {
+    http: hyper::server::conn::http1::Builder,
+    router: Router,
+    graceful: GracefulShutdown,
+    slots: Arc<Semaphore>,
+    per_client: Arc<PerClient>,
+    lifecycle: Arc<Lifecycle>,
+    limits: ServerLimits,
+}
+
+impl Acceptor {
+    /// Accepts connections until `until` completes; returns its output.
+    async fn accept<T>(&self, listener: &TcpListener, until: impl Future<Output = T>) -> T {
+        tokio::pin!(until);
+        loop {
+            let slot = tokio::select! {
+                slot = self.slots.clone().acquire_owned() => match slot {
+                    Ok(slot) => slot,
+                    Err(_) => return until.await,
+                },
+                done = &mut until => return done,
+            };
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                done = &mut until => return done,
+            };
+            let Some(held) = self.per_client.admit(peer.ip(), &self.limits) else {
+                // Over its share: closed at once, the slot goes back.
+                drop(stream);
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let router = self.router.clone();
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    let router = router.clone();
+                    async move { Ok::<_, Infallible>(infallible(router.oneshot(request).await)) }
+                });
+            let stream = WriteDeadline::new(stream, self.limits.write_timeout);
+            let connection = self
+                .graceful
+                .watch(self.http.serve_connection(TokioIo::new(stream), service));
+            let open = self.lifecycle.connection();
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
+                }
+                drop(open);
+                drop(held);
+                drop(slot);
+            });
         }
     }
 }

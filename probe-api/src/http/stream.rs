@@ -5,10 +5,13 @@
 //! endpoint (an `EndpointReport`), then `report` (the `CheckReport`), after which the stream
 //! ends. A cached answer sends `start` and `report` only: the endpoints are in the report. A refused request is answered with the usual JSON error instead of a stream; a check
 //! that ends without a report (a bug) ends its stream with an `error` event holding the JSON
-//! error (`internal`), never with silence.
+//! error (`internal`), never with silence. A stream the service must give up because it is
+//! stopping ends with `restart` (`{"retry_after_ms": N}`, plus the SSE `retry:` field): the page
+//! asks again after that pause, on another replica or on this service once it is back.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Extension;
@@ -23,6 +26,7 @@ use tokio::sync::broadcast;
 use mailtls_shared::{EndpointReport, ErrorBody, ErrorDetail, Lang};
 
 use super::checks::{self, Served, Subscription};
+use super::lifecycle::{self, Lifecycle, RECONNECT_AFTER_MS};
 use super::{AppState, check_query, client, subscribe};
 
 /// The check as Server-Sent Events.
@@ -62,7 +66,9 @@ pub(super) async fn check_stream(
     let client = client(&state, peer, &headers);
     match subscribe(&state, client, inputs, fresh).await {
         Ok(subscription) => {
-            let mut response = Sse::new(events(subscription, lang))
+            let open = state.lifecycle.stream();
+            let lifecycle = state.lifecycle.clone();
+            let mut response = Sse::new(events(subscription, lang, lifecycle, open))
                 .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
                 .into_response();
             // nginx buffers proxied answers by default, which would hold every event back until
@@ -99,78 +105,106 @@ enum Step {
     Done,
 }
 
-fn events(subscription: Subscription, lang: Lang) -> impl Stream<Item = Result<Event, Infallible>> {
-    stream::unfold(Step::Start(subscription), move |step| async move {
-        match step {
-            Step::Start(subscription) => {
-                let start = json_event(
-                    "start",
-                    &StreamStart {
-                        total: subscription.total,
-                        cached: subscription.cached,
-                    },
-                );
-                let next = Step::Replay {
-                    known: subscription.finished_endpoints.into_iter(),
-                    report: subscription.report,
-                    events: subscription.events,
-                };
-                Some((Ok(start), next))
-            }
-            Step::Replay {
-                mut known,
-                report,
-                mut events,
-            } => {
-                if let Some(endpoint) = known.next() {
-                    let event = json_event("endpoint", &endpoint);
-                    return Some((
-                        Ok(event),
-                        Step::Replay {
-                            known,
-                            report,
-                            events,
+/// The final event of a stream the stopping service gives up.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StreamRestart {
+    /// Milliseconds to wait before asking again.
+    retry_after_ms: u64,
+}
+
+fn events(
+    subscription: Subscription,
+    lang: Lang,
+    lifecycle: Arc<Lifecycle>,
+    open: lifecycle::Open,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(Step::Start(subscription), move |step| {
+        // Counted in `mailtls_streams_open` for as long as the stream exists.
+        let _ = &open;
+        let lifecycle = lifecycle.clone();
+        async move {
+            match step {
+                Step::Start(subscription) => {
+                    let start = json_event(
+                        "start",
+                        &StreamStart {
+                            total: subscription.total,
+                            cached: subscription.cached,
                         },
-                    ));
+                    );
+                    let next = Step::Replay {
+                        known: subscription.finished_endpoints.into_iter(),
+                        report: subscription.report,
+                        events: subscription.events,
+                    };
+                    Some((Ok(start), next))
                 }
-                // A cache hit: the report at once (its endpoints are in it).
-                if let Some(served) = report {
-                    return Some((Ok(report_event(&served)), Step::Done));
-                }
-                let receiver = events.as_mut()?;
-                loop {
-                    match receiver.recv().await {
-                        Ok(checks::Event::Endpoint(endpoint)) => {
-                            let event = json_event("endpoint", &*endpoint);
-                            return Some((
-                                Ok(event),
-                                Step::Replay {
-                                    known,
-                                    report: None,
-                                    events,
-                                },
-                            ));
-                        }
-                        Ok(checks::Event::Finished(report)) => {
-                            let served = Served::Fresh(report);
-                            return Some((Ok(report_event(&served)), Step::Done));
-                        }
-                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                        Err(broadcast::error::RecvError::Closed) => {
-                            let died = super::AppError::Internal;
-                            return Some((Ok(error_event(&died, lang)), Step::Done));
-                        }
-                        // This host ran out of sockets: come back in a moment.
-                        Ok(checks::Event::Busy) => {
-                            return Some((
-                                Ok(error_event(&super::AppError::Busy, lang)),
-                                Step::Done,
-                            ));
+                Step::Replay {
+                    mut known,
+                    report,
+                    mut events,
+                } => {
+                    if let Some(endpoint) = known.next() {
+                        let event = json_event("endpoint", &endpoint);
+                        return Some((
+                            Ok(event),
+                            Step::Replay {
+                                known,
+                                report,
+                                events,
+                            },
+                        ));
+                    }
+                    // A cache hit: the report at once (its endpoints are in it).
+                    if let Some(served) = report {
+                        return Some((Ok(report_event(&served)), Step::Done));
+                    }
+                    let receiver = events.as_mut()?;
+                    loop {
+                        let next = tokio::select! {
+                            next = receiver.recv() => next,
+                            () = lifecycle.streams_closing() => {
+                                let restart = json_event(
+                                    "restart",
+                                    &StreamRestart { retry_after_ms: RECONNECT_AFTER_MS },
+                                )
+                                .retry(Duration::from_millis(RECONNECT_AFTER_MS));
+                                return Some((Ok(restart), Step::Done));
+                            }
+                        };
+                        match next {
+                            Ok(checks::Event::Endpoint(endpoint)) => {
+                                let event = json_event("endpoint", &*endpoint);
+                                return Some((
+                                    Ok(event),
+                                    Step::Replay {
+                                        known,
+                                        report: None,
+                                        events,
+                                    },
+                                ));
+                            }
+                            Ok(checks::Event::Finished(report)) => {
+                                let served = Served::Fresh(report);
+                                return Some((Ok(report_event(&served)), Step::Done));
+                            }
+                            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                            Err(broadcast::error::RecvError::Closed) => {
+                                let died = super::AppError::Internal;
+                                return Some((Ok(error_event(&died, lang)), Step::Done));
+                            }
+                            // This host ran out of sockets: come back in a moment.
+                            Ok(checks::Event::Busy) => {
+                                return Some((
+                                    Ok(error_event(&super::AppError::Busy, lang)),
+                                    Step::Done,
+                                ));
+                            }
                         }
                     }
                 }
+                Step::Done => None,
             }
-            Step::Done => None,
         }
     })
 }

@@ -238,6 +238,14 @@ fn classify_failure(error: &io::Error) -> Handshake {
             Reason::OtherVersion,
             format!("server is incompatible: {why:?}"),
         ),
+        Some(rustls::Error::InvalidMessage(rustls::InvalidMessage::HandshakePayloadTooLarge)) => {
+            Handshake::failed(
+                Outcome::Inconclusive,
+                Reason::ProtocolViolation,
+                "server sent a handshake message over 64 KiB (usually an oversized certificate \
+                 chain), more than TLS clients accept, so no client can finish this handshake",
+            )
+        }
         Some(other) => Handshake::failed(
             Outcome::Inconclusive,
             Reason::ProtocolViolation,

@@ -245,3 +245,50 @@ async fn a_certificate_with_thousands_of_names_is_reported_within_the_caps() {
     // in the report of a valid certificate, and no detail carries them.
     assert_eq!(body.matches("n2499.example.test").count(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_certificate_with_twenty_thousand_names_is_refused_at_the_handshake_cap_and_said_so() {
+    let (_dir, ca) = test_ca();
+    // 20,000 names make a certificate of about 400 KiB. The probe, like every TLS client,
+    // reads at most 64 KiB of one handshake message (OpenSSL's default limit for the whole
+    // chain is 100 KiB), so none of it reaches memory or the report: the report names the
+    // reason instead of a bare library error.
+    let names: Vec<String> = std::iter::once(NAME.to_owned())
+        .chain((1..20_000).map(|n| format!("n{n}.example.test")))
+        .collect();
+    let cert = ca.server_cert_for_names("huge", &names);
+    let server = OpensslServer::start(&cert, &[]);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[server.port],
+    ));
+    let (status, _, body) = api
+        .get(&format!(
+            "/api/v1/check?target=imaps://{NAME}:{}",
+            server.port
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.len() <= mailtls_shared::caps::MAX_REPORT_BYTES,
+        "{} bytes",
+        body.len()
+    );
+    let report: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let endpoint = &report["endpoints"][0];
+    for version in ["TLSv1.2", "TLSv1.3"] {
+        let handshake = endpoint["handshakes"]
+            .as_array()
+            .and_then(|all| all.iter().find(|h| h["version"] == version))
+            .unwrap_or_else(|| panic!("{version} in {endpoint:#}"));
+        assert_eq!(handshake["outcome"], "inconclusive", "{handshake:#}");
+        let detail = handshake["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("over 64 KiB") && detail.contains("certificate"),
+            "{detail}"
+        );
+    }
+    assert_eq!(endpoint["verdict"], "untestable", "{endpoint:#}");
+    assert_eq!(body.matches("n19999.example.test").count(), 0);
+}

@@ -11,6 +11,7 @@ mod hostile;
 mod operations;
 mod page;
 mod service;
+mod stopping;
 
 use tests::pki::TestCa;
 

@@ -229,7 +229,9 @@ async fn a_stop_signal_lets_the_running_check_finish() {
         delay: Duration::from_millis(1500),
     });
     let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[slow.port()]);
-    options.extra_args = vec!["--shutdown-grace".into(), "20".into()];
+    options.extra_args = ["--shutdown-grace", "20", "--shutdown-delay", "0"]
+        .map(str::to_owned)
+        .to_vec();
     let mut api = ProbeApi::start(&options);
     let address = api.address();
 
@@ -259,7 +261,9 @@ async fn the_grace_period_is_a_deadline() {
     let (_dir, ca) = test_ca();
     let tarpit = Stub::start(Behaviour::Silent);
     let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[tarpit.port()]);
-    options.extra_args = vec!["--shutdown-grace".into(), "1".into()];
+    options.extra_args = ["--shutdown-grace", "1", "--shutdown-delay", "0"]
+        .map(str::to_owned)
+        .to_vec();
     let mut api = ProbeApi::start(&options);
     let running = api.spawn_check(&[("target", &format!("imaps://{NAME}:{}", tarpit.port()))]);
     let connected =
@@ -582,4 +586,198 @@ async fn a_proxy_that_is_not_trusted_is_named_once_in_the_log() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(warnings, 1, "{:#?}", api.logs());
+}
+
+/// The service's JSON log lines so far.
+fn json_lines(api: &ProbeApi) -> Vec<Value> {
+    api.logs()
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn access_and_check_lines_name_each_request_without_what_the_customer_typed() {
+    let (_dir, ca) = test_ca();
+    let stub = Stub::start(Behaviour::TooManyConnections);
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[stub.port()]);
+    options
+        .extra_args
+        .extend(["--log-format", "json"].map(str::to_owned));
+    options.env = vec![("RUST_LOG".into(), "info".into())];
+    options.capture_logs = true;
+    let api = ProbeApi::start(&options);
+    let check = format!(
+        "{}/api/v1/check?target=smtp://{NAME}:{}&email=erika.mustermann%40firma.de",
+        api.base_url(),
+        stub.port()
+    );
+    let client = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for id in ["support-ticket-4711", "not a token"] {
+        let response = client
+            .get(&check)
+            .header("x-request-id", id)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status().as_u16(), 200);
+        let echoed = response.headers()["x-request-id"]
+            .to_str()
+            .expect("text")
+            .to_owned();
+        ids.push(echoed);
+    }
+    assert_eq!(ids[0], "support-ticket-4711", "a plain token is kept");
+    assert!(
+        ids[1].len() == 16 && ids[1].bytes().all(|b| b.is_ascii_hexdigit()),
+        "anything else is replaced: {}",
+        ids[1]
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let lines = loop {
+        let lines = json_lines(&api);
+        let access = lines
+            .iter()
+            .filter(|l| l["target"] == "mailtls::access")
+            .count();
+        if access >= 2 || Instant::now() > deadline {
+            break lines;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let start = lines
+        .iter()
+        .find(|l| {
+            l["message"]
+                .as_str()
+                .is_some_and(|m| m.ends_with("started"))
+        })
+        .unwrap_or_else(|| panic!("no start line in {lines:#?}"));
+    assert_eq!(start["version"], env!("CARGO_PKG_VERSION"), "{start}");
+    assert!(start["max_connections"].as_u64().is_some(), "{start}");
+    let access: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["target"] == "mailtls::access")
+        .collect();
+    for (line, id) in access.iter().zip(&ids) {
+        assert_eq!(line["request_id"], id.as_str(), "{line}");
+        assert_eq!(line["route"], "/api/v1/check", "{line}");
+        assert_eq!(line["method"], "GET", "{line}");
+        assert_eq!(line["status"], 200, "{line}");
+        assert!(line["bytes"].as_u64().is_some_and(|b| b > 100), "{line}");
+        assert!(line["duration_ms"].as_u64().is_some(), "{line}");
+        let client = line["client"].as_str().unwrap_or_default();
+        assert!(
+            client.len() == 8 && client.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{line}"
+        );
+    }
+    // One check started (in the first request's span) and finished, then one cached answer.
+    let served: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| l["target"] == "mailtls::check" && l["message"] == "check")
+        .map(|l| {
+            (
+                l["served"].as_str().unwrap_or_default(),
+                l["span"]["request_id"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        served,
+        [("started", ids[0].as_str()), ("cached", ids[1].as_str())],
+        "{lines:#?}"
+    );
+    let finished = lines
+        .iter()
+        .find(|l| l["message"] == "check finished")
+        .unwrap_or_else(|| panic!("no check line in {lines:#?}"));
+    assert_eq!(finished["endpoints"], 1, "{finished}");
+    assert!(finished["verdict"].is_string(), "{finished}");
+    for line in api.logs() {
+        for secret in ["erika", "firma.de", "email=", "target=", NAME] {
+            assert!(!line.contains(secret), "{secret} in the log: {line}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flood_of_refused_requests_writes_a_bounded_number_of_log_lines() {
+    let options = ProbeApiOptions {
+        extra_args: vec!["--log-format".into(), "json".into()],
+        env: vec![("RUST_LOG".into(), "info".into())],
+        capture_logs: true,
+        ..ProbeApiOptions::default()
+    };
+    let api = ProbeApi::start(&options);
+    let url = format!("{}/api/v1/check?target=bad%20name", api.base_url());
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    const FLOOD: usize = 3_000;
+    let mut answered = 0;
+    // Batches of 50: one client address may hold 64 connections.
+    for _ in 0..FLOOD / 50 {
+        let mut batch = tokio::task::JoinSet::new();
+        for _ in 0..50 {
+            let request = client.get(&url).send();
+            batch.spawn(async move { request.await.map(|r| r.status().as_u16()) });
+        }
+        while let Some(status) = batch.join_next().await {
+            assert_eq!(status.expect("task").expect("answer"), 400);
+            answered += 1;
+        }
+    }
+    let seconds = started.elapsed().as_secs() + 1;
+    // One more, a second later, says how many lines the busy seconds left out.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(client.get(&url).send().await.expect("answer").status(), 400);
+    let (_, _, metrics) = api.get("/metrics").await;
+    let counted = format!(
+        "mailtls_http_requests_total{{route=\"/api/v1/check\",status=\"400\"}} {}",
+        answered + 1
+    );
+    assert!(
+        metrics.lines().any(|l| l == counted),
+        "{counted} in\n{metrics}"
+    );
+
+    let (lines, access, left_out) = {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let lines = json_lines(&api);
+            let access = lines
+                .iter()
+                .filter(|l| l["target"] == "mailtls::access" && l["route"] == "/api/v1/check")
+                .count() as u64;
+            let left_out: u64 = lines.iter().filter_map(|l| l["left_out"].as_u64()).sum();
+            if access + left_out > answered as u64 || Instant::now() > deadline {
+                break (lines, access, left_out);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let refusals = lines
+        .iter()
+        .filter(|l| l["message"] == "check refused")
+        .count() as u64;
+    // Each budget holds per second, over the flood's seconds and the one after.
+    assert!(
+        access <= 100 * (seconds + 1),
+        "{access} access lines in {seconds} s"
+    );
+    assert!(
+        refusals <= 10 * (seconds + 1),
+        "{refusals} refusal lines in {seconds} s"
+    );
+    assert!(
+        (access as usize) < FLOOD / 2,
+        "{access} lines for {FLOOD} requests"
+    );
+    assert_eq!(
+        left_out + access,
+        answered as u64 + 1,
+        "every request is a line or counted as left out"
+    );
 }
