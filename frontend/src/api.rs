@@ -66,7 +66,57 @@ pub async fn check_stream(
     if fresh {
         url.push_str("&fresh=1");
     }
-    let response = fetch(&url, "text/event-stream").await?;
+    let mut resumed = 0;
+    loop {
+        match stream_once(&url, &mut on_event).await? {
+            Ended::Report => return Ok(()),
+            // The service is restarting: ask again after the pause it names — on another
+            // replica, or on this one once it is back — a few times, then say so.
+            Ended::Restart { after_ms } if resumed < MAX_RESUMES => {
+                resumed += 1;
+                sleep_ms(after_ms.clamp(500, 10_000)).await;
+            }
+            Ended::Restart { .. } => return Err(ApiFailure::Unreachable),
+        }
+    }
+}
+
+/// How often a check stream is asked for again after `restart` events.
+const MAX_RESUMES: u32 = 3;
+
+/// How a stream ended without an error.
+enum Ended {
+    Report,
+    /// The service is stopping (`restart` event).
+    Restart {
+        after_ms: u64,
+    },
+}
+
+#[derive(Deserialize)]
+struct Restart {
+    retry_after_ms: u64,
+}
+
+/// Waits `ms` milliseconds (the browser's timer).
+async fn sleep_ms(ms: u64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                i32::try_from(ms).unwrap_or(i32::MAX),
+            );
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// One request of the check stream, to its report, its `restart`, or an error.
+async fn stream_once(
+    url: &str,
+    on_event: &mut impl FnMut(StreamEvent),
+) -> Result<Ended, ApiFailure> {
+    let response = fetch(url, "text/event-stream").await?;
     if !response.ok() {
         let body = response_text(&response).await?;
         return Err(match serde_json::from_str::<ErrorBody>(&body) {
@@ -120,7 +170,15 @@ pub async fn check_stream(
                         serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?,
                     )));
                     let _ = reader.cancel();
-                    return Ok(());
+                    return Ok(Ended::Report);
+                }
+                "restart" => {
+                    let _ = reader.cancel();
+                    let restart: Restart =
+                        serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?;
+                    return Ok(Ended::Restart {
+                        after_ms: restart.retry_after_ms,
+                    });
                 }
                 // The check ended without a report (the service's fault): asking again helps.
                 "error" => {

@@ -21,7 +21,7 @@ use crate::state::{Action, Mode, Phase, State};
 pub fn App() -> Html {
     let state = use_reducer(|| State::new(initial_lang()));
 
-    // A check link (`/check?target=…`) runs its check as soon as the page is up; back and
+    // A check link (`/check#target=…`) runs its check as soon as the page is up; back and
     // forward between checks show each one again.
     {
         let state = state.clone();
@@ -516,8 +516,13 @@ fn absolute(path: &str) -> String {
 /// The check link the browser's address stands for.
 fn current_link() -> Link {
     web_sys::window()
-        .and_then(|window| window.location().search().ok())
-        .map(|search| Link::parse(&search))
+        .map(|window| {
+            let location = window.location();
+            Link::from_location(
+                &location.search().unwrap_or_default(),
+                &location.hash().unwrap_or_default(),
+            )
+        })
         .unwrap_or_default()
 }
 
@@ -552,7 +557,8 @@ fn keep_lang_in_address(lang: Lang) {
     else {
         return;
     };
-    let url = format!("{path}{}", crate::link::with_lang(&search, lang));
+    let hash = location.hash().unwrap_or_default();
+    let url = format!("{path}{}{hash}", crate::link::with_lang(&search, lang));
     let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
 }
 

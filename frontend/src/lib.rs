@@ -8,7 +8,7 @@
 //!   that combines it with the server's result.
 //! - [`downloads`]: settings files generated from the profile (.mobileconfig, .reg).
 //! - [`summary`]: the plain-text summary for support.
-//! - [`link`]: check links (`/check?target=…&lang=…`), read and built; pure as well.
+//! - [`link`]: check links (`/check?lang=…#target=…`), read and built; pure as well.
 //! - [`api`]: the calls to the probe API (the only network access; the page opens no sockets).
 //! - [`app`]: the root component, which owns the reducer and runs the API call in an effect.
 //! - [`components`]: one view component per file.

@@ -1,9 +1,15 @@
 //! Check links: every check is a URL that support staff can send and that opens the page
-//! pre-filled and runs the check at once: `/check?target=…` for one server, or the settings
-//! fields (`email`, `in_proto`, `in_host`, `in_port`, `in_sec`, `out_host`, `out_port`,
-//! `out_sec`), plus `lang`. Pure string work, so it is unit-tested natively; `app` reads and
+//! pre-filled and runs the check at once: `/check?lang=de#target=…` for one server, or the
+//! settings fields (`email`, `in_proto`, `in_host`, `in_port`, `in_sec`, `out_host`,
+//! `out_port`, `out_sec`). Pure string work, so it is unit-tested natively; `app` reads and
 //! writes the browser's address with it. The parameter names are a contract: links sent today
 //! must open the same check after an update.
+//!
+//! What the customer typed — an e-mail address, their domain, their servers — travels in the
+//! fragment (after `#`), which browsers never send: it stays out of the request line, and so
+//! out of every proxy's, CDN's and web server's access log. Only the language (and a
+//! provider's embedding parameters) are in the query. Older links with everything in the
+//! query still open; the page then rewrites the address to the fragment form.
 
 use mailtls_shared::Lang;
 
@@ -86,8 +92,18 @@ impl Link {
         link
     }
 
-    /// The path and query of this link: `/check?…`. Settings links carry every field that is
-    /// filled in, with the protocol and both encryption settings always.
+    /// Reads the browser's address: the fragment (`#target=…`) and, for links from before the
+    /// fragment form, the query. The fragment's target wins; the query's language does.
+    pub fn from_location(search: &str, hash: &str) -> Link {
+        Link::parse(&format!(
+            "{}&{}",
+            hash.trim_start_matches('#'),
+            search.trim_start_matches('?')
+        ))
+    }
+
+    /// This link as path, query and fragment: `/check?lang=de#target=…`. Settings links carry
+    /// every field that is filled in, with the protocol and both encryption settings always.
     pub fn path(&self) -> String {
         let mut query: Vec<(&str, String)> = Vec::new();
         if let Some(target) = &self.target {
@@ -118,17 +134,20 @@ impl Link {
         if let Some(program) = self.program {
             query.push(("program", program.tag().to_owned()));
         }
+        let mut path = CHECK_PATH.to_owned();
         if let Some(lang) = self.lang {
-            query.push(("lang", lang.tag().to_owned()));
+            path.push_str("?lang=");
+            path.push_str(lang.tag());
         }
-        if query.is_empty() {
-            return CHECK_PATH.to_owned();
+        if !query.is_empty() {
+            let fragment: Vec<String> = query
+                .into_iter()
+                .map(|(key, value)| format!("{key}={}", encode(&value)))
+                .collect();
+            path.push('#');
+            path.push_str(&fragment.join("&"));
         }
-        let query: Vec<String> = query
-            .into_iter()
-            .map(|(key, value)| format!("{key}={}", encode(&value)))
-            .collect();
-        format!("{CHECK_PATH}?{}", query.join("&"))
+        path
     }
 
     /// Whether two links ask for the same check (the language aside).
@@ -191,8 +210,12 @@ pub fn with_embedding(path: &str, search: &str) -> String {
     if kept.is_empty() {
         return path.to_owned();
     }
-    let joiner = if path.contains('?') { '&' } else { '?' };
-    format!("{path}{joiner}{}", kept.join("&"))
+    let (before, fragment) = match path.split_once('#') {
+        Some((before, fragment)) => (before, format!("#{fragment}")),
+        None => (path, String::new()),
+    };
+    let joiner = if before.contains('?') { '&' } else { '?' };
+    format!("{before}{joiner}{}{fragment}", kept.join("&"))
 }
 
 /// The query string `search` with its `lang` set to `lang` and every other parameter kept as it
@@ -231,8 +254,12 @@ mod tests {
     fn rewritten_addresses_keep_the_providers_embedding() {
         let search = "?target=a.de&embed=https%3A%2F%2Fwww.mxp.test&accent=0b5cad&compact=1";
         assert_eq!(
-            with_embedding("/check?target=b.de&lang=de", search),
-            "/check?target=b.de&lang=de&embed=https%3A%2F%2Fwww.mxp.test&accent=0b5cad&compact=1"
+            with_embedding("/check?lang=de#target=b.de", search),
+            "/check?lang=de&embed=https%3A%2F%2Fwww.mxp.test&accent=0b5cad&compact=1#target=b.de"
+        );
+        assert_eq!(
+            with_embedding("/check#target=b.de", "?compact=1"),
+            "/check?compact=1#target=b.de"
         );
         assert_eq!(with_embedding("/check", "?compact=1"), "/check?compact=1");
         assert_eq!(with_embedding("/check?x=1", "?lang=en"), "/check?x=1");
@@ -308,11 +335,17 @@ mod tests {
         let path = link.path();
         assert_eq!(
             path,
-            "/check?email=kunde%40mxp.de&in_proto=pop3&in_host=pop.mxp.de&in_sec=starttls\
-             &out_host=mail.mxp.de&out_port=25&out_sec=none&lang=de"
+            "/check?lang=de#email=kunde%40mxp.de&in_proto=pop3&in_host=pop.mxp.de&in_sec=starttls\
+             &out_host=mail.mxp.de&out_port=25&out_sec=none"
         );
-        let query = path.split_once('?').map(|(_, q)| q).unwrap_or_default();
-        assert_eq!(Link::parse(query), link);
+        let (search, hash) = split(&path);
+        assert_eq!(Link::from_location(search, hash), link);
+        // The e-mail address and the servers never reach the query.
+        assert_eq!(search, "?lang=de");
+        // A link from before the fragment form opens the same check.
+        let old = "?email=kunde%40mxp.de&in_proto=pop3&in_host=pop.mxp.de&in_sec=starttls\
+                   &out_host=mail.mxp.de&out_port=25&out_sec=none&lang=de";
+        assert_eq!(Link::from_location(old, ""), link);
         // Unknown values fall back to the defaults instead of failing.
         let odd = Link::parse("in_host=mail.mxp.de&in_sec=ssl&in_proto=smtp");
         let odd = odd.settings.expect("settings");
@@ -325,7 +358,8 @@ mod tests {
             (Some(System::Windows7), Some(Program::Outlook2010))
         );
         assert!(
-            client.path().contains("&os=win7&program=outlook2010"),
+            client.path().starts_with("/check#")
+                && client.path().ends_with("&os=win7&program=outlook2010"),
             "{}",
             client.path()
         );
@@ -347,15 +381,11 @@ mod tests {
                     ..Link::default()
                 };
                 let path = link.path();
-                assert!(path.starts_with("/check?target="), "{path}");
-                let query = path.split_once('?').map(|(_, q)| q).unwrap_or_default();
-                assert!(!query.contains(['\r', '\n', ' ', '/', ':']), "{path}");
-                assert_eq!(
-                    query.matches('&').count(),
-                    usize::from(lang.is_some()),
-                    "{path}"
-                );
-                assert_eq!(Link::parse(query), link, "{path}");
+                let (search, hash) = split(&path);
+                assert!(hash.starts_with("#target="), "{path}");
+                assert!(!hash.contains(['\r', '\n', ' ', '/', ':', '&']), "{path}");
+                assert_eq!(search.is_empty(), lang.is_none(), "{path}");
+                assert_eq!(Link::from_location(search, hash), link, "{path}");
             }
         }
         assert_eq!(Link::default().path(), "/check");
@@ -366,7 +396,25 @@ mod tests {
                 ..Link::default()
             }
             .path(),
-            "/check?target=imaps%3A%2F%2Fmail.example.de%3A993&lang=en"
+            "/check?lang=en#target=imaps%3A%2F%2Fmail.example.de%3A993"
         );
+    }
+
+    /// `(search, hash)` of a built path, as `location.search` and `location.hash` give them.
+    fn split(path: &str) -> (&str, &str) {
+        let (before, hash) = match path.find('#') {
+            Some(at) => path.split_at(at),
+            None => (path, ""),
+        };
+        let search = before.find('?').map_or("", |at| &before[at..]);
+        (search, hash)
+    }
+
+    #[test]
+    fn the_fragment_wins_over_an_older_query() {
+        let link = Link::from_location("?target=old.de&lang=en", "#target=new.de");
+        assert_eq!(link.target.as_deref(), Some("new.de"));
+        assert_eq!(link.lang, Some(Lang::En));
+        assert_eq!(Link::from_location("", "").path(), "/check");
     }
 }

@@ -447,6 +447,8 @@ impl Reducible for State {
                     return self;
                 }
                 next.progress.total = Some(total);
+                // A stream that resumed after the service restarted starts over.
+                next.progress.endpoints.clear();
             }
             Action::EndpointDone { request, endpoint } => {
                 if !self.is_running(request) {

@@ -546,11 +546,21 @@ async fn the_settings_flow_flags_port_25_without_encryption() {
         "- Port 25 ohne Verschlüsselung ist für das Senden aus E-Mail-Programmen nicht geeignet"
             .to_owned(),
         format!(
-            "Link zu dieser Prüfung: {}/check?email=kunde%40example.test",
+            "Link zu dieser Prüfung: {}/check?lang=de#email=kunde%40example.test&in_proto=imap",
             api.base_url
         ),
         "MailTLS 0.1.0".to_owned(),
     ];
+    // The link opened with everything in the query (as links did before); the page has moved
+    // what the customer typed into the fragment, which browsers never send to a server.
+    let address = browser.client.current_url().await.expect("address");
+    assert_eq!(address.query(), Some("lang=de"), "{address}");
+    assert!(
+        address
+            .fragment()
+            .is_some_and(|fragment| fragment.starts_with("email=kunde%40example.test&")),
+        "{address}"
+    );
     // The time as people write it: `27.11.2026, 03:05 Uhr (UTC)`.
     let when = summary
         .lines()
@@ -696,6 +706,51 @@ async fn the_settings_form_works_at_320_pixels() {
         "an incomplete address is explained"
     );
     browser.screenshot("settings-narrow-320").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_cut_by_a_service_restart_resumes_by_itself() {
+    let (_dir, ca) = test_ca();
+    let gate = Gate::new();
+    let slow = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
+    let port = tests::process::free_port();
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[slow.port()]).patient();
+    options.bind = Some(format!("127.0.0.1:{port}"));
+    options
+        .extra_args
+        .extend(["--shutdown-delay", "0", "--shutdown-grace", "2"].map(str::to_owned));
+    let mut first = ProbeApi::start(&options);
+    let browser = Browser::start(1024, 900).await;
+    let link = format!(
+        "{}/check?lang=de#target=smtp%3A%2F%2F{NAME}%3A{}",
+        first.base_url(),
+        slow.port()
+    );
+    browser.client.goto(&link).await.expect("open the link");
+    let connected =
+        tokio::task::block_in_place(|| slow.wait_for_connections(1, Duration::from_secs(20)));
+    assert_eq!(connected, 1, "the check is running");
+    // The service restarts while the check runs: the old process tells the page to come back
+    // in 2 s, and by then the new one listens on the same address.
+    first.process().terminate();
+    let code =
+        tokio::task::block_in_place(|| first.process().wait_for_exit(Duration::from_secs(10)));
+    assert_eq!(code, Some(0));
+    let _second = ProbeApi::start(&options);
+    gate.open();
+    let card = card_for_port(&browser, slow.port()).await;
+    assert!(card.contains(NAME), "{card}");
+    assert!(
+        slow.connections() > 1,
+        "the new service ran the check again"
+    );
+    let failures = browser
+        .client
+        .find_all(Locator::Css("p.request-failed"))
+        .await
+        .expect("failures");
+    assert!(failures.is_empty(), "no error shown after the restart");
     browser.close().await;
 }
 
