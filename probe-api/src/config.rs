@@ -39,8 +39,10 @@ pub struct ServiceConfig {
     /// Checks per minute that may contact one mail server address (0: no limit).
     pub target_checks_per_minute: u32,
     /// Reverse proxies trusted to name the client in `X-Forwarded-For`.
+    #[serde(deserialize_with = "nets")]
     pub trusted_proxies: Vec<IpNet>,
     /// Clients (CIDR) that may read `/metrics`; behind a proxy, the client it names.
+    #[serde(deserialize_with = "nets")]
     pub metrics_from: Vec<IpNet>,
     /// Seconds a finished report is reused for an identical check (0: never).
     pub cache_seconds: u64,
@@ -75,9 +77,13 @@ pub struct ServiceConfig {
     /// The provider profile (TOML, documented by `profiles/example.toml`); without it the page
     /// names no provider and suggests no servers.
     pub profile: Option<PathBuf>,
+    /// The provider's own files (a logo), served under `/provider/`; kept apart from `dist`,
+    /// which every build replaces.
+    pub provider_assets: Option<PathBuf>,
     /// PEM files of CAs trusted in addition to Mozilla's roots.
     pub ca_files: Vec<PathBuf>,
     /// Non-public ranges the probe may contact (tests, internal deployments).
+    #[serde(deserialize_with = "nets")]
     pub allow_cidrs: Vec<IpNet>,
     /// Ports admitted in addition to the seven mail ports.
     pub allow_ports: Vec<u16>,
@@ -139,6 +145,7 @@ impl Default for ServiceConfig {
             shutdown_delay: 5,
             shutdown_grace: 30,
             profile: None,
+            provider_assets: None,
             ca_files: Vec::new(),
             allow_cidrs: Vec::new(),
             allow_ports: Vec::new(),
@@ -159,20 +166,44 @@ impl Default for ServiceConfig {
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
+    // The underlying errors are part of the message and not `source`s, so a chain printed
+    // with `{:#}` says them once.
+    #[error("cannot read {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Parse {
         path: PathBuf,
-        source: Box<toml::de::Error>,
+        error: Box<toml::de::Error>,
     },
     #[error("{0}")]
     Invalid(String),
     #[error("{path}: the profile is not usable:\n  {}", errors.join("\n  "))]
     Profile { path: PathBuf, errors: Vec<String> },
+}
+
+/// An address range as a setting: `10.0.0.0/8`, or one address (`10.0.0.7`, meaning
+/// `10.0.0.7/32`), since a single proxy is named by its address more often than not.
+pub fn parse_net(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| {
+            format!(
+                "{text:?} is neither an address nor a range such as 10.0.0.0/8 or 2001:db8::/32"
+            )
+        })
+}
+
+/// `parse_net` for every entry of a list in the TOML file.
+fn nets<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<IpNet>, D::Error> {
+    let texts = Vec::<String>::deserialize(deserializer)?;
+    texts
+        .iter()
+        .map(|text| parse_net(text).map_err(serde::de::Error::custom))
+        .collect()
 }
 
 /// Parses and validates a profile; `path` only names it in errors.
@@ -191,14 +222,45 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, ConfigError> {
 impl ServiceConfig {
     /// Reads a TOML file; keys it leaves out keep their defaults, unknown keys are errors.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })?;
-        Self::from_toml(&text).map_err(|source| ConfigError::Parse {
+        let mut config = Self::from_toml(&text).map_err(|error| ConfigError::Parse {
             path: path.to_owned(),
-            source: Box::new(source),
-        })
+            error: Box::new(error),
+        })?;
+        // Paths written in the file are relative to the file, wherever the service starts.
+        let written: toml::Table = text.parse().unwrap_or_default();
+        let base = path.parent().unwrap_or(Path::new(""));
+        config.resolve_paths(base, |key| written.contains_key(key));
+        Ok(config)
+    }
+
+    /// Makes the relative paths of the keys `written` names relative to `base`.
+    fn resolve_paths(&mut self, base: &Path, written: impl Fn(&str) -> bool) {
+        let resolve = |path: &mut PathBuf| {
+            if path.is_relative() {
+                *path = base.join(&*path);
+            }
+        };
+        if written("dist") {
+            resolve(&mut self.dist);
+        }
+        for (key, path) in [
+            ("profile", &mut self.profile),
+            ("provider_assets", &mut self.provider_assets),
+            ("dnssec_trust_anchor", &mut self.dnssec_trust_anchor),
+        ] {
+            if written(key)
+                && let Some(path) = path
+            {
+                resolve(path);
+            }
+        }
+        if written("ca_files") {
+            self.ca_files.iter_mut().for_each(resolve);
+        }
     }
 
     pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
@@ -250,9 +312,9 @@ impl ServiceConfig {
         let Some(path) = &self.profile else {
             return Ok(None);
         };
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.clone(),
-            source,
+            error,
         })?;
         parse_profile(path, &text).map(Some)
     }
@@ -417,6 +479,59 @@ impl std::fmt::Display for Origin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_written_in_the_file_are_relative_to_the_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let etc = dir.path().join("etc");
+        std::fs::create_dir(&etc).expect("mkdir");
+        let file = etc.join("mailtls.toml");
+        std::fs::write(
+            &file,
+            "dist = \"page\"\nprofile = \"provider.toml\"\nprovider_assets = \"assets\"\n\
+             ca_files = [\"ca.pem\", \"/etc/ssl/other.pem\"]\n",
+        )
+        .expect("write");
+        let config = ServiceConfig::from_file(&file).expect("config");
+        assert_eq!(config.dist, etc.join("page"));
+        assert_eq!(config.profile, Some(etc.join("provider.toml")));
+        assert_eq!(config.provider_assets, Some(etc.join("assets")));
+        assert_eq!(
+            config.ca_files,
+            [etc.join("ca.pem"), PathBuf::from("/etc/ssl/other.pem")]
+        );
+        // What the file does not name keeps its default, relative to the working directory.
+        std::fs::write(&file, "bind = \"127.0.0.1:9000\"\n").expect("write");
+        let config = ServiceConfig::from_file(&file).expect("config");
+        assert_eq!(config.dist, PathBuf::from("dist"));
+        assert_eq!(config.dnssec_trust_anchor, None);
+    }
+
+    #[test]
+    fn a_bare_address_is_a_range_of_one_and_anything_else_is_named() {
+        let config = ServiceConfig::from_toml(
+            "trusted_proxies = [\"10.0.0.7\", \"2001:db8::/32\"]\nmetrics_from = [\"::1\"]",
+        )
+        .expect("config");
+        assert_eq!(
+            config.trusted_proxies,
+            [
+                "10.0.0.7/32".parse::<IpNet>().expect("net"),
+                "2001:db8::/32".parse().expect("net")
+            ]
+        );
+        assert_eq!(
+            config.metrics_from,
+            ["::1/128".parse::<IpNet>().expect("net")]
+        );
+        let error = ServiceConfig::from_toml("allow_cidrs = [\"10.0.0.0/33\"]")
+            .expect_err("no such range")
+            .to_string();
+        assert!(
+            error.contains("\"10.0.0.0/33\" is neither an address nor a range"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn an_empty_file_is_the_safe_default() {

@@ -63,6 +63,10 @@ struct ServeArgs {
     /// Directory with the built page (trunk's output) [default: dist].
     #[arg(long, env = "MAILTLS_DIST", value_name = "DIR")]
     dist: Option<PathBuf>,
+    /// Directory with the provider's own files (a logo), served under /provider/; apart from
+    /// the build's directory, which every build replaces [default: none].
+    #[arg(long, env = "MAILTLS_PROVIDER_ASSETS", value_name = "DIR")]
+    provider_assets: Option<PathBuf>,
     /// Log format [default: text].
     #[arg(long, env = "MAILTLS_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
@@ -81,7 +85,8 @@ struct ServeArgs {
         long = "trusted-proxy",
         env = "MAILTLS_TRUSTED_PROXIES",
         value_delimiter = ',',
-        value_name = "CIDR"
+        value_name = "CIDR",
+        value_parser = probe_api::config::parse_net
     )]
     trusted_proxies: Vec<IpNet>,
     /// A client range (CIDR) that may read /metrics (repeatable) [default: 127.0.0.0/8, ::1/128].
@@ -90,7 +95,8 @@ struct ServeArgs {
         long = "metrics-from",
         env = "MAILTLS_METRICS_FROM",
         value_delimiter = ',',
-        value_name = "CIDR"
+        value_name = "CIDR",
+        value_parser = probe_api::config::parse_net
     )]
     metrics_from: Vec<IpNet>,
     /// Seconds a finished report is reused for an identical check; 0: never [default: 60].
@@ -193,7 +199,8 @@ struct ProbeArgs {
         long = "allow-cidr",
         env = "MAILTLS_ALLOW_CIDRS",
         value_delimiter = ',',
-        value_name = "CIDR"
+        value_name = "CIDR",
+        value_parser = probe_api::config::parse_net
     )]
     allow_cidrs: Vec<IpNet>,
     /// Allow probing this port in addition to the seven mail ports (repeatable).
@@ -302,6 +309,9 @@ impl ServeArgs {
         };
         set(&mut config.bind, self.bind);
         set(&mut config.dist, self.dist);
+        if self.provider_assets.is_some() {
+            config.provider_assets = self.provider_assets;
+        }
         set(&mut config.log_format, self.log_format);
         set(
             &mut config.max_concurrent_checks,
@@ -442,7 +452,7 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
     config.max_connections = budget.max_connections;
     config.max_outbound_connections = budget.max_outbound;
     let profile = config.load_profile()?;
-    let assets = Assets::load(&config.dist)?;
+    let assets = Assets::load(&config.dist, config.provider_assets.as_deref())?;
     for range in &config.allow_cidrs {
         tracing::warn!(%range, "probing of non-public range {range} explicitly allowed");
     }

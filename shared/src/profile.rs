@@ -61,7 +61,8 @@ pub struct ExtraLink {
 pub struct Theme {
     /// Accent colour, `#rrggbb`, readable on white (contrast at least 4.5:1).
     pub accent: Option<String>,
-    /// A logo on the service's own origin: a path such as `/logo.svg`.
+    /// A logo on the service's own origin: a path such as `/provider/logo.svg` (the
+    /// service serves the `provider_assets` directory there).
     pub logo: Option<String>,
     /// Less space and no introduction, for narrow frames.
     pub compact: bool,

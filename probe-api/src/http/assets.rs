@@ -5,11 +5,19 @@
 //! that links to the start (not the app with `200`, which search engines and link checkers
 //! treat as a soft 404). `/robots.txt` keeps crawlers away from check links, which carry what a
 //! customer typed.
-//! Files are served pre-compressed (`.br`, `.gz` beside the originals) when the build made them.
+//! Files are served pre-compressed (`.br`, `.gz` beside the originals) when the build made them
+//! — and only while they are at least as new as the original: a `dist/` upgraded in place may
+//! leave an old `index.html.br` beside a new `index.html`, and then the original is served.
 //! The Content-Security-Policy allows exactly the inline scripts `index.html` contains, by hash,
-//! so nothing injected into the page could run.
+//! so nothing injected into the page could run; it follows `index.html` as it is now (read
+//! again when its size or time changes), so a new build copied over a running service works.
+//!
+//! The provider's own files (a logo) live in a directory of their own, served under
+//! `/provider/`, since every build replaces `dist/`.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use axum::response::Html;
 use axum::routing::{MethodRouter, get};
@@ -24,35 +32,128 @@ pub enum AssetsError {
         "{0} not found: build the page first (`make run` does; or `trunk build --release`), or point --dist at trunk's output"
     )]
     MissingIndex(PathBuf),
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
+    #[error("provider_assets: {0} is not a directory")]
+    NotADirectory(PathBuf),
 }
 
-/// The built page and the policy it is served with.
+/// The built page, the provider's files, and the policy the page is served with.
 #[derive(Debug, Clone)]
 pub struct Assets {
     pub dir: PathBuf,
-    pub content_security_policy: String,
+    /// The provider's own files, served under [`PROVIDER_PREFIX`].
+    pub provider_dir: Option<PathBuf>,
+    policy: Arc<Mutex<Policy>>,
 }
 
+/// The policy of `index.html` as it was when last read.
+#[derive(Debug)]
+struct Policy {
+    /// Size and modification time of the `index.html` it was made from.
+    stamp: Option<(u64, SystemTime)>,
+    text: String,
+}
+
+/// Where the provider's files are served.
+pub const PROVIDER_PREFIX: &str = "/provider";
+
 impl Assets {
-    /// Checks that `dir` holds a built page and derives its Content-Security-Policy.
-    pub fn load(dir: &Path) -> Result<Self, AssetsError> {
+    /// Checks that `dir` holds a built page (and `provider_dir`, when given, is a directory)
+    /// and derives the page's Content-Security-Policy.
+    pub fn load(dir: &Path, provider_dir: Option<&Path>) -> Result<Self, AssetsError> {
         let index = dir.join("index.html");
         if !index.is_file() {
             return Err(AssetsError::MissingIndex(index));
         }
-        let html = std::fs::read_to_string(&index).map_err(|source| AssetsError::Read {
+        if let Some(provider) = provider_dir
+            && !provider.is_dir()
+        {
+            return Err(AssetsError::NotADirectory(provider.to_owned()));
+        }
+        let html = std::fs::read_to_string(&index).map_err(|error| AssetsError::Read {
             path: index.clone(),
-            source,
+            error,
         })?;
         Ok(Assets {
             dir: dir.to_owned(),
-            content_security_policy: content_security_policy(&html),
+            provider_dir: provider_dir.map(Path::to_owned),
+            policy: Arc::new(Mutex::new(Policy {
+                stamp: stamp(&index),
+                text: content_security_policy(&html),
+            })),
         })
+    }
+
+    /// The policy for `index.html` as it is now: read again when its size or time changed
+    /// (an upgrade in place); the last good policy while it cannot be read.
+    pub fn content_security_policy(&self) -> String {
+        let index = self.dir.join("index.html");
+        let now = stamp(&index);
+        let mut policy = self
+            .policy
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if now.is_some()
+            && now != policy.stamp
+            && let Ok(html) = std::fs::read_to_string(&index)
+        {
+            policy.text = content_security_policy(&html);
+            policy.stamp = now;
+        }
+        policy.text.clone()
+    }
+
+    /// The provider's files, when configured; unknown names get the `404` page.
+    pub fn provider_files(&self) -> Option<ServeDir<SetStatus<MethodRouter>>> {
+        let dir = self.provider_dir.as_ref()?;
+        Some(
+            ServeDir::new(dir)
+                .append_index_html_on_directories(false)
+                .not_found_service(get(page_not_found)),
+        )
+    }
+
+    /// The pre-compressed encodings (`br`, `gzip`) of the file `path` asks for that are older
+    /// than the file itself, and so must not be served.
+    pub fn stale_encodings(&self, path: &str) -> Vec<&'static str> {
+        let Some(file) = self.file_for(path) else {
+            return Vec::new();
+        };
+        let Ok(original) = std::fs::metadata(&file).and_then(|m| m.modified()) else {
+            return Vec::new();
+        };
+        [("br", "br"), ("gzip", "gz")]
+            .into_iter()
+            .filter(|(_, extension)| {
+                let mut sibling = file.clone().into_os_string();
+                sibling.push(".");
+                sibling.push(extension);
+                std::fs::metadata(&sibling)
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|compressed| compressed < original)
+            })
+            .map(|(coding, _)| coding)
+            .collect()
+    }
+
+    /// The file in `dir` a request path names: `index.html` for the page's routes, a plain
+    /// relative path otherwise (nothing with `..`, escapes or empty segments).
+    fn file_for(&self, path: &str) -> Option<PathBuf> {
+        if PAGE_ROUTES.contains(&path) {
+            return Some(self.dir.join("index.html"));
+        }
+        let relative = path.strip_prefix('/')?;
+        let plain = relative.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != ".."
+                && segment != "."
+                && !segment.contains(['%', '\\'])
+        });
+        plain.then(|| self.dir.join(relative))
     }
 
     /// The page itself (`index.html`), pre-compressed where the build made it so.
@@ -97,6 +198,29 @@ Disallow: /check
 Disallow: /support
 Disallow: /api/
 ";
+
+/// Size and modification time of `path`.
+fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.len(), metadata.modified().ok()?))
+}
+
+/// `Accept-Encoding` without the codings in `stale`; `identity` when nothing is left.
+pub fn without_codings(accept_encoding: &str, stale: &[&str]) -> String {
+    let kept: Vec<&str> = accept_encoding
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| {
+            let coding = entry.split(';').next().unwrap_or_default().trim();
+            !entry.is_empty() && !stale.iter().any(|s| s.eq_ignore_ascii_case(coding))
+        })
+        .collect();
+    if kept.is_empty() {
+        "identity".to_owned()
+    } else {
+        kept.join(", ")
+    }
+}
 
 /// A strict policy: same-origin everything, wasm compilation, and the page's own inline scripts.
 pub fn content_security_policy(index_html: &str) -> String {
@@ -143,6 +267,50 @@ fn inline_scripts(html: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stale_codings_are_taken_out_of_accept_encoding() {
+        assert_eq!(
+            without_codings("gzip, deflate, br, zstd", &["br"]),
+            "gzip, deflate, zstd"
+        );
+        assert_eq!(
+            without_codings("br;q=1.0, gzip;q=0.8", &["br", "gzip"]),
+            "identity"
+        );
+        assert_eq!(without_codings("BR", &["br"]), "identity");
+    }
+
+    #[test]
+    fn the_policy_follows_index_html_and_old_compressed_copies_are_not_served() {
+        let dir = tempfile::tempdir().expect("dir");
+        let index = dir.path().join("index.html");
+        std::fs::write(&index, "<script>one()</script>").expect("write");
+        let assets = Assets::load(dir.path(), None).expect("assets");
+        let first = assets.content_security_policy();
+        // An upgrade in place: a new index.html with another inline script, and the old
+        // compressed copy left behind (older than the new original).
+        std::fs::write(dir.path().join("index.html.br"), "old").expect("write");
+        let past = SystemTime::now() - std::time::Duration::from_secs(60);
+        let old = std::fs::File::options()
+            .write(true)
+            .open(dir.path().join("index.html.br"))
+            .expect("open");
+        old.set_modified(past).expect("set time");
+        std::fs::write(&index, "<script>two(); three()</script>").expect("write");
+        let second = assets.content_security_policy();
+        assert_ne!(first, second);
+        assert_eq!(
+            second,
+            content_security_policy("<script>two(); three()</script>")
+        );
+        assert_eq!(assets.stale_encodings("/"), ["br"]);
+        assert_eq!(assets.stale_encodings("/check"), ["br"]);
+        assert!(assets.stale_encodings("/../etc/passwd").is_empty());
+        // A fresh compressed copy is served again.
+        std::fs::write(dir.path().join("index.html.br"), "new").expect("write");
+        assert!(assets.stale_encodings("/").is_empty());
+    }
 
     #[test]
     fn hashes_only_inline_scripts() {

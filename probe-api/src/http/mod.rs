@@ -153,22 +153,19 @@ pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) 
     }
     let router = match assets {
         Some(assets) => {
-            let policy = format!(
-                "{}; frame-ancestors {}",
-                assets.content_security_policy,
-                frame_ancestors(&options.embed_origins)
-            );
-            let policy = HeaderValue::from_str(&policy)
-                .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+            let ancestors = frame_ancestors(&options.embed_origins);
             let mut site = api.route(routes::ROBOTS_TXT, get(robots_txt));
             for path in assets::PAGE_ROUTES {
                 site = site.route_service(path, assets.page());
             }
+            if let Some(provider) = assets.provider_files() {
+                site = site.nest_service(assets::PROVIDER_PREFIX, provider);
+            }
+            let files = assets.clone();
             site.fallback_service(assets.files())
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::CONTENT_SECURITY_POLICY,
-                    policy,
-                ))
+                .layer(axum::middleware::from_fn(move |request, next| {
+                    page_headers(files.clone(), ancestors.clone(), request, next)
+                }))
         }
         None => api.fallback(api_not_found),
     };
@@ -194,6 +191,47 @@ pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) 
         ))
         // Outermost: the access line sees every answer, refusals included.
         .layer(axum::middleware::from_fn_with_state(logged, access::log))
+}
+
+/// What the page's files need around them: old pre-compressed copies left out of the request's
+/// `Accept-Encoding` (so the original is served), and the Content-Security-Policy of the
+/// `index.html` there is now.
+async fn page_headers(
+    assets: Assets,
+    ancestors: String,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    if !path.starts_with("/api/") && !routes::ALL.contains(&path) {
+        let stale = assets.stale_encodings(path);
+        if !stale.is_empty() {
+            let asked = request
+                .headers()
+                .get(header::ACCEPT_ENCODING)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default();
+            if let Ok(value) = HeaderValue::from_str(&assets::without_codings(asked, &stale)) {
+                request.headers_mut().insert(header::ACCEPT_ENCODING, value);
+            }
+        }
+    }
+    let mut response = next.run(request).await;
+    if !response
+        .headers()
+        .contains_key(header::CONTENT_SECURITY_POLICY)
+    {
+        let policy = format!(
+            "{}; frame-ancestors {ancestors}",
+            assets.content_security_policy()
+        );
+        let policy = HeaderValue::from_str(&policy)
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
 }
 
 /// `frame-ancestors`: the page's own origin and the configured embedders, nobody else.
@@ -880,7 +918,7 @@ mod tests {
         std::fs::create_dir_all(&dist).expect("dist");
         std::fs::write(dist.join("index.html"), "<html><body>MailTLS</body></html>")
             .expect("index");
-        let assets = Assets::load(&dist).expect("assets");
+        let assets = Assets::load(&dist, None).expect("assets");
         (dist, assets)
     }
 
@@ -1042,7 +1080,7 @@ mod tests {
         .expect("index");
         std::fs::write(dist.join("app.js"), "export default function init() {}").expect("js");
         std::fs::write(dist.join("frontend-1a2b3c4d5e6f7a8b_bg.wasm"), b"\0asm").expect("wasm");
-        let assets = Assets::load(&dist).expect("assets");
+        let assets = Assets::load(&dist, None).expect("assets");
 
         // A hashed file of this build is cached for a year; one it lacks (another version's,
         // asked for during an upgrade) is a 404 nobody may keep.
@@ -1149,7 +1187,8 @@ mod tests {
 
     #[test]
     fn a_missing_build_is_explained() {
-        let error = Assets::load(std::path::Path::new("/nonexistent/dist")).expect_err("no index");
+        let error =
+            Assets::load(std::path::Path::new("/nonexistent/dist"), None).expect_err("no index");
         assert!(error.to_string().contains("make run"), "{error}");
     }
 }

@@ -781,3 +781,90 @@ async fn a_flood_of_refused_requests_writes_a_bounded_number_of_log_lines() {
         "every request is a line or counted as left out"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_upgraded_in_place_is_served_whole_and_provider_files_live_apart() {
+    let dist = tempfile::tempdir().expect("dist");
+    let provider = tempfile::tempdir().expect("provider files");
+    let index = dist.path().join("index.html");
+    std::fs::write(&index, "<!doctype html><script>window.build = 1;</script>").expect("write");
+    std::fs::write(dist.path().join("index.html.br"), "compressed build 1").expect("write");
+    std::fs::write(provider.path().join("logo.svg"), "<svg/>").expect("write");
+    let options = ProbeApiOptions {
+        dist: Some(dist.path().to_owned()),
+        extra_args: vec![
+            "--provider-assets".into(),
+            provider.path().display().to_string(),
+        ],
+        ..ProbeApiOptions::default()
+    };
+    let api = ProbeApi::start(&options);
+    let client = reqwest::Client::new();
+    let page = || async {
+        let response = client
+            .get(format!("{}/", api.base_url()))
+            .header("accept-encoding", "br, gzip")
+            .send()
+            .await
+            .expect("page");
+        let headers = response.headers().clone();
+        (headers, response.text().await.expect("body"))
+    };
+    let (headers, body) = page().await;
+    assert_eq!(headers["content-encoding"], "br");
+    assert_eq!(body, "compressed build 1");
+    let first_policy = headers["content-security-policy"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+
+    // A new build copied over the running service, its compressed copy not (yet) renewed.
+    let past = std::time::SystemTime::now() - Duration::from_secs(120);
+    std::fs::File::options()
+        .write(true)
+        .open(dist.path().join("index.html.br"))
+        .and_then(|file| file.set_modified(past))
+        .expect("age the old copy");
+    std::fs::write(&index, "<!doctype html><script>window.build = 2;</script>").expect("write");
+    let (headers, body) = page().await;
+    assert!(headers.get("content-encoding").is_none(), "{headers:?}");
+    assert_eq!(body, "<!doctype html><script>window.build = 2;</script>");
+    let policy = headers["content-security-policy"].to_str().expect("text");
+    assert_ne!(policy, first_policy, "the policy follows the new page");
+    // The hash of the new inline script, as the browser computes it.
+    let digest = {
+        use std::process::{Command, Stdio};
+        let mut openssl = Command::new("openssl")
+            .args(["dgst", "-sha256", "-binary"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("openssl");
+        openssl
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"window.build = 2;")
+            .expect("write");
+        let output = openssl.wait_with_output().expect("digest");
+        let mut base64 = Command::new("openssl")
+            .args(["base64", "-A"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("openssl base64");
+        base64
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&output.stdout)
+            .expect("write");
+        String::from_utf8(base64.wait_with_output().expect("base64").stdout).expect("text")
+    };
+    assert!(policy.contains(&format!("'sha256-{digest}'")), "{policy}");
+
+    let (status, headers, body) = api.get("/provider/logo.svg").await;
+    assert_eq!((status, body.as_str()), (200, "<svg/>"));
+    assert_eq!(headers["content-type"], "image/svg+xml");
+    assert_eq!(api.get("/provider/nothing.svg").await.0, 404);
+}
