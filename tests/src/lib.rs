@@ -11,6 +11,7 @@ pub mod domain_lab;
 pub mod mail_servers;
 pub mod pki;
 pub mod process;
+pub mod proxies;
 pub mod servers;
 pub mod stubs;
 

@@ -10,6 +10,7 @@ mod fixtures;
 mod hostile;
 mod operations;
 mod page;
+mod proxies;
 mod service;
 mod stopping;
 

@@ -34,7 +34,7 @@ async fn metric_until(api: &ProbeApi, name: &str, wanted: impl Fn(f64) -> bool) 
 }
 
 /// Reads from `stream` until `text` arrived; everything read, or a panic after `deadline`.
-fn read_until(stream: &mut TcpStream, text: &str, deadline: Duration) -> String {
+pub(crate) fn read_until(stream: &mut TcpStream, text: &str, deadline: Duration) -> String {
     let until = Instant::now() + deadline;
     let mut seen = Vec::new();
     let mut buffer = [0u8; 4096];
