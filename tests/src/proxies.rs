@@ -43,6 +43,7 @@ fn shipped(relative: &str) -> String {
 }
 
 /// nginx running `deploy/nginx/mailtls.conf`.
+#[derive(Debug)]
 pub struct Nginx {
     pub port: u16,
     _dir: TempDir,
@@ -119,6 +120,7 @@ fn debian_nginx_conf(dir: &Path, site: &Path) -> String {
 }
 
 /// HAProxy running `deploy/haproxy/mailtls.cfg`.
+#[derive(Debug)]
 pub struct Haproxy {
     pub port: u16,
     _dir: TempDir,
