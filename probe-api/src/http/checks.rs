@@ -203,6 +203,10 @@ pub struct CheckCounts {
     pub cached_bytes: usize,
     /// Finished checks by overall verdict.
     pub by_verdict: std::collections::BTreeMap<CheckVerdict, u64>,
+    /// Endpoints of finished checks that could not be tested, by error code (`timeout`,
+    /// `connection_refused`, …): a rise of one code across all servers points at this host's
+    /// network (a blocked port 25, a broken resolver), not at the servers.
+    pub endpoint_errors: std::collections::BTreeMap<String, u64>,
     /// Sum of finished checks' durations, in milliseconds.
     pub duration_ms_total: u64,
     /// Finished checks per duration bucket ([`DURATION_BUCKETS_MS`], then one for longer ones).
@@ -564,6 +568,12 @@ impl Checks {
             let mut counts = lock(&self.counts);
             counts.in_flight -= 1;
             *counts.by_verdict.entry(verdict).or_default() += 1;
+            for error in report.endpoints.iter().filter_map(|e| e.error.as_ref()) {
+                *counts
+                    .endpoint_errors
+                    .entry(mailtls_shared::wire_name(&error.code))
+                    .or_default() += 1;
+            }
             counts.duration_ms_total += duration_ms;
             let bucket = DURATION_BUCKETS_MS
                 .iter()

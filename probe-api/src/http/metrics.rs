@@ -316,6 +316,17 @@ pub(super) async fn metrics(
         "counter",
         &verdicts,
     );
+    let endpoint_errors: Vec<(String, u64)> = counts
+        .endpoint_errors
+        .iter()
+        .map(|(code, n)| (format!("{{code=\"{code}\"}}"), *n))
+        .collect();
+    counter(
+        "mailtls_endpoint_errors_total",
+        "Endpoints of finished checks that could not be tested, by error code.",
+        "counter",
+        &endpoint_errors,
+    );
     let rejections: Vec<(String, u64)> = state
         .rejections
         .snapshot()

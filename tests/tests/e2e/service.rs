@@ -151,10 +151,33 @@ async fn identical_checks_share_one_probe_and_a_cached_report() {
         "mailtls_checks_finished_total{verdict=\"unclear\"} 1",
         "mailtls_check_duration_seconds_count 1",
         "mailtls_check_duration_seconds_bucket{le=\"+Inf\"} 1",
+        "mailtls_endpoint_errors_total{code=\"starttls_failed\"} 1",
+        "mailtls_streams_open 0",
+        "mailtls_draining 0",
     ] {
         assert!(
             metrics.lines().any(|l| l == line),
             "{line} missing in\n{metrics}"
+        );
+    }
+    // What an operator alerts on beyond the checks: the process and the build.
+    let build = format!(
+        "mailtls_build_info{{version=\"{}\",commit=\"",
+        env!("CARGO_PKG_VERSION")
+    );
+    for prefix in [
+        build.as_str(),
+        "process_open_fds ",
+        "process_max_fds ",
+        "process_resident_memory_bytes ",
+        "process_start_time_seconds ",
+        "process_threads ",
+        "mailtls_connections_max ",
+        "mailtls_http_requests_total{route=\"/api/v1/check\",status=\"200\"} 3",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l.starts_with(prefix)),
+            "{prefix} missing in\n{metrics}"
         );
     }
 }
