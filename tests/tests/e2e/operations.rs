@@ -868,3 +868,60 @@ async fn a_page_upgraded_in_place_is_served_whole_and_provider_files_live_apart(
     assert_eq!(headers["content-type"], "image/svg+xml");
     assert_eq!(api.get("/provider/nothing.svg").await.0, 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shipped_systemd_unit_verifies_and_its_command_serves() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = tests::process::free_port();
+    let config = dir.path().join("mailtls.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "dist = \"{}\"\n",
+            tests::workspace_root().join("dist").display()
+        ),
+    )
+    .expect("config");
+    let binary = tests::servers::probe_api_binary();
+    let shipped =
+        std::fs::read_to_string(tests::workspace_root().join("deploy/systemd/mailtls@.service"))
+            .expect("the unit");
+    // The installed paths, pointed at this build and this test's files.
+    let unit = shipped
+        .replace("/usr/local/bin/probe-api", &binary.display().to_string())
+        .replace("/etc/mailtls/mailtls.toml", &config.display().to_string())
+        .replace(
+            "WorkingDirectory=/usr/local/share/mailtls",
+            &format!("WorkingDirectory={}", dir.path().display()),
+        );
+    let unit_file = dir.path().join(format!("mailtls@{port}.service"));
+    std::fs::write(&unit_file, &unit).expect("write the unit");
+    let verify = std::process::Command::new(tests::process::system_program("systemd-analyze"))
+        .arg("verify")
+        .arg(&unit_file)
+        .output()
+        .expect("systemd-analyze");
+    let complaints = String::from_utf8_lossy(&verify.stderr);
+    assert!(
+        verify.status.success() && !complaints.contains("mailtls"),
+        "{complaints}"
+    );
+
+    // The unit's command line, as systemd runs it for this instance.
+    let exec = unit
+        .lines()
+        .find_map(|line| line.strip_prefix("ExecStart="))
+        .expect("ExecStart")
+        .replace("%i", &port.to_string());
+    let words: Vec<&str> = exec.split_whitespace().collect();
+    let mut command = std::process::Command::new(words[0]);
+    command.args(&words[1..]).current_dir(dir.path());
+    let mut guard = tests::process::Guard::spawn("probe-api from the unit", &mut command);
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    tests::process::wait_for_port(&mut guard, address, Duration::from_secs(20));
+    let status = reqwest::get(format!("http://{address}/readyz"))
+        .await
+        .expect("answer")
+        .status();
+    assert_eq!(status, 200);
+}
