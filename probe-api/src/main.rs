@@ -406,13 +406,27 @@ fn init_logging(format: LogFormat) {
     let from_env = std::env::var("RUST_LOG").ok();
     let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,tower_http=warn".into());
-    if !from_env.is_some_and(|directives| directives.contains("hickory")) {
-        for quiet in [
-            "hickory_net=off",
-            "hickory_proto=off",
-            "hickory_resolver=off",
-        ] {
-            if let Ok(directive) = quiet.parse() {
+    // The DNS and TLS libraries name the servers being checked (what visitors typed) in their
+    // own messages: off unless RUST_LOG names them.
+    for (library, quiet) in [
+        (
+            "hickory",
+            &[
+                "hickory_net=off",
+                "hickory_proto=off",
+                "hickory_resolver=off",
+            ][..],
+        ),
+        ("rustls", &["rustls=off", "tokio_rustls=off"][..]),
+    ] {
+        if from_env
+            .as_deref()
+            .is_some_and(|directives| directives.contains(library))
+        {
+            continue;
+        }
+        for directive in quiet {
+            if let Ok(directive) = directive.parse() {
                 filter = filter.add_directive(directive);
             }
         }

@@ -643,7 +643,12 @@ impl Drop for Unfinished {
         if !self.armed {
             return;
         }
-        tracing::error!("a check ended without a report");
+        // A panic is a bug; a task dropped because the process is stopping is not.
+        if std::thread::panicking() {
+            tracing::error!("a check ended without a report");
+        } else {
+            tracing::info!("a check was cut short: the service is stopping");
+        }
         {
             let mut entries = lock(&self.checks.entries);
             let ours = matches!(

@@ -137,7 +137,11 @@ pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) 
         .route(routes::EMBED_JS, get(embed_js))
         .route("/api", get(api_not_found))
         .route("/api/{*rest}", get(api_not_found))
-        .with_state(state);
+        .with_state(state)
+        // JSON answers shrink to a fraction with gzip (reports are 2–256 KiB of repetitive
+        // JSON). Event streams are left alone (the layer's default: compression would hold
+        // events back), and the page's files come pre-compressed from the build.
+        .layer(tower_http::compression::CompressionLayer::new());
     if !options.embed_origins.is_empty() {
         let origins: Vec<HeaderValue> = options
             .embed_origins
@@ -217,6 +221,17 @@ async fn page_headers(
         }
     }
     let mut response = next.run(request).await;
+    // The page is UTF-8; say so, instead of leaving browsers to guess from the `<meta>`.
+    if response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes() == b"text/html")
+    {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+    }
     if !response
         .headers()
         .contains_key(header::CONTENT_SECURITY_POLICY)
@@ -340,14 +355,38 @@ async fn profile(State(state): State<AppState>, headers: HeaderMap) -> Response 
 
 /// The embed helper for providers' pages: sizes MailTLS iframes to their content.
 #[utoipa::path(get, path = "/embed.js", tag = "operations",
-    responses((status = 200, description = "The script providers include beside the iframe", content_type = "text/javascript", body = String)))]
-async fn embed_js() -> Response {
+    responses(
+        (status = 200, description = "The script providers include beside the iframe; `ETag`, `Cache-Control: no-cache`", content_type = "text/javascript", body = String),
+        (status = 304, description = "Unchanged since the `ETag` sent in `If-None-Match`"),
+    ))]
+async fn embed_js(headers: HeaderMap) -> Response {
+    const SCRIPT: &str = include_str!("embed.js");
+    // Providers include it by a fixed URL: browsers ask again each time (`no-cache`) and get a
+    // `304` while it is unchanged, so a new version reaches every page at once.
+    static ETAG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let digest = ring::digest::digest(&ring::digest::SHA256, SCRIPT.as_bytes());
+        let hex: String = digest.as_ref()[..8]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        format!("\"{hex}\"")
+    });
+    let etag = ETAG.as_str();
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
+    let caching = [(header::CACHE_CONTROL, "no-cache"), (header::ETAG, etag)];
+    if unchanged {
+        return (axum::http::StatusCode::NOT_MODIFIED, caching).into_response();
+    }
     (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("embed.js"),
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        caching,
+        SCRIPT,
     )
         .into_response()
 }

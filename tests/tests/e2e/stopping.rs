@@ -142,9 +142,16 @@ async fn a_reader_that_never_reads_its_streams_is_dropped_after_the_write_timeou
     assert_eq!(status, 200);
     let rss_before = metric_until(&api, "process_resident_memory_bytes", |v| v > 0.0).await;
 
-    // 4,000 pipelined stream requests, never read: far more answer than the socket buffers
-    // of both sides hold, so the service's writes stall.
-    let stalled = TcpStream::connect(api.address()).expect("connect");
+    // 4,000 pipelined stream requests, never read, on a socket with the smallest receive
+    // buffer the kernel allows: far more answer than the buffers of both sides hold, so the
+    // service's writes stall.
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    socket
+        .set_recv_buffer_size(1)
+        .expect("small receive buffer");
+    socket.connect(&api.address().into()).expect("connect");
+    let stalled: TcpStream = socket.into();
     let mut writer = stalled.try_clone().expect("clone");
     let request = format!("GET /api/v1/check/stream?target={target} HTTP/1.1\r\nHost: x\r\n\r\n");
     std::thread::spawn(move || {
@@ -155,17 +162,28 @@ async fn a_reader_that_never_reads_its_streams_is_dropped_after_the_write_timeou
         }
     });
     let started = Instant::now();
-    metric_until(&api, "mailtls_streams_open", |v| v == 1.0).await;
     // Another visitor is served meanwhile.
     assert_eq!(api.get("/healthz").await.0, 200);
-    metric_until(&api, "mailtls_streams_open", |v| v == 0.0).await;
+    // The stalled connection goes: only the metrics request itself is left.
     let connections = metric_until(&api, "mailtls_connections_open", |v| v <= 1.0).await;
+    assert_eq!(connections, 1.0);
     assert!(
         started.elapsed() >= Duration::from_secs(2),
         "dropped only after the write timeout, not before: {:?}",
         started.elapsed()
     );
-    assert_eq!(connections, 1.0, "only the metrics request is left");
+    assert_eq!(
+        metric_until(&api, "mailtls_streams_open", |v| v == 0.0).await,
+        0.0
+    );
+    // It was dropped mid-way, not served to the end and then closed as idle.
+    let served = metric_until(
+        &api,
+        "mailtls_http_requests_total{route=\"/api/v1/check/stream\",status=\"200\"}",
+        |v| v >= 1.0,
+    )
+    .await;
+    assert!(served < 4_000.0, "{served} streams answered in full");
     let rss_after = metric_until(&api, "process_resident_memory_bytes", |v| v > 0.0).await;
     assert!(
         rss_after - rss_before < 16.0 * 1024.0 * 1024.0,
