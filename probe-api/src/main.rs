@@ -484,10 +484,22 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
         Duration::from_secs(config.cache_seconds),
     )
     .with_cache_budget(config.cache_bytes);
+    let checks = Arc::new(checks);
+    {
+        // Reports leave memory when their time is up, even when no new check comes.
+        let checks = checks.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                checks.sweep_expired();
+            }
+        });
+    }
     let lifecycle = Arc::new(Lifecycle::default());
     let router = http::app_with(
         AppState {
-            checks: Arc::new(checks),
+            checks,
             limits: Arc::new(Limits {
                 per_client: Limiter::new(config.client_checks_per_minute, 5),
                 per_target: Limiter::new(config.target_checks_per_minute, 10),

@@ -186,7 +186,125 @@ fn cached_reports(dir: &std::path::Path, ca: &TestCa) -> String {
     )
 }
 
+/// Tarpit addresses for the measurement at the caps: one per target of 16 checks × 8 targets.
+const TARPITS: u8 = 128;
+
+/// Open descriptors and OS threads of process `pid`, from `/proc`.
+fn descriptors_and_threads(pid: u32) -> (usize, usize) {
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let threads = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .and_then(|rest| rest.trim().parse().ok())
+        .unwrap_or(0);
+    (fds, threads)
+}
+
+/// Holds the service at its caps — `max_concurrent_checks` (16) checks of 8 silent servers each
+/// on distinct loopback addresses, and `max_connections` (4,096) client connections, all event
+/// streams, plus 100 more that can only wait in the listen queue — and reads its descriptors,
+/// threads and memory; the paragraph as markdown.
+fn at_the_caps(ca: &TestCa) -> String {
+    // The bench holds its ends of every connection too.
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+    let _ = rustix::process::setrlimit(
+        rustix::process::Resource::Nofile,
+        rustix::process::Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        },
+    );
+    // Silent servers on 127.0.1.1–127.0.1.128, one port: each accepts and never answers.
+    let port = tests::process::free_port();
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    for n in 1..=TARPITS {
+        let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::new(127, 0, 1, n), port))
+            .expect("bind a tarpit");
+        let held = held.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                held.lock().unwrap_or_else(|p| p.into_inner()).push(stream);
+            }
+        });
+    }
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[], &[port]);
+    options.resolve = (1..=TARPITS)
+        .map(|n| format!("t{n}.example.test=127.0.1.{n}"))
+        .collect();
+    options.extra_args = [
+        "--step-timeout",
+        "300",
+        "--check-timeout",
+        "600",
+        "--max-connections-per-client",
+        "10000",
+    ]
+    .map(String::from)
+    .to_vec();
+    let api = ProbeApi::start(&options);
+    let pid = api.pid();
+    let (idle_fds, idle_threads) = descriptors_and_threads(pid);
+    let idle_mib = resident_mib(pid);
+
+    // 16 checks, 8 targets each: every check slot taken.
+    let paths: Vec<String> = (0..16)
+        .map(|check| {
+            let targets: Vec<String> = (1..=8)
+                .map(|t| format!("target=imaps://t{}.example.test:{port}", check * 8 + t))
+                .collect();
+            format!("/api/v1/check/stream?{}", targets.join("&"))
+        })
+        .collect();
+    let mut streams = Vec::new();
+    for path in &paths {
+        streams.extend(open_streams(&api, path, 1));
+    }
+    // The rest of the 4,096 connections: more streams joining those checks.
+    let per_check = (4_096 - streams.len()) / paths.len();
+    for path in &paths {
+        streams.extend(open_streams(&api, path, per_check));
+    }
+    // Beyond the cap: accepted by the kernel's listen queue (its backlog is 128), not by the
+    // service.
+    let waiting: Vec<TcpStream> = (0..100)
+        .filter_map(|_| TcpStream::connect_timeout(&api.address(), Duration::from_secs(2)).ok())
+        .collect();
+    let queued = waiting.len();
+    std::thread::sleep(Duration::from_secs(2));
+    let (fds, threads) = descriptors_and_threads(pid);
+    let mib = resident_mib(pid);
+    let outbound = held.lock().unwrap_or_else(|p| p.into_inner()).len();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    drop(waiting);
+    // One stream less makes room for the metrics request.
+    streams.pop();
+    let (_, _, metrics) = runtime.block_on(api.get("/metrics"));
+    let gauge = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .unwrap_or("?")
+            .to_owned()
+    };
+    format!(
+        "\nAt the caps: 16 checks of 8 silent servers each ({} check slots free), {} client \
+         connections open as event streams and {queued} more waiting in the listen queue, {outbound} \
+         probe connections held by the silent servers: {fds} open \
+         descriptors (idle: {idle_fds}), {threads} threads (idle: {idle_threads}), resident \
+         memory {mib:.1} MiB (idle: {idle_mib:.1} MiB).\n",
+        gauge("mailtls_check_slots_free"),
+        streams.len() + 1,
+    )
+}
+
 fn main() {
+    if std::env::var_os("BENCH_ONLY_CAPS").is_some() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let ca = TestCa::new(dir.path());
+        println!("{}", at_the_caps(&ca));
+        return;
+    }
     if std::env::var_os("BENCH_ONLY_CACHE").is_some() {
         let dir = tempfile::tempdir().expect("temporary directory");
         let ca = TestCa::new(dir.path());
@@ -268,7 +386,9 @@ fn main() {
         (streaming_mib - idle_mib).max(0.0) * 1024.0 / SSE_CLIENTS as f64,
         open_took.as_millis(),
     );
+    drop(api);
     table += &cached_reports(dir.path(), &ca);
+    table += &at_the_caps(&ca);
     println!("{table}");
     let out: PathBuf = tests::target_dir().join("bench");
     let _ = std::fs::create_dir_all(&out);

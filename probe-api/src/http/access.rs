@@ -94,7 +94,7 @@ impl Access {
     }
 
     /// Eight hex digits standing for the client (IPv6: its /64).
-    fn client_key(&self, client: IpAddr) -> String {
+    pub(crate) fn client_key(&self, client: IpAddr) -> String {
         let key = super::limits::client_key(client);
         format!("{:08x}", self.hasher.hash_one(key) >> 32)
     }

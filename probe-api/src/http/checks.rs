@@ -613,6 +613,12 @@ impl Checks {
         }
     }
 
+    /// Drops the reports older than the cache time. New reports sweep on their way in; this
+    /// also runs every few seconds (`main`), so a quiet service keeps nothing past its time.
+    pub fn sweep_expired(&self) {
+        lock(&self.entries).evict_expired(Instant::now(), self.cache_ttl);
+    }
+
     /// The counters so far.
     pub fn counts(&self) -> CheckCounts {
         let mut counts = lock(&self.counts).clone();
@@ -752,6 +758,28 @@ mod tests {
             checks.existing(&key).is_none(),
             "the next request checks afresh"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_expired_report_leaves_memory_without_a_new_check() {
+        let (engine, target) = closed_port_engine(false);
+        let checks = Arc::new(Checks::new(engine.clone(), 4, Duration::from_secs(60)));
+        let key = key(std::slice::from_ref(&target));
+        let plan = engine.plan(vec![target]).await.expect("plan");
+        checks
+            .start(key, plan)
+            .expect("slot")
+            .report()
+            .await
+            .expect("report");
+        assert_eq!(checks.counts().cached_reports, 1);
+        tokio::time::advance(Duration::from_secs(59)).await;
+        checks.sweep_expired();
+        assert_eq!(checks.counts().cached_reports, 1, "still within its time");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        checks.sweep_expired();
+        let counts = checks.counts();
+        assert_eq!((counts.cached_reports, counts.cached_bytes), (0, 0));
     }
 
     /// A report of about `size` bytes of JSON.

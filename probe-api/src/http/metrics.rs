@@ -95,15 +95,16 @@ impl LogBudget {
 
 impl Rejections {
     /// Counts a refusal, and logs it if this second's budget allows.
-    pub fn count(&self, code: ErrorCode) {
+    /// `client` is the visitor's key as the access log writes it, where the refusal knows it.
+    pub fn count(&self, code: ErrorCode, client: Option<&str>) {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_secs());
-        self.count_at(code, now);
+        self.count_at(code, client, now);
     }
 
     /// [`Rejections::count`] at second `now`; whether the refusal was logged.
-    fn count_at(&self, code: ErrorCode, now: u64) -> bool {
+    fn count_at(&self, code: ErrorCode, client: Option<&str>, now: u64) -> bool {
         let name = wire_name(&code);
         let mut state = self
             .0
@@ -118,8 +119,11 @@ impl Rejections {
             );
         }
         if admitted.log {
-            // The code only: what a visitor typed is not logged at info level.
-            tracing::info!(code = %name, "check refused");
+            // The code and who: what a visitor typed is not logged.
+            match client {
+                Some(client) => tracing::info!(code = %name, client, "check refused"),
+                None => tracing::info!(code = %name, "check refused"),
+            }
         }
         admitted.log
     }
@@ -141,12 +145,12 @@ mod tests {
     fn a_flood_of_refusals_is_counted_in_full_and_logged_within_the_budget() {
         let rejections = Rejections::default();
         let logged = (0..10_000)
-            .filter(|_| rejections.count_at(ErrorCode::InvalidTarget, 7))
+            .filter(|_| rejections.count_at(ErrorCode::InvalidTarget, None, 7))
             .count();
         assert_eq!(logged, LOG_PER_SECOND as usize);
         assert_eq!(rejections.snapshot()["invalid_target"], 10_000);
         // The next second has its budget again.
-        assert!(rejections.count_at(ErrorCode::InvalidTarget, 8));
+        assert!(rejections.count_at(ErrorCode::InvalidTarget, Some("0a1b2c3d"), 8));
     }
 }
 

@@ -297,7 +297,7 @@ async fn request_limits(
         Some(error) => {
             let lang = request_lang(None, request.headers());
             // Counted like every refusal (405, 413, 414 too), logged within the budget.
-            rejections.count(error.code());
+            rejections.count(error.code(), None);
             error.into_response_in(lang)
         }
         None => next.run(request).await,
@@ -584,7 +584,9 @@ async fn subscribe(
     };
     match &result {
         // Counted always, logged within a budget (`metrics::Rejections`).
-        Err(error) => state.rejections.count(error.code()),
+        Err(error) => state
+            .rejections
+            .count(error.code(), Some(&state.access.client_key(client))),
         // In the request's span, so the line carries its request ID.
         Ok(subscription) => tracing::info!(
             target: "mailtls::check",

@@ -316,6 +316,14 @@ async fn json_logs_name_refusals_without_what_the_visitor_typed() {
         .filter_map(|entry| entry["code"].as_str())
         .collect();
     assert_eq!(codes, ["forbidden_port", "invalid_target"], "{lines:#?}");
+    // Who was refused, as the access lines name visitors: a key, not the address.
+    for refusal in &refusals {
+        let client = refusal["client"].as_str().unwrap_or_default();
+        assert!(
+            client.len() == 8 && client.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{refusal}"
+        );
+    }
     for line in &lines {
         assert!(
             !line.contains("secret-customer-input") && !line.contains("spaces"),
