@@ -574,6 +574,7 @@ pub fn card_summary(endpoint: &EndpointReport) -> (Tone, Text) {
         Verdict::NoModernTls => (Tone::Bad, Text::SummaryNoTls),
         Verdict::Untestable => match error {
             Some(EndpointErrorCode::NameNotFound) => (Tone::Bad, Text::SummaryNameNotFound),
+            Some(EndpointErrorCode::LookupFailed) => (Tone::Unknown, Text::SummaryLookupFailed),
             Some(EndpointErrorCode::ConnectionRefused) => (Tone::Unknown, Text::SummaryNoService),
             Some(EndpointErrorCode::Throttled) => (Tone::Unknown, Text::SummaryThrottled),
             _ => (Tone::Unknown, Text::SummaryUnknown),
@@ -1034,6 +1035,12 @@ mod tests {
                 vec![],
                 error(EndpointErrorCode::NameNotFound),
                 (Tone::Bad, Text::SummaryNameNotFound),
+            ),
+            (
+                Verdict::Untestable,
+                vec![],
+                error(EndpointErrorCode::LookupFailed),
+                (Tone::Unknown, Text::SummaryLookupFailed),
             ),
             (
                 Verdict::Untestable,

@@ -109,6 +109,9 @@ pub enum Reason {
     ProtocolViolation,
     /// The name did not resolve to any address.
     NameNotFound,
+    /// The name could not be looked up: DNS failed (SERVFAIL, refused, no answer in time), which
+    /// says nothing about whether the name exists.
+    LookupFailed,
     /// The server said it is busy or limits connections (`421`); try again later.
     Throttled,
     /// The plain-text dialog before TLS failed (see the endpoint's `error`).
@@ -274,7 +277,10 @@ pub enum Verdict {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EndpointErrorCode {
+    /// DNS says the name does not exist, or has no address.
     NameNotFound,
+    /// DNS did not answer usably (SERVFAIL, refused, no answer in time): try again later.
+    LookupFailed,
     ConnectionRefused,
     Timeout,
     Network,
@@ -569,14 +575,14 @@ pub struct ErrorDetail {
 crate::deserialize_by_wire_name! {
     TlsVersion => [TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11, TlsVersion::Tls12, TlsVersion::Tls13],
     Outcome => [Outcome::Accepted, Outcome::Rejected, Outcome::Inconclusive],
-    Reason => [Reason::Alert, Reason::Closed, Reason::OtherVersion, Reason::Timeout, Reason::ConnectionRefused, Reason::Network, Reason::ProtocolViolation, Reason::NameNotFound, Reason::Throttled, Reason::Starttls],
+    Reason => [Reason::Alert, Reason::Closed, Reason::OtherVersion, Reason::Timeout, Reason::ConnectionRefused, Reason::Network, Reason::ProtocolViolation, Reason::NameNotFound, Reason::LookupFailed, Reason::Throttled, Reason::Starttls],
     CertificateVerdict => [CertificateVerdict::Valid, CertificateVerdict::Expired, CertificateVerdict::NotYetValid, CertificateVerdict::NameMismatch, CertificateVerdict::SelfSigned, CertificateVerdict::Untrusted, CertificateVerdict::IncompleteChain, CertificateVerdict::Invalid],
     Severity => [Severity::Info, Severity::Warning, Severity::Critical],
     FindingCode => [FindingCode::StarttlsNotOffered, FindingCode::AuthBeforeTls, FindingCode::LegacyVersionsEnabled, FindingCode::NoTls12, FindingCode::Tls12LegacyCiphersOnly, FindingCode::CertificateProblem, FindingCode::ResponseInjection, FindingCode::ClientsLockedOut, FindingCode::ClientsNeedLegacyVersions, FindingCode::CertificateExpiresSoon, FindingCode::WrongService],
     MailProtocol => [MailProtocol::Smtp, MailProtocol::Imap, MailProtocol::Pop3],
     CheckVerdict => [CheckVerdict::Ready, CheckVerdict::Unclear, CheckVerdict::Warning, CheckVerdict::Problem],
     Verdict => [Verdict::Ready, Verdict::NotOffered, Verdict::PartlyTested, Verdict::Untestable, Verdict::LegacyEnabled, Verdict::ClientsLockedOut, Verdict::CertificateProblem, Verdict::NoModernTls, Verdict::WrongService],
-    EndpointErrorCode => [EndpointErrorCode::NameNotFound, EndpointErrorCode::ConnectionRefused, EndpointErrorCode::Timeout, EndpointErrorCode::Network, EndpointErrorCode::Refused, EndpointErrorCode::Throttled, EndpointErrorCode::StarttlsNotOffered, EndpointErrorCode::StarttlsFailed, EndpointErrorCode::Preauth, EndpointErrorCode::ProtocolViolation, EndpointErrorCode::ResponseInjection],
+    EndpointErrorCode => [EndpointErrorCode::NameNotFound, EndpointErrorCode::LookupFailed, EndpointErrorCode::ConnectionRefused, EndpointErrorCode::Timeout, EndpointErrorCode::Network, EndpointErrorCode::Refused, EndpointErrorCode::Throttled, EndpointErrorCode::StarttlsNotOffered, EndpointErrorCode::StarttlsFailed, EndpointErrorCode::Preauth, EndpointErrorCode::ProtocolViolation, EndpointErrorCode::ResponseInjection],
     ErrorCode => [ErrorCode::InvalidTarget, ErrorCode::MissingTarget, ErrorCode::TooManyTargets, ErrorCode::ForbiddenAddress, ErrorCode::ForbiddenPort, ErrorCode::ForbiddenDomain, ErrorCode::RateLimited, ErrorCode::Busy, ErrorCode::NotFound, ErrorCode::RequestTooLarge, ErrorCode::MethodNotAllowed, ErrorCode::Internal],
 }
 

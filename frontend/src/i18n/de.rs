@@ -103,6 +103,9 @@ impl Catalog for German {
             Text::SummaryNameNotFound => {
                 "Diesen Servernamen konnten wir nicht finden. Bitte prüfen Sie die Schreibweise, zum Beispiel in den Kontoeinstellungen Ihres E-Mail-Programms. Stimmt sie, versuchen Sie es in einigen Minuten noch einmal. Finden wir den Namen dann immer noch nicht, wenden Sie sich an den Kundenservice Ihres Anbieters."
             }
+            Text::SummaryLookupFailed => {
+                "Diesen Servernamen konnten wir gerade nicht nachschlagen, weil die Namensauflösung (DNS) keine verwertbare Antwort geliefert hat. An der Schreibweise muss das nicht liegen; meist ist das nach kurzer Zeit behoben. Bitte versuchen Sie es in einigen Minuten noch einmal. Bleibt es dabei, wenden Sie sich an den Kundenservice Ihres Anbieters."
+            }
             Text::TryAgain => "Noch einmal prüfen",
             Text::RequestFailed => {
                 "Die Prüfung konnte nicht durchgeführt werden. Bitte prüfen Sie Ihre Internetverbindung und versuchen Sie es in einigen Minuten noch einmal. Wenn es dann immer noch nicht funktioniert, wenden Sie sich bitte an den Kundenservice Ihres Anbieters."
@@ -590,6 +593,7 @@ impl Catalog for German {
             Reason::Network => "Netzwerkfehler",
             Reason::ProtocolViolation => "unerwartete Antwort des Servers",
             Reason::NameNotFound => "Servername nicht gefunden",
+            Reason::LookupFailed => "DNS-Abfrage fehlgeschlagen",
             Reason::Throttled => {
                 "der Server ist ausgelastet und hat um einen späteren Versuch gebeten"
             }

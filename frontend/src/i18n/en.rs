@@ -99,6 +99,9 @@ impl Catalog for English {
             Text::SummaryNameNotFound => {
                 "We could not find this server name. Please check the spelling, for example in your email program’s account settings. If it is correct, try again in a few minutes. If we still cannot find the name, contact your provider’s support."
             }
+            Text::SummaryLookupFailed => {
+                "We could not look up this server name just now, because the name lookup (DNS) gave no usable answer. This need not mean the spelling is wrong, and it usually clears up soon. Please try again in a few minutes. If it stays like this, contact your provider’s support."
+            }
             Text::TryAgain => "Check again",
             Text::RequestFailed => {
                 "The check could not be run. Please check your internet connection and try again in a few minutes. If it still does not work, please contact your provider’s support."
@@ -584,6 +587,7 @@ impl Catalog for English {
             Reason::Network => "network error",
             Reason::ProtocolViolation => "unexpected answer from the server",
             Reason::NameNotFound => "server name not found",
+            Reason::LookupFailed => "DNS lookup failed",
             Reason::Throttled => "the server is busy and asked us to try later",
             Reason::Starttls => "encryption with STARTTLS could not be started",
         }

@@ -73,6 +73,7 @@ texts! {
     SummaryNoTls,
     SummaryUnknown,
     SummaryNameNotFound,
+    SummaryLookupFailed,
     TryAgain,
     RequestFailed,
     IconGood,
@@ -490,6 +491,7 @@ mod tests {
             Reason::Network,
             Reason::ProtocolViolation,
             Reason::NameNotFound,
+            Reason::LookupFailed,
             Reason::Throttled,
             Reason::Starttls,
         ];

@@ -664,9 +664,10 @@ impl Engine {
                     ResolveError::NotFound(_) => {
                         (Reason::NameNotFound, EndpointErrorCode::NameNotFound)
                     }
-                    ResolveError::Timeout { .. } => (Reason::Timeout, EndpointErrorCode::Timeout),
-                    ResolveError::Failed { .. } => {
-                        (Reason::NameNotFound, EndpointErrorCode::NameNotFound)
+                    // DNS trouble says nothing about the name: "not found" would send the
+                    // customer to fix a spelling that is right.
+                    ResolveError::Timeout { .. } | ResolveError::Failed { .. } => {
+                        (Reason::LookupFailed, EndpointErrorCode::LookupFailed)
                     }
                     // Refused in `plan`; never probed.
                     ResolveError::ReservedAlias { .. } => {
@@ -1317,6 +1318,7 @@ fn untestable_error(handshakes: &[(TlsVersion, Handshake, Duration)]) -> Option<
         Reason::Throttled => EndpointErrorCode::Throttled,
         Reason::ConnectionRefused => EndpointErrorCode::ConnectionRefused,
         Reason::NameNotFound => EndpointErrorCode::NameNotFound,
+        Reason::LookupFailed => EndpointErrorCode::LookupFailed,
         Reason::Starttls => EndpointErrorCode::StarttlsFailed,
         Reason::Alert | Reason::Closed | Reason::OtherVersion | Reason::ProtocolViolation => {
             EndpointErrorCode::ProtocolViolation

@@ -729,3 +729,33 @@ fn a_port_of_another_service_is_named_with_the_port_that_fits() {
     assert_eq!(report["verdict"], "ready", "{report:#}");
     assert_eq!(code, 0);
 }
+
+#[test]
+fn a_dns_failure_is_not_reported_as_a_name_that_does_not_exist() {
+    let (_dir, ca) = test_ca();
+    // Knot serves only `lab.test`: for `mail.lab.test` that has no address it says "no such
+    // data", for a name in a zone it does not serve it answers REFUSED — a DNS failure that says
+    // nothing about whether the name exists.
+    let knot =
+        tests::dns::Knot::start(&[tests::dns::Zone::new("lab.test", &["other A 127.0.0.1"])]);
+    let cases = [
+        ("imaps://mail.lab.test", "name_not_found"),
+        ("imaps://mail.elsewhere.test", "lookup_failed"),
+    ];
+    for (target, code) in cases {
+        let (exit, report) = tests::servers::cli_json(
+            &ca.ca_file,
+            &[
+                "--dns-server",
+                &knot.address.to_string(),
+                "--allow-reserved-names",
+                "--no-client-simulation",
+            ],
+            &[target],
+        );
+        let endpoint = &report["endpoints"][0];
+        assert_eq!(endpoint["error"]["code"], code, "{target}: {endpoint:#}");
+        assert_eq!(endpoint["verdict"], "untestable", "{target}");
+        assert_eq!(exit, 3, "{target}");
+    }
+}
