@@ -25,7 +25,7 @@ setup-test:
 	scripts/setup-test.sh
 
 # The page, size-optimised (profile wasm-small + wasm-opt -Oz), pre-compressed for serving.
-dist:
+dist: setup
 	trunk build --release
 	scripts/precompress.sh dist
 

@@ -388,6 +388,7 @@ async fn main() -> ExitCode {
             let configuration = error.chain().any(|cause| {
                 cause.is::<probe_api::config::ConfigError>()
                     || cause.is::<probe_api::probe::EngineError>()
+                    || cause.is::<probe_api::http::assets::AssetsError>()
             });
             if configuration {
                 ExitCode::from(78)

@@ -63,7 +63,9 @@ impl Nginx {
             .map(|line| line.replace("listen 443 ssl;", &format!("listen 127.0.0.1:{port};")))
             .collect();
         let site = dir.path().join("mailtls.conf");
-        std::fs::write(&site, snippet.join("\n")).expect("write the site");
+        let logs = format!("{}/", dir.path().display());
+        std::fs::write(&site, snippet.join("\n").replace("/var/log/nginx/", &logs))
+            .expect("write the site");
         let main = debian_nginx_conf(dir.path(), &site);
         let conf = dir.path().join("nginx.conf");
         std::fs::write(&conf, main).expect("write nginx.conf");

@@ -6,8 +6,12 @@
 //! treat as a soft 404). `/robots.txt` keeps crawlers away from check links, which carry what a
 //! customer typed.
 //! Files are served pre-compressed (`.br`, `.gz` beside the originals) when the build made them
-//! — and only while they are at least as new as the original: a `dist/` upgraded in place may
-//! leave an old `index.html.br` beside a new `index.html`, and then the original is served.
+//! — but a file whose name carries no content hash (`index.html`) only while its compressed copy
+//! is not more than [`STALE_AFTER`] older than it: a `dist/` upgraded in place may leave an old
+//! `index.html.br` beside a new `index.html`, and then the original is served. (The tolerance
+//! covers `cp`, which may copy a `.br` before its original, and `brotli`/`gzip`, which give the
+//! copy the original's time rounded down to the second. Hashed names cannot go stale: another
+//! content has another name.)
 //! The Content-Security-Policy allows exactly the inline scripts `index.html` contains, by hash,
 //! so nothing injected into the page could run; it follows `index.html` as it is now (read
 //! again when its size or time changes), so a new build copied over a running service works.
@@ -29,7 +33,7 @@ use tower_http::set_status::SetStatus;
 #[derive(Debug, Error)]
 pub enum AssetsError {
     #[error(
-        "{0} not found: build the page first (`make run` does; or `trunk build --release`), or point --dist at trunk's output"
+        "dist: {0} not found: build the page first (`make dist`; `make run` does it too), or point `dist` (--dist) at the build's directory"
     )]
     MissingIndex(PathBuf),
     #[error("cannot read {path}: {error}")]
@@ -57,6 +61,10 @@ struct Policy {
     stamp: Option<(u64, SystemTime)>,
     text: String,
 }
+
+/// How much older than its original a compressed copy of a file without a content hash may be
+/// and still be served.
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Where the provider's files are served.
 pub const PROVIDER_PREFIX: &str = "/provider";
@@ -117,9 +125,13 @@ impl Assets {
         )
     }
 
-    /// The pre-compressed encodings (`br`, `gzip`) of the file `path` asks for that are older
-    /// than the file itself, and so must not be served.
+    /// The pre-compressed encodings (`br`, `gzip`) of the file `path` asks for that are left
+    /// over from an older build (more than [`STALE_AFTER`] older than the file), and so must not
+    /// be served.
     pub fn stale_encodings(&self, path: &str) -> Vec<&'static str> {
+        if super::is_content_hashed(path) {
+            return Vec::new();
+        }
         let Some(file) = self.file_for(path) else {
             return Vec::new();
         };
@@ -134,7 +146,7 @@ impl Assets {
                 sibling.push(extension);
                 std::fs::metadata(&sibling)
                     .and_then(|m| m.modified())
-                    .is_ok_and(|compressed| compressed < original)
+                    .is_ok_and(|compressed| compressed + STALE_AFTER < original)
             })
             .map(|(coding, _)| coding)
             .collect()
@@ -291,7 +303,7 @@ mod tests {
         // An upgrade in place: a new index.html with another inline script, and the old
         // compressed copy left behind (older than the new original).
         std::fs::write(dir.path().join("index.html.br"), "old").expect("write");
-        let past = SystemTime::now() - std::time::Duration::from_secs(60);
+        let past = SystemTime::now() - std::time::Duration::from_secs(600);
         let old = std::fs::File::options()
             .write(true)
             .open(dir.path().join("index.html.br"))
@@ -307,9 +319,23 @@ mod tests {
         assert_eq!(assets.stale_encodings("/"), ["br"]);
         assert_eq!(assets.stale_encodings("/check"), ["br"]);
         assert!(assets.stale_encodings("/../etc/passwd").is_empty());
-        // A fresh compressed copy is served again.
+        // A fresh compressed copy is served again, even a little older than its original (as
+        // `brotli` and `cp` leave them).
         std::fs::write(dir.path().join("index.html.br"), "new").expect("write");
         assert!(assets.stale_encodings("/").is_empty());
+        let rounded = SystemTime::now() - std::time::Duration::from_millis(900);
+        std::fs::File::options()
+            .write(true)
+            .open(dir.path().join("index.html.br"))
+            .and_then(|file| file.set_modified(rounded))
+            .expect("set time");
+        assert!(assets.stale_encodings("/").is_empty());
+        // Content-hashed names are never stale.
+        assert!(
+            assets
+                .stale_encodings("/frontend-0123456789abcdef_bg.wasm")
+                .is_empty()
+        );
     }
 
     #[test]

@@ -152,6 +152,35 @@ fn a_broken_config_file_stops_the_start_with_the_reason() {
     );
 }
 
+#[test]
+fn a_missing_page_build_stops_the_start_as_a_configuration_error_naming_the_key() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let stderr = refused_start("--dist", &dir.path().join("no-build"));
+    assert!(
+        stderr.contains("dist: ") && stderr.contains("no-build/index.html not found"),
+        "{stderr}"
+    );
+    let config = dir.path().join("mailtls.toml");
+    std::fs::write(&config, "provider_assets = \"no-such-dir\"\n").expect("write config");
+    let output = std::process::Command::new(tests::servers::probe_api_binary())
+        .args(["serve", "--bind", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .arg("--dist")
+        .arg(tests::workspace_root().join("dist"))
+        .output()
+        .expect("run probe-api");
+    assert_eq!(output.status.code(), Some(78));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Relative to the file, and named by its key.
+    assert!(
+        stderr.contains(&format!(
+            "provider_assets: {} is not a directory",
+            dir.path().join("no-such-dir").display()
+        )),
+        "{stderr}"
+    );
+}
+
 /// Reads from `stream` until the server closes it or `deadline` passes; returns what arrived and
 /// whether the server closed.
 fn read_until_closed(stream: &mut TcpStream, deadline: Duration) -> (String, bool) {
@@ -828,7 +857,7 @@ async fn a_page_upgraded_in_place_is_served_whole_and_provider_files_live_apart(
         .to_owned();
 
     // A new build copied over the running service, its compressed copy not (yet) renewed.
-    let past = std::time::SystemTime::now() - Duration::from_secs(120);
+    let past = std::time::SystemTime::now() - Duration::from_secs(600);
     std::fs::File::options()
         .write(true)
         .open(dist.path().join("index.html.br"))
@@ -979,6 +1008,11 @@ async fn json_is_compressed_streams_are_not_and_embed_js_is_revalidated() {
     let (status, headers, _) = get("/".into(), vec![]).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    // The build's own compressed copies are served (brotli gives them the original's time,
+    // rounded down to the second: not "older" in the sense of a left-over copy).
+    let (status, headers, _) = get("/".into(), vec![("accept-encoding", "br".to_owned())]).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-encoding"], "br");
 
     let (status, headers, script) = get("/embed.js".into(), vec![]).await;
     assert_eq!(status, 200);
@@ -993,4 +1027,39 @@ async fn json_is_compressed_streams_are_not_and_embed_js_is_revalidated() {
     )
     .await;
     assert_eq!(status, 200);
+}
+
+#[test]
+fn pruning_the_page_keeps_the_current_build_and_removes_older_ones() {
+    let dir = tempfile::tempdir().expect("dir");
+    let dist = tests::workspace_root().join("dist");
+    let mut current = Vec::new();
+    for entry in std::fs::read_dir(&dist).expect("dist") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name").to_owned();
+        std::fs::copy(&path, dir.path().join(&name)).expect("copy");
+        current.push(name);
+    }
+    let old = [
+        "frontend-0123456789abcdef_bg.wasm",
+        "frontend-0123456789abcdef_bg.wasm.br",
+        "frontend-0123456789abcdef.js.gz",
+        "style-aaaaaaaaaaaaaaaa.css",
+    ];
+    for name in old {
+        std::fs::write(dir.path().join(name), "an older build").expect("write");
+    }
+    let status = std::process::Command::new(tests::workspace_root().join("scripts/prune-dist.sh"))
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run the script");
+    assert!(status.success());
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    left.sort();
+    current.sort();
+    assert_eq!(left, current, "exactly the current build is left");
 }
