@@ -279,7 +279,7 @@ pub fn in_own_network_namespace(test_path: &str) -> bool {
         return true;
     }
     let exe = std::env::current_exe().expect("test binary");
-    let status = Command::new("unshare")
+    let output = Command::new("unshare")
         .args([
             "--net",
             "--",
@@ -290,11 +290,19 @@ pub fn in_own_network_namespace(test_path: &str) -> bool {
         .arg(exe)
         .args(["--exact", test_path, "--nocapture", "--test-threads", "1"])
         .env(INSIDE, "1")
-        .status()
+        .stderr(Stdio::inherit())
+        .output()
         .expect("run unshare (util-linux) and ip (iproute2) as root");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    print!("{stdout}");
     assert!(
-        status.success(),
+        output.status.success(),
         "{test_path} failed inside its network namespace"
+    );
+    // A path that matches no test runs nothing and "passes": that is a broken test, not a pass.
+    assert!(
+        stdout.contains("test result: ok. 1 passed"),
+        "{test_path} ran no test inside its network namespace"
     );
     false
 }
@@ -302,6 +310,12 @@ pub fn in_own_network_namespace(test_path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[should_panic(expected = "ran no test inside its network namespace")]
+    fn a_namespaced_test_path_that_matches_nothing_fails() {
+        in_own_network_namespace("process::tests::no_such_test");
+    }
 
     #[test]
     fn a_tree_guard_takes_the_grandchildren_along() {
