@@ -551,7 +551,7 @@ async fn the_settings_flow_flags_port_25_without_encryption() {
             "Link zu dieser Prüfung: {}/check?lang=de#email=kunde%40example.test&in_proto=imap",
             api.base_url
         ),
-        "MailTLS 0.1.0".to_owned(),
+        format!("MailTLS {}", env!("CARGO_PKG_VERSION")),
     ];
     // The link opened with everything in the query (as links did before); the page has moved
     // what the customer typed into the fragment, which browsers never send to a server.
@@ -601,10 +601,8 @@ async fn the_settings_flow_flags_port_25_without_encryption() {
         .text()
         .await
         .expect("text");
-    assert!(
-        status == "Kopiert." || status.starts_with("Kopieren ging nicht"),
-        "{status}"
-    );
+    // Headless Chromium grants the page's own origin the clipboard: the copy must work.
+    assert_eq!(status, "Kopiert.");
 
     // The card's details: certificate facts, every connection attempt.
     browser
@@ -1353,7 +1351,7 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
         "building a link checks nothing"
     );
     support.screenshot("support-link-builder").await;
-    // The copy button copies the link (headless Chromium grants the clipboard or says why).
+    // The copy button copies the link.
     click(&support, "button#copy-built-link").await;
     let status = support
         .client
@@ -1367,10 +1365,7 @@ async fn support_builds_a_link_that_opens_the_customers_check() {
         .text()
         .await
         .expect("text");
-    assert!(
-        status == "Kopiert." || status.starts_with("Das Kopieren hat nicht funktioniert."),
-        "{status}"
-    );
+    assert_eq!(status, "Kopiert.");
 
     // "Microsoft kann mir nichts zustellen": a link for the domain of the customer's address.
     click(&support, "button#builder-mode-server").await;
