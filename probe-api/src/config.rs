@@ -95,6 +95,10 @@ pub struct ServiceConfig {
     pub ehlo_name: String,
     /// `NAME=ADDRESS` answers that bypass DNS, like curl's `--resolve`.
     pub resolve: Vec<String>,
+    /// A hosts file (`/etc/hosts` format) whose names are answered before DNS, after `resolve`.
+    /// Unset for the service; `probe-api check` reads `/etc/hosts` unless told otherwise, so an
+    /// admin can test a new server under its future name before DNS points there.
+    pub hosts_file: Option<PathBuf>,
     /// A DNS server (`ADDRESS:PORT`) for every lookup instead of the system's resolver.
     pub dns_server: Option<SocketAddr>,
     /// DNSKEY records trusted for DNSSEC (DANE) instead of the root's: private roots and tests.
@@ -153,6 +157,7 @@ impl Default for ServiceConfig {
             check_timeout: 30,
             ehlo_name: DEFAULT_EHLO_NAME.to_owned(),
             resolve: Vec::new(),
+            hosts_file: None,
             dns_server: None,
             dnssec_trust_anchor: None,
             allow_reserved_names: false,
@@ -251,6 +256,7 @@ impl ServiceConfig {
             ("profile", &mut self.profile),
             ("provider_assets", &mut self.provider_assets),
             ("dnssec_trust_anchor", &mut self.dnssec_trust_anchor),
+            ("hosts_file", &mut self.hosts_file),
         ] {
             if written(key)
                 && let Some(path) = path
@@ -358,6 +364,20 @@ impl ServiceConfig {
             let (name, address) = parse_resolve(entry).map_err(ConfigError::Invalid)?;
             resolver = resolver.with_override(name, address);
         }
+        if let Some(path) = &self.hosts_file {
+            let text = read_capped(path, MAX_HOSTS_FILE_BYTES)?;
+            // `resolve` wins: a name it answers takes nothing from the hosts file.
+            let given: Vec<Hostname> = self
+                .resolve
+                .iter()
+                .filter_map(|entry| parse_resolve(entry).ok().map(|(name, _)| name))
+                .collect();
+            for (name, address) in hosts_entries(&text) {
+                if !given.contains(&name) {
+                    resolver = resolver.with_override(name, address);
+                }
+            }
+        }
         if let Some(path) = &self.dnssec_trust_anchor {
             crate::probe::dns::check_trust_anchor(path).map_err(ConfigError::Invalid)?;
         }
@@ -393,6 +413,58 @@ impl ServiceConfig {
 }
 
 /// `NAME=ADDRESS`, the address optionally in brackets.
+/// Most bytes of a hosts file read.
+const MAX_HOSTS_FILE_BYTES: u64 = 1 << 20;
+
+/// Most names taken from a hosts file.
+const MAX_HOSTS_ENTRIES: usize = 10_000;
+
+/// The text of `path`, refused when longer than `limit` bytes.
+fn read_capped(path: &Path, limit: u64) -> Result<String, ConfigError> {
+    use std::io::Read as _;
+    let read = |path: &Path| -> std::io::Result<String> {
+        let mut text = String::new();
+        std::fs::File::open(path)?
+            .take(limit + 1)
+            .read_to_string(&mut text)?;
+        Ok(text)
+    };
+    let text = read(path).map_err(|error| ConfigError::Read {
+        path: path.to_owned(),
+        error,
+    })?;
+    if text.len() as u64 > limit {
+        return Err(ConfigError::Invalid(format!(
+            "hosts_file: {} is longer than {limit} bytes",
+            path.display()
+        )));
+    }
+    Ok(text)
+}
+
+/// `(name, address)` for every name of a hosts file (`ADDRESS NAME [ALIAS…]`, `#` comments);
+/// lines that do not parse are skipped, as the C library skips them.
+pub fn hosts_entries(text: &str) -> Vec<(Hostname, IpAddr)> {
+    let mut entries = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or_default();
+        let mut words = line.split_whitespace();
+        let Some(Ok(address)) = words.next().map(str::parse::<IpAddr>) else {
+            continue;
+        };
+        for name in words {
+            if let Ok(name) = Hostname::parse(name) {
+                entries.push((name, address));
+            }
+        }
+        if entries.len() >= MAX_HOSTS_ENTRIES {
+            entries.truncate(MAX_HOSTS_ENTRIES);
+            break;
+        }
+    }
+    entries
+}
+
 fn parse_resolve(entry: &str) -> Result<(Hostname, IpAddr), String> {
     let Some((name, address)) = entry.split_once('=') else {
         return Err(format!("resolve {entry:?}: expected NAME=ADDRESS"));
@@ -590,6 +662,56 @@ mod tests {
         let settings = config.probe_settings().expect("settings");
         assert_eq!(settings.timeouts.step, Duration::from_secs(4));
         assert_eq!(settings.policy.provider_domains().len(), 1);
+    }
+
+    #[test]
+    fn hosts_files_answer_their_names_after_the_explicit_overrides() {
+        let text = "# comment\n127.0.0.1 localhost\n192.0.2.7  mail.hosts.test  imap.hosts.test # new server\n\
+                    not-an-address mail.other.test\n2001:db8::7 mail.hosts.test\n198.51.100.1 bad..name\n";
+        let entries = hosts_entries(text);
+        let names: Vec<(String, String)> = entries
+            .iter()
+            .map(|(name, address)| (name.as_str().to_owned(), address.to_string()))
+            .collect();
+        assert_eq!(
+            names,
+            // `localhost` is no name a check can have (one label), the rest as written.
+            [
+                ("mail.hosts.test", "192.0.2.7"),
+                ("imap.hosts.test", "192.0.2.7"),
+                ("mail.hosts.test", "2001:db8::7"),
+            ]
+            .map(|(n, a)| (n.to_owned(), a.to_owned()))
+        );
+        let dir = tempfile::tempdir().expect("dir");
+        let hosts = dir.path().join("hosts");
+        std::fs::write(&hosts, text).expect("write");
+        let config = ServiceConfig {
+            hosts_file: Some(hosts),
+            resolve: vec!["imap.hosts.test=127.0.0.9".into()],
+            ..ServiceConfig::default()
+        };
+        let settings = config.probe_settings().expect("settings");
+        let resolver = &settings.resolver;
+        let lookup = |name: &str| {
+            let host = mailtls_shared::Host::parse(name).expect("host");
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("runtime")
+                .block_on(resolver.resolve(&host))
+                .expect("answered")
+        };
+        assert_eq!(
+            lookup("mail.hosts.test"),
+            [
+                "192.0.2.7".parse::<IpAddr>().expect("ip"),
+                "2001:db8::7".parse().expect("ip")
+            ]
+        );
+        assert_eq!(
+            lookup("imap.hosts.test"),
+            ["127.0.0.9".parse::<IpAddr>().expect("ip")]
+        );
     }
 
     #[test]

@@ -229,6 +229,13 @@ struct ProbeArgs {
         value_delimiter = ','
     )]
     resolve: Vec<String>,
+    /// Answer the names of this hosts file (/etc/hosts format) before DNS, after --resolve.
+    /// `probe-api check` reads /etc/hosts by default [serve: none].
+    #[arg(long, env = "MAILTLS_HOSTS_FILE", value_name = "FILE")]
+    hosts_file: Option<PathBuf>,
+    /// `probe-api check`: do not read /etc/hosts.
+    #[arg(long)]
+    no_hosts_file: bool,
     /// Ask this DNS server (ADDRESS:PORT, UDP and TCP) instead of the system's resolver, for
     /// domain checks' MX, TXT and TLSA records and for addresses.
     #[arg(long, env = "MAILTLS_DNS_SERVER", value_name = "ADDRESS:PORT")]
@@ -283,6 +290,12 @@ impl ProbeArgs {
         set(&mut config.check_timeout, self.check_timeout);
         set(&mut config.ehlo_name, self.ehlo_name);
         set_list(&mut config.resolve, self.resolve);
+        if self.hosts_file.is_some() {
+            config.hosts_file = self.hosts_file;
+        }
+        if self.no_hosts_file {
+            config.hosts_file = None;
+        }
         if self.dns_server.is_some() {
             config.dns_server = self.dns_server;
         }
@@ -641,6 +654,12 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         Some(path) => ServiceConfig::from_file(path)?,
         None => ServiceConfig::default(),
     };
+    // Like every command-line tool, the check knows the names of /etc/hosts (a new server
+    // tried under its future name before DNS points there).
+    let system_hosts = std::path::Path::new("/etc/hosts");
+    if config.hosts_file.is_none() && !args.probe.no_hosts_file && system_hosts.is_file() {
+        config.hosts_file = Some(system_hosts.to_owned());
+    }
     args.probe.apply(&mut config);
     let mut settings = config.probe_settings()?;
     settings.policy = AddressPolicy::allow_everything();

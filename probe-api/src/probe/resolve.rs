@@ -3,8 +3,8 @@
 //! Names are asked over DNS with hickory ([`Dns`]: the system's `/etc/resolv.conf`, or the
 //! configured `dns_server`) under a deadline, never through `getaddrinfo` on tokio's blocking
 //! pool, which a burst of slow lookups could fill. Static overrides (`--resolve NAME=ADDR`, like
-//! curl's) come first, so tests and admins can point a `.test` name at a loopback server without
-//! touching the system. Every later connection uses the addresses returned here: nothing resolves
+//! curl's, then the names of a hosts file: `hosts_file`, `/etc/hosts` for `probe-api check`) come
+//! first, so tests and admins can point a name at a server without touching DNS. Every later connection uses the addresses returned here: nothing resolves
 //! a name twice, so DNS rebinding has nothing to rebind. A name whose CNAME chain leads into a
 //! reserved domain (`db.internal`, `localhost`) is refused like that domain
 //! ([`ResolveError::ReservedAlias`]).

@@ -759,3 +759,54 @@ fn a_dns_failure_is_not_reported_as_a_name_that_does_not_exist() {
         assert_eq!(exit, 3, "{target}");
     }
 }
+
+#[test]
+fn the_command_line_finds_a_new_server_under_its_name_in_etc_hosts() {
+    let (_dir, ca) = test_ca();
+    let name = "mail.hosts.test";
+    let cert = ca.server_cert("hosts", name, Validity::CURRENT);
+    let server = tests::servers::OpensslServer::start(&cert, &[]);
+    let silent = tests::dns::GarbageDns::start_silent();
+    let dir = tempfile::tempdir().expect("dir");
+    let hosts = dir.path().join("hosts");
+    std::fs::write(&hosts, format!("127.0.0.1 localhost\n127.0.0.1 {name}\n")).expect("write");
+    // This test's own /etc/hosts, in a mount namespace of its own (the machine's stays as it is).
+    let output = std::process::Command::new("unshare")
+        .args([
+            "--mount",
+            "--",
+            "sh",
+            "-c",
+            "mount --bind \"$0\" /etc/hosts && exec \"$@\"",
+        ])
+        .arg(&hosts)
+        .arg(tests::servers::probe_api_binary())
+        .args([
+            "check",
+            "--json",
+            "--no-client-simulation",
+            "--check-timeout",
+            "5",
+        ])
+        // Were the hosts file not read, the name would go to this silent DNS server on
+        // loopback, never to the machine's resolver.
+        .arg("--dns-server")
+        .arg(silent.address.to_string())
+        .arg("--ca-file")
+        .arg(&ca.ca_file)
+        .arg(format!("imaps://{name}:{}", server.port))
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run probe-api in a mount namespace (unshare, as root)");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "no report: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let endpoint = &report["endpoints"][0];
+    assert_eq!(endpoint["address"], "127.0.0.1", "{endpoint:#}");
+    assert_eq!(endpoint["certificate"]["verdict"], "valid", "{endpoint:#}");
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+}
