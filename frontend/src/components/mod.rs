@@ -1,5 +1,7 @@
 //! The page's view components, one per file. They render what they are given and report what
-//! the customer does through `on…` callbacks; none of them holds state or calls the API.
+//! the customer does through `on…` callbacks; none of them calls the API. The check's state
+//! lives in `state`; only what a component shows on its own is kept in it: the support page's
+//! link builder keeps its form and the link it built, and a copy button its "Kopiert." note.
 
 mod client_advice;
 mod domain_card;
