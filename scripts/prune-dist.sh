@@ -3,16 +3,21 @@
 # copied into (docs/operating.md, "Upgrading the page"): every file whose name carries a build
 # hash (frontend-0123456789abcdef_bg.wasm, its .br and .gz) that the current index.html does not
 # name. Run it a day after an upgrade, when no browser still holds a page of the old build.
-#   scripts/prune-dist.sh /usr/local/share/mailtls/dist            # remove
-#   scripts/prune-dist.sh --dry-run /usr/local/share/mailtls/dist  # only list
+#   prune-dist.sh --dry-run /usr/local/share/mailtls/dist   # only list
+#   prune-dist.sh /usr/local/share/mailtls/dist             # remove
 set -euo pipefail
 
+usage() { echo "usage: prune-dist.sh [--dry-run] DIR" >&2; exit 2; }
 dry_run=false
-if [ "${1:-}" = "--dry-run" ]; then
-    dry_run=true
-    shift
-fi
-dir=${1:?usage: prune-dist.sh [--dry-run] DIR}
+dir=
+for arg in "$@"; do
+    case "$arg" in
+        --dry-run) dry_run=true ;;
+        -*) usage ;;
+        *) [ -z "$dir" ] || usage; dir=$arg ;;
+    esac
+done
+[ -n "$dir" ] || usage
 index="$dir/index.html"
 [ -f "$index" ] || { echo "prune-dist: $index not found" >&2; exit 1; }
 

@@ -192,9 +192,10 @@ struct ProbeArgs {
         value_name = "PEM"
     )]
     ca_files: Vec<PathBuf>,
-    /// Allow probing addresses in this range although they are not public, e.g. 127.0.0.0/8 for
-    /// tests or 10.0.0.0/8 for an internal deployment (repeatable). Without it, only public
-    /// addresses are ever contacted.
+    /// The service may probe addresses in this range although they are not public, e.g.
+    /// 127.0.0.0/8 for tests or 10.0.0.0/8 for an internal deployment (repeatable). Without it,
+    /// the service contacts only public addresses. (`probe-api check` is the admin's own tool
+    /// and contacts any address it is given.)
     #[arg(
         long = "allow-cidr",
         env = "MAILTLS_ALLOW_CIDRS",

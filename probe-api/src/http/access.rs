@@ -9,7 +9,8 @@
 //! of the client's address (IPv6: its /64), stable for the life of the process, so lines of
 //! one visitor can be followed without storing the address.
 //!
-//! Lines are written at most [`ACCESS_LINES_PER_SECOND`] a second; beyond that a flood is one
+//! `/healthz` and `/readyz` — a load balancer asks every second — are written at debug level
+//! only. Lines are written at most [`ACCESS_LINES_PER_SECOND`] a second; beyond that a flood is one
 //! line a second saying how many were left out, while the metrics count every request:
 //! `mailtls_http_requests_total{route,status}` and the latency histogram
 //! `mailtls_http_request_duration_seconds{route}`. Labels come from a fixed set (the routes,
@@ -240,6 +241,18 @@ impl Drop for Line {
         let elapsed = self.started.elapsed();
         self.access
             .record(self.route, self.status, elapsed.as_secs_f64());
+        // A load balancer's health checks (every second, per replica) would be most of the log:
+        // counted in the metrics, written only at debug level.
+        if matches!(self.route, routes::HEALTHZ | routes::READYZ) {
+            tracing::debug!(
+                target: "mailtls::access",
+                route = self.route,
+                status = self.status,
+                request_id = %self.id,
+                "health check"
+            );
+            return;
+        }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |since| since.as_secs());

@@ -79,13 +79,15 @@ async fn results_stream_live_and_readiness_holds_behind_nginx_and_haproxy() {
         }
         // The proxy's request ID reaches the service (which echoes it): nginx's 32 hex
         // digits, HAProxy's UUID — not one the service made up itself (16 digits).
+        // A visitor's own X-Request-Id is replaced, so nobody chooses the ID both logs carry.
         let response = client
             .get(format!("{base}/healthz"))
+            .header("x-request-id", "forged-by-the-visitor")
             .send()
             .await
             .expect("answer");
         let id = response.headers()["x-request-id"].to_str().expect("text");
-        assert!(id.len() >= 32, "{proxy}: {id}");
+        assert!(id.len() >= 32 && !id.contains("forged"), "{proxy}: {id}");
         gate.open();
         let rest = tokio::task::block_in_place(|| {
             read_until(&mut stream, "event: report", Duration::from_secs(20))
