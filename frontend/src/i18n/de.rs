@@ -104,7 +104,7 @@ impl Catalog for German {
                 "Diesen Servernamen konnten wir nicht finden. Bitte prüfen Sie die Schreibweise, zum Beispiel in den Kontoeinstellungen Ihres E-Mail-Programms. Stimmt sie, versuchen Sie es in einigen Minuten noch einmal. Finden wir den Namen dann immer noch nicht, wenden Sie sich an den Kundenservice Ihres Anbieters."
             }
             Text::SummaryLookupFailed => {
-                "Diesen Servernamen konnten wir gerade nicht nachschlagen, weil die Namensauflösung (DNS) keine verwertbare Antwort geliefert hat. An der Schreibweise muss das nicht liegen. Meist ist das nach kurzer Zeit behoben. Bitte versuchen Sie es in einigen Minuten noch einmal. Bleibt es dabei, wenden Sie sich an den Kundenservice Ihres Anbieters."
+                "Diesen Servernamen konnten wir gerade nicht nachschlagen: Die Namensauflösung (DNS) hat keine brauchbare Antwort gegeben. An der Schreibweise muss das nicht liegen. Bitte versuchen Sie es in einigen Minuten noch einmal. Bleibt es dabei, wenden Sie sich an den Kundenservice Ihres Anbieters."
             }
             Text::TryAgain => "Noch einmal prüfen",
             Text::RequestFailed => {

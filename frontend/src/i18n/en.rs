@@ -100,7 +100,7 @@ impl Catalog for English {
                 "We could not find this server name. Please check the spelling, for example in your email program’s account settings. If it is correct, try again in a few minutes. If we still cannot find the name, contact your provider’s support."
             }
             Text::SummaryLookupFailed => {
-                "We could not look up this server name just now, because the name lookup (DNS) gave no usable answer. This need not mean the spelling is wrong, and it usually clears up soon. Please try again in a few minutes. If it stays like this, contact your provider’s support."
+                "We could not look up this server name just now: the name lookup (DNS) gave no usable answer. This need not mean the spelling is wrong. Please try again in a few minutes. If it stays like this, contact your provider’s support."
             }
             Text::TryAgain => "Check again",
             Text::RequestFailed => {
