@@ -103,6 +103,15 @@ fn open_streams(api: &ProbeApi, path: &str, count: usize) -> Vec<TcpStream> {
     streams
 }
 
+/// The value of the unlabelled metric `name` in a `/metrics` text, `?` when it is missing.
+fn gauge(metrics: &str, name: &str) -> String {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .unwrap_or("?")
+        .to_owned()
+}
+
 /// Distinct checks kept in the cache for the memory measurement.
 const CACHED_CHECKS: usize = 10_000;
 
@@ -169,13 +178,7 @@ fn cached_reports(dir: &std::path::Path, ca: &TestCa) -> String {
     let took = started.elapsed();
     let filled = resident_mib(pid);
     let (_, _, metrics) = runtime.block_on(api.get("/metrics"));
-    let gauge = |name: &str| {
-        metrics
-            .lines()
-            .find_map(|line| line.strip_prefix(&format!("{name} ")))
-            .unwrap_or("?")
-            .to_owned()
-    };
+    let gauge = |name: &str| gauge(&metrics, name);
     format!(
         "\n{CACHED_CHECKS} distinct checks of a server whose certificate names 2,500 hosts \
          ({statuses} answered 200, in {} s): resident memory {filled:.1} MiB (idle before: \
@@ -280,13 +283,7 @@ fn at_the_caps(ca: &TestCa) -> String {
     // One stream less makes room for the metrics request.
     streams.pop();
     let (_, _, metrics) = runtime.block_on(api.get("/metrics"));
-    let gauge = |name: &str| {
-        metrics
-            .lines()
-            .find_map(|line| line.strip_prefix(&format!("{name} ")))
-            .unwrap_or("?")
-            .to_owned()
-    };
+    let gauge = |name: &str| gauge(&metrics, name);
     format!(
         "\nAt the caps: 16 checks of 8 silent servers each ({} check slots free), {} client \
          connections open as event streams and {queued} more waiting in the listen queue, {outbound} \
