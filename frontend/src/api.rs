@@ -3,8 +3,8 @@
 
 use std::rc::Rc;
 
+use mailtls_shared::stream::{event, routes};
 use mailtls_shared::{CheckReport, EndpointReport, ErrorBody, Lang, Profile, Target};
-use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Request, RequestInit, Response};
@@ -39,11 +39,6 @@ pub enum StreamEvent {
     Finished(Rc<CheckReport>),
 }
 
-#[derive(Deserialize)]
-struct Start {
-    total: usize,
-}
-
 /// `GET /api/v1/check/stream?target=…&lang=…[&fresh=1]`: calls `on_event` for each event as it
 /// arrives; `fresh` asks for a new check instead of the cached report. Ends with `Ok` after the
 /// report, or with why there is none.
@@ -53,7 +48,7 @@ pub async fn check_stream(
     fresh: bool,
     mut on_event: impl FnMut(StreamEvent),
 ) -> Result<(), ApiFailure> {
-    let mut url = String::from("/api/v1/check/stream?");
+    let mut url = String::from(STREAM_URL);
     for target in targets {
         url.push_str("target=");
         url.push_str(&String::from(js_sys::encode_uri_component(
@@ -81,6 +76,24 @@ pub async fn check_stream(
     }
 }
 
+/// [`routes::CHECK_STREAM`] with its query to come (a literal: cheaper in the wasm than building
+/// it; a test holds the two together).
+const STREAM_URL: &str = "/api/v1/check/stream?";
+
+/// What the page reads of `shared::stream::StreamStart` (the whole type's decoder would cost
+/// the page's size budget bytes for a field it does not use); a test reads what the service
+/// writes through it.
+#[derive(serde::Deserialize)]
+struct Start {
+    total: usize,
+}
+
+/// `shared::stream::StreamRestart`, read the same way.
+#[derive(serde::Deserialize)]
+struct Restart {
+    retry_after_ms: u64,
+}
+
 /// How often a check stream is asked for again after `restart` events.
 const MAX_RESUMES: u32 = 3;
 
@@ -91,11 +104,6 @@ enum Ended {
     Restart {
         after_ms: u64,
     },
-}
-
-#[derive(Deserialize)]
-struct Restart {
-    retry_after_ms: u64,
 }
 
 /// Waits `ms` milliseconds (the browser's timer).
@@ -157,22 +165,22 @@ async fn stream_once(
         let bytes = js_sys::Uint8Array::new(&value).to_vec();
         for (name, data) in parser.push(&bytes) {
             match name.as_str() {
-                "start" => {
+                event::START => {
                     let start: Start =
                         serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?;
                     on_event(StreamEvent::Started { total: start.total });
                 }
-                "endpoint" => on_event(StreamEvent::Endpoint(Rc::new(
+                event::ENDPOINT => on_event(StreamEvent::Endpoint(Rc::new(
                     serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?,
                 ))),
-                "report" => {
+                event::REPORT => {
                     on_event(StreamEvent::Finished(Rc::new(
                         serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?,
                     )));
                     let _ = reader.cancel();
                     return Ok(Ended::Report);
                 }
-                "restart" => {
+                event::RESTART => {
                     let _ = reader.cancel();
                     let restart: Restart =
                         serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?;
@@ -181,7 +189,7 @@ async fn stream_once(
                     });
                 }
                 // The check ended without a report (the service's fault): asking again helps.
-                "error" => {
+                event::ERROR => {
                     let _ = reader.cancel();
                     return Err(match serde_json::from_str::<ErrorBody>(&data) {
                         Ok(body) => ApiFailure::Refused {
@@ -200,7 +208,7 @@ async fn stream_once(
 
 /// `GET /api/v1/profile`: the provider's profile.
 pub async fn profile() -> Result<Profile, ApiFailure> {
-    let response = fetch("/api/v1/profile", "application/json").await?;
+    let response = fetch(routes::PROFILE, "application/json").await?;
     if !response.ok() {
         return Err(ApiFailure::BadAnswer);
     }
@@ -234,4 +242,35 @@ async fn response_text(response: &Response) -> Result<String, ApiFailure> {
         .map_err(|_| ApiFailure::Unreachable)?
         .as_string()
         .ok_or(ApiFailure::BadAnswer)
+}
+
+#[cfg(test)]
+mod tests {
+    use mailtls_shared::stream::{StreamRestart, StreamStart};
+
+    use super::*;
+
+    #[test]
+    fn the_page_reads_what_the_service_writes() {
+        assert_eq!(STREAM_URL, format!("{}?", routes::CHECK_STREAM));
+        let start = serde_json::to_string(&StreamStart {
+            total: 4,
+            cached: false,
+        })
+        .expect("JSON");
+        assert_eq!(
+            serde_json::from_str::<Start>(&start).expect("read").total,
+            4
+        );
+        let restart = serde_json::to_string(&StreamRestart {
+            retry_after_ms: 2000,
+        })
+        .expect("JSON");
+        assert_eq!(
+            serde_json::from_str::<Restart>(&restart)
+                .expect("read")
+                .retry_after_ms,
+            2000
+        );
+    }
 }

@@ -14,6 +14,7 @@
 //! - [`domain`]: the report's domain part (MX hosts, MTA-STS, TLS-RPT, DANE) and its verdict.
 //! - [`profile`]: the provider profile (official servers, aliases, support contact).
 //! - [`lang`]: the two languages every user-facing message exists in.
+//! - [`stream`]: the API routes the page calls, and the check stream's event names and payloads.
 
 /// Implements `Deserialize` for unit enums by their wire names (what `Serialize` writes), through
 /// one shared function instead of serde's visitor per enum: the page decodes some twenty of these
@@ -41,6 +42,7 @@ pub mod idn;
 pub mod lang;
 pub mod profile;
 pub mod simulation;
+pub mod stream;
 pub mod target;
 
 pub use api::{

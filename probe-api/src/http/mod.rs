@@ -90,9 +90,8 @@ impl Default for HttpOptions {
 
 /// The service's routes, one constant each, so the OpenAPI document can be checked against them.
 pub mod routes {
-    pub const CHECK: &str = "/api/v1/check";
-    pub const CHECK_STREAM: &str = "/api/v1/check/stream";
-    pub const PROFILE: &str = "/api/v1/profile";
+    /// The routes the page calls are the shared contract's.
+    pub use mailtls_shared::stream::routes::{CHECK, CHECK_STREAM, PROFILE};
     pub const OPENAPI: &str = "/api/openapi.json";
     pub const HEALTHZ: &str = "/healthz";
     pub const READYZ: &str = "/readyz";

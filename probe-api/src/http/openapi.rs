@@ -18,7 +18,7 @@ use mailtls_shared::{
     MxHostReport, MxProblem, MxProblemCode, MxSource, MxStatus, TlsRptReport, TlsRptStatus,
 };
 
-use super::stream::StreamStart;
+use mailtls_shared::stream::{StreamRestart, StreamStart};
 
 /// The document's definition; [`document`] adds the version.
 #[derive(Debug, OpenApi)]
@@ -75,6 +75,7 @@ use super::stream::StreamStart;
         ErrorDetail,
         ErrorCode,
         StreamStart,
+        StreamRestart,
         Profile,
         OfficialServer,
         ProfileSecurity,

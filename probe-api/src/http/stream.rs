@@ -23,6 +23,7 @@ use futures_util::stream::{self, Stream};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use mailtls_shared::stream::{StreamRestart, StreamStart, event};
 use mailtls_shared::{EndpointReport, ErrorBody, ErrorDetail, Lang};
 
 use super::checks::{self, Served, Subscription};
@@ -83,15 +84,6 @@ pub(super) async fn check_stream(
     }
 }
 
-/// The first event of a stream.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct StreamStart {
-    /// How many endpoint events will follow.
-    total: usize,
-    /// Whether the report comes from the cache (every event follows at once).
-    cached: bool,
-}
-
 /// Where the stream is.
 enum Step {
     Start(Subscription),
@@ -103,13 +95,6 @@ enum Step {
         events: Option<broadcast::Receiver<checks::Event>>,
     },
     Done,
-}
-
-/// The final event of a stream the stopping service gives up.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct StreamRestart {
-    /// Milliseconds to wait before asking again.
-    retry_after_ms: u64,
 }
 
 fn events(
@@ -126,7 +111,7 @@ fn events(
             match step {
                 Step::Start(subscription) => {
                     let start = json_event(
-                        "start",
+                        event::START,
                         &StreamStart {
                             total: subscription.total,
                             cached: subscription.cached,
@@ -145,7 +130,7 @@ fn events(
                     mut events,
                 } => {
                     if let Some(endpoint) = known.next() {
-                        let event = json_event("endpoint", &endpoint);
+                        let event = json_event(event::ENDPOINT, &endpoint);
                         return Some((
                             Ok(event),
                             Step::Replay {
@@ -165,7 +150,7 @@ fn events(
                             next = receiver.recv() => next,
                             () = lifecycle.streams_closing() => {
                                 let restart = json_event(
-                                    "restart",
+                                    event::RESTART,
                                     &StreamRestart { retry_after_ms: RECONNECT_AFTER_MS },
                                 )
                                 .retry(Duration::from_millis(RECONNECT_AFTER_MS));
@@ -174,7 +159,7 @@ fn events(
                         };
                         match next {
                             Ok(checks::Event::Endpoint(endpoint)) => {
-                                let event = json_event("endpoint", &*endpoint);
+                                let event = json_event(event::ENDPOINT, &*endpoint);
                                 return Some((
                                     Ok(event),
                                     Step::Replay {
@@ -212,7 +197,7 @@ fn events(
 /// The `error` event of a check that ended without a report.
 fn error_event(error: &super::AppError, lang: Lang) -> Event {
     json_event(
-        "error",
+        event::ERROR,
         &ErrorBody {
             error: ErrorDetail {
                 code: error.code(),
@@ -224,7 +209,7 @@ fn error_event(error: &super::AppError, lang: Lang) -> Event {
 }
 
 fn report_event(served: &Served) -> Event {
-    Event::default().event("report").data(served.to_json())
+    Event::default().event(event::REPORT).data(served.to_json())
 }
 
 fn json_event<T: Serialize>(name: &str, value: &T) -> Event {
