@@ -554,6 +554,21 @@ impl Tone {
     }
 }
 
+/// How a domain verdict looks: one place for the card and the summary.
+pub fn domain_tone(verdict: mailtls_shared::DomainVerdict) -> Tone {
+    match verdict {
+        mailtls_shared::DomainVerdict::Ready => Tone::Good,
+        mailtls_shared::DomainVerdict::SomeMxFailing
+        | mailtls_shared::DomainVerdict::MtaStsBroken => Tone::Warning,
+        mailtls_shared::DomainVerdict::NoModernTls | mailtls_shared::DomainVerdict::NoUsableMx => {
+            Tone::Bad
+        }
+        // By design: neither good nor a fault.
+        mailtls_shared::DomainVerdict::NoMail => Tone::NotOffered,
+        mailtls_shared::DomainVerdict::Untestable => Tone::Unknown,
+    }
+}
+
 /// The tone and the explanation a card leads with, from the server's verdict.
 pub fn card_summary(endpoint: &EndpointReport) -> (Tone, Text) {
     let error = endpoint.error.as_ref().map(|error| error.code);

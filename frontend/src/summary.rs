@@ -227,7 +227,7 @@ pub fn summary(
         lines.push(format!(
             "- {}: {} – {}",
             texts.domain_heading(&domain.domain),
-            texts.text(tone_word(crate::components::domain_tone(domain.verdict))),
+            texts.text(tone_word(crate::state::domain_tone(domain.verdict))),
             texts.domain_verdict(domain)
         ));
         for host in &domain.mx_hosts {

@@ -2,11 +2,10 @@
 //! 1.2+? The verdict in words, what to do, each MX host with its problems, and the domain's
 //! MTA-STS, TLS-RPT and DANE state. Names from DNS are rendered as text, never as markup.
 
-use mailtls_shared::{DomainReport, DomainVerdict, Lang, MxStatus, wire_name};
+use mailtls_shared::{DomainReport, Lang, MxStatus, wire_name};
 use yew::prelude::*;
 
 use crate::i18n::{Text, catalog};
-use crate::state::Tone;
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct DomainCardProps {
@@ -14,23 +13,11 @@ pub struct DomainCardProps {
     pub domain: DomainReport,
 }
 
-/// How a domain verdict looks.
-pub fn domain_tone(verdict: DomainVerdict) -> Tone {
-    match verdict {
-        DomainVerdict::Ready => Tone::Good,
-        DomainVerdict::SomeMxFailing | DomainVerdict::MtaStsBroken => Tone::Warning,
-        DomainVerdict::NoModernTls | DomainVerdict::NoUsableMx => Tone::Bad,
-        // By design: neither good nor a fault.
-        DomainVerdict::NoMail => Tone::NotOffered,
-        DomainVerdict::Untestable => Tone::Unknown,
-    }
-}
-
 #[component]
 pub fn DomainCard(props: &DomainCardProps) -> Html {
     let texts = catalog(props.lang);
     let domain = &props.domain;
-    let tone = domain_tone(domain.verdict);
+    let tone = crate::state::domain_tone(domain.verdict);
     let (class, icon, label) = (tone.class(), tone.icon(), crate::summary::tone_word(tone));
     let todo = texts.domain_todo(domain);
     let sts = &domain.mta_sts;

@@ -13,7 +13,7 @@ mod settings_form;
 mod support_box;
 
 pub use client_advice::{ClientAdvice, ClientAdviceProps, ProgramPicker, ProgramPickerProps};
-pub use domain_card::{DomainCard, DomainCardProps, domain_tone};
+pub use domain_card::{DomainCard, DomainCardProps};
 pub use endpoint_card::{EndpointCard, EndpointCardProps};
 pub use lang_switch::{LangSwitch, LangSwitchProps};
 pub use link_builder::{LinkBuilder, LinkBuilderProps};
