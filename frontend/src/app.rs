@@ -419,15 +419,7 @@ fn report_height_to_embedder() -> Option<HeightReporter> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     let window = web_sys::window()?;
-    let search = window.location().search().ok()?;
-    let origin = search.trim_start_matches('?').split('&').find_map(|pair| {
-        let value = pair.strip_prefix("embed=")?;
-        let value = String::from(js_sys::decode_uri_component(value).ok()?);
-        let rest = value
-            .strip_prefix("https://")
-            .or_else(|| value.strip_prefix("http://"))?;
-        (!rest.is_empty() && !rest.contains(['/', '?', '#', '@'])).then_some(value)
-    })?;
+    let origin = page_params().embed?;
     let parent = window.parent().ok().flatten()?;
     let root = window.document()?.document_element()?;
     let measured = root.clone();
@@ -465,15 +457,8 @@ fn apply_theme(theme: Option<&mailtls_shared::Theme>) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let search = window.location().search().unwrap_or_default();
-    let param = |name: &str| {
-        search.trim_start_matches('?').split('&').find_map(|pair| {
-            pair.strip_prefix(name)?
-                .strip_prefix('=')
-                .map(str::to_owned)
-        })
-    };
-    let asked = param("accent").map(|hex| format!("#{hex}"));
+    let params = page_params();
+    let asked = params.accent.as_ref().map(|hex| format!("#{hex}"));
     let readable = asked
         .clone()
         .filter(|color| mailtls_shared::profile::accent_is_readable(color));
@@ -488,8 +473,7 @@ fn apply_theme(theme: Option<&mailtls_shared::Theme>) {
         );
     }
     let accent = readable.or_else(|| theme.and_then(|theme| theme.accent.clone()));
-    let compact = param("compact").is_some_and(|value| value == "1")
-        || theme.is_some_and(|theme| theme.compact);
+    let compact = params.compact || theme.is_some_and(|theme| theme.compact);
     let Some(root) = window
         .document()
         .and_then(|document| document.document_element())
@@ -589,19 +573,20 @@ impl Drop for PopStateListener {
     }
 }
 
+/// The query's page parameters (language, embedding), read in one place: `link::PageParams`.
+fn page_params() -> crate::link::PageParams {
+    let search = web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .unwrap_or_default();
+    crate::link::PageParams::parse(&search)
+}
+
 /// `?lang=` first, then the browser's languages, then German.
 fn initial_lang() -> Lang {
     let Some(window) = web_sys::window() else {
         return Lang::default();
     };
-    let from_query = window.location().search().ok().and_then(|search| {
-        search
-            .trim_start_matches('?')
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("lang="))
-            .and_then(Lang::from_tag)
-    });
-    from_query.unwrap_or_else(|| {
+    page_params().lang.unwrap_or_else(|| {
         let languages: Vec<String> = window
             .navigator()
             .languages()

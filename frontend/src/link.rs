@@ -198,6 +198,45 @@ fn decode(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// What the query says about the page itself rather than a check: the language and a
+/// provider's embedding (`embed=<origin>`, `accent=rrggbb`, `compact=1`). Read here once, for
+/// every part of the page that needs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageParams {
+    pub lang: Option<Lang>,
+    /// The embedding page's origin (`https://www.example.de`), when it is one.
+    pub embed: Option<String>,
+    /// The accent colour as given (six hex digits, unchecked: the theme checks readability).
+    pub accent: Option<String>,
+    pub compact: bool,
+}
+
+impl PageParams {
+    pub fn parse(search: &str) -> PageParams {
+        let mut params = PageParams::default();
+        for pair in search.trim_start_matches('?').split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match key {
+                "lang" => params.lang = Lang::from_tag(value).or(params.lang),
+                "embed" => {
+                    let origin = decode(value);
+                    let rest = origin
+                        .strip_prefix("https://")
+                        .or_else(|| origin.strip_prefix("http://"))
+                        .unwrap_or_default();
+                    if !rest.is_empty() && !rest.contains(['/', '?', '#', '@']) {
+                        params.embed = Some(origin);
+                    }
+                }
+                "accent" => params.accent = Some(value.to_owned()),
+                "compact" => params.compact = value == "1",
+                _ => {}
+            }
+        }
+        params
+    }
+}
+
 /// The parameters of a provider's embedding (`embed`, `accent`, `compact`) that `search`
 /// carries, appended to `path`: the address keeps them whenever the page rewrites it, so a
 /// reload inside the provider's frame keeps its height reporting and its look.
@@ -236,6 +275,38 @@ pub fn with_lang(search: &str, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_parameters_are_read_once_and_an_embed_must_be_an_origin() {
+        let params = PageParams::parse(
+            "?lang=en&embed=https%3A%2F%2Fwww.mxp.test&accent=0b5cad&compact=1&target=x.de",
+        );
+        assert_eq!(
+            params,
+            PageParams {
+                lang: Some(Lang::En),
+                embed: Some("https://www.mxp.test".into()),
+                accent: Some("0b5cad".into()),
+                compact: true,
+            }
+        );
+        for not_an_origin in [
+            "embed=https%3A%2F%2Fwww.mxp.test%2Fpath",
+            "embed=javascript%3Aalert(1)",
+            "embed=https%3A%2F%2F",
+            "embed=https%3A%2F%2Fuser%40www.mxp.test",
+        ] {
+            assert_eq!(
+                PageParams::parse(not_an_origin).embed,
+                None,
+                "{not_an_origin}"
+            );
+        }
+        assert_eq!(
+            PageParams::parse("compact=0&lang=xx"),
+            PageParams::default()
+        );
+    }
 
     #[test]
     fn hand_written_links_are_read_without_regard_to_case() {
