@@ -311,15 +311,19 @@ async fn the_grace_period_is_a_deadline() {
     running.abort();
 }
 
+/// `options` with JSON logs at info level, captured for the test to read.
+fn json_logs(mut options: ProbeApiOptions) -> ProbeApiOptions {
+    options
+        .extra_args
+        .extend(["--log-format", "json"].map(str::to_owned));
+    options.env.push(("RUST_LOG".into(), "info".into()));
+    options.capture_logs = true;
+    options
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn json_logs_name_refusals_without_what_the_visitor_typed() {
-    let options = ProbeApiOptions {
-        extra_args: vec!["--log-format".into(), "json".into()],
-        env: vec![("RUST_LOG".into(), "info".into())],
-        capture_logs: true,
-        ..ProbeApiOptions::default()
-    };
-    let api = ProbeApi::start(&options);
+    let api = ProbeApi::start(&json_logs(ProbeApiOptions::default()));
     let typed = "imaps://secret-customer-input.example.de:8443";
     let (status, body) = api.check(&[("target", typed)]).await;
     assert_eq!(status, 403, "{body}");
@@ -637,13 +641,11 @@ fn json_lines(api: &ProbeApi) -> Vec<Value> {
 async fn access_and_check_lines_name_each_request_without_what_the_customer_typed() {
     let (_dir, ca) = test_ca();
     let stub = Stub::start(Behaviour::TooManyConnections);
-    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[stub.port()]);
-    options
-        .extra_args
-        .extend(["--log-format", "json"].map(str::to_owned));
-    options.env = vec![("RUST_LOG".into(), "info".into())];
-    options.capture_logs = true;
-    let api = ProbeApi::start(&options);
+    let api = ProbeApi::start(&json_logs(ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[stub.port()],
+    )));
     let check = format!(
         "{}/api/v1/check?target=smtp://{NAME}:{}&email=erika.mustermann%40firma.de",
         api.base_url(),
@@ -742,13 +744,7 @@ async fn access_and_check_lines_name_each_request_without_what_the_customer_type
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_flood_of_refused_requests_writes_a_bounded_number_of_log_lines() {
-    let options = ProbeApiOptions {
-        extra_args: vec!["--log-format".into(), "json".into()],
-        env: vec![("RUST_LOG".into(), "info".into())],
-        capture_logs: true,
-        ..ProbeApiOptions::default()
-    };
-    let api = ProbeApi::start(&options);
+    let api = ProbeApi::start(&json_logs(ProbeApiOptions::default()));
     let url = format!("{}/api/v1/check?target=bad%20name", api.base_url());
     let client = reqwest::Client::new();
     let started = Instant::now();
