@@ -28,6 +28,7 @@ pub fn App() -> Html {
         use_effect_with((), move |()| {
             let embedded = report_height_to_embedder();
             let link = current_link();
+            move_check_out_of_the_query(&link);
             let suggest = link.system.is_none();
             state.dispatch(Action::Open(link));
             // The browser suggests the customer's system; they confirm or correct it.
@@ -528,6 +529,19 @@ fn remember_in_address(link: &Link) {
     } else {
         history.push_state_with_url(&null, "", Some(&path))
     };
+}
+
+/// A link from before the fragment form carries the check in the query, which every reload
+/// would send to the server again: the address is rewritten at once (same history entry) to
+/// the fragment form, whether or not the check runs.
+fn move_check_out_of_the_query(link: &Link) {
+    let search = web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .unwrap_or_default();
+    if Link::parse(&search).has_check() {
+        // The address stands for this very check: the same history entry, rewritten.
+        remember_in_address(link);
+    }
 }
 
 /// Writes the chosen language into the address (the same history entry), so a reload keeps it.

@@ -93,13 +93,28 @@ impl Link {
     }
 
     /// Reads the browser's address: the fragment (`#target=…`) and, for links from before the
-    /// fragment form, the query. The fragment's target wins; the query's language does.
+    /// fragment form, the query. A check in the fragment wins whole (never mixed with an older
+    /// query's fields); the language comes from the query, where the page writes it.
     pub fn from_location(search: &str, hash: &str) -> Link {
-        Link::parse(&format!(
-            "{}&{}",
-            hash.trim_start_matches('#'),
-            search.trim_start_matches('?')
-        ))
+        let fragment = Link::parse(hash.trim_start_matches('#'));
+        let query = Link::parse(search);
+        let lang = query.lang.or(fragment.lang);
+        let mut link = if fragment.has_check() {
+            fragment
+        } else {
+            query
+        };
+        link.lang = lang;
+        link
+    }
+
+    /// Whether the link says anything about a check (not only the language).
+    pub fn has_check(&self) -> bool {
+        self.target.is_some()
+            || self.settings.is_some()
+            || self.mode.is_some()
+            || self.system.is_some()
+            || self.program.is_some()
     }
 
     /// This link as path, query and fragment: `/check?lang=de#target=…`. Settings links carry
@@ -244,7 +259,7 @@ pub fn with_embedding(path: &str, search: &str) -> String {
     let kept: Vec<&str> = search
         .trim_start_matches('?')
         .split('&')
-        .filter(|pair| matches!(pair.split('=').next(), Some("embed" | "accent" | "compact")))
+        .filter(|pair| is_embedding(pair))
         .collect();
     if kept.is_empty() {
         return path.to_owned();
@@ -257,14 +272,20 @@ pub fn with_embedding(path: &str, search: &str) -> String {
     format!("{before}{joiner}{}{fragment}", kept.join("&"))
 }
 
-/// The query string `search` with its `lang` set to `lang` and every other parameter kept as it
-/// was (a provider's `embed`, `accent`, `compact` included): what the address bar shows after
-/// the customer switches the language, so a reload keeps it.
+/// Whether a query pair is one of a provider's embedding parameters.
+fn is_embedding(pair: &str) -> bool {
+    matches!(pair.split('=').next(), Some("embed" | "accent" | "compact"))
+}
+
+/// The query string `search` with its `lang` set to `lang` and a provider's `embed`, `accent`,
+/// `compact` kept as they were: what the address bar shows after the customer switches the
+/// language, so a reload keeps it. Anything else — the check of an older link — is left out:
+/// the check lives in the fragment.
 pub fn with_lang(search: &str, lang: Lang) -> String {
     let kept = search
         .trim_start_matches('?')
         .split('&')
-        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("lang"));
+        .filter(|pair| is_embedding(pair));
     let pairs: Vec<String> = kept
         .map(str::to_owned)
         .chain([format!("lang={}", lang.tag())])
@@ -345,11 +366,11 @@ mod tests {
                 "?target=mail.example.de&lang=de&embed=https%3A%2F%2Fx.test&compact=1",
                 Lang::En
             ),
-            "?target=mail.example.de&embed=https%3A%2F%2Fx.test&compact=1&lang=en"
+            "?embed=https%3A%2F%2Fx.test&compact=1&lang=en"
         );
         assert_eq!(
-            with_lang("?language=x&lang", Lang::De),
-            "?language=x&lang=de"
+            with_lang("?language=x&lang&email=kunde%40mxp.de", Lang::De),
+            "?lang=de"
         );
     }
 
@@ -486,6 +507,20 @@ mod tests {
         let link = Link::from_location("?target=old.de&lang=en", "#target=new.de");
         assert_eq!(link.target.as_deref(), Some("new.de"));
         assert_eq!(link.lang, Some(Lang::En));
+        // Whole: no field of the older query's settings mixes into the fragment's.
+        let link = Link::from_location(
+            "?email=old%40old.de&in_host=old.de&out_host=out.old.de",
+            "#in_host=new.de",
+        );
+        let settings = link.settings.expect("settings");
+        assert_eq!(settings.incoming_server.host, "new.de");
+        assert_eq!(
+            (
+                settings.email.as_str(),
+                settings.outgoing_server.host.as_str()
+            ),
+            ("", "")
+        );
         assert_eq!(Link::from_location("", "").path(), "/check");
     }
 }

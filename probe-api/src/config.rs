@@ -412,22 +412,22 @@ impl ServiceConfig {
     }
 }
 
-/// `NAME=ADDRESS`, the address optionally in brackets.
 /// Most bytes of a hosts file read.
-const MAX_HOSTS_FILE_BYTES: u64 = 1 << 20;
+pub const MAX_HOSTS_FILE_BYTES: u64 = 1 << 20;
 
 /// Most names taken from a hosts file.
 const MAX_HOSTS_ENTRIES: usize = 10_000;
 
-/// The text of `path`, refused when longer than `limit` bytes.
+/// The text of `path` (bytes that are not UTF-8 replaced, as a hosts file may hold them in
+/// comments), refused when longer than `limit` bytes.
 fn read_capped(path: &Path, limit: u64) -> Result<String, ConfigError> {
     use std::io::Read as _;
     let read = |path: &Path| -> std::io::Result<String> {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         std::fs::File::open(path)?
             .take(limit + 1)
-            .read_to_string(&mut text)?;
-        Ok(text)
+            .read_to_end(&mut bytes)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     };
     let text = read(path).map_err(|error| ConfigError::Read {
         path: path.to_owned(),
@@ -465,6 +465,7 @@ pub fn hosts_entries(text: &str) -> Vec<(Hostname, IpAddr)> {
     entries
 }
 
+/// `NAME=ADDRESS`, the address optionally in brackets.
 fn parse_resolve(entry: &str) -> Result<(Hostname, IpAddr), String> {
     let Some((name, address)) = entry.split_once('=') else {
         return Err(format!("resolve {entry:?}: expected NAME=ADDRESS"));

@@ -657,9 +657,19 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     // Like every command-line tool, the check knows the names of /etc/hosts (a new server
     // tried under its future name before DNS points there).
+    // A blocklist of several megabytes there is left alone, with a word, not an error.
     let system_hosts = std::path::Path::new("/etc/hosts");
-    if config.hosts_file.is_none() && !args.probe.no_hosts_file && system_hosts.is_file() {
-        config.hosts_file = Some(system_hosts.to_owned());
+    if config.hosts_file.is_none() && !args.probe.no_hosts_file {
+        match std::fs::metadata(system_hosts) {
+            Ok(meta) if meta.len() <= probe_api::config::MAX_HOSTS_FILE_BYTES => {
+                config.hosts_file = Some(system_hosts.to_owned());
+            }
+            Ok(_) => eprintln!(
+                "probe-api: /etc/hosts is larger than {} bytes and is not read",
+                probe_api::config::MAX_HOSTS_FILE_BYTES
+            ),
+            Err(_) => {}
+        }
     }
     args.probe.apply(&mut config);
     let mut settings = config.probe_settings()?;

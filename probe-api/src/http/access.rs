@@ -191,31 +191,34 @@ pub fn route_label(path: &str) -> &'static str {
 pub async fn log(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let access = state.access.clone();
-    let id = access.request_id(request.headers().get(&REQUEST_ID));
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(peer)| peer.ip());
+    // Only a trusted proxy names the request: a visitor must not choose the ID in the log.
+    let trusted = super::limits::is_trusted(peer, &state.limits.trusted_proxies);
+    let given = request.headers().get(&REQUEST_ID).filter(|_| trusted);
+    let id = access.request_id(given);
     let client =
         super::limits::client_address(peer, request.headers(), &state.limits.trusted_proxies);
-    let method = request.method().clone();
-    let route = route_label(request.uri().path());
+    // The line exists before the handler runs: a client that goes away before its answer
+    // (the handler is dropped) is written with 499, as nginx calls it.
+    let mut line = Line {
+        access: access.clone(),
+        started,
+        method: request.method().clone(),
+        route: route_label(request.uri().path()),
+        status: CLIENT_GONE,
+        id: id.clone(),
+        client,
+        bytes: 0,
+    };
     let span = tracing::info_span!("request", request_id = %id);
     let mut response = next.run(request).instrument(span).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID.clone(), value);
     }
-    let status = response.status().as_u16();
-    let line = Line {
-        access,
-        started,
-        method: method.as_str().to_owned(),
-        route,
-        status,
-        id,
-        client: state.access.client_key(client),
-        bytes: 0,
-    };
+    line.status = response.status().as_u16();
     response.map(|body| {
         Body::new(Counted {
             body,
@@ -224,15 +227,19 @@ pub async fn log(State(state): State<AppState>, request: Request, next: Next) ->
     })
 }
 
+/// The status an access line gives a request whose client went away before the answer.
+const CLIENT_GONE: u16 = 499;
+
 /// What the access line says, written when the answer's body is dropped.
 struct Line {
     access: Arc<Access>,
     started: Instant,
-    method: String,
+    method: axum::http::Method,
     route: &'static str,
     status: u16,
     id: String,
-    client: String,
+    /// The client's address; written only as its keyed hash, and only when the line is.
+    client: IpAddr,
     bytes: u64,
 }
 
@@ -278,7 +285,7 @@ impl Drop for Line {
                 duration_ms = elapsed.as_millis() as u64,
                 bytes = self.bytes,
                 request_id = %self.id,
-                client = %self.client,
+                client = %self.access.client_key(self.client),
                 "request"
             );
         }

@@ -59,8 +59,13 @@ pub struct Assets {
 struct Policy {
     /// Size and modification time of the `index.html` it was made from.
     stamp: Option<(u64, SystemTime)>,
+    /// When `index.html` was last looked at: at most once a second, not once per request.
+    looked: Option<std::time::Instant>,
     text: String,
 }
+
+/// How long a look at `index.html` for the policy holds.
+const POLICY_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How much older than its original a compressed copy of a file without a content hash may be
 /// and still be served.
@@ -91,6 +96,7 @@ impl Assets {
             provider_dir: provider_dir.map(Path::to_owned),
             policy: Arc::new(Mutex::new(Policy {
                 stamp: stamp(&index),
+                looked: Some(std::time::Instant::now()),
                 text: content_security_policy(&html),
             })),
         })
@@ -99,12 +105,19 @@ impl Assets {
     /// The policy for `index.html` as it is now: read again when its size or time changed
     /// (an upgrade in place); the last good policy while it cannot be read.
     pub fn content_security_policy(&self) -> String {
-        let index = self.dir.join("index.html");
-        let now = stamp(&index);
         let mut policy = self
             .policy
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if policy
+            .looked
+            .is_some_and(|looked| looked.elapsed() < POLICY_RECHECK)
+        {
+            return policy.text.clone();
+        }
+        policy.looked = Some(std::time::Instant::now());
+        let index = self.dir.join("index.html");
+        let now = stamp(&index);
         if now.is_some()
             && now != policy.stamp
             && let Ok(html) = std::fs::read_to_string(&index)
@@ -113,6 +126,15 @@ impl Assets {
             policy.stamp = now;
         }
         policy.text.clone()
+    }
+
+    /// Makes the next [`Assets::content_security_policy`] look at `index.html` again.
+    #[cfg(test)]
+    fn look_again(&self) {
+        self.policy
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .looked = None;
     }
 
     /// The provider's files, when configured; unknown names get the `404` page.
@@ -129,7 +151,9 @@ impl Assets {
     /// over from an older build (more than [`STALE_AFTER`] older than the file), and so must not
     /// be served.
     pub fn stale_encodings(&self, path: &str) -> Vec<&'static str> {
-        if super::is_content_hashed(path) {
+        // Only the page itself can go stale: hashed names never do, and nothing else of the
+        // build is compressed.
+        if !PAGE_ROUTES.contains(&path) && path != "/index.html" {
             return Vec::new();
         }
         let Some(file) = self.file_for(path) else {
@@ -310,6 +334,9 @@ mod tests {
             .expect("open");
         old.set_modified(past).expect("set time");
         std::fs::write(&index, "<script>two(); three()</script>").expect("write");
+        // Within a second of the last look the policy is the one known.
+        assert_eq!(assets.content_security_policy(), first);
+        assets.look_again();
         let second = assets.content_security_policy();
         assert_ne!(first, second);
         assert_eq!(

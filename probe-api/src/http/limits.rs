@@ -174,6 +174,12 @@ pub fn client_key(address: IpAddr) -> IpAddr {
     }
 }
 
+/// Whether the socket peer is one of the trusted proxies (compared in canonical form).
+pub fn is_trusted(peer: IpAddr, trusted_proxies: &[IpNet]) -> bool {
+    let peer = peer.to_canonical();
+    trusted_proxies.iter().any(|net| net.contains(&peer))
+}
+
 /// The client's address: the socket peer, or, when the peer is a trusted proxy, the rightmost
 /// `X-Forwarded-For` entry that is not a trusted proxy. Walking from the right, an entry that
 /// is not an address (or a header that is not text) ends the walk at the last trusted hop: a

@@ -147,6 +147,8 @@ fn events(
                     let receiver = events.as_mut()?;
                     loop {
                         let next = tokio::select! {
+                            // An event already there (the report) goes before the restart.
+                            biased;
                             next = receiver.recv() => next,
                             () = lifecycle.streams_closing() => {
                                 let restart = json_event(

@@ -641,11 +641,12 @@ fn json_lines(api: &ProbeApi) -> Vec<Value> {
 async fn access_and_check_lines_name_each_request_without_what_the_customer_typed() {
     let (_dir, ca) = test_ca();
     let stub = Stub::start(Behaviour::TooManyConnections);
-    let api = ProbeApi::start(&json_logs(ProbeApiOptions::loopback(
-        &ca.ca_file,
-        &[NAME],
-        &[stub.port()],
-    )));
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[stub.port()]);
+    // The test speaks as the proxy in front, whose request IDs the service keeps.
+    options
+        .extra_args
+        .extend(["--trusted-proxy", "127.0.0.1"].map(str::to_owned));
+    let api = ProbeApi::start(&json_logs(options));
     let check = format!(
         "{}/api/v1/check?target=smtp://{NAME}:{}&email=erika.mustermann%40firma.de",
         api.base_url(),
@@ -860,7 +861,16 @@ async fn a_page_upgraded_in_place_is_served_whole_and_provider_files_live_apart(
         .and_then(|file| file.set_modified(past))
         .expect("age the old copy");
     std::fs::write(&index, "<!doctype html><script>window.build = 2;</script>").expect("write");
-    let (headers, body) = page().await;
+    // The service looks at index.html at most once a second.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (headers, body) = loop {
+        let (headers, body) = page().await;
+        if headers["content-security-policy"] != first_policy.as_str() || Instant::now() > deadline
+        {
+            break (headers, body);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert!(headers.get("content-encoding").is_none(), "{headers:?}");
     assert_eq!(body, "<!doctype html><script>window.build = 2;</script>");
     let policy = headers["content-security-policy"].to_str().expect("text");

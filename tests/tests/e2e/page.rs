@@ -273,9 +273,10 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
             "Check whether your mail server offers TLS 1.2 or newer and whether your email program can connect to it."
         ])
     );
-    // The address keeps the language (and everything else it had), so a reload stays English.
+    // The address keeps the language, and the form in its fragment (the link came with
+    // `?mode=server`, the older form), so a reload stays English and on this form.
     let url = client.current_url().await.expect("url");
-    assert!(url.as_str().ends_with("?mode=server&lang=en"), "{url}");
+    assert!(url.as_str().ends_with("/check?lang=en#mode=server"), "{url}");
     client.refresh().await.expect("reload");
     browser
         .wait_for("html[lang='en'] input#server", Duration::from_secs(20))
