@@ -276,7 +276,10 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
     // The address keeps the language, and the form in its fragment (the link came with
     // `?mode=server`, the older form), so a reload stays English and on this form.
     let url = client.current_url().await.expect("url");
-    assert!(url.as_str().ends_with("/check?lang=en#mode=server"), "{url}");
+    assert!(
+        url.as_str().ends_with("/check?lang=en#mode=server"),
+        "{url}"
+    );
     client.refresh().await.expect("reload");
     browser
         .wait_for("html[lang='en'] input#server", Duration::from_secs(20))
