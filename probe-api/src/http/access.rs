@@ -260,9 +260,7 @@ impl Drop for Line {
             );
             return;
         }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs());
+        let now = LogBudget::this_second();
         let admitted = self
             .access
             .budget

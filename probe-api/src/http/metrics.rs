@@ -71,6 +71,13 @@ impl LogBudget {
         }
     }
 
+    /// The second (since the Unix epoch) a budget counts in now.
+    pub fn this_second() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs())
+    }
+
     /// Whether a line at second `now` may be written.
     pub fn admit(&mut self, now: u64) -> Admitted {
         let mut left_out_before = None;
@@ -97,10 +104,7 @@ impl Rejections {
     /// Counts a refusal, and logs it if this second's budget allows.
     /// `client` is the visitor's key as the access log writes it, where the refusal knows it.
     pub fn count(&self, code: ErrorCode, client: Option<&str>) {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs());
-        self.count_at(code, client, now);
+        self.count_at(code, client, LogBudget::this_second());
     }
 
     /// [`Rejections::count`] at second `now`; whether the refusal was logged.
