@@ -156,9 +156,7 @@ impl Assets {
         if !PAGE_ROUTES.contains(&path) && path != "/index.html" {
             return Vec::new();
         }
-        let Some(file) = self.file_for(path) else {
-            return Vec::new();
-        };
+        let file = self.dir.join("index.html");
         let Ok(original) = std::fs::metadata(&file).and_then(|m| m.modified()) else {
             return Vec::new();
         };
@@ -174,22 +172,6 @@ impl Assets {
             })
             .map(|(coding, _)| coding)
             .collect()
-    }
-
-    /// The file in `dir` a request path names: `index.html` for the page's routes, a plain
-    /// relative path otherwise (nothing with `..`, escapes or empty segments).
-    fn file_for(&self, path: &str) -> Option<PathBuf> {
-        if PAGE_ROUTES.contains(&path) {
-            return Some(self.dir.join("index.html"));
-        }
-        let relative = path.strip_prefix('/')?;
-        let plain = relative.split('/').all(|segment| {
-            !segment.is_empty()
-                && segment != ".."
-                && segment != "."
-                && !segment.contains(['%', '\\'])
-        });
-        plain.then(|| self.dir.join(relative))
     }
 
     /// The page itself (`index.html`), pre-compressed where the build made it so.

@@ -876,35 +876,14 @@ async fn a_page_upgraded_in_place_is_served_whole_and_provider_files_live_apart(
     let policy = headers["content-security-policy"].to_str().expect("text");
     assert_ne!(policy, first_policy, "the policy follows the new page");
     // The hash of the new inline script, as the browser computes it.
-    let digest = {
-        use std::process::{Command, Stdio};
-        let mut openssl = Command::new("openssl")
-            .args(["dgst", "-sha256", "-binary"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("openssl");
-        openssl
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(b"window.build = 2;")
-            .expect("write");
-        let output = openssl.wait_with_output().expect("digest");
-        let mut base64 = Command::new("openssl")
-            .args(["base64", "-A"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("openssl base64");
-        base64
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(&output.stdout)
-            .expect("write");
-        String::from_utf8(base64.wait_with_output().expect("base64").stdout).expect("text")
-    };
+    let digest = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "printf %s 'window.build = 2;' | openssl dgst -sha256 -binary | openssl base64 -A",
+        ])
+        .output()
+        .expect("openssl");
+    let digest = String::from_utf8(digest.stdout).expect("text");
     assert!(policy.contains(&format!("'sha256-{digest}'")), "{policy}");
 
     let (status, headers, body) = api.get("/provider/logo.svg").await;
