@@ -181,7 +181,7 @@ pub fn route_label(path: &str) -> &'static str {
     if super::assets::PAGE_ROUTES.contains(&path) {
         return "page";
     }
-    if super::is_content_hashed(path) {
+    if super::middleware::is_content_hashed(path) {
         return "asset";
     }
     "other"

@@ -23,7 +23,7 @@ use tokio::time::Instant;
 
 use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Target};
 
-use crate::probe::{Engine, Overloaded, Plan};
+use crate::probe::{Engine, Overloaded, Plan, PlanError};
 
 /// Most finished reports kept at once, however small.
 const MAX_CACHED: usize = 10_000;
@@ -141,6 +141,18 @@ pub struct Reserved(OwnedSemaphorePermit);
 pub enum Refused<E> {
     Busy,
     Charge(E),
+}
+
+/// Why [`Checks::subscribe`] gave no subscription.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Every check slot is taken.
+    Busy,
+    /// `fresh=1` for a report younger than [`MIN_FRESH_AGE`], or the mail servers' budget is
+    /// spent: the time to wait.
+    TooSoon(Duration),
+    /// The targets cannot be checked (a name that does not exist, a forbidden address…).
+    Plan(PlanError),
 }
 
 #[derive(Debug)]
@@ -319,15 +331,40 @@ impl Checks {
         self
     }
 
-    /// The engine checks run on.
-    pub fn engine(&self) -> &Engine {
-        &self.engine
+    /// The one way a request gets a check: the cached report or the identical running check
+    /// for `targets` if there is one (unless `fresh`), else a new check in a free slot, planned
+    /// (names resolved, the address policy applied) and then charged to the mail servers:
+    /// `charge` gets every address the check will contact and is called only if the check
+    /// really starts — all of them or none.
+    pub async fn subscribe(
+        self: &Arc<Self>,
+        targets: Vec<Target>,
+        fresh: bool,
+        charge: impl FnOnce(&[std::net::IpAddr]) -> Result<(), Duration>,
+    ) -> Result<Subscription, Refusal> {
+        let key = key(&targets);
+        if fresh {
+            self.forget(&key).map_err(Refusal::TooSoon)?;
+        }
+        if let Some(subscription) = self.existing(&key) {
+            return Ok(subscription);
+        }
+        // The slot comes first: resolving names is work under the cap as well, and a busy
+        // service says so at once instead of after the lookups.
+        let reserved = self.reserve().ok_or(Refusal::Busy)?;
+        let plan = self.engine.plan(targets).await.map_err(Refusal::Plan)?;
+        let addresses = plan.addresses();
+        self.start_reserved(key, plan, Some(reserved), move || charge(&addresses))
+            .map_err(|refused| match refused {
+                Refused::Busy => Refusal::Busy,
+                Refused::Charge(retry_after) => Refusal::TooSoon(retry_after),
+            })
     }
 
     /// Forgets the cached report for `key` so the next request checks afresh; refused with the
     /// time left when the report is younger than [`MIN_FRESH_AGE`]. A running check is left
     /// alone: joining it is as fresh as it gets.
-    pub fn forget(&self, key: &str) -> Result<(), Duration> {
+    fn forget(&self, key: &str) -> Result<(), Duration> {
         let mut entries = lock(&self.entries);
         if let Some(Entry::Done { finished, .. }) = entries.by_key.get(key) {
             let age = finished.elapsed();
@@ -340,7 +377,7 @@ impl Checks {
     }
 
     /// A running or freshly finished check for `key`, if there is one.
-    pub fn existing(&self, key: &str) -> Option<Subscription> {
+    fn existing(&self, key: &str) -> Option<Subscription> {
         self.lookup(&mut lock(&self.entries), key)
     }
 
@@ -390,7 +427,7 @@ impl Checks {
     /// [`Checks::start`], calling `charge` (the mail servers' rate limit) only when a check
     /// really starts: joining a running check or a cached report, or finding no free slot,
     /// costs the servers nothing.
-    pub fn start_charged<E>(
+    fn start_charged<E>(
         self: &Arc<Self>,
         key: String,
         plan: Plan,
@@ -401,7 +438,7 @@ impl Checks {
 
     /// A check slot taken before planning, so name resolution counts against the cap too;
     /// `None` (counted as busy) when every slot is taken.
-    pub fn reserve(&self) -> Option<Reserved> {
+    fn reserve(&self) -> Option<Reserved> {
         match self.slots.clone().try_acquire_owned() {
             Ok(permit) => Some(Reserved(permit)),
             Err(_) => {
@@ -413,7 +450,7 @@ impl Checks {
 
     /// [`Checks::start_charged`] in the slot `reserved` earlier (given back if the request
     /// joins a check that started meanwhile).
-    pub fn start_reserved<E>(
+    fn start_reserved<E>(
         self: &Arc<Self>,
         key: String,
         plan: Plan,

@@ -33,13 +33,13 @@ use mailtls_shared::stream::{StreamRestart, StreamStart};
         license(name = "MIT OR Apache-2.0")
     ),
     paths(
-        super::check,
+        super::check::check,
         super::stream::check_stream,
-        super::profile,
+        super::handlers::profile,
         openapi_json,
-        super::healthz,
-        super::embed_js,
-        super::readyz,
+        super::handlers::healthz,
+        super::handlers::embed_js,
+        super::handlers::readyz,
         super::metrics::metrics,
     ),
     components(schemas(

@@ -26,9 +26,10 @@ use tokio::sync::broadcast;
 use mailtls_shared::stream::{StreamRestart, StreamStart, event};
 use mailtls_shared::{EndpointReport, ErrorBody, ErrorDetail, Lang};
 
+use super::AppState;
+use super::check::{check_query, client, subscribe};
 use super::checks::{self, Served, Subscription};
 use super::lifecycle::{self, Lifecycle, RECONNECT_AFTER_MS};
-use super::{AppState, check_query, client, subscribe};
 
 /// The check as Server-Sent Events.
 #[utoipa::path(
