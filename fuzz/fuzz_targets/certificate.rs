@@ -5,7 +5,7 @@
 use std::sync::{Arc, LazyLock};
 
 use libfuzzer_sys::fuzz_target;
-use probe_api::probe::cert::{CertJudge, trust_roots};
+use probe_api::probe::handshake::cert::{CertJudge, trust_roots};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 
 static JUDGE: LazyLock<CertJudge> = LazyLock::new(|| {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use probe_api::probe::simulate::hello::ClientHello;
+use probe_api::probe::handshake::simulate::hello::ClientHello;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(hello) = ClientHello::parse(data) else {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use probe_api::probe::{mta_sts, tls_rpt};
+use probe_api::probe::domain::{mta_sts, tls_rpt};
 
 fuzz_target!(|data: &[u8]| {
     let _ = mta_sts::parse_record(&[Ok(data)]);

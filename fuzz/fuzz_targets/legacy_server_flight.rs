@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = probe_api::probe::legacy::parse_server_flight(data);
+    let _ = probe_api::probe::handshake::legacy::parse_server_flight(data);
 });

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use mailtls_shared::Scheme;
-use probe_api::probe::conn::Conn;
-use probe_api::probe::starttls::negotiate;
+use probe_api::probe::dialog::conn::Conn;
+use probe_api::probe::dialog::starttls::negotiate;
 use tokio::io::AsyncWriteExt;
 use tokio::runtime::Runtime;
 

@@ -17,7 +17,7 @@ use thiserror::Error;
 
 use mailtls_shared::{Hostname, Profile};
 
-use crate::probe::dns::DnsConfig;
+use crate::probe::domain::dns::DnsConfig;
 use crate::probe::policy::AddressPolicy;
 use crate::probe::resolve::Resolver;
 use crate::probe::{DEFAULT_EHLO_NAME, ProbeSettings, Timeouts};
@@ -379,7 +379,7 @@ impl ServiceConfig {
             }
         }
         if let Some(path) = &self.dnssec_trust_anchor {
-            crate::probe::dns::check_trust_anchor(path).map_err(ConfigError::Invalid)?;
+            crate::probe::domain::dns::check_trust_anchor(path).map_err(ConfigError::Invalid)?;
         }
         if Hostname::parse(&self.ehlo_name).is_err() {
             return Err(ConfigError::Invalid(format!(

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::probe::simulate::catalog::Profile;
+use crate::probe::handshake::simulate::catalog::Profile;
 
 use mailtls_shared::{
     CheckReport, CheckVerdict, DomainReport, DomainVerdict, EndpointReport, Finding, MtaStsStatus,

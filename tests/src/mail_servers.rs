@@ -586,8 +586,8 @@ fn read_until(reader: &mut impl BufRead, last: impl Fn(&str) -> bool) -> io::Res
     ))
 }
 
-/// The configuration of a loopback-only Dovecot 2.3 (verified recipe: tls-probing-and-ssrf.md
-/// §3.7). Comments sit on their own lines, as in the Postfix files.
+/// The configuration of a loopback-only Dovecot 2.3 (the recipe in `docs/tls-probing.md`, "Lab
+/// recipes"). Comments sit on their own lines, as in the Postfix files.
 fn dovecot_config(root: &Path, cert: &ServerCert, tls: DovecotTls, ports: [u16; 4]) -> String {
     let [imap, imaps, pop3, pop3s] = ports;
     let root = root.display();
@@ -672,8 +672,8 @@ service anvil {{
 /// Debian's pre-generated DH parameters for Dovecot.
 const DOVECOT_DH_FILE: &str = "/usr/share/dovecot/dh.pem";
 
-/// `main.cf` of a loopback-only Postfix 3.7 that delivers and relays nothing (verified recipe:
-/// tls-probing-and-ssrf.md §3.7). Postfix keeps a trailing `# …` as part of the value, so
+/// `main.cf` of a loopback-only Postfix 3.7 that delivers and relays nothing (the recipe in
+/// `docs/tls-probing.md`, "Lab recipes"). Postfix keeps a trailing `# …` as part of the value, so
 /// comments sit on their own lines.
 fn postfix_main_cf(root: &Path, cert: &ServerCert, tls: PostfixTls, ip: Ipv4Addr) -> String {
     let security_level = if tls == PostfixTls::NoStarttls {

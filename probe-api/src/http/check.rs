@@ -1,6 +1,7 @@
 //! The check handlers' shared part: the query of a check request, the client's rate-limit key,
-//! validation of the targets, and the one call that gets a check ([`super::checks::Checks::subscribe`]). The
-//! JSON answer is here; the event stream is [`super::stream`].
+//! validation of the targets, and the one call that gets a check
+//! ([`super::checks::Checks::subscribe`]). The JSON answer is here; the event stream is
+//! [`super::stream`].
 
 use std::net::{IpAddr, SocketAddr};
 

@@ -1,6 +1,6 @@
 //! From what the probes saw to what an admin needs to hear: findings and one verdict per endpoint.
 //! Pure and table-tested; the wording for customers lives in the page's catalogs. What the
-//! simulated clients' results mean is worked out in [`super::simulate::lockout`].
+//! simulated clients' results mean is worked out in [`super::handshake::simulate::lockout`].
 
 use std::collections::BTreeMap;
 
@@ -9,8 +9,8 @@ use mailtls_shared::{
     Outcome, Scheme, Severity, TlsVersion, Verdict, wire_name,
 };
 
-use super::greeting::WrongService;
-use super::simulate::{Catalog, lockout};
+use super::dialog::greeting::WrongService;
+use super::handshake::simulate::{Catalog, lockout};
 
 /// Everything the assessment looks at.
 #[derive(Debug, Clone, Default)]
@@ -374,7 +374,12 @@ mod tests {
         use mailtls_shared::{ClientReason, ClientResult, SimulatedClient};
         let catalog = Catalog::load().unwrap();
         let failed = |client, reason| {
-            crate::probe::simulate::without_handshake(client, ClientResult::Failed, reason, "x")
+            crate::probe::handshake::simulate::without_handshake(
+                client,
+                ClientResult::Failed,
+                reason,
+                "x",
+            )
         };
         let windows_locked_out = Observations {
             clients: vec![failed(
@@ -450,7 +455,7 @@ mod tests {
 
     #[test]
     fn another_service_on_the_port_comes_before_everything_else() {
-        use crate::probe::greeting::WrongService;
+        use crate::probe::dialog::greeting::WrongService;
         use mailtls_shared::MailProtocol;
         let pop3_on_993 = Observations {
             wrong_service: Some(WrongService::OtherProtocol(MailProtocol::Pop3)),

@@ -13,36 +13,29 @@
 //!
 //! A domain target (`domain:NAME`) is planned through its MX records ([`domain`]): each MX host
 //! becomes an `smtp` endpoint on [`ProbeSettings::mx_port`], and while those are probed the
-//! domain's MTA-STS policy ([`mta_sts`]), TLS-RPT record ([`tls_rpt`]) and the MX hosts' TLSA
-//! records are read ([`dns`]); the presented certificates are matched against them ([`dane`]).
+//! domain's MTA-STS policy, TLS-RPT record and the MX hosts' TLSA records are read; the presented
+//! certificates are matched against them.
 //!
-//! - [`policy`]: which addresses and ports may be contacted.
-//! - [`resolve`]: names to addresses, once; [`dns`]: MX, TXT and TLSA lookups.
-//! - [`conn`], [`starttls`], [`smtp`], [`imap`], [`pop3`]: the plain-text dialogs before TLS.
-//! - [`tls`]: rustls handshakes for TLS 1.2 and 1.3; [`legacy`]: hand-built hellos for older ones.
-//! - [`cert`]: the certificate verdict and facts; [`assess`]: findings and verdicts.
-//! - [`simulate`]: real mail programs' captured hellos, sent after the version probes, and
-//!   whether each program would connect.
+//! The rooms, each with its own `//!` and invariant:
+//! - [`policy`]: which addresses and ports may be contacted (the one place for that decision).
+//! - [`resolve`]: names to addresses, once per check; [`politeness`]: connections per
+//!   destination.
+//! - [`dialog`]: the plain-text dialogs before TLS (`conn`, `starttls`, `smtp`, `imap`, `pop3`,
+//!   `greeting`).
+//! - [`handshake`]: rustls handshakes for TLS 1.2 and 1.3 (`tls`), hand-built hellos for older
+//!   ones (`legacy`), the certificate verdict (`cert`), and the mail programs' captured hellos
+//!   (`simulate`).
+//! - [`domain`]: MX planning and the domain verdict, with `dns` (MX, TXT, TLSA), `mta_sts`,
+//!   `tls_rpt` and `dane`.
+//! - [`assess`]: findings and verdicts from what was observed (pure; the one place for them).
 
 pub mod assess;
-pub mod cert;
-pub mod conn;
-pub mod dane;
-pub mod dns;
+pub mod dialog;
 pub mod domain;
-pub mod greeting;
-pub mod imap;
-pub mod legacy;
-pub mod mta_sts;
+pub mod handshake;
 pub mod policy;
 pub mod politeness;
-pub mod pop3;
 pub mod resolve;
-pub mod simulate;
-pub mod smtp;
-pub mod starttls;
-pub mod tls;
-pub mod tls_rpt;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
@@ -64,18 +57,20 @@ use mailtls_shared::{
     Reason, Scheme, Target, TlsVersion, Verdict,
 };
 
-use self::dns::{Dns, DnsConfig};
 use self::domain::PlannedDomain;
-use self::mta_sts::PolicyFetcher;
+use self::domain::dns::{Dns, DnsConfig};
+use self::domain::mta_sts::PolicyFetcher;
 
 use self::assess::{Observations, assess};
-use self::cert::{CertJudge, TrustError};
-use self::conn::Conn;
+use self::dialog::conn::Conn;
+use self::dialog::starttls::{DialogError, DialogFacts};
+use self::dialog::{greeting, starttls};
+use self::handshake::cert::{CertJudge, TrustError};
+use self::handshake::simulate::{Catalog, CatalogError, Simulated};
+use self::handshake::tls::{Handshake, TlsClients};
+use self::handshake::{cert, legacy, simulate};
 use self::policy::{AddressPolicy, Denied};
 use self::resolve::{ResolveError, Resolver};
-use self::simulate::{Catalog, CatalogError, Simulated};
-use self::starttls::{DialogError, DialogFacts};
-use self::tls::{Handshake, TlsClients};
 
 /// Deadlines for the network steps and for the whole check.
 #[derive(Debug, Clone, Copy)]

@@ -18,7 +18,7 @@ use thiserror::Error;
 
 use mailtls_shared::{Host, Hostname};
 
-use super::dns::{Answer, Dns, DnsError};
+use super::domain::dns::{Answer, Dns, DnsError};
 
 /// Most addresses probed per name; load-balanced pools can differ per address.
 pub const MAX_ADDRESSES: usize = 4;

@@ -110,7 +110,7 @@ fn describe(reply: &Reply) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::starttls::scripted::{drain, serve};
+    use crate::probe::dialog::starttls::scripted::{drain, serve};
 
     const EHLO_OK: &str =
         "250-mx.example.test\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n";

@@ -7,6 +7,18 @@
 //! or loopback address is not contacted and is reported as refused. [`records`] reads the policy
 //! records (and each MX host's TLSA records) while the MX hosts are probed; [`assess`] adds
 //! everything up, matching the certificates the hosts presented against their TLSA records.
+//!
+//! The domain's records come from the modules here: [`dns`] (MX, TXT, and TLSA through a
+//! DNSSEC-validating resolver), [`mta_sts`] (the record and the policy over HTTPS), [`tls_rpt`]
+//! (the record) and [`dane`] (TLSA usages 2 and 3 against the presented chain).
+//!
+//! Invariant: an MX host is contacted only through the same address policy and politeness slots
+//! as any target, and a DNS failure is never reported as a name that does not exist.
+
+pub mod dane;
+pub mod dns;
+pub mod mta_sts;
+pub mod tls_rpt;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -24,12 +36,11 @@ use mailtls_shared::{
     Verdict,
 };
 
-use super::dane::{self, Match};
-use super::dns::{Answer, Dns, DnsError, Security, Tlsa, TlsaAnswer, TxtRecord, has_version};
-use super::mta_sts::{self, PolicyFetcher};
-use super::policy::{self, AddressPolicy};
-use super::resolve::{ResolveError, Resolver};
-use super::tls_rpt;
+use self::dane::Match;
+use self::dns::{Answer, Dns, DnsError, Security, Tlsa, TlsaAnswer, TxtRecord, has_version};
+use self::mta_sts::PolicyFetcher;
+use crate::probe::policy::{self, AddressPolicy};
+use crate::probe::resolve::{ResolveError, Resolver};
 
 /// A domain whose MX hosts are known and resolved.
 #[derive(Debug, Clone)]
@@ -80,7 +91,7 @@ pub struct Context<'a> {
     pub resolver: &'a Resolver,
     pub policy: &'a AddressPolicy,
     /// The engine's per-destination connection slots (the MTA-STS fetch counts too).
-    pub slots: &'a super::politeness::AddressSlots,
+    pub slots: &'a crate::probe::politeness::AddressSlots,
 }
 
 /// Finds and resolves the MX hosts of `domain`.

@@ -91,7 +91,7 @@ async fn read_tagged<S: AsyncRead + AsyncWrite + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::starttls::scripted::{drain, serve};
+    use crate::probe::dialog::starttls::scripted::{drain, serve};
 
     #[tokio::test]
     async fn a_full_dialog() {

@@ -110,7 +110,7 @@ pub(crate) mod scripted {
     use tokio::sync::mpsc;
     use tokio::time::Instant;
 
-    use crate::probe::conn::Conn;
+    use crate::probe::dialog::conn::Conn;
 
     /// Starts the server and returns a connection to it plus a receiver of the lines we sent.
     pub async fn serve(

@@ -6,7 +6,7 @@
 //! (RFC 8461 §3.3), the headers and the body are capped ([`MAX_POLICY_BYTES`]) and the whole
 //! fetch ends by a deadline.
 
-use super::politeness::AddressSlots;
+use crate::probe::politeness::AddressSlots;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,8 +23,8 @@ use tokio_rustls::TlsConnector;
 use mailtls_shared::{Host, Hostname, MtaStsMode, MtaStsPolicy};
 
 use super::dns::{RecordChoice, versioned_record};
-use super::policy::{AddressPolicy, Denied};
-use super::resolve::Resolver;
+use crate::probe::policy::{AddressPolicy, Denied};
+use crate::probe::resolve::Resolver;
 
 /// Largest policy file read. RFC 8461 §3.3 lets senders stop at 64 KiB.
 pub const MAX_POLICY_BYTES: usize = 64 * 1024;
