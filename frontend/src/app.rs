@@ -343,8 +343,8 @@ pub fn App() -> Html {
                                     { advice.clone().unwrap_or_default() }
                                     // A server on a port the service does not check: its field
                                     // says why; the result says it was not checked.
-                                    { for left_out.iter().map(|(outgoing, host, port)| html! {
-                                        <p class="left-out"><span class="icon" aria-hidden="true">{ "?" }</span>{ texts.left_out(*outgoing, host, *port) }</p>
+                                    { for left_out.iter().map(|(direction, host, port)| html! {
+                                        <p class="left-out"><span class="icon" aria-hidden="true">{ "?" }</span>{ texts.left_out(*direction, host, *port) }</p>
                                     }) }
                                     if report.truncated {
                                         <p class="cached">{ texts.text(Text::ReportTruncated) }</p>

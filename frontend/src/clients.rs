@@ -184,13 +184,14 @@ impl Program {
 /// Whether a program on a system can speak TLS 1.2 to a mail server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tls12 {
-    Yes,
+    /// On, as the program comes on this system.
+    Enabled,
     /// After installing an update of the program.
     AfterUpdate,
     /// After a setting in the system (Windows 7: the registry change).
     AfterSettingChange,
     /// Not at all on this system: another program or a newer system is needed.
-    No,
+    Unavailable,
     /// The device never talks to the server: Microsoft's cloud does, with TLS 1.2.
     ViaCloud,
 }
@@ -266,7 +267,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::OutlookExpress,
         systems: EVERYWHERE,
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::InstallThunderbird,
         source: OUTLOOK_EXPRESS,
         confirmed: true,
@@ -279,7 +280,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::Outlook2007,
         systems: &[System::WindowsXp],
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::InstallThunderbird,
         source: SCHANNEL_VERSIONS,
         confirmed: true,
@@ -287,7 +288,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::Outlook2007,
         systems: &[System::WindowsVista],
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::InstallThunderbird,
         source: SCHANNEL_PROTOCOLS,
         confirmed: true,
@@ -295,7 +296,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::Outlook2010,
         systems: &[System::WindowsXp],
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::InstallThunderbird,
         source: SCHANNEL_VERSIONS,
         confirmed: true,
@@ -303,7 +304,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::Outlook2010,
         systems: &[System::WindowsVista],
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::InstallThunderbird,
         source: SCHANNEL_PROTOCOLS,
         confirmed: true,
@@ -311,7 +312,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::WindowsLiveMail,
         systems: &[System::WindowsXp],
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::InstallThunderbird,
         source: SCHANNEL_VERSIONS,
         confirmed: false,
@@ -319,7 +320,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::WindowsLiveMail,
         systems: &[System::WindowsVista],
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::InstallThunderbird,
         source: SCHANNEL_PROTOCOLS,
         confirmed: false,
@@ -369,7 +370,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::Outlook2007,
         systems: WINDOWS_MODERN,
-        tls12: Tls12::Yes,
+        tls12: Tls12::Enabled,
         fix: Fix::Nothing,
         source: MS_OFFICE_TLS,
         confirmed: true,
@@ -377,7 +378,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::Outlook2010,
         systems: WINDOWS_MODERN,
-        tls12: Tls12::Yes,
+        tls12: Tls12::Enabled,
         fix: Fix::Nothing,
         source: MS_OFFICE_TLS,
         confirmed: true,
@@ -385,7 +386,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::Outlook2013,
         systems: WINDOWS_MODERN,
-        tls12: Tls12::Yes,
+        tls12: Tls12::Enabled,
         fix: Fix::Nothing,
         source: MS_OFFICE_TLS,
         confirmed: true,
@@ -393,7 +394,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::Outlook2016OrNewer,
         systems: WINDOWS_MODERN,
-        tls12: Tls12::Yes,
+        tls12: Tls12::Enabled,
         fix: Fix::Nothing,
         source: MS_OFFICE_TLS,
         confirmed: true,
@@ -402,7 +403,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::WindowsLiveMail,
         systems: WINDOWS_MODERN,
-        tls12: Tls12::Yes,
+        tls12: Tls12::Enabled,
         fix: Fix::SwitchProgram,
         source: SCHANNEL_PROTOCOLS,
         confirmed: false,
@@ -420,7 +421,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::WindowsMail,
         systems: EVERYWHERE,
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::SwitchProgram,
         source: WINDOWS_MAIL_END,
         confirmed: true,
@@ -438,7 +439,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::Thunderbird31,
         systems: EVERYWHERE,
-        tls12: Tls12::Yes,
+        tls12: Tls12::Enabled,
         fix: Fix::Nothing,
         source: THUNDERBIRD_CAPTURES,
         confirmed: true,
@@ -446,7 +447,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::Thunderbird,
         systems: EVERYWHERE,
-        tls12: Tls12::Yes,
+        tls12: Tls12::Enabled,
         fix: Fix::Nothing,
         source: THUNDERBIRD_78,
         confirmed: true,
@@ -456,7 +457,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::AppleMail,
         systems: &[System::MacOsOld],
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::InstallThunderbird,
         source: APPLE_MAIL_TLS10,
         confirmed: true,
@@ -464,7 +465,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::AppleMail,
         systems: &[System::MacOs],
-        tls12: Tls12::Yes,
+        tls12: Tls12::Enabled,
         fix: Fix::Nothing,
         source: APPLE_MAIL_16_CAPTURE,
         confirmed: false,
@@ -472,7 +473,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::IosMail,
         systems: &[System::IosOld],
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::NewDevice,
         source: APPLE_MAIL_TLS10,
         confirmed: true,
@@ -480,7 +481,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::IosMail,
         systems: &[System::Ios],
-        tls12: Tls12::Yes,
+        tls12: Tls12::Enabled,
         fix: Fix::Nothing,
         source: "",
         confirmed: false,
@@ -490,7 +491,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::AndroidMail,
         systems: &[System::Android40],
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::NewDevice,
         source: ANDROID_SSLSOCKET,
         confirmed: true,
@@ -498,7 +499,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::AndroidMail,
         systems: &[System::AndroidOld],
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::InstallK9,
         source: AOSP_EMAIL,
         confirmed: false,
@@ -506,7 +507,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::AndroidMail,
         systems: &[System::Android],
-        tls12: Tls12::Yes,
+        tls12: Tls12::Enabled,
         fix: Fix::Nothing,
         source: ANDROID_SSLSOCKET,
         confirmed: false,
@@ -514,7 +515,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::K9Mail,
         systems: &[System::Android40],
-        tls12: Tls12::No,
+        tls12: Tls12::Unavailable,
         fix: Fix::NewDevice,
         source: ANDROID_SSLSOCKET,
         confirmed: true,
@@ -522,7 +523,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::K9Mail,
         systems: &[System::AndroidOld],
-        tls12: Tls12::Yes,
+        tls12: Tls12::Enabled,
         fix: Fix::Nothing,
         source: K9_TLS12,
         confirmed: true,
@@ -530,7 +531,7 @@ pub const FACTS: &[Fact] = &[
     Fact {
         program: Program::K9Mail,
         systems: &[System::Android],
-        tls12: Tls12::Yes,
+        tls12: Tls12::Enabled,
         fix: Fix::Nothing,
         source: K9_ANDROID5,
         confirmed: true,
@@ -646,14 +647,14 @@ pub fn guidance(program: Program, system: System, server: ServerTls) -> (Guidanc
     let fix = fact.fix;
     let advice = match (fact.tls12, server) {
         // Broken whatever the server does (discontinued programs).
-        (Tls12::No, _) if fix == Fix::SwitchProgram => Guidance::Discontinued,
+        (Tls12::Unavailable, _) if fix == Fix::SwitchProgram => Guidance::Discontinued,
         (Tls12::ViaCloud, ServerTls::LegacyOnly) => Guidance::CloudNeedsModernServer,
         (Tls12::ViaCloud, ServerTls::Unknown) => Guidance::Unchecked,
         (Tls12::ViaCloud, _) => Guidance::Supported,
-        (Tls12::Yes, ServerTls::LegacyOnly) => Guidance::ServerMustChange,
-        (Tls12::Yes, _) if fix == Fix::SwitchProgram => Guidance::WorksButDiscontinued,
-        (Tls12::Yes, ServerTls::Unknown) => Guidance::Unchecked,
-        (Tls12::Yes, _) => Guidance::Supported,
+        (Tls12::Enabled, ServerTls::LegacyOnly) => Guidance::ServerMustChange,
+        (Tls12::Enabled, _) if fix == Fix::SwitchProgram => Guidance::WorksButDiscontinued,
+        (Tls12::Enabled, ServerTls::Unknown) => Guidance::Unchecked,
+        (Tls12::Enabled, _) => Guidance::Supported,
         // Switching TLS 1.2 on in Windows 7 keeps TLS 1.0: harmless before the server changes.
         (Tls12::AfterSettingChange, ServerTls::ModernAndLegacy | ServerTls::LegacyOnly) => {
             Guidance::WorksForNow { fix }
@@ -771,7 +772,7 @@ pub fn measured_guidance(
     let (now, after_fix) = simulated(program, system)?;
     let fact = fact(program, system);
     let fix = fact.map_or(Fix::InstallThunderbird, |fact| fact.fix);
-    let speaks_tls12 = fact.is_some_and(|fact| fact.tls12 == Tls12::Yes);
+    let speaks_tls12 = fact.is_some_and(|fact| fact.tls12 == Tls12::Enabled);
     let server_has = |version| {
         report
             .endpoints

@@ -14,7 +14,7 @@
 use mailtls_shared::Lang;
 
 use crate::clients::{Program, System};
-use crate::settings::{Incoming, MailSettings, Security};
+use crate::settings::{Encryption, Incoming, MailSettings};
 use crate::state::Mode;
 
 /// The path every check link starts with.
@@ -48,7 +48,7 @@ impl Link {
             // Values are read without regard to case (`in_sec=STARTTLS`), and the encryption
             // also as the form shows it (`SSL/TLS`): a hand-written link checks what it says.
             let tag = value.trim().to_ascii_lowercase();
-            let security = || Security::from_tag(&tag);
+            let security = || Encryption::from_tag(&tag);
             let mut text = |slot: &mut String| {
                 if !value.trim().is_empty() {
                     *slot = value.clone();
@@ -336,8 +336,8 @@ mod tests {
         );
         let settings = link.settings.expect("settings");
         assert_eq!(settings.incoming, Incoming::Imap);
-        assert_eq!(settings.incoming_server.security, Security::Starttls);
-        assert_eq!(settings.outgoing_server.security, Security::SslTls);
+        assert_eq!(settings.incoming_server.security, Encryption::Starttls);
+        assert_eq!(settings.outgoing_server.security, Encryption::SslTls);
         assert_eq!(link.lang, Some(Lang::En));
         assert_eq!(link.system, Some(System::Windows10));
     }
@@ -411,12 +411,12 @@ mod tests {
             incoming_server: crate::settings::ServerEntry {
                 host: "pop.mxp.de".into(),
                 port: String::new(),
-                security: Security::Starttls,
+                security: Encryption::Starttls,
             },
             outgoing_server: crate::settings::ServerEntry {
                 host: "mail.mxp.de".into(),
                 port: "25".into(),
-                security: Security::None,
+                security: Encryption::None,
             },
         };
         let link = Link {
@@ -442,7 +442,7 @@ mod tests {
         let odd = Link::parse("in_host=mail.mxp.de&in_sec=ssl&in_proto=smtp");
         let odd = odd.settings.expect("settings");
         assert_eq!(odd.incoming, Incoming::Imap);
-        assert_eq!(odd.incoming_server.security, Security::SslTls);
+        assert_eq!(odd.incoming_server.security, Encryption::SslTls);
         assert_eq!(Link::parse("mode=server").mode, Some(Mode::Server));
         let client = Link::parse("in_host=mail.mxp.de&os=win7&program=outlook2010");
         assert_eq!(

@@ -12,9 +12,22 @@ pub enum Incoming {
     Pop3,
 }
 
+/// Which of the two servers a mail program is set up with: the incoming one (IMAP or POP3) or
+/// the outgoing one (SMTP submission).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Incoming,
+    Outgoing,
+}
+
+impl Direction {
+    /// Both, in the order forms and results show them.
+    pub const BOTH: [Direction; 2] = [Direction::Incoming, Direction::Outgoing];
+}
+
 /// The encryption setting as mail programs name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Security {
+pub enum Encryption {
     None,
     Starttls,
     /// "SSL/TLS": TLS from the first byte.
@@ -25,33 +38,33 @@ pub enum Security {
     Auto,
 }
 
-impl Security {
-    pub const ALL: [Security; 4] = [
-        Security::SslTls,
-        Security::Starttls,
-        Security::None,
-        Security::Auto,
+impl Encryption {
+    pub const ALL: [Encryption; 4] = [
+        Encryption::SslTls,
+        Encryption::Starttls,
+        Encryption::None,
+        Encryption::Auto,
     ];
 
     /// The value in links and form fields.
     pub fn tag(self) -> &'static str {
         match self {
-            Security::None => "none",
-            Security::Starttls => "starttls",
-            Security::SslTls => "tls",
-            Security::Auto => "auto",
+            Encryption::None => "none",
+            Encryption::Starttls => "starttls",
+            Encryption::SslTls => "tls",
+            Encryption::Auto => "auto",
         }
     }
 
     /// The setting a link's value names: its tag, or as the form shows it (`SSL/TLS`, `Keine`),
     /// in any case. Not a bare `ssl`: it is ambiguous (mail programs' "SSL" switches also stand
     /// for STARTTLS).
-    pub fn from_tag(tag: &str) -> Option<Security> {
+    pub fn from_tag(tag: &str) -> Option<Encryption> {
         let tag = tag.trim().to_ascii_lowercase();
         match tag.as_str() {
-            "ssl/tls" | "ssltls" => Some(Security::SslTls),
-            "keine" => Some(Security::None),
-            _ => Security::ALL.into_iter().find(|s| s.tag() == tag),
+            "ssl/tls" | "ssltls" => Some(Encryption::SslTls),
+            "keine" => Some(Encryption::None),
+            _ => Encryption::ALL.into_iter().find(|s| s.tag() == tag),
         }
     }
 }
@@ -101,7 +114,7 @@ impl ServerEntry {
 pub struct ServerEntry {
     pub host: String,
     pub port: String,
-    pub security: Security,
+    pub security: Encryption,
 }
 
 /// Everything the settings form holds.
@@ -176,7 +189,7 @@ pub enum Advice {
     OutgoingPort25,
     /// The port belongs to the other encryption setting (993 with STARTTLS, 143 with SSL/TLS…).
     PortDoesNotFitSecurity {
-        outgoing: bool,
+        direction: Direction,
         port: u16,
         expected: u16,
     },
@@ -188,14 +201,14 @@ pub enum Advice {
     /// "Automatisch" was chosen: this port and encryption work (SSL/TLS preferred where both
     /// do, RFC 8314).
     AutoChoice {
-        outgoing: bool,
+        direction: Direction,
         port: u16,
-        security: Security,
+        security: Encryption,
     },
     /// A name the provider retired (`pop.mxp.de`, or any under a retired `*.mxp.de`): enter the
     /// official server for this role instead.
     RetiredName {
-        outgoing: bool,
+        direction: Direction,
         host: String,
         official: String,
     },
@@ -209,34 +222,34 @@ pub enum Advice {
     },
     /// An official server with another port or encryption than the provider specifies.
     NotTheProvidersSetting {
-        outgoing: bool,
+        direction: Direction,
         port: u16,
         security: ProfileSecurity,
     },
 }
 
 /// The standard port for a protocol with an encryption setting.
-fn standard_port(outgoing: bool, incoming: Incoming, security: Security) -> u16 {
-    match (outgoing, incoming, security) {
-        (true, _, Security::SslTls) => 465,
-        (true, _, _) => 587,
-        (false, Incoming::Imap, Security::SslTls) => 993,
-        (false, Incoming::Imap, _) => 143,
-        (false, Incoming::Pop3, Security::SslTls) => 995,
-        (false, Incoming::Pop3, _) => 110,
+fn standard_port(direction: Direction, incoming: Incoming, security: Encryption) -> u16 {
+    match (direction, incoming, security) {
+        (Direction::Outgoing, _, Encryption::SslTls) => 465,
+        (Direction::Outgoing, _, _) => 587,
+        (Direction::Incoming, Incoming::Imap, Encryption::SslTls) => 993,
+        (Direction::Incoming, Incoming::Imap, _) => 143,
+        (Direction::Incoming, Incoming::Pop3, Encryption::SslTls) => 995,
+        (Direction::Incoming, Incoming::Pop3, _) => 110,
     }
 }
 
-/// Ports that only make sense with one setting: `(port, the setting, outgoing?)` (RFC 8314:
+/// Ports that only make sense with one setting: `(port, the setting, which server)` (RFC 8314:
 /// 465, 993 and 995 speak TLS from the first byte; 143, 110 and 587 start it with STARTTLS).
 /// Port 25 has its own advice (use 587).
-const PORT_SETTINGS: [(u16, Security, bool); 6] = [
-    (993, Security::SslTls, false),
-    (995, Security::SslTls, false),
-    (465, Security::SslTls, true),
-    (143, Security::Starttls, false),
-    (110, Security::Starttls, false),
-    (587, Security::Starttls, true),
+const PORT_SETTINGS: [(u16, Encryption, Direction); 6] = [
+    (993, Encryption::SslTls, Direction::Incoming),
+    (995, Encryption::SslTls, Direction::Incoming),
+    (465, Encryption::SslTls, Direction::Outgoing),
+    (143, Encryption::Starttls, Direction::Incoming),
+    (110, Encryption::Starttls, Direction::Incoming),
+    (587, Encryption::Starttls, Direction::Outgoing),
 ];
 
 /// The first label of a name mistyped in a way we see every day, and what it should be.
@@ -267,8 +280,8 @@ impl MailSettings {
         // shown at its field (`visible_errors`) but never holds back the check.
         let mut errors = Vec::new();
         let mut targets = Vec::new();
-        for outgoing in [false, true] {
-            let (entry, host_field, port_field) = if outgoing {
+        for direction in Direction::BOTH {
+            let (entry, host_field, port_field) = if direction == Direction::Outgoing {
                 (
                     &self.outgoing_server,
                     Field::OutgoingHost,
@@ -285,14 +298,14 @@ impl MailSettings {
                 continue;
             }
             let host = Host::parse(entry.host.trim()).map_err(FieldError::Host);
-            let port = self.port(outgoing).ok_or(FieldError::Port);
+            let port = self.port(direction).ok_or(FieldError::Port);
             match (host, port) {
                 // "Automatisch": SSL/TLS and STARTTLS, on the port typed or each on its own.
-                (Ok(host), Ok(_)) if entry.security == Security::Auto => {
-                    for security in [Security::SslTls, Security::Starttls] {
-                        if let Some(port) = self.port_for(outgoing, security) {
+                (Ok(host), Ok(_)) if entry.security == Encryption::Auto => {
+                    for security in [Encryption::SslTls, Encryption::Starttls] {
+                        if let Some(port) = self.port_for(direction, security) {
                             targets.push(Target::Endpoint {
-                                scheme: self.scheme_for(outgoing, security, port),
+                                scheme: self.scheme_for(direction, security, port),
                                 host: host.clone(),
                                 port,
                             });
@@ -300,7 +313,7 @@ impl MailSettings {
                     }
                 }
                 (Ok(host), Ok(port)) => targets.push(Target::Endpoint {
-                    scheme: self.scheme(outgoing, port),
+                    scheme: self.scheme(direction, port),
                     host,
                     port,
                 }),
@@ -326,21 +339,21 @@ impl MailSettings {
     /// The servers left out because the service does not check their port (`refused`), each as
     /// its port field's message.
     pub fn refused_ports(&self, refused: &[u16]) -> Vec<(Field, FieldError)> {
-        [false, true]
+        Direction::BOTH
             .into_iter()
-            .filter(|outgoing| !self.entry(*outgoing).host.trim().is_empty())
-            .filter_map(|outgoing| {
-                let port = self.port(outgoing).filter(|port| refused.contains(port))?;
-                let usual = |security| standard_port(outgoing, self.incoming, security);
+            .filter(|direction| !self.entry(*direction).host.trim().is_empty())
+            .filter_map(|direction| {
+                let port = self.port(direction).filter(|port| refused.contains(port))?;
+                let usual = |security| standard_port(direction, self.incoming, security);
                 Some((
-                    if outgoing {
+                    if direction == Direction::Outgoing {
                         Field::OutgoingPort
                     } else {
                         Field::IncomingPort
                     },
                     FieldError::PortNotChecked {
                         port,
-                        usual: (usual(Security::SslTls), usual(Security::Starttls)),
+                        usual: (usual(Encryption::SslTls), usual(Encryption::Starttls)),
                     },
                 ))
             })
@@ -426,12 +439,12 @@ impl MailSettings {
     }
 
     /// The port to use: as typed, or the standard one for the protocol and encryption.
-    fn port(&self, outgoing: bool) -> Option<u16> {
-        self.port_for(outgoing, self.entry(outgoing).security)
+    fn port(&self, direction: Direction) -> Option<u16> {
+        self.port_for(direction, self.entry(direction).security)
     }
 
-    fn entry(&self, outgoing: bool) -> &ServerEntry {
-        if outgoing {
+    fn entry(&self, direction: Direction) -> &ServerEntry {
+        if direction == Direction::Outgoing {
             &self.outgoing_server
         } else {
             &self.incoming_server
@@ -441,39 +454,39 @@ impl MailSettings {
     /// Whether `endpoint` is a server this form sets up without encryption ("Keine"): the probe
     /// checked what the server offers (STARTTLS), but the program as set up sends in the clear.
     pub fn unencrypted(&self, endpoint: &mailtls_shared::EndpointReport) -> bool {
-        [false, true].into_iter().any(|outgoing| {
-            let entry = self.entry(outgoing);
-            entry.security == Security::None
-                && self.port(outgoing) == Some(endpoint.port)
-                && self.scheme(outgoing, endpoint.port) == endpoint.scheme
+        Direction::BOTH.into_iter().any(|direction| {
+            let entry = self.entry(direction);
+            entry.security == Encryption::None
+                && self.port(direction) == Some(endpoint.port)
+                && self.scheme(direction, endpoint.port) == endpoint.scheme
                 && Host::parse(entry.host.trim())
                     .is_ok_and(|host| host.to_string() == endpoint.host)
         })
     }
 
     /// How the mail program will talk to this server: the scheme the probe must use.
-    fn scheme(&self, outgoing: bool, port: u16) -> Scheme {
-        self.scheme_for(outgoing, self.entry(outgoing).security, port)
+    fn scheme(&self, direction: Direction, port: u16) -> Scheme {
+        self.scheme_for(direction, self.entry(direction).security, port)
     }
 
     /// The port for `security`: as typed, or its standard one.
-    fn port_for(&self, outgoing: bool, security: Security) -> Option<u16> {
-        let typed = self.entry(outgoing).port.trim();
+    fn port_for(&self, direction: Direction, security: Encryption) -> Option<u16> {
+        let typed = self.entry(direction).port.trim();
         if typed.is_empty() {
-            return Some(standard_port(outgoing, self.incoming, security));
+            return Some(standard_port(direction, self.incoming, security));
         }
         typed.parse().ok().filter(|port| *port > 0)
     }
 
-    fn scheme_for(&self, outgoing: bool, security: Security, port: u16) -> Scheme {
-        match (outgoing, self.incoming, security) {
-            (true, _, Security::SslTls) => Scheme::Smtps,
-            (true, _, _) if port == 25 => Scheme::Smtp,
-            (true, _, _) => Scheme::Submission,
-            (false, Incoming::Imap, Security::SslTls) => Scheme::Imaps,
-            (false, Incoming::Imap, _) => Scheme::Imap,
-            (false, Incoming::Pop3, Security::SslTls) => Scheme::Pop3s,
-            (false, Incoming::Pop3, _) => Scheme::Pop3,
+    fn scheme_for(&self, direction: Direction, security: Encryption, port: u16) -> Scheme {
+        match (direction, self.incoming, security) {
+            (Direction::Outgoing, _, Encryption::SslTls) => Scheme::Smtps,
+            (Direction::Outgoing, _, _) if port == 25 => Scheme::Smtp,
+            (Direction::Outgoing, _, _) => Scheme::Submission,
+            (Direction::Incoming, Incoming::Imap, Encryption::SslTls) => Scheme::Imaps,
+            (Direction::Incoming, Incoming::Imap, _) => Scheme::Imap,
+            (Direction::Incoming, Incoming::Pop3, Encryption::SslTls) => Scheme::Pop3s,
+            (Direction::Incoming, Incoming::Pop3, _) => Scheme::Pop3,
         }
     }
 
@@ -484,26 +497,26 @@ impl MailSettings {
             return self.advice();
         };
         let mut advice = Vec::new();
-        for outgoing in [false, true] {
-            let entry = self.entry(outgoing);
+        for direction in Direction::BOTH {
+            let entry = self.entry(direction);
             let Ok(name) = Hostname::parse(entry.host.trim()) else {
                 continue;
             };
-            let field = if outgoing {
+            let field = if direction == Direction::Outgoing {
                 Field::OutgoingHost
             } else {
                 Field::IncomingHost
             };
-            let role_server = match (outgoing, self.incoming) {
-                (true, _) => Some(&profile.smtp),
-                (false, Incoming::Imap) => profile.imap.as_ref(),
-                (false, Incoming::Pop3) => profile.pop3.as_ref(),
+            let role_server = match (direction, self.incoming) {
+                (Direction::Outgoing, _) => Some(&profile.smtp),
+                (Direction::Incoming, Incoming::Imap) => profile.imap.as_ref(),
+                (Direction::Incoming, Incoming::Pop3) => profile.pop3.as_ref(),
             };
             if profile.is_retired(&name)
                 && let Some(current) = role_server
             {
                 advice.push(Advice::RetiredName {
-                    outgoing,
+                    direction,
                     host: name.to_unicode(),
                     official: current.host.to_unicode(),
                 });
@@ -520,12 +533,12 @@ impl MailSettings {
                 continue;
             };
             let security = match official.security {
-                ProfileSecurity::Tls => Security::SslTls,
-                ProfileSecurity::Starttls => Security::Starttls,
+                ProfileSecurity::Tls => Encryption::SslTls,
+                ProfileSecurity::Starttls => Encryption::Starttls,
             };
-            if self.port(outgoing) != Some(official.port) || entry.security != security {
+            if self.port(direction) != Some(official.port) || entry.security != security {
                 advice.push(Advice::NotTheProvidersSetting {
-                    outgoing,
+                    direction,
                     port: official.port,
                     security: official.security,
                 });
@@ -539,8 +552,8 @@ impl MailSettings {
                     Advice::NameLooksMistyped { field: b, .. },
                 ) => a == b,
                 (
-                    Advice::NotTheProvidersSetting { outgoing: a, .. },
-                    Advice::PortDoesNotFitSecurity { outgoing: b, .. },
+                    Advice::NotTheProvidersSetting { direction: a, .. },
+                    Advice::PortDoesNotFitSecurity { direction: b, .. },
                 ) => a == b,
                 _ => false,
             })
@@ -556,38 +569,44 @@ impl MailSettings {
     /// What to change in the settings, whatever the servers say.
     pub fn advice(&self) -> Vec<Advice> {
         let mut advice = Vec::new();
-        for outgoing in [false, true] {
-            let entry = self.entry(outgoing);
+        for direction in Direction::BOTH {
+            let entry = self.entry(direction);
             if entry.host.trim().is_empty() {
                 continue;
             }
-            let Some(port) = self.port(outgoing) else {
+            let Some(port) = self.port(direction) else {
                 continue;
             };
-            match (outgoing, entry.security) {
-                (false, Security::None) => advice.push(Advice::IncomingUnencrypted {
-                    suggested_port: standard_port(false, self.incoming, Security::SslTls),
-                }),
-                (true, Security::None) if port == 25 => {
+            match (direction, entry.security) {
+                (Direction::Incoming, Encryption::None) => {
+                    advice.push(Advice::IncomingUnencrypted {
+                        suggested_port: standard_port(
+                            Direction::Incoming,
+                            self.incoming,
+                            Encryption::SslTls,
+                        ),
+                    })
+                }
+                (Direction::Outgoing, Encryption::None) if port == 25 => {
                     advice.push(Advice::OutgoingPort25Unencrypted);
                 }
-                (true, Security::None) => advice.push(Advice::OutgoingUnencrypted),
-                (true, _) if port == 25 => advice.push(Advice::OutgoingPort25),
+                (Direction::Outgoing, Encryption::None) => advice.push(Advice::OutgoingUnencrypted),
+                (Direction::Outgoing, _) if port == 25 => advice.push(Advice::OutgoingPort25),
                 _ => {}
             }
             if let Some((_, fits, _)) = PORT_SETTINGS
                 .iter()
-                .find(|(p, _, out)| *p == port && *out == outgoing)
-                && !matches!(entry.security, Security::None | Security::Auto)
+                .find(|(p, _, out)| *p == port && *out == direction)
+                && !matches!(entry.security, Encryption::None | Encryption::Auto)
                 && *fits != entry.security
             {
                 advice.push(Advice::PortDoesNotFitSecurity {
-                    outgoing,
+                    direction,
                     port,
-                    expected: standard_port(outgoing, self.incoming, entry.security),
+                    expected: standard_port(direction, self.incoming, entry.security),
                 });
             }
-            let field = if outgoing {
+            let field = if direction == Direction::Outgoing {
                 Field::OutgoingHost
             } else {
                 Field::IncomingHost
@@ -605,18 +624,18 @@ impl MailSettings {
     /// (TLS 1.2 or newer accepted, the service the setting names), SSL/TLS first.
     pub fn auto_advice(&self, report: &mailtls_shared::CheckReport) -> Vec<Advice> {
         let mut advice = Vec::new();
-        for outgoing in [false, true] {
-            let entry = self.entry(outgoing);
-            if entry.security != Security::Auto {
+        for direction in Direction::BOTH {
+            let entry = self.entry(direction);
+            if entry.security != Encryption::Auto {
                 continue;
             }
             let Ok(host) = Host::parse(entry.host.trim()) else {
                 continue;
             };
-            let works = |security: Security| {
-                let port = self.port_for(outgoing, security)?;
+            let works = |security: Encryption| {
+                let port = self.port_for(direction, security)?;
                 let target = Target::Endpoint {
-                    scheme: self.scheme_for(outgoing, security, port),
+                    scheme: self.scheme_for(direction, security, port),
                     host: host.clone(),
                     port,
                 };
@@ -633,10 +652,10 @@ impl MailSettings {
                     .then_some((port, security))
             };
             if let Some((port, security)) =
-                works(Security::SslTls).or_else(|| works(Security::Starttls))
+                works(Encryption::SslTls).or_else(|| works(Encryption::Starttls))
             {
                 advice.push(Advice::AutoChoice {
-                    outgoing,
+                    direction,
                     port,
                     security,
                 });
@@ -728,8 +747,8 @@ mod tests {
 
     fn settings(
         incoming: Incoming,
-        (in_host, in_port, in_sec): (&str, &str, Security),
-        (out_host, out_port, out_sec): (&str, &str, Security),
+        (in_host, in_port, in_sec): (&str, &str, Encryption),
+        (out_host, out_port, out_sec): (&str, &str, Encryption),
     ) -> MailSettings {
         MailSettings {
             email: "kunde@mxp.de".into(),
@@ -749,7 +768,7 @@ mod tests {
 
     #[test]
     fn settings_become_the_endpoints_the_program_uses() {
-        use Security::*;
+        use Encryption::*;
         let cases = [
             (
                 Incoming::Imap,
@@ -794,8 +813,8 @@ mod tests {
     fn each_broken_field_is_named() {
         let mut broken = settings(
             Incoming::Imap,
-            ("mail mxp.de", "99999", Security::SslTls),
-            ("mail.mxp.de", "abc", Security::Starttls),
+            ("mail mxp.de", "99999", Encryption::SslTls),
+            ("mail.mxp.de", "abc", Encryption::Starttls),
         );
         broken.email = "kunde.mxp.de".into();
         let errors = broken.visible_errors(true);
@@ -825,8 +844,8 @@ mod tests {
     fn a_mistake_in_the_optional_address_is_shown_but_does_not_hold_back_the_check() {
         let mut settings = settings(
             Incoming::Imap,
-            ("mail.mxp.de", "", Security::SslTls),
-            ("", "", Security::SslTls),
+            ("mail.mxp.de", "", Encryption::SslTls),
+            ("", "", Encryption::SslTls),
         );
         settings.email = "kunde@".into();
         assert_eq!(
@@ -839,7 +858,7 @@ mod tests {
 
     #[test]
     fn advice_on_the_settings_themselves() {
-        use Security::*;
+        use Encryption::*;
         let cases: Vec<(MailSettings, Vec<Advice>)> = vec![
             (
                 settings(
@@ -891,12 +910,12 @@ mod tests {
                 ),
                 vec![
                     Advice::PortDoesNotFitSecurity {
-                        outgoing: false,
+                        direction: Direction::Incoming,
                         port: 993,
                         expected: 143,
                     },
                     Advice::PortDoesNotFitSecurity {
-                        outgoing: true,
+                        direction: Direction::Outgoing,
                         port: 465,
                         expected: 587,
                     },
@@ -909,7 +928,7 @@ mod tests {
                     ("", "", SslTls),
                 ),
                 vec![Advice::PortDoesNotFitSecurity {
-                    outgoing: false,
+                    direction: Direction::Incoming,
                     port: 143,
                     expected: 993,
                 }],
@@ -921,7 +940,7 @@ mod tests {
                     ("mail.mxp.de", "587", SslTls),
                 ),
                 vec![Advice::PortDoesNotFitSecurity {
-                    outgoing: true,
+                    direction: Direction::Outgoing,
                     port: 587,
                     expected: 465,
                 }],
@@ -991,7 +1010,7 @@ mod tests {
 
     #[test]
     fn advice_follows_the_providers_profile() {
-        use Security::*;
+        use Encryption::*;
         let profile = provider();
         let cases: Vec<(MailSettings, Vec<Advice>)> = vec![
             // Exactly the provider's settings: nothing to say.
@@ -1039,12 +1058,12 @@ mod tests {
                 ),
                 vec![
                     Advice::NotTheProvidersSetting {
-                        outgoing: false,
+                        direction: Direction::Incoming,
                         port: 993,
                         security: ProfileSecurity::Tls,
                     },
                     Advice::NotTheProvidersSetting {
-                        outgoing: true,
+                        direction: Direction::Outgoing,
                         port: 587,
                         security: ProfileSecurity::Starttls,
                     },
@@ -1060,7 +1079,7 @@ mod tests {
                 vec![
                     Advice::OutgoingPort25Unencrypted,
                     Advice::NotTheProvidersSetting {
-                        outgoing: true,
+                        direction: Direction::Outgoing,
                         port: 587,
                         security: ProfileSecurity::Starttls,
                     },
@@ -1188,13 +1207,13 @@ mod tests {
         profile.retired = vec!["*.provider.test".into()];
         let mut settings = MailSettings::default();
         settings.incoming_server.host = "imap.provider.test".into();
-        settings.incoming_server.security = Security::SslTls;
+        settings.incoming_server.security = Encryption::SslTls;
         settings.outgoing_server.host = "login.provider.test".into();
-        settings.outgoing_server.security = Security::Starttls;
+        settings.outgoing_server.security = Encryption::Starttls;
         let advice = settings.advice_with(Some(&profile));
         assert!(
             advice.contains(&Advice::RetiredName {
-                outgoing: false,
+                direction: Direction::Incoming,
                 host: "imap.provider.test".into(),
                 official: "mail.provider.test".into(),
             }),
@@ -1202,9 +1221,13 @@ mod tests {
         );
         // The alias is current: no retirement advice for the outgoing server.
         assert!(
-            !advice
-                .iter()
-                .any(|a| matches!(a, Advice::RetiredName { outgoing: true, .. })),
+            !advice.iter().any(|a| matches!(
+                a,
+                Advice::RetiredName {
+                    direction: Direction::Outgoing,
+                    ..
+                }
+            )),
             "{advice:?}"
         );
     }
@@ -1213,8 +1236,8 @@ mod tests {
     fn automatic_encryption_checks_both_and_names_the_one_that_works() {
         let mut settings = settings(
             Incoming::Imap,
-            ("mail.mxp.de", "", Security::Auto),
-            ("", "", Security::SslTls),
+            ("mail.mxp.de", "", Encryption::Auto),
+            ("", "", Encryption::SslTls),
         );
         let shown: Vec<String> = settings
             .targets()
@@ -1235,15 +1258,15 @@ mod tests {
             ["imaps://mail.mxp.de:10143", "imap://mail.mxp.de:10143"]
         );
         assert!(settings.advice().is_empty(), "no port-fits advice for Auto");
-        assert_eq!(Security::from_tag("auto"), Some(Security::Auto));
+        assert_eq!(Encryption::from_tag("auto"), Some(Encryption::Auto));
     }
 
     #[test]
     fn tags_round_trip() {
-        for security in Security::ALL {
-            assert_eq!(Security::from_tag(security.tag()), Some(security));
+        for security in Encryption::ALL {
+            assert_eq!(Encryption::from_tag(security.tag()), Some(security));
         }
         assert_eq!(Incoming::from_tag("pop3"), Some(Incoming::Pop3));
-        assert_eq!(Security::from_tag("ssl"), None);
+        assert_eq!(Encryption::from_tag("ssl"), None);
     }
 }

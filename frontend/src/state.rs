@@ -12,7 +12,7 @@ use yew::Reducible;
 use crate::clients::ClientChoice;
 use crate::i18n::Text;
 use crate::link::Link;
-use crate::settings::{Field, FieldError, MailSettings};
+use crate::settings::{Direction, Field, FieldError, MailSettings};
 
 /// What the page shows below the form.
 #[derive(Debug, Clone, PartialEq)]
@@ -257,8 +257,8 @@ impl State {
     }
 
     /// The checked settings' servers left out because the service does not check their port:
-    /// `(outgoing, host, port)`, for the result and the summary.
-    pub fn left_out(&self) -> Vec<(bool, String, u16)> {
+    /// `(which server, host, port)`, for the result and the summary.
+    pub fn left_out(&self) -> Vec<(Direction, String, u16)> {
         let Some(checked) = self.checked.as_deref().filter(|c| c.mode == Mode::Settings) else {
             return Vec::new();
         };
@@ -270,13 +270,12 @@ impl State {
                 let FieldError::PortNotChecked { port, .. } = error else {
                     return None;
                 };
-                let outgoing = field == Field::OutgoingPort;
-                let entry = if outgoing {
-                    &settings.outgoing_server
+                let (direction, entry) = if field == Field::OutgoingPort {
+                    (Direction::Outgoing, &settings.outgoing_server)
                 } else {
-                    &settings.incoming_server
+                    (Direction::Incoming, &settings.incoming_server)
                 };
-                Some((outgoing, entry.host.trim().to_owned(), port))
+                Some((direction, entry.host.trim().to_owned(), port))
             })
             .collect()
     }
@@ -788,7 +787,7 @@ mod tests {
             outgoing_server: ServerEntry {
                 host: "smtp.example.de".into(),
                 port: "2525".into(),
-                security: crate::settings::Security::Starttls,
+                security: crate::settings::Encryption::Starttls,
             },
             ..MailSettings::default()
         };
@@ -822,7 +821,7 @@ mod tests {
         );
         assert_eq!(
             again.left_out(),
-            [(true, "smtp.example.de".to_owned(), 2525)]
+            [(Direction::Outgoing, "smtp.example.de".to_owned(), 2525)]
         );
         let errors = again.settings_errors();
         assert_eq!(errors.len(), 1, "{errors:?}");
@@ -899,12 +898,12 @@ mod tests {
                 incoming_server: crate::settings::ServerEntry {
                     host: "mail.mxp.de".into(),
                     port: "993".into(),
-                    security: crate::settings::Security::SslTls,
+                    security: crate::settings::Encryption::SslTls,
                 },
                 outgoing_server: crate::settings::ServerEntry {
                     host: "smtp.mxp.de".into(),
                     port: "465".into(),
-                    security: crate::settings::Security::SslTls,
+                    security: crate::settings::Encryption::SslTls,
                 },
                 ..MailSettings::default()
             }),

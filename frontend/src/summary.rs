@@ -4,7 +4,7 @@
 use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Lang, Outcome};
 
 use crate::i18n::{Text, catalog, explanation};
-use crate::settings::Advice;
+use crate::settings::{Advice, Direction};
 use crate::state::{Tone, card_summary, endpoint_title, unencrypted_summary};
 
 /// The word for a tone, as the cards show it.
@@ -155,11 +155,11 @@ fn tone_headline(tone: Tone) -> Text {
 /// The summary, in `lang`, for the check `report`, repeatable at `link`. `unencrypted` says
 /// which endpoints the customer's program reaches without encryption ("Keine"): those read as
 /// on the page, a problem whatever the server offers. `left_out`: servers of the settings not
-/// checked because the service does not check their port (`outgoing`, `host`, `port`).
+/// checked because the service does not check their port (which server, `host`, `port`).
 pub fn summary(
     report: &CheckReport,
     advice: &[Advice],
-    left_out: &[(bool, String, u16)],
+    left_out: &[(Direction, String, u16)],
     link: &str,
     lang: Lang,
     unencrypted: &dyn Fn(&EndpointReport) -> bool,
@@ -219,9 +219,9 @@ pub fn summary(
         lines.push(facts);
     }
     lines.extend(
-        left_out
-            .iter()
-            .map(|(outgoing, host, port)| format!("- {}", texts.left_out(*outgoing, host, *port))),
+        left_out.iter().map(|(direction, host, port)| {
+            format!("- {}", texts.left_out(*direction, host, *port))
+        }),
     );
     for domain in &report.domains {
         lines.push(format!(
@@ -345,7 +345,7 @@ mod tests {
         let text = summary(
             &report,
             &[Advice::OutgoingPort25Unencrypted],
-            &[(true, "smtp.mxp.de".to_owned(), 2525)],
+            &[(Direction::Outgoing, "smtp.mxp.de".to_owned(), 2525)],
             "https://hilfe.mxp.de/check?target=mail.mxp.de",
             Lang::De,
             &|_| false,

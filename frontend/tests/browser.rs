@@ -8,7 +8,7 @@ use std::time::Duration;
 use frontend::components::{
     EndpointCard, EndpointCardProps, ServerForm, ServerFormProps, SettingsForm, SettingsFormProps,
 };
-use frontend::settings::{Field, FieldError, MailSettings, Security, ServerEntry};
+use frontend::settings::{Encryption, Field, FieldError, MailSettings, ServerEntry};
 use mailtls_shared::{
     CertificateReport, CertificateVerdict, EndpointReport, Finding, FindingCode, HandshakeReport,
     Lang, Outcome, Reason, Scheme, Severity, TlsVersion, Verdict,
@@ -173,7 +173,7 @@ async fn the_settings_form_shows_each_message_under_its_field() {
         incoming_server: ServerEntry {
             host: "mail.example.de".into(),
             port: "99x".into(),
-            security: Security::Starttls,
+            security: Encryption::Starttls,
         },
         ..MailSettings::default()
     };

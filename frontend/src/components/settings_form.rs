@@ -9,7 +9,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::i18n::{Text, catalog};
-use crate::settings::{Field, FieldError, Incoming, MailSettings, Security};
+use crate::settings::{Direction, Encryption, Field, FieldError, Incoming, MailSettings};
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct SettingsFormProps {
@@ -38,14 +38,14 @@ pub struct SettingsFormProps {
 enum Part {
     Email,
     Protocol,
-    Host { outgoing: bool },
-    Port { outgoing: bool },
-    Security { outgoing: bool },
+    Host { direction: Direction },
+    Port { direction: Direction },
+    Encryption { direction: Direction },
 }
 
 fn apply(settings: &MailSettings, part: Part, value: String) -> MailSettings {
-    fn entry(next: &mut MailSettings, outgoing: bool) -> &mut crate::settings::ServerEntry {
-        if outgoing {
+    fn entry(next: &mut MailSettings, direction: Direction) -> &mut crate::settings::ServerEntry {
+        if direction == Direction::Outgoing {
             &mut next.outgoing_server
         } else {
             &mut next.incoming_server
@@ -55,10 +55,10 @@ fn apply(settings: &MailSettings, part: Part, value: String) -> MailSettings {
     match part {
         Part::Email => next.email = value,
         Part::Protocol => next.incoming = Incoming::from_tag(&value).unwrap_or_default(),
-        Part::Host { outgoing } => entry(&mut next, outgoing).host = value,
-        Part::Port { outgoing } => entry(&mut next, outgoing).port = value,
-        Part::Security { outgoing } => {
-            entry(&mut next, outgoing).security = Security::from_tag(&value).unwrap_or_default();
+        Part::Host { direction } => entry(&mut next, direction).host = value,
+        Part::Port { direction } => entry(&mut next, direction).port = value,
+        Part::Encryption { direction } => {
+            entry(&mut next, direction).security = Encryption::from_tag(&value).unwrap_or_default();
         }
     }
     next
@@ -138,18 +138,18 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
             </div>
         }
     };
-    let security_select = |id: &'static str, outgoing: bool, current: Security| {
+    let security_select = |id: &'static str, direction: Direction, current: Encryption| {
         html! {
             <div class="field">
                 <label for={id}>{ texts.text(Text::SecurityLabel) }</label>
-                <select id={id} name={id} onchange={change_event(Part::Security { outgoing })}>
-                    { for Security::ALL.into_iter().map(|security| html! {
+                <select id={id} name={id} onchange={change_event(Part::Encryption { direction })}>
+                    { for Encryption::ALL.into_iter().map(|security| html! {
                         <option value={security.tag()} selected={security == current}>
                             { texts.text(match security {
-                                Security::SslTls => Text::SecuritySslTls,
-                                Security::Starttls => Text::SecurityStarttls,
-                                Security::None => Text::SecurityNone,
-                                Security::Auto => Text::SecurityAuto,
+                                Encryption::SslTls => Text::SecuritySslTls,
+                                Encryption::Starttls => Text::SecurityStarttls,
+                                Encryption::None => Text::SecurityNone,
+                                Encryption::Auto => Text::SecurityAuto,
                             }) }
                         </option>
                     }) }
@@ -172,18 +172,18 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
                     </select>
                 </div>
                 { text_field("in-host", Text::ServerNameLabel, &settings.incoming_server.host,
-                    Part::Host { outgoing: false }, Field::IncomingHost, "url") }
+                    Part::Host { direction: Direction::Incoming }, Field::IncomingHost, "url") }
                 { text_field("in-port", Text::PortLabel, &settings.incoming_server.port,
-                    Part::Port { outgoing: false }, Field::IncomingPort, "numeric") }
-                { security_select("in-sec", false, settings.incoming_server.security) }
+                    Part::Port { direction: Direction::Incoming }, Field::IncomingPort, "numeric") }
+                { security_select("in-sec", Direction::Incoming, settings.incoming_server.security) }
             </fieldset>
             <fieldset>
                 <legend>{ texts.text(Text::OutgoingHeading) }</legend>
                 { text_field("out-host", Text::ServerNameLabel, &settings.outgoing_server.host,
-                    Part::Host { outgoing: true }, Field::OutgoingHost, "url") }
+                    Part::Host { direction: Direction::Outgoing }, Field::OutgoingHost, "url") }
                 { text_field("out-port", Text::PortLabel, &settings.outgoing_server.port,
-                    Part::Port { outgoing: true }, Field::OutgoingPort, "numeric") }
-                { security_select("out-sec", true, settings.outgoing_server.security) }
+                    Part::Port { direction: Direction::Outgoing }, Field::OutgoingPort, "numeric") }
+                { security_select("out-sec", Direction::Outgoing, settings.outgoing_server.security) }
             </fieldset>
             <p class="hint">{ texts.text(Text::PortHint) }</p>
             if let Some(hint) = props.program.and_then(crate::clients::encryption_hint) {

@@ -8,7 +8,7 @@ use mailtls_shared::{
 
 use super::{Catalog, Text, WrongServiceAdvice};
 use crate::clients::{Fix, Guidance, Measured, Program, System};
-use crate::settings::Advice;
+use crate::settings::{Advice, Direction};
 
 #[derive(Debug)]
 pub struct German;
@@ -504,26 +504,26 @@ impl Catalog for German {
             Advice::OutgoingPort25Unencrypted => "Port 25 ohne Verschlüsselung ist für das Senden aus E-Mail-Programmen nicht geeignet: Ihr Passwort würde unverschlüsselt übertragen. Stellen Sie für den Postausgangsserver Port 587 mit „STARTTLS“ ein.".into(),
             Advice::OutgoingUnencrypted => "Ihr Postausgangsserver ist ohne Verschlüsselung eingestellt. Stellen Sie Port 587 mit „STARTTLS“ ein oder Port 465 mit „SSL/TLS“.".into(),
             Advice::OutgoingPort25 => "Port 25 ist für den Versand zwischen Mailservern gedacht und wird in vielen Netzen gesperrt. Stellen Sie für den Postausgangsserver Port 587 mit „STARTTLS“ ein.".into(),
-            Advice::PortDoesNotFitSecurity { outgoing, port, expected } => format!(
+            Advice::PortDoesNotFitSecurity { direction, port, expected } => format!(
                 "Beim {} passen Port {port} und die gewählte Verschlüsselung nicht zusammen. Mit dieser Verschlüsselung ist Port {expected} üblich. Bitte vergleichen Sie beides mit den Angaben Ihres Anbieters.",
-                if *outgoing { "Postausgangsserver" } else { "Posteingangsserver" }
+                if *direction == Direction::Outgoing { "Postausgangsserver" } else { "Posteingangsserver" }
             ),
             Advice::DidYouMean { field, official } => format!(
                 "Der Name des {}s weicht nur leicht vom Servernamen Ihres Anbieters ab. Meinten Sie {official}?",
                 if *field == crate::settings::Field::OutgoingHost { "Postausgangsserver" } else { "Posteingangsserver" }
             ),
-            Advice::AutoChoice { outgoing, port, security } => format!(
+            Advice::AutoChoice { direction, port, security } => format!(
                 "Auf Port {port} mit „{}“ bietet Ihr {} TLS 1.2 oder neuer an. Bitte stellen Sie das in Ihrem E-Mail-Programm so ein.",
-                if *security == crate::settings::Security::SslTls { "SSL/TLS" } else { "STARTTLS" },
-                if *outgoing { "Postausgangsserver" } else { "Posteingangsserver" }
+                if *security == crate::settings::Encryption::SslTls { "SSL/TLS" } else { "STARTTLS" },
+                if *direction == Direction::Outgoing { "Postausgangsserver" } else { "Posteingangsserver" }
             ),
-            Advice::RetiredName { outgoing, host, official } => format!(
+            Advice::RetiredName { direction, host, official } => format!(
                 "Ihr Anbieter verwendet für den {} jetzt den Namen {official}. Bitte ersetzen Sie {host} in Ihrem E-Mail-Programm durch {official}.",
-                if *outgoing { "Postausgangsserver" } else { "Posteingangsserver" }
+                if *direction == Direction::Outgoing { "Postausgangsserver" } else { "Posteingangsserver" }
             ),
-            Advice::NotTheProvidersSetting { outgoing, port, security } => format!(
+            Advice::NotTheProvidersSetting { direction, port, security } => format!(
                 "Ihr Anbieter gibt für den {} Port {port} mit „{}“ vor. Bitte stellen Sie das in Ihrem E-Mail-Programm so ein.",
-                if *outgoing { "Postausgangsserver" } else { "Posteingangsserver" },
+                if *direction == Direction::Outgoing { "Postausgangsserver" } else { "Posteingangsserver" },
                 match security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" }
             ),
             Advice::NameNotOnCertificate { host, suggestion } => match suggestion {
@@ -552,8 +552,8 @@ impl Catalog for German {
         )
     }
 
-    fn left_out(&self, outgoing: bool, host: &str, port: u16) -> String {
-        let role = if outgoing {
+    fn left_out(&self, direction: Direction, host: &str, port: u16) -> String {
+        let role = if direction == Direction::Outgoing {
             "Postausgangsserver"
         } else {
             "Posteingangsserver"

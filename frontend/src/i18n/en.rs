@@ -8,7 +8,7 @@ use mailtls_shared::{
 
 use super::{Catalog, Text, WrongServiceAdvice};
 use crate::clients::{Fix, Guidance, Measured, Program, System};
-use crate::settings::Advice;
+use crate::settings::{Advice, Direction};
 
 #[derive(Debug)]
 pub struct English;
@@ -500,26 +500,26 @@ impl Catalog for English {
             Advice::OutgoingPort25Unencrypted => "Port 25 without encryption is not suitable for sending from an email program: your password would travel unencrypted. Set the outgoing mail server to port 587 with “STARTTLS”.".into(),
             Advice::OutgoingUnencrypted => "Your outgoing mail server is set up without encryption. Set port 587 with “STARTTLS” or port 465 with “SSL/TLS”.".into(),
             Advice::OutgoingPort25 => "Port 25 is meant for mail servers talking to each other and is blocked in many networks. Set the outgoing mail server to port 587 with “STARTTLS”.".into(),
-            Advice::PortDoesNotFitSecurity { outgoing, port, expected } => format!(
+            Advice::PortDoesNotFitSecurity { direction, port, expected } => format!(
                 "For the {} mail server, port {port} does not fit the chosen encryption. With this encryption, the usual port is {expected}. Please compare both with your provider’s details.",
-                if *outgoing { "outgoing" } else { "incoming" }
+                if *direction == Direction::Outgoing { "outgoing" } else { "incoming" }
             ),
             Advice::DidYouMean { field, official } => format!(
                 "The {} mail server name is very close to your provider’s server name. Did you mean {official}?",
                 if *field == crate::settings::Field::OutgoingHost { "outgoing" } else { "incoming" }
             ),
-            Advice::AutoChoice { outgoing, port, security } => format!(
+            Advice::AutoChoice { direction, port, security } => format!(
                 "On port {port} with “{}”, your {} mail server offers TLS 1.2 or newer. Please set this in your email program.",
-                if *security == crate::settings::Security::SslTls { "SSL/TLS" } else { "STARTTLS" },
-                if *outgoing { "outgoing" } else { "incoming" }
+                if *security == crate::settings::Encryption::SslTls { "SSL/TLS" } else { "STARTTLS" },
+                if *direction == Direction::Outgoing { "outgoing" } else { "incoming" }
             ),
-            Advice::RetiredName { outgoing, host, official } => format!(
+            Advice::RetiredName { direction, host, official } => format!(
                 "Your provider now uses the name {official} for the {} mail server. Please replace {host} with {official} in your email program.",
-                if *outgoing { "outgoing" } else { "incoming" }
+                if *direction == Direction::Outgoing { "outgoing" } else { "incoming" }
             ),
-            Advice::NotTheProvidersSetting { outgoing, port, security } => format!(
+            Advice::NotTheProvidersSetting { direction, port, security } => format!(
                 "For the {} mail server, your provider specifies port {port} with “{}”. Please set this in your email program.",
-                if *outgoing { "outgoing" } else { "incoming" },
+                if *direction == Direction::Outgoing { "outgoing" } else { "incoming" },
                 match security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" }
             ),
             Advice::NameNotOnCertificate { host, suggestion } => match suggestion {
@@ -548,8 +548,8 @@ impl Catalog for English {
         )
     }
 
-    fn left_out(&self, outgoing: bool, host: &str, port: u16) -> String {
-        let role = if outgoing {
+    fn left_out(&self, direction: Direction, host: &str, port: u16) -> String {
+        let role = if direction == Direction::Outgoing {
             "Outgoing mail server"
         } else {
             "Incoming mail server"

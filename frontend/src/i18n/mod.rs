@@ -13,7 +13,7 @@ use mailtls_shared::{
 };
 
 use crate::clients::{Guidance, Measured, Program, System};
-use crate::settings::Advice;
+use crate::settings::{Advice, Direction};
 
 /// Declares [`Text`] and, for the catalog checks, the list of all its keys.
 macro_rules! texts {
@@ -226,7 +226,7 @@ pub trait Catalog {
     /// usual ports (SSL/TLS, STARTTLS) of such a server.
     fn port_not_checked(&self, port: u16, usual: (u16, u16)) -> String;
     /// With the result and in the summary: a server left out because its port is not checked.
-    fn left_out(&self, outgoing: bool, host: &str, port: u16) -> String;
+    fn left_out(&self, direction: Direction, host: &str, port: u16) -> String;
     /// A result the service answered from its cache, `seconds` old.
     fn cached_age(&self, seconds: u64) -> String;
     /// A version's outcome, as a word (`supported`).

@@ -223,7 +223,7 @@ fn the_page_facts_and_the_measured_handshakes_agree_on_a_tls12_only_server() {
             // (TLS 1.2 only after a setting or an update, or not at all) must not.
             assert_eq!(
                 connects,
-                fact.tls12 == Tls12::Yes,
+                fact.tls12 == Tls12::Enabled,
                 "{program:?} on {system:?} ({id}): fact {:?}, measured {result} {version}",
                 fact.tls12
             );

@@ -106,7 +106,7 @@ impl std::fmt::Display for Tlsa {
 
 /// What DNSSEC proves about a set of records.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Security {
+pub enum Dnssec {
     Secure,
     /// Provably unsigned.
     Insecure,
@@ -122,7 +122,7 @@ fn host_name(name: &Name) -> String {
 #[derive(Debug)]
 struct AddressProof {
     /// The records and every alias link leading to them.
-    security: Security,
+    security: Dnssec,
     /// The name the alias chain ends at, when the host is an alias.
     expanded: Option<String>,
     /// Whether the host's own alias (CNAME) record is secure.
@@ -161,22 +161,22 @@ fn chain_proofs(answers: &[Record], name: &str) -> (Proof, Option<Proof>) {
 }
 
 /// What a validating lookup's answer proves, for `what` (`the MX records of firma.de`).
-fn security(answer: Validated, what: &str) -> Security {
+fn security(answer: Validated, what: &str) -> Dnssec {
     match answer {
         Validated::Records {
             proof: Proof::Secure,
             ..
-        } => Security::Secure,
+        } => Dnssec::Secure,
         Validated::Records {
             proof: Proof::Insecure,
             ..
         }
         | Validated::Insecure
-        | Validated::None => Security::Insecure,
+        | Validated::None => Dnssec::Insecure,
         Validated::Records { proof, .. } => {
-            Security::Bogus(format!("{what} are {proof} under DNSSEC"))
+            Dnssec::Bogus(format!("{what} are {proof} under DNSSEC"))
         }
-        Validated::Bogus(detail) => Security::Bogus(detail),
+        Validated::Bogus(detail) => Dnssec::Bogus(detail),
     }
 }
 
@@ -346,7 +346,7 @@ impl Dns {
 
     /// Whether the MX records of `domain` are DNSSEC-secure: DANE applies to the MX hosts only
     /// then (RFC 7672 §2.2.1). `Ok(None)` when there are no MX records (implicit MX).
-    pub async fn mx_security(&self, domain: &Hostname) -> Result<Option<Security>, DnsError> {
+    pub async fn mx_security(&self, domain: &Hostname) -> Result<Option<Dnssec>, DnsError> {
         let validator = self.validator().await?;
         let answer = self
             .validated(&validator, domain.as_str(), RecordType::MX, "MX")
@@ -387,7 +387,7 @@ impl Dns {
             }
         }
         Ok(AddressProof {
-            security: Security::Insecure,
+            security: Dnssec::Insecure,
             expanded: None,
             alias_secure: false,
         })
@@ -402,15 +402,15 @@ impl Dns {
         let validator = self.validator().await?;
         let addresses = self.address_security(&validator, host).await?;
         let bases: Vec<&str> = match &addresses.security {
-            Security::Bogus(detail) => return Ok(TlsaAnswer::Bogus(detail.clone())),
-            Security::Secure => addresses
+            Dnssec::Bogus(detail) => return Ok(TlsaAnswer::Bogus(detail.clone())),
+            Dnssec::Secure => addresses
                 .expanded
                 .iter()
                 .map(String::as_str)
                 .chain([host.as_str()])
                 .collect(),
-            Security::Insecure if addresses.alias_secure => vec![host.as_str()],
-            Security::Insecure => return Ok(TlsaAnswer::Unsigned),
+            Dnssec::Insecure if addresses.alias_secure => vec![host.as_str()],
+            Dnssec::Insecure => return Ok(TlsaAnswer::Unsigned),
         };
         let last = bases.len() - 1;
         for (index, base) in bases.into_iter().enumerate() {
@@ -426,10 +426,10 @@ impl Dns {
                     ..
                 } => records,
                 other => match security(other, &format!("the TLSA records of {name}")) {
-                    Security::Bogus(detail) => return Ok(TlsaAnswer::Bogus(detail)),
+                    Dnssec::Bogus(detail) => return Ok(TlsaAnswer::Bogus(detail)),
                     // Unsigned records at the alias target: the host's own name is next.
-                    Security::Secure | Security::Insecure if index < last => continue,
-                    Security::Secure | Security::Insecure => return Ok(TlsaAnswer::Unsigned),
+                    Dnssec::Secure | Dnssec::Insecure if index < last => continue,
+                    Dnssec::Secure | Dnssec::Insecure => return Ok(TlsaAnswer::Unsigned),
                 },
             };
             let records = records

@@ -37,7 +37,7 @@ use mailtls_shared::{
 };
 
 use self::dane::Match;
-use self::dns::{Answer, Dns, DnsError, Security, Tlsa, TlsaAnswer, TxtRecord, has_version};
+use self::dns::{Answer, Dns, DnsError, Dnssec, Tlsa, TlsaAnswer, TxtRecord, has_version};
 use self::mta_sts::PolicyFetcher;
 use crate::probe::policy::{self, AddressPolicy};
 use crate::probe::resolve::{ResolveError, Resolver};
@@ -238,7 +238,7 @@ pub struct Records {
     /// Per probed MX host name.
     pub tlsa: HashMap<String, Result<TlsaAnswer, DnsError>>,
     /// Whether the MX records are DNSSEC-secure (`None`: no MX records, an implicit MX).
-    pub mx_security: Option<Result<Option<Security>, DnsError>>,
+    pub mx_security: Option<Result<Option<Dnssec>, DnsError>>,
 }
 
 impl Records {
@@ -289,7 +289,7 @@ pub async fn records(
     let mut tlsa: HashMap<String, Result<TlsaAnswer, DnsError>> = tlsa.into_iter().collect();
     let mut mx_security = mx_security;
     // "Bogus" counts only if validation works from here at all; otherwise DANE was not checked.
-    let bogus = matches!(mx_security, Some(Ok(Some(Security::Bogus(_)))))
+    let bogus = matches!(mx_security, Some(Ok(Some(Dnssec::Bogus(_)))))
         || tlsa
             .values()
             .any(|answer| matches!(answer, Ok(TlsaAnswer::Bogus(_))));
@@ -301,7 +301,7 @@ pub async fn records(
                      may strip signatures), so DANE could not be checked"
                 .into(),
         };
-        if let Some(Ok(Some(Security::Bogus(_)))) = mx_security {
+        if let Some(Ok(Some(Dnssec::Bogus(_)))) = mx_security {
             mx_security = Some(Err(unchecked(domain.as_str())));
         }
         for (host, answer) in tlsa.iter_mut() {
@@ -345,7 +345,7 @@ impl DaneCheck<'_> {
         &self,
         host: &str,
         answer: &Result<TlsaAnswer, DnsError>,
-        mx_security: Option<&Result<Option<Security>, DnsError>>,
+        mx_security: Option<&Result<Option<Dnssec>, DnsError>>,
     ) -> MxDane {
         let dane = |status, records: &[Tlsa], detail: Option<String>| MxDane {
             status,
@@ -361,7 +361,7 @@ impl DaneCheck<'_> {
             Some(Err(error)) => {
                 return dane(DaneStatus::LookupFailed, shown, Some(error.to_string()));
             }
-            Some(Ok(Some(Security::Insecure))) => {
+            Some(Ok(Some(Dnssec::Insecure))) => {
                 return dane(
                     DaneStatus::Unsigned,
                     shown,
@@ -372,10 +372,10 @@ impl DaneCheck<'_> {
                     ),
                 );
             }
-            Some(Ok(Some(Security::Bogus(detail)))) => {
+            Some(Ok(Some(Dnssec::Bogus(detail)))) => {
                 return dane(DaneStatus::Bogus, shown, Some(detail.clone()));
             }
-            Some(Ok(Some(Security::Secure) | None)) | None => {}
+            Some(Ok(Some(Dnssec::Secure) | None)) | None => {}
         }
         let (base, records) = match answer {
             Err(error) => return dane(DaneStatus::LookupFailed, &[], Some(error.to_string())),
