@@ -325,7 +325,7 @@ pub fn App() -> Html {
                                 state.client.system.zip(state.client.program).map(|(system, program)| (program, system)),
                             );
                             // One verdict for the headline and the summary's overall line.
-                            let (headline_tone, headline) = crate::summary::verdict_line(
+                            let (headline_tone, headline) = crate::tone::verdict_line(
                                 report,
                                 &unencrypted,
                                 !advice_list.is_empty(),

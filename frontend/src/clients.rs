@@ -926,7 +926,7 @@ pub fn server_problem_note(guidance: Guidance, report: &CheckReport) -> bool {
     ) && report
         .endpoints
         .iter()
-        .any(|endpoint| crate::state::card_summary(endpoint).0 == crate::state::Tone::Bad)
+        .any(|endpoint| crate::tone::card_summary(endpoint).0 == crate::tone::Tone::Bad)
 }
 
 /// What a finished check says about the provider's servers, as mail programs care: whether

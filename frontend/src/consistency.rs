@@ -13,7 +13,7 @@ use mailtls_shared::{
 
 use crate::clients::{self, Guidance, Program, ServerTls, System};
 use crate::i18n::catalog;
-use crate::state::{Tone, card_summary};
+use crate::tone::{Tone, card_summary};
 
 /// The kinds of result one endpoint can have, as the cards tell them apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,7 +276,7 @@ fn cards_program_advice_and_summary_agree_on_every_combination() {
                 _ => 3,
             })
             .max();
-        let overall = crate::summary::overall_tone(report.verdict);
+        let overall = crate::tone::overall_tone(report.verdict);
         let expected = match worst {
             None | Some(1) => Tone::Unknown,
             Some(0) => Tone::Good,
@@ -386,7 +386,7 @@ fn the_summarys_overall_line_says_what_the_headline_says_about_the_program() {
         endpoint(Kind::Ok, Scheme::Submission),
     ]);
     let program = Some((Program::Outlook2010, System::Windows7));
-    let (tone, headline) = crate::summary::verdict_line(&report, &|_| false, false, program);
+    let (tone, headline) = crate::tone::verdict_line(&report, &|_| false, false, program);
     assert_eq!(
         (tone, headline),
         (Tone::Bad, crate::i18n::Text::HeadlineProgramBad)

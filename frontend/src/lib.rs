@@ -27,6 +27,7 @@ pub mod settings;
 pub mod sse;
 pub mod state;
 pub mod summary;
+pub mod tone;
 
 /// Mounts the app on the document body.
 pub fn start() {

@@ -4,13 +4,11 @@
 use std::rc::Rc;
 
 use mailtls_shared::{
-    CheckReport, EndpointErrorCode, EndpointReport, Host, Lang, Profile, Scheme, Target,
-    TargetError, Verdict,
+    CheckReport, EndpointReport, Host, Lang, Profile, Scheme, Target, TargetError,
 };
 use yew::Reducible;
 
 use crate::clients::ClientChoice;
-use crate::i18n::Text;
 use crate::link::Link;
 use crate::settings::{Direction, Field, FieldError, MailSettings};
 
@@ -518,96 +516,6 @@ pub fn target_from_input(input: &str) -> Result<Target, TargetError> {
     }
 }
 
-/// How a card looks: not by colour alone, each tone has its icon and word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Good,
-    Warning,
-    Bad,
-    Unknown,
-    /// A port of a host check where nothing listens: neither good nor a fault.
-    NotOffered,
-}
-
-impl Tone {
-    /// The style class of cards and the headline in this tone.
-    pub fn class(self) -> &'static str {
-        match self {
-            Tone::Good => "good",
-            Tone::Warning => "warning",
-            Tone::Bad => "bad",
-            Tone::Unknown => "unknown",
-            Tone::NotOffered => "not-offered",
-        }
-    }
-
-    /// The icon shown next to the tone's word (hidden from screen readers).
-    pub fn icon(self) -> &'static str {
-        match self {
-            Tone::Good => "✔",
-            Tone::Warning => "!",
-            Tone::Bad => "✖",
-            Tone::Unknown => "?",
-            Tone::NotOffered => "–",
-        }
-    }
-}
-
-/// How a domain verdict looks: one place for the card and the summary.
-pub fn domain_tone(verdict: mailtls_shared::DomainVerdict) -> Tone {
-    match verdict {
-        mailtls_shared::DomainVerdict::Ready => Tone::Good,
-        mailtls_shared::DomainVerdict::SomeMxFailing
-        | mailtls_shared::DomainVerdict::MtaStsBroken => Tone::Warning,
-        mailtls_shared::DomainVerdict::NoModernTls | mailtls_shared::DomainVerdict::NoUsableMx => {
-            Tone::Bad
-        }
-        // By design: neither good nor a fault.
-        mailtls_shared::DomainVerdict::NoMail => Tone::NotOffered,
-        mailtls_shared::DomainVerdict::Untestable => Tone::Unknown,
-    }
-}
-
-/// The tone and the explanation a card leads with, from the server's verdict.
-pub fn card_summary(endpoint: &EndpointReport) -> (Tone, Text) {
-    let error = endpoint.error.as_ref().map(|error| error.code);
-    match endpoint.verdict {
-        Verdict::Ready => (Tone::Good, Text::SummaryGood),
-        Verdict::LegacyEnabled => (Tone::Warning, Text::SummaryLegacyEnabled),
-        Verdict::ClientsLockedOut => (Tone::Bad, Text::SummaryClientsLockedOut),
-        Verdict::NotOffered => (Tone::NotOffered, Text::SummaryNotOffered),
-        Verdict::WrongService => (Tone::Bad, Text::SummaryWrongService),
-        Verdict::PartlyTested => (Tone::Unknown, Text::SummaryPartlyTested),
-        Verdict::CertificateProblem => (Tone::Bad, Text::SummaryCertificate),
-        Verdict::NoModernTls if error == Some(EndpointErrorCode::StarttlsNotOffered) => {
-            (Tone::Bad, Text::SummaryNoEncryption)
-        }
-        Verdict::NoModernTls if endpoint.best_version().is_some() => {
-            (Tone::Bad, Text::SummaryLegacyOnly)
-        }
-        Verdict::NoModernTls => (Tone::Bad, Text::SummaryNoTls),
-        Verdict::Untestable => match error {
-            Some(EndpointErrorCode::NameNotFound) => (Tone::Bad, Text::SummaryNameNotFound),
-            Some(EndpointErrorCode::LookupFailed) => (Tone::Unknown, Text::SummaryLookupFailed),
-            Some(EndpointErrorCode::ConnectionRefused) => (Tone::Unknown, Text::SummaryNoService),
-            Some(EndpointErrorCode::Throttled) => (Tone::Unknown, Text::SummaryThrottled),
-            _ => (Tone::Unknown, Text::SummaryUnknown),
-        },
-    }
-}
-
-/// The card's tone and explanation for an endpoint the customer's program reaches without
-/// encryption ("Keine"): a problem whatever the server offers, and what it offers is the fix.
-pub fn unencrypted_summary(endpoint: &EndpointReport) -> (Tone, Text) {
-    // Only where the probe found encryption on offer; otherwise the server's own card says what
-    // is wrong (no encryption at all, nothing answering, …).
-    if endpoint.best_version().is_some() {
-        (Tone::Bad, Text::SummaryProgramUnencrypted)
-    } else {
-        card_summary(endpoint)
-    }
-}
-
 /// How an endpoint is titled on its card: `imaps://mail.example.de:993`.
 pub fn endpoint_title(endpoint: &EndpointReport) -> String {
     let host = match Host::parse(&endpoint.host) {
@@ -622,7 +530,7 @@ pub fn endpoint_title(endpoint: &EndpointReport) -> String {
 mod tests {
     use std::collections::BTreeMap;
 
-    use mailtls_shared::{EndpointError, HandshakeReport, HostError, Outcome, Reason, TlsVersion};
+    use mailtls_shared::{HandshakeReport, HostError, Outcome, Reason, TlsVersion};
 
     use super::*;
 
@@ -995,98 +903,6 @@ mod tests {
         assert_eq!(german_only.lang, Lang::De);
         let both = english.reduce(Action::ProfileLoaded(profile(vec![Lang::De, Lang::En])));
         assert_eq!(both.lang, Lang::En);
-    }
-
-    #[test]
-    fn cards_follow_the_server_verdict() {
-        use Outcome::*;
-        use TlsVersion::*;
-        let error = |code| {
-            Some(EndpointError {
-                code,
-                message: String::new(),
-            })
-        };
-        let cases = [
-            (
-                Verdict::Ready,
-                vec![(Tls12, Accepted, None)],
-                None,
-                (Tone::Good, Text::SummaryGood),
-            ),
-            (
-                Verdict::LegacyEnabled,
-                vec![(Tls10, Accepted, None)],
-                None,
-                (Tone::Warning, Text::SummaryLegacyEnabled),
-            ),
-            (
-                Verdict::CertificateProblem,
-                vec![],
-                None,
-                (Tone::Bad, Text::SummaryCertificate),
-            ),
-            (
-                Verdict::NoModernTls,
-                vec![(Tls10, Accepted, None)],
-                None,
-                (Tone::Bad, Text::SummaryLegacyOnly),
-            ),
-            (
-                Verdict::NoModernTls,
-                vec![(Tls12, Rejected, Some(Reason::Alert))],
-                None,
-                (Tone::Bad, Text::SummaryNoTls),
-            ),
-            (
-                Verdict::NoModernTls,
-                vec![],
-                error(EndpointErrorCode::StarttlsNotOffered),
-                (Tone::Bad, Text::SummaryNoEncryption),
-            ),
-            (
-                Verdict::Untestable,
-                vec![],
-                error(EndpointErrorCode::NameNotFound),
-                (Tone::Bad, Text::SummaryNameNotFound),
-            ),
-            (
-                Verdict::Untestable,
-                vec![],
-                error(EndpointErrorCode::LookupFailed),
-                (Tone::Unknown, Text::SummaryLookupFailed),
-            ),
-            (
-                Verdict::Untestable,
-                vec![],
-                error(EndpointErrorCode::ConnectionRefused),
-                (Tone::Unknown, Text::SummaryNoService),
-            ),
-            (
-                Verdict::Untestable,
-                vec![],
-                error(EndpointErrorCode::Throttled),
-                (Tone::Unknown, Text::SummaryThrottled),
-            ),
-            (
-                Verdict::Untestable,
-                vec![],
-                error(EndpointErrorCode::Timeout),
-                (Tone::Unknown, Text::SummaryUnknown),
-            ),
-        ];
-        for (verdict, outcomes, error, expected) in cases {
-            let endpoint = EndpointReport {
-                verdict,
-                error,
-                ..endpoint(&outcomes)
-            };
-            assert_eq!(
-                card_summary(&endpoint),
-                expected,
-                "{verdict:?} {outcomes:?}"
-            );
-        }
     }
 
     #[test]

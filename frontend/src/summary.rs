@@ -1,156 +1,12 @@
 //! The plain-text summary a customer copies for support: when, what, the verdicts, the advice,
 //! the link that repeats the check, and the page's version. Pure, unit-tested natively.
 
-use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Lang, Outcome};
+use mailtls_shared::{CheckReport, EndpointReport, Lang, Outcome};
 
 use crate::i18n::{Text, catalog, explanation};
 use crate::settings::{Advice, Direction};
-use crate::state::{Tone, card_summary, endpoint_title, unencrypted_summary};
-
-/// The word for a tone, as the cards show it.
-pub fn tone_word(tone: Tone) -> Text {
-    match tone {
-        Tone::Good => Text::IconGood,
-        Tone::Warning => Text::IconWarning,
-        Tone::Bad => Text::IconBad,
-        Tone::Unknown => Text::IconUnknown,
-        Tone::NotOffered => Text::IconNotOffered,
-    }
-}
-
-/// The tone of the whole check.
-pub fn overall_tone(verdict: CheckVerdict) -> Tone {
-    match verdict {
-        CheckVerdict::Ready => Tone::Good,
-        CheckVerdict::Unclear => Tone::Unknown,
-        CheckVerdict::Warning => Tone::Warning,
-        CheckVerdict::Problem => Tone::Bad,
-    }
-}
-
-/// The tone of the whole check as the page and the summary say it: the report's verdict, a
-/// "Problem" where the customer's program reaches an endpoint without encryption (as its card
-/// says), and "not offered" for a check of domains that receive no mail by design.
-pub fn overall(report: &CheckReport, unencrypted: &dyn Fn(&EndpointReport) -> bool) -> Tone {
-    if report.endpoints.is_empty()
-        && !report.domains.is_empty()
-        && report
-            .domains
-            .iter()
-            .all(|domain| domain.verdict == mailtls_shared::DomainVerdict::NoMail)
-    {
-        return Tone::NotOffered;
-    }
-    let unencrypted_problem = report
-        .endpoints
-        .iter()
-        .any(|endpoint| unencrypted(endpoint) && unencrypted_summary(endpoint).0 == Tone::Bad);
-    if unencrypted_problem {
-        Tone::Bad
-    } else {
-        overall_tone(report.verdict)
-    }
-}
-
-/// The one plain answer on top of a result: the settings to change when the customer must change
-/// them (`settings_to_change`), else the whole check's tone in words.
-pub fn headline(tone: Tone, settings_to_change: bool) -> Text {
-    if settings_to_change {
-        return Text::HeadlineSettings;
-    }
-    tone_headline(tone)
-}
-
-/// What the program advice means for the headline: `None` where the program connects or the
-/// page knows nothing against it; a warning where it connects only for now or must change
-/// before the switch-off; a problem where it cannot connect as it is.
-pub fn program_tone(guidance: crate::clients::Guidance) -> Option<Tone> {
-    use crate::clients::Guidance;
-    match guidance {
-        Guidance::Works
-        | Guidance::Supported
-        | Guidance::Unchecked
-        | Guidance::NoData
-        | Guidance::WorksButDiscontinued => None,
-        Guidance::WorksForNow { .. }
-        | Guidance::ServerUnknown { .. }
-        | Guidance::LegacyUnknown { .. }
-        | Guidance::LockedOutAfterFix => Some(Tone::Warning),
-        Guidance::Discontinued
-        | Guidance::ApplyFix { .. }
-        | Guidance::ServerMustChange
-        | Guidance::ServerFirst { .. }
-        | Guidance::CloudNeedsModernServer
-        | Guidance::ServerLocksOut
-        | Guidance::ServerNeedsTls12 => Some(Tone::Bad),
-    }
-}
-
-/// The headline when the customer named their program: the program's trouble leads where it
-/// is worse than what the servers' cards say (a green card must not hide "your program cannot
-/// connect"); otherwise as [`headline`].
-pub fn headline_with_program(
-    tone: Tone,
-    settings_to_change: bool,
-    program: Option<Tone>,
-) -> (Tone, Text) {
-    let rank = |tone: Tone| match tone {
-        Tone::Good | Tone::NotOffered => 0,
-        Tone::Unknown => 1,
-        Tone::Warning => 2,
-        Tone::Bad => 3,
-    };
-    match program {
-        Some(program) if !settings_to_change && rank(program) > rank(tone) => (
-            program,
-            if program == Tone::Bad {
-                Text::HeadlineProgramBad
-            } else {
-                Text::HeadlineProgramWarning
-            },
-        ),
-        _ => (tone, headline(tone, settings_to_change)),
-    }
-}
-
-/// The one verdict of a result, as the page's headline says it and the summary's overall line
-/// words it: the report's tone (with "Keine" endpoints as problems), the settings to change
-/// first, and a chosen program's trouble where it is worse than the servers' cards. The tone is
-/// at least a warning while settings must change.
-pub fn verdict_line(
-    report: &CheckReport,
-    unencrypted: &dyn Fn(&EndpointReport) -> bool,
-    settings_to_change: bool,
-    program: Option<(crate::clients::Program, crate::clients::System)>,
-) -> (Tone, Text) {
-    let program_tone = program.and_then(|(program, system)| {
-        crate::clients::program_advice(program, system, report)
-            .into_iter()
-            .filter_map(|advice| program_tone(advice.guidance))
-            .max_by_key(|tone| *tone == Tone::Bad)
-    });
-    let (tone, text) = headline_with_program(
-        overall(report, unencrypted),
-        settings_to_change,
-        program_tone,
-    );
-    match tone {
-        Tone::Good | Tone::Unknown | Tone::NotOffered if settings_to_change => {
-            (Tone::Warning, text)
-        }
-        _ => (tone, text),
-    }
-}
-
-fn tone_headline(tone: Tone) -> Text {
-    match tone {
-        Tone::Good => Text::HeadlineGood,
-        Tone::Warning => Text::HeadlineWarning,
-        Tone::Bad => Text::HeadlineBad,
-        Tone::Unknown => Text::HeadlineUnknown,
-        Tone::NotOffered => Text::HeadlineNotOffered,
-    }
-}
+use crate::state::endpoint_title;
+use crate::tone::{card_summary, unencrypted_summary, verdict_line};
 
 /// The summary, in `lang`, for the check `report`, repeatable at `link`. `unencrypted` says
 /// which endpoints the customer's program reaches without encryption ("Keine"): those read as
@@ -177,7 +33,7 @@ pub fn summary(
         format!(
             "{}: {}",
             texts.text(Text::SummaryOverall),
-            texts.text(tone_word(overall))
+            texts.text(overall.word())
         ),
     ];
     for endpoint in &report.endpoints {
@@ -200,7 +56,7 @@ pub fn summary(
         lines.push(format!(
             "- {}{address}: {} – {}",
             endpoint_title(endpoint),
-            texts.text(tone_word(tone)),
+            texts.text(tone.word()),
             explanation(texts, endpoint, summary)
         ));
         let versions = if accepted.is_empty() {
@@ -227,7 +83,7 @@ pub fn summary(
         lines.push(format!(
             "- {}: {} – {}",
             texts.domain_heading(&domain.domain),
-            texts.text(tone_word(crate::state::domain_tone(domain.verdict))),
+            texts.text(crate::tone::domain_tone(domain.verdict).word()),
             texts.domain_verdict(domain)
         ));
         for host in &domain.mx_hosts {
@@ -296,6 +152,8 @@ mod tests {
         CertificateReport, CertificateVerdict, EndpointReport, HandshakeReport, Scheme, TlsVersion,
         Verdict,
     };
+
+    use mailtls_shared::CheckVerdict;
 
     use super::*;
 
@@ -520,67 +378,5 @@ mod null_mx {
             german.contains("Gesamtergebnis: Nicht angeboten"),
             "{german}"
         );
-    }
-}
-
-#[cfg(test)]
-mod headline_tests {
-    use super::*;
-
-    #[test]
-    fn a_chosen_programs_trouble_leads_where_the_cards_look_better() {
-        assert_eq!(
-            headline_with_program(Tone::Good, false, Some(Tone::Bad)),
-            (Tone::Bad, Text::HeadlineProgramBad)
-        );
-        assert_eq!(
-            headline_with_program(Tone::Unknown, false, Some(Tone::Warning)),
-            (Tone::Warning, Text::HeadlineProgramWarning)
-        );
-        // The cards are worse, or the settings must change first: those lead.
-        assert_eq!(
-            headline_with_program(Tone::Bad, false, Some(Tone::Warning)),
-            (Tone::Bad, Text::HeadlineBad)
-        );
-        assert_eq!(
-            headline_with_program(Tone::Good, true, Some(Tone::Bad)),
-            (Tone::Good, Text::HeadlineSettings)
-        );
-        assert_eq!(
-            headline_with_program(Tone::Good, false, None),
-            (Tone::Good, Text::HeadlineGood)
-        );
-    }
-
-    #[test]
-    fn the_headline_asks_for_settings_first_then_says_the_overall_tone() {
-        assert_eq!(headline(Tone::Good, true), Text::HeadlineSettings);
-        assert_eq!(headline(Tone::Bad, true), Text::HeadlineSettings);
-        for (tone, text) in [
-            (Tone::Good, Text::HeadlineGood),
-            (Tone::Warning, Text::HeadlineWarning),
-            (Tone::Bad, Text::HeadlineBad),
-            (Tone::Unknown, Text::HeadlineUnknown),
-            (Tone::NotOffered, Text::HeadlineNotOffered),
-            (Tone::Warning, Text::HeadlineProgramWarning),
-            (Tone::Bad, Text::HeadlineProgramBad),
-        ] {
-            if !matches!(
-                text,
-                Text::HeadlineProgramWarning | Text::HeadlineProgramBad
-            ) {
-                assert_eq!(headline(tone, false), text);
-            }
-            // The headline leads with the same word as the cards of its tone.
-            for lang in Lang::ALL {
-                let texts = catalog(lang);
-                assert!(
-                    texts
-                        .text(text)
-                        .starts_with(&format!("{}:", texts.text(tone_word(tone)))),
-                    "{lang:?} {text:?}"
-                );
-            }
-        }
     }
 }

@@ -17,8 +17,8 @@ pub struct DomainCardProps {
 pub fn DomainCard(props: &DomainCardProps) -> Html {
     let texts = catalog(props.lang);
     let domain = &props.domain;
-    let tone = crate::state::domain_tone(domain.verdict);
-    let (class, icon, label) = (tone.class(), tone.icon(), crate::summary::tone_word(tone));
+    let tone = crate::tone::domain_tone(domain.verdict);
+    let (class, icon, label) = (tone.class(), tone.icon(), tone.word());
     let todo = texts.domain_todo(domain);
     let sts = &domain.mta_sts;
     let rpt = &domain.tls_rpt;

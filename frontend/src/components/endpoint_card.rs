@@ -5,7 +5,8 @@ use mailtls_shared::{ClientResult, EndpointReport, FindingCode, Lang, wire_name}
 use yew::prelude::*;
 
 use crate::i18n::{Text, catalog, client_name, explanation};
-use crate::state::{Tone, card_summary, endpoint_title, unencrypted_summary};
+use crate::state::endpoint_title;
+use crate::tone::{Tone, card_summary, unencrypted_summary};
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct EndpointCardProps {
@@ -39,7 +40,7 @@ pub fn EndpointCard(props: &EndpointCardProps) -> Html {
     } else {
         card_summary(endpoint)
     };
-    let (class, icon, label) = (tone.class(), tone.icon(), crate::summary::tone_word(tone));
+    let (class, icon, label) = (tone.class(), tone.icon(), tone.word());
     let retry = props.on_retry.clone();
     let attempted = endpoint.handshakes.iter().any(|handshake| {
         handshake.duration_ms > 0 || handshake.outcome != mailtls_shared::Outcome::Inconclusive

@@ -290,7 +290,8 @@ impl Dns {
     /// Whether DNSSEC validation works from here at all: the trust anchors' own DNSKEY records
     /// (the root's, or the zones of the configured anchor file) come back secure. A resolver that
     /// strips signatures makes every answer look bogus; this tells that apart from a zone whose
-    /// signatures are really broken. Asked once.
+    /// signatures are really broken. Kept while it works; a "no" is asked again after
+    /// [`RECHECK_VALIDATION`], so a resolver that comes back is noticed.
     pub async fn validation_works(&self) -> bool {
         let mut cached = self.validates.lock().await;
         if let Some((works, asked)) = *cached
