@@ -470,6 +470,38 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
 }
 
 #[test]
+fn a_trust_anchor_below_the_root_with_only_its_key_signing_key_is_explained() {
+    let lab = Lab::start();
+    let full = std::fs::read_to_string(lab.trust_anchor()).expect("read the lab's anchor");
+    // `test. 3600 IN DNSKEY <flags> …`: keymgr's key-signing key has flags 257, the zone-signing
+    // key 256. unbound validates `test.` from the KSK alone.
+    let ksk_only: String = full
+        .lines()
+        .filter(|line| line.split_whitespace().nth(4) == Some("257"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_eq!(ksk_only.lines().count(), 1, "one KSK in {full}");
+    let anchor = tempfile::NamedTempFile::new().expect("temporary file");
+    std::fs::write(anchor.path(), &ksk_only).expect("write the KSK-only anchor");
+    let (_, report) = lab.check_with(
+        &lab.knot.address.to_string(),
+        &anchor.path().display().to_string(),
+        &["domain:dane.test"],
+    );
+    let dane = domain(&report, "dane.test");
+    assert_eq!(dane["dane"], "lookup_failed");
+    let detail = dane["mx_hosts"][0]["dane"]["detail"].as_str().unwrap_or("");
+    assert!(
+        detail.contains("lacks DNSKEY records that test. publishes")
+            && detail.contains("flags 256")
+            && detail.contains("a key-signing key alone is not enough")
+            && detail.ends_with("so DANE could not be checked"),
+        "{detail}"
+    );
+    assert_eq!(dane["mx_hosts"][0]["status"], "usable");
+}
+
+#[test]
 fn the_text_report_says_which_mx_has_a_problem() {
     let lab = Lab::start();
     let (_, text) = lab.check_text(&["domain:two.test"]);

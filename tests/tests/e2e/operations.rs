@@ -141,6 +141,26 @@ fn a_broken_trust_anchor_file_stops_the_start_with_the_reason() {
 }
 
 #[test]
+fn a_ds_record_as_trust_anchor_stops_the_start_and_asks_for_the_dnskey_records() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let anchor = dir.path().join("anchor.txt");
+    // What unbound accepts as `trust-anchor:`; hickory's validator takes DNSKEY records only.
+    std::fs::write(
+        &anchor,
+        "test. 3600 IN DS 2371 13 2 \
+         C988EC423E3880EB8DD8A46E9A8C0AE4E3C5B6B7F5A4E5C8C2E9B1B1D3E2F1A0\n",
+    )
+    .expect("write anchor");
+    let stderr = refused_start("--dnssec-trust-anchor", &anchor);
+    assert!(
+        stderr.contains("anchor.txt: not a usable DNSSEC trust anchor file")
+            && stderr.contains("DS records cannot be trust anchors here")
+            && stderr.contains("DNSKEY records, all of them"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_broken_config_file_stops_the_start_with_the_reason() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let config = dir.path().join("mailtls.toml");

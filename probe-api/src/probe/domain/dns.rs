@@ -23,9 +23,10 @@ use hickory_resolver::config::{
 };
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError as HickoryDnsError, NetError};
+use hickory_resolver::proto::dnssec::rdata::DNSSECRData;
 use hickory_resolver::proto::dnssec::{Proof, TrustAnchors};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use hickory_resolver::proto::rr::{LowerName, Name, RData, Record, RecordType};
 use thiserror::Error;
 use tokio::sync::OnceCell;
 
@@ -269,9 +270,10 @@ pub struct Dns {
     // Built on first success; a failure (no resolver configuration yet) is tried again next time.
     resolver: OnceCell<Arc<TokioResolver>>,
     validator: OnceCell<Arc<TokioResolver>>,
-    /// Whether the validator got a secure answer for its trust anchors' own keys, and when it
-    /// was asked: "yes" is kept, "no" is asked again after [`RECHECK_VALIDATION`].
-    validates: tokio::sync::Mutex<Option<(bool, std::time::Instant)>>,
+    /// Why the validator got no secure answer for its trust anchors' own keys (`None`: it did),
+    /// and when it was asked: "works" is kept, a problem is asked again after
+    /// [`RECHECK_VALIDATION`].
+    validates: tokio::sync::Mutex<Option<(Option<String>, std::time::Instant)>>,
 }
 
 /// How long a failed DNSSEC self-check stands before it is tried again.
@@ -287,42 +289,95 @@ impl Dns {
         }
     }
 
-    /// Whether DNSSEC validation works from here at all: the trust anchors' own DNSKEY records
-    /// (the root's, or the zones of the configured anchor file) come back secure. A resolver that
-    /// strips signatures makes every answer look bogus; this tells that apart from a zone whose
-    /// signatures are really broken. Kept while it works; a "no" is asked again after
+    /// Whether DNSSEC validation works from here at all: `None` when the trust anchors' own
+    /// DNSKEY records (the root's, or the zones of the configured anchor file) come back secure,
+    /// else why not, as a clause for the report's detail. A resolver that strips signatures
+    /// makes every answer look bogus; this tells that apart from a zone whose signatures are
+    /// really broken. Kept while it works; a problem is asked again after
     /// [`RECHECK_VALIDATION`], so a resolver that comes back is noticed.
-    pub async fn validation_works(&self) -> bool {
+    pub async fn validation_problem(&self) -> Option<String> {
         let mut cached = self.validates.lock().await;
-        if let Some((works, asked)) = *cached
-            && (works || asked.elapsed() < RECHECK_VALIDATION)
+        if let Some((problem, asked)) = &*cached
+            && (problem.is_none() || asked.elapsed() < RECHECK_VALIDATION)
         {
-            return works;
+            return problem.clone();
         }
-        let works = self.self_check().await;
-        *cached = Some((works, std::time::Instant::now()));
-        works
+        let problem = self.self_check().await;
+        *cached = Some((problem.clone(), std::time::Instant::now()));
+        problem
     }
 
-    async fn self_check(&self) -> bool {
+    async fn self_check(&self) -> Option<String> {
+        const NOTHING_VALIDATES: &str = "not even the trust anchors' own keys validate from here \
+                                         (the DNS resolver may strip signatures)";
         let Ok(validator) = self.validator().await else {
-            return false;
+            return Some(NOTHING_VALIDATES.to_owned());
         };
-        for zone in self.anchor_zones() {
+        let zones = self.anchor_zones();
+        for zone in &zones {
             if let Ok(Validated::Records {
                 proof: Proof::Secure,
                 ..
             }) = self
-                .validated(&validator, &zone, RecordType::DNSKEY, "DNSKEY")
+                .validated(&validator, zone, RecordType::DNSKEY, "DNSKEY")
                 .await
             {
-                return true;
+                return None;
             }
         }
-        false
+        for zone in &zones {
+            if let Some(problem) = self.unanchored_keys(zone).await {
+                return Some(problem);
+            }
+        }
+        Some(NOTHING_VALIDATES.to_owned())
     }
 
-    /// The zones the trust anchors are for: the root, or the owner names in the anchor file.
+    /// For an anchor file of a zone below the root: the zone's DNSKEY records the file lacks,
+    /// said as the reason validation fails. hickory trusts such a zone's key set only when every
+    /// key in it is an anchor (it then needs no DS above the zone); with a key-signing key alone,
+    /// as unbound accepts, it looks for a DS record the zone has no parent to give, and every
+    /// answer of the zone turns bogus. `None` when the file holds them all or they cannot be
+    /// read (the general reason stands).
+    async fn unanchored_keys(&self, zone: &str) -> Option<String> {
+        let path = self.config.trust_anchor.as_ref()?;
+        let anchors = TrustAnchors::from_file(path).ok()?;
+        let owner = LowerName::from(Name::from_ascii(zone).ok()?);
+        if owner.is_root() {
+            return None;
+        }
+        let Ok(Answer::Records(keys)) = self.lookup(zone, RecordType::DNSKEY, "DNSKEY").await
+        else {
+            return None;
+        };
+        let missing: Vec<String> = keys
+            .iter()
+            .filter_map(|data| match data {
+                RData::DNSSEC(DNSSECRData::DNSKEY(key))
+                    if !anchors.contains_with_name(key.public_key(), &owner) =>
+                {
+                    let tag = key
+                        .calculate_key_tag()
+                        .map_or_else(|_| "?".to_owned(), |tag| tag.to_string());
+                    Some(format!("key tag {tag}, flags {}", key.flags()))
+                }
+                _ => None,
+            })
+            .collect();
+        (!missing.is_empty()).then(|| {
+            format!(
+                "the trust anchor file {} lacks DNSKEY records that {zone} publishes ({}): for a \
+                 zone below the root every DNSKEY the zone publishes must be in the file (a \
+                 key-signing key alone is not enough); add them, and update the file at every \
+                 key rollover",
+                path.display(),
+                missing.join("; ")
+            )
+        })
+    }
+
+    /// The zones the trust anchors are for: the root, or the owner names of the DNSKEY records
+    /// in the anchor file.
     fn anchor_zones(&self) -> Vec<String> {
         let Some(path) = &self.config.trust_anchor else {
             return vec![".".to_owned()];
@@ -331,9 +386,11 @@ impl Dns {
         let mut zones: Vec<String> = text
             .lines()
             .filter(|line| !line.trim_start().starts_with(';'))
+            .filter(|line| line.split_whitespace().any(|word| word == "DNSKEY"))
             .filter_map(|line| line.split_whitespace().next())
-            .map(str::to_owned)
+            .map(str::to_ascii_lowercase)
             .collect();
+        zones.sort();
         zones.dedup();
         zones
     }
@@ -783,8 +840,20 @@ enum Validated {
 /// Reads a trust anchor file as the validator will (for checking the configuration at start).
 pub fn check_trust_anchor(path: &std::path::Path) -> Result<(), String> {
     TrustAnchors::from_file(path).map(|_| ()).map_err(|error| {
+        // unbound and BIND also take DS records as anchors; hickory takes DNSKEY records only.
+        let has_ds = std::fs::read_to_string(path).is_ok_and(|text| {
+            text.lines()
+                .filter(|line| !line.trim_start().starts_with(';'))
+                .any(|line| line.split_whitespace().any(|word| word == "DS"))
+        });
+        let hint = if has_ds {
+            " (DS records cannot be trust anchors here: give the zone's DNSKEY records, all \
+             of them)"
+        } else {
+            ""
+        };
         format!(
-            "{}: not a usable DNSSEC trust anchor file: {error}",
+            "{}: not a usable DNSSEC trust anchor file: {error}{hint}",
             path.display()
         )
     })

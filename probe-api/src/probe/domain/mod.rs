@@ -293,13 +293,16 @@ pub async fn records(
         || tlsa
             .values()
             .any(|answer| matches!(answer, Ok(TlsaAnswer::Bogus(_))));
-    if bogus && !context.dns.validation_works().await {
+    let problem = if bogus {
+        context.dns.validation_problem().await
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
         let unchecked = |name: &str| DnsError::Failed {
             name: name.to_owned(),
             kind: "DNSSEC",
-            detail: "not even the trust anchors' own keys validate from here (the DNS resolver \
-                     may strip signatures), so DANE could not be checked"
-                .into(),
+            detail: format!("{problem}, so DANE could not be checked"),
         };
         if let Some(Ok(Some(Dnssec::Bogus(_)))) = mx_security {
             mx_security = Some(Err(unchecked(domain.as_str())));
