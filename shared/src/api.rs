@@ -80,7 +80,8 @@ impl fmt::Display for TlsVersion {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
-    /// The server completed a handshake at exactly this version.
+    /// The server chose exactly this version: a completed handshake (TLS 1.2 and 1.3 with
+    /// rustls), or a ServerHello at this version to the hand-built hello (older versions).
     Accepted,
     /// The server refused it: an alert, a close, or a different version.
     Rejected,

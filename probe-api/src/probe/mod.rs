@@ -585,30 +585,22 @@ impl Engine {
                 .unwrap_or_else(|_| domain::Records::ran_out())
         }));
         let (probed, records) = tokio::join!(join_all(probes), records);
-        let mut chains = domain::Chains::default();
-        let mut endpoints = Vec::with_capacity(probed.len());
         if probed.iter().any(|(_, overloaded)| *overloaded) {
             return Err(Overloaded);
         }
-        for ((report, chain), _) in probed {
-            if report.scheme == Scheme::Smtp && report.port == self.mx_port {
-                chains.add(&report.host, chain);
-            }
-            endpoints.push(report);
-        }
+        let probed: Vec<_> = probed.into_iter().map(|(probed, _)| probed).collect();
         let dane = domain::DaneCheck {
-            chains: &chains,
             provider: &self.provider,
             now: UnixTime::now(),
         };
+        let mx_probes = domain::MxProbes::new(&probed, self.mx_port);
         let domains: Vec<_> = plan
             .domains
             .iter()
             .zip(records)
-            .map(|(planned, records)| {
-                domain::assess(planned, records, &endpoints, self.mx_port, &dane)
-            })
+            .map(|(planned, records)| domain::assess(planned, records, &mx_probes, &dane))
             .collect();
+        let endpoints: Vec<_> = probed.into_iter().map(|(report, _)| report).collect();
         let mut report = CheckReport {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             checked_at,
@@ -649,11 +641,7 @@ impl Engine {
 
     /// What the endpoint's handshakes and dialogs show, before its certificate is judged.
     async fn measure(&self, endpoint: &PlannedEndpoint, deadline: Instant) -> Measured {
-        let mut observations = Observations::default();
-        let mut handshakes: Vec<(TlsVersion, Handshake, Duration)> = Vec::new();
-        let mut address = None;
-        let mut overloaded = false;
-        match &endpoint.address {
+        let (probes, address, clients, overloaded) = match &endpoint.address {
             Err(error) => {
                 let (reason, code) = match error {
                     ResolveError::NotFound(_) => {
@@ -673,37 +661,53 @@ impl Engine {
                     code,
                     message: error.to_string(),
                 };
-                for version in TlsVersion::ALL {
-                    let failed = Handshake::failed(Outcome::Inconclusive, reason, &error.message);
-                    handshakes.push((version, failed, Duration::ZERO));
-                }
-                observations.clients = self.untested_clients(
+                let clients = self.untested_clients(
                     ClientReason::Unreached,
                     "the server could not be reached, so no client was tried",
                 );
-                observations.error = Some(error);
+                (
+                    VersionProbes::unreached(reason, error),
+                    None,
+                    clients,
+                    false,
+                )
             }
             Ok(ip) => {
-                address = Some(*ip);
                 let implicit = endpoint.scheme.tls_start() == mailtls_shared::TlsStart::Implicit;
                 let target = Attempting::new(self, endpoint, *ip, deadline, implicit);
-                target
-                    .all_versions(&mut handshakes, &mut observations)
-                    .await;
-                if let Some(catalog) = &self.catalog {
-                    let versions = handshakes
-                        .iter()
-                        .map(|(version, handshake, _)| (*version, handshake.outcome))
-                        .collect();
-                    observations.clients = target.simulate(catalog, &versions).await;
-                }
-                overloaded = target.overloaded.load(std::sync::atomic::Ordering::Relaxed);
+                let probes = target.all_versions().await;
+                let clients = match &self.catalog {
+                    Some(catalog) => {
+                        let versions = probes
+                            .handshakes
+                            .iter()
+                            .map(|(version, handshake, _)| (*version, handshake.outcome))
+                            .collect();
+                        target.simulate(catalog, &versions).await
+                    }
+                    None => Vec::new(),
+                };
+                let overloaded = target.overloaded.load(std::sync::atomic::Ordering::Relaxed);
+                (probes, Some(*ip), clients, overloaded)
             }
-        }
-        handshakes.sort_by_key(|(version, _, _)| *version);
+        };
+        let VersionProbes {
+            handshakes,
+            auth_before_tls,
+            response_injection,
+            tls12_legacy_ciphers_only,
+            error,
+        } = probes;
         Measured {
             handshakes,
-            observations,
+            observations: Observations {
+                auth_before_tls,
+                response_injection,
+                tls12_legacy_ciphers_only,
+                error,
+                clients,
+                ..Observations::default()
+            },
             address,
             overloaded,
         }
@@ -870,6 +874,38 @@ struct Measured {
     overloaded: bool,
 }
 
+/// What the version probes of one endpoint found, before its certificate is judged.
+#[derive(Debug)]
+struct VersionProbes {
+    /// One handshake per version, in [`TlsVersion`] order.
+    handshakes: Vec<(TlsVersion, Handshake, Duration)>,
+    auth_before_tls: bool,
+    response_injection: Option<String>,
+    /// TLS 1.2 worked only with the hand-built hello's suites (CBC, RSA key exchange).
+    tls12_legacy_ciphers_only: bool,
+    /// Why the server was not reached (name, lookup, connection or dialog).
+    error: Option<EndpointError>,
+}
+
+impl VersionProbes {
+    /// Not reached: every version inconclusive for the same reason, said once as the error.
+    fn unreached(reason: Reason, error: EndpointError) -> Self {
+        VersionProbes {
+            handshakes: TlsVersion::ALL
+                .into_iter()
+                .map(|version| {
+                    let failed = Handshake::failed(Outcome::Inconclusive, reason, &error.message);
+                    (version, failed, Duration::ZERO)
+                })
+                .collect(),
+            auth_before_tls: false,
+            response_injection: None,
+            tls12_legacy_ciphers_only: false,
+            error: Some(error),
+        }
+    }
+}
+
 /// One endpoint at one address, being probed.
 struct Attempting<'a> {
     engine: &'a Engine,
@@ -925,36 +961,19 @@ impl Attempting<'_> {
     }
 
     /// TLS 1.2 first; if the connection and dialog work, the other versions in parallel.
-    async fn all_versions(
-        &self,
-        handshakes: &mut Vec<(TlsVersion, Handshake, Duration)>,
-        observations: &mut Observations,
-    ) {
+    async fn all_versions(&self) -> VersionProbes {
         let started = Instant::now();
-        let first = self.attempt(TlsVersion::Tls12).await;
-        let first = match first {
+        let (mut tls12, facts) = match self.attempt(TlsVersion::Tls12).await {
+            // Nothing else can work either; don't knock five times.
             Err(unreached) => {
-                // Nothing else can work either; don't knock five times.
-                for version in TlsVersion::ALL {
-                    let failed = Handshake::failed(
-                        Outcome::Inconclusive,
-                        unreached.reason,
-                        &unreached.error.message,
-                    );
-                    handshakes.push((version, failed, Duration::ZERO));
-                }
-                observations.auth_before_tls =
-                    unreached.facts.is_some_and(|facts| facts.auth_before_tls);
-                observations.error = Some(unreached.error);
-                return;
+                return VersionProbes {
+                    auth_before_tls: unreached.facts.is_some_and(|facts| facts.auth_before_tls),
+                    ..VersionProbes::unreached(unreached.reason, unreached.error)
+                };
             }
-            Ok((handshake, facts)) => {
-                observations.auth_before_tls = facts.auth_before_tls;
-                observations.response_injection = facts.injected;
-                (handshake, started.elapsed())
-            }
+            Ok(first) => first,
         };
-        let mut tls12 = first.0;
+        let mut tls12_took = started.elapsed();
         // One wait for a greeting per endpoint: TLS 1.3 only listens when TLS 1.2 failed.
         if tls12.outcome == Outcome::Accepted {
             self.greet
@@ -966,7 +985,7 @@ impl Attempting<'_> {
             TlsVersion::Tls11,
             TlsVersion::Tls13,
         ];
-        let mut others = join_all(rest.map(|version| async move {
+        let others = join_all(rest.map(|version| async move {
             let started = Instant::now();
             (version, self.attempt(version).await, started.elapsed())
         }))
@@ -975,36 +994,39 @@ impl Attempting<'_> {
         let no_common_suite = tls12.detail.as_deref().is_some_and(|detail| {
             detail.ends_with("handshake_failure") || detail.ends_with("insufficient_security")
         });
+        let mut tls12_legacy_ciphers_only = false;
         if tls12.outcome == Outcome::Rejected && no_common_suite {
             let started = Instant::now();
             if let Ok((legacy, _)) = self.attempt_legacy_tls12().await
                 && legacy.outcome == Outcome::Accepted
             {
                 tls12 = legacy;
-                observations.tls12_legacy_ciphers_only = true;
+                tls12_legacy_ciphers_only = true;
             }
-            others.push((
-                TlsVersion::Tls12,
-                Ok((tls12, DialogFacts::default())),
-                first.1 + started.elapsed(),
-            ));
-        } else {
-            others.push((
-                TlsVersion::Tls12,
-                Ok((tls12, DialogFacts::default())),
-                first.1,
-            ));
+            tls12_took += started.elapsed();
         }
-        for (version, attempt, took) in others {
-            let handshake = match attempt {
-                Ok((handshake, _)) => handshake,
-                Err(unreached) => Handshake::failed(
-                    Outcome::Inconclusive,
-                    unreached.reason,
-                    unreached.error.message,
-                ),
-            };
-            handshakes.push((version, handshake, took));
+        let mut handshakes: Vec<_> = others
+            .into_iter()
+            .map(|(version, attempt, took)| {
+                let handshake = match attempt {
+                    Ok((handshake, _)) => handshake,
+                    Err(unreached) => Handshake::failed(
+                        Outcome::Inconclusive,
+                        unreached.reason,
+                        unreached.error.message,
+                    ),
+                };
+                (version, handshake, took)
+            })
+            .chain([(TlsVersion::Tls12, tls12, tls12_took)])
+            .collect();
+        handshakes.sort_by_key(|(version, _, _)| *version);
+        VersionProbes {
+            handshakes,
+            auth_before_tls: facts.auth_before_tls,
+            response_injection: facts.injected,
+            tls12_legacy_ciphers_only,
+            error: None,
         }
     }
 
@@ -1327,4 +1349,161 @@ fn untestable_error(handshakes: &[(TlsVersion, Handshake, Duration)]) -> Option<
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    /// The documentation range stands in for public mail servers: nothing here connects.
+    const SERVER: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10));
+    const SECOND: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 11));
+
+    fn name(name: &str) -> Hostname {
+        Hostname::parse(name).expect("a valid name")
+    }
+
+    /// An engine that knows `mail.example.de` (two addresses) and `one.example.de` by override,
+    /// no other name (no DNS at all), and allows the documentation range.
+    fn engine(policy: impl FnOnce(AddressPolicy) -> AddressPolicy) -> Engine {
+        let documentation = "192.0.2.0/24".parse().expect("a range");
+        Engine::new(ProbeSettings {
+            policy: policy(AddressPolicy::default().allow(documentation)),
+            resolver: Resolver::new(Duration::from_secs(1))
+                .with_override(name("mail.example.de"), SERVER)
+                .with_override(name("mail.example.de"), SECOND)
+                .with_override(name("one.example.de"), SERVER)
+                .with_override(name("loop.example.de"), IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            simulate_clients: false,
+            ..ProbeSettings::default()
+        })
+        .expect("engine")
+    }
+
+    /// Each planned endpoint as `scheme://host:port at ADDRESS[, optional]`, in plan order.
+    async fn planned(engine: &Engine, targets: &[&str]) -> Result<Vec<String>, PlanError> {
+        let targets = targets
+            .iter()
+            .map(|target| Target::parse(target).expect("a valid target"))
+            .collect();
+        let plan = engine.plan(targets).await?;
+        Ok(plan
+            .endpoints
+            .iter()
+            .map(|endpoint| {
+                let at = match &endpoint.address {
+                    Ok(address) => address.to_string(),
+                    Err(error) => format!("error: {error}"),
+                };
+                let optional = if endpoint.optional { ", optional" } else { "" };
+                format!(
+                    "{}://{}:{} at {at}{optional}",
+                    endpoint.scheme.as_str(),
+                    endpoint.host,
+                    endpoint.port
+                )
+            })
+            .collect())
+    }
+
+    #[tokio::test]
+    async fn a_host_is_planned_on_every_standard_port_at_every_address_each_optional() {
+        let plan = planned(&engine(|p| p), &["mail.example.de"]).await;
+        let mut expected = Vec::new();
+        for scheme in Scheme::ALL {
+            for address in [SERVER, SECOND] {
+                expected.push(format!(
+                    "{}://mail.example.de:{} at {address}, optional",
+                    scheme.as_str(),
+                    scheme.default_port()
+                ));
+            }
+        }
+        assert_eq!(plan.expect("planned"), expected);
+    }
+
+    #[tokio::test]
+    async fn an_endpoint_is_planned_once_per_address_and_is_not_optional() {
+        let plan = planned(&engine(|p| p), &["submission://one.example.de:587"]).await;
+        assert_eq!(
+            plan.expect("planned"),
+            ["submission://one.example.de:587 at 192.0.2.10"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_name_that_does_not_resolve_is_planned_with_its_error_not_refused() {
+        let plan = planned(&engine(|p| p), &["imaps://gone.example.de"]).await;
+        assert_eq!(
+            plan.expect("planned"),
+            ["imaps://gone.example.de:993 at error: no address found for gone.example.de"]
+        );
+    }
+
+    #[tokio::test]
+    async fn planning_refuses_the_whole_check_for_one_forbidden_target() {
+        let engine = engine(|p| p);
+        let cases: [(&str, &[&str], &str); 4] = [
+            (
+                "a port that is not a mail port",
+                &["imaps://one.example.de:8080", "imaps://mail.example.de"],
+                "port 8080 is not a mail port this service checks",
+            ),
+            (
+                "a name that resolves to loopback",
+                &["imaps://one.example.de", "imaps://loop.example.de"],
+                "loop.example.de resolves to 127.0.0.1, which is a loopback address",
+            ),
+            (
+                "a name in a reserved domain",
+                &["imaps://mail.example.test"],
+                "mail.example.test is in the reserved domain .test, which never holds a public \
+                 mail server",
+            ),
+            (
+                "an address literal outside the allowed ranges",
+                &["imaps://[2001:db8::1]"],
+                "2001:db8::1 resolves to 2001:db8::1, which is a documentation address",
+            ),
+        ];
+        for (case, targets, message) in cases {
+            let refused = planned(&engine, targets).await;
+            assert_eq!(
+                refused.map_err(|error| error.to_string()),
+                Err(message.to_owned()),
+                "{case}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn provider_mode_plans_only_names_under_its_domains() {
+        let engine = engine(|p| p.only_domains(&[name("example.de")]));
+        assert_eq!(
+            planned(&engine, &["imaps://one.example.de"])
+                .await
+                .expect("planned"),
+            ["imaps://one.example.de:993 at 192.0.2.10"]
+        );
+        assert_eq!(
+            planned(&engine, &["imaps://mail.example.org"])
+                .await
+                .map_err(|error| error.to_string()),
+            Err("mail.example.org is not under the provider's domains (example.de)".to_owned())
+        );
+    }
+
+    #[tokio::test]
+    async fn the_plan_charges_each_address_once() {
+        let engine = engine(|p| p);
+        let targets = ["mail.example.de", "imaps://one.example.de"]
+            .iter()
+            .map(|target| Target::parse(target).expect("a valid target"))
+            .collect();
+        let plan = engine.plan(targets).await.expect("planned");
+        assert_eq!(plan.addresses(), [SERVER, SECOND]);
+        assert_eq!(plan.len(), 15);
+    }
 }

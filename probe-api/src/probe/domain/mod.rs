@@ -321,32 +321,47 @@ pub async fn records(
     }
 }
 
-/// The certificate chains the MX hosts presented, per host name (one per address).
-#[derive(Debug, Default)]
-pub struct Chains(HashMap<String, Vec<Vec<CertificateDer<'static>>>>);
+/// One MX host's probe: the `smtp` endpoint's report and the chain it presented.
+pub type MxProbe<'a> = (&'a EndpointReport, &'a [CertificateDer<'static>]);
 
-impl Chains {
-    pub fn add(&mut self, host: &str, chain: Vec<CertificateDer<'static>>) {
-        let chains = self.0.entry(host.to_owned()).or_default();
-        if !chain.is_empty() {
-            chains.push(chain);
+/// The check's endpoints that probed MX hosts, per host name (one per address): the `smtp`
+/// endpoints on the MX port. Built once from the check's endpoints — the one place that says
+/// which endpoint probed which MX host.
+#[derive(Debug, Default)]
+pub struct MxProbes<'a>(HashMap<&'a str, Vec<MxProbe<'a>>>);
+
+impl<'a> MxProbes<'a> {
+    pub fn new(probed: &'a [(EndpointReport, Vec<CertificateDer<'static>>)], mx_port: u16) -> Self {
+        let mut by_host: HashMap<&str, Vec<MxProbe<'a>>> = HashMap::new();
+        for (report, chain) in probed {
+            if report.scheme == Scheme::Smtp && report.port == mx_port {
+                by_host
+                    .entry(report.host.as_str())
+                    .or_default()
+                    .push((report, chain.as_slice()));
+            }
         }
+        MxProbes(by_host)
+    }
+
+    fn of(&self, host: &str) -> &[MxProbe<'a>] {
+        self.0.get(host).map(Vec::as_slice).unwrap_or_default()
     }
 }
 
 /// What matching TLSA records needs.
 #[derive(Debug)]
 pub struct DaneCheck<'a> {
-    pub chains: &'a Chains,
     pub provider: &'a Arc<CryptoProvider>,
     pub now: UnixTime,
 }
 
 impl DaneCheck<'_> {
-    /// DANE for `host` from its TLSA answer and the chains it presented.
+    /// DANE for `host` from its TLSA answer and the chains it presented (`probes`).
     fn host(
         &self,
         host: &str,
+        probes: &[MxProbe<'_>],
         answer: &Result<TlsaAnswer, DnsError>,
         mx_security: Option<&Result<Option<Dnssec>, DnsError>>,
     ) -> MxDane {
@@ -399,12 +414,11 @@ impl DaneCheck<'_> {
                 format!(" (TLSA records at _25._tcp.{base}: {host} is an alias of {base})"),
             )
         };
-        let chains = self
-            .chains
-            .0
-            .get(host)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let chains: Vec<&[CertificateDer<'static>]> = probes
+            .iter()
+            .map(|(_, chain)| *chain)
+            .filter(|chain| !chain.is_empty())
+            .collect();
         if !records.iter().any(dane::usable) {
             return dane(
                 DaneStatus::Unusable,
@@ -543,12 +557,11 @@ fn shown(records: &[TxtRecord], prefix: &[u8]) -> Option<String> {
     })
 }
 
-/// Adds up the MX hosts' probes (the `smtp` endpoints on `mx_port`) and the records.
+/// Adds up the MX hosts' probes and the records, host by host in the MX records' order.
 pub fn assess(
     planned: &PlannedDomain,
     records: Records,
-    endpoints: &[EndpointReport],
-    mx_port: u16,
+    probes: &MxProbes<'_>,
     dane: &DaneCheck<'_>,
 ) -> DomainReport {
     let enforced = records
@@ -561,41 +574,11 @@ pub fn assess(
         .hosts
         .iter()
         .map(|host| {
-            let probes: Vec<&EndpointReport> = endpoints
-                .iter()
-                .filter(|e| e.scheme == Scheme::Smtp && e.port == mx_port && e.host == host.name)
-                .collect();
-            let mut report = assess_host(host, &probes, enforced);
-            // DANE is judged for hosts that were reached: an unreachable host is untested, not
-            // a mismatch.
-            if let Some(answer) = records
+            let tlsa = records
                 .tlsa
                 .get(&host.name)
-                .filter(|_| report.status != MxStatus::Untested)
-            {
-                let host_dane = dane.host(&host.name, answer, records.mx_security.as_ref());
-                let problem = match host_dane.status {
-                    DaneStatus::Mismatch => Some((MxProblemCode::DaneMismatch, Severity::Critical)),
-                    // Validation works from here (checked before): the signatures are really broken.
-                    DaneStatus::Bogus => Some((MxProblemCode::DnssecBogus, Severity::Critical)),
-                    DaneStatus::LookupFailed => {
-                        Some((MxProblemCode::DaneLookupFailed, Severity::Warning))
-                    }
-                    _ => None,
-                };
-                if let Some((code, severity)) = problem {
-                    report.problems.push(MxProblem {
-                        code,
-                        severity,
-                        detail: host_dane.detail.clone(),
-                    });
-                    if severity == Severity::Critical {
-                        report.status = MxStatus::Problem;
-                    }
-                }
-                report.dane = Some(host_dane);
-            }
-            report
+                .map(|answer| (answer, records.mx_security.as_ref()));
+            assess_host(host, probes.of(&host.name), enforced, tlsa, dane)
         })
         .collect::<Vec<_>>();
     DomainReport {
@@ -615,10 +598,21 @@ pub fn assess(
     }
 }
 
+/// The host's TLSA answer, and whether the domain's MX records are DNSSEC-secure.
+type TlsaFacts<'r> = (
+    &'r Result<TlsaAnswer, DnsError>,
+    Option<&'r Result<Option<Dnssec>, DnsError>>,
+);
+
+/// One MX host in one pass: its addresses, the MTA-STS policy's patterns, what each probe
+/// showed, then DANE — judged only for a host that was reached (an unreachable host is
+/// untested, not a mismatch) —, and from all problems found its status.
 fn assess_host(
     host: &PlannedMx,
-    probes: &[&EndpointReport],
+    probes: &[MxProbe<'_>],
     policy: Option<&mailtls_shared::MtaStsPolicy>,
+    tlsa: Option<TlsaFacts<'_>>,
+    dane: &DaneCheck<'_>,
 ) -> MxHostReport {
     let mut report = MxHostReport {
         host: host.name.clone(),
@@ -687,7 +681,7 @@ fn assess_host(
     let mut tested = 0;
     let mut best: Option<Option<TlsVersion>> = None;
     let mut unreachable: Option<EndpointError> = None;
-    for probe in probes {
+    for (probe, _) in probes {
         let starttls_missing = probe
             .findings
             .iter()
@@ -754,7 +748,7 @@ fn assess_host(
     }
     report.addresses = probes
         .iter()
-        .filter_map(|probe| probe.address.clone())
+        .filter_map(|(probe, _)| probe.address.clone())
         .collect();
     report.best_version = best.flatten();
     if let Some(error) = &unreachable {
@@ -765,6 +759,24 @@ fn assess_host(
         );
     }
     report.error = if tested == 0 { unreachable } else { None };
+    if let Some((answer, mx_security)) = tlsa.filter(|_| tested > 0) {
+        let host_dane = dane.host(&host.name, probes, answer, mx_security);
+        let problem = match host_dane.status {
+            DaneStatus::Mismatch => Some((MxProblemCode::DaneMismatch, Severity::Critical)),
+            // Validation works from here (checked before): the signatures are really broken.
+            DaneStatus::Bogus => Some((MxProblemCode::DnssecBogus, Severity::Critical)),
+            DaneStatus::LookupFailed => Some((MxProblemCode::DaneLookupFailed, Severity::Warning)),
+            _ => None,
+        };
+        if let Some((code, severity)) = problem {
+            report.problems.push(MxProblem {
+                code,
+                severity,
+                detail: host_dane.detail.clone(),
+            });
+        }
+        report.dane = Some(host_dane);
+    }
     let critical = report
         .problems
         .iter()
@@ -783,5 +795,272 @@ fn address(probe: &EndpointReport) -> String {
     match &probe.address {
         Some(address) => format!("{} [{address}]", probe.host),
         None => probe.host.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use mailtls_shared::{
+        CertificateReport, EndpointErrorCode, Finding, MtaStsPolicy, Outcome, Verdict,
+    };
+
+    use super::*;
+
+    const AT: &str = "192.0.2.25";
+
+    fn planned(addresses: Result<Vec<IpAddr>, Refusal>) -> PlannedMx {
+        PlannedMx {
+            name: "mx.example.de".to_owned(),
+            preference: 10,
+            addresses: addresses
+                .map(|addresses| (Hostname::parse("mx.example.de").expect("name"), addresses)),
+        }
+    }
+
+    fn reached() -> PlannedMx {
+        planned(Ok(vec![AT.parse().expect("address")]))
+    }
+
+    /// A port-25 probe with `verdict`, accepting `accepted`, with `findings` and a certificate
+    /// judged `certificate`.
+    fn probe(
+        verdict: Verdict,
+        accepted: &[TlsVersion],
+        findings: &[FindingCode],
+        certificate: CertificateVerdict,
+    ) -> EndpointReport {
+        EndpointReport {
+            scheme: Scheme::Smtp,
+            host: "mx.example.de".to_owned(),
+            port: 25,
+            address: Some(AT.to_owned()),
+            versions: TlsVersion::ALL
+                .into_iter()
+                .map(|version| {
+                    let outcome = if accepted.contains(&version) {
+                        Outcome::Accepted
+                    } else {
+                        Outcome::Rejected
+                    };
+                    (version, outcome)
+                })
+                .collect::<BTreeMap<_, _>>(),
+            handshakes: Vec::new(),
+            certificate: Some(CertificateReport {
+                verdict: certificate,
+                detail: Some("judged".to_owned()),
+                ..CertificateReport::default()
+            }),
+            clients: Vec::new(),
+            findings: findings
+                .iter()
+                .map(|code| Finding {
+                    code: *code,
+                    severity: Severity::Warning,
+                    detail: None,
+                })
+                .collect(),
+            verdict,
+            service_found: None,
+            error: None,
+        }
+    }
+
+    fn modern() -> EndpointReport {
+        probe(
+            Verdict::Ready,
+            &[TlsVersion::Tls12, TlsVersion::Tls13],
+            &[],
+            CertificateVerdict::Valid,
+        )
+    }
+
+    fn unreachable() -> EndpointReport {
+        EndpointReport {
+            certificate: None,
+            error: Some(EndpointError {
+                code: EndpointErrorCode::ConnectionRefused,
+                message: "connection refused".to_owned(),
+            }),
+            ..probe(Verdict::Untestable, &[], &[], CertificateVerdict::Valid)
+        }
+    }
+
+    fn policy(mode: MtaStsMode, mx: &str) -> MtaStsPolicy {
+        MtaStsPolicy {
+            mode,
+            mx: vec![mx.to_owned()],
+            max_age: 86_400,
+        }
+    }
+
+    /// DANE-EE on the SPKI's SHA-256 with a digest no key has.
+    fn tlsa_records() -> Result<TlsaAnswer, DnsError> {
+        Ok(TlsaAnswer::Records {
+            base: "mx.example.de".to_owned(),
+            records: vec![Tlsa {
+                usage: 3,
+                selector: 1,
+                matching: 1,
+                data: vec![0xab; 32],
+            }],
+        })
+    }
+
+    /// The host's status, its problems (code and severity, as on the wire), its best version
+    /// and its DANE status.
+    type Summary = (
+        MxStatus,
+        Vec<(MxProblemCode, Severity)>,
+        Option<TlsVersion>,
+        Option<DaneStatus>,
+    );
+
+    fn assessed(
+        host: &PlannedMx,
+        probes: &[(EndpointReport, Vec<CertificateDer<'static>>)],
+        policy: Option<&MtaStsPolicy>,
+        tlsa: Option<Result<TlsaAnswer, DnsError>>,
+    ) -> Summary {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let dane = DaneCheck {
+            provider: &provider,
+            now: UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_800_000_000)),
+        };
+        let probes: Vec<MxProbe<'_>> = probes
+            .iter()
+            .map(|(report, chain)| (report, chain.as_slice()))
+            .collect();
+        let secure_mx = Some(Ok(Some(Dnssec::Secure)));
+        let tlsa = tlsa.as_ref().map(|answer| (answer, secure_mx.as_ref()));
+        let report = assess_host(host, &probes, policy, tlsa, &dane);
+        (
+            report.status,
+            report
+                .problems
+                .iter()
+                .map(|problem| (problem.code, problem.severity))
+                .collect(),
+            report.best_version,
+            report.dane.map(|dane| dane.status),
+        )
+    }
+
+    fn leaf() -> CertificateDer<'static> {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let params =
+            rcgen::CertificateParams::new(vec!["mx.example.de".to_owned()]).expect("params");
+        params.self_signed(&key).expect("certificate").der().clone()
+    }
+
+    #[test]
+    fn mx_hosts_are_judged_by_their_rules() {
+        use CertificateVerdict::Expired;
+        use MxProblemCode as P;
+        use Severity::{Critical, Info, Warning};
+        let tls10_only = || {
+            probe(
+                Verdict::NoModernTls,
+                &[TlsVersion::Tls10],
+                &[],
+                CertificateVerdict::Valid,
+            )
+        };
+        let legacy_too = || {
+            probe(
+                Verdict::LegacyEnabled,
+                &[TlsVersion::Tls10, TlsVersion::Tls12, TlsVersion::Tls13],
+                &[FindingCode::LegacyVersionsEnabled],
+                CertificateVerdict::Valid,
+            )
+        };
+        let no_starttls = || {
+            probe(
+                Verdict::NoModernTls,
+                &[],
+                &[FindingCode::StarttlsNotOffered],
+                CertificateVerdict::Valid,
+            )
+        };
+        let expired = || {
+            probe(
+                Verdict::CertificateProblem,
+                &[TlsVersion::Tls13],
+                &[],
+                Expired,
+            )
+        };
+        let refused = |lookup_failed, code| {
+            planned(Err(Refusal {
+                code,
+                detail: "why".to_owned(),
+                lookup_failed,
+            }))
+        };
+        let testing = policy(MtaStsMode::Testing, "mx.example.de");
+        let enforce = policy(MtaStsMode::Enforce, "mx.example.de");
+        let elsewhere = policy(MtaStsMode::Enforce, "*.example.org");
+        let chain = vec![leaf()];
+        #[rustfmt::skip]
+        let cases: Vec<(&str, PlannedMx, Vec<(EndpointReport, Vec<CertificateDer<'static>>)>, Option<&MtaStsPolicy>, Option<Result<TlsaAnswer, DnsError>>, Summary)> = vec![
+            ("a host on a refused address is a problem, never contacted",
+             refused(false, P::AddressRefused), vec![], None, None,
+             (MxStatus::Problem, vec![(P::AddressRefused, Critical)], None, None)),
+            ("a name with no address is a problem",
+             refused(false, P::NameNotFound), vec![], None, None,
+             (MxStatus::Problem, vec![(P::NameNotFound, Critical)], None, None)),
+            ("a failed lookup says nothing either way",
+             refused(true, P::NameNotFound), vec![], None, None,
+             (MxStatus::Untested, vec![(P::NameNotFound, Warning)], None, None)),
+            ("TLS 1.2 and 1.3 with a valid certificate is usable",
+             reached(), vec![(modern(), vec![])], None, None,
+             (MxStatus::Usable, vec![], Some(TlsVersion::Tls13), None)),
+            ("TLS 1.0 only is a problem",
+             reached(), vec![(tls10_only(), vec![])], None, None,
+             (MxStatus::Problem, vec![(P::NoModernTls, Critical)], Some(TlsVersion::Tls10), None)),
+            ("old versions beside TLS 1.2 are a warning",
+             reached(), vec![(legacy_too(), vec![])], None, None,
+             (MxStatus::Usable, vec![(P::LegacyVersionsEnabled, Warning)], Some(TlsVersion::Tls13), None)),
+            ("no STARTTLS is a problem",
+             reached(), vec![(no_starttls(), vec![])], None, None,
+             (MxStatus::Problem, vec![(P::StarttlsNotOffered, Critical)], None, None)),
+            ("the worst address decides the best version",
+             planned(Ok(vec![AT.parse().expect("address"), "192.0.2.26".parse().expect("address")])),
+             vec![(modern(), vec![]), (tls10_only(), vec![])], None, None,
+             (MxStatus::Problem, vec![(P::NoModernTls, Critical)], Some(TlsVersion::Tls10), None)),
+            ("a bad certificate is only noted for opportunistic senders",
+             reached(), vec![(expired(), vec![])], None, None,
+             (MxStatus::Usable, vec![(P::CertificateProblem, Info)], Some(TlsVersion::Tls13), None)),
+            ("a bad certificate is a warning under an MTA-STS policy in testing",
+             reached(), vec![(expired(), vec![])], Some(&testing), None,
+             (MxStatus::Usable, vec![(P::CertificateProblem, Warning)], Some(TlsVersion::Tls13), None)),
+            ("a bad certificate is a problem under an enforced MTA-STS policy",
+             reached(), vec![(expired(), vec![])], Some(&enforce), None,
+             (MxStatus::Problem, vec![(P::CertificateProblem, Critical)], Some(TlsVersion::Tls13), None)),
+            ("a host the enforced policy does not name is a problem",
+             reached(), vec![(modern(), vec![])], Some(&elsewhere), None,
+             (MxStatus::Problem, vec![(P::NotInMtaStsPolicy, Critical)], Some(TlsVersion::Tls13), None)),
+            ("an unreachable host is untested",
+             reached(), vec![(unreachable(), vec![])], None, None,
+             (MxStatus::Untested, vec![(P::Unreachable, Warning)], None, None)),
+            ("an unreachable host is not a DANE mismatch, even when a policy problem is critical",
+             reached(), vec![(unreachable(), vec![])], Some(&elsewhere), Some(tlsa_records()),
+             (MxStatus::Problem, vec![(P::NotInMtaStsPolicy, Critical), (P::Unreachable, Warning)], None, None)),
+            ("a reached host whose certificate fits no TLSA record is a DANE mismatch",
+             reached(), vec![(modern(), chain.clone())], None, Some(tlsa_records()),
+             (MxStatus::Problem, vec![(P::DaneMismatch, Critical)], Some(TlsVersion::Tls13), Some(DaneStatus::Mismatch))),
+            ("a failed TLSA lookup is a warning",
+             reached(), vec![(modern(), chain.clone())], None,
+             Some(Err(DnsError::Timeout { name: "_25._tcp.mx.example.de".to_owned(), kind: "TLSA", seconds: 5 })),
+             (MxStatus::Usable, vec![(P::DaneLookupFailed, Warning)], Some(TlsVersion::Tls13), Some(DaneStatus::LookupFailed))),
+            ("an unsigned zone is no problem",
+             reached(), vec![(modern(), chain.clone())], None, Some(Ok(TlsaAnswer::Unsigned)),
+             (MxStatus::Usable, vec![], Some(TlsVersion::Tls13), Some(DaneStatus::Unsigned))),
+        ];
+        for (case, host, probes, policy, tlsa, expected) in cases {
+            assert_eq!(assessed(&host, &probes, policy, tlsa), expected, "{case}");
+        }
     }
 }
