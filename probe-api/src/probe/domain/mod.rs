@@ -909,6 +909,17 @@ mod tests {
         })
     }
 
+    /// A named case: the host, its probes with the chains they presented, the MTA-STS policy,
+    /// the TLSA answer, and what the host must come to.
+    type Case<'p> = (
+        &'static str,
+        PlannedMx,
+        Vec<(EndpointReport, Vec<CertificateDer<'static>>)>,
+        Option<&'p MtaStsPolicy>,
+        Option<Result<TlsaAnswer, DnsError>>,
+        Summary,
+    );
+
     /// The host's status, its problems (code and severity, as on the wire), its best version
     /// and its DANE status.
     type Summary = (
@@ -1004,7 +1015,7 @@ mod tests {
         let elsewhere = policy(MtaStsMode::Enforce, "*.example.org");
         let chain = vec![leaf()];
         #[rustfmt::skip]
-        let cases: Vec<(&str, PlannedMx, Vec<(EndpointReport, Vec<CertificateDer<'static>>)>, Option<&MtaStsPolicy>, Option<Result<TlsaAnswer, DnsError>>, Summary)> = vec![
+        let cases: Vec<Case<'_>> = vec![
             ("a host on a refused address is a problem, never contacted",
              refused(false, P::AddressRefused), vec![], None, None,
              (MxStatus::Problem, vec![(P::AddressRefused, Critical)], None, None)),
