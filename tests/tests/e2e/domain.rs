@@ -84,35 +84,10 @@ fn host(name: &str, preference: u64, status: &str, best: &str) -> (String, u64, 
 }
 
 #[test]
-fn domains_are_checked_through_their_mx_hosts_and_policies() {
+fn two_mx_hosts_one_of_them_tls10_only_are_some_mx_failing() {
     let lab = Lab::start();
-    let (code, report) = lab.check(&[
-        "domain:two.test",
-        "kunde@sts.test",
-        "domain:nomx.test",
-        "domain:nullmx.test",
-        "domain:gone.two.test",
-        "domain:dane.test",
-        "domain:unsigned.test",
-        "domain:down.test",
-        "domain:alias.test",
-    ]);
-    assert_eq!(code, 1, "problems found: exit 1");
-    assert_eq!(
-        report["targets"],
-        serde_json::json!([
-            "domain:two.test",
-            "domain:sts.test",
-            "domain:nomx.test",
-            "domain:nullmx.test",
-            "domain:gone.two.test",
-            "domain:dane.test",
-            "domain:unsigned.test",
-            "domain:down.test",
-            "domain:alias.test"
-        ])
-    );
-
+    let (code, report) = lab.check(&["domain:two.test"]);
+    assert_eq!(code, 1, "{report:#}");
     // Two MX hosts: the modern one works, the TLS 1.0-only one loses Microsoft 365's mail.
     let two = domain(&report, "two.test");
     assert_eq!(two["verdict"], "some_mx_failing");
@@ -139,7 +114,13 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
     // two.test is an unsigned child of the signed test.: DANE is not possible, not an error.
     assert_eq!(two["dane"], "unsigned");
     assert_eq!(two["mx_hosts"][0]["dane"]["status"], "unsigned");
+}
 
+#[test]
+fn an_enforced_mta_sts_policy_flags_the_mx_hosts_it_does_not_name() {
+    let lab = Lab::start();
+    let (code, report) = lab.check(&["kunde@sts.test"]);
+    assert_eq!(code, 1, "{report:#}");
     // MTA-STS enforce listing only mx1: mx2 is also outside the policy. MX order is by
     // preference, not by the order DNS returned them in.
     let sts = domain(&report, "sts.test");
@@ -167,7 +148,13 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
         ])
     );
     assert_eq!(sts["tls_rpt"]["status"], "absent");
+}
 
+#[test]
+fn a_domain_without_mx_records_is_its_own_mail_server() {
+    let lab = Lab::start();
+    let (code, report) = lab.check(&["domain:nomx.test"]);
+    assert_eq!(code, 0, "{report:#}");
     // No MX: the domain's own address is its mail server (its certificate names mx1, which an
     // opportunistic sender does not check).
     let nomx = domain(&report, "nomx.test");
@@ -178,23 +165,30 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
         problems(nomx, 0),
         strings(&[("certificate_problem", "info")])
     );
-    // Checked alone, that domain is ready and so is the exit status: the MX probe's name
-    // mismatch matters to the domain only as info, and the domain's verdict decides.
-    let (code, alone) = lab.check(&["domain:nomx.test"]);
-    assert_eq!(domain(&alone, "nomx.test")["verdict"], "ready");
-    assert_eq!(alone["endpoints"][0]["verdict"], "certificate_problem");
-    assert_eq!(alone["verdict"], "ready", "{alone:#}");
-    assert_eq!(code, 0, "{alone:#}");
-    // A domain that receives no mail by design is no problem either.
-    let (code, nothing) = lab.check(&["domain:nullmx.test"]);
-    assert_eq!(nothing["verdict"], "ready", "{nothing:#}");
-    assert_eq!(code, 0);
+    // The domain is ready and so is the exit status: the MX probe's name mismatch matters to
+    // the domain only as info, and the domain's verdict decides.
+    assert_eq!(report["endpoints"][0]["verdict"], "certificate_problem");
+    assert_eq!(report["verdict"], "ready", "{report:#}");
+}
 
+#[test]
+fn a_null_mx_domain_receives_no_mail_by_design_and_is_no_problem() {
+    let lab = Lab::start();
+    let (code, report) = lab.check(&["domain:nullmx.test"]);
+    assert_eq!(code, 0, "{report:#}");
+    // A domain that receives no mail by design is no problem either.
+    assert_eq!(report["verdict"], "ready", "{report:#}");
     let nullmx = domain(&report, "nullmx.test");
     assert_eq!(nullmx["mx_source"], "null_mx");
     assert_eq!(nullmx["verdict"], "no_mail");
     assert_eq!(hosts(nullmx), []);
+}
 
+#[test]
+fn a_domain_that_does_not_exist_is_untestable_and_says_so() {
+    let lab = Lab::start();
+    let (code, report) = lab.check(&["domain:gone.two.test"]);
+    assert_eq!(code, 3, "{report:#}");
     let gone = domain(&report, "gone.two.test");
     assert_eq!(gone["mx_source"], "no_mail_server");
     assert_eq!(gone["verdict"], "untestable");
@@ -204,7 +198,13 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
             .unwrap_or("")
             .contains("does not exist")
     );
+}
 
+#[test]
+fn dane_in_a_signed_zone_matches_each_mx_hosts_key() {
+    let lab = Lab::start();
+    let (code, report) = lab.check(&["domain:dane.test"]);
+    assert_eq!(code, 1, "{report:#}");
     // DANE in the signed zone: both TLSA records pin mx1's key; mx2 presents its own.
     let dane = domain(&report, "dane.test");
     assert_eq!(dane["dane"], "mismatch");
@@ -235,7 +235,13 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
         problems(dane, 0),
         strings(&[("certificate_problem", "info")])
     );
+}
 
+#[test]
+fn an_unreachable_mx_host_is_untested_not_a_dane_mismatch() {
+    let lab = Lab::start();
+    let (code, report) = lab.check(&["domain:down.test"]);
+    assert_eq!(code, 3, "{report:#}");
     // An MX host that cannot be reached is untested, not a DANE mismatch.
     let down = domain(&report, "down.test");
     assert_eq!(down["verdict"], "untestable");
@@ -243,7 +249,13 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
     assert_eq!(problems(down, 0), strings(&[("unreachable", "warning")]));
     assert_eq!(down["mx_hosts"][0]["dane"], Value::Null);
     assert_eq!(down["dane"], Value::Null);
+}
 
+#[test]
+fn tlsa_records_behind_unsigned_mx_records_are_not_used() {
+    let lab = Lab::start();
+    let (code, report) = lab.check(&["domain:unsigned.test"]);
+    assert_eq!(code, 0, "{report:#}");
     // The same MX host with its matching TLSA record, named by unsigned MX records: no DANE.
     let unsigned = domain(&report, "unsigned.test");
     assert_eq!(unsigned["verdict"], "ready");
@@ -261,7 +273,13 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
             .starts_with("the domain's MX records are not signed with DNSSEC"),
         "{host_dane}"
     );
+}
 
+#[test]
+fn mx_aliases_find_their_tlsa_records_at_the_alias_target_first() {
+    let lab = Lab::start();
+    let (code, report) = lab.check(&["domain:alias.test"]);
+    assert_eq!(code, 0, "{report:#}");
     // MX hosts that are aliases (CNAME): their TLSA records are looked up at the alias target
     // first, then at the MX name (RFC 7672 §2.2.2); both ways lead to the modern server's key.
     let alias = domain(&report, "alias.test");
@@ -280,6 +298,37 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
     assert_eq!(
         alias["mx_hosts"][1]["dane"]["detail"],
         format!("the certificate matches 3 1 1 {spki}")
+    );
+}
+
+#[test]
+fn domains_checked_together_keep_their_order_and_share_the_probes_of_their_mx_hosts() {
+    let lab = Lab::start();
+    let (code, report) = lab.check(&[
+        "domain:two.test",
+        "kunde@sts.test",
+        "domain:nomx.test",
+        "domain:nullmx.test",
+        "domain:gone.two.test",
+        "domain:dane.test",
+        "domain:unsigned.test",
+        "domain:down.test",
+        "domain:alias.test",
+    ]);
+    assert_eq!(code, 1, "problems found: exit 1");
+    assert_eq!(
+        report["targets"],
+        serde_json::json!([
+            "domain:two.test",
+            "domain:sts.test",
+            "domain:nomx.test",
+            "domain:nullmx.test",
+            "domain:gone.two.test",
+            "domain:dane.test",
+            "domain:unsigned.test",
+            "domain:down.test",
+            "domain:alias.test"
+        ])
     );
 
     // The MX probes are ordinary endpoint reports, one per MX host and address however many
@@ -309,7 +358,7 @@ fn domains_are_checked_through_their_mx_hosts_and_policies() {
 }
 
 #[test]
-fn hostile_records_and_policy_servers_end_in_clear_results() {
+fn hostile_mta_sts_records_and_policy_servers_make_the_policy_unusable_and_say_why() {
     let lab = Lab::start();
     let (_, report) = lab.check(&[
         "domain:bigtxt.test",
@@ -384,7 +433,11 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
         ),
         "{text}"
     );
+}
 
+#[test]
+fn only_the_ten_most_preferred_of_twelve_mx_hosts_are_checked() {
+    let lab = Lab::start();
     // Twelve MX records: the ten most preferred are checked, the rest counted.
     let (_, report) = lab.check(&["domain:many.test"]);
     let many = domain(&report, "many.test");
@@ -404,7 +457,11 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
     assert_eq!(listed, expected);
     assert_eq!(many["mx_hosts"][0]["problems"][0]["code"], "name_not_found");
     assert_eq!(many["verdict"], "no_usable_mx");
+}
 
+#[test]
+fn a_really_broken_chain_of_trust_is_bogus_and_a_problem() {
+    let lab = Lab::start();
     // A chain of trust that is really broken: the signed parent has a DS, the child no keys.
     let (_, report) = lab.check(&["domain:broken.test"]);
     let broken = domain(&report, "broken.test");
@@ -421,7 +478,11 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
         ])
     );
     assert_eq!(broken["verdict"], "no_usable_mx");
+}
 
+#[test]
+fn trust_anchors_that_do_not_fit_make_dane_not_checked_rather_than_bogus() {
+    let lab = Lab::start();
     // Trust anchors that do not fit: nothing validates from here, so DANE is "not checked",
     // not "bogus" for every domain.
     let wrong = tempfile::NamedTempFile::new().expect("temporary file");
@@ -455,7 +516,11 @@ fn hostile_records_and_policy_servers_end_in_clear_results() {
         ])
     );
     assert_eq!(unchecked["mx_hosts"][0]["status"], "usable");
+}
 
+#[test]
+fn a_dns_server_with_unparsable_answers_fails_the_lookup_with_a_reason() {
+    let lab = Lab::start();
     // A DNS server whose answers cannot be parsed: the lookup fails, with a reason.
     let garbage = GarbageDns::start();
     let (code, report) = lab.check_with_dns(&garbage.address.to_string(), &["domain:two.test"]);
