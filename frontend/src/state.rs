@@ -527,7 +527,7 @@ pub fn endpoint_title(endpoint: &EndpointReport) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use mailtls_shared::{HandshakeReport, HostError, Outcome, Reason, TlsVersion};
@@ -549,7 +549,8 @@ mod tests {
         })
     }
 
-    fn endpoint(outcomes: &[(TlsVersion, Outcome, Option<Reason>)]) -> EndpointReport {
+    /// An IMAPS endpoint report with these handshakes (shared with `tone`'s tests).
+    pub(crate) fn endpoint(outcomes: &[(TlsVersion, Outcome, Option<Reason>)]) -> EndpointReport {
         EndpointReport {
             scheme: Scheme::Imaps,
             host: "xn--mller-kva.de".into(),

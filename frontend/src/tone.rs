@@ -250,42 +250,10 @@ pub fn verdict_line(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
-    use mailtls_shared::{EndpointError, HandshakeReport, Outcome, Reason, Scheme, TlsVersion};
+    use mailtls_shared::{EndpointError, Outcome, Reason, TlsVersion};
 
     use super::*;
-
-    fn endpoint(outcomes: &[(TlsVersion, Outcome, Option<Reason>)]) -> EndpointReport {
-        EndpointReport {
-            scheme: Scheme::Imaps,
-            host: "xn--mller-kva.de".into(),
-            port: 993,
-            address: None,
-            versions: outcomes
-                .iter()
-                .map(|(v, o, _)| (*v, *o))
-                .collect::<BTreeMap<_, _>>(),
-            handshakes: outcomes
-                .iter()
-                .map(|(version, outcome, reason)| HandshakeReport {
-                    version: *version,
-                    outcome: *outcome,
-                    reason: *reason,
-                    detail: None,
-                    cipher_suite: None,
-                    group: None,
-                    duration_ms: 1,
-                })
-                .collect(),
-            clients: vec![],
-            certificate: None,
-            findings: vec![],
-            verdict: mailtls_shared::Verdict::Untestable,
-            service_found: None,
-            error: None,
-        }
-    }
+    use crate::state::tests::endpoint;
 
     #[test]
     fn cards_follow_the_server_verdict() {
