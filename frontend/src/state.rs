@@ -162,9 +162,18 @@ impl State {
                 .unwrap_or(usize::MAX);
             (target, scheme)
         };
-        let mut endpoints = self.progress.endpoints.clone();
-        endpoints.sort_by_key(|endpoint| key(endpoint));
-        endpoints
+        // A stable insertion sort: a check has a few dozen cards at most, and this is about
+        // 1.8 KB (brotli) less of the page than the standard library's merge sort.
+        let mut sorted: Vec<((usize, usize), Rc<EndpointReport>)> = Vec::new();
+        for endpoint in &self.progress.endpoints {
+            let place = key(endpoint);
+            let at = sorted
+                .iter()
+                .position(|(other, _)| *other > place)
+                .unwrap_or(sorted.len());
+            sorted.insert(at, (place, endpoint.clone()));
+        }
+        sorted.into_iter().map(|(_, endpoint)| endpoint).collect()
     }
 
     /// The targets of the running check that still have endpoints to come, as the page writes
