@@ -27,15 +27,21 @@ if ! grep -q "^wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" Trunk.toml; then
     exit 1
 fi
 
+# Build tools, not shipped code: trunk's own release profile asks for fat LTO and one codegen
+# unit, which costs minutes on two cores and buys nothing here. Only these two installs see it.
+tool_install() {
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo install "$@"
+}
+
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
     say "installing trunk $TRUNK_VERSION from crates.io (takes a few minutes once)"
-    cargo install trunk --version "$TRUNK_VERSION" --locked
+    tool_install trunk --version "$TRUNK_VERSION" --locked
 fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
     say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION from crates.io (takes a few minutes once)"
     # Not --locked: its lock file names a webpki-roots release the registry no longer has.
-    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+    tool_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
 # binaryen from npm: Debian's wasm-opt is too old for what Rust 1.95 emits. axe-core (the
