@@ -506,7 +506,7 @@ impl Catalog for German {
             Advice::OutgoingPort25 => "Port 25 ist für den Versand zwischen Mailservern gedacht und wird in vielen Netzen gesperrt. Stellen Sie für den Postausgangsserver Port 587 mit „STARTTLS“ ein.".into(),
             Advice::PortDoesNotFitSecurity { direction, port, expected } => format!(
                 "Beim {} passen Port {port} und die gewählte Verschlüsselung nicht zusammen. Mit dieser Verschlüsselung ist Port {expected} üblich. Bitte vergleichen Sie beides mit den Angaben Ihres Anbieters.",
-                if *direction == Direction::Outgoing { "Postausgangsserver" } else { "Posteingangsserver" }
+                server(*direction)
             ),
             Advice::DidYouMean { field, official } => format!(
                 "Der Name des {}s weicht nur leicht vom Servernamen Ihres Anbieters ab. Meinten Sie {official}?",
@@ -515,15 +515,15 @@ impl Catalog for German {
             Advice::AutoChoice { direction, port, security } => format!(
                 "Auf Port {port} mit „{}“ bietet Ihr {} TLS 1.2 oder neuer an. Bitte stellen Sie das in Ihrem E-Mail-Programm so ein.",
                 if *security == crate::settings::Encryption::SslTls { "SSL/TLS" } else { "STARTTLS" },
-                if *direction == Direction::Outgoing { "Postausgangsserver" } else { "Posteingangsserver" }
+                server(*direction)
             ),
             Advice::RetiredName { direction, host, official } => format!(
                 "Ihr Anbieter verwendet für den {} jetzt den Namen {official}. Bitte ersetzen Sie {host} in Ihrem E-Mail-Programm durch {official}.",
-                if *direction == Direction::Outgoing { "Postausgangsserver" } else { "Posteingangsserver" }
+                server(*direction)
             ),
             Advice::NotTheProvidersSetting { direction, port, security } => format!(
                 "Ihr Anbieter gibt für den {} Port {port} mit „{}“ vor. Bitte stellen Sie das in Ihrem E-Mail-Programm so ein.",
-                if *direction == Direction::Outgoing { "Postausgangsserver" } else { "Posteingangsserver" },
+                server(*direction),
                 match security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" }
             ),
             Advice::NameNotOnCertificate { host, suggestion } => match suggestion {
@@ -553,11 +553,7 @@ impl Catalog for German {
     }
 
     fn left_out(&self, direction: Direction, host: &str, port: u16) -> String {
-        let role = if direction == Direction::Outgoing {
-            "Postausgangsserver"
-        } else {
-            "Posteingangsserver"
-        };
+        let role = server(direction);
         format!(
             "{role} {host}, Port {port}: nicht geprüft. Diesen Port können wir hier nicht prüfen."
         )
@@ -767,5 +763,13 @@ impl Catalog for German {
                 wanted.name()
             ),
         }
+    }
+}
+
+/// The server's name in German mail programs' settings.
+fn server(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Incoming => "Posteingangsserver",
+        Direction::Outgoing => "Postausgangsserver",
     }
 }

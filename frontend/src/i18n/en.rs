@@ -502,7 +502,7 @@ impl Catalog for English {
             Advice::OutgoingPort25 => "Port 25 is meant for mail servers talking to each other and is blocked in many networks. Set the outgoing mail server to port 587 with “STARTTLS”.".into(),
             Advice::PortDoesNotFitSecurity { direction, port, expected } => format!(
                 "For the {} mail server, port {port} does not fit the chosen encryption. With this encryption, the usual port is {expected}. Please compare both with your provider’s details.",
-                if *direction == Direction::Outgoing { "outgoing" } else { "incoming" }
+                server(*direction)
             ),
             Advice::DidYouMean { field, official } => format!(
                 "The {} mail server name is very close to your provider’s server name. Did you mean {official}?",
@@ -511,15 +511,15 @@ impl Catalog for English {
             Advice::AutoChoice { direction, port, security } => format!(
                 "On port {port} with “{}”, your {} mail server offers TLS 1.2 or newer. Please set this in your email program.",
                 if *security == crate::settings::Encryption::SslTls { "SSL/TLS" } else { "STARTTLS" },
-                if *direction == Direction::Outgoing { "outgoing" } else { "incoming" }
+                server(*direction)
             ),
             Advice::RetiredName { direction, host, official } => format!(
                 "Your provider now uses the name {official} for the {} mail server. Please replace {host} with {official} in your email program.",
-                if *direction == Direction::Outgoing { "outgoing" } else { "incoming" }
+                server(*direction)
             ),
             Advice::NotTheProvidersSetting { direction, port, security } => format!(
                 "For the {} mail server, your provider specifies port {port} with “{}”. Please set this in your email program.",
-                if *direction == Direction::Outgoing { "outgoing" } else { "incoming" },
+                server(*direction),
                 match security { ProfileSecurity::Tls => "SSL/TLS", ProfileSecurity::Starttls => "STARTTLS" }
             ),
             Advice::NameNotOnCertificate { host, suggestion } => match suggestion {
@@ -759,5 +759,13 @@ impl Catalog for English {
                 wanted.name()
             ),
         }
+    }
+}
+
+/// The server's adjective in English mail programs' settings ("the outgoing mail server").
+fn server(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Incoming => "incoming",
+        Direction::Outgoing => "outgoing",
     }
 }
