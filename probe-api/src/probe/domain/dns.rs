@@ -264,12 +264,12 @@ impl Default for DnsConfig {
 }
 
 /// The domain check's resolvers. Cheap to share; built on first use.
-#[derive(Debug)]
 pub struct Dns {
     config: DnsConfig,
     // Built on first success; a failure (no resolver configuration yet) is tried again next time.
     resolver: OnceCell<Arc<TokioResolver>>,
-    validator: OnceCell<Arc<TokioResolver>>,
+    /// The validating resolver and the trust anchors it was built with.
+    validator: OnceCell<(Arc<TokioResolver>, Arc<TrustAnchors>)>,
     /// Why the validator got no secure answer for its trust anchors' own keys (`None`: it did),
     /// and when it was asked: "works" is kept, a problem is asked again after
     /// [`RECHECK_VALIDATION`].
@@ -278,6 +278,15 @@ pub struct Dns {
 
 /// How long a failed DNSSEC self-check stands before it is tried again.
 const RECHECK_VALIDATION: Duration = Duration::from_secs(60);
+
+// hickory's `TrustAnchors` has no `Debug`: the configuration says what they are.
+impl std::fmt::Debug for Dns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dns")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Dns {
     pub fn new(config: DnsConfig) -> Self {
@@ -341,7 +350,8 @@ impl Dns {
     /// read (the general reason stands).
     async fn unanchored_keys(&self, zone: &str) -> Option<String> {
         let path = self.config.trust_anchor.as_ref()?;
-        let anchors = TrustAnchors::from_file(path).ok()?;
+        // The anchors the validator really uses (read at its start), not the file as it is now.
+        let (_, anchors) = self.validator.get()?;
         let owner = LowerName::from(Name::from_ascii(zone).ok()?);
         if owner.is_root() {
             return None;
@@ -397,9 +407,12 @@ impl Dns {
 
     async fn validator(&self) -> Result<Arc<TokioResolver>, DnsError> {
         self.validator
-            .get_or_try_init(|| async { build_validating(&self.config).map(Arc::new) })
+            .get_or_try_init(|| async {
+                build_validating(&self.config)
+                    .map(|(resolver, anchors)| (Arc::new(resolver), anchors))
+            })
             .await
-            .cloned()
+            .map(|(resolver, _)| resolver.clone())
     }
 
     /// Whether the MX records of `domain` are DNSSEC-secure: DANE applies to the MX hosts only
@@ -859,7 +872,7 @@ pub fn check_trust_anchor(path: &std::path::Path) -> Result<(), String> {
     })
 }
 
-fn build_validating(config: &DnsConfig) -> Result<TokioResolver, DnsError> {
+fn build_validating(config: &DnsConfig) -> Result<(TokioResolver, Arc<TrustAnchors>), DnsError> {
     let anchors = match &config.trust_anchor {
         Some(path) => TrustAnchors::from_file(path).map_err(|error| {
             DnsError::Unavailable(format!(
@@ -869,7 +882,8 @@ fn build_validating(config: &DnsConfig) -> Result<TokioResolver, DnsError> {
         })?,
         None => TrustAnchors::default(),
     };
-    build_with(config, Some(anchors))
+    let anchors = Arc::new(anchors);
+    build_with(config, Some(anchors.clone())).map(|resolver| (resolver, anchors))
 }
 
 fn build(config: &DnsConfig) -> Result<TokioResolver, DnsError> {
@@ -878,7 +892,7 @@ fn build(config: &DnsConfig) -> Result<TokioResolver, DnsError> {
 
 fn build_with(
     config: &DnsConfig,
-    anchors: Option<TrustAnchors>,
+    anchors: Option<Arc<TrustAnchors>>,
 ) -> Result<TokioResolver, DnsError> {
     let provider = TokioRuntimeProvider::default();
     let mut builder = match config.server {
@@ -904,7 +918,7 @@ fn build_with(
     options.recursion_desired = true;
     if let Some(anchors) = anchors {
         options.validate = true;
-        builder = builder.with_trust_anchor(Arc::new(anchors));
+        builder = builder.with_trust_anchor(anchors);
     }
     builder
         .build()
