@@ -3,7 +3,8 @@
 
 use std::rc::Rc;
 
-use mailtls_shared::stream::{event, routes};
+use mailtls_shared::json;
+use mailtls_shared::stream::{StreamRestart, StreamStart, event, routes};
 use mailtls_shared::{CheckReport, EndpointReport, ErrorBody, Lang, Profile, Target};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -80,20 +81,6 @@ pub async fn check_stream(
 /// it; a test holds the two together).
 const STREAM_URL: &str = "/api/v1/check/stream?";
 
-/// What the page reads of `shared::stream::StreamStart` (the whole type's decoder would cost
-/// the page's size budget bytes for a field it does not use); a test reads what the service
-/// writes through it.
-#[derive(serde::Deserialize)]
-struct Start {
-    total: usize,
-}
-
-/// `shared::stream::StreamRestart`, read the same way.
-#[derive(serde::Deserialize)]
-struct Restart {
-    retry_after_ms: u64,
-}
-
 /// How often a check stream is asked for again after `restart` events.
 const MAX_RESUMES: u32 = 3;
 
@@ -127,7 +114,7 @@ async fn stream_once(
     let response = fetch(url, "text/event-stream").await?;
     if !response.ok() {
         let body = response_text(&response).await?;
-        return Err(match serde_json::from_str::<ErrorBody>(&body) {
+        return Err(match json::from_str::<ErrorBody>(&body) {
             Ok(body) => ApiFailure::Refused {
                 retry: matches!(
                     body.error.code,
@@ -166,24 +153,18 @@ async fn stream_once(
         for (name, data) in parser.push(&bytes) {
             match name.as_str() {
                 event::START => {
-                    let start: Start =
-                        serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?;
+                    let start: StreamStart = read(&data)?;
                     on_event(StreamEvent::Started { total: start.total });
                 }
-                event::ENDPOINT => on_event(StreamEvent::Endpoint(Rc::new(
-                    serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?,
-                ))),
+                event::ENDPOINT => on_event(StreamEvent::Endpoint(Rc::new(read(&data)?))),
                 event::REPORT => {
-                    on_event(StreamEvent::Finished(Rc::new(
-                        serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?,
-                    )));
+                    on_event(StreamEvent::Finished(Rc::new(read(&data)?)));
                     let _ = reader.cancel();
                     return Ok(Ended::Report);
                 }
                 event::RESTART => {
                     let _ = reader.cancel();
-                    let restart: Restart =
-                        serde_json::from_str(&data).map_err(|_| ApiFailure::BadAnswer)?;
+                    let restart: StreamRestart = read(&data)?;
                     return Ok(Ended::Restart {
                         after_ms: restart.retry_after_ms,
                     });
@@ -191,7 +172,7 @@ async fn stream_once(
                 // The check ended without a report (the service's fault): asking again helps.
                 event::ERROR => {
                     let _ = reader.cancel();
-                    return Err(match serde_json::from_str::<ErrorBody>(&data) {
+                    return Err(match json::from_str::<ErrorBody>(&data) {
                         Ok(body) => ApiFailure::Refused {
                             message: body.error.message,
                             retry: true,
@@ -213,7 +194,12 @@ pub async fn profile() -> Result<Profile, ApiFailure> {
         return Err(ApiFailure::BadAnswer);
     }
     let body = response_text(&response).await?;
-    serde_json::from_str(&body).map_err(|_| ApiFailure::BadAnswer)
+    read(&body)
+}
+
+/// Reads one JSON answer of the service; anything else is a bad answer.
+fn read<T: json::Decode>(text: &str) -> Result<T, ApiFailure> {
+    json::from_str(text).map_err(|_| ApiFailure::BadAnswer)
 }
 
 /// `GET url` with this `Accept` header.
@@ -246,31 +232,25 @@ async fn response_text(response: &Response) -> Result<String, ApiFailure> {
 
 #[cfg(test)]
 mod tests {
-    use mailtls_shared::stream::{StreamRestart, StreamStart};
-
     use super::*;
 
     #[test]
     fn the_page_reads_what_the_service_writes() {
         assert_eq!(STREAM_URL, format!("{}?", routes::CHECK_STREAM));
-        let start = serde_json::to_string(&StreamStart {
+        let start = StreamStart {
             total: 4,
             cached: false,
-        })
-        .expect("JSON");
-        assert_eq!(
-            serde_json::from_str::<Start>(&start).expect("read").total,
-            4
-        );
-        let restart = serde_json::to_string(&StreamRestart {
+        };
+        let text = serde_json::to_string(&start).expect("JSON");
+        assert_eq!(read::<StreamStart>(&text), Ok(start));
+        let restart = StreamRestart {
             retry_after_ms: 2000,
-        })
-        .expect("JSON");
+        };
+        let text = serde_json::to_string(&restart).expect("JSON");
+        assert_eq!(read::<StreamRestart>(&text), Ok(restart));
         assert_eq!(
-            serde_json::from_str::<Restart>(&restart)
-                .expect("read")
-                .retry_after_ms,
-            2000
+            read::<StreamStart>("{\"total\":4}"),
+            Err(ApiFailure::BadAnswer)
         );
     }
 }

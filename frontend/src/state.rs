@@ -898,7 +898,7 @@ pub(crate) mod tests {
     #[test]
     fn the_page_speaks_only_the_providers_languages() {
         let profile = |languages: Vec<Lang>| {
-            let mut profile: Profile = serde_json::from_str(
+            let mut profile: Profile = mailtls_shared::json::from_str(
                 r#"{"provider":"P","imap":{"host":"mail.p.test","port":993,"security":"tls"},
                     "smtp":{"host":"mail.p.test","port":587,"security":"starttls"}}"#,
             )

@@ -131,7 +131,7 @@ fn endpoint_block(out: &mut String, endpoint: &EndpointReport) {
         );
         details.extend(client.cipher_suite.clone());
         details.extend(client.group.clone());
-        details.extend(client.reason.map(|reason| wire_name(&reason)));
+        details.extend(client.reason.map(|reason| wire_name(&reason).to_owned()));
         details.extend(client.detail.clone());
         let _ = writeln!(
             out,
@@ -210,7 +210,7 @@ pub fn domain_verdict_words(domain: &DomainReport) -> String {
 fn domain_block(out: &mut String, domain: &DomainReport) {
     let _ = writeln!(out, "domain {}", domain.domain);
     let _ = writeln!(out, "  verdict      {}", domain_verdict_words(domain));
-    let mut source = wire_name(&domain.mx_source);
+    let mut source = wire_name(&domain.mx_source).to_owned();
     if domain.mx_skipped > 0 {
         let _ = write!(
             source,
@@ -259,7 +259,7 @@ fn domain_block(out: &mut String, domain: &DomainReport) {
         }
     }
     let sts = &domain.mta_sts;
-    let mut line = wire_name(&sts.status);
+    let mut line = wire_name(&sts.status).to_owned();
     if let Some(policy) = sts
         .policy
         .as_ref()
@@ -278,7 +278,7 @@ fn domain_block(out: &mut String, domain: &DomainReport) {
     }
     let _ = writeln!(out, "  MTA-STS      {line}");
     let rpt = &domain.tls_rpt;
-    let mut line = wire_name(&rpt.status);
+    let mut line = wire_name(&rpt.status).to_owned();
     if rpt.status == TlsRptStatus::Valid {
         let _ = write!(line, ", reports to {}", rpt.rua.join(" "));
     }
@@ -287,7 +287,7 @@ fn domain_block(out: &mut String, domain: &DomainReport) {
     }
     let _ = writeln!(out, "  TLS-RPT      {line}");
     if let Some(dane) = domain.dane {
-        let mut line = wire_name(&dane);
+        let mut line = wire_name(&dane).to_owned();
         for host in &domain.mx_hosts {
             if let Some(host_dane) = &host.dane {
                 let _ = write!(line, "; {} {}", host.host, wire_name(&host_dane.status));

@@ -9,42 +9,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::target::{Scheme, Target};
 
-/// The name a value has in the JSON API (`TLSv1.2`, `no_modern_tls`, `forbidden_address`): for
-/// labels, metrics and hooks for styles and tests that must match the wire format.
-pub fn wire_name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => String::new(),
+pub use crate::wire::wire_name;
+
+crate::wire::wire_enum! {
+    /// A protocol version a client can offer.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum TlsVersion {
+        Ssl3 = "SSLv3",
+        Tls10 = "TLSv1.0",
+        Tls11 = "TLSv1.1",
+        Tls12 = "TLSv1.2",
+        Tls13 = "TLSv1.3",
     }
-}
-
-/// The value of `all` whose wire name is the string `deserializer` holds.
-pub(crate) fn by_wire_name<'de, D, T>(deserializer: D, all: &[T]) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Serialize + Copy,
-{
-    let name = String::deserialize(deserializer)?;
-    all.iter()
-        .copied()
-        .find(|value| wire_name(value) == name)
-        .ok_or_else(|| serde::de::Error::custom(format!("unknown value {name:?}")))
-}
-
-/// A protocol version a client can offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum TlsVersion {
-    #[serde(rename = "SSLv3")]
-    Ssl3,
-    #[serde(rename = "TLSv1.0")]
-    Tls10,
-    #[serde(rename = "TLSv1.1")]
-    Tls11,
-    #[serde(rename = "TLSv1.2")]
-    Tls12,
-    #[serde(rename = "TLSv1.3")]
-    Tls13,
 }
 
 impl TlsVersion {
@@ -75,48 +52,50 @@ impl fmt::Display for TlsVersion {
     }
 }
 
-/// What happened when one version was offered on its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// The server chose exactly this version: a completed handshake (TLS 1.2 and 1.3 with
-    /// rustls), or a ServerHello at this version to the hand-built hello (older versions).
-    Accepted,
-    /// The server refused it: an alert, a close, or a different version.
-    Rejected,
-    /// No answer either way (timeout, refused connection, throttling); see the reason.
-    Inconclusive,
+crate::wire::wire_enum! {
+    /// What happened when one version was offered on its own.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Outcome {
+        /// The server chose exactly this version: a completed handshake (TLS 1.2 and 1.3 with
+        /// rustls), or a ServerHello at this version to the hand-built hello (older versions).
+        Accepted = "accepted",
+        /// The server refused it: an alert, a close, or a different version.
+        Rejected = "rejected",
+        /// No answer either way (timeout, refused connection, throttling); see the reason.
+        Inconclusive = "inconclusive",
+    }
 }
 
-/// Why a handshake was rejected or inconclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// The server answered with a TLS alert (see `detail`).
-    Alert,
-    /// The server closed the connection without a TLS answer.
-    Closed,
-    /// The server answered with another protocol version than the one offered.
-    OtherVersion,
-    /// A deadline passed (see `detail` for the phase).
-    Timeout,
-    /// Nothing listens on the port, or a firewall refuses the connection.
-    ConnectionRefused,
-    /// The network gave up (no route, reset, …).
-    Network,
-    /// The server's bytes did not follow the protocol.
-    ProtocolViolation,
-    /// The name did not resolve to any address.
-    NameNotFound,
-    /// The name could not be looked up: DNS failed (SERVFAIL, refused, no answer in time), which
-    /// says nothing about whether the name exists.
-    LookupFailed,
-    /// The server said it is busy or limits connections (`421`); try again later.
-    Throttled,
-    /// The plain-text dialog before TLS failed (see the endpoint's `error`).
-    Starttls,
+crate::wire::wire_enum! {
+    /// Why a handshake was rejected or inconclusive.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Reason {
+        /// The server answered with a TLS alert (see `detail`).
+        Alert = "alert",
+        /// The server closed the connection without a TLS answer.
+        Closed = "closed",
+        /// The server answered with another protocol version than the one offered.
+        OtherVersion = "other_version",
+        /// A deadline passed (see `detail` for the phase).
+        Timeout = "timeout",
+        /// Nothing listens on the port, or a firewall refuses the connection.
+        ConnectionRefused = "connection_refused",
+        /// The network gave up (no route, reset, …).
+        Network = "network",
+        /// The server's bytes did not follow the protocol.
+        ProtocolViolation = "protocol_violation",
+        /// The name did not resolve to any address.
+        NameNotFound = "name_not_found",
+        /// The name could not be looked up: DNS failed (SERVFAIL, refused, no answer in time), which
+        /// says nothing about whether the name exists.
+        LookupFailed = "lookup_failed",
+        /// The server said it is busy or limits connections (`421`); try again later.
+        Throttled = "throttled",
+        /// The plain-text dialog before TLS failed (see the endpoint's `error`).
+        Starttls = "starttls",
+    }
 }
 
 /// One handshake attempt, with what was negotiated when it worked.
@@ -138,22 +117,27 @@ pub struct HandshakeReport {
     pub group: Option<String>,
     pub duration_ms: u64,
 }
+crate::json::record!(HandshakeReport {
+    required: version, outcome, duration_ms;
+    defaulted: reason, detail, cipher_suite, group;
+});
 
-/// The certificate verdict: whether a mail program will trust the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum CertificateVerdict {
-    Valid,
-    Expired,
-    NotYetValid,
-    NameMismatch,
-    SelfSigned,
-    Untrusted,
-    IncompleteChain,
-    /// The certificate could not be judged (malformed, unsupported algorithm).
-    #[default]
-    Invalid,
+crate::wire::wire_enum! {
+    /// The certificate verdict: whether a mail program will trust the server.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum CertificateVerdict {
+        Valid = "valid",
+        Expired = "expired",
+        NotYetValid = "not_yet_valid",
+        NameMismatch = "name_mismatch",
+        SelfSigned = "self_signed",
+        Untrusted = "untrusted",
+        IncompleteChain = "incomplete_chain",
+        /// The certificate could not be judged (malformed, unsupported algorithm).
+        #[default]
+        Invalid = "invalid",
+    }
 }
 
 /// The server's certificate as a mail program would judge it.
@@ -192,47 +176,53 @@ pub struct CertificateReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_algorithm: Option<String>,
 }
+crate::json::record!(CertificateReport {
+    required: verdict, chain_length;
+    defaulted: detail, subject, sans, sans_omitted, issuer, not_after, days_left, key_type, key_bits, signature_algorithm;
+});
 
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
+crate::wire::wire_enum! {
+    /// How bad a finding is.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Severity {
+        Info = "info",
+        Warning = "warning",
+        Critical = "critical",
+    }
 }
 
-/// Something a mail admin needs to know about an endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum FindingCode {
-    /// A plain-text port that does not offer STARTTLS: mail goes unencrypted.
-    StarttlsNotOffered,
-    /// Login (`AUTH`, or IMAP `LOGIN`) is offered before TLS: passwords may travel in clear.
-    AuthBeforeTls,
-    /// SSL 3.0, TLS 1.0 or TLS 1.1 still accepted (RFC 8996 retired them).
-    LegacyVersionsEnabled,
-    /// Neither TLS 1.2 nor TLS 1.3: Microsoft 365 and current mail programs fail.
-    NoTls12,
-    /// TLS 1.2 works only with cipher suites current clients no longer offer.
-    Tls12LegacyCiphersOnly,
-    /// The certificate would not be trusted (see the certificate verdict).
-    CertificateProblem,
-    /// Plain text arrived after the STARTTLS answer, before TLS (response injection).
-    ResponseInjection,
-    /// Mail programs that speak TLS 1.2 or newer cannot connect: no version, cipher suite or
-    /// group in common (the detail names them and what to add; see `clients`).
-    ClientsLockedOut,
-    /// Mail programs that connect only with SSL 3.0, TLS 1.0 or TLS 1.1: they stop working when
-    /// those versions are switched off.
-    ClientsNeedLegacyVersions,
-    /// The certificate is valid but expires within the warning period (`certificate_warning_days`).
-    CertificateExpiresSoon,
-    /// The port speaks another service: another protocol after the TLS handshake (POP3 on 993),
-    /// or plain text where TLS was expected (SSL/TLS chosen for a STARTTLS port).
-    WrongService,
+crate::wire::wire_enum! {
+    /// Something a mail admin needs to know about an endpoint.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum FindingCode {
+        /// A plain-text port that does not offer STARTTLS: mail goes unencrypted.
+        StarttlsNotOffered = "starttls_not_offered",
+        /// Login (`AUTH`, or IMAP `LOGIN`) is offered before TLS: passwords may travel in clear.
+        AuthBeforeTls = "auth_before_tls",
+        /// SSL 3.0, TLS 1.0 or TLS 1.1 still accepted (RFC 8996 retired them).
+        LegacyVersionsEnabled = "legacy_versions_enabled",
+        /// Neither TLS 1.2 nor TLS 1.3: Microsoft 365 and current mail programs fail.
+        NoTls12 = "no_tls12",
+        /// TLS 1.2 works only with cipher suites current clients no longer offer.
+        Tls12LegacyCiphersOnly = "tls12_legacy_ciphers_only",
+        /// The certificate would not be trusted (see the certificate verdict).
+        CertificateProblem = "certificate_problem",
+        /// Plain text arrived after the STARTTLS answer, before TLS (response injection).
+        ResponseInjection = "response_injection",
+        /// Mail programs that speak TLS 1.2 or newer cannot connect: no version, cipher suite or
+        /// group in common (the detail names them and what to add; see `clients`).
+        ClientsLockedOut = "clients_locked_out",
+        /// Mail programs that connect only with SSL 3.0, TLS 1.0 or TLS 1.1: they stop working when
+        /// those versions are switched off.
+        ClientsNeedLegacyVersions = "clients_need_legacy_versions",
+        /// The certificate is valid but expires within the warning period (`certificate_warning_days`).
+        CertificateExpiresSoon = "certificate_expires_soon",
+        /// The port speaks another service: another protocol after the TLS handshake (POP3 on 993),
+        /// or plain text where TLS was expected (SSL/TLS chosen for a STARTTLS port).
+        WrongService = "wrong_service",
+    }
 }
 
 /// A finding with its severity and technical detail (English, for admins).
@@ -244,60 +234,66 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
+crate::json::record!(Finding {
+    required: code, severity;
+    defaulted: detail;
+});
 
-/// The one-line judgement, in the mission's terms. Ordered from best to worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// TLS 1.2+ with a valid certificate and no legacy versions: Microsoft 365 compatible.
-    Ready,
-    /// A port of a host check where nothing listens: the server does not offer this service.
-    /// Not a failure, and not ready either.
-    NotOffered,
-    /// TLS 1.2+ works, but whether SSL 3.0, TLS 1.0 or TLS 1.1 are off could not be confirmed
-    /// (those probes timed out or were throttled).
-    PartlyTested,
-    /// Could not be tested (see `error`).
-    Untestable,
-    /// Works with TLS 1.2+, but legacy versions are still enabled.
-    LegacyEnabled,
-    /// TLS 1.2+ works, but mail programs that speak TLS 1.2 or newer cannot connect.
-    ClientsLockedOut,
-    /// TLS 1.2+ works, but mail programs will not trust the certificate.
-    CertificateProblem,
-    /// No TLS 1.2 or newer (or no encryption at all): Microsoft 365 and current programs fail.
-    NoModernTls,
-    /// The port is not the service the target names: another protocol answers there, or plain
-    /// text where TLS was expected (see the `wrong_service` finding).
-    WrongService,
+crate::wire::wire_enum! {
+    /// The one-line judgement, in the mission's terms. Ordered from best to worst.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Verdict {
+        /// TLS 1.2+ with a valid certificate and no legacy versions: Microsoft 365 compatible.
+        Ready = "ready",
+        /// A port of a host check where nothing listens: the server does not offer this service.
+        /// Not a failure, and not ready either.
+        NotOffered = "not_offered",
+        /// TLS 1.2+ works, but whether SSL 3.0, TLS 1.0 or TLS 1.1 are off could not be confirmed
+        /// (those probes timed out or were throttled).
+        PartlyTested = "partly_tested",
+        /// Could not be tested (see `error`).
+        Untestable = "untestable",
+        /// Works with TLS 1.2+, but legacy versions are still enabled.
+        LegacyEnabled = "legacy_enabled",
+        /// TLS 1.2+ works, but mail programs that speak TLS 1.2 or newer cannot connect.
+        ClientsLockedOut = "clients_locked_out",
+        /// TLS 1.2+ works, but mail programs will not trust the certificate.
+        CertificateProblem = "certificate_problem",
+        /// No TLS 1.2 or newer (or no encryption at all): Microsoft 365 and current programs fail.
+        NoModernTls = "no_modern_tls",
+        /// The port is not the service the target names: another protocol answers there, or plain
+        /// text where TLS was expected (see the `wrong_service` finding).
+        WrongService = "wrong_service",
+    }
 }
 
-/// Why an endpoint could not be tested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum EndpointErrorCode {
-    /// DNS says the name does not exist, or has no address.
-    NameNotFound,
-    /// DNS did not answer usably (SERVFAIL, refused, no answer in time): try again later.
-    LookupFailed,
-    ConnectionRefused,
-    Timeout,
-    Network,
-    /// The server refused us before TLS (`554`, `* BYE`, `-ERR`).
-    Refused,
-    /// The server limits connections (`421`).
-    Throttled,
-    StarttlsNotOffered,
-    /// The server answered STARTTLS with an error.
-    StarttlsFailed,
-    /// IMAP `PREAUTH`: the session is already authenticated, STARTTLS is impossible.
-    Preauth,
-    /// The server's plain-text dialog broke the protocol (or was endless).
-    ProtocolViolation,
-    /// Plain text arrived between the STARTTLS answer and TLS.
-    ResponseInjection,
+crate::wire::wire_enum! {
+    /// Why an endpoint could not be tested.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum EndpointErrorCode {
+        /// DNS says the name does not exist, or has no address.
+        NameNotFound = "name_not_found",
+        /// DNS did not answer usably (SERVFAIL, refused, no answer in time): try again later.
+        LookupFailed = "lookup_failed",
+        ConnectionRefused = "connection_refused",
+        Timeout = "timeout",
+        Network = "network",
+        /// The server refused us before TLS (`554`, `* BYE`, `-ERR`).
+        Refused = "refused",
+        /// The server limits connections (`421`).
+        Throttled = "throttled",
+        StarttlsNotOffered = "starttls_not_offered",
+        /// The server answered STARTTLS with an error.
+        StarttlsFailed = "starttls_failed",
+        /// IMAP `PREAUTH`: the session is already authenticated, STARTTLS is impossible.
+        Preauth = "preauth",
+        /// The server's plain-text dialog broke the protocol (or was endless).
+        ProtocolViolation = "protocol_violation",
+        /// Plain text arrived between the STARTTLS answer and TLS.
+        ResponseInjection = "response_injection",
+    }
 }
 
 /// `{code, message}` for an endpoint that could not be tested.
@@ -308,6 +304,9 @@ pub struct EndpointError {
     /// Technical detail for admins, in English (may quote the server).
     pub message: String,
 }
+crate::json::record!(EndpointError {
+    required: code, message;
+});
 
 /// Everything learned about one endpoint (scheme, host, port) at one address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -341,15 +340,20 @@ pub struct EndpointReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<EndpointError>,
 }
+crate::json::record!(EndpointReport {
+    required: scheme, host, port, versions, handshakes, verdict;
+    defaulted: address, certificate, clients, findings, service_found, error;
+});
 
-/// A mail protocol, as a server's greeting shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MailProtocol {
-    Smtp,
-    Imap,
-    Pop3,
+crate::wire::wire_enum! {
+    /// A mail protocol, as a server's greeting shows it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum MailProtocol {
+        Smtp = "smtp",
+        Imap = "imap",
+        Pop3 = "pop3",
+    }
 }
 
 impl MailProtocol {
@@ -391,6 +395,9 @@ pub struct ServiceFound {
     /// starts TLS only with STARTTLS.
     pub plain_text: bool,
 }
+crate::json::record!(ServiceFound {
+    required: protocol, plain_text;
+});
 
 impl EndpointReport {
     /// The newest version the server accepted.
@@ -435,25 +442,30 @@ pub struct CheckReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_seconds: Option<u64>,
 }
+crate::json::record!(CheckReport {
+    required: tool_version, checked_at, duration_ms, targets, endpoints, verdict;
+    defaulted: domains, truncated, cached, age_seconds;
+});
 
-/// The answer for a whole check, in the four words monitoring and the page's first line need.
-/// Ordered from best to worst; the worst part of a check decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum CheckVerdict {
-    /// Nothing to fix: every endpoint ready, every domain `ready` (or `no_mail`: a null-MX
-    /// domain receives no mail by design).
-    Ready,
-    /// Something could not be tested, or only partly: no claim either way.
-    Unclear,
-    /// Works today, but must be fixed before the switch-off or soon: legacy versions on, a
-    /// certificate that expires within the warning days, a broken MTA-STS rollout, some MX
-    /// hosts failing.
-    Warning,
-    /// Something does not work: no TLS 1.2, programs locked out, a certificate problem, the
-    /// wrong service on a port, a critical finding, no usable MX host.
-    Problem,
+crate::wire::wire_enum! {
+    /// The answer for a whole check, in the four words monitoring and the page's first line need.
+    /// Ordered from best to worst; the worst part of a check decides.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum CheckVerdict {
+        /// Nothing to fix: every endpoint ready, every domain `ready` (or `no_mail`: a null-MX
+        /// domain receives no mail by design).
+        Ready = "ready",
+        /// Something could not be tested, or only partly: no claim either way.
+        Unclear = "unclear",
+        /// Works today, but must be fixed before the switch-off or soon: legacy versions on, a
+        /// certificate that expires within the warning days, a broken MTA-STS rollout, some MX
+        /// hosts failing.
+        Warning = "warning",
+        /// Something does not work: no TLS 1.2, programs locked out, a certificate problem, the
+        /// wrong service on a port, a critical finding, no usable MX host.
+        Problem = "problem",
+    }
 }
 
 /// Whether a port of a host check where nothing listens makes the answer unclear.
@@ -533,25 +545,26 @@ impl CheckReport {
     }
 }
 
-/// Stable error codes of the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    InvalidTarget,
-    MissingTarget,
-    TooManyTargets,
-    ForbiddenAddress,
-    ForbiddenPort,
-    ForbiddenDomain,
-    RateLimited,
-    Busy,
-    NotFound,
-    /// The URL or request was larger than the service accepts.
-    RequestTooLarge,
-    /// Only `GET` (and `HEAD`) are served.
-    MethodNotAllowed,
-    Internal,
+crate::wire::wire_enum! {
+    /// Stable error codes of the API.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum ErrorCode {
+        InvalidTarget = "invalid_target",
+        MissingTarget = "missing_target",
+        TooManyTargets = "too_many_targets",
+        ForbiddenAddress = "forbidden_address",
+        ForbiddenPort = "forbidden_port",
+        ForbiddenDomain = "forbidden_domain",
+        RateLimited = "rate_limited",
+        Busy = "busy",
+        NotFound = "not_found",
+        /// The URL or request was larger than the service accepts.
+        RequestTooLarge = "request_too_large",
+        /// Only `GET` (and `HEAD`) are served.
+        MethodNotAllowed = "method_not_allowed",
+        Internal = "internal",
+    }
 }
 
 /// The body of every API error: `{"error": {"code": "...", "message": "..."}}`.
@@ -560,6 +573,9 @@ pub enum ErrorCode {
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
+crate::json::record!(ErrorBody {
+    required: error;
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -572,20 +588,10 @@ pub struct ErrorDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
 }
-
-crate::deserialize_by_wire_name! {
-    TlsVersion => [TlsVersion::Ssl3, TlsVersion::Tls10, TlsVersion::Tls11, TlsVersion::Tls12, TlsVersion::Tls13],
-    Outcome => [Outcome::Accepted, Outcome::Rejected, Outcome::Inconclusive],
-    Reason => [Reason::Alert, Reason::Closed, Reason::OtherVersion, Reason::Timeout, Reason::ConnectionRefused, Reason::Network, Reason::ProtocolViolation, Reason::NameNotFound, Reason::LookupFailed, Reason::Throttled, Reason::Starttls],
-    CertificateVerdict => [CertificateVerdict::Valid, CertificateVerdict::Expired, CertificateVerdict::NotYetValid, CertificateVerdict::NameMismatch, CertificateVerdict::SelfSigned, CertificateVerdict::Untrusted, CertificateVerdict::IncompleteChain, CertificateVerdict::Invalid],
-    Severity => [Severity::Info, Severity::Warning, Severity::Critical],
-    FindingCode => [FindingCode::StarttlsNotOffered, FindingCode::AuthBeforeTls, FindingCode::LegacyVersionsEnabled, FindingCode::NoTls12, FindingCode::Tls12LegacyCiphersOnly, FindingCode::CertificateProblem, FindingCode::ResponseInjection, FindingCode::ClientsLockedOut, FindingCode::ClientsNeedLegacyVersions, FindingCode::CertificateExpiresSoon, FindingCode::WrongService],
-    MailProtocol => [MailProtocol::Smtp, MailProtocol::Imap, MailProtocol::Pop3],
-    CheckVerdict => [CheckVerdict::Ready, CheckVerdict::Unclear, CheckVerdict::Warning, CheckVerdict::Problem],
-    Verdict => [Verdict::Ready, Verdict::NotOffered, Verdict::PartlyTested, Verdict::Untestable, Verdict::LegacyEnabled, Verdict::ClientsLockedOut, Verdict::CertificateProblem, Verdict::NoModernTls, Verdict::WrongService],
-    EndpointErrorCode => [EndpointErrorCode::NameNotFound, EndpointErrorCode::LookupFailed, EndpointErrorCode::ConnectionRefused, EndpointErrorCode::Timeout, EndpointErrorCode::Network, EndpointErrorCode::Refused, EndpointErrorCode::Throttled, EndpointErrorCode::StarttlsNotOffered, EndpointErrorCode::StarttlsFailed, EndpointErrorCode::Preauth, EndpointErrorCode::ProtocolViolation, EndpointErrorCode::ResponseInjection],
-    ErrorCode => [ErrorCode::InvalidTarget, ErrorCode::MissingTarget, ErrorCode::TooManyTargets, ErrorCode::ForbiddenAddress, ErrorCode::ForbiddenPort, ErrorCode::ForbiddenDomain, ErrorCode::RateLimited, ErrorCode::Busy, ErrorCode::NotFound, ErrorCode::RequestTooLarge, ErrorCode::MethodNotAllowed, ErrorCode::Internal],
-}
+crate::json::record!(ErrorDetail {
+    required: code, message;
+    defaulted: port;
+});
 
 #[cfg(test)]
 mod tests {

@@ -12,63 +12,66 @@ use crate::api::{EndpointError, Severity, TlsVersion};
 /// Most MX hosts checked per domain, lowest preference first.
 pub const MAX_MX_HOSTS: usize = 10;
 
-/// Where the domain's mail servers came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MxSource {
-    /// MX records.
-    Mx,
-    /// No MX records: senders use the domain's own address (RFC 5321 §5.1, "implicit MX").
-    ImplicitMx,
-    /// `MX 0 .`: the domain says it receives no mail (RFC 7505).
-    NullMx,
-    /// The domain does not exist, or has neither MX nor address records.
-    NoMailServer,
-    /// The DNS lookup failed (timeout, server failure, unreadable answer).
-    LookupFailed,
+crate::wire::wire_enum! {
+    /// Where the domain's mail servers came from.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum MxSource {
+        /// MX records.
+        Mx = "mx",
+        /// No MX records: senders use the domain's own address (RFC 5321 §5.1, "implicit MX").
+        ImplicitMx = "implicit_mx",
+        /// `MX 0 .`: the domain says it receives no mail (RFC 7505).
+        NullMx = "null_mx",
+        /// The domain does not exist, or has neither MX nor address records.
+        NoMailServer = "no_mail_server",
+        /// The DNS lookup failed (timeout, server failure, unreadable answer).
+        LookupFailed = "lookup_failed",
+    }
 }
 
-/// Whether one MX host can receive mail from Microsoft 365 and other careful senders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MxStatus {
-    /// STARTTLS with TLS 1.2 or newer, and nothing the domain's own policies forbid.
-    Usable,
-    /// Tested, and senders that require TLS 1.2 (or honour the domain's policies) will fail.
-    Problem,
-    /// Not tested: refused by the address policy, not resolvable or not reachable.
-    Untested,
+crate::wire::wire_enum! {
+    /// Whether one MX host can receive mail from Microsoft 365 and other careful senders.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum MxStatus {
+        /// STARTTLS with TLS 1.2 or newer, and nothing the domain's own policies forbid.
+        Usable = "usable",
+        /// Tested, and senders that require TLS 1.2 (or honour the domain's policies) will fail.
+        Problem = "problem",
+        /// Not tested: refused by the address policy, not resolvable or not reachable.
+        Untested = "untested",
+    }
 }
 
-/// What is wrong with one MX host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MxProblemCode {
-    /// No TLS 1.2 or newer: Microsoft 365 cannot deliver over TLS.
-    NoModernTls,
-    /// No STARTTLS at all: mail arrives unencrypted, or not at all from senders that insist.
-    StarttlsNotOffered,
-    /// SSL 3.0, TLS 1.0 or TLS 1.1 still accepted (works, but retired by RFC 8996).
-    LegacyVersionsEnabled,
-    /// The certificate would not pass a validating sender (matters under MTA-STS `enforce`).
-    CertificateProblem,
-    /// The MTA-STS policy (`enforce`) does not list this MX: policy-honouring senders skip it.
-    NotInMtaStsPolicy,
-    /// The TLSA records do not match the certificate: DANE senders will not deliver here.
-    DaneMismatch,
-    /// The MX host's DNSSEC signatures do not validate (DANE senders defer mail).
-    DnssecBogus,
-    /// The TLSA lookup failed: DANE senders defer mail until it works (RFC 7672 §2.2).
-    DaneLookupFailed,
-    /// The MX name has no address.
-    NameNotFound,
-    /// The MX host resolves to an address this service does not contact (private, loopback, …).
-    AddressRefused,
-    /// No SMTP dialog was possible (refused, timeout, network error, refused by the server).
-    Unreachable,
+crate::wire::wire_enum! {
+    /// What is wrong with one MX host.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum MxProblemCode {
+        /// No TLS 1.2 or newer: Microsoft 365 cannot deliver over TLS.
+        NoModernTls = "no_modern_tls",
+        /// No STARTTLS at all: mail arrives unencrypted, or not at all from senders that insist.
+        StarttlsNotOffered = "starttls_not_offered",
+        /// SSL 3.0, TLS 1.0 or TLS 1.1 still accepted (works, but retired by RFC 8996).
+        LegacyVersionsEnabled = "legacy_versions_enabled",
+        /// The certificate would not pass a validating sender (matters under MTA-STS `enforce`).
+        CertificateProblem = "certificate_problem",
+        /// The MTA-STS policy (`enforce`) does not list this MX: policy-honouring senders skip it.
+        NotInMtaStsPolicy = "not_in_mta_sts_policy",
+        /// The TLSA records do not match the certificate: DANE senders will not deliver here.
+        DaneMismatch = "dane_mismatch",
+        /// The MX host's DNSSEC signatures do not validate (DANE senders defer mail).
+        DnssecBogus = "dnssec_bogus",
+        /// The TLSA lookup failed: DANE senders defer mail until it works (RFC 7672 §2.2).
+        DaneLookupFailed = "dane_lookup_failed",
+        /// The MX name has no address.
+        NameNotFound = "name_not_found",
+        /// The MX host resolves to an address this service does not contact (private, loopback, …).
+        AddressRefused = "address_refused",
+        /// No SMTP dialog was possible (refused, timeout, network error, refused by the server).
+        Unreachable = "unreachable",
+    }
 }
 
 /// A problem with its severity and technical detail (English, for admins).
@@ -80,6 +83,10 @@ pub struct MxProblem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
+crate::json::record!(MxProblem {
+    required: code, severity;
+    defaulted: detail;
+});
 
 /// One MX host of the domain; its endpoint reports (one per address) are in `endpoints`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,30 +115,35 @@ pub struct MxHostReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dane: Option<MxDane>,
 }
+crate::json::record!(MxHostReport {
+    required: host, preference, status;
+    defaulted: addresses, problems, best_version, mta_sts_match, error, dane;
+});
 
-/// DANE for one MX host: its `_25._tcp` TLSA records, DNSSEC-validated, against its certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DaneStatus {
-    /// The zone is not signed with DNSSEC: DANE is not possible (not an error).
-    Unsigned,
-    /// Signed, but no TLSA records: DANE is possible and not set up.
-    NoRecords,
-    /// A usable TLSA record matches the certificate every address presented (for the domain:
-    /// on every probed MX host).
-    Valid,
-    /// For the domain: some MX hosts are protected by DANE, others not (senders can be pushed
-    /// to the unprotected ones).
-    Partial,
-    /// TLSA records exist and none matches: DANE senders will not deliver.
-    Mismatch,
-    /// Only records SMTP cannot use (usages 0 and 1, unknown parameters, RFC 7672 §3.1.3).
-    Unusable,
-    /// The DNSSEC signatures do not validate.
-    Bogus,
-    /// The lookup failed (timeout, server failure).
-    LookupFailed,
+crate::wire::wire_enum! {
+    /// DANE for one MX host: its `_25._tcp` TLSA records, DNSSEC-validated, against its certificate.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum DaneStatus {
+        /// The zone is not signed with DNSSEC: DANE is not possible (not an error).
+        Unsigned = "unsigned",
+        /// Signed, but no TLSA records: DANE is possible and not set up.
+        NoRecords = "no_records",
+        /// A usable TLSA record matches the certificate every address presented (for the domain:
+        /// on every probed MX host).
+        Valid = "valid",
+        /// For the domain: some MX hosts are protected by DANE, others not (senders can be pushed
+        /// to the unprotected ones).
+        Partial = "partial",
+        /// TLSA records exist and none matches: DANE senders will not deliver.
+        Mismatch = "mismatch",
+        /// Only records SMTP cannot use (usages 0 and 1, unknown parameters, RFC 7672 §3.1.3).
+        Unusable = "unusable",
+        /// The DNSSEC signatures do not validate.
+        Bogus = "bogus",
+        /// The lookup failed (timeout, server failure).
+        LookupFailed = "lookup_failed",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,25 +157,30 @@ pub struct MxDane {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
+crate::json::record!(MxDane {
+    required: status;
+    defaulted: records, detail;
+});
 
-/// The state of the domain's MTA-STS (RFC 8461).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MtaStsStatus {
-    /// No `_mta-sts` TXT record: senders use TLS opportunistically.
-    #[default]
-    Absent,
-    /// Record and policy are valid.
-    Valid,
-    /// The `_mta-sts` TXT record is malformed (or there are several).
-    InvalidRecord,
-    /// The policy could not be fetched over HTTPS (see `error`).
-    PolicyUnavailable,
-    /// The policy file is malformed.
-    InvalidPolicy,
-    /// The TXT lookup failed.
-    LookupFailed,
+crate::wire::wire_enum! {
+    /// The state of the domain's MTA-STS (RFC 8461).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum MtaStsStatus {
+        /// No `_mta-sts` TXT record: senders use TLS opportunistically.
+        #[default]
+        Absent = "absent",
+        /// Record and policy are valid.
+        Valid = "valid",
+        /// The `_mta-sts` TXT record is malformed (or there are several).
+        InvalidRecord = "invalid_record",
+        /// The policy could not be fetched over HTTPS (see `error`).
+        PolicyUnavailable = "policy_unavailable",
+        /// The policy file is malformed.
+        InvalidPolicy = "invalid_policy",
+        /// The TXT lookup failed.
+        LookupFailed = "lookup_failed",
+    }
 }
 
 impl MtaStsStatus {
@@ -179,17 +196,18 @@ impl MtaStsStatus {
     }
 }
 
-/// What senders do with the MTA-STS policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MtaStsMode {
-    /// Deliver only to listed MX hosts over TLS with a valid certificate.
-    Enforce,
-    /// Report failures (TLS-RPT), deliver anyway.
-    Testing,
-    /// The policy is being withdrawn.
-    None,
+crate::wire::wire_enum! {
+    /// What senders do with the MTA-STS policy.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum MtaStsMode {
+        /// Deliver only to listed MX hosts over TLS with a valid certificate.
+        Enforce = "enforce",
+        /// Report failures (TLS-RPT), deliver anyway.
+        Testing = "testing",
+        /// The policy is being withdrawn.
+        None = "none",
+    }
 }
 
 /// A parsed MTA-STS policy file.
@@ -203,6 +221,10 @@ pub struct MtaStsPolicy {
     /// Seconds senders may cache the policy.
     pub max_age: u64,
 }
+crate::json::record!(MtaStsPolicy {
+    required: mode, max_age;
+    defaulted: mx;
+});
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -223,19 +245,24 @@ pub struct MtaStsReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
+crate::json::record!(MtaStsReport {
+    required: status;
+    defaulted: record, id, policy_url, policy, error;
+});
 
-/// The state of the domain's TLS-RPT record (RFC 8460).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum TlsRptStatus {
-    /// No `_smtp._tls` record: nobody hears about failed TLS deliveries.
-    #[default]
-    Absent,
-    Valid,
-    /// Malformed, or more than one record.
-    Invalid,
-    LookupFailed,
+crate::wire::wire_enum! {
+    /// The state of the domain's TLS-RPT record (RFC 8460).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum TlsRptStatus {
+        /// No `_smtp._tls` record: nobody hears about failed TLS deliveries.
+        #[default]
+        Absent = "absent",
+        Valid = "valid",
+        /// Malformed, or more than one record.
+        Invalid = "invalid",
+        LookupFailed = "lookup_failed",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,30 +277,35 @@ pub struct TlsRptReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
+crate::json::record!(TlsRptReport {
+    required: status;
+    defaulted: record, rua, error;
+});
 
-/// The domain in one word, from best to worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DomainVerdict {
-    /// Every MX host takes mail over TLS 1.2 or newer.
-    Ready,
-    /// The domain receives no mail (null MX).
-    NoMail,
-    /// No MX host could be tested (see the hosts' errors, or `detail`).
-    Untestable,
-    /// Every MX host takes mail over TLS 1.2 or newer, but the domain announces an MTA-STS
-    /// policy that cannot be used (see `mta_sts.status` and `mta_sts.error`): senders that
-    /// follow MTA-STS deliver without it or keep a copy fetched earlier (RFC 8461, sections
-    /// 3.1 and 3.3).
-    MtaStsBroken,
-    /// Some MX hosts work, others have problems: some mail is delayed or lost.
-    SomeMxFailing,
-    /// No tested MX host takes mail over TLS 1.2+: Microsoft 365 and careful senders fail.
-    NoModernTls,
-    /// No tested MX host is usable, for other reasons than the TLS version (the domain's own
-    /// MTA-STS or DANE records rule them out).
-    NoUsableMx,
+crate::wire::wire_enum! {
+    /// The domain in one word, from best to worst.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum DomainVerdict {
+        /// Every MX host takes mail over TLS 1.2 or newer.
+        Ready = "ready",
+        /// The domain receives no mail (null MX).
+        NoMail = "no_mail",
+        /// No MX host could be tested (see the hosts' errors, or `detail`).
+        Untestable = "untestable",
+        /// Every MX host takes mail over TLS 1.2 or newer, but the domain announces an MTA-STS
+        /// policy that cannot be used (see `mta_sts.status` and `mta_sts.error`): senders that
+        /// follow MTA-STS deliver without it or keep a copy fetched earlier (RFC 8461, sections
+        /// 3.1 and 3.3).
+        MtaStsBroken = "mta_sts_broken",
+        /// Some MX hosts work, others have problems: some mail is delayed or lost.
+        SomeMxFailing = "some_mx_failing",
+        /// No tested MX host takes mail over TLS 1.2+: Microsoft 365 and careful senders fail.
+        NoModernTls = "no_modern_tls",
+        /// No tested MX host is usable, for other reasons than the TLS version (the domain's own
+        /// MTA-STS or DANE records rule them out).
+        NoUsableMx = "no_usable_mx",
+    }
 }
 
 impl DomainVerdict {
@@ -314,6 +346,10 @@ pub struct DomainReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
+crate::json::record!(DomainReport {
+    required: domain, mx_source, mx_hosts, mta_sts, tls_rpt, verdict;
+    defaulted: mx_skipped, dane, detail;
+});
 
 impl DaneStatus {
     /// The domain's DANE status from its hosts': a problem anywhere first; `valid` only when
@@ -411,17 +447,6 @@ impl DomainReport {
             DomainVerdict::NoUsableMx
         }
     }
-}
-
-crate::deserialize_by_wire_name! {
-    MxSource => [MxSource::Mx, MxSource::ImplicitMx, MxSource::NullMx, MxSource::NoMailServer, MxSource::LookupFailed],
-    MxStatus => [MxStatus::Usable, MxStatus::Problem, MxStatus::Untested],
-    MxProblemCode => [MxProblemCode::NoModernTls, MxProblemCode::StarttlsNotOffered, MxProblemCode::LegacyVersionsEnabled, MxProblemCode::CertificateProblem, MxProblemCode::NotInMtaStsPolicy, MxProblemCode::DaneMismatch, MxProblemCode::DnssecBogus, MxProblemCode::DaneLookupFailed, MxProblemCode::NameNotFound, MxProblemCode::AddressRefused, MxProblemCode::Unreachable],
-    DaneStatus => [DaneStatus::Unsigned, DaneStatus::NoRecords, DaneStatus::Valid, DaneStatus::Partial, DaneStatus::Mismatch, DaneStatus::Unusable, DaneStatus::Bogus, DaneStatus::LookupFailed],
-    MtaStsStatus => [MtaStsStatus::Absent, MtaStsStatus::Valid, MtaStsStatus::InvalidRecord, MtaStsStatus::PolicyUnavailable, MtaStsStatus::InvalidPolicy, MtaStsStatus::LookupFailed],
-    MtaStsMode => [MtaStsMode::Enforce, MtaStsMode::Testing, MtaStsMode::None],
-    TlsRptStatus => [TlsRptStatus::Absent, TlsRptStatus::Valid, TlsRptStatus::Invalid, TlsRptStatus::LookupFailed],
-    DomainVerdict => [DomainVerdict::Ready, DomainVerdict::NoMail, DomainVerdict::Untestable, DomainVerdict::MtaStsBroken, DomainVerdict::SomeMxFailing, DomainVerdict::NoModernTls, DomainVerdict::NoUsableMx],
 }
 
 #[cfg(test)]

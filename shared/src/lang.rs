@@ -1,18 +1,16 @@
 //! The languages MailTLS speaks to people: German (the default) and English.
 
-use serde::Serialize;
-
-/// A language every user-facing text exists in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Lang {
-    /// German, the default: most customers of the providers we serve read German first.
-    #[default]
-    #[serde(rename = "de")]
-    De,
-    /// English.
-    #[serde(rename = "en")]
-    En,
+crate::wire::wire_enum! {
+    /// A language every user-facing text exists in.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Lang {
+        /// German, the default: most customers of the providers we serve read German first.
+        #[default]
+        De = "de",
+        /// English.
+        En = "en",
+    }
 }
 
 impl Lang {
@@ -76,10 +74,6 @@ fn quality_thousandths(value: &str) -> Option<u16> {
     let fraction = digits.fold(0u16, |sum, digit| sum * 10 + u16::from(digit - b'0'));
     let quality = whole * 1000 + fraction;
     (quality <= 1000).then_some(quality)
-}
-
-crate::deserialize_by_wire_name! {
-    Lang => [Lang::De, Lang::En],
 }
 
 #[cfg(test)]

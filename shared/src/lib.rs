@@ -14,36 +14,22 @@
 //! - [`domain`]: the report's domain part (MX hosts, MTA-STS, TLS-RPT, DANE) and its verdict.
 //! - [`profile`]: the provider profile (official servers, aliases, support contact).
 //! - [`lang`]: the two languages every user-facing message exists in.
+//! - [`wire`]: the names enum values have on the wire, each declared once.
+//! - [`json`]: the page's JSON reader (what serde writes, read back without serde).
 //! - [`stream`]: the API routes the page calls, and the check stream's event names and payloads.
-
-/// Implements `Deserialize` for unit enums by their wire names (what `Serialize` writes), through
-/// one shared function instead of serde's visitor per enum: the page decodes some twenty of these
-/// enums, and the derived visitors cost it kilobytes of WebAssembly.
-/// The list must name every variant: a match over it makes a forgotten one a compile error.
-macro_rules! deserialize_by_wire_name {
-    ($($name:ty => [$($variant:path),+ $(,)?]),+ $(,)?) => {$(
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::api::by_wire_name(deserializer, &[$($variant),+])
-            }
-        }
-        const _: fn($name) = |value| match value {
-            $($variant)|+ => {}
-        };
-    )+};
-}
-pub(crate) use deserialize_by_wire_name;
 
 pub mod api;
 pub mod caps;
 pub mod domain;
 pub mod host;
 pub mod idn;
+pub mod json;
 pub mod lang;
 pub mod profile;
 pub mod simulation;
 pub mod stream;
 pub mod target;
+pub mod wire;
 
 pub use api::{
     CertificateReport, CertificateVerdict, CheckReport, CheckVerdict, EndpointError,

@@ -8,15 +8,16 @@ use serde::{Deserialize, Serialize};
 use crate::host::Hostname;
 use crate::lang::Lang;
 
-/// How a mail program starts encryption with an official server. "None" is never official.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum ProfileSecurity {
-    /// SSL/TLS from the first byte (993, 995, 465).
-    Tls,
-    /// STARTTLS on a plain-text port (143, 110, 587).
-    Starttls,
+crate::wire::wire_enum! {
+    /// How a mail program starts encryption with an official server. "None" is never official.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum ProfileSecurity {
+        /// SSL/TLS from the first byte (993, 995, 465).
+        Tls = "tls",
+        /// STARTTLS on a plain-text port (143, 110, 587).
+        Starttls = "starttls",
+    }
 }
 
 /// One official server: the name, port and encryption customers must enter.
@@ -29,6 +30,9 @@ pub struct OfficialServer {
     pub port: u16,
     pub security: ProfileSecurity,
 }
+crate::json::record!(OfficialServer {
+    required: host, port, security;
+});
 
 /// How customers reach the provider's support; every part is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +46,9 @@ pub struct Support {
     pub hours_de: Option<String>,
     pub hours_en: Option<String>,
 }
+crate::json::record!(Support {
+    defaulted: phone, email, url, hours_de, hours_en;
+});
 
 /// An extra link the page shows (an archiving offer, the provider's own help page).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +59,9 @@ pub struct ExtraLink {
     pub title_en: String,
     pub url: String,
 }
+crate::json::record!(ExtraLink {
+    required: title_de, title_en, url;
+});
 
 /// How the page looks on the provider's site. The page uses CSS custom properties throughout,
 /// so a provider can restyle more with its own stylesheet; these are the safe basics.
@@ -67,6 +77,9 @@ pub struct Theme {
     /// Less space and no introduction, for narrow frames.
     pub compact: bool,
 }
+crate::json::record!(Theme {
+    defaulted: accent, logo, compact;
+});
 
 /// Whether `color` is `#rrggbb` and readable as text on white and on the page's light grey
 /// surface (`#f4f6f8`), and as the background of white text (WCAG contrast at least 4.5:1).
@@ -144,6 +157,10 @@ pub struct Profile {
     #[serde(default)]
     pub theme: Theme,
 }
+crate::json::record!(Profile {
+    required: provider, smtp;
+    defaulted: aliases, retired, languages = default_languages, imap, pop3, support, links, theme;
+});
 
 fn default_languages() -> Vec<Lang> {
     vec![Lang::De, Lang::En]
@@ -355,10 +372,6 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         std::mem::swap(&mut previous, &mut current);
     }
     previous[b.len()]
-}
-
-crate::deserialize_by_wire_name! {
-    ProfileSecurity => [ProfileSecurity::Tls, ProfileSecurity::Starttls],
 }
 
 #[cfg(test)]

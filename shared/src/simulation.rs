@@ -11,67 +11,47 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::TlsVersion;
 
-/// A TLS stack at one version, as a mail program on one system uses it. The wire name
-/// (`schannel-win7`) is the stable id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum SimulatedClient {
-    /// Windows XP SP3's SChannel (every Outlook and Outlook Express there).
-    #[serde(rename = "schannel-winxp")]
-    SchannelWinXp,
-    /// Windows Vista's SChannel.
-    #[serde(rename = "schannel-vista")]
-    SchannelVista,
-    /// Windows 7's SChannel as installed: TLS 1.0 only.
-    #[serde(rename = "schannel-win7")]
-    SchannelWin7,
-    /// Windows 7's SChannel with TLS 1.1 and 1.2 switched on (the registry fix).
-    #[serde(rename = "schannel-win7-tls12")]
-    SchannelWin7Tls12,
-    /// Windows 8.1's SChannel.
-    #[serde(rename = "schannel-win81")]
-    SchannelWin81,
-    /// Windows 10's SChannel.
-    #[serde(rename = "schannel-win10")]
-    SchannelWin10,
-    #[serde(rename = "android-2.3")]
-    Android23,
-    #[serde(rename = "android-4.0")]
-    Android40,
-    /// Android 4.1 to 4.3 as apps get it by default (TLS 1.0).
-    #[serde(rename = "android-4.3")]
-    Android43,
-    #[serde(rename = "android-4.4")]
-    Android44,
-    #[serde(rename = "android-5")]
-    Android5,
-    #[serde(rename = "android-7")]
-    Android7,
-    #[serde(rename = "android-10")]
-    Android10,
-    /// Android 13 and 14.
-    #[serde(rename = "android-13")]
-    Android13,
-    /// Android 15 and 16.
-    #[serde(rename = "android-15")]
-    Android15,
-    /// The Mail app of iOS 9.3.
-    #[serde(rename = "apple-mail-ios9")]
-    AppleMailIos9,
-    /// Apple Mail on OS X 10.11 El Capitan.
-    #[serde(rename = "apple-mail-osx10.11")]
-    AppleMailOsx1011,
-    /// Apple Mail 16 (macOS 13 Ventura).
-    #[serde(rename = "apple-mail-16")]
-    AppleMail16,
-    #[serde(rename = "thunderbird-45")]
-    Thunderbird45,
-    #[serde(rename = "thunderbird-60")]
-    Thunderbird60,
-    #[serde(rename = "thunderbird-68")]
-    Thunderbird68,
-    #[serde(rename = "thunderbird-91")]
-    Thunderbird91,
+crate::wire::wire_enum! {
+    /// A TLS stack at one version, as a mail program on one system uses it. The wire name
+    /// (`schannel-win7`) is the stable id.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum SimulatedClient {
+        /// Windows XP SP3's SChannel (every Outlook and Outlook Express there).
+        SchannelWinXp = "schannel-winxp",
+        /// Windows Vista's SChannel.
+        SchannelVista = "schannel-vista",
+        /// Windows 7's SChannel as installed: TLS 1.0 only.
+        SchannelWin7 = "schannel-win7",
+        /// Windows 7's SChannel with TLS 1.1 and 1.2 switched on (the registry fix).
+        SchannelWin7Tls12 = "schannel-win7-tls12",
+        /// Windows 8.1's SChannel.
+        SchannelWin81 = "schannel-win81",
+        /// Windows 10's SChannel.
+        SchannelWin10 = "schannel-win10",
+        Android23 = "android-2.3",
+        Android40 = "android-4.0",
+        /// Android 4.1 to 4.3 as apps get it by default (TLS 1.0).
+        Android43 = "android-4.3",
+        Android44 = "android-4.4",
+        Android5 = "android-5",
+        Android7 = "android-7",
+        Android10 = "android-10",
+        /// Android 13 and 14.
+        Android13 = "android-13",
+        /// Android 15 and 16.
+        Android15 = "android-15",
+        /// The Mail app of iOS 9.3.
+        AppleMailIos9 = "apple-mail-ios9",
+        /// Apple Mail on OS X 10.11 El Capitan.
+        AppleMailOsx1011 = "apple-mail-osx10.11",
+        /// Apple Mail 16 (macOS 13 Ventura).
+        AppleMail16 = "apple-mail-16",
+        Thunderbird45 = "thunderbird-45",
+        Thunderbird60 = "thunderbird-60",
+        Thunderbird68 = "thunderbird-68",
+        Thunderbird91 = "thunderbird-91",
+    }
 }
 
 impl SimulatedClient {
@@ -102,48 +82,50 @@ impl SimulatedClient {
     ];
 }
 
-/// Whether a client's hello led to a handshake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum ClientResult {
-    /// The server answered with a version, suite and group this client accepts.
-    Connected,
-    /// The server refused the client, or chose something the client would refuse.
-    Failed,
-    /// Not tried, or no clear answer (see `reason`).
-    Untested,
+crate::wire::wire_enum! {
+    /// Whether a client's hello led to a handshake.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum ClientResult {
+        /// The server answered with a version, suite and group this client accepts.
+        Connected = "connected",
+        /// The server refused the client, or chose something the client would refuse.
+        Failed = "failed",
+        /// Not tried, or no clear answer (see `reason`).
+        Untested = "untested",
+    }
 }
 
-/// Why a client failed or was not tested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ClientReason {
-    /// No protocol version in common (an alert, or the version probes already showed it).
-    ProtocolVersion,
-    /// The server found no cipher suite, group or signature algorithm in common.
-    NoSharedCipher,
-    /// Another TLS alert (see `detail`).
-    Alert,
-    /// The server chose a version, suite or group this client did not offer.
-    UnofferedChoice,
-    /// The server's Diffie-Hellman key is outside the sizes this client accepts.
-    DhKeySize,
-    /// The certificate's key is outside the sizes this client accepts.
-    CertificateKeySize,
-    /// The server closed the connection without an answer.
-    Closed,
-    Timeout,
-    Network,
-    /// The server's answer broke the protocol.
-    ProtocolViolation,
-    /// The connection or the plain-text dialog before TLS failed.
-    Unreached,
-    /// The versions this client offers could not be tested, so its hello was not sent.
-    VersionsUntested,
-    /// Not tried: client simulation is switched off, or no version probe reached a handshake.
-    Skipped,
+crate::wire::wire_enum! {
+    /// Why a client failed or was not tested.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum ClientReason {
+        /// No protocol version in common (an alert, or the version probes already showed it).
+        ProtocolVersion = "protocol_version",
+        /// The server found no cipher suite, group or signature algorithm in common.
+        NoSharedCipher = "no_shared_cipher",
+        /// Another TLS alert (see `detail`).
+        Alert = "alert",
+        /// The server chose a version, suite or group this client did not offer.
+        UnofferedChoice = "unoffered_choice",
+        /// The server's Diffie-Hellman key is outside the sizes this client accepts.
+        DhKeySize = "dh_key_size",
+        /// The certificate's key is outside the sizes this client accepts.
+        CertificateKeySize = "certificate_key_size",
+        /// The server closed the connection without an answer.
+        Closed = "closed",
+        Timeout = "timeout",
+        Network = "network",
+        /// The server's answer broke the protocol.
+        ProtocolViolation = "protocol_violation",
+        /// The connection or the plain-text dialog before TLS failed.
+        Unreached = "unreached",
+        /// The versions this client offers could not be tested, so its hello was not sent.
+        VersionsUntested = "versions_untested",
+        /// Not tried: client simulation is switched off, or no version probe reached a handshake.
+        Skipped = "skipped",
+    }
 }
 
 /// What one simulated client's hello achieved at one endpoint.
@@ -167,30 +149,10 @@ pub struct ClientReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
-
-crate::deserialize_by_wire_name! {
-    SimulatedClient => [
-        SimulatedClient::SchannelWinXp, SimulatedClient::SchannelVista,
-        SimulatedClient::SchannelWin7, SimulatedClient::SchannelWin7Tls12,
-        SimulatedClient::SchannelWin81, SimulatedClient::SchannelWin10,
-        SimulatedClient::Android23, SimulatedClient::Android40, SimulatedClient::Android43,
-        SimulatedClient::Android44,
-        SimulatedClient::Android5, SimulatedClient::Android7, SimulatedClient::Android10,
-        SimulatedClient::Android13, SimulatedClient::Android15,
-        SimulatedClient::AppleMailIos9, SimulatedClient::AppleMailOsx1011,
-        SimulatedClient::AppleMail16, SimulatedClient::Thunderbird45,
-        SimulatedClient::Thunderbird60, SimulatedClient::Thunderbird68,
-        SimulatedClient::Thunderbird91,
-    ],
-    ClientResult => [ClientResult::Connected, ClientResult::Failed, ClientResult::Untested],
-    ClientReason => [
-        ClientReason::ProtocolVersion, ClientReason::NoSharedCipher, ClientReason::Alert,
-        ClientReason::UnofferedChoice, ClientReason::DhKeySize, ClientReason::CertificateKeySize,
-        ClientReason::Closed, ClientReason::Timeout, ClientReason::Network,
-        ClientReason::ProtocolViolation, ClientReason::Unreached, ClientReason::VersionsUntested,
-        ClientReason::Skipped,
-    ],
-}
+crate::json::record!(ClientReport {
+    required: client, result;
+    defaulted: version, cipher_suite, group, reason, detail;
+});
 
 #[cfg(test)]
 mod tests {
@@ -199,7 +161,7 @@ mod tests {
 
     #[test]
     fn client_ids_are_unique_and_read_back() {
-        let mut names: Vec<String> = SimulatedClient::ALL.iter().map(wire_name).collect();
+        let mut names: Vec<&str> = SimulatedClient::ALL.iter().map(wire_name).collect();
         for (client, name) in SimulatedClient::ALL.iter().zip(&names) {
             let back: SimulatedClient = serde_json::from_str(&format!("\"{name}\"")).unwrap();
             assert_eq!(&back, client);

@@ -36,6 +36,9 @@ pub struct StreamStart {
     /// Whether the report comes from the cache (every event follows at once).
     pub cached: bool,
 }
+crate::json::record!(StreamStart {
+    required: total, cached;
+});
 
 /// The last event of a stream the stopping service gives up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +47,9 @@ pub struct StreamRestart {
     /// Milliseconds to wait before asking again.
     pub retry_after_ms: u64,
 }
+crate::json::record!(StreamRestart {
+    required: retry_after_ms;
+});
 
 #[cfg(test)]
 mod tests {

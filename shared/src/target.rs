@@ -15,25 +15,26 @@ use thiserror::Error;
 use crate::host::{Host, HostError, Hostname};
 use crate::lang::Lang;
 
-/// A mail protocol on its standard port, with the way TLS starts on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum Scheme {
-    /// SMTP between mail servers (MX), STARTTLS, port 25.
-    Smtp,
-    /// SMTP submission from mail programs, STARTTLS, port 587.
-    Submission,
-    /// SMTP submission over implicit TLS, port 465.
-    Smtps,
-    /// IMAP, STARTTLS, port 143.
-    Imap,
-    /// IMAP over implicit TLS, port 993.
-    Imaps,
-    /// POP3, STARTTLS (`STLS`), port 110.
-    Pop3,
-    /// POP3 over implicit TLS, port 995.
-    Pop3s,
+crate::wire::wire_enum! {
+    /// A mail protocol on its standard port, with the way TLS starts on it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Scheme {
+        /// SMTP between mail servers (MX), STARTTLS, port 25.
+        Smtp = "smtp",
+        /// SMTP submission from mail programs, STARTTLS, port 587.
+        Submission = "submission",
+        /// SMTP submission over implicit TLS, port 465.
+        Smtps = "smtps",
+        /// IMAP, STARTTLS, port 143.
+        Imap = "imap",
+        /// IMAP over implicit TLS, port 993.
+        Imaps = "imaps",
+        /// POP3, STARTTLS (`STLS`), port 110.
+        Pop3 = "pop3",
+        /// POP3 over implicit TLS, port 995.
+        Pop3s = "pop3s",
+    }
 }
 
 /// How the TLS handshake begins on a connection.
@@ -353,10 +354,6 @@ impl From<Target> for String {
     fn from(value: Target) -> String {
         value.to_string()
     }
-}
-
-crate::deserialize_by_wire_name! {
-    Scheme => [Scheme::Smtp, Scheme::Submission, Scheme::Smtps, Scheme::Imap, Scheme::Imaps, Scheme::Pop3, Scheme::Pop3s],
 }
 
 #[cfg(test)]

@@ -608,7 +608,7 @@ impl Checks {
             for error in report.endpoints.iter().filter_map(|e| e.error.as_ref()) {
                 *counts
                     .endpoint_errors
-                    .entry(mailtls_shared::wire_name(&error.code))
+                    .entry(mailtls_shared::wire_name(&error.code).to_owned())
                     .or_default() += 1;
             }
             counts.duration_ms_total += duration_ms;

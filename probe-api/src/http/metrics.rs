@@ -114,7 +114,7 @@ impl Rejections {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *state.counts.entry(name.clone()).or_default() += 1;
+        *state.counts.entry(name.to_owned()).or_default() += 1;
         let admitted = state.budget.admit(now);
         if let Some(suppressed) = admitted.left_out_before {
             tracing::info!(

@@ -202,7 +202,7 @@ pub fn assess(
         findings.push(finding(
             FindingCode::CertificateProblem,
             severity,
-            Some(wire_name(&verdict)),
+            Some(wire_name(&verdict).to_owned()),
         ));
     }
 

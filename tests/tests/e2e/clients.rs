@@ -217,7 +217,7 @@ fn the_page_facts_and_the_measured_handshakes_agree_on_a_tls12_only_server() {
                 continue;
             }
             let id = mailtls_shared::wire_name(&now);
-            let (result, version, ..) = client(&report, &id);
+            let (result, version, ..) = client(&report, id);
             let connects = result == "connected" && version == "TLSv1.2";
             // A fact of "TLS 1.2" must connect to a TLS 1.2-only server, and every other fact
             // (TLS 1.2 only after a setting or an update, or not at all) must not.
