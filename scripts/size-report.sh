@@ -4,7 +4,7 @@
 # the budget.
 set -euo pipefail
 dir=dist
-budget=230000
+budget=205000
 check=false
 for arg in "$@"; do
     case $arg in

@@ -44,3 +44,11 @@ pub fn use_browser_idna() {
             .map(|url| url.hostname())
     });
 }
+
+/// The page's allocator: talc instead of the standard library's dlmalloc, 1.8 KB brotli less.
+// SAFETY: `new_global` requires single-threaded WebAssembly, and the page is: it is built for
+// `wasm32-unknown-unknown` without the `atomics` feature, so no second thread can exist.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+#[allow(unsafe_code)]
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
