@@ -119,6 +119,7 @@ async fn stream_once(
                 retry: matches!(
                     body.error.code,
                     mailtls_shared::ErrorCode::RateLimited
+                        | mailtls_shared::ErrorCode::Unavailable
                         | mailtls_shared::ErrorCode::Busy
                         | mailtls_shared::ErrorCode::Internal
                 ),

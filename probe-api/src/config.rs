@@ -77,6 +77,10 @@ pub struct ServiceConfig {
     /// The provider profile (TOML, documented by `profiles/example.toml`); without it the page
     /// names no provider and suggests no servers.
     pub profile: Option<PathBuf>,
+    /// The store replicas share their limits in: `redis://host:port/db` or `rediss://…` (TLS),
+    /// a password as `redis://:password@host/db`; without it, this process keeps them (one
+    /// process is the whole fleet).
+    pub store: Option<String>,
     /// The provider's own files (a logo), served under `/provider/`; kept apart from `dist`,
     /// which every build replaces.
     pub provider_assets: Option<PathBuf>,
@@ -149,6 +153,7 @@ impl Default for ServiceConfig {
             shutdown_delay: 5,
             shutdown_grace: 30,
             profile: None,
+            store: None,
             provider_assets: None,
             ca_files: Vec::new(),
             allow_cidrs: Vec::new(),

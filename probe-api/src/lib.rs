@@ -5,6 +5,7 @@
 //!   It knows nothing of HTTP.
 //! - [`http`]: the axum router: JSON API, health checks, the built page.
 //! - [`config`]: the service's settings (defaults, TOML file, environment, flags).
+//! - [`store`]: what replicas share (the rate limits): in this process, or on Redis/Valkey.
 //! - [`text`]: the report as a plain-text table for the command line.
 //! - [`descriptors`]: the file-descriptor limit raised at start and shared out between the caps.
 
@@ -24,4 +25,5 @@ pub mod config;
 pub mod descriptors;
 pub mod http;
 pub mod probe;
+pub mod store;
 pub mod text;

@@ -14,11 +14,12 @@ use mailtls_shared::{Hostname, Lang, Target};
 use probe_api::config::{LogFormat, Origin, ServiceConfig};
 use probe_api::http::checks::Checks;
 use probe_api::http::lifecycle::Lifecycle;
-use probe_api::http::limits::{Limiter, Limits};
+use probe_api::http::limits::Limits;
 use probe_api::http::server::{self, ServerLimits};
 use probe_api::http::{self, AppState, HttpOptions, assets::Assets};
 use probe_api::probe::policy::AddressPolicy;
-use probe_api::probe::{CheckError, Engine};
+use probe_api::probe::{CheckError, Engine, ProbeSettings};
+use probe_api::store::{Rate, Store};
 
 /// MailTLS: checks which TLS versions mail servers accept, and explains it to customers.
 #[derive(Debug, Parser)]
@@ -79,6 +80,11 @@ struct ServeArgs {
     /// Checks per minute that may contact one mail server address; 0: no limit [default: 30].
     #[arg(long, env = "MAILTLS_TARGET_CHECKS_PER_MINUTE", value_name = "N")]
     target_checks_per_minute: Option<u32>,
+    /// The Redis or Valkey server every replica shares its limits in (redis://host:port/db,
+    /// rediss:// for TLS); put a password in the configuration file, not on the command line
+    /// [default: none: this process keeps them].
+    #[arg(long, env = "MAILTLS_STORE", value_name = "URL")]
+    store: Option<String>,
     /// A reverse proxy in this range is trusted to name the client in X-Forwarded-For
     /// (repeatable). Without it, the socket's peer is the client.
     #[arg(
@@ -339,6 +345,9 @@ impl ServeArgs {
             &mut config.target_checks_per_minute,
             self.target_checks_per_minute,
         );
+        if self.store.is_some() {
+            config.store = self.store;
+        }
         set_list(&mut config.trusted_proxies, self.trusted_proxies);
         set_list(&mut config.metrics_from, self.metrics_from);
         set(&mut config.cache_seconds, self.cache_seconds);
@@ -492,7 +501,19 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
             "provider mode: only names under these domains are checked"
         );
     }
-    let engine = Engine::new(config.probe_settings()?)?;
+    // A configured store that does not answer stops the start: a replica without the fleet's
+    // limits would give every mail server as many checks again.
+    let store = Store::open(config.store.as_deref(), STORE_CONNECT_DEADLINE)
+        .await
+        .context(
+            "cannot use the configured store (store = …, --store); start it, or fix the URL",
+        )?;
+    let store = Arc::new(store);
+    let engine = Engine::new(ProbeSettings {
+        // The connection slots per mail server live there too (politeness across replicas).
+        store: store.clone(),
+        ..config.probe_settings()?
+    })?;
     let checks = Checks::new(
         Arc::new(engine),
         config.max_concurrent_checks,
@@ -516,11 +537,12 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
         AppState {
             checks,
             limits: Arc::new(Limits {
-                per_client: Limiter::new(config.client_checks_per_minute, 5),
-                per_target: Limiter::new(config.target_checks_per_minute, 10),
+                per_client: Rate::new(config.client_checks_per_minute, 5),
+                per_target: Rate::new(config.target_checks_per_minute, 10),
                 trusted_proxies: config.trusted_proxies.clone(),
                 metrics_from: config.metrics_from.clone(),
             }),
+            store: store.clone(),
             rejections: Arc::default(),
             profile: profile.map(Arc::new),
             lifecycle: lifecycle.clone(),
@@ -537,7 +559,7 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
     ignore_hangup();
-    log_start(&config, address, budget.limit);
+    log_start(&config, address, budget.limit, &store.describe());
     println!("MailTLS is running at http://{address}/  (stop with Ctrl-C)");
     let limits = ServerLimits {
         max_connections: config.max_connections,
@@ -560,8 +582,16 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How long the start waits for a configured store to answer.
+const STORE_CONNECT_DEADLINE: Duration = Duration::from_secs(5);
+
 /// The start line: what runs, where, and with which limits (one JSON object with JSON logs).
-fn log_start(config: &ServiceConfig, address: std::net::SocketAddr, descriptors: Option<u64>) {
+fn log_start(
+    config: &ServiceConfig,
+    address: std::net::SocketAddr,
+    descriptors: Option<u64>,
+    store: &str,
+) {
     let list = |items: Vec<String>| items.join(" ");
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -573,6 +603,7 @@ fn log_start(config: &ServiceConfig, address: std::net::SocketAddr, descriptors:
         max_concurrent_checks = config.max_concurrent_checks,
         client_checks_per_minute = config.client_checks_per_minute,
         target_checks_per_minute = config.target_checks_per_minute,
+        store = %store,
         cache_bytes = config.cache_bytes,
         descriptor_limit = descriptors.map_or("unlimited".to_owned(), |limit| limit.to_string()),
         trusted_proxies = %list(config.trusted_proxies.iter().map(ToString::to_string).collect()),

@@ -564,6 +564,9 @@ crate::wire::wire_enum! {
         /// Only `GET` (and `HEAD`) are served.
         MethodNotAllowed = "method_not_allowed",
         Internal = "internal",
+        /// Checks are refused for a while: the store the service's replicas share their limits
+        /// in is unreachable (`503`, with `Retry-After`).
+        Unavailable = "unavailable",
     }
 }
 

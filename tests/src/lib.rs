@@ -13,6 +13,7 @@ pub mod pki;
 pub mod process;
 pub mod proxies;
 pub mod servers;
+pub mod store;
 pub mod stubs;
 
 use std::path::PathBuf;

@@ -17,8 +17,9 @@ use crate::process::{Guard, free_port, wait_for_port};
 /// The shipped snippet's replica addresses, replaced by the test's.
 const SHIPPED_REPLICAS: [&str; 2] = ["127.0.0.1:8080", "127.0.0.1:8081"];
 
-/// `snippet` with the shipped replica lines pointing at `replicas` (a second line deleted when
-/// there is one replica, as its comment says).
+/// `snippet` with the shipped replica lines pointing at `replicas`: a second line deleted when
+/// there is one replica, as its comment says; more lines like the last one (`replica3`, …)
+/// when there are more than two.
 fn with_replicas(snippet: &str, replicas: &[SocketAddr]) -> String {
     let mut out = Vec::new();
     for line in snippet.lines() {
@@ -29,6 +30,17 @@ fn with_replicas(snippet: &str, replicas: &[SocketAddr]) -> String {
             Some(index) => {
                 if let Some(replica) = replicas.get(index) {
                     out.push(line.replace(SHIPPED_REPLICAS[index], &replica.to_string()));
+                }
+                if index + 1 == SHIPPED_REPLICAS.len() {
+                    for (n, replica) in replicas.iter().enumerate().skip(SHIPPED_REPLICAS.len()) {
+                        out.push(
+                            line.replace(SHIPPED_REPLICAS[index], &replica.to_string())
+                                .replace(
+                                    &format!("replica{}", index + 1),
+                                    &format!("replica{}", n + 1),
+                                ),
+                        );
+                    }
                 }
             }
             None => out.push(line.to_owned()),
@@ -203,9 +215,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn replica_lines_follow_the_test_and_a_single_replica_drops_the_second() {
+    fn replica_lines_follow_the_test_a_single_replica_drops_the_second_and_a_third_is_added() {
         let snippet = "a\n    server 127.0.0.1:8080 check\n    server 127.0.0.1:8081 check\nb\n";
         let one = with_replicas(snippet, &["127.0.0.1:9000".parse().expect("address")]);
         assert_eq!(one, "a\n    server 127.0.0.1:9000 check\nb\n");
+        let named =
+            "    server replica1 127.0.0.1:8080 check\n    server replica2 127.0.0.1:8081 check\n";
+        let three: Vec<SocketAddr> = ["127.0.0.1:9000", "127.0.0.1:9001", "127.0.0.1:9002"]
+            .map(|a| a.parse().expect("address"))
+            .to_vec();
+        assert_eq!(
+            with_replicas(named, &three),
+            "    server replica1 127.0.0.1:9000 check\n    server replica2 127.0.0.1:9001 check\n    \
+             server replica3 127.0.0.1:9002 check\n"
+        );
     }
 }

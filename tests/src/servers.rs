@@ -316,7 +316,7 @@ impl ProbeApi {
 }
 
 /// `GET {base_url}/api/v1/check` with these query pairs; returns status and JSON body.
-async fn check_at(base_url: &str, query: &[(&str, &str)]) -> (u16, serde_json::Value) {
+pub async fn check_at(base_url: &str, query: &[(&str, &str)]) -> (u16, serde_json::Value) {
     {
         let response = reqwest::Client::new()
             .get(format!("{base_url}/api/v1/check"))

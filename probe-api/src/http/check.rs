@@ -15,6 +15,7 @@ use mailtls_shared::{CheckReport as CheckReportSchema, ErrorBody, Lang, Target};
 use super::checks::{self, Subscription};
 use super::error::{AppError, MAX_TARGETS};
 use super::{AppState, limits, request_lang};
+use crate::store::Scope;
 
 /// The parameters of a check request.
 pub(super) struct CheckQuery {
@@ -164,10 +165,14 @@ pub(super) async fn subscribe(
     inputs: Vec<String>,
     fresh: bool,
 ) -> Result<Subscription, AppError> {
-    let now = tokio::time::Instant::now();
-    let result = match state.limits.per_client.take(client, now) {
-        Err(retry_after) => Err(AppError::RateLimited { retry_after }),
-        Ok(()) => start_or_join(state, inputs, fresh).await,
+    let taken = state
+        .store
+        .take(Scope::Client, state.limits.per_client, &[client])
+        .await;
+    let result = match taken {
+        Err(error) => Err(AppError::Unavailable(error)),
+        Ok(Err(retry_after)) => Err(AppError::RateLimited { retry_after }),
+        Ok(Ok(())) => start_or_join(state, inputs, fresh).await,
     };
     match &result {
         // Counted always, logged within a budget (`metrics::Rejections`).
@@ -214,19 +219,18 @@ async fn start_or_join(
         }
     }
     // The mail servers are charged only if this request really starts a check (not when it
-    // joins one that started meanwhile), all of them or none.
-    let limits = state.limits.clone();
+    // joins one that is running or cached), all of them or none.
+    let (store, rate) = (state.store.clone(), state.limits.per_target);
     state
         .checks
-        .subscribe(targets, fresh, move |addresses| {
-            limits
-                .per_target
-                .take_all(addresses, tokio::time::Instant::now())
+        .subscribe(targets, fresh, async move |addresses: Vec<IpAddr>| {
+            store.take(Scope::Target, rate, &addresses).await
         })
         .await
         .map_err(|refusal| match refusal {
             checks::Refusal::Busy => AppError::Busy,
             checks::Refusal::TooSoon(retry_after) => AppError::RateLimited { retry_after },
             checks::Refusal::Plan(error) => AppError::Plan(error),
+            checks::Refusal::Unavailable(error) => AppError::Unavailable(error),
         })
 }

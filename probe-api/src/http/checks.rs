@@ -15,6 +15,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use tokio::time::Instant;
 use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Target};
 
 use crate::probe::{Engine, Overloaded, Plan, PlanError};
+use crate::store::StoreError;
 
 /// Most finished reports kept at once, however small.
 const MAX_CACHED: usize = 10_000;
@@ -153,6 +155,8 @@ pub enum Refusal {
     TooSoon(Duration),
     /// The targets cannot be checked (a name that does not exist, a forbidden address…).
     Plan(PlanError),
+    /// The mail servers' budget could not be asked: the shared store is unreachable.
+    Unavailable(StoreError),
 }
 
 #[derive(Debug)]
@@ -334,13 +338,15 @@ impl Checks {
     /// The one way a request gets a check: the cached report or the identical running check
     /// for `targets` if there is one (unless `fresh`), else a new check in a free slot, planned
     /// (names resolved, the address policy applied) and then charged to the mail servers:
-    /// `charge` gets every address the check will contact and is called only if the check
-    /// really starts — all of them or none.
+    /// `charge` gets every address the check will contact and is called only if no identical
+    /// check is running or cached once the plan is made — all of them or none. (An identical
+    /// check that starts between the charge and the start is joined: the servers were charged
+    /// for a check they do not get, which errs on their side.)
     pub async fn subscribe(
         self: &Arc<Self>,
         targets: Vec<Target>,
         fresh: bool,
-        charge: impl FnOnce(&[std::net::IpAddr]) -> Result<(), Duration>,
+        charge: impl AsyncFnOnce(Vec<IpAddr>) -> Result<Result<(), Duration>, StoreError>,
     ) -> Result<Subscription, Refusal> {
         let key = key(&targets);
         if fresh {
@@ -353,8 +359,16 @@ impl Checks {
         // service says so at once instead of after the lookups.
         let reserved = self.reserve().ok_or(Refusal::Busy)?;
         let plan = self.engine.plan(targets).await.map_err(Refusal::Plan)?;
-        let addresses = plan.addresses();
-        self.start_reserved(key, plan, Some(reserved), move || charge(&addresses))
+        // An identical check may have started while the names were resolved: joined, it costs
+        // the mail servers nothing (and the slot goes back).
+        if let Some(subscription) = self.existing(&key) {
+            return Ok(subscription);
+        }
+        charge(plan.addresses())
+            .await
+            .map_err(Refusal::Unavailable)?
+            .map_err(Refusal::TooSoon)?;
+        self.start_reserved(key, plan, Some(reserved), || Ok::<(), Duration>(()))
             .map_err(|refused| match refused {
                 Refused::Busy => Refusal::Busy,
                 Refused::Charge(retry_after) => Refusal::TooSoon(retry_after),

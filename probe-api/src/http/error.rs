@@ -42,6 +42,8 @@ pub enum AppError {
     MethodNotAllowed,
     /// A check ended without a report (a bug; logged).
     Internal,
+    /// The shared store is unreachable: no check may start without the fleet's limits.
+    Unavailable(crate::store::StoreError),
 }
 
 /// Which part of a request was too large.
@@ -86,6 +88,7 @@ impl AppError {
                 (StatusCode::FORBIDDEN, ErrorCode::ForbiddenDomain)
             }
             AppError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
         }
     }
 
@@ -174,12 +177,15 @@ impl AppError {
             (AppError::Busy, Lang::En) => "Very many checks are running right now. Please try again in a few seconds.".into(),
             (AppError::Internal, Lang::De) => "Bei der Prüfung ist ein interner Fehler aufgetreten. Bitte versuchen Sie es in einigen Minuten noch einmal. Wenn der Fehler bleibt, wenden Sie sich bitte an den Kundenservice Ihres Anbieters.".into(),
             (AppError::Internal, Lang::En) => "The check failed because of an internal error. Please try again in a few minutes. If the error persists, please contact your provider's support.".into(),
+            (AppError::Unavailable(_), Lang::De) => "Prüfungen sind gerade vorübergehend nicht möglich. Bitte versuchen Sie es in einigen Minuten noch einmal.".into(),
+            (AppError::Unavailable(_), Lang::En) => "Checks are temporarily unavailable. Please try again in a few minutes.".into(),
         }
     }
 
     /// The response, with the message in `lang`.
     pub fn into_response_in(self, lang: Lang) -> Response {
         let (status, code) = self.status_and_code();
+        // (A lost store is logged where it is noticed, once per outage: `store::Store`.)
         if matches!(self, AppError::Internal) {
             tracing::error!("a check ended without a report");
         }
@@ -196,6 +202,7 @@ impl AppError {
         let mut response = (status, Json(body)).into_response();
         let retry_after = match self {
             AppError::Busy => Some(BUSY_RETRY_AFTER_SECONDS),
+            AppError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_SECONDS),
             AppError::RateLimited { retry_after } => Some(whole_seconds(retry_after)),
             _ => None,
         };
@@ -217,6 +224,10 @@ impl AppError {
 
 /// Seconds a client is told to wait when every check slot is taken.
 const BUSY_RETRY_AFTER_SECONDS: u64 = 10;
+
+/// `Retry-After` while the shared store is unreachable: it usually comes back within a minute
+/// (a restart, a failover).
+const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 30;
 
 /// A wait in whole seconds, rounded up: `Retry-After: 0` would invite an immediate retry.
 fn whole_seconds(wait: std::time::Duration) -> u64 {

@@ -61,11 +61,16 @@ pub(super) async fn embed_js(headers: HeaderMap) -> Response {
         .into_response()
 }
 
-/// Liveness: the process answers.
+/// Liveness: the process answers — `ok`, or `degraded: …` while the shared store is
+/// unreachable (the page and cached reports are still served, new checks are refused with
+/// `503 unavailable`; a restart would not help, so it is still `200`).
 #[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, description = "`ok`", content_type = "text/plain", body = String)))]
-pub(super) async fn healthz() -> &'static str {
-    "ok\n"
+    responses((status = 200, description = "`ok`, or `degraded: ` and why", content_type = "text/plain", body = String)))]
+pub(super) async fn healthz(State(state): State<AppState>) -> String {
+    match state.store.check().await {
+        Ok(()) => "ok\n".into(),
+        Err(error) => format!("degraded: {error}\n"),
+    }
 }
 
 pub(super) async fn robots_txt() -> Response {

@@ -1,4 +1,4 @@
-//! Rate limits: per client and per target address, as token buckets.
+//! Rate limits: who is limited (per client, per target address) and at which rates.
 //!
 //! A client is its IP address, IPv6 clients by their /64 (one subscriber usually holds a whole
 //! /64). Behind a reverse proxy the address comes from `X-Forwarded-For` — but only when the
@@ -7,28 +7,23 @@
 //! canonical form (`::ffff:10.0.0.1` on a dual-stack socket is `10.0.0.1`), and an entry that is
 //! not an address ends the trusted chain: the last trusted hop is then the client.
 //!
-//! The buckets live in two generations of bounded maps: new keys go into the current one; when
-//! it is full it becomes the previous one and the one before is dropped whole. Memory stays
-//! bounded and every `take` costs O(1), however many addresses an attacker rotates through (a
-//! forgotten bucket starts full again, which only ever favours a returning client).
+//! The buckets themselves live in the [`crate::store`]: in this process, or shared by every
+//! replica of a fleet.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::sync::Mutex;
-use std::time::Duration;
 
 use axum::http::HeaderMap;
 use ipnet::IpNet;
-use tokio::time::Instant;
 
-/// Most buckets kept, across both generations.
-const MAX_BUCKETS: usize = 100_000;
+use crate::store::Rate;
 
 /// The limits the service applies, from its configuration.
 #[derive(Debug)]
 pub struct Limits {
-    pub per_client: Limiter,
-    pub per_target: Limiter,
+    /// Checks a client may ask for.
+    pub per_client: Rate,
+    /// Checks a mail server's address may receive (politeness).
+    pub per_target: Rate,
     pub trusted_proxies: Vec<IpNet>,
     /// Clients that may read `/metrics` (loopback by default).
     pub metrics_from: Vec<IpNet>,
@@ -47,119 +42,11 @@ impl Default for Limits {
     /// once), no trusted proxies.
     fn default() -> Self {
         Limits {
-            per_client: Limiter::new(10, 5),
-            per_target: Limiter::new(30, 10),
+            per_client: Rate::new(10, 5),
+            per_target: Rate::new(30, 10),
             trusted_proxies: Vec::new(),
             metrics_from: loopback(),
         }
-    }
-}
-
-/// Token buckets keyed by address.
-#[derive(Debug)]
-pub struct Limiter {
-    per_minute: u32,
-    burst: u32,
-    buckets: Mutex<Generations>,
-}
-
-/// The current and the previous generation of buckets; each holds at most `half` keys.
-#[derive(Debug)]
-struct Generations {
-    current: HashMap<IpAddr, Bucket>,
-    previous: HashMap<IpAddr, Bucket>,
-    half: usize,
-}
-
-impl Generations {
-    fn new(capacity: usize) -> Self {
-        Generations {
-            current: HashMap::new(),
-            previous: HashMap::new(),
-            half: (capacity / 2).max(1),
-        }
-    }
-
-    /// The bucket for `key`, moved into the current generation; a new one is made by `fresh`.
-    fn bucket(&mut self, key: IpAddr, fresh: impl FnOnce() -> Bucket) -> &mut Bucket {
-        if !self.current.contains_key(&key) {
-            let moved = self.previous.remove(&key);
-            if self.current.len() >= self.half {
-                self.previous = std::mem::take(&mut self.current);
-            }
-            if let Some(bucket) = moved {
-                self.current.insert(key, bucket);
-            }
-        }
-        self.current.entry(key).or_insert_with(fresh)
-    }
-
-    fn len(&self) -> usize {
-        self.current.len() + self.previous.len()
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-}
-
-impl Limiter {
-    /// `per_minute` requests per minute on average, up to `burst` at once; 0 disables the limit.
-    pub fn new(per_minute: u32, burst: u32) -> Self {
-        Limiter {
-            per_minute,
-            burst: burst.max(1),
-            buckets: Mutex::new(Generations::new(MAX_BUCKETS)),
-        }
-    }
-
-    /// How many buckets are kept now (never more than [`MAX_BUCKETS`]).
-    pub fn tracked(&self) -> usize {
-        self.buckets.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
-
-    /// Takes one token for `key` at `now`; `Err` says how long until one is free.
-    pub fn take(&self, key: IpAddr, now: Instant) -> Result<(), Duration> {
-        self.take_all(&[key], now)
-    }
-
-    /// Takes one token for each of `keys` at `now` — all or none: `Err` (how long until every
-    /// one of them has a token) takes nothing.
-    pub fn take_all(&self, keys: &[IpAddr], now: Instant) -> Result<(), Duration> {
-        if self.per_minute == 0 {
-            return Ok(());
-        }
-        let rate = f64::from(self.per_minute) / 60.0;
-        let burst = f64::from(self.burst);
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let mut wait = Duration::ZERO;
-        for key in keys {
-            let bucket = buckets.bucket(*key, || Bucket {
-                tokens: burst,
-                updated: now,
-            });
-            let refilled = bucket.tokens + now.duration_since(bucket.updated).as_secs_f64() * rate;
-            bucket.tokens = refilled.min(burst);
-            bucket.updated = now;
-            if bucket.tokens < 1.0 {
-                wait = wait.max(Duration::from_secs_f64(
-                    ((1.0 - bucket.tokens) / rate).ceil().max(1.0),
-                ));
-            }
-        }
-        if !wait.is_zero() {
-            return Err(wait);
-        }
-        for key in keys {
-            let bucket = buckets.bucket(*key, || Bucket {
-                tokens: burst,
-                updated: now,
-            });
-            bucket.tokens -= 1.0;
-        }
-        Ok(())
     }
 }
 
@@ -225,37 +112,6 @@ fn forwarded_address(entry: &str) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn buckets_refill_over_time() {
-        let limiter = Limiter::new(6, 2);
-        let start = Instant::now();
-        let key: IpAddr = "192.0.2.7".parse().unwrap();
-        assert!(limiter.take(key, start).is_ok());
-        assert!(limiter.take(key, start).is_ok());
-        assert_eq!(limiter.take(key, start), Err(Duration::from_secs(10)));
-        // Another client is not affected.
-        assert!(limiter.take("192.0.2.8".parse().unwrap(), start).is_ok());
-        assert!(limiter.take(key, start + Duration::from_secs(10)).is_ok());
-        assert!(Limiter::new(0, 1).take(key, start).is_ok(), "0 disables");
-    }
-
-    #[test]
-    fn several_targets_are_charged_all_or_none() {
-        let limiter = Limiter::new(6, 1);
-        let start = Instant::now();
-        let (a, b): (IpAddr, IpAddr) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
-        assert!(limiter.take(b, start).is_ok());
-        // b has no token left: a keeps its own.
-        assert_eq!(
-            limiter.take_all(&[a, b], start),
-            Err(Duration::from_secs(10))
-        );
-        assert!(
-            limiter.take(a, start).is_ok(),
-            "a was not charged by the refusal"
-        );
-    }
 
     #[test]
     fn ipv6_clients_are_keyed_by_their_64() {
@@ -339,26 +195,5 @@ mod tests {
             client_address(ip("::ffff:203.0.113.5"), &with(&["6.6.6.6"]), &proxies),
             ip("203.0.113.5")
         );
-    }
-
-    #[test]
-    fn buckets_stay_bounded_however_many_clients_come() {
-        let limiter = Limiter::new(1, 1);
-        let start = Instant::now();
-        let regular: IpAddr = "192.0.2.7".parse().unwrap();
-        assert!(limiter.take(regular, start).is_ok());
-        for n in 0..(MAX_BUCKETS as u32 * 3) {
-            let key = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + n));
-            assert!(limiter.take(key, start).is_ok());
-            // A regular client stays limited while the flood goes on: it is seen often
-            // enough to stay in the current generation.
-            if n % 1000 == 0 {
-                assert!(
-                    limiter.take(regular, start).is_err(),
-                    "after {n} other keys"
-                );
-            }
-        }
-        assert!(limiter.tracked() <= MAX_BUCKETS, "{}", limiter.tracked());
     }
 }

@@ -252,6 +252,9 @@ pub(super) async fn metrics(
         return super::AppError::NotFound.into_response_in(mailtls_shared::Lang::En);
     }
     let counts = state.checks.counts();
+    // Asked before the lock-free rendering below: a store that does not answer costs this
+    // scrape at most the store's operation timeout.
+    let store_up = u64::from(state.store.check().await.is_ok());
     let mut out = String::new();
     let mut counter = |name: &str, help: &str, kind: &str, samples: &[(String, u64)]| {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
@@ -288,6 +291,14 @@ pub(super) async fn metrics(
         "Check slots free now (0: new checks get 503 busy).",
         "gauge",
         &[(String::new(), state.checks.free_slots() as u64)],
+    );
+    counter(
+        "mailtls_store_up",
+        "Whether the store the limits live in answers (1; always 1 for the embedded store). \
+         While 0, new checks are refused with 503 unavailable (counted in \
+         mailtls_requests_refused_total{code=\"unavailable\"}).",
+        "gauge",
+        &[(String::new(), store_up)],
     );
     counter(
         "mailtls_checks_failed_total",

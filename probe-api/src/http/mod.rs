@@ -50,6 +50,8 @@ pub use self::router::{app, app_with, routes};
 pub struct AppState {
     pub checks: Arc<Checks>,
     pub limits: Arc<limits::Limits>,
+    /// Where the rate limits' buckets live: this process, or the fleet's Redis/Valkey.
+    pub store: Arc<crate::store::Store>,
     pub rejections: Arc<metrics::Rejections>,
     /// The provider profile the page compares settings with; `None` when none is configured
     /// (the page then names no provider and suggests no servers).
@@ -72,6 +74,7 @@ impl AppState {
                 std::time::Duration::from_secs(60),
             )),
             limits: Arc::default(),
+            store: Arc::default(),
             rejections: Arc::default(),
             lifecycle: Arc::default(),
             access: Arc::default(),

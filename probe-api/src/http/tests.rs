@@ -163,6 +163,7 @@ fn router_with(settings: ProbeSettings, limits: limits::Limits, max_checks: usiz
             std::time::Duration::from_secs(60),
         )),
         limits: Arc::new(limits),
+        store: Arc::default(),
         rejections: Arc::default(),
         profile: None,
         lifecycle: Arc::default(),
@@ -195,7 +196,7 @@ async fn provider_mode_refuses_names_outside_its_domains() {
 #[tokio::test]
 async fn a_client_over_its_limit_is_told_when_to_come_back() {
     let limits = limits::Limits {
-        per_client: limits::Limiter::new(1, 1),
+        per_client: crate::store::Rate::new(1, 1),
         ..limits::Limits::default()
     };
     let router = router_with(ProbeSettings::default(), limits, 4);

@@ -71,6 +71,7 @@ use self::handshake::tls::{Handshake, TlsClients};
 use self::handshake::{cert, legacy, simulate};
 use self::policy::{AddressPolicy, Denied};
 use self::resolve::{ResolveError, Resolver};
+use crate::store::Store;
 
 /// Deadlines for the network steps and for the whole check.
 #[derive(Debug, Clone, Copy)]
@@ -125,6 +126,9 @@ pub struct ProbeSettings {
     pub simulate_clients: bool,
     /// A valid certificate expiring within this many days gets a warning.
     pub certificate_warning_days: u32,
+    /// Where the per-destination connection slots live: this process (the default), or the
+    /// store a fleet of replicas shares.
+    pub store: Arc<Store>,
 }
 
 impl Default for ProbeSettings {
@@ -142,6 +146,7 @@ impl Default for ProbeSettings {
             mta_sts_port: 443,
             simulate_clients: true,
             certificate_warning_days: 14,
+            store: Arc::default(),
         }
     }
 }
@@ -314,6 +319,7 @@ impl Engine {
             slots: politeness::AddressSlots::new(
                 settings.connections_per_address,
                 settings.max_outbound_connections,
+                settings.store.clone(),
             ),
             dns,
             fetcher: PolicyFetcher {
@@ -912,7 +918,6 @@ struct Attempting<'a> {
     scheme: Scheme,
     address: SocketAddr,
     server_name: ServerName<'static>,
-    slots: Arc<Semaphore>,
     deadline: Instant,
     /// Read the greeting after the next rustls handshake (implicit TLS): on TLS 1.2 first, and
     /// on TLS 1.3 only when TLS 1.2 failed. One wait per endpoint.
@@ -939,7 +944,6 @@ impl<'a> Attempting<'a> {
             scheme: endpoint.scheme,
             address: SocketAddr::new(ip, endpoint.port),
             server_name: server_name(&endpoint.host),
-            slots: engine.slots.of(ip),
             deadline,
             greet: std::sync::atomic::AtomicBool::new(greet),
             overloaded: std::sync::atomic::AtomicBool::new(false),
@@ -1153,10 +1157,19 @@ impl Attempting<'_> {
     /// One fresh connection, ready for a ClientHello: a slot, the TCP connection and the
     /// plain-text dialog, with the time left for the handshake.
     async fn open(&self) -> Result<Opened, Unreached> {
-        let slot = match tokio::time::timeout_at(self.deadline, self.slots.clone().acquire_owned())
+        let slot = match self
+            .engine
+            .slots
+            .acquire(self.address.ip(), self.deadline)
             .await
         {
-            Ok(Ok(slot)) => slot,
+            Ok(slot) => slot,
+            // Our own failure, never a verdict about the server.
+            Err(politeness::NoSlot::Store(error)) => {
+                return Err(
+                    self.overloaded(&format!("no connection slot for this server: {error}"))
+                );
+            }
             // Never connected at all: the whole wait was for other checks' connections to this
             // server, which says nothing about it (this host's load: 503, not a verdict).
             _ if !self.connected.load(std::sync::atomic::Ordering::Relaxed) => {
@@ -1259,7 +1272,7 @@ impl Attempting<'_> {
 /// A connection past its plain-text dialog, holding its per-address slot and its outbound
 /// socket until dropped.
 struct Opened {
-    _slot: tokio::sync::OwnedSemaphorePermit,
+    _slot: crate::store::Lease,
     _outbound: tokio::sync::OwnedSemaphorePermit,
     stream: TcpStream,
     facts: DialogFacts,

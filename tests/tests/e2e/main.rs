@@ -13,6 +13,7 @@ mod page;
 mod proxies;
 mod service;
 mod stopping;
+mod store;
 
 use tests::pki::TestCa;
 

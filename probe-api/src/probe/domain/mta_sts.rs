@@ -6,7 +6,7 @@
 //! (RFC 8461 §3.3), the headers and the body are capped ([`MAX_POLICY_BYTES`]) and the whole
 //! fetch ends by a deadline.
 
-use crate::probe::politeness::AddressSlots;
+use crate::probe::politeness::{AddressSlots, NoSlot};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -260,6 +260,8 @@ impl PolicyFetcher {
         policy: &AddressPolicy,
         slots: &AddressSlots,
     ) -> Result<Bytes, FetchError> {
+        // `fetch`'s own timeout ends this at the latest; the slots are leased until then.
+        let deadline = tokio::time::Instant::now() + self.timeout;
         let no_address = || FetchError::NoAddress {
             host: host_name.to_owned(),
         };
@@ -283,14 +285,19 @@ impl PolicyFetcher {
         let mut last_error = no_address();
         for ip in &addresses {
             let address = SocketAddr::new(*ip, self.port);
-            let Ok(slot) = slots.of(*ip).acquire_owned().await else {
-                continue;
+            let slot = match slots.acquire(*ip, deadline).await {
+                Ok(slot) => slot,
+                Err(NoSlot::Timeout) => continue,
+                Err(NoSlot::Store(error)) => {
+                    last_error = FetchError::Connect {
+                        address,
+                        detail: format!("no connection slot for this server: {error}"),
+                    };
+                    continue;
+                }
             };
             // One of the engine's outbound sockets too, within the fetch's time.
-            let Some(outbound) = slots
-                .outbound(tokio::time::Instant::now() + self.timeout)
-                .await
-            else {
+            let Some(outbound) = slots.outbound(deadline).await else {
                 last_error = FetchError::Connect {
                     address,
                     detail: "this service had no free socket".into(),

@@ -1,0 +1,355 @@
+//! The shared store on a Redis or Valkey server: what every replica of a fleet uses — the rate
+//! limits' token buckets, and the connection slots per mail-server destination as leases that
+//! expire by themselves (a sorted set per destination, scored by expiry), so a replica that
+//! dies holding some never blocks a server for longer than the check it was running.
+//!
+//! One connection per process (`redis`'s `ConnectionManager`: multiplexed, reconnecting by
+//! itself when the server comes back), every operation bounded by [`OPERATION_TIMEOUT`]. Each
+//! operation is one Lua script, so it is atomic on the server and uses the server's clock (the
+//! replicas' clocks never meet). Keys start with `mailtls:{limits}:` — the braces put them in
+//! one hash slot, so a script's keys are never spread over a cluster's nodes — and expire once
+//! their bucket would be full again (a lease set with its last lease): nothing grows forever.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use super::{Rate, Scope, StoreError};
+
+/// Longest a single operation may take before the store counts as unavailable.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Every rate-limit key's prefix.
+const PREFIX: &str = "mailtls:{limits}:";
+
+/// Every lease set's prefix.
+const LEASES: &str = "mailtls:{leases}:";
+
+/// How often a full destination is asked again while a connection waits for a slot.
+const LEASE_POLL: Duration = Duration::from_millis(50);
+
+/// Takes a lease on `KEYS[1]`'s destination if fewer than `ARGV[1]` unexpired ones are held:
+/// member `ARGV[3]`, expiring `ARGV[2]` ms from now (the server's time). Returns 1 when taken,
+/// else 0. The set itself expires with its longest lease.
+const LEASE: &str = r"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local lasts = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + lasts, ARGV[3])
+if redis.call('PTTL', KEYS[1]) < lasts then
+  redis.call('PEXPIRE', KEYS[1], lasts)
+end
+return 1
+";
+
+/// Takes a token from each bucket in `KEYS`, all or none, at the server's time. ARGV: tokens
+/// per second, tokens when full, seconds until a bucket is full again (the keys' TTL). Returns
+/// 0 when taken, else the whole seconds until every bucket has a token (nothing taken). The
+/// same arithmetic as the embedded store's `take`.
+const TAKE: &str = r"
+local per_second = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local ttl = tonumber(ARGV[3])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
+local tokens = {}
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local bucket = redis.call('HMGET', key, 't', 'u')
+  local t = tonumber(bucket[1])
+  local u = tonumber(bucket[2])
+  if t == nil or u == nil then
+    t = capacity
+    u = now
+  end
+  t = math.min(capacity, t + math.max(0, now - u) * per_second)
+  tokens[i] = t
+  if t < 1 then
+    wait = math.max(wait, math.max(1, math.ceil((1 - t) / per_second)))
+  end
+end
+if wait > 0 then
+  return wait
+end
+for i, key in ipairs(KEYS) do
+  redis.call('HSET', key, 't', tostring(tokens[i] - 1), 'u', tostring(now))
+  redis.call('EXPIRE', key, ttl)
+end
+return 0
+";
+
+/// A connection to the shared store.
+pub struct Redis {
+    connection: ConnectionManager,
+    take: redis::Script,
+    lease: redis::Script,
+    /// This process's lease names: a random prefix, then a counter.
+    instance: String,
+    leases: AtomicU64,
+    /// The URL without its password, for logs.
+    shown: String,
+}
+
+impl std::fmt::Debug for Redis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redis").field("url", &self.shown).finish()
+    }
+}
+
+impl Redis {
+    /// Connects to `url` and asks it for a `PONG`, all within `deadline`.
+    pub async fn connect(url: &str, deadline: Duration) -> Result<Redis, StoreError> {
+        let shown = without_password(url);
+        let unavailable = |what: String| StoreError::Unavailable {
+            store: shown.clone(),
+            what,
+        };
+        let client = redis::Client::open(url)
+            .map_err(|error| unavailable(format!("not a store URL ({error})")))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(deadline))
+            .set_response_timeout(Some(OPERATION_TIMEOUT))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(1));
+        let connection =
+            tokio::time::timeout(deadline, client.get_connection_manager_with_config(config))
+                .await
+                .map_err(|_| unavailable(format!("no connection within {deadline:?}")))?
+                .map_err(|error| unavailable(error.to_string()))?;
+        let mut random = [0u8; 8];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
+            .map_err(|_| unavailable("no random numbers for lease names".into()))?;
+        let store = Redis {
+            connection,
+            take: redis::Script::new(TAKE),
+            lease: redis::Script::new(LEASE),
+            instance: random.iter().map(|byte| format!("{byte:02x}")).collect(),
+            leases: AtomicU64::new(0),
+            shown: shown.clone(),
+        };
+        store.ping().await?;
+        Ok(store)
+    }
+
+    /// The URL without its password.
+    pub fn describe(&self) -> &str {
+        &self.shown
+    }
+
+    fn unavailable(&self, what: impl std::fmt::Display) -> StoreError {
+        StoreError::Unavailable {
+            store: self.shown.clone(),
+            what: what.to_string(),
+        }
+    }
+
+    /// Runs `operation` on a clone of the connection within [`OPERATION_TIMEOUT`].
+    async fn run<T, F>(
+        &self,
+        operation: impl FnOnce(ConnectionManager) -> F,
+    ) -> Result<T, StoreError>
+    where
+        F: Future<Output = redis::RedisResult<T>>,
+    {
+        match tokio::time::timeout(OPERATION_TIMEOUT, operation(self.connection.clone())).await {
+            Err(_) => Err(self.unavailable(format!("no answer within {OPERATION_TIMEOUT:?}"))),
+            Ok(Err(error))
+                if error.is_io_error() || error.is_timeout() || error.is_connection_dropped() =>
+            {
+                Err(self.unavailable(error))
+            }
+            Ok(Err(error)) => Err(StoreError::Protocol {
+                store: self.shown.clone(),
+                what: error.to_string(),
+            }),
+            Ok(Ok(value)) => Ok(value),
+        }
+    }
+
+    /// `PING`, expecting `PONG`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let answer: String =
+            self.run(|mut connection| async move {
+                redis::cmd("PING").query_async(&mut connection).await
+            })
+            .await?;
+        if answer == "PONG" {
+            Ok(())
+        } else {
+            Err(StoreError::Protocol {
+                store: self.shown.clone(),
+                what: format!("PING answered {answer:?}"),
+            })
+        }
+    }
+
+    /// The embedded store's `take`, on the server: one token from each of `keys`' buckets,
+    /// all or none.
+    pub async fn take(
+        &self,
+        scope: Scope,
+        rate: Rate,
+        keys: &[IpAddr],
+    ) -> Result<Result<(), Duration>, StoreError> {
+        let ttl = rate.refill_time().as_secs().max(1) + 1;
+        let mut invocation = self.take.prepare_invoke();
+        for key in keys {
+            invocation.key(format!("{PREFIX}{}:{key}", scope.name()));
+        }
+        invocation
+            .arg(rate.per_second())
+            .arg(rate.capacity())
+            .arg(ttl);
+        let wait: u64 = self
+            .run(|mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .await?;
+        Ok(if wait == 0 {
+            Ok(())
+        } else {
+            Err(Duration::from_secs(wait))
+        })
+    }
+}
+
+impl Redis {
+    /// One of `destination`'s `per_destination` slots, asked for every [`LEASE_POLL`] until
+    /// `deadline`; `None` when none came free in time. The lease expires a second after
+    /// `deadline` if nobody gives it back: no connection it covers outlives that deadline.
+    pub async fn lease(
+        &self,
+        destination: IpAddr,
+        per_destination: usize,
+        deadline: Instant,
+    ) -> Result<Option<SharedLease>, StoreError> {
+        let key = format!("{LEASES}{destination}");
+        let id = format!(
+            "{}-{}",
+            self.instance,
+            self.leases.fetch_add(1, Ordering::Relaxed)
+        );
+        loop {
+            let lasts = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
+            let lasts = u64::try_from(lasts.as_millis()).unwrap_or(u64::MAX);
+            let mut invocation = self.lease.key(&key);
+            invocation.arg(per_destination.max(1)).arg(lasts).arg(&id);
+            let taken: u8 = self
+                .run(|mut connection| async move { invocation.invoke_async(&mut connection).await })
+                .await?;
+            if taken == 1 {
+                return Ok(Some(SharedLease {
+                    connection: self.connection.clone(),
+                    key,
+                    id,
+                }));
+            }
+            if Instant::now() + LEASE_POLL >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(LEASE_POLL).await;
+        }
+    }
+}
+
+/// A slot held on the shared store; given back when dropped (and expiring by itself anyway).
+pub struct SharedLease {
+    connection: ConnectionManager,
+    key: String,
+    id: String,
+}
+
+impl std::fmt::Debug for SharedLease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedLease")
+            .field("key", &self.key)
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+impl Drop for SharedLease {
+    fn drop(&mut self) {
+        // Given back in the background, within the operation timeout; should that fail, the
+        // lease expires by itself.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (mut connection, key, id) = (
+            self.connection.clone(),
+            std::mem::take(&mut self.key),
+            std::mem::take(&mut self.id),
+        );
+        runtime.spawn(async move {
+            let mut release = redis::cmd("ZREM");
+            release.arg(&key).arg(&id);
+            let _ = tokio::time::timeout(
+                OPERATION_TIMEOUT,
+                release.query_async::<i64>(&mut connection),
+            )
+            .await;
+        });
+    }
+}
+
+/// `url` with any password (and user name) left out: `redis://:secret@host/0` → `redis://host/0`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        let cases = [
+            (
+                "redis://:secret@store.test:6379/0",
+                "redis://store.test:6379/0",
+            ),
+            ("rediss://user:p%40ss@store.test/2", "rediss://store.test/2"),
+            ("redis://store.test:6379", "redis://store.test:6379"),
+            ("redis://store.test/0?x=a@b", "redis://store.test/0?x=a@b"),
+            ("not a url", "not a url"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(without_password(url), shown, "{url}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_store_is_an_error_within_the_deadline() {
+        // Port 1 on loopback: nothing listens there.
+        let started = std::time::Instant::now();
+        let error = Redis::connect("redis://127.0.0.1:1/0", Duration::from_secs(2))
+            .await
+            .expect_err("nothing listens");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(
+            matches!(&error, StoreError::Unavailable { store, .. } if store == "redis://127.0.0.1:1/0"),
+            "{error}"
+        );
+        let error = Redis::connect("http://store.test/", Duration::from_secs(1))
+            .await
+            .expect_err("not redis");
+        assert!(error.to_string().contains("not a store URL"), "{error}");
+    }
+}

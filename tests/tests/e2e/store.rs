@@ -1,0 +1,374 @@
+//! Several replicas behave like one: their rate limits live in a real Redis server, and three
+//! `probe-api serve` behind Debian's HAProxy (the shipped snippet, round robin) refuse at the
+//! same count as one replica does. The embedded store and the Redis store pass the same
+//! behaviour tests; a lost store refuses checks clearly and recovers by itself.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use probe_api::store::{Rate, Scope, Store};
+use tests::process::free_port;
+use tests::proxies::Haproxy;
+use tests::servers::{ProbeApi, ProbeApiOptions, check_at, probe_api_binary};
+use tests::store::RedisServer;
+use tests::stubs::{Behaviour, Stub};
+
+use crate::test_ca;
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().expect("address")
+}
+
+/// The token-bucket behaviour both stores must show, in real time.
+async fn behaves_as_token_buckets(store: &Store) {
+    let rate = Rate::new(60, 2);
+    let (a, b) = (ip("192.0.2.1"), ip("192.0.2.2"));
+    let take = async |scope, keys: &[IpAddr]| store.take(scope, rate, keys).await.expect("store");
+    // A full bucket holds `burst` tokens; then the wait is named in whole seconds.
+    assert_eq!(take(Scope::Client, &[a]).await, Ok(()));
+    assert_eq!(take(Scope::Client, &[a]).await, Ok(()));
+    assert_eq!(take(Scope::Client, &[a]).await, Err(Duration::from_secs(1)));
+    // Another key and the other scope have their own buckets.
+    assert_eq!(take(Scope::Client, &[b]).await, Ok(()));
+    assert_eq!(take(Scope::Target, &[a]).await, Ok(()));
+    // All or none: a's empty client bucket refuses both, and b keeps its last token.
+    assert_eq!(
+        take(Scope::Client, &[b, a]).await,
+        Err(Duration::from_secs(1))
+    );
+    assert_eq!(take(Scope::Client, &[b]).await, Ok(()));
+    assert_eq!(take(Scope::Client, &[b]).await, Err(Duration::from_secs(1)));
+    // A second later there is a token again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(take(Scope::Client, &[a]).await, Ok(()));
+    // A rate of 0 does not limit.
+    for _ in 0..5 {
+        assert_eq!(
+            store
+                .take(Scope::Client, Rate::new(0, 1), &[a])
+                .await
+                .expect("store"),
+            Ok(())
+        );
+    }
+}
+
+/// The connection-slot behaviour both stores must show: `per_destination` at once, the next
+/// one as soon as one is given back.
+async fn leases_slots_per_destination(store: &Store) {
+    let destination = ip("192.0.2.25");
+    let within = |ms| tokio::time::Instant::now() + Duration::from_millis(ms);
+    let first = store
+        .lease(destination, 2, within(300))
+        .await
+        .expect("store");
+    let second = store
+        .lease(destination, 2, within(300))
+        .await
+        .expect("store");
+    assert!(first.is_some() && second.is_some());
+    let started = Instant::now();
+    assert!(
+        store
+            .lease(destination, 2, within(300))
+            .await
+            .expect("store")
+            .is_none(),
+        "a third slot while two are held"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "it waited for one"
+    );
+    assert!(
+        store
+            .lease(ip("192.0.2.26"), 2, within(300))
+            .await
+            .expect("store")
+            .is_some(),
+        "another server has its own"
+    );
+    drop(first);
+    assert!(
+        store
+            .lease(destination, 2, within(2000))
+            .await
+            .expect("store")
+            .is_some(),
+        "a slot given back is taken again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_embedded_store_behaves_as_token_buckets_and_leases_slots() {
+    let store = Store::default();
+    behaves_as_token_buckets(&store).await;
+    leases_slots_per_destination(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_redis_store_behaves_as_token_buckets_and_leases_slots_and_both_expire() {
+    let redis = RedisServer::start();
+    let store = Store::open(Some(&redis.url()), Duration::from_secs(5))
+        .await
+        .expect("connects");
+    assert_eq!(store.describe(), redis.url());
+    behaves_as_token_buckets(&store).await;
+    // Every key expires once its bucket would be full again (2 tokens at 1 a second: 2 s, plus
+    // one): nothing stays in the store forever.
+    let ttl: i64 = redis
+        .cli(&["TTL", "mailtls:{limits}:client:192.0.2.1"])
+        .parse()
+        .expect("a number");
+    assert!((1..=3).contains(&ttl), "TTL {ttl}");
+    let keys = redis.cli(&["--scan", "--pattern", "mailtls:*"]);
+    assert_eq!(keys.lines().count(), 3, "{keys}");
+
+    leases_slots_per_destination(&store).await;
+    // A replica that dies holding slots (here: leases never given back) blocks the server only
+    // until the deadline they were taken for, plus a second.
+    let destination = ip("192.0.2.80");
+    let soon = tokio::time::Instant::now() + Duration::from_millis(200);
+    for _ in 0..2 {
+        let lease = store.lease(destination, 2, soon).await.expect("store");
+        std::mem::forget(lease.expect("a slot"));
+    }
+    let started = Instant::now();
+    let later = store
+        .lease(
+            destination,
+            2,
+            tokio::time::Instant::now() + Duration::from_secs(5),
+        )
+        .await
+        .expect("store");
+    assert!(later.is_some(), "the dead leases expired");
+    let waited = started.elapsed();
+    assert!(
+        (Duration::from_millis(700)..Duration::from_secs(3)).contains(&waited),
+        "{waited:?}"
+    );
+}
+
+/// `n` replicas sharing `store` (or each with its own limits), with `limits` as options.
+fn replicas(n: usize, store: Option<&str>, limits: &[&str], ports: &[u16]) -> Vec<ProbeApi> {
+    let (_dir, ca) = test_ca();
+    (0..n)
+        .map(|_| {
+            let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[], ports);
+            options.rate_limits = true;
+            options
+                .extra_args
+                .extend(limits.iter().map(|arg| (*arg).to_owned()));
+            options
+                .extra_args
+                .extend(["--trusted-proxy", "127.0.0.1"].map(str::to_owned));
+            if let Some(url) = store {
+                options
+                    .extra_args
+                    .extend(["--store".to_owned(), url.to_owned()]);
+            }
+            ProbeApi::start(&options)
+        })
+        .collect()
+}
+
+/// The statuses of `count` checks of `target` through `base`, one after the other.
+async fn statuses(base: &str, target: &str, count: usize) -> Vec<u16> {
+    let mut out = Vec::new();
+    for _ in 0..count {
+        out.push(check_at(base, &[("target", target)]).await.0);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_per_client_limit_holds_across_three_replicas_behind_haproxy() {
+    // One check a minute, five at once; 10.0.0.1 is refused (403) after the client's token is
+    // taken, so no mail server is involved.
+    let limits = [
+        "--client-checks-per-minute",
+        "1",
+        "--target-checks-per-minute",
+        "0",
+    ];
+    let one = replicas(1, None, &limits, &[]);
+    let alone = statuses(one[0].base_url(), "imaps://10.0.0.1", 6).await;
+    assert_eq!(alone, [403, 403, 403, 403, 403, 429]);
+
+    let redis = RedisServer::start();
+    let fleet = replicas(3, Some(&redis.url()), &limits, &[]);
+    let haproxy = Haproxy::start(&fleet.iter().map(ProbeApi::address).collect::<Vec<_>>());
+    let shared = statuses(&haproxy.base_url(), "imaps://10.0.0.1", 6).await;
+    assert_eq!(shared, alone, "three replicas refuse where one does");
+
+    // Without the shared store each replica would have its own five: the sixth request passes.
+    let own = replicas(3, None, &limits, &[]);
+    let haproxy = Haproxy::start(&own.iter().map(ProbeApi::address).collect::<Vec<_>>());
+    let separate = statuses(&haproxy.base_url(), "imaps://10.0.0.1", 6).await;
+    assert_eq!(separate, [403; 6]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_per_target_limit_holds_across_three_replicas_behind_haproxy() {
+    // Eleven different checks of one mail server address (127.0.0.1, eleven closed ports): its
+    // bucket holds ten. Connections are refused at once, so each check ends quickly.
+    let ports: Vec<u16> = (0..11).map(|_| free_port()).collect();
+    let limits = [
+        "--client-checks-per-minute",
+        "0",
+        "--target-checks-per-minute",
+        "1",
+    ];
+    let redis = RedisServer::start();
+    let fleet = replicas(3, Some(&redis.url()), &limits, &ports);
+    let haproxy = Haproxy::start(&fleet.iter().map(ProbeApi::address).collect::<Vec<_>>());
+    let mut got = Vec::new();
+    for port in &ports {
+        let target = format!("imaps://127.0.0.1:{port}");
+        got.push(
+            check_at(&haproxy.base_url(), &[("target", &target)])
+                .await
+                .0,
+        );
+    }
+    let mut expected = vec![200; 10];
+    expected.push(429);
+    assert_eq!(got, expected);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_replicas_on_one_store_never_hold_more_connections_to_a_server_than_one() {
+    // Three visitors check three names of one slow server, each on another replica: together
+    // the fleet holds at most the two connections one replica may (each check alone would).
+    let (_dir, ca) = test_ca();
+    let names = ["a.example.test", "b.example.test", "c.example.test"];
+    let fleet_run = async |store: Option<&str>| {
+        let stub = Stub::start(Behaviour::SlowGreeting {
+            delay: Duration::from_millis(600),
+        });
+        let fleet: Vec<ProbeApi> = (0..3)
+            .map(|_| {
+                let mut options = ProbeApiOptions::loopback(&ca.ca_file, &names, &[stub.port()]);
+                if let Some(url) = store {
+                    options
+                        .extra_args
+                        .extend(["--store".to_owned(), url.to_owned()]);
+                }
+                ProbeApi::start(&options)
+            })
+            .collect();
+        let checks: Vec<_> = fleet
+            .iter()
+            .zip(names)
+            .map(|(api, name)| {
+                api.spawn_check(&[("target", &format!("smtp://{name}:{}", stub.port()))])
+            })
+            .collect();
+        for check in checks {
+            let (status, report) = check.await.expect("the check task");
+            assert_eq!(status, 200, "{report}");
+        }
+        assert!(stub.connections() >= 3, "each check connected");
+        stub.most_open_at_once()
+    };
+    let redis = RedisServer::start();
+    let shared = fleet_run(Some(&redis.url())).await;
+    assert!(shared <= 2, "{shared} connections at once to one server");
+    // Each replica on its own store would give the server its two each.
+    let separate = fleet_run(None).await;
+    assert!(
+        separate >= 3,
+        "{separate} connections at once without a shared store"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_store_refuses_checks_clearly_and_the_replica_recovers_when_it_returns() {
+    let mut redis = RedisServer::start();
+    let limits = [
+        "--client-checks-per-minute",
+        "60",
+        "--target-checks-per-minute",
+        "0",
+    ];
+    let api = replicas(1, Some(&redis.url()), &limits, &[]).remove(0);
+    assert_eq!(api.check(&[("target", "imaps://10.0.0.1")]).await.0, 403);
+    let (status, _, body) = api.get("/healthz").await;
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+
+    redis.stop();
+    let started = Instant::now();
+    let (status, headers, body) = api
+        .get("/api/v1/check?target=imaps://10.0.0.1&lang=en")
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(status, 503, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert_eq!(
+        body["error"]["message"],
+        "Checks are temporarily unavailable. Please try again in a few minutes."
+    );
+    assert_eq!(headers["retry-after"], "30");
+    // The page is still served; health says what is wrong; the metric counts it.
+    assert_eq!(api.get("/").await.0, 200);
+    let (status, _, health) = api.get("/healthz").await;
+    assert_eq!(status, 200);
+    assert!(
+        health.starts_with(&format!(
+            "degraded: the shared store {} is unavailable",
+            redis.url()
+        )),
+        "{health}"
+    );
+    let (_, _, metrics) = api.get("/metrics").await;
+    assert!(metrics.contains("\nmailtls_store_up 0\n"), "{metrics}");
+    assert!(
+        metrics.contains("mailtls_requests_refused_total{code=\"unavailable\"} 1"),
+        "{metrics}"
+    );
+
+    // The store comes back (empty): the replica uses it again without a restart.
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let status = api.check(&[("target", "imaps://10.0.0.1")]).await.0;
+        if status == 403 {
+            break;
+        }
+        assert_eq!(status, 503);
+        assert!(Instant::now() < deadline, "no recovery within 15 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, _, metrics) = api.get("/metrics").await;
+    assert!(metrics.contains("\nmailtls_store_up 1\n"), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_does_not_start_without_its_configured_store() {
+    let url = format!("redis://127.0.0.1:{}/0", free_port());
+    let started = Instant::now();
+    let output = std::process::Command::new(probe_api_binary())
+        .args(["serve", "--bind", "127.0.0.1:0", "--store", &url, "--dist"])
+        .arg(tests::workspace_root().join("dist"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("probe-api runs");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot use the configured store")
+            && stderr.contains(&format!("the shared store {url} is unavailable")),
+        "{stderr}"
+    );
+}
