@@ -9,6 +9,8 @@
 //! - [`check`] — the check handlers' shared part: the query, the client's rate-limit key, and
 //!   the one call into [`checks::Checks::subscribe`]; [`stream`] is the event stream on top.
 //! - [`handlers`] — the small routes: profile, `embed.js`, health, readiness.
+//! - [`exporter`] — `/probe`: one check as Prometheus metrics, for monitoring a provider's
+//!   own servers.
 //! - [`checks`] — the seam to the engine: the global cap, coalescing, the report cache. Handlers
 //!   never reach the engine themselves.
 //!
@@ -20,6 +22,7 @@ pub mod assets;
 mod check;
 pub mod checks;
 pub mod error;
+pub mod exporter;
 mod handlers;
 pub mod lifecycle;
 pub mod limits;

@@ -41,6 +41,7 @@ use mailtls_shared::stream::{StreamRestart, StreamStart};
         super::handlers::embed_js,
         super::handlers::readyz,
         super::metrics::metrics,
+        super::exporter::probe,
     ),
     components(schemas(
         CheckReport,

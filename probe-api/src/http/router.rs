@@ -12,7 +12,7 @@ use super::assets::{self, Assets};
 use super::middleware::{
     PERMISSIONS_POLICY, cache_control, frame_ancestors, page_headers, request_limits,
 };
-use super::{AppState, HttpOptions, access, check, handlers, metrics, openapi, stream};
+use super::{AppState, HttpOptions, access, check, exporter, handlers, metrics, openapi, stream};
 
 /// The service's routes, one constant each, so the OpenAPI document can be checked against them.
 pub mod routes {
@@ -23,10 +23,12 @@ pub mod routes {
     pub const READYZ: &str = "/readyz";
     pub const METRICS: &str = "/metrics";
     pub const EMBED_JS: &str = "/embed.js";
+    /// One check as Prometheus metrics (monitoring a provider's own servers).
+    pub const PROBE: &str = "/probe";
     /// Served with the page (not part of the API, so not in [`ALL`] and the OpenAPI document).
     pub const ROBOTS_TXT: &str = "/robots.txt";
     /// Every API route above.
-    pub const ALL: [&str; 8] = [
+    pub const ALL: [&str; 9] = [
         CHECK,
         CHECK_STREAM,
         PROFILE,
@@ -35,6 +37,7 @@ pub mod routes {
         READYZ,
         METRICS,
         EMBED_JS,
+        PROBE,
     ];
 }
 
@@ -56,6 +59,7 @@ pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) 
         .route(routes::READYZ, get(handlers::readyz))
         .route(routes::METRICS, get(metrics::metrics))
         .route(routes::EMBED_JS, get(handlers::embed_js))
+        .route(routes::PROBE, get(exporter::probe))
         .route("/api", get(handlers::api_not_found))
         .route("/api/{*rest}", get(handlers::api_not_found))
         .with_state(state)

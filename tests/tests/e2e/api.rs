@@ -277,3 +277,63 @@ async fn a_certificate_with_twenty_thousand_names_is_refused_at_the_handshake_ca
     assert_eq!(endpoint["verdict"], "untestable", "{endpoint:#}");
     assert_eq!(body.matches("n19999.example.test").count(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_probe_route_answers_the_same_check_as_prometheus_gauges() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("valid", NAME, Validity::CURRENT);
+    let only_12 = OpensslServer::start(&cert, &["-tls1_2"]);
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(
+        &ca.ca_file,
+        &[NAME],
+        &[only_12.port],
+    ));
+    let target = format!("imaps://{NAME}:{}", only_12.port);
+    let (status, headers, text) = api.get(&format!("/probe?target={target}")).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(
+        headers["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    // The JSON answer for the same target is the same check (from the cache now).
+    let (_, report) = api.check(&[("target", &target)]).await;
+    let endpoint = &report["endpoints"][0];
+    let labels = format!(r#"endpoint="{target}",address="127.0.0.1""#);
+    let sample = |line: &str| {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line:?} missing in\n{text}"
+        );
+    };
+    sample("mailtls_probe_success 1");
+    sample("mailtls_probe_cache_age_seconds 0");
+    sample("mailtls_probe_verdict_severity 0");
+    sample(r#"mailtls_probe_verdict{verdict="ready"} 1"#);
+    sample(&format!("mailtls_probe_endpoint_tested{{{labels}}} 1"));
+    sample(&format!(
+        r#"mailtls_probe_endpoint_verdict{{{labels},verdict="ready"}} 1"#
+    ));
+    let versions = endpoint["versions"].as_object().expect("versions");
+    for (version, outcome) in versions {
+        let line = format!(r#"mailtls_probe_tls_version_accepted{{{labels},version="{version}"}}"#);
+        match outcome.as_str() {
+            Some("accepted") => sample(&format!("{line} 1")),
+            Some("rejected") => sample(&format!("{line} 0")),
+            _ => assert!(!text.contains(&line), "{line} for an undecided version"),
+        }
+    }
+    assert_eq!(versions["TLSv1.2"], "accepted");
+    assert_eq!(versions["TLSv1.3"], "rejected");
+    let days = endpoint["certificate"]["days_left"].as_i64().expect("days");
+    assert!(days > 0, "{report}");
+    sample(&format!(
+        "mailtls_probe_certificate_days_left{{{labels}}} {days}"
+    ));
+    sample(&format!(
+        r#"mailtls_probe_certificate_valid{{{labels},verdict="valid"}} 1"#
+    ));
+    // A refusal is the API's error, so the scrape fails visibly.
+    let (status, _, body) = api.get("/probe?target=imaps://10.0.0.1").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("forbidden_address"), "{body}");
+}
