@@ -519,7 +519,8 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
         config.max_concurrent_checks,
         Duration::from_secs(config.cache_seconds),
     )
-    .with_cache_budget(config.cache_bytes);
+    .with_cache_budget(config.cache_bytes)
+    .with_store(store.clone());
     let checks = Arc::new(checks);
     {
         // Reports leave memory when their time is up, even when no new check comes.

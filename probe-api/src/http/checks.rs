@@ -25,7 +25,7 @@ use tokio::time::Instant;
 use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Target};
 
 use crate::probe::{Engine, Overloaded, Plan, PlanError};
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
 /// Most finished reports kept at once, however small.
 const MAX_CACHED: usize = 10_000;
@@ -237,6 +237,8 @@ pub const DURATION_BUCKETS_MS: [u64; 9] =
 #[derive(Debug)]
 pub struct Checks {
     engine: Arc<Engine>,
+    /// Where finished reports are also kept for the other replicas (a shared store).
+    store: Arc<Store>,
     slots: Arc<Semaphore>,
     cache_ttl: Duration,
     cache_budget: usize,
@@ -320,6 +322,7 @@ impl Checks {
     pub fn new(engine: Arc<Engine>, max_concurrent: usize, cache_ttl: Duration) -> Self {
         Checks {
             engine,
+            store: Arc::default(),
             slots: Arc::new(Semaphore::new(max_concurrent.max(1))),
             cache_ttl,
             cache_budget: DEFAULT_CACHE_BYTES,
@@ -327,6 +330,12 @@ impl Checks {
             counts: Mutex::new(CheckCounts::default()),
             next_id: std::sync::atomic::AtomicU64::new(1),
         }
+    }
+
+    /// Reports are kept in `store` too when it is shared, so every replica answers from them.
+    pub fn with_store(mut self, store: Arc<Store>) -> Self {
+        self.store = store;
+        self
     }
 
     /// The cache keeps reports up to `bytes` of JSON in all (0: none).
@@ -351,9 +360,32 @@ impl Checks {
         let key = key(&targets);
         if fresh {
             self.forget(&key).map_err(Refusal::TooSoon)?;
+            self.store
+                .forget(&key, MIN_FRESH_AGE)
+                .await
+                .map_err(Refusal::Unavailable)?
+                .map_err(Refusal::TooSoon)?;
         }
         if let Some(subscription) = self.existing(&key) {
             return Ok(subscription);
+        }
+        // Another replica's report, kept in the shared store.
+        if let Some(kept) = self.store.kept(&key).await.map_err(Refusal::Unavailable)? {
+            lock(&self.counts).cache_hits += 1;
+            return Ok(Subscription {
+                total: kept.total,
+                finished_endpoints: Vec::new(),
+                report: Some(Served::Cached {
+                    json: Arc::from(kept.json),
+                    age_seconds: kept.age.as_secs(),
+                }),
+                events: None,
+                cached: true,
+                joined: false,
+                check_id: self
+                    .next_id
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            });
         }
         // The slot comes first: resolving names is work under the cap as well, and a busy
         // service says so at once instead of after the lookups.
@@ -611,6 +643,14 @@ impl Checks {
         );
         // Written once for the cache; a report that cannot be written is served, not kept.
         let json: Option<Arc<str>> = serde_json::to_string(&report).ok().map(Arc::from);
+        // Kept for the other replicas before anyone hears of it (a store that does not answer
+        // costs at most its operation timeout, and the report is then kept here only).
+        if let Some(json) = json.as_deref().filter(|_| !self.cache_ttl.is_zero()) {
+            let _ = self
+                .store
+                .keep(&key, json, total, self.cache_ttl, self.cache_budget)
+                .await;
+        }
         let report = Arc::new(report);
         // Counted and the slot given back before anyone hears of the report: a client that
         // reads its report and asks again at once finds the service ready and the metrics whole.

@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub use self::embedded::Embedded;
-pub use self::redis::Redis;
+pub use self::redis::{KeptReport, Redis};
 
 /// Which rate limit a bucket belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -223,6 +223,56 @@ impl Store {
         };
         self.note(leased.as_ref().map(|_| ()))?;
         leased
+    }
+
+    /// Whether replicas share this store (Redis/Valkey), so reports are kept in it too.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.backend, Backend::Redis(_))
+    }
+
+    /// The report the fleet keeps for the check `key`. Only a shared store keeps reports: a
+    /// single process's cache is `http::checks`'s own, so the embedded store has none.
+    pub async fn kept(&self, key: &str) -> Result<Option<KeptReport>, StoreError> {
+        let kept = match &self.backend {
+            Backend::Embedded(_) => Ok(None),
+            Backend::Redis(redis) => redis.kept(key).await,
+        };
+        self.note(kept.as_ref().map(|_| ()))?;
+        kept
+    }
+
+    /// Keeps a finished report (`json`, `total` endpoints) for the fleet, for `ttl`, within
+    /// `budget` bytes of reports in all; `false` when not kept (the embedded store, or a report
+    /// larger than the budget).
+    pub async fn keep(
+        &self,
+        key: &str,
+        json: &str,
+        total: usize,
+        ttl: Duration,
+        budget: usize,
+    ) -> Result<bool, StoreError> {
+        let kept = match &self.backend {
+            Backend::Embedded(_) => Ok(false),
+            Backend::Redis(redis) => redis.keep(key, json, total, ttl, budget).await,
+        };
+        self.note(kept.as_ref().map(|_| ()))?;
+        kept
+    }
+
+    /// Forgets the report kept for `key` (`fresh=1`), unless it is younger than `min_age`:
+    /// then `Ok(Err(wait))`.
+    pub async fn forget(
+        &self,
+        key: &str,
+        min_age: Duration,
+    ) -> Result<Result<(), Duration>, StoreError> {
+        let forgotten = match &self.backend {
+            Backend::Embedded(_) => Ok(Ok(())),
+            Backend::Redis(redis) => redis.forget(key, min_age).await,
+        };
+        self.note(forgotten.as_ref().map(|_| ()))?;
+        forgotten
     }
 
     /// Whether the store answers now (`/healthz` says `degraded` when not).

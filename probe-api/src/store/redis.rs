@@ -29,6 +29,86 @@ const PREFIX: &str = "mailtls:{limits}:";
 /// Every lease set's prefix.
 const LEASES: &str = "mailtls:{leases}:";
 
+/// Every report-cache key's prefix (one hash slot for all of them).
+const CACHE: &str = "mailtls:{cache}:";
+
+/// Keeps a report: `KEYS[1]` the report's hash, `KEYS[2]` the index (report name → expiry),
+/// `KEYS[3]` the sizes (name → bytes), `KEYS[4]` the total bytes. ARGV: the report's name, its
+/// JSON, its number of endpoints, the TTL in ms, the budget in bytes, the report keys' prefix.
+/// Expired reports leave the index first, then the oldest until the new one fits; a report
+/// larger than the whole budget is not kept (returns 0, else 1). Every key expires with the
+/// newest report.
+const CACHE_PUT: &str = r"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local name, json, total = ARGV[1], ARGV[2], ARGV[3]
+local ttl, budget, prefix = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local function forget(member)
+  local size = tonumber(redis.call('HGET', KEYS[3], member) or '0')
+  redis.call('HDEL', KEYS[3], member)
+  redis.call('ZREM', KEYS[2], member)
+  redis.call('DECRBY', KEYS[4], size)
+end
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
+  forget(member)
+end
+forget(name)
+local size = string.len(json)
+if size > budget then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+while tonumber(redis.call('GET', KEYS[4]) or '0') + size > budget do
+  local oldest = redis.call('ZRANGE', KEYS[2], 0, 0)
+  if #oldest == 0 then
+    break
+  end
+  forget(oldest[1])
+  redis.call('DEL', prefix .. oldest[1])
+end
+redis.call('HSET', KEYS[1], 'json', json, 'total', total, 'at', now)
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], now + ttl, name)
+redis.call('HSET', KEYS[3], name, size)
+redis.call('INCRBY', KEYS[4], size)
+for i = 2, 4 do
+  redis.call('PEXPIRE', KEYS[i], ttl)
+end
+return 1
+";
+
+/// A kept report: `{json, total, age in ms}`, or nil.
+const CACHE_GET: &str = r"
+local report = redis.call('HMGET', KEYS[1], 'json', 'total', 'at')
+if not report[1] then
+  return false
+end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+return {report[1], report[2], now - tonumber(report[3])}
+";
+
+/// Forgets a kept report unless it is younger than `ARGV[2]` ms: returns the ms it still has
+/// to age (0 when forgotten or not there). KEYS and `ARGV[1]` as for [`CACHE_PUT`].
+const CACHE_FORGET: &str = r"
+local at = redis.call('HGET', KEYS[1], 'at')
+if not at then
+  return 0
+end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local age = now - tonumber(at)
+if age < tonumber(ARGV[2]) then
+  return tonumber(ARGV[2]) - age
+end
+local size = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('DECRBY', KEYS[4], size)
+redis.call('DEL', KEYS[1])
+return 0
+";
+
 /// How often a full destination is asked again while a connection waits for a slot.
 const LEASE_POLL: Duration = Duration::from_millis(50);
 
@@ -91,6 +171,9 @@ pub struct Redis {
     connection: ConnectionManager,
     take: redis::Script,
     lease: redis::Script,
+    cache_put: redis::Script,
+    cache_get: redis::Script,
+    cache_forget: redis::Script,
     /// This process's lease names: a random prefix, then a counter.
     instance: String,
     leases: AtomicU64,
@@ -131,6 +214,9 @@ impl Redis {
             connection,
             take: redis::Script::new(TAKE),
             lease: redis::Script::new(LEASE),
+            cache_put: redis::Script::new(CACHE_PUT),
+            cache_get: redis::Script::new(CACHE_GET),
+            cache_forget: redis::Script::new(CACHE_FORGET),
             instance: random.iter().map(|byte| format!("{byte:02x}")).collect(),
             leases: AtomicU64::new(0),
             shown: shown.clone(),
@@ -255,6 +341,105 @@ impl Redis {
             }
             tokio::time::sleep(LEASE_POLL).await;
         }
+    }
+}
+
+/// A report kept in the shared cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptReport {
+    /// The report's JSON, without `cached` and `age_seconds`.
+    pub json: String,
+    /// How many endpoints it has.
+    pub total: usize,
+    /// How long ago it was kept.
+    pub age: Duration,
+}
+
+impl Redis {
+    /// The report cache's four keys for the check `key`: its report, the index, the sizes and
+    /// the byte count. A report is named by its key's SHA-256, so the store's key list shows
+    /// no server names.
+    fn cache_keys(key: &str) -> (String, [String; 4]) {
+        let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
+        let name: String = digest
+            .as_ref()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        let keys = [
+            format!("{CACHE}report:{name}"),
+            format!("{CACHE}index"),
+            format!("{CACHE}sizes"),
+            format!("{CACHE}bytes"),
+        ];
+        (name, keys)
+    }
+
+    /// Keeps `json` (a finished report with `total` endpoints) for `ttl` within `budget` bytes
+    /// for all reports; `false` when it is larger than the whole budget.
+    pub async fn keep(
+        &self,
+        key: &str,
+        json: &str,
+        total: usize,
+        ttl: Duration,
+        budget: usize,
+    ) -> Result<bool, StoreError> {
+        let (name, keys) = Self::cache_keys(key);
+        let mut invocation = self.cache_put.prepare_invoke();
+        for key in &keys {
+            invocation.key(key);
+        }
+        invocation
+            .arg(&name)
+            .arg(json)
+            .arg(total)
+            .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1))
+            .arg(budget)
+            .arg(format!("{CACHE}report:"));
+        let kept: u8 = self
+            .run(|mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .await?;
+        Ok(kept == 1)
+    }
+
+    /// The report kept for `key`, if there is one.
+    pub async fn kept(&self, key: &str) -> Result<Option<KeptReport>, StoreError> {
+        let (_, keys) = Self::cache_keys(key);
+        let invocation = self.cache_get.key(&keys[0]);
+        let found: Option<(String, usize, u64)> = self
+            .run(|mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .await?;
+        Ok(found.map(|(json, total, age_ms)| KeptReport {
+            json,
+            total,
+            age: Duration::from_millis(age_ms),
+        }))
+    }
+
+    /// Forgets the report kept for `key` unless it is younger than `min_age`: then `Err` with
+    /// the time it still has to age.
+    pub async fn forget(
+        &self,
+        key: &str,
+        min_age: Duration,
+    ) -> Result<Result<(), Duration>, StoreError> {
+        let (name, keys) = Self::cache_keys(key);
+        let mut invocation = self.cache_forget.prepare_invoke();
+        for key in &keys {
+            invocation.key(key);
+        }
+        invocation
+            .arg(&name)
+            .arg(u64::try_from(min_age.as_millis()).unwrap_or(u64::MAX));
+        let wait_ms: u64 = self
+            .run(|mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .await?;
+        Ok(if wait_ms == 0 {
+            Ok(())
+        } else {
+            Err(Duration::from_millis(wait_ms))
+        })
     }
 }
 

@@ -283,6 +283,151 @@ async fn three_replicas_on_one_store_never_hold_more_connections_to_a_server_tha
     );
 }
 
+/// A gauge or counter's value in `/metrics`.
+async fn metric(api: &ProbeApi, name: &str) -> u64 {
+    let (_, _, text) = api.get("/metrics").await;
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_redis_store_keeps_reports_within_their_time_and_budget() {
+    let redis = RedisServer::start();
+    let store = Store::open(Some(&redis.url()), Duration::from_secs(5))
+        .await
+        .expect("connects");
+    let minute = Duration::from_secs(60);
+    let report = |fill: usize| format!("{{\"x\":\"{}\"}}", "r".repeat(fill));
+    assert!(store.kept("imaps://a.test").await.expect("store").is_none());
+    assert!(
+        store
+            .keep("imaps://a.test", &report(40), 1, minute, 100)
+            .await
+            .expect("store")
+    );
+    let kept = store
+        .kept("imaps://a.test")
+        .await
+        .expect("store")
+        .expect("kept");
+    assert_eq!((kept.json.as_str(), kept.total), (report(40).as_str(), 1));
+    assert!(kept.age < Duration::from_secs(2), "{:?}", kept.age);
+    // The store's keys name no server: a report is filed under its check's SHA-256.
+    let keys = redis.cli(&["--scan", "--pattern", "mailtls:{cache}:*"]);
+    assert!(!keys.contains("a.test"), "{keys}");
+    assert_eq!(keys.lines().count(), 4, "{keys}");
+    // A second report that does not fit beside the first pushes the oldest out; one larger
+    // than the whole budget is not kept at all.
+    assert!(
+        store
+            .keep("imaps://b.test", &report(60), 1, minute, 100)
+            .await
+            .expect("store")
+    );
+    assert!(
+        store.kept("imaps://a.test").await.expect("store").is_none(),
+        "evicted"
+    );
+    assert!(store.kept("imaps://b.test").await.expect("store").is_some());
+    assert!(
+        !store
+            .keep("imaps://c.test", &report(200), 1, minute, 100)
+            .await
+            .expect("store")
+    );
+    assert_eq!(redis.cli(&["GET", "mailtls:{cache}:bytes"]), "68");
+    // fresh=1: a report younger than the minimum age stays and says how long; an older one goes.
+    let wait = store
+        .forget("imaps://b.test", Duration::from_secs(10))
+        .await
+        .expect("store")
+        .expect_err("too young");
+    assert!(
+        wait > Duration::from_secs(8) && wait <= Duration::from_secs(10),
+        "{wait:?}"
+    );
+    assert_eq!(
+        store
+            .forget("imaps://b.test", Duration::ZERO)
+            .await
+            .expect("store"),
+        Ok(())
+    );
+    assert!(store.kept("imaps://b.test").await.expect("store").is_none());
+    assert_eq!(redis.cli(&["GET", "mailtls:{cache}:bytes"]), "0");
+    // Reports leave with their time.
+    assert!(
+        store
+            .keep(
+                "imaps://d.test",
+                &report(1),
+                1,
+                Duration::from_millis(300),
+                100
+            )
+            .await
+            .expect("store")
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(store.kept("imaps://d.test").await.expect("store").is_none());
+    // The embedded store keeps no reports of its own (this process's cache does).
+    let embedded = Store::default();
+    assert!(
+        !embedded
+            .keep("imaps://a.test", &report(1), 1, minute, 100)
+            .await
+            .expect("never fails")
+    );
+    assert!(
+        embedded
+            .kept("imaps://a.test")
+            .await
+            .expect("never fails")
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_made_on_one_replica_is_served_from_the_store_by_the_others() {
+    let (_dir, ca) = test_ca();
+    let cert = ca.server_cert("valid", "mail.example.test", tests::pki::Validity::CURRENT);
+    let server = tests::servers::OpensslServer::start(&cert, &[]);
+    let redis = RedisServer::start();
+    let fleet: Vec<ProbeApi> = (0..3)
+        .map(|_| {
+            let mut options =
+                ProbeApiOptions::loopback(&ca.ca_file, &["mail.example.test"], &[server.port]);
+            options
+                .extra_args
+                .extend(["--store".to_owned(), redis.url()]);
+            ProbeApi::start(&options)
+        })
+        .collect();
+    let target = format!("imaps://mail.example.test:{}", server.port);
+    let (status, first) = fleet[0].check(&[("target", &target)]).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["cached"], serde_json::Value::Null);
+    for api in &fleet[1..] {
+        let (status, report) = api.check(&[("target", &target)]).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["cached"], true, "{report}");
+        assert_eq!(report["endpoints"], first["endpoints"]);
+        assert_eq!(report["checked_at"], first["checked_at"]);
+        // A fresh check this soon is refused by every replica, not only the one that made it.
+        let (status, refused) = api.check(&[("target", &target), ("fresh", "1")]).await;
+        assert_eq!(status, 429, "{refused}");
+    }
+    let mut started = 0;
+    let mut hits = 0;
+    for api in &fleet {
+        started += metric(api, "mailtls_checks_started_total").await;
+        hits += metric(api, "mailtls_check_cache_hits_total").await;
+    }
+    assert_eq!((started, hits), (1, 2), "one check for the whole fleet");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_store_refuses_checks_clearly_and_the_replica_recovers_when_it_returns() {
     let mut redis = RedisServer::start();
