@@ -62,13 +62,15 @@ size:
 
 # Benchmarks (not part of `make test`): MailTLS against sslyze and testssl.sh on local Dovecot +
 # Postfix, a domain check against the host check of its MX hosts, the HTTP service under load
-# (wrk), and the client-simulation cross-check with testssl.sh. Results in target/bench/.
+# (wrk), replicas on a shared Redis behind HAProxy, and the client-simulation cross-check with
+# testssl.sh. Results in target/bench/.
 bench: setup setup-test dist
 	scripts/setup-bench.sh
 	$(CARGO) build --release --locked -p probe-api
 	$(CARGO) bench --locked -p tests --bench full_check
 	$(CARGO) bench --locked -p tests --bench domain_check
 	ulimit -n 20000 && $(CARGO) bench --locked -p tests --bench load
+	ulimit -n 20000 && $(CARGO) bench --locked -p tests --bench replicas
 	$(CARGO) bench --locked -p tests --bench client_crosscheck
 	$(MAKE) fuzz
 

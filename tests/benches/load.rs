@@ -12,55 +12,19 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use tests::pki::{TestCa, Validity};
 use tests::servers::{OpensslServer, ProbeApi, ProbeApiOptions};
 use tests::stubs::{Behaviour, Stub};
+use tests::wrk::Load;
 
 const NAME: &str = "mail.example.test";
 const SSE_CLIENTS: usize = 1000;
 
-/// What wrk measured.
-struct Load {
-    requests_per_second: f64,
-    p99: String,
-    non_2xx: u64,
-    requests: u64,
-}
-
 /// `wrk -t2 -c64 -d10s --latency url`, parsed.
 fn wrk(url: &str) -> Load {
-    let output = Command::new("wrk")
-        .args(["-t2", "-c64", "-d10s", "--latency", url])
-        .output()
-        .expect("run wrk (make bench installs it)");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    let field = |prefix: &str| {
-        text.lines()
-            .map(str::trim)
-            .find_map(|line| line.strip_prefix(prefix))
-            .map(|rest| {
-                rest.split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .unwrap_or_default()
-    };
-    let requests = text
-        .lines()
-        .find(|line| line.contains("requests in"))
-        .and_then(|line| line.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    Load {
-        requests_per_second: field("Requests/sec:").parse().unwrap_or(0.0),
-        p99: field("99%"),
-        non_2xx: field("Non-2xx or 3xx responses:").parse().unwrap_or(0),
-        requests,
-    }
+    tests::wrk::run(url, 64)
 }
 
 /// The service's resident memory in MiB, from `/proc`.

@@ -247,6 +247,14 @@ pub struct Checks {
     next_id: std::sync::atomic::AtomicU64,
 }
 
+/// A finished report as the cache keeps it.
+struct Kept {
+    json: Arc<str>,
+    total: usize,
+    finished: Instant,
+    check_id: u64,
+}
+
 /// The running and cached checks by key, and the cached ones oldest first.
 #[derive(Debug, Default)]
 struct Entries {
@@ -287,6 +295,32 @@ impl Entries {
             }
         }
         false
+    }
+
+    /// Keeps `json` (with `total` endpoints, made at `finished`) under `key`, making room within
+    /// `budget` bytes and [`MAX_CACHED`] reports: expired ones go first, then the oldest. A
+    /// report larger than the whole budget is not kept.
+    fn keep(&mut self, key: String, report: Kept, ttl: Duration, budget: usize) {
+        let bytes = report.json.len();
+        if ttl.is_zero() || bytes > budget {
+            return;
+        }
+        self.remove_done(&key);
+        self.evict_expired(Instant::now(), ttl);
+        while (self.bytes + bytes > budget || self.order.len() >= MAX_CACHED) && self.evict_oldest()
+        {
+        }
+        self.by_key.insert(
+            key.clone(),
+            Entry::Done {
+                json: report.json,
+                total: report.total,
+                finished: report.finished,
+                check_id: report.check_id,
+            },
+        );
+        self.order.push_back((key, report.finished));
+        self.bytes += bytes;
     }
 
     /// Drops the reports stored `ttl` or longer before `now`.
@@ -369,22 +403,34 @@ impl Checks {
         if let Some(subscription) = self.existing(&key) {
             return Ok(subscription);
         }
-        // Another replica's report, kept in the shared store.
+        // Another replica's report, kept in the shared store: copied into this replica's cache
+        // for the rest of its time, so the next hit here costs the store nothing.
         if let Some(kept) = self.store.kept(&key).await.map_err(Refusal::Unavailable)? {
+            let json: Arc<str> = Arc::from(kept.json);
+            let check_id = self
+                .next_id
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if let Some(finished) = Instant::now().checked_sub(kept.age) {
+                let report = Kept {
+                    json: json.clone(),
+                    total: kept.total,
+                    finished,
+                    check_id,
+                };
+                lock(&self.entries).keep(key, report, self.cache_ttl, self.cache_budget);
+            }
             lock(&self.counts).cache_hits += 1;
             return Ok(Subscription {
                 total: kept.total,
                 finished_endpoints: Vec::new(),
                 report: Some(Served::Cached {
-                    json: Arc::from(kept.json),
+                    json,
                     age_seconds: kept.age.as_secs(),
                 }),
                 events: None,
                 cached: true,
                 joined: false,
-                check_id: self
-                    .next_id
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                check_id,
             });
         }
         // The slot comes first: resolving names is work under the cap as well, and a busy
@@ -677,27 +723,14 @@ impl Checks {
             let mut entries = lock(&self.entries);
             let now = Instant::now();
             entries.by_key.remove(&key);
-            let json =
-                json.filter(|json| !self.cache_ttl.is_zero() && json.len() <= self.cache_budget);
             if let Some(json) = json {
-                let bytes = json.len();
-                // Expired and then the oldest reports make room.
-                entries.evict_expired(now, self.cache_ttl);
-                while (entries.bytes + bytes > self.cache_budget
-                    || entries.order.len() >= MAX_CACHED)
-                    && entries.evict_oldest()
-                {}
-                entries.by_key.insert(
-                    key.clone(),
-                    Entry::Done {
-                        json,
-                        total,
-                        finished: now,
-                        check_id: running.id,
-                    },
-                );
-                entries.order.push_back((key, now));
-                entries.bytes += bytes;
+                let report = Kept {
+                    json,
+                    total,
+                    finished: now,
+                    check_id: running.id,
+                };
+                entries.keep(key, report, self.cache_ttl, self.cache_budget);
             }
             // Announced under the lock: a new request now finds the cached report instead.
             let _ = running.events.send(Event::Finished(report));

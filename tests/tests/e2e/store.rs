@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use probe_api::store::{Rate, Scope, Store};
+use tests::pki::Validity;
 use tests::process::free_port;
 use tests::proxies::Haproxy;
 use tests::servers::{ProbeApi, ProbeApiOptions, check_at, probe_api_binary};
@@ -392,7 +393,7 @@ async fn the_redis_store_keeps_reports_within_their_time_and_budget() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_report_made_on_one_replica_is_served_from_the_store_by_the_others() {
     let (_dir, ca) = test_ca();
-    let cert = ca.server_cert("valid", "mail.example.test", tests::pki::Validity::CURRENT);
+    let cert = ca.server_cert("valid", "mail.example.test", Validity::CURRENT);
     let server = tests::servers::OpensslServer::start(&cert, &[]);
     let redis = RedisServer::start();
     let fleet: Vec<ProbeApi> = (0..3)
@@ -419,13 +420,35 @@ async fn a_report_made_on_one_replica_is_served_from_the_store_by_the_others() {
         let (status, refused) = api.check(&[("target", &target), ("fresh", "1")]).await;
         assert_eq!(status, 429, "{refused}");
     }
+    // The replica that got the report from the store keeps a copy for the rest of its time:
+    // asked again, it answers without asking the store (its limits are off in this test).
+    let scripts = || {
+        redis
+            .cli(&["INFO", "commandstats"])
+            .lines()
+            .find_map(|line| line.strip_prefix("cmdstat_evalsha:calls="))
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|calls| calls.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let before = scripts();
+    let (status, again) = fleet[1].check(&[("target", &target)]).await;
+    assert_eq!(
+        (status, &again["cached"]),
+        (200, &serde_json::Value::Bool(true))
+    );
+    assert_eq!(
+        scripts(),
+        before,
+        "a second hit on the same replica stays local"
+    );
     let mut started = 0;
     let mut hits = 0;
     for api in &fleet {
         started += metric(api, "mailtls_checks_started_total").await;
         hits += metric(api, "mailtls_check_cache_hits_total").await;
     }
-    assert_eq!((started, hits), (1, 2), "one check for the whole fleet");
+    assert_eq!((started, hits), (1, 3), "one check for the whole fleet");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -492,6 +515,84 @@ async fn a_lost_store_refuses_checks_clearly_and_the_replica_recovers_when_it_re
     }
     let (_, _, metrics) = api.get("/metrics").await;
     assert!(metrics.contains("\nmailtls_store_up 1\n"), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shipped_store_configuration_takes_a_password_and_tls() {
+    let (_dir, ca) = test_ca();
+    let limits = [
+        "--client-checks-per-minute",
+        "60",
+        "--target-checks-per-minute",
+        "0",
+    ];
+    // deploy/redis/mailtls.conf with a password: a replica that has it limits through it, and
+    // the password reaches no log line and no health answer.
+    let redis = RedisServer::shipped("s3cret-test-password", None);
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[], &[]);
+    options.rate_limits = true;
+    options.capture_logs = true;
+    // The start line names the store.
+    options.env.push(("RUST_LOG".to_owned(), "info".to_owned()));
+    options.extra_args.extend(limits.map(str::to_owned));
+    options
+        .extra_args
+        .extend(["--store".to_owned(), redis.url()]);
+    let api = ProbeApi::start(&options);
+    assert_eq!(api.check(&[("target", "imaps://10.0.0.1")]).await.0, 403);
+    assert_eq!(api.get("/healthz").await.2, "ok\n");
+    let logs = api.logs().join("\n");
+    assert!(
+        logs.contains(&format!("store=redis://127.0.0.1:{}/0", redis.port)),
+        "{logs}"
+    );
+    assert!(!logs.contains("s3cret"), "{logs}");
+    // Without the password the replica does not start.
+    let output = std::process::Command::new(probe_api_binary())
+        .args(["serve", "--bind", "127.0.0.1:0", "--dist"])
+        .arg(tests::workspace_root().join("dist"))
+        .args(["--store", &format!("redis://127.0.0.1:{}/0", redis.port)])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("probe-api runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot use the configured store"),
+        "{stderr}"
+    );
+
+    // Its TLS lines switched on: `rediss://`, the store's certificate checked against the
+    // system's CAs (here the test CA, through SSL_CERT_FILE).
+    let cert = ca.server_cert("store", "localhost", Validity::CURRENT);
+    let tls = RedisServer::shipped("s3cret-test-password", Some(&cert));
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[], &[]);
+    options.rate_limits = true;
+    options.extra_args.extend(limits.map(str::to_owned));
+    options
+        .extra_args
+        .extend(["--store".to_owned(), tls.url_for("localhost")]);
+    options
+        .env
+        .push(("SSL_CERT_FILE".to_owned(), ca.ca_file.display().to_string()));
+    let api = ProbeApi::start(&options);
+    assert_eq!(api.check(&[("target", "imaps://10.0.0.1")]).await.0, 403);
+    assert_eq!(api.get("/healthz").await.2, "ok\n");
+    // A certificate for another name is refused: no replica talks to a store it cannot trust.
+    let output = std::process::Command::new(probe_api_binary())
+        .args(["serve", "--bind", "127.0.0.1:0", "--dist"])
+        .arg(tests::workspace_root().join("dist"))
+        .args(["--store", &tls.url_for("127.0.0.1")])
+        .env("SSL_CERT_FILE", &ca.ca_file)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("probe-api runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot use the configured store"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
