@@ -9,6 +9,11 @@
 //!   budget counts is what they hold in memory, and every hit shares the one string
 //!   ([`Served::Cached`] appends `cached` and `age_seconds` while answering).
 //!
+//! - On a shared store (several replicas) reports are kept in the store too, and one replica
+//!   runs a check the others ask for at the same time: it claims the check and writes its
+//!   events to the store ([`Mirror`]); the others follow them (`follow`, `relay`), so every
+//!   visitor on every replica sees the same check live, and the mail servers see one.
+//!
 //! A check runs in its own task, so a visitor who closes the page does not cancel it for the
 //! others who wait for the same result. A task that ends without a report (a panic) takes its
 //! entry with it: whoever waits hears the check end, and the next request starts afresh.
@@ -25,7 +30,7 @@ use tokio::time::Instant;
 use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Target};
 
 use crate::probe::{Engine, Overloaded, Plan, PlanError};
-use crate::store::{Store, StoreError};
+use crate::store::{CheckEvent, Claim, Store, StoreError};
 
 /// Most finished reports kept at once, however small.
 const MAX_CACHED: usize = 10_000;
@@ -178,11 +183,18 @@ struct Running {
     total: usize,
     finished_endpoints: Mutex<Vec<EndpointReport>>,
     events: broadcast::Sender<Event>,
+    /// The fleet's copy of the events, when the check is claimed on a shared store.
+    mirror: Option<Mirror>,
 }
 
 impl Running {
     /// Records and announces one event; subscribers see either the record or the event.
     fn publish_endpoint(&self, endpoint: EndpointReport) {
+        if let Some(mirror) = &self.mirror
+            && let Ok(json) = serde_json::to_string(&endpoint)
+        {
+            mirror.send(CheckEvent::Endpoint(json));
+        }
         let mut finished = lock(&self.finished_endpoints);
         finished.push(endpoint.clone());
         let _ = self.events.send(Event::Endpoint(Box::new(endpoint)));
@@ -200,6 +212,54 @@ impl Running {
             check_id: self.id,
         }
     }
+}
+
+/// How often a replica following another's check asks the store for its next events.
+const FOLLOW_POLL: Duration = Duration::from_millis(100);
+
+/// How long a claim on a check holds beyond the check's own time limit (planning, the report).
+const CLAIM_MARGIN: Duration = Duration::from_secs(10);
+
+/// Tells the fleet, in order, what a check this replica claimed does; gives the claim back
+/// when dropped (after the last event is out), so a check that dies or is given up frees it.
+#[derive(Debug)]
+struct Mirror {
+    events: mpsc::UnboundedSender<CheckEvent>,
+}
+
+impl Mirror {
+    fn start(store: Arc<Store>, key: String, ttl: Duration) -> Mirror {
+        let (events, mut queue) = mpsc::unbounded_channel::<CheckEvent>();
+        tokio::spawn(async move {
+            while let Some(event) = queue.recv().await {
+                // A store that does not answer loses the fleet its view of this check, not
+                // this replica its check; the followers then hear it end without a report.
+                let _ = store.publish(&key, &event, ttl).await;
+            }
+            store.release(&key).await;
+        });
+        Mirror { events }
+    }
+
+    fn send(&self, event: CheckEvent) {
+        let _ = self.events.send(event);
+    }
+}
+
+/// What a followed check's event is for this replica's subscribers: `None` for the start (its
+/// total is the subscription's), `Err` for an event that cannot be read (the check then ends
+/// for them without a report, as if its replica had died).
+fn followed(event: CheckEvent) -> Result<Option<Event>, ()> {
+    Ok(match event {
+        CheckEvent::Start { .. } => None,
+        CheckEvent::Endpoint(json) => Some(Event::Endpoint(Box::new(
+            serde_json::from_str(&json).map_err(|_| ())?,
+        ))),
+        CheckEvent::Finished(json) => Some(Event::Finished(Arc::new(
+            serde_json::from_str(&json).map_err(|_| ())?,
+        ))),
+        CheckEvent::Busy => Some(Event::Busy),
+    })
 }
 
 /// Counts for the metrics endpoint.
@@ -433,6 +493,35 @@ impl Checks {
                 check_id,
             });
         }
+        // On a shared store one replica of the fleet runs the check and the others follow it.
+        let ttl = self.engine.check_timeout() + CLAIM_MARGIN;
+        let mut attempts = 0;
+        let mirror = loop {
+            match self
+                .store
+                .claim(&key, ttl)
+                .await
+                .map_err(Refusal::Unavailable)?
+            {
+                Claim::Alone => break None,
+                Claim::Ours => break Some(Mirror::start(self.store.clone(), key.clone(), ttl)),
+                Claim::Theirs => {
+                    // This replica's own check, started since the lookup above: joined here.
+                    if let Some(subscription) = self.existing(&key) {
+                        return Ok(subscription);
+                    }
+                    if let Some(subscription) = self.follow(&key, ttl).await? {
+                        return Ok(subscription);
+                    }
+                    // Its replica gave it up before it started (a refusal, or it died): ask
+                    // again; the second time this replica may run it, or meet the same refusal.
+                    attempts += 1;
+                    if attempts > 2 {
+                        return Err(Refusal::Busy);
+                    }
+                }
+            }
+        };
         // The slot comes first: resolving names is work under the cap as well, and a busy
         // service says so at once instead of after the lookups.
         let reserved = self.reserve().ok_or(Refusal::Busy)?;
@@ -446,11 +535,117 @@ impl Checks {
             .await
             .map_err(Refusal::Unavailable)?
             .map_err(Refusal::TooSoon)?;
-        self.start_reserved(key, plan, Some(reserved), || Ok::<(), Duration>(()))
+        self.start_reserved(key, plan, Some(reserved), mirror, || Ok::<(), Duration>(()))
             .map_err(|refused| match refused {
                 Refused::Busy => Refusal::Busy,
                 Refused::Charge(retry_after) => Refusal::TooSoon(retry_after),
             })
+    }
+
+    /// Follows the check `key` another replica runs, until `ttl` (its claim's longest life):
+    /// what it has done so far, then the rest as it comes. `None` when that replica gave the
+    /// check up before it started.
+    async fn follow(
+        self: &Arc<Self>,
+        key: &str,
+        ttl: Duration,
+    ) -> Result<Option<Subscription>, Refusal> {
+        let deadline = Instant::now() + ttl;
+        let mut after: Option<String> = None;
+        let mut total = None;
+        let mut finished_endpoints = Vec::new();
+        let mut ended = None;
+        loop {
+            let (events, alive) = self
+                .store
+                .follow(key, after.as_deref())
+                .await
+                .map_err(Refusal::Unavailable)?;
+            let any = !events.is_empty();
+            for (id, event) in events {
+                after = Some(id);
+                if let CheckEvent::Start { total: count } = event {
+                    total = Some(count);
+                    continue;
+                }
+                match followed(event) {
+                    Ok(Some(Event::Endpoint(endpoint))) => finished_endpoints.push(*endpoint),
+                    Ok(Some(last)) => ended = Some(last),
+                    Ok(None) => {}
+                    Err(()) => return Ok(None),
+                }
+            }
+            if total.is_some() {
+                break;
+            }
+            if (!alive && !any) || Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(FOLLOW_POLL).await;
+        }
+        let total = total.unwrap_or_default();
+        let (sender, receiver) = broadcast::channel(total + 2);
+        match ended {
+            // Done between two looks: the subscriber hears the end at once.
+            Some(last) => {
+                let _ = sender.send(last);
+            }
+            None => {
+                let checks = self.clone();
+                let key = key.to_owned();
+                tokio::spawn(async move {
+                    checks.relay(&key, after, sender, deadline).await;
+                });
+            }
+        }
+        lock(&self.counts).coalesced += 1;
+        Ok(Some(Subscription {
+            total,
+            finished_endpoints,
+            report: None,
+            events: Some(receiver),
+            cached: false,
+            joined: true,
+            check_id: self
+                .next_id
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }))
+    }
+
+    /// Passes a followed check's events after `after` to `sender` until the report (or the
+    /// owner's end without one, the deadline, or nobody listening): the subscribers then hear
+    /// the channel close, an error, never silence.
+    async fn relay(
+        &self,
+        key: &str,
+        mut after: Option<String>,
+        sender: broadcast::Sender<Event>,
+        deadline: Instant,
+    ) {
+        while sender.receiver_count() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(FOLLOW_POLL).await;
+            let Ok((events, alive)) = self.store.follow(key, after.as_deref()).await else {
+                return;
+            };
+            let any = !events.is_empty();
+            for (id, event) in events {
+                after = Some(id);
+                match followed(event) {
+                    Ok(Some(last @ (Event::Finished(_) | Event::Busy))) => {
+                        let _ = sender.send(last);
+                        return;
+                    }
+                    Ok(Some(event)) => {
+                        let _ = sender.send(event);
+                    }
+                    Ok(None) => {}
+                    Err(()) => return,
+                }
+            }
+            if !alive && !any {
+                return;
+            }
+        }
     }
 
     /// Forgets the cached report for `key` so the next request checks afresh; refused with the
@@ -525,7 +720,7 @@ impl Checks {
         plan: Plan,
         charge: impl FnOnce() -> Result<(), E>,
     ) -> Result<Subscription, Refused<E>> {
-        self.start_reserved(key, plan, None, charge)
+        self.start_reserved(key, plan, None, None, charge)
     }
 
     /// A check slot taken before planning, so name resolution counts against the cap too;
@@ -547,6 +742,7 @@ impl Checks {
         key: String,
         plan: Plan,
         reserved: Option<Reserved>,
+        mirror: Option<Mirror>,
         charge: impl FnOnce() -> Result<(), E>,
     ) -> Result<Subscription, Refused<E>> {
         let engine = self.engine.clone();
@@ -555,6 +751,7 @@ impl Checks {
             key,
             total,
             reserved.map(|reserved| reserved.0),
+            mirror,
             charge,
             move |progress| async move { engine.run_with_progress(plan, Some(progress)).await },
         )
@@ -573,7 +770,7 @@ impl Checks {
         C: FnOnce(mpsc::UnboundedSender<EndpointReport>) -> F + Send + 'static,
         F: Future<Output = Result<CheckReport, Overloaded>> + Send + 'static,
     {
-        self.start_in(key, total, None, || Ok::<(), Busy>(()), check)
+        self.start_in(key, total, None, None, || Ok::<(), Busy>(()), check)
             .map_err(|_| Busy)
     }
 
@@ -582,6 +779,7 @@ impl Checks {
         key: String,
         total: usize,
         reserved: Option<OwnedSemaphorePermit>,
+        mirror: Option<Mirror>,
         charge: impl FnOnce() -> Result<(), E>,
         check: C,
     ) -> Result<Subscription, Refused<E>>
@@ -606,6 +804,9 @@ impl Checks {
         charge().map_err(Refused::Charge)?;
         // Every endpoint event plus the final one fit, so a subscriber never lags.
         let (events, _) = broadcast::channel(total + 2);
+        if let Some(mirror) = &mirror {
+            mirror.send(CheckEvent::Start { total });
+        }
         let running = Arc::new(Running {
             id: self
                 .next_id
@@ -613,6 +814,7 @@ impl Checks {
             total,
             finished_endpoints: Mutex::new(Vec::new()),
             events,
+            mirror,
         });
         let subscription = running.subscribe();
         entries
@@ -671,6 +873,9 @@ impl Checks {
                 check = running.id,
                 "check given up: this host had no free socket (clients get 503 busy)"
             );
+            if let Some(mirror) = &running.mirror {
+                mirror.send(CheckEvent::Busy);
+            }
             let mut entries = lock(&self.entries);
             entries.by_key.remove(&key);
             let _ = running.events.send(Event::Busy);
@@ -696,6 +901,10 @@ impl Checks {
                 .store
                 .keep(&key, json, total, self.cache_ttl, self.cache_budget)
                 .await;
+        }
+        // Then the replicas following this check hear the report.
+        if let (Some(mirror), Some(json)) = (&running.mirror, json.as_deref()) {
+            mirror.send(CheckEvent::Finished(json.to_owned()));
         }
         let report = Arc::new(report);
         // Counted and the slot given back before anyone hears of the report: a client that

@@ -285,6 +285,11 @@ struct Unreached {
 type Attempt = Result<(Handshake, DialogFacts), Unreached>;
 
 impl Engine {
+    /// The longest a whole check may take.
+    pub fn check_timeout(&self) -> Duration {
+        self.timeouts.check
+    }
+
     pub fn new(settings: ProbeSettings) -> Result<Self, EngineError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         Self::with_provider(settings, provider)

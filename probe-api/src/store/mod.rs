@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub use self::embedded::Embedded;
-pub use self::redis::{KeptReport, Redis};
+pub use self::redis::{CheckEvent, KeptReport, Redis};
 
 /// Which rate limit a bucket belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,6 +104,17 @@ pub enum StoreError {
     /// It answered something this service does not understand (a script error, a wrong type).
     #[error("the shared store {store} answered unexpectedly: {what}")]
     Protocol { store: String, what: String },
+}
+
+/// Who runs a check, as the store sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// No fleet (the embedded store): this process decides alone.
+    Alone,
+    /// This replica claimed it and runs it.
+    Ours,
+    /// Another replica runs it; follow its events.
+    Theirs,
 }
 
 /// A connection slot for one destination, held until dropped (what it holds is given back by
@@ -273,6 +284,59 @@ impl Store {
         };
         self.note(forgotten.as_ref().map(|_| ()))?;
         forgotten
+    }
+
+    /// Claims the check `key` for this replica for `ttl` (how long it may take at most): only a
+    /// shared store has a fleet to coordinate, so the embedded store says [`Claim::Alone`].
+    pub async fn claim(&self, key: &str, ttl: Duration) -> Result<Claim, StoreError> {
+        let claimed = match &self.backend {
+            Backend::Embedded(_) => Ok(Claim::Alone),
+            Backend::Redis(redis) => redis
+                .claim(key, ttl)
+                .await
+                .map(|ours| if ours { Claim::Ours } else { Claim::Theirs }),
+        };
+        self.note(claimed.as_ref().map(|_| ()))?;
+        claimed
+    }
+
+    /// Gives the claim on `key` back (when it is this replica's); a failure only means it
+    /// expires by itself.
+    pub async fn release(&self, key: &str) {
+        if let Backend::Redis(redis) = &self.backend {
+            let released = redis.release(key).await;
+            let _ = self.note(released.as_ref().map(|_| ()));
+        }
+    }
+
+    /// Tells the fleet one event of the check `key` this replica runs.
+    pub async fn publish(
+        &self,
+        key: &str,
+        event: &CheckEvent,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let published = match &self.backend {
+            Backend::Embedded(_) => Ok(()),
+            Backend::Redis(redis) => redis.publish(key, event, ttl).await,
+        };
+        self.note(published.as_ref().map(|_| ()))?;
+        published
+    }
+
+    /// The events of the check `key` another replica runs, after the event `after`, and
+    /// whether that replica still holds its claim.
+    pub async fn follow(
+        &self,
+        key: &str,
+        after: Option<&str>,
+    ) -> Result<(Vec<(String, CheckEvent)>, bool), StoreError> {
+        let followed = match &self.backend {
+            Backend::Embedded(_) => Ok((Vec::new(), false)),
+            Backend::Redis(redis) => redis.follow(key, after).await,
+        };
+        self.note(followed.as_ref().map(|_| ()))?;
+        followed
     }
 
     /// Whether the store answers now (`/healthz` says `degraded` when not).

@@ -174,7 +174,11 @@ pub struct Redis {
     cache_put: redis::Script,
     cache_get: redis::Script,
     cache_forget: redis::Script,
-    /// This process's lease names: a random prefix, then a counter.
+    release: redis::Script,
+    publish: redis::Script,
+    follow: redis::Script,
+    /// This process's name in the store: the owner of its claims, and its leases' prefix (then
+    /// a counter).
     instance: String,
     leases: AtomicU64,
     /// The URL without its password, for logs.
@@ -217,6 +221,9 @@ impl Redis {
             cache_put: redis::Script::new(CACHE_PUT),
             cache_get: redis::Script::new(CACHE_GET),
             cache_forget: redis::Script::new(CACHE_FORGET),
+            release: redis::Script::new(RELEASE),
+            publish: redis::Script::new(PUBLISH),
+            follow: redis::Script::new(FOLLOW),
             instance: random.iter().map(|byte| format!("{byte:02x}")).collect(),
             leases: AtomicU64::new(0),
             shown: shown.clone(),
@@ -360,12 +367,7 @@ impl Redis {
     /// the byte count. A report is named by its key's SHA-256, so the store's key list shows
     /// no server names.
     fn cache_keys(key: &str) -> (String, [String; 4]) {
-        let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
-        let name: String = digest
-            .as_ref()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
+        let name = name_of(key);
         let keys = [
             format!("{CACHE}report:{name}"),
             format!("{CACHE}index"),
@@ -480,6 +482,168 @@ impl Drop for SharedLease {
             )
             .await;
         });
+    }
+}
+
+/// What a check's name is in the store: its key's SHA-256, so no key names a server.
+fn name_of(key: &str) -> String {
+    ring::digest::digest(&ring::digest::SHA256, key.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Every running-check key's prefix.
+const CHECKS: &str = "mailtls:{checks}:";
+
+/// Gives a claim back if this process still holds it: `KEYS[1]` the claim, `ARGV[1]` the owner.
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// Appends one event (`ARGV[1]` kind, `ARGV[2]` data) to a check's stream `KEYS[1]`, which
+/// expires `ARGV[3]` ms after its last event.
+const PUBLISH: &str = r"
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', '10000', '*', 'k', ARGV[1], 'd', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+";
+
+/// A check's events after `ARGV[1]` (`-` for all, `(ID` after ID), at most 100, and whether
+/// its claim `KEYS[2]` is still held.
+const FOLLOW: &str = r"
+return {redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', 100), redis.call('EXISTS', KEYS[2])}
+";
+
+/// One event of a check that runs on some replica, as the others read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckEvent {
+    /// The check is planned: this many endpoints will follow.
+    Start { total: usize },
+    /// One endpoint's report (JSON).
+    Endpoint(String),
+    /// The whole report (JSON).
+    Finished(String),
+    /// The owning replica ran out of sockets: no report.
+    Busy,
+}
+
+impl CheckEvent {
+    fn to_wire(&self) -> (&'static str, String) {
+        match self {
+            CheckEvent::Start { total } => ("start", total.to_string()),
+            CheckEvent::Endpoint(json) => ("endpoint", json.clone()),
+            CheckEvent::Finished(json) => ("finished", json.clone()),
+            CheckEvent::Busy => ("busy", String::new()),
+        }
+    }
+
+    fn from_wire(kind: &str, data: String) -> Option<CheckEvent> {
+        Some(match kind {
+            "start" => CheckEvent::Start {
+                total: data.parse().ok()?,
+            },
+            "endpoint" => CheckEvent::Endpoint(data),
+            "finished" => CheckEvent::Finished(data),
+            "busy" => CheckEvent::Busy,
+            _ => return None,
+        })
+    }
+}
+
+impl Redis {
+    fn check_keys(key: &str) -> (String, String) {
+        let name = name_of(key);
+        (
+            format!("{CHECKS}owner:{name}"),
+            format!("{CHECKS}events:{name}"),
+        )
+    }
+
+    /// Claims the check `key` for this process for `ttl`: `true` when no replica holds it.
+    pub async fn claim(&self, key: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let (owner, _) = Self::check_keys(key);
+        let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let mut command = redis::cmd("SET");
+        command
+            .arg(&owner)
+            .arg(&self.instance)
+            .arg("NX")
+            .arg("PX")
+            .arg(millis);
+        let set: Option<String> = self
+            .run(|mut connection| async move { command.query_async(&mut connection).await })
+            .await?;
+        Ok(set.is_some())
+    }
+
+    /// Gives the claim on `key` back, if this process holds it.
+    pub async fn release(&self, key: &str) -> Result<(), StoreError> {
+        let (owner, _) = Self::check_keys(key);
+        let mut invocation = self.release.key(&owner);
+        invocation.arg(&self.instance);
+        let _: i64 = self
+            .run(|mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .await?;
+        Ok(())
+    }
+
+    /// Appends `event` to the check `key`'s stream, kept `ttl` after its last event.
+    pub async fn publish(
+        &self,
+        key: &str,
+        event: &CheckEvent,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let (_, events) = Self::check_keys(key);
+        let (kind, data) = event.to_wire();
+        let mut invocation = self.publish.key(&events);
+        invocation
+            .arg(kind)
+            .arg(data)
+            .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1));
+        let _: i64 = self
+            .run(|mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .await?;
+        Ok(())
+    }
+
+    /// The check `key`'s events after `after` (`None`: from the first), each with its id, and
+    /// whether its owner still holds the claim.
+    pub async fn follow(
+        &self,
+        key: &str,
+        after: Option<&str>,
+    ) -> Result<(Vec<(String, CheckEvent)>, bool), StoreError> {
+        let (owner, events) = Self::check_keys(key);
+        let start = after.map_or_else(|| "-".to_owned(), |id| format!("({id}"));
+        let mut invocation = self.follow.key(&events);
+        invocation.key(&owner).arg(start);
+        let (entries, alive): (Vec<(String, Vec<String>)>, i64) = self
+            .run(|mut connection| async move { invocation.invoke_async(&mut connection).await })
+            .await?;
+        let mut out = Vec::with_capacity(entries.len());
+        for (id, fields) in entries {
+            let field = |name: &str| {
+                fields
+                    .chunks(2)
+                    .find(|pair| pair.first().is_some_and(|f| f == name))
+                    .and_then(|pair| pair.get(1).cloned())
+            };
+            let event = field("k")
+                .zip(field("d"))
+                .and_then(|(kind, data)| CheckEvent::from_wire(&kind, data))
+                .ok_or_else(|| StoreError::Protocol {
+                    store: self.shown.clone(),
+                    what: format!("a check event this service does not know: {fields:?}"),
+                })?;
+            out.push((id, event));
+        }
+        Ok((out, alive == 1))
     }
 }
 

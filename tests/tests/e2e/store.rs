@@ -12,7 +12,9 @@ use tests::process::free_port;
 use tests::proxies::Haproxy;
 use tests::servers::{ProbeApi, ProbeApiOptions, check_at, probe_api_binary};
 use tests::store::RedisServer;
-use tests::stubs::{Behaviour, Stub};
+use tests::stubs::{Behaviour, Gate, Stub};
+
+use crate::stopping::read_until;
 
 use crate::test_ca;
 
@@ -449,6 +451,187 @@ async fn a_report_made_on_one_replica_is_served_from_the_store_by_the_others() {
         hits += metric(api, "mailtls_check_cache_hits_total").await;
     }
     assert_eq!((started, hits), (1, 3), "one check for the whole fleet");
+}
+
+/// The sum of `name` over the fleet's `/metrics`.
+async fn fleet_metric(fleet: &[ProbeApi], name: &str) -> u64 {
+    let mut sum = 0;
+    for api in fleet {
+        sum += metric(api, name).await;
+    }
+    sum
+}
+
+/// Three replicas on `redis`, the test CA trusted, `names` resolved and `ports` allowed.
+fn fleet_on(
+    redis: &RedisServer,
+    ca: &tests::pki::TestCa,
+    names: &[&str],
+    ports: &[u16],
+    extra: &[&str],
+) -> Vec<ProbeApi> {
+    (0..3)
+        .map(|_| {
+            let mut options = ProbeApiOptions::loopback(&ca.ca_file, names, ports);
+            options.extra_args.extend([
+                "--store".to_owned(),
+                redis.url(),
+                "--trusted-proxy".to_owned(),
+                "127.0.0.1".to_owned(),
+            ]);
+            options
+                .extra_args
+                .extend(extra.iter().map(|arg| (*arg).to_owned()));
+            ProbeApi::start(&options)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn thirty_clients_through_the_balancer_get_one_check_of_the_server_and_the_same_report() {
+    let (_dir, ca) = test_ca();
+    let gate = Gate::new();
+    let held = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
+    let redis = RedisServer::start();
+    let name = "mail.example.test";
+    let fleet = fleet_on(
+        &redis,
+        &ca,
+        &[name],
+        &[held.port()],
+        &["--step-timeout", "60", "--check-timeout", "120"],
+    );
+    let haproxy = Haproxy::start(&fleet.iter().map(ProbeApi::address).collect::<Vec<_>>());
+    let target = format!("smtp://{name}:{}", held.port());
+    let base = haproxy.base_url();
+    let clients: Vec<_> = (0..30)
+        .map(|_| {
+            let (base, target) = (base.clone(), target.clone());
+            tokio::spawn(async move { check_at(&base, &[("target", &target)]).await })
+        })
+        .collect();
+    // While the server holds its greeting, all thirty requests arrive: one check, 29 joined
+    // (on its replica, or following it from another).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while fleet_metric(&fleet, "mailtls_checks_coalesced_total").await < 29 {
+        assert!(Instant::now() < deadline, "the requests did not all join");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    gate.open();
+    let mut reports = Vec::new();
+    for client in clients {
+        let (status, report) = client.await.expect("the client task");
+        assert_eq!(status, 200, "{report}");
+        reports.push(report);
+    }
+    for report in &reports[1..] {
+        assert_eq!(report["checked_at"], reports[0]["checked_at"]);
+        assert_eq!(report["endpoints"], reports[0]["endpoints"]);
+    }
+    assert_eq!(
+        fleet_metric(&fleet, "mailtls_checks_started_total").await,
+        1
+    );
+    assert_eq!(
+        fleet_metric(&fleet, "mailtls_checks_coalesced_total").await,
+        29
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_on_another_replica_sees_the_whole_check_even_when_it_joins_mid_check() {
+    use std::io::Write;
+    let (_dir, ca) = test_ca();
+    let name = "mail.example.test";
+    let cert = ca.server_cert("valid", name, Validity::CURRENT);
+    let fast = tests::servers::OpensslServer::start(&cert, &[]);
+    let gate = Gate::new();
+    let held = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
+    let redis = RedisServer::start();
+    let fleet = fleet_on(
+        &redis,
+        &ca,
+        &[name],
+        &[fast.port, held.port()],
+        &["--step-timeout", "60", "--check-timeout", "120"],
+    );
+    let path = format!(
+        "/api/v1/check/stream?target=imaps://{name}:{}&target=smtp://{name}:{}",
+        fast.port,
+        held.port()
+    );
+    let open = |api: &ProbeApi| {
+        let mut stream = std::net::TcpStream::connect(api.address()).expect("connect");
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").expect("request");
+        stream
+    };
+    // The first replica runs the check; its fast endpoint is done while the other waits.
+    let mut first = open(&fleet[0]);
+    read_until(&mut first, "event: endpoint", Duration::from_secs(30));
+    // A visitor on another replica joins now: the start, the finished endpoint at once.
+    let mut second = open(&fleet[1]);
+    let seen = read_until(&mut second, "event: endpoint", Duration::from_secs(10));
+    assert!(seen.contains("\"total\":2"), "{seen}");
+    assert!(seen.contains(&format!("\"port\":{}", fast.port)), "{seen}");
+    gate.open();
+    let rest = read_until(&mut second, "event: report", Duration::from_secs(60));
+    assert!(
+        rest.contains(&format!("\"port\":{}", held.port())),
+        "{rest}"
+    );
+    read_until(&mut first, "event: report", Duration::from_secs(60));
+    assert_eq!(
+        fleet_metric(&fleet, "mailtls_checks_started_total").await,
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn followers_hear_an_error_when_the_replica_running_the_check_dies() {
+    let (_dir, ca) = test_ca();
+    let gate = Gate::new();
+    let held = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
+    let redis = RedisServer::start();
+    let name = "mail.example.test";
+    // A check may take 5 s here, so the dead replica's claim lapses 15 s after it was taken.
+    let fleet = fleet_on(
+        &redis,
+        &ca,
+        &[name],
+        &[held.port()],
+        &["--step-timeout", "5", "--check-timeout", "5"],
+    );
+    let target = format!("smtp://{name}:{}", held.port());
+    let owner = fleet[0].spawn_check(&[("target", &target)]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while metric(&fleet[0], "mailtls_checks_in_flight").await < 1 {
+        assert!(Instant::now() < deadline, "the check did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let follower = fleet[1].spawn_check(&[("target", &target)]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while metric(&fleet[1], "mailtls_checks_coalesced_total").await < 1 {
+        assert!(Instant::now() < deadline, "the follower did not join");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let killed = Instant::now();
+    // Killed, not stopped: no stop sequence, no last event, its claim left behind.
+    let status = std::process::Command::new("kill")
+        .args(["-KILL", &fleet[0].pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let (status, body) = follower.await.expect("the follower");
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["error"]["code"], "internal");
+    assert!(
+        killed.elapsed() < Duration::from_secs(25),
+        "{:?}",
+        killed.elapsed()
+    );
+    // The killed replica's own client lost its connection (its task fails on that).
+    assert!(owner.await.is_err(), "the killed replica answered");
+    gate.open();
 }
 
 #[tokio::test(flavor = "multi_thread")]
