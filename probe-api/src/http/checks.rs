@@ -327,6 +327,15 @@ struct Entries {
 }
 
 impl Entries {
+    /// Forgets `key`'s running check if it is `running` (not a cached report, nor another
+    /// check): the one way a finished or given-up check leaves the map.
+    fn remove_running(&mut self, key: &str, running: &Arc<Running>) {
+        if matches!(self.by_key.get(key), Some(Entry::Running(entry)) if Arc::ptr_eq(entry, running))
+        {
+            self.by_key.remove(key);
+        }
+    }
+
     /// Forgets `key`'s cached report, if that is what it holds.
     fn remove_done(&mut self, key: &str) {
         if let Some(Entry::Done { json, .. }) = self.by_key.get(key) {
@@ -362,7 +371,11 @@ impl Entries {
     /// report larger than the whole budget is not kept.
     fn keep(&mut self, key: String, report: Kept, ttl: Duration, budget: usize) {
         let bytes = report.json.len();
-        if ttl.is_zero() || bytes > budget {
+        // A check of the same key running here now is its newer report in the making.
+        if ttl.is_zero()
+            || bytes > budget
+            || matches!(self.by_key.get(&key), Some(Entry::Running(_)))
+        {
             return;
         }
         self.remove_done(&key);
@@ -426,6 +439,17 @@ impl Checks {
         }
     }
 
+    /// How long this replica answers from its own copy of a report: `cache_ttl`, but on a
+    /// shared store at most [`MIN_FRESH_AGE`]. A `fresh=1` that another replica accepts comes
+    /// later than that, so no replica still answers with the report it replaced.
+    fn local_ttl(&self) -> Duration {
+        if self.store.is_shared() {
+            self.cache_ttl.min(MIN_FRESH_AGE)
+        } else {
+            self.cache_ttl
+        }
+    }
+
     /// Reports are kept in `store` too when it is shared, so every replica answers from them.
     pub fn with_store(mut self, store: Arc<Store>) -> Self {
         self.store = store;
@@ -477,7 +501,7 @@ impl Checks {
                     finished,
                     check_id,
                 };
-                lock(&self.entries).keep(key, report, self.cache_ttl, self.cache_budget);
+                lock(&self.entries).keep(key, report, self.local_ttl(), self.cache_budget);
             }
             lock(&self.counts).cache_hits += 1;
             return Ok(Subscription {
@@ -682,7 +706,7 @@ impl Checks {
                 total,
                 finished,
                 check_id,
-            } if finished.elapsed() < self.cache_ttl => {
+            } if finished.elapsed() < self.local_ttl() => {
                 lock(&self.counts).cache_hits += 1;
                 Subscription {
                     total: *total,
@@ -877,7 +901,7 @@ impl Checks {
                 mirror.send(CheckEvent::Busy);
             }
             let mut entries = lock(&self.entries);
-            entries.by_key.remove(&key);
+            entries.remove_running(&key, &running);
             let _ = running.events.send(Event::Busy);
             return;
         };
@@ -931,7 +955,7 @@ impl Checks {
         {
             let mut entries = lock(&self.entries);
             let now = Instant::now();
-            entries.by_key.remove(&key);
+            entries.remove_running(&key, &running);
             if let Some(json) = json {
                 let report = Kept {
                     json,
@@ -939,7 +963,7 @@ impl Checks {
                     finished: now,
                     check_id: running.id,
                 };
-                entries.keep(key, report, self.cache_ttl, self.cache_budget);
+                entries.keep(key, report, self.local_ttl(), self.cache_budget);
             }
             // Announced under the lock: a new request now finds the cached report instead.
             let _ = running.events.send(Event::Finished(report));
@@ -949,7 +973,7 @@ impl Checks {
     /// Drops the reports older than the cache time. New reports sweep on their way in; this
     /// also runs every few seconds (`main`), so a quiet service keeps nothing past its time.
     pub fn sweep_expired(&self) {
-        lock(&self.entries).evict_expired(Instant::now(), self.cache_ttl);
+        lock(&self.entries).evict_expired(Instant::now(), self.local_ttl());
     }
 
     /// The counters so far.

@@ -596,7 +596,9 @@ impl Engine {
                 .unwrap_or_else(|_| domain::Records::ran_out())
         }));
         let (probed, records) = tokio::join!(join_all(probes), records);
-        if probed.iter().any(|(_, overloaded)| *overloaded) {
+        if probed.iter().any(|(_, overloaded)| *overloaded)
+            || records.iter().any(|records| records.overloaded)
+        {
             return Err(Overloaded);
         }
         let probed: Vec<_> = probed.into_iter().map(|(probed, _)| probed).collect();

@@ -129,8 +129,11 @@ enum Held {
     Local {
         _permit: tokio::sync::OwnedSemaphorePermit,
     },
+    /// (Fields drop in order: the fleet's lease is given back before this replica's queue
+    /// lets its next waiter ask for one.)
     Shared {
         _lease: redis::SharedLease,
+        _queued: tokio::sync::OwnedSemaphorePermit,
     },
 }
 
@@ -143,10 +146,16 @@ pub struct Store {
     reachable: AtomicBool,
 }
 
+// One per process, made once: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Backend {
     Embedded(Embedded),
-    Redis(Redis),
+    /// The fleet's store, and this replica's own queue for connection slots in front of it.
+    Redis {
+        redis: Redis,
+        queue: Embedded,
+    },
 }
 
 impl Default for Store {
@@ -166,7 +175,10 @@ impl Store {
         match url {
             None => Ok(Store::default()),
             Some(url) => Ok(Store {
-                backend: Backend::Redis(Redis::connect(url, deadline).await?),
+                backend: Backend::Redis {
+                    redis: Redis::connect(url, deadline).await?,
+                    queue: Embedded::default(),
+                },
                 reachable: AtomicBool::new(true),
             }),
         }
@@ -187,7 +199,7 @@ impl Store {
             Backend::Embedded(embedded) => {
                 Ok(embedded.take(scope, rate, keys, tokio::time::Instant::now()))
             }
-            Backend::Redis(redis) => redis.take(scope, rate, keys).await,
+            Backend::Redis { redis, .. } => redis.take(scope, rate, keys).await,
         };
         self.note(taken.as_ref().map(|_| ()))?;
         taken
@@ -223,14 +235,24 @@ impl Store {
                 .map(|permit| Lease {
                     _held: Held::Local { _permit: permit },
                 })),
-            Backend::Redis(redis) => redis
-                .lease(destination, per_destination, deadline)
-                .await
-                .map(|lease| {
-                    lease.map(|lease| Lease {
-                        _held: Held::Shared { _lease: lease },
-                    })
-                }),
+            // This replica's waiters queue here first (in order, as with the embedded store),
+            // so at most `per_destination` of them at a time ask the fleet's store.
+            Backend::Redis { redis, queue } => {
+                match queue.lease(destination, per_destination, deadline).await {
+                    None => Ok(None),
+                    Some(permit) => redis
+                        .lease(destination, per_destination, deadline)
+                        .await
+                        .map(|lease| {
+                            lease.map(|lease| Lease {
+                                _held: Held::Shared {
+                                    _queued: permit,
+                                    _lease: lease,
+                                },
+                            })
+                        }),
+                }
+            }
         };
         self.note(leased.as_ref().map(|_| ()))?;
         leased
@@ -238,7 +260,7 @@ impl Store {
 
     /// Whether replicas share this store (Redis/Valkey), so reports are kept in it too.
     pub fn is_shared(&self) -> bool {
-        matches!(self.backend, Backend::Redis(_))
+        matches!(self.backend, Backend::Redis { .. })
     }
 
     /// The report the fleet keeps for the check `key`. Only a shared store keeps reports: a
@@ -246,7 +268,7 @@ impl Store {
     pub async fn kept(&self, key: &str) -> Result<Option<KeptReport>, StoreError> {
         let kept = match &self.backend {
             Backend::Embedded(_) => Ok(None),
-            Backend::Redis(redis) => redis.kept(key).await,
+            Backend::Redis { redis, .. } => redis.kept(key).await,
         };
         self.note(kept.as_ref().map(|_| ()))?;
         kept
@@ -265,7 +287,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let kept = match &self.backend {
             Backend::Embedded(_) => Ok(false),
-            Backend::Redis(redis) => redis.keep(key, json, total, ttl, budget).await,
+            Backend::Redis { redis, .. } => redis.keep(key, json, total, ttl, budget).await,
         };
         self.note(kept.as_ref().map(|_| ()))?;
         kept
@@ -280,7 +302,7 @@ impl Store {
     ) -> Result<Result<(), Duration>, StoreError> {
         let forgotten = match &self.backend {
             Backend::Embedded(_) => Ok(Ok(())),
-            Backend::Redis(redis) => redis.forget(key, min_age).await,
+            Backend::Redis { redis, .. } => redis.forget(key, min_age).await,
         };
         self.note(forgotten.as_ref().map(|_| ()))?;
         forgotten
@@ -291,7 +313,7 @@ impl Store {
     pub async fn claim(&self, key: &str, ttl: Duration) -> Result<Claim, StoreError> {
         let claimed = match &self.backend {
             Backend::Embedded(_) => Ok(Claim::Alone),
-            Backend::Redis(redis) => redis
+            Backend::Redis { redis, .. } => redis
                 .claim(key, ttl)
                 .await
                 .map(|ours| if ours { Claim::Ours } else { Claim::Theirs }),
@@ -303,7 +325,7 @@ impl Store {
     /// Gives the claim on `key` back (when it is this replica's); a failure only means it
     /// expires by itself.
     pub async fn release(&self, key: &str) {
-        if let Backend::Redis(redis) = &self.backend {
+        if let Backend::Redis { redis, .. } = &self.backend {
             let released = redis.release(key).await;
             let _ = self.note(released.as_ref().map(|_| ()));
         }
@@ -318,7 +340,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let published = match &self.backend {
             Backend::Embedded(_) => Ok(()),
-            Backend::Redis(redis) => redis.publish(key, event, ttl).await,
+            Backend::Redis { redis, .. } => redis.publish(key, event, ttl).await,
         };
         self.note(published.as_ref().map(|_| ()))?;
         published
@@ -333,7 +355,7 @@ impl Store {
     ) -> Result<(Vec<(String, CheckEvent)>, bool), StoreError> {
         let followed = match &self.backend {
             Backend::Embedded(_) => Ok((Vec::new(), false)),
-            Backend::Redis(redis) => redis.follow(key, after).await,
+            Backend::Redis { redis, .. } => redis.follow(key, after).await,
         };
         self.note(followed.as_ref().map(|_| ()))?;
         followed
@@ -343,7 +365,7 @@ impl Store {
     pub async fn check(&self) -> Result<(), StoreError> {
         let answered = match &self.backend {
             Backend::Embedded(_) => Ok(()),
-            Backend::Redis(redis) => redis.ping().await,
+            Backend::Redis { redis, .. } => redis.ping().await,
         };
         self.note(answered.as_ref().copied())
     }
@@ -352,7 +374,7 @@ impl Store {
     pub fn describe(&self) -> String {
         match &self.backend {
             Backend::Embedded(_) => "embedded".into(),
-            Backend::Redis(redis) => redis.describe().to_owned(),
+            Backend::Redis { redis, .. } => redis.describe().to_owned(),
         }
     }
 }

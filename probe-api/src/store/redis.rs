@@ -47,7 +47,9 @@ local function forget(member)
   local size = tonumber(redis.call('HGET', KEYS[3], member) or '0')
   redis.call('HDEL', KEYS[3], member)
   redis.call('ZREM', KEYS[2], member)
-  redis.call('DECRBY', KEYS[4], size)
+  if size > 0 then
+    redis.call('DECRBY', KEYS[4], size)
+  end
 end
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
   forget(member)
@@ -72,7 +74,9 @@ redis.call('ZADD', KEYS[2], now + ttl, name)
 redis.call('HSET', KEYS[3], name, size)
 redis.call('INCRBY', KEYS[4], size)
 for i = 2, 4 do
-  redis.call('PEXPIRE', KEYS[i], ttl)
+  if redis.call('PTTL', KEYS[i]) < ttl then
+    redis.call('PEXPIRE', KEYS[i], ttl)
+  end
 end
 return 1
 ";
@@ -85,7 +89,7 @@ if not report[1] then
 end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-return {report[1], report[2], now - tonumber(report[3])}
+return {report[1], report[2], math.max(0, now - tonumber(report[3]))}
 ";
 
 /// Forgets a kept report unless it is younger than `ARGV[2]` ms: returns the ms it still has
@@ -104,7 +108,9 @@ end
 local size = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('DECRBY', KEYS[4], size)
+if size > 0 then
+  redis.call('DECRBY', KEYS[4], size)
+end
 redis.call('DEL', KEYS[1])
 return 0
 ";
@@ -387,6 +393,9 @@ impl Redis {
         ttl: Duration,
         budget: usize,
     ) -> Result<bool, StoreError> {
+        if budget == 0 || json.len() > budget || ttl.is_zero() {
+            return Ok(false);
+        }
         let (name, keys) = Self::cache_keys(key);
         let mut invocation = self.cache_put.prepare_invoke();
         for key in &keys {
@@ -485,9 +494,12 @@ impl Drop for SharedLease {
     }
 }
 
-/// What a check's name is in the store: its key's SHA-256, so no key names a server.
+/// What a check's name is in the store: the SHA-256 of this version and the check's key, so no
+/// key names a server, and during a rolling upgrade replicas of different versions never read
+/// each other's reports or events.
 fn name_of(key: &str) -> String {
-    ring::digest::digest(&ring::digest::SHA256, key.as_bytes())
+    let versioned = format!("{}\n{key}", env!("CARGO_PKG_VERSION"));
+    ring::digest::digest(&ring::digest::SHA256, versioned.as_bytes())
         .as_ref()
         .iter()
         .map(|byte| format!("{byte:02x}"))

@@ -239,6 +239,9 @@ pub struct Records {
     pub tlsa: HashMap<String, Result<TlsaAnswer, DnsError>>,
     /// Whether the MX records are DNSSEC-secure (`None`: no MX records, an implicit MX).
     pub mx_security: Option<Result<Option<Dnssec>, DnsError>>,
+    /// The MTA-STS policy could not be fetched for want of this service's own resources: the
+    /// check ends as overloaded instead of reporting the domain's policy unavailable.
+    pub overloaded: bool,
 }
 
 impl Records {
@@ -258,6 +261,7 @@ impl Records {
             },
             tlsa: HashMap::new(),
             mx_security: None,
+            overloaded: false,
         }
     }
 }
@@ -280,8 +284,9 @@ pub async fn records(
             _ => None,
         }
     };
+    let overloaded = std::sync::atomic::AtomicBool::new(false);
     let (mta_sts, tls_rpt, tlsa, mx_security) = tokio::join!(
-        mta_sts_report(context, fetcher, domain),
+        mta_sts_report(context, fetcher, domain, &overloaded),
         tls_rpt_report(context.dns, domain),
         tlsa,
         mx_security
@@ -318,6 +323,7 @@ pub async fn records(
         tls_rpt,
         tlsa,
         mx_security,
+        overloaded: overloaded.into_inner(),
     }
 }
 
@@ -460,6 +466,7 @@ async fn mta_sts_report(
     context: Context<'_>,
     fetcher: &PolicyFetcher,
     domain: &Hostname,
+    overloaded: &std::sync::atomic::AtomicBool,
 ) -> MtaStsReport {
     let mut report = MtaStsReport::default();
     let records = match context.dns.txt(&format!("_mta-sts.{domain}")).await {
@@ -492,6 +499,9 @@ async fn mta_sts_report(
     {
         Ok(body) => body,
         Err(error) => {
+            if matches!(error, mta_sts::FetchError::Ours(_)) {
+                overloaded.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
             report.status = MtaStsStatus::PolicyUnavailable;
             report.error = Some(error.to_string());
             return report;

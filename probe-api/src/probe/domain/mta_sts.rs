@@ -108,6 +108,10 @@ pub enum FetchError {
     Http(String),
     #[error("no complete answer within {seconds} s")]
     Timeout { seconds: u64 },
+    /// This service could not make the connection (no slot for the server, no socket, the
+    /// shared store away): says nothing about the domain, and ends the check as overloaded.
+    #[error("not fetched: {0}")]
+    Ours(String),
 }
 
 /// The policy `id` of the one `v=STSv1` record among `records` (RFC 8461 §3.1).
@@ -287,21 +291,22 @@ impl PolicyFetcher {
             let address = SocketAddr::new(*ip, self.port);
             let slot = match slots.acquire(*ip, deadline).await {
                 Ok(slot) => slot,
-                Err(NoSlot::Timeout) => continue,
+                Err(NoSlot::Timeout) => {
+                    last_error = FetchError::Ours(
+                        "other checks held this server's connection slots until the deadline"
+                            .into(),
+                    );
+                    continue;
+                }
                 Err(NoSlot::Store(error)) => {
-                    last_error = FetchError::Connect {
-                        address,
-                        detail: format!("no connection slot for this server: {error}"),
-                    };
+                    last_error =
+                        FetchError::Ours(format!("no connection slot for this server: {error}"));
                     continue;
                 }
             };
             // One of the engine's outbound sockets too, within the fetch's time.
             let Some(outbound) = slots.outbound(deadline).await else {
-                last_error = FetchError::Connect {
-                    address,
-                    detail: "this service had no free socket".into(),
-                };
+                last_error = FetchError::Ours("this service had no free socket".into());
                 continue;
             };
             match TcpStream::connect(address).await {
