@@ -43,13 +43,9 @@ fn store_commands(redis: &RedisServer) -> u64 {
 
 /// `name`'s value in a replica's `/metrics`.
 fn metric(api: &ProbeApi, name: &str) -> u64 {
-    let (_, _, text) = tokio::runtime::Runtime::new()
+    tokio::runtime::Runtime::new()
         .expect("runtime")
-        .block_on(api.get("/metrics"));
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{name} ")))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0)
+        .block_on(api.metric(name))
 }
 
 struct Setup {

@@ -290,6 +290,15 @@ impl ProbeApi {
         (status, headers, response.text().await.expect("a body"))
     }
 
+    /// The value of `name` (a sample without labels) in `/metrics`; panics when it is missing.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let (_, _, text) = self.get("/metrics").await;
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+    }
+
     /// `GET /api/v1/check` with these raw query pairs; returns status and JSON body.
     pub async fn check(&self, query: &[(&str, &str)]) -> (u16, serde_json::Value) {
         check_at(&self.base_url, query).await

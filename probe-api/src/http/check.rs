@@ -75,7 +75,8 @@ pub(super) fn check_query(query: Option<String>, headers: &HeaderMap) -> CheckQu
         (status = 414, description = "`request_too_large`: the URL is too long", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody,
          headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "`busy`: too many checks running", body = ErrorBody,
+        (status = 503, description = "`busy`: too many checks running, or `unavailable`: the \
+          store the replicas share is unreachable", body = ErrorBody,
          headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
@@ -87,17 +88,7 @@ pub(super) async fn check(
 ) -> Response {
     let query = check_query(query, &headers);
     let client = client(&state, peer, &headers);
-    let report = match subscribe(&state, client, query.inputs, query.fresh).await {
-        Ok(subscription) => subscription
-            .report()
-            .await
-            .map_err(|failure| match failure {
-                checks::NoReport::Busy => AppError::Busy,
-                checks::NoReport::Died => AppError::Internal,
-            }),
-        Err(error) => Err(error),
-    };
-    match report {
+    match finished_report(&state, client, query.inputs, query.fresh).await {
         Ok(report) => {
             let mut response = (
                 [(
@@ -117,6 +108,23 @@ pub(super) async fn check(
         }
         Err(error) => error.into_response_in(query.lang),
     }
+}
+
+/// [`subscribe`], then the finished report (the JSON route and `/probe` wait for it).
+pub(super) async fn finished_report(
+    state: &AppState,
+    client: IpAddr,
+    inputs: Vec<String>,
+    fresh: bool,
+) -> Result<checks::Served, AppError> {
+    subscribe(state, client, inputs, fresh)
+        .await?
+        .report()
+        .await
+        .map_err(|failure| match failure {
+            checks::NoReport::Busy => AppError::Busy,
+            checks::NoReport::Died => AppError::Internal,
+        })
 }
 
 /// The rate-limit key of the requesting client.

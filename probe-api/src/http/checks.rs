@@ -488,7 +488,8 @@ impl Checks {
             return Ok(subscription);
         }
         // Another replica's report, kept in the shared store: copied into this replica's cache
-        // for the rest of its time, so the next hit here costs the store nothing.
+        // for at most `local_ttl()` (10 s), so the next hits here cost the store nothing while a
+        // fleet-wide `fresh=1` still reaches every replica within seconds.
         if let Some(kept) = self.store.kept(&key).await.map_err(Refusal::Unavailable)? {
             let json: Arc<str> = Arc::from(kept.json);
             let check_id = self

@@ -22,8 +22,8 @@ use axum::response::{IntoResponse, Response};
 use mailtls_shared::{CheckReport, CheckVerdict, EndpointReport, Outcome, wire_name};
 
 use super::AppState;
-use super::check::{check_query, client, subscribe};
-use super::checks::{NoReport, Served};
+use super::check::{check_query, client, finished_report};
+use super::checks::Served;
 use super::error::AppError;
 
 /// The Prometheus text format's content type.
@@ -62,17 +62,7 @@ pub(super) async fn probe(
 ) -> Response {
     let query = check_query(query, &headers);
     let client = client(&state, peer, &headers);
-    let served = match subscribe(&state, client, query.inputs, false).await {
-        Ok(subscription) => subscription
-            .report()
-            .await
-            .map_err(|failure| match failure {
-                NoReport::Busy => AppError::Busy,
-                NoReport::Died => AppError::Internal,
-            }),
-        Err(error) => Err(error),
-    };
-    let (report, age) = match served {
+    let (report, age) = match finished_report(&state, client, query.inputs, false).await {
         Ok(Served::Fresh(report)) => ((*report).clone(), None),
         Ok(Served::Cached { json, age_seconds }) => match serde_json::from_str(&json) {
             Ok(report) => (report, Some(age_seconds)),

@@ -54,7 +54,7 @@ use super::lifecycle::{self, Lifecycle, RECONNECT_AFTER_MS};
         (status = 403, description = "`forbidden_address`, `forbidden_port` or `forbidden_domain`", body = mailtls_shared::ErrorBody),
         (status = 413, description = "`too_many_targets` or `request_too_large`", body = mailtls_shared::ErrorBody),
         (status = 429, description = "`rate_limited`", body = mailtls_shared::ErrorBody),
-        (status = 503, description = "`busy`", body = mailtls_shared::ErrorBody),
+        (status = 503, description = "`busy` or `unavailable`", body = mailtls_shared::ErrorBody),
     )
 )]
 pub(super) async fn check_stream(

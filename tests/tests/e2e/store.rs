@@ -303,15 +303,6 @@ async fn three_replicas_on_one_store_never_hold_more_connections_to_a_server_tha
     );
 }
 
-/// A gauge or counter's value in `/metrics`.
-async fn metric(api: &ProbeApi, name: &str) -> u64 {
-    let (_, _, text) = api.get("/metrics").await;
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{name} ")))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_redis_store_keeps_reports_within_their_time_and_budget() {
     let redis = RedisServer::start();
@@ -476,12 +467,8 @@ async fn a_report_made_on_one_replica_is_served_from_the_store_by_the_others() {
         before,
         "a second hit on the same replica stays local"
     );
-    let mut started = 0;
-    let mut hits = 0;
-    for api in &fleet {
-        started += metric(api, "mailtls_checks_started_total").await;
-        hits += metric(api, "mailtls_check_cache_hits_total").await;
-    }
+    let started = fleet_metric(&fleet, "mailtls_checks_started_total").await;
+    let hits = fleet_metric(&fleet, "mailtls_check_cache_hits_total").await;
     assert_eq!((started, hits), (1, 3), "one check for the whole fleet");
 }
 
@@ -489,7 +476,7 @@ async fn a_report_made_on_one_replica_is_served_from_the_store_by_the_others() {
 async fn fleet_metric(fleet: &[ProbeApi], name: &str) -> u64 {
     let mut sum = 0;
     for api in fleet {
-        sum += metric(api, name).await;
+        sum += api.metric(name).await;
     }
     sum
 }
@@ -519,20 +506,51 @@ fn fleet_on(
         .collect()
 }
 
+/// Three replicas on one store and an SMTP server that holds its greeting until `gate` opens:
+/// a check that stays running while a test looks at it.
+struct HeldLab {
+    _dir: tempfile::TempDir,
+    _redis: RedisServer,
+    gate: Gate,
+    held: Stub,
+    fleet: Vec<ProbeApi>,
+}
+
+impl HeldLab {
+    const NAME: &str = "mail.example.test";
+
+    /// The lab, the replicas started with `extra` options.
+    fn start(extra: &[&str]) -> HeldLab {
+        let (dir, ca) = test_ca();
+        let gate = Gate::new();
+        let held = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
+        let redis = RedisServer::start();
+        let fleet = fleet_on(&redis, &ca, &[Self::NAME], &[held.port()], extra);
+        HeldLab {
+            _dir: dir,
+            _redis: redis,
+            gate,
+            held,
+            fleet,
+        }
+    }
+
+    /// The held server as a target.
+    fn target(&self) -> String {
+        format!("smtp://{}:{}", Self::NAME, self.held.port())
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn thirty_clients_through_the_balancer_get_one_check_of_the_server_and_the_same_report() {
-    let (_dir, ca) = test_ca();
-    let gate = Gate::new();
-    let held = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
-    let redis = RedisServer::start();
-    let name = "mail.example.test";
-    let fleet = fleet_on(
-        &redis,
-        &ca,
-        &[name],
-        &[held.port()],
-        &["--step-timeout", "60", "--check-timeout", "120"],
-    );
+    let HeldLab {
+        _dir,
+        _redis,
+        gate,
+        held,
+        fleet,
+    } = HeldLab::start(&["--step-timeout", "60", "--check-timeout", "120"]);
+    let name = HeldLab::NAME;
     let haproxy = Haproxy::start(&fleet.iter().map(ProbeApi::address).collect::<Vec<_>>());
     let target = format!("smtp://{name}:{}", held.port());
     let base = haproxy.base_url();
@@ -620,29 +638,18 @@ async fn a_stream_on_another_replica_sees_the_whole_check_even_when_it_joins_mid
 
 #[tokio::test(flavor = "multi_thread")]
 async fn followers_hear_an_error_when_the_replica_running_the_check_dies() {
-    let (_dir, ca) = test_ca();
-    let gate = Gate::new();
-    let held = Stub::start(Behaviour::HeldGreeting { gate: gate.clone() });
-    let redis = RedisServer::start();
-    let name = "mail.example.test";
     // A check may take 5 s here, so the dead replica's claim lapses 15 s after it was taken.
-    let fleet = fleet_on(
-        &redis,
-        &ca,
-        &[name],
-        &[held.port()],
-        &["--step-timeout", "5", "--check-timeout", "5"],
-    );
-    let target = format!("smtp://{name}:{}", held.port());
+    let lab = HeldLab::start(&["--step-timeout", "5", "--check-timeout", "5"]);
+    let (fleet, gate, target) = (&lab.fleet, &lab.gate, lab.target());
     let owner = fleet[0].spawn_check(&[("target", &target)]);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while metric(&fleet[0], "mailtls_checks_in_flight").await < 1 {
+    while fleet[0].metric("mailtls_checks_in_flight").await < 1 {
         assert!(Instant::now() < deadline, "the check did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let follower = fleet[1].spawn_check(&[("target", &target)]);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while metric(&fleet[1], "mailtls_checks_coalesced_total").await < 1 {
+    while fleet[1].metric("mailtls_checks_coalesced_total").await < 1 {
         assert!(Instant::now() < deadline, "the follower did not join");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
