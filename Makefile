@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/tools/npm/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 CARGO := cargo
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: run test setup setup-test dist release lint unit-test e2e-test wasm-test size bench crosscheck fuzz clean
+.PHONY: run test setup setup-test dist release lint unit-test e2e-test wasm-test size bench crosscheck fuzz container-test clean
 
 run: setup dist release
 	@echo "Starting MailTLS on http://127.0.0.1:$(PORT)/"
@@ -62,8 +62,8 @@ size:
 
 # Benchmarks (not part of `make test`): MailTLS against sslyze and testssl.sh on local Dovecot +
 # Postfix, a domain check against the host check of its MX hosts, the HTTP service under load
-# (wrk), replicas on a shared Redis behind HAProxy, and the client-simulation cross-check with
-# testssl.sh. Results in target/bench/.
+# (wrk), replicas on a shared Redis behind HAProxy, the log audit on a generated 1 GiB log next
+# to grep, and the client-simulation cross-check with testssl.sh. Results in target/bench/.
 bench: setup setup-test dist
 	scripts/setup-bench.sh
 	$(CARGO) build --release --locked -p probe-api
@@ -71,8 +71,15 @@ bench: setup setup-test dist
 	$(CARGO) bench --locked -p tests --bench domain_check
 	ulimit -n 20000 && $(CARGO) bench --locked -p tests --bench load
 	ulimit -n 20000 && $(CARGO) bench --locked -p tests --bench replicas
+	$(CARGO) bench --locked -p tests --bench audit
 	$(CARGO) bench --locked -p tests --bench client_crosscheck
 	$(MAKE) fuzz
+
+# The container image and the compose file (deploy/container/), built and run with Podman from
+# Debian's packages only (not part of `make test`: a few minutes, and Podman as root).
+container-test: setup dist release
+	scripts/setup-container.sh
+	deploy/container/test.sh
 
 # The client simulation next to testssl.sh's on the same restricted servers (about 8 minutes:
 # testssl.sh tries all its 162 clients); fails when they disagree. docs/client-simulation.md.

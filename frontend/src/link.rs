@@ -2,8 +2,9 @@
 //! pre-filled and runs the check at once: `/check?lang=de#target=…` for one server, or the
 //! settings fields (`email`, `in_proto`, `in_host`, `in_port`, `in_sec`, `out_host`,
 //! `out_port`, `out_sec`). Pure string work, so it is unit-tested natively; `app` reads and
-//! writes the browser's address with it. The parameter names are a contract: links sent today
-//! must open the same check after an update.
+//! writes the browser's address with it. The names, values and encoding are a contract kept in
+//! `mailtls_shared::link` (the service writes the same links for `probe-api audit`); this
+//! module turns them into the page's form state and back.
 //!
 //! What the customer typed — an e-mail address, their domain, their servers — travels in the
 //! fragment (after `#`), which browsers never send: it stays out of the request line, and so
@@ -12,13 +13,11 @@
 //! query still open; the page then rewrites the address to the fragment form.
 
 use mailtls_shared::Lang;
+use mailtls_shared::link::{self as contract, decode, param};
 
 use crate::clients::{Program, System};
 use crate::settings::{Encryption, Incoming, MailSettings};
 use crate::state::Mode;
-
-/// The path every check link starts with.
-pub const CHECK_PATH: &str = "/check";
 
 /// What a check link carries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,29 +55,29 @@ impl Link {
                 }
             };
             match decode(key).as_str() {
-                "target" if link.target.is_none() && !value.trim().is_empty() => {
+                param::TARGET if link.target.is_none() && !value.trim().is_empty() => {
                     link.target = Some(value.clone());
                 }
-                "lang" => link.lang = Lang::from_tag(&tag).or(link.lang),
-                "mode" => link.mode = Mode::from_tag(&tag).or(link.mode),
-                "os" => link.system = System::from_tag(&tag).or(link.system),
-                "program" => link.program = Program::from_tag(&tag).or(link.program),
-                "email" => text(&mut settings.email),
-                "in_host" => text(&mut settings.incoming_server.host),
-                "in_port" => text(&mut settings.incoming_server.port),
-                "out_host" => text(&mut settings.outgoing_server.host),
-                "out_port" => text(&mut settings.outgoing_server.port),
-                "in_proto" => {
+                param::LANG => link.lang = Lang::from_tag(&tag).or(link.lang),
+                param::MODE => link.mode = Mode::from_tag(&tag).or(link.mode),
+                param::OS => link.system = System::from_tag(&tag).or(link.system),
+                param::PROGRAM => link.program = Program::from_tag(&tag).or(link.program),
+                param::EMAIL => text(&mut settings.email),
+                param::IN_HOST => text(&mut settings.incoming_server.host),
+                param::IN_PORT => text(&mut settings.incoming_server.port),
+                param::OUT_HOST => text(&mut settings.outgoing_server.host),
+                param::OUT_PORT => text(&mut settings.outgoing_server.port),
+                param::IN_PROTO => {
                     if let Some(protocol) = Incoming::from_tag(&tag) {
                         settings.incoming = protocol;
                     }
                 }
-                "in_sec" => {
+                param::IN_SEC => {
                     if let Some(security) = security() {
                         settings.incoming_server.security = security;
                     }
                 }
-                "out_sec" => {
+                param::OUT_SEC => {
                     if let Some(security) = security() {
                         settings.outgoing_server.security = security;
                     }
@@ -120,97 +119,36 @@ impl Link {
     /// This link as path, query and fragment: `/check?lang=de#target=…`. Settings links carry
     /// every field that is filled in, with the protocol and both encryption settings always.
     pub fn path(&self) -> String {
-        let mut query: Vec<(&str, String)> = Vec::new();
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
         if let Some(target) = &self.target {
-            query.push(("target", target.trim().to_owned()));
+            pairs.push((param::TARGET, target));
         } else if let Some(settings) = &self.settings {
-            let fields = [
-                ("email", settings.email.trim()),
-                ("in_proto", settings.incoming.tag()),
-                ("in_host", settings.incoming_server.host.trim()),
-                ("in_port", settings.incoming_server.port.trim()),
-                ("in_sec", settings.incoming_server.security.tag()),
-                ("out_host", settings.outgoing_server.host.trim()),
-                ("out_port", settings.outgoing_server.port.trim()),
-                ("out_sec", settings.outgoing_server.security.tag()),
-            ];
-            query.extend(
-                fields
-                    .into_iter()
-                    .filter(|(_, value)| !value.is_empty())
-                    .map(|(key, value)| (key, value.to_owned())),
-            );
+            pairs.extend([
+                (param::EMAIL, settings.email.as_str()),
+                (param::IN_PROTO, settings.incoming.tag()),
+                (param::IN_HOST, settings.incoming_server.host.as_str()),
+                (param::IN_PORT, settings.incoming_server.port.as_str()),
+                (param::IN_SEC, settings.incoming_server.security.tag()),
+                (param::OUT_HOST, settings.outgoing_server.host.as_str()),
+                (param::OUT_PORT, settings.outgoing_server.port.as_str()),
+                (param::OUT_SEC, settings.outgoing_server.security.tag()),
+            ]);
         } else if let Some(mode) = self.mode {
-            query.push(("mode", mode.tag().to_owned()));
+            pairs.push((param::MODE, mode.tag()));
         }
         if let Some(system) = self.system {
-            query.push(("os", system.tag().to_owned()));
+            pairs.push((param::OS, system.tag()));
         }
         if let Some(program) = self.program {
-            query.push(("program", program.tag().to_owned()));
+            pairs.push((param::PROGRAM, program.tag()));
         }
-        let mut path = CHECK_PATH.to_owned();
-        if let Some(lang) = self.lang {
-            path.push_str("?lang=");
-            path.push_str(lang.tag());
-        }
-        if !query.is_empty() {
-            let fragment: Vec<String> = query
-                .into_iter()
-                .map(|(key, value)| format!("{key}={}", encode(&value)))
-                .collect();
-            path.push('#');
-            path.push_str(&fragment.join("&"));
-        }
-        path
+        contract::path(self.lang, &pairs)
     }
 
     /// Whether two links ask for the same check (the language aside).
     pub fn same_check(&self, other: &Link) -> bool {
         self.target == other.target && self.settings == other.settings
     }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// Decodes `%XX` escapes and `+` (a space in query strings); invalid escapes stay as they are,
-/// invalid UTF-8 becomes U+FFFD. What comes out is validated like typed input.
-fn decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes
-                    .get(index + 1..index + 3)
-                    .and_then(|pair| std::str::from_utf8(pair).ok())
-                    .and_then(|pair| u8::from_str_radix(pair, 16).ok());
-                match hex {
-                    Some(byte) => {
-                        out.push(byte);
-                        index += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            other => out.push(other),
-        }
-        index += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// What the query says about the page itself rather than a check: the language and a

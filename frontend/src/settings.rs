@@ -48,11 +48,12 @@ impl Encryption {
 
     /// The value in links and form fields.
     pub fn tag(self) -> &'static str {
+        use mailtls_shared::link::value;
         match self {
-            Encryption::None => "none",
-            Encryption::Starttls => "starttls",
-            Encryption::SslTls => "tls",
-            Encryption::Auto => "auto",
+            Encryption::None => value::SEC_NONE,
+            Encryption::Starttls => value::SEC_STARTTLS,
+            Encryption::SslTls => value::SEC_TLS,
+            Encryption::Auto => value::SEC_AUTO,
         }
     }
 
@@ -71,9 +72,10 @@ impl Encryption {
 
 impl Incoming {
     pub fn tag(self) -> &'static str {
+        use mailtls_shared::link::value;
         match self {
-            Incoming::Imap => "imap",
-            Incoming::Pop3 => "pop3",
+            Incoming::Imap => value::IMAP,
+            Incoming::Pop3 => value::POP3,
         }
     }
 

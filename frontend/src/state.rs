@@ -47,9 +47,10 @@ pub enum Mode {
 
 impl Mode {
     pub fn tag(self) -> &'static str {
+        use mailtls_shared::link::value;
         match self {
-            Mode::Settings => "settings",
-            Mode::Server => "server",
+            Mode::Settings => value::MODE_SETTINGS,
+            Mode::Server => value::MODE_SERVER,
         }
     }
 

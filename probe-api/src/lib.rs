@@ -8,6 +8,8 @@
 //! - [`store`]: what replicas share (the rate limits): in this process, or on Redis/Valkey.
 //! - [`text`]: the report as a plain-text table for the command line.
 //! - [`descriptors`]: the file-descriptor limit raised at start and shared out between the caps.
+//! - [`audit`]: the provider's mail logs read for accounts that still use TLS 1.0/1.1 or no TLS
+//!   (`probe-api audit`).
 
 /// The commit this binary was built from (`build.rs`; `unknown` outside a Git checkout unless
 /// `MAILTLS_COMMIT` named it).
@@ -21,6 +23,7 @@ pub const VERSION: &str = concat!(
     ")"
 );
 
+pub mod audit;
 pub mod config;
 pub mod descriptors;
 pub mod http;

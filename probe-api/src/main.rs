@@ -50,6 +50,15 @@ enum Command {
     /// versions not confirmed off, a port of a host check where nothing listens unless
     /// --ignore-not-offered). A domain's MX hosts count through the domain's verdict.
     Check(Box<CheckArgs>),
+    /// Read mail-server logs (Postfix, Dovecot) for the accounts that still log in with SSL
+    /// 3.0, TLS 1.0 or 1.1, or without TLS: a summary, a CSV for a mail merge with a check link
+    /// per account, an HTML report with a chart per day, or JSON. Runs locally; nothing is sent
+    /// anywhere. docs/audit.md lists the log settings it needs.
+    ///
+    /// Exit status: 0 every account uses TLS 1.2 or newer; 1 some accounts must act (TLS
+    /// 1.0/1.1, no TLS, a retired server name); 2 unusable options or files; 3 the logs cannot
+    /// tell (no logins found, TLS versions not logged, an input cut short).
+    Audit(Box<AuditArgs>),
 }
 
 /// The options of `serve` (the command's help explains how they layer with the file).
@@ -378,10 +387,187 @@ impl ServeArgs {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// The options of `audit`.
+#[derive(Debug, Args)]
+struct AuditArgs {
+    /// Mail-server logs: plain files, gzip files (rotated logs), or - for standard input
+    /// (journalctl -o short-iso -u postfix -u dovecot | probe-api audit -).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Write the mail merge to FILE: one CSV row per account that must change something, with
+    /// a sentence for the letter and a personalised check link (needs --page-url).
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+    /// Write the report page to FILE: self-contained HTML with a chart of the logins per day
+    /// that would break at the switch-off.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Where the help page is (https://hilfe.example.de); every account gets a check link
+    /// there, pre-filled with its address and the server name, port and encryption it used.
+    #[arg(long, value_name = "URL")]
+    page_url: Option<String>,
+    /// The provider profile: its first language is the letters' language, its official server
+    /// names go into links where the log names none, and names it retires are reported.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// Language of the CSV's sentences, the links and the HTML page: de or en [default: the
+    /// profile's first language, else de].
+    #[arg(long, value_name = "LANG", value_parser = parse_lang)]
+    lang: Option<Lang>,
+    /// The server name links carry where the log does not say which name the program used (no
+    /// SNI logged) [default: the profile's official names].
+    #[arg(long, value_name = "NAME", value_parser = parse_domain)]
+    server_name: Option<Hostname>,
+    /// A port with TLS from the first byte, for the links' encryption (repeatable)
+    /// [default: 993, 995, 465].
+    #[arg(long = "implicit-tls-port", value_delimiter = ',', value_name = "PORT")]
+    implicit_tls_ports: Vec<u16>,
+    /// Replace account names by pseudonyms (HMAC-SHA-256 keyed with the bytes of KEYFILE, at
+    /// least 16), to share the statistics; the same key gives the same pseudonyms in every run.
+    /// Not with --csv, which is for writing to the customers.
+    #[arg(long, value_name = "KEYFILE")]
+    pseudonymise: Option<PathBuf>,
+}
+
+fn parse_lang(text: &str) -> Result<Lang, String> {
+    Lang::from_tag(text).ok_or_else(|| format!("{text:?} is not a language: de or en"))
+}
+
+/// Runs `audit`; the exit status is the report's (`report::exit`), 2 for unusable options or
+/// files.
+fn audit(args: AuditArgs) -> ExitCode {
+    use probe_api::audit::report::exit;
+    match run_audit(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("probe-api audit: {error:#}");
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}
+
+fn run_audit(args: AuditArgs) -> anyhow::Result<u8> {
+    use probe_api::audit::{self, html, mailmerge, pseudonym, report};
+    use std::io::Write as _;
+    if args.csv.is_some() && args.pseudonymise.is_some() {
+        anyhow::bail!(
+            "--csv writes the real addresses for a mail merge and --pseudonymise hides them for \
+             sharing statistics: use one or the other"
+        );
+    }
+    if args.csv.is_some() && args.page_url.is_none() {
+        anyhow::bail!("--csv needs --page-url: the help page's address, for the check links");
+    }
+    if let Some(url) = &args.page_url {
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or_default();
+        if rest.is_empty() || rest.starts_with('/') || url.contains(['?', '#', ' ']) {
+            anyhow::bail!(
+                "--page-url {url:?} is not the address of a page: give it as \
+                 https://hilfe.example.de or https://www.example.de/mailtls"
+            );
+        }
+    }
+    if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        anyhow::bail!("standard input (-) can be read only once");
+    }
+    let profile = match &args.profile {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read the profile", path.display()))?;
+            Some(probe_api::config::parse_profile(path, &text)?)
+        }
+        None => None,
+    };
+    let lang = args
+        .lang
+        .or_else(|| profile.as_ref().and_then(|p| p.languages.first().copied()))
+        .unwrap_or(Lang::De);
+    let key = args
+        .pseudonymise
+        .as_deref()
+        .map(pseudonym::Key::read)
+        .transpose()?;
+    let inputs = audit::open_all(&args.files)?;
+    let mut report = audit::audit(inputs);
+    if let Some(profile) = &profile {
+        mailmerge::mark_retired(&mut report, profile);
+    }
+    if let Some(page_url) = &args.page_url {
+        let server_names = match (&args.server_name, &profile) {
+            (Some(name), _) => mailmerge::ServerNames::all(name.as_str()),
+            (None, Some(profile)) => mailmerge::ServerNames::from_profile(profile),
+            (None, None) => mailmerge::ServerNames::default(),
+        };
+        let implicit_tls_ports = if args.implicit_tls_ports.is_empty() {
+            mailmerge::IMPLICIT_TLS_PORTS.to_vec()
+        } else {
+            args.implicit_tls_ports.clone()
+        };
+        let options = mailmerge::LinkOptions {
+            page_url: page_url.clone(),
+            lang,
+            server_names,
+            implicit_tls_ports,
+        };
+        mailmerge::add_links(&mut report, &options);
+    }
+    if let Some(key) = &key {
+        pseudonym::apply(&mut report, key);
+    }
+    if let Some(path) = &args.csv {
+        std::fs::write(path, mailmerge::csv(&report, lang))
+            .with_context(|| format!("{}: cannot write the CSV", path.display()))?;
+    }
+    if let Some(path) = &args.html {
+        std::fs::write(path, html::page(&report, lang))
+            .with_context(|| format!("{}: cannot write the report page", path.display()))?;
+    }
+    let status = report.exit_status();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else {
+        out.write_all(report::text(&report).as_bytes())
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => {}
+        // Output nobody reads any more (`| head`) ends quietly.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(error) => return Err(error).context("cannot write the report"),
+    }
+    Ok(status)
+}
+
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    // The audit reads files on this thread: no runtime, no worker threads.
+    let command = match cli.command {
+        Command::Audit(args) => return audit(*args),
+        command => command,
+    };
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run(command)),
+        Err(error) => {
+            eprintln!("probe-api: cannot start the async runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> ExitCode {
+    let result = match command {
         Command::Serve(args) => match (*args).config() {
             Ok(config) => {
                 init_logging(config.log_format);
@@ -389,6 +575,7 @@ async fn main() -> ExitCode {
             }
             Err(error) => Err(error),
         },
+        Command::Audit(args) => return audit(*args),
         Command::Check(args) => {
             init_logging(LogFormat::Text);
             let json = args.json;

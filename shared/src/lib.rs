@@ -17,6 +17,7 @@
 //! - [`wire`]: the names enum values have on the wire, each declared once.
 //! - [`json`]: the page's JSON reader (what serde writes, read back without serde).
 //! - [`stream`]: the API routes the page calls, and the check stream's event names and payloads.
+//! - [`link`]: the check-link contract (path, parameter names and values), written and read.
 
 pub mod api;
 pub mod caps;
@@ -25,6 +26,7 @@ pub mod host;
 pub mod idn;
 pub mod json;
 pub mod lang;
+pub mod link;
 pub mod profile;
 pub mod simulation;
 pub mod stream;

@@ -160,6 +160,23 @@ impl Dovecot {
     /// versions `tls` allows; returns once all four ports accept connections and the plaintext
     /// ones greet.
     pub fn start(cert: &ServerCert, tls: DovecotTls) -> Dovecot {
+        Self::start_with(cert, tls, &[])
+    }
+
+    /// Like [`Dovecot::start`], with `accounts` (address, password) that can log in over IMAP
+    /// and POP3, with or without TLS; logins are logged as `docs/audit.md` asks (`%k`, the local
+    /// port, the SNI name, `imap_id_log = *`), and [`Dovecot::auth_socket`] authenticates for
+    /// Postfix. Mail goes to a maildir per account in the temporary directory.
+    pub fn start_with_accounts(
+        cert: &ServerCert,
+        tls: DovecotTls,
+        accounts: &[(&str, &str)],
+    ) -> Dovecot {
+        assert!(!accounts.is_empty(), "accounts to log in with");
+        Self::start_with(cert, tls, accounts)
+    }
+
+    fn start_with(cert: &ServerCert, tls: DovecotTls, accounts: &[(&str, &str)]) -> Dovecot {
         let started = Instant::now();
         let dir = server_dir("dovecot");
         let root = dir.path().to_owned();
@@ -170,7 +187,7 @@ impl Dovecot {
         let config_file = root.join("dovecot.conf");
         let log_file = root.join("dovecot.log");
         let output_file = root.join("dovecot.out");
-        let config = dovecot_config(&root, cert, tls, [imap, imaps, pop3, pop3s]);
+        let config = dovecot_config(&root, cert, tls, [imap, imaps, pop3, pop3s], accounts);
         std::fs::write(&config_file, config).expect("write dovecot.conf");
 
         let mut command = Command::new(system_program("dovecot"));
@@ -219,6 +236,16 @@ impl Dovecot {
     /// The configuration file (`dovecot -c FILE -n` prints what Dovecot made of it).
     pub fn config_file(&self) -> &Path {
         &self.config_file
+    }
+
+    /// Dovecot's own log file (`log_path`).
+    pub fn log_file(&self) -> &Path {
+        &self.log_file
+    }
+
+    /// The authentication socket Postfix's `smtpd_sasl_path` names (with accounts only).
+    pub fn auth_socket(&self) -> PathBuf {
+        self._dir.path().join("run").join("auth-postfix")
     }
 
     /// The TCP addresses Dovecot's processes listen on, sorted (to prove that a fixture listens
@@ -285,7 +312,7 @@ impl Postfix {
         cert: &ServerCert,
         tls: PostfixTls,
     ) -> Postfix {
-        Self::start_with(ip, smtp, cert, tls, "")
+        Self::start_with(ip, smtp, cert, tls, "", None)
     }
 
     /// Like [`Postfix::start`], but every smtpd process serves one session and exits
@@ -293,7 +320,14 @@ impl Postfix {
     /// while tlsmgr keeps the session ticket keys: what a live server looks like after its
     /// certificate was renewed or swapped.
     pub fn start_one_session_per_process(cert: &ServerCert, tls: PostfixTls) -> Postfix {
-        Self::start_with(Ipv4Addr::LOCALHOST, None, cert, tls, "max_use = 1\n")
+        Self::start_with(Ipv4Addr::LOCALHOST, None, cert, tls, "max_use = 1\n", None)
+    }
+
+    /// Like [`Postfix::start`], with logins checked by Dovecot at `auth_socket` (see
+    /// [`Dovecot::start_with_accounts`]): a client that logs in may send mail, which is
+    /// discarded (`discard:`), never delivered. Unauthenticated recipients are still refused.
+    pub fn start_with_logins(cert: &ServerCert, tls: PostfixTls, auth_socket: &Path) -> Postfix {
+        Self::start_with(Ipv4Addr::LOCALHOST, None, cert, tls, "", Some(auth_socket))
     }
 
     fn start_with(
@@ -302,6 +336,7 @@ impl Postfix {
         cert: &ServerCert,
         tls: PostfixTls,
         extra_main_cf: &str,
+        auth_socket: Option<&Path>,
     ) -> Postfix {
         let started = Instant::now();
         let dir = server_dir("postfix");
@@ -320,7 +355,7 @@ impl Postfix {
         let output_file = root.join("postfix.out");
         write_cold(
             &config_dir.join("main.cf"),
-            &(postfix_main_cf(&root, cert, tls, ip) + extra_main_cf),
+            &(postfix_main_cf(&root, cert, tls, ip, auth_socket) + extra_main_cf),
         );
         write_cold(
             &config_dir.join("master.cf"),
@@ -370,6 +405,11 @@ impl Postfix {
     /// The end of Postfix's mail log and of `postfix start-fg`'s output, for failure messages.
     pub fn log_excerpt(&self) -> String {
         excerpt(&self.log_file, &self.output_file)
+    }
+
+    /// Postfix's mail log (`maillog_file`, written by postlogd in syslog's format).
+    pub fn log_file(&self) -> &Path {
+        &self.log_file
     }
 
     /// The configuration directory (`postconf -c DIR -n` prints what Postfix made of it).
@@ -588,8 +628,19 @@ fn read_until(reader: &mut impl BufRead, last: impl Fn(&str) -> bool) -> io::Res
 
 /// The configuration of a loopback-only Dovecot 2.3 (the recipe in `docs/tls-probing.md`, "Lab
 /// recipes"). Comments sit on their own lines, as in the Postfix files.
-fn dovecot_config(root: &Path, cert: &ServerCert, tls: DovecotTls, ports: [u16; 4]) -> String {
+fn dovecot_config(
+    root: &Path,
+    cert: &ServerCert,
+    tls: DovecotTls,
+    ports: [u16; 4],
+    accounts: &[(&str, &str)],
+) -> String {
     let [imap, imaps, pop3, pop3s] = ports;
+    let logins = if accounts.is_empty() {
+        None
+    } else {
+        Some(dovecot_logins_config(root, accounts))
+    };
     let root = root.display();
     let ssl = match tls {
         DovecotTls::NoTls => "ssl = no\n".to_owned(),
@@ -633,16 +684,10 @@ fn dovecot_config(root: &Path, cert: &ServerCert, tls: DovecotTls, ports: [u16; 
     };
     let imaps = implicit("imap", imaps);
     let pop3s = implicit("pop3", pop3s);
-    format!(
-        "# Loopback-only Dovecot 2.3 for MailTLS's e2e tests ({tls:?}). Nobody can log in.
-protocols = imap pop3
-listen = 127.0.0.1
-base_dir = {root}/run
-state_dir = {root}/state
-log_path = {root}/dovecot.log
-{ssl}ssl_prefer_server_ciphers = yes
-disable_plaintext_auth = yes
-# Every login is refused: `deny` is a passdb setting (inside `args` it would be an extra field).
+    let logins = logins.unwrap_or_else(|| {
+        format!(
+            "disable_plaintext_auth = yes
+# Nobody can log in: `deny` is a passdb setting (inside `args` it would be an extra field).
 passdb {{
   driver = static
   args = nopassword
@@ -652,7 +697,18 @@ userdb {{
   driver = static
   args = uid=nobody gid=nogroup home={root}/home
 }}
-service imap-login {{
+"
+        )
+    });
+    format!(
+        "# Loopback-only Dovecot 2.3 for MailTLS's e2e tests ({tls:?}).
+protocols = imap pop3
+listen = 127.0.0.1
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+{ssl}ssl_prefer_server_ciphers = yes
+{logins}service imap-login {{
   inet_listener imap {{
     port = {imap}
   }}
@@ -669,13 +725,80 @@ service anvil {{
     )
 }
 
+/// The logins of [`Dovecot::start_with_accounts`]: a password file, plaintext logins allowed
+/// (the audit must see them), the login log format of `docs/audit.md`, and Postfix's auth
+/// socket.
+fn dovecot_logins_config(root: &Path, accounts: &[(&str, &str)]) -> String {
+    let users: String = accounts
+        .iter()
+        .map(|(user, password)| format!("{user}:{{PLAIN}}{password}::::::\n"))
+        .collect();
+    std::fs::write(root.join("users"), users).expect("write the password file");
+    use std::os::unix::fs::PermissionsExt;
+    // The mail processes run as nobody and create each account's maildir here.
+    std::fs::set_permissions(root.join("home"), std::fs::Permissions::from_mode(0o777))
+        .expect("make the home directory writable");
+    let root = root.display();
+    format!(
+        "# Accounts that can log in (MailTLS's audit tests).
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+login_log_format_elements = user=<%u> method=%m rip=%r lip=%l mpid=%e %c %k lport=%a sni=%{{local_name}} session=<%{{session}}>
+imap_id_log = *
+mail_location = maildir:{root}/home/%u/Maildir
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={root}/home/%u
+}}
+service auth {{
+  unix_listener auth-postfix {{
+    mode = 0666
+  }}
+}}
+"
+    )
+}
+
 /// Debian's pre-generated DH parameters for Dovecot.
 const DOVECOT_DH_FILE: &str = "/usr/share/dovecot/dh.pem";
 
 /// `main.cf` of a loopback-only Postfix 3.7 that delivers and relays nothing (the recipe in
 /// `docs/tls-probing.md`, "Lab recipes"). Postfix keeps a trailing `# …` as part of the value, so
 /// comments sit on their own lines.
-fn postfix_main_cf(root: &Path, cert: &ServerCert, tls: PostfixTls, ip: Ipv4Addr) -> String {
+fn postfix_main_cf(
+    root: &Path,
+    cert: &ServerCert,
+    tls: PostfixTls,
+    ip: Ipv4Addr,
+    auth_socket: Option<&Path>,
+) -> String {
+    // Without logins every recipient is refused, so no mail is ever queued; with logins
+    // (checked by Dovecot) a client that logged in may send, to the discard transport.
+    let (restrictions, transports) = if let Some(socket) = auth_socket {
+        (
+            format!(
+                "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n\
+                 smtpd_sasl_path = {}\n\
+                 smtpd_relay_restrictions = permit_sasl_authenticated, reject\n\
+                 smtpd_recipient_restrictions = permit_sasl_authenticated, reject\n",
+                socket.display()
+            ),
+            "default_transport = discard:test instance delivers nothing\n\
+             local_transport = error:test instance delivers nothing\n\
+             relay_transport = discard:test instance delivers nothing\n",
+        )
+    } else {
+        (
+            "smtpd_relay_restrictions = reject\nsmtpd_recipient_restrictions = reject\n".to_owned(),
+            "default_transport = error:test instance delivers nothing\n\
+             local_transport = error:test instance delivers nothing\n\
+             relay_transport = error:test instance delivers nothing\n",
+        )
+    };
     let security_level = if tls == PostfixTls::NoStarttls {
         "none"
     } else {
@@ -704,18 +827,12 @@ relay_domains =
 inet_interfaces = {interfaces}
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
-# Every recipient is refused, so no mail is ever queued.
-smtpd_relay_restrictions = reject
-smtpd_recipient_restrictions = reject
-# No DNS: the client is 127.0.0.1 and stays unnamed.
+{restrictions}# No DNS: the client is 127.0.0.1 and stays unnamed.
 smtpd_peername_lookup = no
 alias_maps =
 alias_database =
 biff = no
-default_transport = error:test instance delivers nothing
-local_transport = error:test instance delivers nothing
-relay_transport = error:test instance delivers nothing
-smtp_tls_security_level = none
+{transports}smtp_tls_security_level = none
 maillog_file = {root}/maillog
 maillog_file_prefixes = {root}
 smtpd_tls_cert_file = {cert_file}
@@ -740,8 +857,9 @@ fn postfix_master_cf(tls: PostfixTls, ip: Ipv4Addr, ports: [u16; 3]) -> String {
         ("", "")
     } else {
         (
-            "  -o smtpd_tls_security_level=encrypt\n",
-            "  -o smtpd_tls_wrappermode=yes\n  -o smtpd_tls_security_level=encrypt\n",
+            "  -o syslog_name=postfix/submission\n  -o smtpd_tls_security_level=encrypt\n",
+            "  -o syslog_name=postfix/smtps\n  -o smtpd_tls_wrappermode=yes\n  \
+             -o smtpd_tls_security_level=encrypt\n",
         )
     };
     format!(

@@ -2,6 +2,7 @@
 //! page in headless Chromium. One test binary, topical modules.
 
 mod api;
+mod audit;
 mod clients;
 mod domain;
 mod embed;
