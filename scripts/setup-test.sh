@@ -3,12 +3,13 @@
 # server (Knot, for domain checks), openssl, procps (kill), Python (its plistlib and XML parsers
 # read the settings files the page generates), and the reverse proxies the shipped snippets in
 # deploy/ are tested with (nginx, HAProxy), systemd-analyze for the shipped unit, curl (the audit
-# tests log in with it), GNU time (peak memory of a run), and Redis (the
+# tests log in with it), rsyslog (the servers' syslog for the audit), GNU time (peak memory of a
+# run), and Redis (the
 # store replicas share their limits in; the tests start their own, on loopback, without disk).
 # As root it installs what is missing; otherwise it names the missing packages and stops.
 set -euo pipefail
 
-PACKAGES=(chromium chromium-driver curl dovecot-imapd dovecot-pop3d postfix knot openssl brotli iproute2 util-linux procps python3 nginx haproxy systemd redis-server time)
+PACKAGES=(chromium chromium-driver curl dovecot-imapd dovecot-pop3d postfix knot openssl brotli iproute2 util-linux procps python3 nginx haproxy systemd redis-server time rsyslog)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

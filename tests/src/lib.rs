@@ -15,6 +15,7 @@ pub mod proxies;
 pub mod servers;
 pub mod store;
 pub mod stubs;
+pub mod syslog;
 pub mod wrk;
 
 use std::path::PathBuf;

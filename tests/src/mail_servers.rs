@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use crate::pki::ServerCert;
 use crate::process::system_program;
+use crate::syslog::Rsyslog;
 
 /// How long a server may take to greet on every port after it was started.
 const START_DEADLINE: Duration = Duration::from_secs(30);
@@ -160,7 +161,7 @@ impl Dovecot {
     /// versions `tls` allows; returns once all four ports accept connections and the plaintext
     /// ones greet.
     pub fn start(cert: &ServerCert, tls: DovecotTls) -> Dovecot {
-        Self::start_with(cert, tls, &[])
+        Self::start_with(cert, tls, &[], None)
     }
 
     /// Like [`Dovecot::start`], with `accounts` (address, password) that can log in over IMAP
@@ -173,10 +174,27 @@ impl Dovecot {
         accounts: &[(&str, &str)],
     ) -> Dovecot {
         assert!(!accounts.is_empty(), "accounts to log in with");
-        Self::start_with(cert, tls, accounts)
+        Self::start_with(cert, tls, accounts, None)
     }
 
-    fn start_with(cert: &ServerCert, tls: DovecotTls, accounts: &[(&str, &str)]) -> Dovecot {
+    /// Like [`Dovecot::start_with_accounts`], logging to `syslog` (`log_path = syslog`, the
+    /// Debian default) instead of its own file.
+    pub fn start_with_accounts_on_syslog(
+        cert: &ServerCert,
+        tls: DovecotTls,
+        accounts: &[(&str, &str)],
+        syslog: &Rsyslog,
+    ) -> Dovecot {
+        assert!(!accounts.is_empty(), "accounts to log in with");
+        Self::start_with(cert, tls, accounts, Some(syslog))
+    }
+
+    fn start_with(
+        cert: &ServerCert,
+        tls: DovecotTls,
+        accounts: &[(&str, &str)],
+        syslog: Option<&Rsyslog>,
+    ) -> Dovecot {
         let started = Instant::now();
         let dir = server_dir("dovecot");
         let root = dir.path().to_owned();
@@ -187,11 +205,20 @@ impl Dovecot {
         let config_file = root.join("dovecot.conf");
         let log_file = root.join("dovecot.log");
         let output_file = root.join("dovecot.out");
-        let config = dovecot_config(&root, cert, tls, [imap, imaps, pop3, pop3s], accounts);
+        let mut config = dovecot_config(&root, cert, tls, [imap, imaps, pop3, pop3s], accounts);
+        if syslog.is_some() {
+            config = config.replace(
+                &format!("log_path = {}\n", log_file.display()),
+                "log_path = syslog\n",
+            );
+        }
         std::fs::write(&config_file, config).expect("write dovecot.conf");
 
         let mut command = Command::new(system_program("dovecot"));
         command.arg("-F").arg("-c").arg(&config_file);
+        if let Some(syslog) = syslog {
+            command = syslog.wrap(&command, &root);
+        }
         let master = ServerProcess::spawn("dovecot", &mut command, &output_file);
         let mut dovecot = Dovecot {
             imap,
@@ -312,7 +339,7 @@ impl Postfix {
         cert: &ServerCert,
         tls: PostfixTls,
     ) -> Postfix {
-        Self::start_with(ip, smtp, cert, tls, "", None)
+        Self::start_with(ip, smtp, cert, tls, "", None, None)
     }
 
     /// Like [`Postfix::start`], but every smtpd process serves one session and exits
@@ -320,14 +347,48 @@ impl Postfix {
     /// while tlsmgr keeps the session ticket keys: what a live server looks like after its
     /// certificate was renewed or swapped.
     pub fn start_one_session_per_process(cert: &ServerCert, tls: PostfixTls) -> Postfix {
-        Self::start_with(Ipv4Addr::LOCALHOST, None, cert, tls, "max_use = 1\n", None)
+        Self::start_with(
+            Ipv4Addr::LOCALHOST,
+            None,
+            cert,
+            tls,
+            "max_use = 1\n",
+            None,
+            None,
+        )
     }
 
     /// Like [`Postfix::start`], with logins checked by Dovecot at `auth_socket` (see
     /// [`Dovecot::start_with_accounts`]): a client that logs in may send mail, which is
     /// discarded (`discard:`), never delivered. Unauthenticated recipients are still refused.
     pub fn start_with_logins(cert: &ServerCert, tls: PostfixTls, auth_socket: &Path) -> Postfix {
-        Self::start_with(Ipv4Addr::LOCALHOST, None, cert, tls, "", Some(auth_socket))
+        Self::start_with(
+            Ipv4Addr::LOCALHOST,
+            None,
+            cert,
+            tls,
+            "",
+            Some(auth_socket),
+            None,
+        )
+    }
+
+    /// Like [`Postfix::start_with_logins`], logging to `syslog` (no `maillog_file`).
+    pub fn start_with_logins_on_syslog(
+        cert: &ServerCert,
+        tls: PostfixTls,
+        auth_socket: &Path,
+        syslog: &Rsyslog,
+    ) -> Postfix {
+        Self::start_with(
+            Ipv4Addr::LOCALHOST,
+            None,
+            cert,
+            tls,
+            "",
+            Some(auth_socket),
+            Some(syslog),
+        )
     }
 
     fn start_with(
@@ -337,6 +398,7 @@ impl Postfix {
         tls: PostfixTls,
         extra_main_cf: &str,
         auth_socket: Option<&Path>,
+        syslog: Option<&Rsyslog>,
     ) -> Postfix {
         let started = Instant::now();
         let dir = server_dir("postfix");
@@ -353,10 +415,15 @@ impl Postfix {
         let smtp = smtp.unwrap_or(free_smtp);
         let log_file = root.join("maillog");
         let output_file = root.join("postfix.out");
-        write_cold(
-            &config_dir.join("main.cf"),
-            &(postfix_main_cf(&root, cert, tls, ip, auth_socket) + extra_main_cf),
-        );
+        let mut main_cf = postfix_main_cf(&root, cert, tls, ip, auth_socket) + extra_main_cf;
+        if syslog.is_some() {
+            main_cf = main_cf
+                .lines()
+                .filter(|line| !line.starts_with("maillog_file"))
+                .map(|line| format!("{line}\n"))
+                .collect();
+        }
+        write_cold(&config_dir.join("main.cf"), &main_cf);
         write_cold(
             &config_dir.join("master.cf"),
             &postfix_master_cf(tls, ip, [smtp, submission, smtps]),
@@ -367,6 +434,9 @@ impl Postfix {
         // the integrity checks and creates the queue directories, like `postfix start`.
         let mut command = Command::new(system_program("postfix"));
         command.arg("-c").arg(&config_dir).arg("start-fg");
+        if let Some(syslog) = syslog {
+            command = syslog.wrap(&command, &root);
+        }
         let wrapper = ServerProcess::spawn("postfix", &mut command, &output_file);
         let mut postfix = Postfix {
             smtp,

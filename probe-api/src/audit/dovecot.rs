@@ -17,6 +17,8 @@
 //!   (with the login elements after `: `, `session=` among them), after it from the imap
 //!   process, whose log prefix carries the session. Dovecot 2.4 logs it at debug level
 //!   (`Pre-login ID sent:`, `ID sent:`) with `log_debug = event=imap_id_received`.
+//! - Dovecot 2.4 writes `Logged in:` where 2.3 wrote `Login:` (captured from 2.4.1, Debian 13);
+//!   the elements are the same.
 //! - In Dovecot's own log file every message has its level (`Info: `); on syslog, info
 //!   messages have none.
 //!
@@ -89,7 +91,11 @@ impl Dovecot {
                 "submission" => Service::Submission,
                 _ => return Outcome::NotAboutLogins,
             };
-            if let Some(elements) = message.strip_prefix("Login: ") {
+            // 2.3 writes `Login:`, 2.4 `Logged in:`.
+            if let Some(elements) = message
+                .strip_prefix("Login: ")
+                .or_else(|| message.strip_prefix("Logged in: "))
+            {
                 return self.login(service, elements, envelope, out);
             }
             let early = message
@@ -357,11 +363,7 @@ mod tests {
     use crate::audit::stamp::Date;
     use mailtls_shared::TlsVersion;
 
-    const REFERENCE: Date = Date {
-        year: 2026,
-        month: 12,
-        day: 5,
-    };
+    const REFERENCE: Date = crate::audit::stamp::tests::DEC_2026;
 
     fn sightings(lines: &[&str]) -> (Vec<Sighting>, DovecotCounts) {
         let mut dovecot = Dovecot::default();
@@ -404,6 +406,84 @@ mod tests {
             }]
         );
         assert_eq!((counts.logins, counts.id_lines), (1, 1));
+    }
+
+    /// Lines Dovecot 2.4.1 (Debian 13) wrote to its `log_path` for curl and a raw IMAP
+    /// client on 2026-12-05, with the configuration `docs/audit.md` gives for 2.4.
+    const DOVECOT_24: [&str; 8] = [
+        "Dec 05 08:45:37 imap-login: Info: Logged in: user=<alice@example.test>, method=PLAIN, rip=10.88.0.1, lip=10.88.0.25, mpid=12, TLS, TLSv1 with cipher ECDHE-RSA-AES256-SHA (256/256 bits), lport=993, session=<FwpMBN9hHIwKWAAB>",
+        "Dec 05 08:45:37 imap(alice@example.test)<12><FwpMBN9hHIwKWAAB>: Debug: ID sent: name=Thunderbird, version=115.3.1",
+        "Dec 05 08:45:37 imap(alice@example.test)<12><FwpMBN9hHIwKWAAB>: Info: Disconnected: Logged out in=63 out=592 deleted=0 expunged=0 trashed=0 hdr_count=0 hdr_bytes=0 body_count=0 body_bytes=0",
+        "Dec 05 08:45:38 pop3-login: Info: Logged in: user=<bob@example.test>, method=PLAIN, rip=10.88.0.1, lip=10.88.0.25, mpid=14, TLS, TLSv1.1 with cipher ECDHE-RSA-AES256-SHA (256/256 bits), lport=110, session=<pLRMBN9hAskKWAAB>",
+        "Dec 05 08:45:38 imap-login: Info: Logged in: user=<alice@example.test>, method=PLAIN, rip=10.88.0.1, lip=10.88.0.25, mpid=18, TLS, TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits), lport=993, sni=login.example.test, session=<X8dNBN9hHowKWAAB>",
+        "Dec 05 08:45:38 imap(alice@example.test)<18><X8dNBN9hHowKWAAB>: Info: Disconnected: Logged out in=27 out=604 deleted=0 expunged=0 trashed=0 hdr_count=0 hdr_bytes=0 body_count=0 body_bytes=0",
+        "Dec 05 08:45:38 imap-login: Debug: Pre-login ID sent: name=Apple Mail, version=16.0 (3731.5): user=<>, rip=10.88.0.1, lip=10.88.0.25, lport=143, session=<9YxPBN9hyM4KWAAB>",
+        "Dec 05 08:45:38 imap-login: Info: Logged in: user=<bob@example.test>, method=PLAIN, rip=10.88.0.1, lip=10.88.0.25, mpid=20, lport=143, session=<9YxPBN9hyM4KWAAB>",
+    ];
+
+    #[test]
+    fn dovecot_2_4_logins_and_ids_are_read_like_2_3s() {
+        let (found, counts) = sightings(&DOVECOT_24);
+        type Row = (
+            String,
+            Service,
+            Protection,
+            Option<u16>,
+            Option<String>,
+            Option<String>,
+        );
+        let mut got: Vec<Row> = found
+            .iter()
+            .map(|s| {
+                (
+                    s.account.clone(),
+                    s.service,
+                    s.protection,
+                    s.port,
+                    s.server_name.clone(),
+                    s.client.as_ref().map(ToString::to_string),
+                )
+            })
+            .collect();
+        got.sort_by_key(|row| (row.0.clone(), row.3, row.2));
+        assert_eq!(
+            got,
+            [
+                (
+                    "alice@example.test".into(),
+                    Service::Imap,
+                    Protection::Tls(TlsVersion::Tls10),
+                    Some(993),
+                    None,
+                    Some("Thunderbird 115.3.1".into())
+                ),
+                (
+                    "alice@example.test".into(),
+                    Service::Imap,
+                    Protection::Tls(TlsVersion::Tls13),
+                    Some(993),
+                    Some("login.example.test".into()),
+                    None
+                ),
+                (
+                    "bob@example.test".into(),
+                    Service::Pop3,
+                    Protection::Tls(TlsVersion::Tls11),
+                    Some(110),
+                    None,
+                    None
+                ),
+                (
+                    "bob@example.test".into(),
+                    Service::Imap,
+                    Protection::NoTlsElement,
+                    Some(143),
+                    None,
+                    Some("Apple Mail 16.0 (3731.5)".into())
+                ),
+            ]
+        );
+        assert_eq!((counts.logins, counts.id_lines), (4, 2));
     }
 
     #[test]

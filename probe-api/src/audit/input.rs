@@ -49,9 +49,10 @@ pub struct Input {
     pub reference: Date,
     /// What ended the input early, if anything.
     pub problem: Option<String>,
-    /// The reader, until its thread starts.
+    /// The reader, until reading starts (on its own thread, or on the caller's).
     reader: Option<Box<dyn Read + Send>>,
-    blocks: Option<mpsc::Receiver<Block>>,
+    threaded: bool,
+    source: Option<Source>,
     /// The block being read, where its next line starts, and the skipped lines still to
     /// report from it.
     block: String,
@@ -63,6 +64,14 @@ pub struct Input {
 
 /// Blocks read ahead of the parser.
 const BLOCKS_AHEAD: usize = 4;
+
+/// Where the blocks come from.
+enum Source {
+    /// The reading thread.
+    Thread(mpsc::Receiver<Block>),
+    /// The caller's thread.
+    Inline(Box<Blocks>),
+}
 
 /// What the reading thread hands over.
 enum Block {
@@ -138,13 +147,21 @@ impl Input {
             reference,
             problem: None,
             reader: Some(reader),
-            blocks: None,
+            threaded: true,
+            source: None,
             block: String::new(),
             at: 0,
             not_text: 0,
             too_long: 0,
             done: false,
         })
+    }
+
+    /// Reads on the caller's thread instead of a thread of its own (the fuzz target: one
+    /// thread per input would cost it most of its runs).
+    pub fn on_this_thread(mut self) -> Input {
+        self.threaded = false;
+        self
     }
 
     /// The next line, without its `\n` (and `\r`); `None` at the end or after a read error
@@ -166,11 +183,20 @@ impl Input {
                 break;
             }
             if let Some(reader) = self.reader.take() {
-                let (sender, receiver) = mpsc::sync_channel(BLOCKS_AHEAD);
-                std::thread::spawn(move || read_blocks(reader, &sender));
-                self.blocks = Some(receiver);
+                let blocks = Blocks::new(reader);
+                self.source = Some(if self.threaded {
+                    let (sender, receiver) = mpsc::sync_channel(BLOCKS_AHEAD);
+                    std::thread::spawn(move || read_blocks(blocks, &sender));
+                    Source::Thread(receiver)
+                } else {
+                    Source::Inline(Box::new(blocks))
+                });
             }
-            let next = self.blocks.as_ref().and_then(|blocks| blocks.recv().ok());
+            let next = match &mut self.source {
+                Some(Source::Thread(receiver)) => receiver.recv().ok(),
+                Some(Source::Inline(blocks)) => blocks.next_block(),
+                None => None,
+            };
             match next {
                 Some(Block::Lines {
                     text,
@@ -256,72 +282,122 @@ fn has_long_line(text: &str) -> bool {
     false
 }
 
-/// The reading thread: blocks of whole lines, each at most [`BUFFER`] plus a carried partial
-/// line of at most [`LINE_CAP`]; a longer line is skipped up to its end and reported as
-/// [`Block::TooLong`]. Ends when the input does, or when the parser is gone.
-fn read_blocks(mut reader: Box<dyn Read + Send>, blocks: &mpsc::SyncSender<Block>) {
-    // The start of a line whose end has not been read yet.
-    let mut carry: Vec<u8> = Vec::new();
-    // Inside a line longer than the cap: everything up to its newline is dropped.
-    let mut skipping = false;
-    let mut read_buffer = vec![0u8; BUFFER];
-    loop {
-        let count = match reader.read(&mut read_buffer) {
-            Ok(count) => count,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => {
-                let problem = match error.kind() {
-                    io::ErrorKind::UnexpectedEof => {
-                        "the file ends in the middle (truncated); the lines before were read"
-                            .to_owned()
+/// Blocks of whole lines from a reader: each at most [`BUFFER`] plus a carried partial line of
+/// at most [`LINE_CAP`]; a longer line is skipped up to its end and reported as
+/// [`Block::TooLong`].
+struct Blocks {
+    reader: Box<dyn Read + Send>,
+    /// The start of a line whose end has not been read yet.
+    carry: Vec<u8>,
+    /// Inside a line longer than the cap: everything up to its newline is dropped.
+    skipping: bool,
+    read_buffer: Vec<u8>,
+    ended: bool,
+}
+
+impl Blocks {
+    fn new(reader: Box<dyn Read + Send>) -> Blocks {
+        Blocks {
+            reader,
+            carry: Vec::new(),
+            skipping: false,
+            read_buffer: vec![0u8; BUFFER],
+            ended: false,
+        }
+    }
+
+    /// The next block; `None` once the input has ended (after its last block or its failure).
+    fn next_block(&mut self) -> Option<Block> {
+        while !self.ended {
+            let count = match self.reader.read(&mut self.read_buffer) {
+                Ok(count) => count,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    self.ended = true;
+                    return Some(Block::Failed(match error.kind() {
+                        io::ErrorKind::UnexpectedEof => {
+                            "the file ends in the middle (truncated); the lines before were read"
+                                .to_owned()
+                        }
+                        _ => format!("read error: {error}; the lines before were read"),
+                    }));
+                }
+            };
+            if count == 0 {
+                self.ended = true;
+                if self.skipping {
+                    return Some(Block::TooLong);
+                }
+                if !self.carry.is_empty() {
+                    return Some(checked(std::mem::take(&mut self.carry)));
+                }
+                return None;
+            }
+            let mut data = &self.read_buffer[..count];
+            let mut ended_long_line = false;
+            if self.skipping {
+                match memchr::memchr(b'\n', data) {
+                    Some(end) => {
+                        self.skipping = false;
+                        ended_long_line = true;
+                        data = &data[end + 1..];
                     }
-                    _ => format!("read error: {error}; the lines before were read"),
-                };
-                let _ = blocks.send(Block::Failed(problem));
-                return;
+                    None => continue,
+                }
             }
-        };
-        if count == 0 {
-            if skipping {
-                let _ = blocks.send(Block::TooLong);
-            } else if !carry.is_empty() {
-                let _ = blocks.send(checked(carry));
+            let block = match memchr::memrchr(b'\n', data) {
+                Some(last) => {
+                    let mut block = Vec::with_capacity(self.carry.len() + last + 1);
+                    block.extend_from_slice(&self.carry);
+                    block.extend_from_slice(&data[..=last]);
+                    self.carry.clear();
+                    if data.len() - last - 1 > LINE_CAP {
+                        self.skipping = true;
+                    } else {
+                        self.carry.extend_from_slice(&data[last + 1..]);
+                    }
+                    Some(checked(block))
+                }
+                None if self.carry.len() + data.len() > LINE_CAP => {
+                    self.carry = Vec::new();
+                    self.skipping = true;
+                    None
+                }
+                None => {
+                    self.carry.extend_from_slice(data);
+                    None
+                }
+            };
+            match (ended_long_line, block) {
+                // The long line's end and the lines after it: one block that counts it.
+                (
+                    true,
+                    Some(Block::Lines {
+                        text,
+                        not_text,
+                        too_long,
+                    }),
+                ) => {
+                    return Some(Block::Lines {
+                        text,
+                        not_text,
+                        too_long: too_long + 1,
+                    });
+                }
+                (true, _) => return Some(Block::TooLong),
+                (false, Some(block)) => return Some(block),
+                (false, None) => {}
             }
+        }
+        None
+    }
+}
+
+/// The reading thread: every block to the parser, until the input ends or the parser is gone.
+fn read_blocks(mut blocks: Blocks, sender: &mpsc::SyncSender<Block>) {
+    while let Some(block) = blocks.next_block() {
+        if sender.send(block).is_err() {
             return;
-        }
-        let mut data = &read_buffer[..count];
-        if skipping {
-            match memchr::memchr(b'\n', data) {
-                Some(end) => {
-                    skipping = false;
-                    if blocks.send(Block::TooLong).is_err() {
-                        return;
-                    }
-                    data = &data[end + 1..];
-                }
-                None => continue,
-            }
-        }
-        match memchr::memrchr(b'\n', data) {
-            Some(last) => {
-                let mut block = Vec::with_capacity(carry.len() + last + 1);
-                block.extend_from_slice(&carry);
-                block.extend_from_slice(&data[..=last]);
-                carry.clear();
-                if data.len() - last - 1 > LINE_CAP {
-                    skipping = true;
-                } else {
-                    carry.extend_from_slice(&data[last + 1..]);
-                }
-                if blocks.send(checked(block)).is_err() {
-                    return;
-                }
-            }
-            None if carry.len() + data.len() > LINE_CAP => {
-                carry = Vec::new();
-                skipping = true;
-            }
-            None => carry.extend_from_slice(data),
         }
     }
 }
@@ -331,25 +407,35 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    const TODAY: Date = Date {
-        year: 2026,
-        month: 12,
-        day: 5,
-    };
+    const TODAY: Date = crate::audit::stamp::tests::DEC_2026;
 
+    /// The lines as read on a reading thread, checked to be the same as on this thread.
     fn lines(bytes: Vec<u8>) -> (Vec<String>, Option<String>, bool) {
-        let mut input =
-            Input::from_reader("t".into(), Box::new(io::Cursor::new(bytes)), TODAY).expect("open");
-        let mut out = Vec::new();
-        while let Some(line) = input.next_line() {
-            out.push(match line {
-                Line::Text(text) if text.len() > 80 => format!("<{} bytes of text>", text.len()),
-                Line::Text(text) => text.to_owned(),
-                Line::NotText => "<not text>".to_owned(),
-                Line::TooLong => "<too long>".to_owned(),
-            });
-        }
-        (out, input.problem.clone(), input.gzip)
+        let read = |threaded: bool| {
+            let input =
+                Input::from_reader("t".into(), Box::new(io::Cursor::new(bytes.clone())), TODAY)
+                    .expect("open");
+            let mut input = if threaded {
+                input
+            } else {
+                input.on_this_thread()
+            };
+            let mut out = Vec::new();
+            while let Some(line) = input.next_line() {
+                out.push(match line {
+                    Line::Text(text) if text.len() > 80 => {
+                        format!("<{} bytes of text>", text.len())
+                    }
+                    Line::Text(text) => text.to_owned(),
+                    Line::NotText => "<not text>".to_owned(),
+                    Line::TooLong => "<too long>".to_owned(),
+                });
+            }
+            (out, input.problem.clone(), input.gzip)
+        };
+        let threaded = read(true);
+        assert_eq!(read(false), threaded, "both ways of reading");
+        threaded
     }
 
     fn gzip(members: &[&[u8]]) -> Vec<u8> {

@@ -117,11 +117,7 @@ pub fn without_dovecot_level(message: &str) -> &str {
 mod tests {
     use super::*;
 
-    const REFERENCE: Date = Date {
-        year: 2026,
-        month: 12,
-        day: 5,
-    };
+    const REFERENCE: Date = crate::audit::stamp::tests::DEC_2026;
 
     #[test]
     fn syslog_and_journal_lines_name_program_and_process() {

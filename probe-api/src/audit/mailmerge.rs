@@ -103,11 +103,7 @@ pub fn check_link(account: &AccountReport, options: &LinkOptions) -> String {
     };
     let incoming = pick(true);
     let outgoing = pick(false);
-    let email = if account.account.contains('@') {
-        account.account.as_str()
-    } else {
-        ""
-    };
+    let email = email_of(account);
     let host = |usage: &Usage| {
         usage
             .server_name
@@ -139,6 +135,15 @@ pub fn check_link(account: &AccountReport, options: &LinkOptions) -> String {
         ],
     );
     format!("{}{path}", options.page_url.trim_end_matches('/'))
+}
+
+/// The account as an e-mail address, when it is one (some servers log user names).
+fn email_of(account: &AccountReport) -> &str {
+    if account.account.contains('@') {
+        &account.account
+    } else {
+        ""
+    }
 }
 
 fn must_change(usage: &Usage, account: &AccountReport) -> bool {
@@ -195,11 +200,7 @@ pub fn csv(report: &AuditReport, lang: Lang) -> String {
         if relevant.is_empty() {
             relevant = account.usages.iter().collect();
         }
-        let email = if account.account.contains('@') {
-            account.account.as_str()
-        } else {
-            ""
-        };
+        let email = email_of(account);
         let distinct = |of: &dyn Fn(&Usage) -> Option<String>, joiner: &str| {
             let mut seen: Vec<String> = Vec::new();
             for usage in &relevant {

@@ -133,11 +133,7 @@ mod tests {
     use super::stamp::Date;
     use super::*;
 
-    const TODAY: Date = Date {
-        year: 2026,
-        month: 12,
-        day: 5,
-    };
+    const TODAY: Date = crate::audit::stamp::tests::DEC_2026;
 
     fn run(lines: &[&str]) -> AuditReport {
         let text = lines.join("\n");

@@ -325,11 +325,7 @@ mod tests {
     use crate::audit::stamp::Date;
     use mailtls_shared::TlsVersion;
 
-    const REFERENCE: Date = Date {
-        year: 2026,
-        month: 12,
-        day: 5,
-    };
+    const REFERENCE: Date = crate::audit::stamp::tests::DEC_2026;
 
     /// Feeds syslog lines (`TIME HOST TAG[PID]: MESSAGE`) and ends the log.
     fn sightings(lines: &[&str]) -> (Vec<Sighting>, PostfixCounts) {

@@ -180,19 +180,6 @@ pub fn build(
     let logins = tally.logins;
     let left_out = (tally.accounts_left_out, tally.usages_left_out);
     let (accounts, days) = tally.settle(dovecot_logs_tls_elements);
-    let mut summary = summarise(&accounts);
-    summary.logins = logins;
-    summary.unnamed_logins = postfix.unnamed_logins;
-    summary.unnamed_breaking_logins = postfix.unnamed_logins_breaking;
-    let days: Vec<DayReport> = days
-        .into_iter()
-        .map(|(date, day)| DayReport {
-            date,
-            logins: day.logins,
-            breaking: day.breaking,
-            plaintext: day.plaintext,
-        })
-        .collect();
     let mut accounts: Vec<AccountReport> = accounts
         .into_iter()
         .map(|account| AccountReport {
@@ -205,6 +192,19 @@ pub fn build(
             retired_name: None,
             usages: account.usages,
             link: None,
+        })
+        .collect();
+    let mut summary = summarise(&accounts);
+    summary.logins = logins;
+    summary.unnamed_logins = postfix.unnamed_logins;
+    summary.unnamed_breaking_logins = postfix.unnamed_logins_breaking;
+    let days: Vec<DayReport> = days
+        .into_iter()
+        .map(|(date, day)| DayReport {
+            date,
+            logins: day.logins,
+            breaking: day.breaking,
+            plaintext: day.plaintext,
         })
         .collect();
     sort_accounts(&mut accounts);
@@ -233,7 +233,7 @@ pub fn sort_accounts(accounts: &mut [AccountReport]) {
     });
 }
 
-fn summarise(accounts: &[tally::Account]) -> Summary {
+fn summarise(accounts: &[AccountReport]) -> Summary {
     let mut summary = Summary {
         accounts: accounts.len() as u64,
         ..Summary::default()
@@ -243,13 +243,8 @@ fn summarise(accounts: &[tally::Account]) -> Summary {
     let mut by_client = Breakdown::default();
     let mut by_name = Breakdown::default();
     for account in accounts {
-        let breaks = account
-            .usages
-            .iter()
-            .any(|u| u.protection.breaks_at_switch_off());
-        let plaintext = account.usages.iter().any(|u| u.protection.is_plaintext());
-        summary.breaking_accounts += u64::from(breaks);
-        summary.plaintext_accounts += u64::from(plaintext);
+        summary.breaking_accounts += u64::from(account.breaks);
+        summary.plaintext_accounts += u64::from(account.plaintext);
         summary.unclear_accounts += u64::from(account.usages.iter().all(|u| {
             matches!(
                 u.protection,
@@ -312,7 +307,7 @@ struct Counts {
 }
 
 impl<'a, K: Eq + std::hash::Hash + Copy + 'a> Breakdown<K> {
-    fn account(&mut self, account: &'a tally::Account, key: impl Fn(&'a Usage) -> K) {
+    fn account(&mut self, account: &'a AccountReport, key: impl Fn(&'a Usage) -> K) {
         // An account has at most `USAGES_CAP` usages: a small list, not a map.
         let mut seen: Vec<(K, bool, bool, u64)> = Vec::new();
         for usage in &account.usages {

@@ -231,10 +231,11 @@ fn blank(rest: &[u8]) -> Option<&[u8]> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const DEC_2026: Date = Date {
+    /// The date the audit's tests take as today (a reference for years).
+    pub(crate) const DEC_2026: Date = Date {
         year: 2026,
         month: 12,
         day: 5,

@@ -32,21 +32,36 @@ pub struct Usage {
     pub count: u64,
 }
 
-impl Usage {
-    fn same_way_as(&self, other: &Usage) -> bool {
-        self.service == other.service
-            && self.protection == other.protection
-            && self.server_name == other.server_name
-            && self.port == other.port
-            && self.client == other.client
-    }
+/// What makes two logins the same way of connecting.
+type Way<'a> = (
+    Service,
+    Protection,
+    Option<&'a str>,
+    Option<u16>,
+    Option<&'a ClientId>,
+);
 
-    fn same_way(&self, sighting: &Sighting) -> bool {
-        self.service == sighting.service
-            && self.protection == sighting.protection
-            && self.server_name == sighting.server_name
-            && self.port == sighting.port
-            && self.client == sighting.client
+impl Usage {
+    fn way(&self) -> Way<'_> {
+        (
+            self.service,
+            self.protection,
+            self.server_name.as_deref(),
+            self.port,
+            self.client.as_ref(),
+        )
+    }
+}
+
+impl Sighting {
+    fn way(&self) -> Way<'_> {
+        (
+            self.service,
+            self.protection,
+            self.server_name.as_deref(),
+            self.port,
+            self.client.as_ref(),
+        )
     }
 }
 
@@ -112,7 +127,11 @@ impl Tally {
         let Some(account) = self.accounts.get_mut(key) else {
             return;
         };
-        if let Some(usage) = account.usages.iter_mut().find(|u| u.same_way(&sighting)) {
+        if let Some(usage) = account
+            .usages
+            .iter_mut()
+            .find(|u| u.way() == sighting.way())
+        {
             usage.count += 1;
             usage.first_seen = earliest(usage.first_seen, sighting.time);
             usage.last_seen = latest(usage.last_seen, sighting.time);
@@ -174,7 +193,7 @@ impl Tally {
                     let mut usages: Vec<Usage> = Vec::with_capacity(account.usages.len());
                     for mut usage in account.usages {
                         usage.protection = usage.protection.settled(dovecot_logs_tls_elements);
-                        match usages.iter_mut().find(|u| u.same_way_as(&usage)) {
+                        match usages.iter_mut().find(|u| u.way() == usage.way()) {
                             Some(same) => {
                                 same.count += usage.count;
                                 same.first_seen = earliest(same.first_seen, usage.first_seen);

@@ -123,6 +123,7 @@ pub(super) async fn finished_report(
         .await
         .map_err(|failure| match failure {
             checks::NoReport::Busy => AppError::Busy,
+            checks::NoReport::StoreLost => AppError::Unavailable(crate::store::StoreError::lost()),
             checks::NoReport::Died => AppError::Internal,
         })
 }

@@ -51,6 +51,9 @@ pub enum Event {
     Finished(Arc<CheckReport>),
     /// This host ran out of sockets during the check: no report, try again.
     Busy,
+    /// The shared store stopped answering during the check (its connection slots could not
+    /// be had): no report, try again later.
+    StoreLost,
 }
 
 /// Why a subscription ends without a report.
@@ -58,6 +61,8 @@ pub enum Event {
 pub enum NoReport {
     /// This host was overloaded during the check (`503 busy`; nothing is cached).
     Busy,
+    /// The shared store was lost during the check (`503 unavailable`; nothing is cached).
+    StoreLost,
     /// The check's task died (a bug; `500`).
     Died,
 }
@@ -128,6 +133,7 @@ impl Subscription {
             match events.recv().await {
                 Ok(Event::Finished(report)) => return Ok(Served::Fresh(report)),
                 Ok(Event::Busy) => return Err(NoReport::Busy),
+                Ok(Event::StoreLost) => return Err(NoReport::StoreLost),
                 Ok(Event::Endpoint(_)) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => return Err(NoReport::Died),
             }
@@ -259,6 +265,7 @@ fn followed(event: CheckEvent) -> Result<Option<Event>, ()> {
             serde_json::from_str(&json).map_err(|_| ())?,
         ))),
         CheckEvent::Busy => Some(Event::Busy),
+        CheckEvent::StoreLost => Some(Event::StoreLost),
     })
 }
 
@@ -650,13 +657,15 @@ impl Checks {
         while sender.receiver_count() > 0 && Instant::now() < deadline {
             tokio::time::sleep(FOLLOW_POLL).await;
             let Ok((events, alive)) = self.store.follow(key, after.as_deref()).await else {
+                // The store is gone: so is the check for this replica's visitors.
+                let _ = sender.send(Event::StoreLost);
                 return;
             };
             let any = !events.is_empty();
             for (id, event) in events {
                 after = Some(id);
                 match followed(event) {
-                    Ok(Some(last @ (Event::Finished(_) | Event::Busy))) => {
+                    Ok(Some(last @ (Event::Finished(_) | Event::Busy | Event::StoreLost))) => {
                         let _ = sender.send(last);
                         return;
                     }
@@ -884,8 +893,9 @@ impl Checks {
         };
         let (report, ()) = tokio::join!(check(progress), forward);
         let Ok(report) = report else {
-            // This host's overload is no result: counted, never cached, and every waiter is
-            // told to come back (`503 busy`).
+            // Our own failure is no result: counted, never cached, and every waiter is told to
+            // come back — `503 busy` when this host ran out of sockets, `503 unavailable` when
+            // the shared store stopped answering (its connection slots could not be had).
             unfinished.armed = false;
             {
                 let mut counts = lock(&self.counts);
@@ -893,17 +903,28 @@ impl Checks {
                 counts.overloaded += 1;
             }
             drop(permit);
-            tracing::warn!(
-                target: "mailtls::check",
-                check = running.id,
-                "check given up: this host had no free socket (clients get 503 busy)"
-            );
+            let store_lost = self.store.is_shared() && !self.store.answered_last();
+            let (event, wire) = if store_lost {
+                tracing::warn!(
+                    target: "mailtls::check",
+                    check = running.id,
+                    "check given up: the shared store stopped answering (clients get 503 unavailable)"
+                );
+                (Event::StoreLost, CheckEvent::StoreLost)
+            } else {
+                tracing::warn!(
+                    target: "mailtls::check",
+                    check = running.id,
+                    "check given up: this host had no free socket (clients get 503 busy)"
+                );
+                (Event::Busy, CheckEvent::Busy)
+            };
             if let Some(mirror) = &running.mirror {
-                mirror.send(CheckEvent::Busy);
+                mirror.send(wire);
             }
             let mut entries = lock(&self.entries);
             entries.remove_running(&key, &running);
-            let _ = running.events.send(Event::Busy);
+            let _ = running.events.send(event);
             return;
         };
         let (verdict, duration_ms, total) =

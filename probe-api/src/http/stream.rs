@@ -188,6 +188,12 @@ fn events(
                                     Step::Done,
                                 ));
                             }
+                            // The shared store stopped answering: come back in a while.
+                            Ok(checks::Event::StoreLost) => {
+                                let lost =
+                                    super::AppError::Unavailable(crate::store::StoreError::lost());
+                                return Some((Ok(error_event(&lost, lang)), Step::Done));
+                            }
                         }
                     }
                 }

@@ -106,6 +106,17 @@ pub enum StoreError {
     Protocol { store: String, what: String },
 }
 
+impl StoreError {
+    /// The store stopped answering while a check ran (the operation that failed was logged
+    /// when it did).
+    pub fn lost() -> StoreError {
+        StoreError::Unavailable {
+            store: "of this fleet".into(),
+            what: "it stopped answering during the check".into(),
+        }
+    }
+}
+
 /// Who runs a check, as the store sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
@@ -185,7 +196,8 @@ impl Store {
     }
 
     /// Takes one token for each of `keys` from the `scope` buckets at `rate` — all or none:
-    /// `Ok(Err(wait))` takes nothing and says how long until every one of them has a token.
+    /// `Ok(Err(wait))` takes nothing and says how long until every one of them has a token. A
+    /// key given twice (two names of one server in one check) is charged once.
     pub async fn take(
         &self,
         scope: Scope,
@@ -195,6 +207,10 @@ impl Store {
         if !rate.limits() || keys.is_empty() {
             return Ok(Ok(()));
         }
+        let mut distinct = keys.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let keys = distinct.as_slice();
         let taken = match &self.backend {
             Backend::Embedded(embedded) => {
                 Ok(embedded.take(scope, rate, keys, tokio::time::Instant::now()))
@@ -359,6 +375,12 @@ impl Store {
         };
         self.note(followed.as_ref().map(|_| ()))?;
         followed
+    }
+
+    /// Whether the store's last operation got an answer (no new round trip): a check that
+    /// ends without a report while this is false ended for want of the store, not of sockets.
+    pub fn answered_last(&self) -> bool {
+        self.reachable.load(Ordering::Relaxed)
     }
 
     /// Whether the store answers now (`/healthz` says `degraded` when not).

@@ -542,6 +542,8 @@ pub enum CheckEvent {
     Finished(String),
     /// The owning replica ran out of sockets: no report.
     Busy,
+    /// The owning replica lost the shared store during the check: no report.
+    StoreLost,
 }
 
 impl CheckEvent {
@@ -551,6 +553,7 @@ impl CheckEvent {
             CheckEvent::Endpoint(json) => ("endpoint", json.clone()),
             CheckEvent::Finished(json) => ("finished", json.clone()),
             CheckEvent::Busy => ("busy", String::new()),
+            CheckEvent::StoreLost => ("store_lost", String::new()),
         }
     }
 
@@ -562,6 +565,7 @@ impl CheckEvent {
             "endpoint" => CheckEvent::Endpoint(data),
             "finished" => CheckEvent::Finished(data),
             "busy" => CheckEvent::Busy,
+            "store_lost" => CheckEvent::StoreLost,
             _ => return None,
         })
     }
@@ -690,6 +694,27 @@ mod tests {
         for (url, shown) in cases {
             assert_eq!(without_password(url), shown, "{url}");
         }
+    }
+
+    #[test]
+    fn check_events_read_back_from_their_stream_entries() {
+        let events = [
+            CheckEvent::Start { total: 3 },
+            CheckEvent::Endpoint("{\"a\":1}".into()),
+            CheckEvent::Finished("{}".into()),
+            CheckEvent::Busy,
+            CheckEvent::StoreLost,
+        ];
+        for event in events {
+            let (kind, data) = event.to_wire();
+            assert_eq!(
+                CheckEvent::from_wire(kind, data),
+                Some(event.clone()),
+                "{kind}"
+            );
+        }
+        assert_eq!(CheckEvent::from_wire("later", String::new()), None);
+        assert_eq!(CheckEvent::from_wire("start", "x".into()), None);
     }
 
     #[tokio::test]

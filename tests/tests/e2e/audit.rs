@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tests::mail_servers::{Dovecot, DovecotTls, Postfix, PostfixTls};
 use tests::servers::probe_api_binary;
+use tests::syslog::Rsyslog;
 
 use crate::test_ca;
 
@@ -19,24 +20,93 @@ const PAGE: &str = "https://hilfe.example.test";
 const LOG_DEADLINE: Duration = Duration::from_secs(20);
 
 /// Both servers, with the accounts of this file, and the directory for the audit's files.
+/// The servers log to their own files (Postfix's `maillog_file`, Dovecot's `log_path`) or, on
+/// a lab with `syslog`, both to a real rsyslog.
 struct Lab {
     dovecot: Dovecot,
     postfix: Postfix,
+    syslog: Option<Rsyslog>,
     dir: tempfile::TempDir,
     _ca_dir: tempfile::TempDir,
 }
 
 fn lab() -> Lab {
+    lab_with(None)
+}
+
+fn lab_with(syslog: Option<Rsyslog>) -> Lab {
     let (ca_dir, ca) = test_ca();
     let cert = ca.server_cert_rsa("mail", "mail.example.test");
     let accounts: Vec<(&str, &str)> = ACCOUNTS.iter().map(|a| (*a, PASSWORD)).collect();
-    let dovecot = Dovecot::start_with_accounts(&cert, DovecotTls::Legacy, &accounts);
-    let postfix = Postfix::start_with_logins(&cert, PostfixTls::Legacy, &dovecot.auth_socket());
+    let (dovecot, postfix) = match &syslog {
+        None => {
+            let dovecot = Dovecot::start_with_accounts(&cert, DovecotTls::Legacy, &accounts);
+            let auth = dovecot.auth_socket();
+            (
+                dovecot,
+                Postfix::start_with_logins(&cert, PostfixTls::Legacy, &auth),
+            )
+        }
+        Some(syslog) => {
+            let dovecot = Dovecot::start_with_accounts_on_syslog(
+                &cert,
+                DovecotTls::Legacy,
+                &accounts,
+                syslog,
+            );
+            let auth = dovecot.auth_socket();
+            let postfix =
+                Postfix::start_with_logins_on_syslog(&cert, PostfixTls::Legacy, &auth, syslog);
+            (dovecot, postfix)
+        }
+    };
     Lab {
         dovecot,
         postfix,
+        syslog,
         dir: tempfile::tempdir().expect("temporary directory"),
         _ca_dir: ca_dir,
+    }
+}
+
+impl Lab {
+    /// The files the servers logged to.
+    fn logs(&self) -> Vec<PathBuf> {
+        match &self.syslog {
+            Some(syslog) => vec![syslog.log_file()],
+            None => vec![
+                self.postfix.log_file().to_owned(),
+                self.dovecot.log_file().to_owned(),
+            ],
+        }
+    }
+
+    /// Waits until the servers have logged the end of every session of [`log_in_everyone`]:
+    /// six IMAP and POP3 logouts, three Postfix disconnects.
+    fn wait_until_logged(&self) {
+        let (dovecot, postfix) = match &self.syslog {
+            Some(syslog) => (syslog.log_file(), syslog.log_file()),
+            None => (
+                self.dovecot.log_file().to_owned(),
+                self.postfix.log_file().to_owned(),
+            ),
+        };
+        wait_for_lines(&dovecot, "Disconnected: Logged out", 6);
+        wait_for_lines(&postfix, "disconnect from", 3);
+    }
+
+    /// Every log, for failure messages.
+    fn log_text(&self) -> String {
+        self.logs()
+            .iter()
+            .map(|file| {
+                format!(
+                    "--- {} ---\n{}",
+                    file.display(),
+                    std::fs::read_to_string(file).unwrap_or_default()
+                )
+            })
+            .collect()
     }
 }
 
@@ -193,14 +263,13 @@ fn wait_for_lines(file: &Path, needle: &str, count: usize) {
     }
 }
 
-/// Runs `probe-api audit` with `args` and the two servers' log files; returns the exit status,
+/// Runs `probe-api audit` with `args` and the servers' log files; returns the exit status,
 /// standard output and standard error.
 fn audit(lab: &Lab, args: &[&str]) -> (i32, String, String) {
     let output = Command::new(probe_api_binary())
         .arg("audit")
         .args(args)
-        .arg(lab.postfix.log_file())
-        .arg(lab.dovecot.log_file())
+        .args(lab.logs())
         .output()
         .expect("run probe-api audit");
     (
@@ -259,11 +328,29 @@ fn usages(account: &Value) -> Vec<Value> {
 fn the_audit_of_real_dovecot_and_postfix_logs_names_every_account_as_it_connected() {
     let lab = lab();
     log_in_everyone(&lab);
-    // Four IMAP and POP3 logins end with `Disconnected`, ... and every Postfix session with its
-    // disconnect line: then the logs are whole.
-    wait_for_lines(lab.dovecot.log_file(), ": Info: Disconnected", 6);
-    wait_for_lines(lab.postfix.log_file(), "disconnect from", 3);
+    lab.wait_until_logged();
+    assert_every_account_as_it_connected(&lab);
+}
 
+#[test]
+fn the_audit_reads_the_same_accounts_from_a_real_syslog() {
+    // Dovecot with `log_path = syslog` and Postfix without `maillog_file`, both through
+    // /dev/log to Debian's rsyslog in its default file format (RFC 3339 timestamps): Dovecot's
+    // info lines without their level, under the tag `dovecot`.
+    let lab = lab_with(Some(Rsyslog::start()));
+    log_in_everyone(&lab);
+    lab.wait_until_logged();
+    let syslog = std::fs::read_to_string(&lab.logs()[0]).unwrap_or_default();
+    assert!(
+        syslog.contains(" dovecot: imap-login: Login: user=<old@example.test>"),
+        "{syslog}"
+    );
+    assert_every_account_as_it_connected(&lab);
+}
+
+/// The audit of the lab's logs after [`log_in_everyone`]: every account's row, the summary,
+/// the CSV and the page, exactly.
+fn assert_every_account_as_it_connected(lab: &Lab) {
     let dir = lab.dir.path();
     let profile = profile(dir);
     let csv = dir.join("customers.csv");
@@ -273,7 +360,7 @@ fn the_audit_of_real_dovecot_and_postfix_logs_names_every_account_as_it_connecte
         lab.dovecot.imaps, lab.dovecot.pop3s, lab.postfix.smtps
     );
     let (status, stdout, stderr) = audit(
-        &lab,
+        lab,
         &[
             "--json",
             "--profile",
@@ -291,13 +378,7 @@ fn the_audit_of_real_dovecot_and_postfix_logs_names_every_account_as_it_connecte
     let report: Value =
         serde_json::from_str(&stdout).unwrap_or_else(|error| panic!("{error}: {stdout}\n{stderr}"));
     assert_eq!(status, 1, "accounts must act: {stderr}");
-    let context = || {
-        format!(
-            "{report:#}\n--- Dovecot ---\n{}\n--- Postfix ---\n{}",
-            std::fs::read_to_string(lab.dovecot.log_file()).unwrap_or_default(),
-            std::fs::read_to_string(lab.postfix.log_file()).unwrap_or_default()
-        )
-    };
+    let context = || format!("{report:#}\n{}", lab.log_text());
     assert_eq!(
         report["warnings"],
         json!([]),
@@ -492,8 +573,7 @@ fn the_audit_of_real_dovecot_and_postfix_logs_names_every_account_as_it_connecte
 fn pseudonymised_statistics_hide_every_address_and_keep_the_numbers() {
     let lab = lab();
     log_in_everyone(&lab);
-    wait_for_lines(lab.dovecot.log_file(), ": Info: Disconnected", 6);
-    wait_for_lines(lab.postfix.log_file(), "disconnect from", 3);
+    lab.wait_until_logged();
     let key = lab.dir.path().join("audit.key");
     std::fs::write(&key, [42u8; 32]).expect("write the key");
     let key = key.display().to_string();

@@ -937,6 +937,23 @@ async fn the_shipped_systemd_unit_verifies_and_its_command_serves() {
             "WorkingDirectory=/usr/local/share/mailtls",
             &format!("WorkingDirectory={}", dir.path().display()),
         );
+    // A replica whose shared store is not up yet exits at start (status 1) and must be started
+    // again until it is: no start limit may stop systemd from doing so after five tries.
+    let unit_section = shipped
+        .split("\n[")
+        .find(|section| section.starts_with("[Unit]") || section.starts_with("Unit]"))
+        .expect("a [Unit] section");
+    assert!(
+        unit_section
+            .lines()
+            .any(|line| line.trim() == "StartLimitIntervalSec=0"),
+        "{unit_section}"
+    );
+    assert!(
+        shipped
+            .lines()
+            .any(|line| line.trim() == "Restart=on-failure")
+    );
     let unit_file = dir.path().join(format!("mailtls@{port}.service"));
     std::fs::write(&unit_file, &unit).expect("write the unit");
     let verify = std::process::Command::new(tests::process::system_program("systemd-analyze"))

@@ -57,6 +57,11 @@ async fn behaves_as_token_buckets(store: &Store) {
         store.take(Scope::Target, slow, &[c]).await.expect("store"),
         Err(Duration::from_secs(10))
     );
+    // A key named twice in one take (two names of one server) is charged once.
+    let d = ip("192.0.2.4");
+    assert_eq!(take(Scope::Target, &[d, d]).await, Ok(()));
+    assert_eq!(take(Scope::Target, &[d]).await, Ok(()));
+    assert_eq!(take(Scope::Target, &[d]).await, Err(Duration::from_secs(1)));
     // A rate of 0 does not limit.
     for _ in 0..5 {
         assert_eq!(
@@ -138,7 +143,7 @@ async fn the_redis_store_behaves_as_token_buckets_and_leases_slots_and_both_expi
         .expect("a number");
     assert!((1..=3).contains(&ttl), "TTL {ttl}");
     let keys = redis.cli(&["--scan", "--pattern", "mailtls:*"]);
-    assert_eq!(keys.lines().count(), 4, "{keys}");
+    assert_eq!(keys.lines().count(), 5, "{keys}");
 
     leases_slots_per_destination(&store).await;
     // A replica that dies holding slots (here: leases never given back) blocks the server only
@@ -732,6 +737,111 @@ async fn a_lost_store_refuses_checks_clearly_and_the_replica_recovers_when_it_re
     }
     let (_, _, metrics) = api.get("/metrics").await;
     assert!(metrics.contains("\nmailtls_store_up 1\n"), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_store_lost_mid_check_ends_it_unavailable_and_the_next_check_runs_when_it_is_back() {
+    // Both connection slots to 127.0.0.1 (two per destination) are held by two servers that
+    // hold their greetings; the third server's probes wait for a slot. The store dies, the
+    // greetings come: the waiting probes cannot lease a slot from the fleet's store, so the
+    // check ends without a report — `503 unavailable`, never a probe without the shared limit,
+    // never `busy`, never a verdict about the servers.
+    let (_dir, ca) = test_ca();
+    let name = "mail.example.test";
+    let cert = ca.server_cert("valid", name, Validity::CURRENT);
+    let tls = tests::servers::OpensslServer::start(&cert, &[]);
+    // A well-behaved SMTP server in front of it that counts its connections.
+    let fast = Stub::start(Behaviour::StarttlsThenTls {
+        upstream: std::net::SocketAddr::from(([127, 0, 0, 1], tls.port)),
+    });
+    let gate = Gate::new();
+    let held = [
+        Stub::start(Behaviour::HeldGreeting { gate: gate.clone() }),
+        Stub::start(Behaviour::HeldGreeting { gate: gate.clone() }),
+    ];
+    let mut redis = RedisServer::start();
+    let ports = [fast.port(), held[0].port(), held[1].port()];
+    let mut options = ProbeApiOptions::loopback(&ca.ca_file, &[name], &ports);
+    options.extra_args.extend(
+        [
+            "--store",
+            &redis.url(),
+            "--step-timeout",
+            "30",
+            "--check-timeout",
+            "60",
+        ]
+        .map(str::to_owned),
+    );
+    let api = ProbeApi::start(&options);
+    // A second replica whose visitor follows the check the first one runs.
+    let follower = ProbeApi::start(&options);
+    let targets = [
+        ("target", format!("smtp://{name}:{}", fast.port())),
+        ("target", format!("smtp://{name}:{}", held[0].port())),
+        ("target", format!("smtp://{name}:{}", held[1].port())),
+    ];
+    let query: Vec<(&str, &str)> = targets.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let check = api.spawn_check(&query);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while held.iter().any(|stub| stub.connections() == 0) {
+        assert!(
+            Instant::now() < deadline,
+            "the held servers were not reached"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let following = follower.spawn_check(&query);
+    while follower.metric("mailtls_checks_coalesced_total").await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the second replica did not follow"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    redis.stop();
+    let lost = Instant::now();
+    gate.open();
+    let (status, body) = check.await.expect("the check's request");
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    // The follower cannot read the check's events any more: the same answer, not an error.
+    let (status, body) = following.await.expect("the follower's request");
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    assert!(
+        lost.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        lost.elapsed()
+    );
+    // The third server was never contacted without a slot from the store: it saw at most the
+    // one connection the store granted before it died (the first TLS 1.2 probe).
+    assert!(
+        fast.connections() <= 1,
+        "{} connections",
+        fast.connections()
+    );
+
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = api.check(&query).await;
+        if status == 200 {
+            assert_eq!(
+                body["endpoints"].as_array().map(Vec::len),
+                Some(3),
+                "{body}"
+            );
+            break;
+        }
+        assert_eq!(status, 503, "{body}");
+        assert!(
+            Instant::now() < deadline,
+            "no check within 20 s of the store's return"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
