@@ -37,66 +37,69 @@ struct Words {
     what: &'static str,
     link: &'static str,
     inputs: &'static str,
+    lines: &'static str,
     no_days: &'static str,
     pseudonymised: &'static str,
 }
 
 const DE: Words = Words {
     title: "Wer nutzt noch veraltete TLS-Versionen?",
-    accounts: "Konten gesehen",
-    breaking: "mit TLS 1.0/1.1 (funktioniert nach der Abschaltung nicht mehr)",
+    accounts: "Konten insgesamt",
+    breaking: "mit SSL 3.0, TLS 1.0 oder 1.1 (nach der Abschaltung keine Verbindung mehr)",
     plaintext: "ohne Verschlüsselung",
     retired: "mit altem Servernamen",
-    unclear: "nicht feststellbar",
+    unclear: "TLS-Version nicht feststellbar",
     chart: "Anmeldungen pro Tag",
     chart_note: "Rot: mit SSL 3.0, TLS 1.0 oder 1.1. Orange: ohne Verschlüsselung.",
     day: "Tag",
     logins: "Anmeldungen",
-    breaking_logins: "davon TLS 1.0/1.1",
+    breaking_logins: "davon mit SSL 3.0, TLS 1.0 oder 1.1",
     plaintext_logins: "davon ohne Verschlüsselung",
-    warnings: "Was die Protokolle nicht zeigen",
+    warnings: "Was die Logdateien nicht zeigen",
     by_service: "Nach Dienst",
     by_version: "Nach TLS-Version",
     by_program: "Nach E-Mail-Programm (IMAP ID)",
     by_name: "Nach Servername (SNI)",
     name: "Name",
-    must_act: "Konten, die ihre Einstellungen ändern müssen",
+    must_act: "Konten mit Handlungsbedarf",
     account: "Konto",
     accounts_column: "Konten",
-    what: "Was nicht mehr funktioniert",
-    link: "Prüflink",
-    inputs: "Gelesen",
-    no_days: "Keine Anmeldungen mit Datum.",
-    pseudonymised: "Kontonamen sind Pseudonyme (Schlüssel-Hash).",
+    what: "Befund (Text für das Anschreiben)",
+    link: "Prüf-Link",
+    inputs: "Ausgewertet",
+    lines: "Zeilen",
+    no_days: "Keine Anmeldungen mit Datumsangabe gefunden.",
+    pseudonymised: "Die Kontonamen sind pseudonymisiert (HMAC-SHA-256 mit geheimem Schlüssel).",
 };
 
 const EN: Words = Words {
     title: "Who still uses outdated TLS versions?",
-    accounts: "accounts seen",
-    breaking: "with TLS 1.0/1.1 (will stop working at the switch-off)",
+    accounts: "accounts in all",
+    breaking: "with SSL 3.0, TLS 1.0 or 1.1 (no connection after the switch-off)",
     plaintext: "without encryption",
     retired: "with an old server name",
-    unclear: "cannot be told",
+    unclear: "TLS version cannot be told",
     chart: "Logins per day",
     chart_note: "Red: with SSL 3.0, TLS 1.0 or 1.1. Orange: without encryption.",
     day: "Day",
     logins: "Logins",
-    breaking_logins: "TLS 1.0/1.1",
+    breaking_logins: "with SSL 3.0, TLS 1.0 or 1.1",
     plaintext_logins: "no encryption",
-    warnings: "What the logs do not show",
+    warnings: "What the log files do not show",
     by_service: "By service",
     by_version: "By TLS version",
     by_program: "By email program (IMAP ID)",
     by_name: "By server name (SNI)",
     name: "Name",
-    must_act: "Accounts that must change their settings",
+    must_act: "Accounts that must act",
     account: "Account",
     accounts_column: "Accounts",
-    what: "What stops working",
+    what: "Finding (text for the letter)",
     link: "Check link",
     inputs: "Read",
-    no_days: "No dated logins.",
-    pseudonymised: "Account names are pseudonyms (keyed hash).",
+    lines: "lines",
+    no_days: "No logins with a date found.",
+    pseudonymised: "Account names are pseudonymised (HMAC-SHA-256 with a secret key).",
 };
 
 /// The page.
@@ -120,10 +123,11 @@ pub fn page(report: &AuditReport, lang: Lang) -> String {
     let inputs: Vec<String> = report.inputs.iter().map(|i| escape(&i.name)).collect();
     let _ = write!(
         out,
-        "<p class=\"meta\">{}: {} ({} lines). MailTLS {}.{}</p>",
+        "<p class=\"meta\">{}: {} ({} {}). MailTLS {}.{}</p>",
         words.inputs,
         inputs.join(", "),
         report.lines.read,
+        words.lines,
         report.version,
         if report.pseudonymised {
             format!(" {}", words.pseudonymised)
@@ -175,7 +179,8 @@ pub fn page(report: &AuditReport, lang: Lang) -> String {
     if !report.warnings.is_empty() {
         let _ = write!(out, "<h2>{}</h2><ul>", escape(words.warnings));
         for warning in &report.warnings {
-            let _ = write!(out, "<li>{}</li>", escape(&warning.message));
+            // The warnings are the admin's, in English like the command line.
+            let _ = write!(out, "<li lang=\"en\">{}</li>", escape(&warning.message));
         }
         out.push_str("</ul>");
     }
@@ -307,11 +312,12 @@ fn chart(days: &[DayReport], words: &Words) -> String {
 
 fn breakdown(title: &str, rows: &[Row], words: &Words) -> String {
     let mut out = format!(
-        "<h2>{}</h2><table><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">TLS 1.0/1.1</th>\
+        "<h2>{}</h2><table><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th>\
          <th class=\"n\">{}</th><th class=\"n\">{}</th></tr>",
         escape(title),
         words.name,
         words.accounts_column,
+        escape(words.breaking_logins),
         escape(words.plaintext_logins),
         words.logins
     );

@@ -286,42 +286,62 @@ pub fn what_breaks(account: &AccountReport, lang: Lang) -> String {
         let names: Vec<&str> = versions.iter().map(|v| v.display_name()).collect();
         let who = program(who.as_deref(), lang);
         sentences.push(match lang {
+            // "über eine Verbindung mit …": the connection is outdated, not the program (whose
+            // own version may stand right before it).
             Lang::De => {
                 let (verb, particle) = doing_de(*verb);
                 let versions = match names.as_slice() {
-                    [one] => format!("der veralteten Version {one}"),
-                    more => format!("den veralteten Versionen {}", list(more, " und ")),
+                    [one] => format!("eine Verbindung mit der veralteten Version {one}"),
+                    more => format!(
+                        "Verbindungen mit den veralteten Versionen {}",
+                        list(more, " und ")
+                    ),
                 };
-                format!("{who} {verb} mit {versions}{particle}.")
+                format!("{who} {verb} noch über {versions}{particle}.")
             }
             Lang::En => {
                 let versions = match names.as_slice() {
-                    [one] => format!("the outdated version {one}"),
-                    more => format!("the outdated versions {}", list(more, " and ")),
+                    [one] => format!("a connection with the outdated version {one}"),
+                    more => format!(
+                        "connections with the outdated versions {}",
+                        list(more, " and ")
+                    ),
                 };
-                format!("{who} {} with {versions}.", doing_en(*verb))
+                format!("{who} still {} through {versions}.", doing_en(*verb))
             }
         });
     }
     if !outdated.is_empty() {
+        // What the customer will notice: fetching, sending or both stop.
+        let fetches = outdated.iter().any(|((_, doing), _)| *doing != Doing::Send);
+        let sends = outdated.iter().any(|((_, doing), _)| *doing == Doing::Send);
+        let stops = match (lang, fetches, sends) {
+            (Lang::De, true, true) => "können Sie so weder E-Mails abrufen noch verschicken",
+            (Lang::De, true, false) => "können Sie so keine E-Mails mehr abrufen",
+            (Lang::De, false, _) => "können Sie so keine E-Mails mehr verschicken",
+            (Lang::En, true, true) => "you can neither fetch nor send emails this way",
+            (Lang::En, true, false) => "you can no longer fetch emails this way",
+            (Lang::En, false, _) => "you can no longer send emails this way",
+        };
         sentences.push(match lang {
-            Lang::De => "Sobald wir nur noch Verbindungen mit TLS 1.2 oder neuer annehmen, \
-                         funktioniert das nicht mehr."
-                .to_owned(),
+            Lang::De => format!(
+                "Sobald wir nur noch Verbindungen mit TLS 1.2 oder neuer annehmen, {stops}."
+            ),
             Lang::En => {
-                "Once we accept only connections with TLS 1.2 or newer, this will stop working."
-                    .to_owned()
+                format!("Once we accept only connections with TLS 1.2 or newer, {stops}.")
             }
         });
     }
     for (who, verb) in &plaintext {
         let who = program(who.as_deref(), lang);
         sentences.push(match lang {
+            // The connection is unencrypted ("E-Mails ohne Verschlüsselung" would read as
+            // PGP or S/MIME, docs/texts.md).
             Lang::De => {
                 let (verb, particle) = doing_de(*verb);
-                format!("{who} {verb} ohne Verschlüsselung{particle}.")
+                format!("{who} {verb} über eine unverschlüsselte Verbindung{particle}.")
             }
-            Lang::En => format!("{who} {} without encryption.", doing_en(*verb)),
+            Lang::En => format!("{who} {} over an unencrypted connection.", doing_en(*verb)),
         });
     }
     if !plaintext.is_empty() {
@@ -333,9 +353,30 @@ pub fn what_breaks(account: &AccountReport, lang: Lang) -> String {
         });
     }
     if let Some(name) = &account.retired_name {
+        // Which setting holds the old name: the incoming or the outgoing server, or both.
+        let with_name = account
+            .usages
+            .iter()
+            .filter(|u| u.server_name.as_deref() == Some(name.as_str()));
+        let (incoming, outgoing) = with_name.fold((false, false), |(i, o), u| {
+            (i || u.service.is_incoming(), o || !u.service.is_incoming())
+        });
+        let setting = match (lang, incoming, outgoing) {
+            (Lang::De, true, true) => "Posteingangs- und Postausgangsserver",
+            (Lang::De, false, true) => "Postausgangsserver",
+            (Lang::De, _, false) => "Posteingangsserver",
+            (Lang::En, true, true) => "incoming and outgoing mail server",
+            (Lang::En, false, true) => "outgoing mail server",
+            (Lang::En, _, false) => "incoming mail server",
+        };
         sentences.push(match lang {
-            Lang::De => format!("Ihr E-Mail-Programm verwendet noch den alten Servernamen {name}."),
-            Lang::En => format!("Your email program still uses the old server name {name}."),
+            Lang::De => format!(
+                "In Ihrem E-Mail-Programm ist als {setting} noch der alte Servername \
+                 „{name}“ eingetragen."
+            ),
+            Lang::En => format!(
+                "Your email program still has the old server name “{name}” as its {setting}."
+            ),
         });
     }
     sentences.join(" ")
@@ -503,18 +544,35 @@ mod tests {
         let someone = account("a@example.de", vec![imap11, imap10, send]);
         assert_eq!(
             what_breaks(&someone, Lang::De),
-            "Ihr E-Mail-Programm (Thunderbird 52.9.1) ruft Ihre E-Mails per IMAP mit den \
-             veralteten Versionen TLS 1.0 und TLS 1.1 ab. Sobald wir nur noch Verbindungen mit \
-             TLS 1.2 oder neuer annehmen, funktioniert das nicht mehr. Ihr E-Mail-Programm \
-             verschickt Ihre E-Mails ohne Verschlüsselung. Ihr Passwort und Ihre E-Mails werden \
-             dadurch ungeschützt übertragen."
+            "Ihr E-Mail-Programm (Thunderbird 52.9.1) ruft Ihre E-Mails per IMAP noch über \
+             Verbindungen mit den veralteten Versionen TLS 1.0 und TLS 1.1 ab. Sobald wir nur \
+             noch Verbindungen mit TLS 1.2 oder neuer annehmen, können Sie so keine E-Mails mehr \
+             abrufen. Ihr E-Mail-Programm verschickt Ihre E-Mails über eine unverschlüsselte \
+             Verbindung. Ihr Passwort und Ihre E-Mails werden dadurch ungeschützt übertragen."
         );
         assert_eq!(
             what_breaks(&someone, Lang::En),
-            "Your email program (Thunderbird 52.9.1) fetches your emails over IMAP with the \
-             outdated versions TLS 1.0 and TLS 1.1. Once we accept only connections with TLS \
-             1.2 or newer, this will stop working. Your email program sends your emails without \
-             encryption. Your password and your emails travel unprotected."
+            "Your email program (Thunderbird 52.9.1) still fetches your emails over IMAP through \
+             connections with the outdated versions TLS 1.0 and TLS 1.1. Once we accept only \
+             connections with TLS 1.2 or newer, you can no longer fetch emails this way. Your \
+             email program sends your emails over an unencrypted connection. Your password and \
+             your emails travel unprotected."
+        );
+        // A retired name in the outgoing server's setting, and sending over TLS 1.0 too.
+        let mut send = usage(
+            Service::Submission,
+            Protection::Tls(TlsVersion::Tls10),
+            Some(587),
+        );
+        send.server_name = Some("smtp.alt.example.de".into());
+        let mut renamed = account("b@example.de", vec![send]);
+        renamed.retired_name = Some("smtp.alt.example.de".into());
+        assert_eq!(
+            what_breaks(&renamed, Lang::De),
+            "Ihr E-Mail-Programm verschickt Ihre E-Mails noch über eine Verbindung mit der \
+             veralteten Version TLS 1.0. Sobald wir nur noch Verbindungen mit TLS 1.2 oder neuer \
+             annehmen, können Sie so keine E-Mails mehr verschicken. In Ihrem E-Mail-Programm ist \
+             als Postausgangsserver noch der alte Servername „smtp.alt.example.de“ eingetragen."
         );
     }
 }

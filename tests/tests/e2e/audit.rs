@@ -537,26 +537,33 @@ fn assert_every_account_as_it_connected(lab: &Lab) {
     );
     assert!(
         rows[1].starts_with(
-            "old@example.test,old@example.test,\"Ihr E-Mail-Programm verschickt Ihre E-Mails mit \
-             der veralteten Version TLS 1.0. Ihr E-Mail-Programm (Thunderbird 115.3.1) ruft Ihre \
-             E-Mails per IMAP mit der veralteten Version TLS 1.0 ab. Sobald wir nur noch \
-             Verbindungen mit TLS 1.2 oder neuer annehmen, funktioniert das nicht mehr.\",\
+            "old@example.test,old@example.test,\"Ihr E-Mail-Programm verschickt Ihre E-Mails noch \
+             über eine Verbindung mit der veralteten Version TLS 1.0. Ihr E-Mail-Programm \
+             (Thunderbird 115.3.1) ruft Ihre E-Mails per IMAP noch über eine Verbindung mit der \
+             veralteten Version TLS 1.0 ab. Sobald wir nur noch Verbindungen mit TLS 1.2 oder \
+             neuer annehmen, können Sie so weder E-Mails abrufen noch verschicken.\",\
              Thunderbird 115.3.1,\"Submission, IMAP\",TLS 1.0,,"
         ) || rows[1].starts_with(
             "old@example.test,old@example.test,\"Ihr E-Mail-Programm (Thunderbird 115.3.1) ruft \
-             Ihre E-Mails per IMAP mit der veralteten Version TLS 1.0 ab. Ihr E-Mail-Programm \
-             verschickt Ihre E-Mails mit der veralteten Version TLS 1.0. Sobald wir nur noch \
-             Verbindungen mit TLS 1.2 oder neuer annehmen, funktioniert das nicht mehr.\",\
+             Ihre E-Mails per IMAP noch über eine Verbindung mit der veralteten Version TLS 1.0 \
+             ab. Ihr E-Mail-Programm verschickt Ihre E-Mails noch über eine Verbindung mit der \
+             veralteten Version TLS 1.0. Sobald wir nur noch Verbindungen mit TLS 1.2 oder neuer \
+             annehmen, können Sie so weder E-Mails abrufen noch verschicken.\",\
              Thunderbird 115.3.1,\"IMAP, Submission\",TLS 1.0,,"
         ),
         "{}",
         rows[1]
     );
     assert!(rows[1].ends_with(by_name("old@example.test")["link"].as_str().unwrap_or("-")));
-    assert!(rows[4].starts_with(
-        "renamed@example.test,renamed@example.test,Ihr E-Mail-Programm verwendet noch den alten \
-         Servernamen old.example.test.,,IMAP,TLS 1.2,old.example.test,"
-    ));
+    assert!(
+        rows[4].starts_with(
+            "renamed@example.test,renamed@example.test,In Ihrem E-Mail-Programm ist als \
+             Posteingangsserver noch der alte Servername „old.example.test“ eingetragen.,,IMAP,\
+             TLS 1.2,old.example.test,"
+        ),
+        "{}",
+        rows[4]
+    );
 
     // The page: self-contained, with the chart and every account that must act.
     let page = std::fs::read_to_string(&html).expect("the HTML report");
