@@ -875,19 +875,7 @@ async fn the_shipped_store_configuration_takes_a_password_and_tls() {
     );
     assert!(!logs.contains("s3cret"), "{logs}");
     // Without the password the replica does not start.
-    let output = std::process::Command::new(probe_api_binary())
-        .args(["serve", "--bind", "127.0.0.1:0", "--dist"])
-        .arg(tests::workspace_root().join("dist"))
-        .args(["--store", &format!("redis://127.0.0.1:{}/0", redis.port)])
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("probe-api runs");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("cannot use the configured store"),
-        "{stderr}"
-    );
+    refuses_to_start_on(&format!("redis://127.0.0.1:{}/0", redis.port), None);
 
     // Its TLS lines switched on: `rediss://`, the store's certificate checked against the
     // system's CAs (here the test CA, through SSL_CERT_FILE).
@@ -906,14 +894,22 @@ async fn the_shipped_store_configuration_takes_a_password_and_tls() {
     assert_eq!(api.check(&[("target", "imaps://10.0.0.1")]).await.0, 403);
     assert_eq!(api.get("/healthz").await.2, "ok\n");
     // A certificate for another name is refused: no replica talks to a store it cannot trust.
-    let output = std::process::Command::new(probe_api_binary())
+    refuses_to_start_on(&tls.url_for("127.0.0.1"), Some(&ca.ca_file));
+}
+
+/// `probe-api serve` with the store at `url` (trusting `ca_file`'s CAs when given) must exit
+/// at start, saying it cannot use the store.
+fn refuses_to_start_on(url: &str, ca_file: Option<&std::path::Path>) {
+    let mut command = std::process::Command::new(probe_api_binary());
+    command
         .args(["serve", "--bind", "127.0.0.1:0", "--dist"])
         .arg(tests::workspace_root().join("dist"))
-        .args(["--store", &tls.url_for("127.0.0.1")])
-        .env("SSL_CERT_FILE", &ca.ca_file)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("probe-api runs");
+        .args(["--store", url])
+        .env("RUST_LOG", "warn");
+    if let Some(ca_file) = ca_file {
+        command.env("SSL_CERT_FILE", ca_file);
+    }
+    let output = command.output().expect("probe-api runs");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
