@@ -132,6 +132,27 @@ impl Browser {
         }
     }
 
+    /// The rendered text of every element matching `css`, read in one script: a snapshot of
+    /// one moment, where reading the elements one by one could meet a list the page has just
+    /// re-rendered (a stale element).
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let result = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText);",
+                vec![serde_json::Value::from(css)],
+            )
+            .await
+            .expect("read the texts");
+        match result {
+            serde_json::Value::Array(items) => items
+                .into_iter()
+                .map(|item| item.as_str().unwrap_or_default().to_owned())
+                .collect(),
+            other => panic!("texts of {css}: the page answered {other}"),
+        }
+    }
+
     /// Ends the session (chromedriver stops with the guard).
     pub async fn close(self) {
         let _ = self.client.close().await;

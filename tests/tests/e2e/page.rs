@@ -458,16 +458,7 @@ async fn advice_texts(browser: &Browser) -> Vec<String> {
         .wait_for("section.advice li", Duration::from_secs(30))
         .await
         .expect("advice appears");
-    let mut texts = Vec::new();
-    for item in browser
-        .client
-        .find_all(Locator::Css("section.advice li"))
-        .await
-        .expect("advice items")
-    {
-        texts.push(item.text().await.expect("text"));
-    }
-    texts
+    browser.texts("section.advice li").await
 }
 
 #[tokio::test(flavor = "multi_thread")]
