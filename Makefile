@@ -9,14 +9,26 @@ export PATH := $(CURDIR)/tools/npm/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 CARGO := cargo
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: run test setup setup-test dist release lint unit-test e2e-test wasm-test size bench crosscheck fuzz container-test clean
+.PHONY: run test test-tools test-native setup setup-test dist release lint unit-test e2e-test wasm-test size bench crosscheck fuzz container-test clean
 
 run: setup dist release
 	@echo "Starting MailTLS on http://127.0.0.1:$(PORT)/"
 	target/release/probe-api serve --bind 127.0.0.1:$(PORT) --dist dist
 
-test: setup setup-test dist lint unit-test e2e-test wasm-test size
+# The two tool builds (trunk, wasm-bindgen-cli: minutes, once per machine) run beside the test
+# packages' installation, the lint and the unit tests, which do not need them; the page, the
+# end-to-end and the browser tests come after both.
+test:
+	scripts/setup.sh base
+	$(MAKE) --no-print-directory -j2 --output-sync=line test-tools test-native
+	$(MAKE) --no-print-directory dist e2e-test wasm-test size
 	@echo "make test: all checks passed"
+
+test-tools:
+	scripts/setup.sh tools
+
+test-native:
+	$(MAKE) --no-print-directory -j1 setup-test lint unit-test
 
 setup:
 	scripts/setup.sh
@@ -24,9 +36,11 @@ setup:
 setup-test:
 	scripts/setup-test.sh
 
-# The page, size-optimised (profile wasm-small + wasm-opt -Oz), pre-compressed for serving.
+# The page, size-optimised (profile wasm-small + wasm-opt -Oz), its JS glue minified and the
+# wasm's import names shortened (scripts/minify-glue.mjs), pre-compressed for serving.
 dist: setup
 	trunk build --release
+	node scripts/minify-glue.mjs dist
 	scripts/precompress.sh dist
 
 release:

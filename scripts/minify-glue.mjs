@@ -1,0 +1,202 @@
+// Shrinks what trunk leaves in a page directory: the JavaScript glue and the names the wasm
+// imports from it. Run by `make dist` after `trunk build --release`, before precompress.sh.
+//
+//   node scripts/minify-glue.mjs dist
+//
+// wasm-bindgen names every import after the Rust function plus a 16-digit hash
+// (`__wbg_addEventListener_0f3a…`), once in the wasm and once in the glue; brotli cannot share
+// them between the two files, and trunk's own JS minifier gives up on the glue. This script
+//
+// 1. renames the imports of the glue's module to short names in the wasm's import section (no
+//    other byte of the wasm changes) and in the glue's import object, failing when a name is not
+//    exactly once in the glue (a wasm-bindgen that writes its glue differently stops the build
+//    here instead of shipping a page that cannot start);
+// 2. minifies the glue with terser (an ES module: its exports keep their names);
+// 3. names both files after a hash of what they now contain, so a browser that cached the old
+//    pair never mixes an old glue with a new wasm, and writes the new names and their
+//    subresource-integrity hashes into index.html.
+//
+// README, "Measured", says what it saves.
+
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync, renameSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+const require = createRequire(new URL("../tools/npm/package.json", import.meta.url));
+const { minify } = require("terser");
+
+const dir = process.argv[2] ?? "dist";
+const fail = (message) => {
+    console.error(`minify-glue: ${message}`);
+    process.exit(1);
+};
+
+const indexPath = join(dir, "index.html");
+let index = readFileSync(indexPath, "utf8");
+const js = readdirSync(dir).filter((name) => /^frontend-[0-9a-f]{16}\.js$/.test(name));
+if (js.length !== 1) fail(`expected one frontend-<hash>.js in ${dir}, found ${js.length}`);
+const stem = js[0].slice(0, -".js".length);
+const jsName = `${stem}.js`;
+const wasmName = `${stem}_bg.wasm`;
+if (!index.includes(jsName) || !index.includes(wasmName)) fail(`index.html does not name ${stem}`);
+
+// --- The wasm's import section -------------------------------------------------------------
+
+function readU32(bytes, at) {
+    let value = 0, shift = 0, byte;
+    do {
+        if (at >= bytes.length) fail("truncated LEB128 in the wasm");
+        byte = bytes[at++];
+        value += (byte & 0x7f) * 2 ** shift;
+        shift += 7;
+    } while (byte & 0x80);
+    return [value, at];
+}
+
+function writeU32(value) {
+    const out = [];
+    do {
+        let byte = value & 0x7f;
+        value = Math.floor(value / 128);
+        if (value) byte |= 0x80;
+        out.push(byte);
+    } while (value);
+    return Buffer.from(out);
+}
+
+function readName(bytes, at) {
+    const [length, start] = readU32(bytes, at);
+    return [bytes.subarray(start, start + length).toString("utf8"), start + length];
+}
+
+const writeName = (name) => {
+    const utf8 = Buffer.from(name, "utf8");
+    return Buffer.concat([writeU32(utf8.length), utf8]);
+};
+
+// Skips one import's description (function, table, memory, global or tag).
+function skipImportDesc(bytes, at) {
+    const kind = bytes[at++];
+    const limits = (at) => {
+        const flags = bytes[at++];
+        [, at] = readU32(bytes, at);
+        if (flags & 1) [, at] = readU32(bytes, at);
+        return at;
+    };
+    switch (kind) {
+        case 0: return readU32(bytes, at)[1];
+        case 1: return limits(at + 1);
+        case 2: return limits(at);
+        case 3: return at + 2;
+        case 4: return readU32(bytes, at + 1)[1];
+        default: fail(`unknown import kind ${kind} in the wasm`);
+    }
+}
+
+// Short names: a..z, A..Z, then two letters and so on.
+function shortName(n) {
+    const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let name = "";
+    do {
+        name = letters[n % letters.length] + name;
+        n = Math.floor(n / letters.length) - 1;
+    } while (n >= 0);
+    return name;
+}
+
+const wasm = readFileSync(join(dir, wasmName));
+if (wasm.readUInt32BE(0) !== 0x0061736d) fail(`${wasmName} is not a wasm module`);
+const GLUE_MODULE = `./frontend_bg.js`;
+const NEW_MODULE = "g";
+const renames = new Map();
+const parts = [wasm.subarray(0, 8)];
+let at = 8;
+while (at < wasm.length) {
+    const id = wasm[at];
+    const [size, body] = readU32(wasm, at + 1);
+    const end = body + size;
+    if (id !== 2) {
+        parts.push(wasm.subarray(at, end));
+        at = end;
+        continue;
+    }
+    let [count, p] = readU32(wasm, body);
+    const entries = [writeU32(count)];
+    for (let i = 0; i < count; i++) {
+        let module, field;
+        [module, p] = readName(wasm, p);
+        [field, p] = readName(wasm, p);
+        const descStart = p;
+        p = skipImportDesc(wasm, p);
+        if (module === GLUE_MODULE) {
+            if (!renames.has(field)) renames.set(field, shortName(renames.size));
+            module = NEW_MODULE;
+            field = renames.get(field);
+        }
+        entries.push(writeName(module), writeName(field), wasm.subarray(descStart, p));
+    }
+    if (p !== end) fail("the wasm's import section has bytes after its last import");
+    const section = Buffer.concat(entries);
+    parts.push(Buffer.from([2]), writeU32(section.length), section);
+    at = end;
+}
+if (renames.size === 0) fail(`the wasm imports nothing from ${GLUE_MODULE}`);
+const newWasm = Buffer.concat(parts);
+
+// --- The glue ------------------------------------------------------------------------------
+
+let glue = readFileSync(join(dir, jsName), "utf8");
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const replaceOnce = (pattern, replacement, what) => {
+    const matches = glue.match(new RegExp(pattern, "g")) ?? [];
+    if (matches.length !== 1) fail(`${what} is ${matches.length} times in the glue, not once`);
+    glue = glue.replace(new RegExp(pattern), replacement);
+};
+for (const [old, short] of renames) {
+    replaceOnce(`(?<![\\w$])${escape(old)}(?=\\s*:)`, short, `the import ${old}`);
+}
+replaceOnce(`(["'])${escape(GLUE_MODULE)}\\1(?=\\s*:)`, `"${NEW_MODULE}"`, `the module ${GLUE_MODULE}`);
+
+const minified = await minify(glue, {
+    module: true,
+    ecma: 2020,
+    compress: { passes: 2 },
+    mangle: true,
+    format: { comments: false },
+});
+if (!minified.code) fail("terser returned nothing");
+
+// --- New names and integrity ---------------------------------------------------------------
+
+const newHash = createHash("sha256").update(minified.code).update(newWasm).digest("hex").slice(0, 16);
+const newStem = `frontend-${newHash}`;
+const integrity = (bytes) => `sha384-${createHash("sha384").update(bytes).digest("base64")}`;
+
+writeFileSync(join(dir, jsName), minified.code);
+writeFileSync(join(dir, wasmName), newWasm);
+renameSync(join(dir, jsName), join(dir, `${newStem}.js`));
+renameSync(join(dir, wasmName), join(dir, `${newStem}_bg.wasm`));
+
+// trunk writes `<link … href=/frontend-H.js integrity=sha384-… rel=modulepreload>` and the
+// wasm's `rel=preload` likewise; each integrity belongs to the file its tag names.
+const retag = (oldName, newName, bytes) => {
+    const tag = new RegExp(`<link[^>]*${escape(oldName)}[^>]*>`, "g");
+    const tags = index.match(tag) ?? [];
+    if (tags.length !== 1) fail(`index.html has ${tags.length} link tags for ${oldName}, not one`);
+    const updated = tags[0]
+        .replace(oldName, newName)
+        .replace(/integrity=("?)sha384-[A-Za-z0-9+/=]+\1/, `integrity=$1${integrity(bytes)}$1`);
+    if (!updated.includes(integrity(bytes))) fail(`the link tag for ${oldName} has no integrity`);
+    index = index.replace(tags[0], updated);
+};
+retag(wasmName, `${newStem}_bg.wasm`, newWasm);
+retag(jsName, `${newStem}.js`, Buffer.from(minified.code));
+index = index.split(stem).join(newStem);
+writeFileSync(indexPath, index);
+
+console.log(
+    `minify-glue: ${renames.size} imports renamed; glue ${Buffer.byteLength(glue)} -> ` +
+        `${Buffer.byteLength(minified.code)} bytes, wasm ${wasm.length} -> ${newWasm.length}; ` +
+        `${stem} -> ${newStem}`,
+);
