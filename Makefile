@@ -20,7 +20,7 @@ run: setup dist release
 # end-to-end and the browser tests come after both.
 test:
 	scripts/setup.sh base
-	$(MAKE) --no-print-directory -j2 --output-sync=line test-tools test-native
+	$(MAKE) --no-print-directory -j2 test-tools test-native
 	$(MAKE) --no-print-directory dist e2e-test wasm-test size
 	@echo "make test: all checks passed"
 
@@ -36,12 +36,17 @@ setup:
 setup-test:
 	scripts/setup-test.sh
 
-# The page, size-optimised (profile wasm-small + wasm-opt -Oz), its JS glue minified and the
-# wasm's import names shortened (scripts/minify-glue.mjs), pre-compressed for serving.
+# The page, once per language with only that language's texts (German in dist/, English in
+# dist/en/, served under /en/; probe-api hands each visitor their language's build),
+# size-optimised (profile wasm-small + wasm-opt), its JS glue minified, the wasm's import names
+# shortened and the head in the build's language (scripts/finish-page.mjs), pre-compressed.
 dist: setup
-	trunk build --release
-	node scripts/minify-glue.mjs dist
+	trunk build --release --no-default-features --features de
+	trunk build --release --no-default-features --features en --dist dist/en --public-url /en/
+	node scripts/finish-page.mjs dist de
+	node scripts/finish-page.mjs dist/en en
 	scripts/precompress.sh dist
+	scripts/precompress.sh dist/en
 
 release:
 	$(CARGO) build --release --locked -p probe-api
@@ -50,6 +55,9 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) clippy -p mailtls-shared -p frontend --all-targets --locked $(WASM) -- -D warnings
+	# The shipped page is one build per language (see dist): each without warnings too.
+	$(CARGO) clippy -p frontend --lib --bins --locked $(WASM) --no-default-features --features de -- -D warnings
+	$(CARGO) clippy -p frontend --lib --bins --locked $(WASM) --no-default-features --features en -- -D warnings
 	# The fuzz crate is its own workspace; checked in the main target directory it reuses the
 	# dependencies clippy just checked (11 s instead of 39 s on a fresh clone).
 	$(CARGO) check --manifest-path fuzz/Cargo.toml --locked --target-dir target
@@ -73,6 +81,7 @@ wasm-test:
 
 size:
 	scripts/size-report.sh --check dist
+	scripts/size-report.sh --check dist/en
 
 # Benchmarks (not part of `make test`): MailTLS against sslyze and testssl.sh on local Dovecot +
 # Postfix, a domain check against the host check of its MX hosts, the HTTP service under load

@@ -11,7 +11,7 @@ use crate::api::{self, ApiFailure, StreamEvent};
 use crate::clients::{self, ClientChoice};
 use crate::components::{
     ClientAdvice, DomainCard, EndpointCard, LangSwitch, LinkBuilder, ProgramPicker, ServerForm,
-    SettingsForm, SupportBox,
+    SettingsForm, Shared, SupportBox,
 };
 use crate::i18n::{Text, catalog};
 use crate::link::Link;
@@ -146,19 +146,26 @@ pub fn App() -> Html {
     use_effect_with(state.lang, |lang| set_document_lang(*lang));
     // The provider's look: the profile's theme, or safe values from the URL (`accent=rrggbb`,
     // `compact=1`), applied through the CSS object model (the CSP allows no inline styles).
-    use_effect_with(state.profile.clone(), |profile| {
+    use_effect_with(state.profile.clone().map(Shared), |profile| {
         apply_theme(profile.as_ref().map(|profile| &profile.theme));
     });
 
     let texts = catalog(state.lang);
+    let shared_profile = state.profile.clone().map(Shared);
     let support_page = web_sys::window()
         .and_then(|window| window.location().pathname().ok())
         .is_some_and(|path| path == "/support");
+    // In place when this build has the language's texts; otherwise the page in that language
+    // is loaded with the form as it is (and the check again, where one was asked for).
     let on_lang = {
         let state = state.clone();
         Callback::from(move |lang| {
-            state.dispatch(Action::SetLang(lang));
-            keep_lang_in_address(lang);
+            if crate::i18n::built_in(lang) {
+                state.dispatch(Action::SetLang(lang));
+                keep_lang_in_address(lang);
+            } else {
+                load_in(&state.link_in(lang), support_page);
+            }
         })
     };
     let on_edit = {
@@ -231,7 +238,7 @@ pub fn App() -> Html {
             </header>
             if support_page {
                 <main>
-                    <LinkBuilder lang={state.lang} profile={state.profile.clone()}
+                    <LinkBuilder lang={state.lang} profile={shared_profile.clone()}
                         origin={AttrValue::from(absolute(""))} />
                 </main>
             } else {
@@ -257,7 +264,7 @@ pub fn App() -> Html {
                 } else {
                     <SettingsForm lang={state.lang} settings={state.settings.clone()}
                         program={state.client.program}
-                        profile={state.profile.clone()}
+                        profile={shared_profile.clone()}
                         errors={state.settings_errors()} {busy}
                         on_edit={on_edit_settings} on_submit={on_submit.clone()} />
                 }
@@ -290,7 +297,7 @@ pub fn App() -> Html {
                                         <p class="pending">{ texts.pending(&pending) }</p>
                                     }
                                     { for state.progress_in_order().into_iter().map(|endpoint| html! {
-                                        <EndpointCard lang={state.lang} endpoint={(*endpoint).clone()}
+                                        <EndpointCard lang={state.lang} endpoint={Shared::from(endpoint.clone())}
                                             unencrypted={unencrypted(&endpoint)}
                                             program_chosen={state.client.system.is_some() && state.client.program.is_some()}
                                             on_retry={on_retry.clone()} />
@@ -353,19 +360,19 @@ pub fn App() -> Html {
                                         <p class="cached">{ texts.cached_age(age) }</p>
                                     }
                                     { for report.domains.iter().map(|domain| html! {
-                                        <DomainCard lang={state.lang} domain={domain.clone()} />
+                                        <DomainCard lang={state.lang} domain={Shared::new(domain.clone())} />
                                     }) }
                                     { for report.endpoints.iter().map(|endpoint| html! {
-                                        <EndpointCard lang={state.lang} endpoint={endpoint.clone()}
+                                        <EndpointCard lang={state.lang} endpoint={Shared::new(endpoint.clone())}
                                             unencrypted={unencrypted(endpoint)}
                                             program_chosen={state.client.system.is_some() && state.client.program.is_some()}
                                             on_retry={on_retry.clone()} />
                                     }) }
                                     <ClientAdvice lang={state.lang} choice={state.client}
-                                        report={report.clone()} profile={state.profile.clone()}
+                                        report={Shared::from(report.clone())} profile={shared_profile.clone()}
                                         email={AttrValue::from(state.settings.email.clone())} />
                                     <SupportBox lang={state.lang} link={AttrValue::from(link)}
-                                        profile={state.profile.clone()}
+                                        profile={shared_profile.clone()}
                                         summary={AttrValue::from(summary)} />
                                 </>
                             }
@@ -544,6 +551,24 @@ fn move_check_out_of_the_query(link: &Link) {
     }
 }
 
+/// Loads the page for `link` (in another language's build), in place of this one in the
+/// history; the support page stays the support page, with only the language changed.
+fn load_in(link: &Link, support_page: bool) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let search = location.search().unwrap_or_default();
+    let url = match (support_page, link.lang) {
+        (true, Some(lang)) => {
+            let hash = location.hash().unwrap_or_default();
+            format!("/support{}{hash}", crate::link::with_lang(&search, lang))
+        }
+        _ => crate::link::with_embedding(&link.path(), &search),
+    };
+    let _ = location.replace(&url);
+}
+
 /// Writes the chosen language into the address (the same history entry), so a reload keeps it.
 fn keep_lang_in_address(lang: Lang) {
     let Some(window) = web_sys::window() else {
@@ -595,12 +620,13 @@ fn page_params() -> crate::link::PageParams {
     crate::link::PageParams::parse(&search)
 }
 
-/// `?lang=` first, then the browser's languages, then German.
+/// `?lang=` first, then the browser's languages, then German; a build with one language's
+/// texts only speaks that one (the service chose it the same way).
 fn initial_lang() -> Lang {
     let Some(window) = web_sys::window() else {
-        return Lang::default();
+        return crate::i18n::first_built_in();
     };
-    page_params().lang.unwrap_or_else(|| {
+    let lang = page_params().lang.unwrap_or_else(|| {
         let languages: Vec<String> = window
             .navigator()
             .languages()
@@ -608,7 +634,12 @@ fn initial_lang() -> Lang {
             .filter_map(|value| value.as_string())
             .collect();
         Lang::from_accept_language(&languages.join(","))
-    })
+    });
+    if crate::i18n::built_in(lang) {
+        lang
+    } else {
+        crate::i18n::first_built_in()
+    }
 }
 
 fn set_document_lang(lang: Lang) {

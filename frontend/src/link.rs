@@ -32,6 +32,8 @@ pub struct Link {
     pub system: Option<System>,
     pub program: Option<Program>,
     pub lang: Option<Lang>,
+    /// Fill the form only; the customer starts the check (`prefill=1`).
+    pub prefill: bool,
 }
 
 impl Link {
@@ -59,6 +61,7 @@ impl Link {
                     link.target = Some(value.clone());
                 }
                 param::LANG => link.lang = Lang::from_tag(&tag).or(link.lang),
+                param::PREFILL => link.prefill = tag == "1",
                 param::MODE => link.mode = Mode::from_tag(&tag).or(link.mode),
                 param::OS => link.system = System::from_tag(&tag).or(link.system),
                 param::PROGRAM => link.program = Program::from_tag(&tag).or(link.program),
@@ -141,6 +144,9 @@ impl Link {
         }
         if let Some(program) = self.program {
             pairs.push((param::PROGRAM, program.tag()));
+        }
+        if self.prefill {
+            pairs.push((param::PREFILL, "1"));
         }
         contract::path(self.lang, &pairs)
     }
@@ -265,6 +271,22 @@ mod tests {
             PageParams::parse("compact=0&lang=xx"),
             PageParams::default()
         );
+    }
+
+    #[test]
+    fn a_prefill_link_reads_back_as_written_and_says_so_last() {
+        let link = Link {
+            target: Some("mail.mxp.de".into()),
+            lang: Some(Lang::En),
+            prefill: true,
+            ..Link::default()
+        };
+        assert_eq!(link.path(), "/check?lang=en#target=mail.mxp.de&prefill=1");
+        let read = Link::from_location("?lang=en", "#target=mail.mxp.de&prefill=1");
+        assert_eq!(read, link);
+        // Only `1` asks for filling in; a link without it (or with another value) checks.
+        assert!(!Link::parse("target=mail.mxp.de&prefill=0").prefill);
+        assert!(!Link::parse("target=mail.mxp.de").prefill);
     }
 
     #[test]

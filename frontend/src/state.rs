@@ -9,6 +9,7 @@ use mailtls_shared::{
 use yew::Reducible;
 
 use crate::clients::ClientChoice;
+use crate::i18n::built_in;
 use crate::link::Link;
 use crate::settings::{Direction, Field, FieldError, MailSettings};
 
@@ -335,6 +336,22 @@ impl State {
         }
     }
 
+    /// The address of this page in `lang`, for a build without `lang`'s texts: what the form
+    /// says, checked at once where the customer had asked for a check of it (the service
+    /// answers a check it just ran from its cache), only filled in otherwise.
+    pub fn link_in(&self, lang: Lang) -> Link {
+        let asked = match self.phase {
+            Phase::Idle => self.show_errors,
+            Phase::Checking { .. } | Phase::Done(_) => !self.edited_since_check(),
+            Phase::Failed(_) => false,
+        };
+        Link {
+            lang: Some(lang),
+            prefill: !asked,
+            ..self.link()
+        }
+    }
+
     /// This state's check as a link.
     pub fn link(&self) -> Link {
         let mut link = Link {
@@ -392,11 +409,15 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::SetLang(lang) => next.lang = lang,
+            // A build speaks only the languages it has the texts of (`i18n::built_in`); the
+            // service hands out the build of the visitor's language.
+            Action::SetLang(lang) if built_in(lang) => next.lang = lang,
+            Action::SetLang(_) => {}
             Action::ProfileLoaded(profile) => {
                 // A language the provider does not offer gives way to its first one.
                 if let Some(first) = profile.languages.first()
                     && !profile.languages.contains(&next.lang)
+                    && built_in(*first)
                 {
                     next.lang = *first;
                 }
@@ -426,7 +447,7 @@ impl Reducible for State {
             Action::Open(link) => {
                 next.phase = Phase::Idle;
                 next.show_errors = false;
-                if let Some(lang) = link.lang {
+                if let Some(lang) = link.lang.filter(|lang| built_in(*lang)) {
                     next.lang = lang;
                 }
                 if let Some(mode) = link.mode {
@@ -442,11 +463,15 @@ impl Reducible for State {
                 if let Some(target) = link.target {
                     next.mode = Mode::Server;
                     next.input = target;
-                    next.submit();
+                    if !link.prefill {
+                        next.submit();
+                    }
                 } else if let Some(settings) = link.settings {
                     next.mode = Mode::Settings;
                     next.settings = settings;
-                    next.submit();
+                    if !link.prefill {
+                        next.submit();
+                    }
                 }
             }
             Action::Started { request, total } => {
@@ -769,6 +794,45 @@ pub(crate) mod tests {
         assert_eq!(only.phase, Phase::Idle);
         assert_eq!(only.refused_submits, 1, "the focus moves to the field");
         assert_eq!(only.settings_errors()[0].0, Field::OutgoingPort);
+    }
+
+    #[test]
+    fn the_other_languages_page_checks_again_only_what_was_asked_for() {
+        let typed = Rc::new(State::new(Lang::De))
+            .reduce(Action::SetMode(Mode::Server))
+            .reduce(Action::Edit("mail.mxp.de".into()));
+        // Typed, not checked: the other page fills the field in and waits.
+        let link = typed.link_in(Lang::En);
+        assert_eq!(
+            (link.lang, link.prefill, link.target.as_deref()),
+            (Some(Lang::En), true, Some("mail.mxp.de"))
+        );
+        let english = Rc::new(State::new(Lang::En)).reduce(Action::Open(link));
+        assert_eq!(
+            (english.input.as_str(), &english.phase),
+            ("mail.mxp.de", &Phase::Idle)
+        );
+        // Checked (running or done): the other page checks the same again.
+        let checking = typed.reduce(Action::Submit);
+        assert!(matches!(checking.phase, Phase::Checking { .. }));
+        assert!(!checking.link_in(Lang::En).prefill);
+        // Edited since: the edited form, filled in only.
+        let edited = checking.reduce(Action::Edit("mail2.mxp.de".into()));
+        let link = edited.link_in(Lang::En);
+        assert_eq!(
+            (link.prefill, link.target.as_deref()),
+            (true, Some("mail2.mxp.de"))
+        );
+        // An invalid input the customer tried to check: its message again, nothing checked.
+        let invalid = Rc::new(State::new(Lang::De))
+            .reduce(Action::SetMode(Mode::Server))
+            .reduce(Action::Edit("mail mxp.de".into()))
+            .reduce(Action::Submit);
+        let link = invalid.link_in(Lang::En);
+        assert!(!link.prefill);
+        let english = Rc::new(State::new(Lang::En)).reduce(Action::Open(link));
+        assert_eq!(english.phase, Phase::Idle);
+        assert!(english.input_error().is_some());
     }
 
     #[test]

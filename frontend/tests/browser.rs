@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use frontend::components::{
     EndpointCard, EndpointCardProps, ServerForm, ServerFormProps, SettingsForm, SettingsFormProps,
+    Shared,
 };
 use frontend::settings::{Encryption, Field, FieldError, MailSettings, ServerEntry};
 use mailtls_shared::{
@@ -95,7 +96,7 @@ async fn server_text_is_shown_as_text_never_as_markup() {
     };
     let props = EndpointCardProps {
         lang: Lang::De,
-        endpoint,
+        endpoint: Shared::new(endpoint),
         on_retry: Callback::noop(),
         unencrypted: false,
         program_chosen: false,

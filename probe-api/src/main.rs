@@ -677,7 +677,8 @@ async fn serve(mut config: ServiceConfig) -> anyhow::Result<ExitCode> {
     config.max_connections = budget.max_connections;
     config.max_outbound_connections = budget.max_outbound;
     let profile = config.load_profile()?;
-    let assets = Assets::load(&config.dist, config.provider_assets.as_deref())?;
+    let assets = Assets::load(&config.dist, config.provider_assets.as_deref())?
+        .offering(profile.as_ref().map_or(&[][..], |p| &p.languages));
     for range in &config.allow_cidrs {
         tracing::warn!(%range, "probing of non-public range {range} explicitly allowed");
     }

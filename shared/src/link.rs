@@ -32,6 +32,10 @@ pub mod param {
     pub const OUT_HOST: &str = "out_host";
     pub const OUT_PORT: &str = "out_port";
     pub const OUT_SEC: &str = "out_sec";
+    /// `prefill=1`: fill the form from the link and wait for the customer to start the check
+    /// (the page's language switch writes it for a form not yet checked); any other link runs
+    /// its check at once.
+    pub const PREFILL: &str = "prefill";
 }
 
 /// The values of the enumerated parameters.

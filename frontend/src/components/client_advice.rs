@@ -3,8 +3,6 @@
 //! advice from the knowledge base with its source, the steps with the provider's values, and the
 //! settings files to download.
 
-use std::rc::Rc;
-
 use mailtls_shared::{CheckReport, Lang, Profile, ProfileSecurity};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -98,8 +96,8 @@ pub fn ProgramPicker(props: &ProgramPickerProps) -> Html {
 pub struct ClientAdviceProps {
     pub lang: Lang,
     pub choice: ClientChoice,
-    pub report: Rc<CheckReport>,
-    pub profile: Option<Rc<Profile>>,
+    pub report: super::Shared<CheckReport>,
+    pub profile: Option<super::Shared<Profile>>,
     /// The customer's address, for the settings files.
     pub email: AttrValue,
 }

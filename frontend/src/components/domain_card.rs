@@ -10,7 +10,7 @@ use crate::i18n::{Text, catalog};
 #[derive(Debug, Properties, PartialEq)]
 pub struct DomainCardProps {
     pub lang: Lang,
-    pub domain: DomainReport,
+    pub domain: super::Shared<DomainReport>,
 }
 
 #[component]

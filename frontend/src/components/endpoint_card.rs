@@ -11,7 +11,7 @@ use crate::tone::{Tone, card_summary, unencrypted_summary};
 #[derive(Debug, Properties, PartialEq)]
 pub struct EndpointCardProps {
     pub lang: Lang,
-    pub endpoint: EndpointReport,
+    pub endpoint: super::Shared<EndpointReport>,
     pub on_retry: Callback<()>,
     /// The customer's program is set up to reach this server without encryption.
     #[prop_or_default]

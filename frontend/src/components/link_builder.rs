@@ -4,8 +4,6 @@
 //! button, that opens the page for the customer with all of it filled in and the check running. Links carry
 //! no secrets (there is no password field) and keep their meaning across updates (`link.rs`).
 
-use std::rc::Rc;
-
 use mailtls_shared::{Lang, Profile};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -24,7 +22,7 @@ use crate::state::{Mode, target_from_input};
 pub struct LinkBuilderProps {
     /// The language of this page (the support staff's).
     pub lang: Lang,
-    pub profile: Option<Rc<Profile>>,
+    pub profile: Option<super::Shared<Profile>>,
     /// This page's origin, for absolute links.
     pub origin: AttrValue,
 }

@@ -2,8 +2,6 @@
 //! server, each with port and encryption, as the customer's mail program shows them. Every field
 //! is validated as they type; each message sits under its field and is linked to it.
 
-use std::rc::Rc;
-
 use mailtls_shared::{Lang, Profile};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -16,7 +14,7 @@ pub struct SettingsFormProps {
     pub lang: Lang,
     pub settings: MailSettings,
     /// The provider's profile, for suggestions and examples.
-    pub profile: Option<Rc<Profile>>,
+    pub profile: Option<super::Shared<Profile>>,
     /// The problems to show now, by field.
     pub errors: Vec<(Field, FieldError)>,
     pub busy: bool,

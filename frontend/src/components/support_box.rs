@@ -1,8 +1,6 @@
 //! "For support": the link that repeats the check and a plain-text summary, each with a copy
 //! button. The summary is also shown, so it can be selected by hand where copying is refused.
 
-use std::rc::Rc;
-
 use mailtls_shared::{Lang, Profile};
 use wasm_bindgen_futures::JsFuture;
 use yew::platform::spawn_local;
@@ -17,7 +15,7 @@ pub struct SupportBoxProps {
     pub link: AttrValue,
     pub summary: AttrValue,
     /// The provider's profile, for its support contact.
-    pub profile: Option<Rc<Profile>>,
+    pub profile: Option<super::Shared<Profile>>,
 }
 
 /// Copies `text` with the asynchronous clipboard API; whether it worked.

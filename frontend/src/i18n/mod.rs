@@ -2,8 +2,18 @@
 //!
 //! Views never hold text: they ask [`catalog`] for it. Each catalog matches exhaustively, so a
 //! text added to [`Text`] without a German and an English version does not compile.
+//!
+//! Each catalog is a cargo feature of this crate (`de`, `en`, both by default). The shipped page
+//! is built once per language, with only that catalog (`make dist`: a tenth of the download is
+//! the other language's text); the service hands each visitor the build of their language, and
+//! the language switch loads the other build with what the customer typed ([`built_in`]).
 
+#[cfg(not(any(feature = "de", feature = "en")))]
+compile_error!("the page needs at least one language: build it with the feature `de` or `en`");
+
+#[cfg(feature = "de")]
 mod de;
+#[cfg(feature = "en")]
 mod en;
 
 use mailtls_shared::{
@@ -431,11 +441,32 @@ pub fn client_name(texts: &dyn Catalog, client: SimulatedClient) -> &'static str
     }
 }
 
-/// The catalog for `lang`.
+/// Whether this build has `lang`'s catalog (see the module's doc).
+pub const fn built_in(lang: Lang) -> bool {
+    match lang {
+        Lang::De => cfg!(feature = "de"),
+        Lang::En => cfg!(feature = "en"),
+    }
+}
+
+/// The language of this build when it has one only; German when it has both.
+pub const fn first_built_in() -> Lang {
+    if built_in(Lang::De) {
+        Lang::De
+    } else {
+        Lang::En
+    }
+}
+
+/// The catalog for `lang`, or the build's own when it was built without `lang`.
 pub fn catalog(lang: Lang) -> &'static dyn Catalog {
     match lang {
+        #[cfg(feature = "de")]
         Lang::De => &de::German,
+        #[cfg(feature = "en")]
         Lang::En => &en::English,
+        #[allow(unreachable_patterns)]
+        _ => catalog(first_built_in()),
     }
 }
 

@@ -1,7 +1,12 @@
 //! Serving the built help page (trunk's `dist/`) from the same origin as the API.
 //!
 //! The page's own routes (`/`, `/check`, `/support`) serve `index.html`; the app reads the
-//! path and the query. Every other path is a file of the build or a real `404` with a small page
+//! path and the query. `make dist` builds the page once per language, each with only its own
+//! texts: German at the top of `dist/`, English in `dist/en/` (served under `/en/`). A request
+//! for the page gets the build of its language — `?lang=`, then `Accept-Language`, then German,
+//! and a language the provider does not offer gives way to its first one — with `Vary:
+//! Accept-Language`; a `dist/` with one build for every language (plain `trunk build`) serves
+//! that one to all. Every other path is a file of the build or a real `404` with a small page
 //! that links to the start (not the app with `200`, which search engines and link checkers
 //! treat as a soft 404). `/robots.txt` keeps crawlers away from check links, which carry what a
 //! customer typed.
@@ -23,10 +28,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use axum::response::Html;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use base64::Engine as _;
+use mailtls_shared::Lang;
+use mailtls_shared::link::{pairs, param};
 use thiserror::Error;
+use tower::ServiceExt as _;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_status::SetStatus;
 
@@ -51,14 +60,16 @@ pub struct Assets {
     pub dir: PathBuf,
     /// The provider's own files, served under [`PROVIDER_PREFIX`].
     pub provider_dir: Option<PathBuf>,
+    /// The languages the provider offers (every language when empty).
+    offered: Vec<Lang>,
     policy: Arc<Mutex<Policy>>,
 }
 
-/// The policy of `index.html` as it was when last read.
+/// The policy of the builds' `index.html` files as they were when last read.
 #[derive(Debug)]
 struct Policy {
-    /// Size and modification time of the `index.html` it was made from.
-    stamp: Option<(u64, SystemTime)>,
+    /// Size and modification time of each build's `index.html` it was made from.
+    stamp: Vec<Option<(u64, SystemTime)>>,
     /// When `index.html` was last looked at: at most once a second, not once per request.
     looked: Option<std::time::Instant>,
     text: String,
@@ -87,23 +98,105 @@ impl Assets {
         {
             return Err(AssetsError::NotADirectory(provider.to_owned()));
         }
-        let html = std::fs::read_to_string(&index).map_err(|error| AssetsError::Read {
+        std::fs::read_to_string(&index).map_err(|error| AssetsError::Read {
             path: index.clone(),
             error,
         })?;
-        Ok(Assets {
+        let assets = Assets {
             dir: dir.to_owned(),
             provider_dir: provider_dir.map(Path::to_owned),
+            offered: Vec::new(),
             policy: Arc::new(Mutex::new(Policy {
-                stamp: stamp(&index),
-                looked: Some(std::time::Instant::now()),
-                text: content_security_policy(&html),
+                stamp: Vec::new(),
+                looked: None,
+                text: String::new(),
             })),
-        })
+        };
+        let (stamp, text) = assets.read_policy();
+        *assets
+            .policy
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Policy {
+            stamp,
+            looked: Some(std::time::Instant::now()),
+            text,
+        };
+        Ok(assets)
     }
 
-    /// The policy for `index.html` as it is now: read again when its size or time changed
-    /// (an upgrade in place); the last good policy while it cannot be read.
+    /// Serves only `languages` (the provider's; every language when empty): a request for
+    /// another gets the first of them.
+    pub fn offering(mut self, languages: &[Lang]) -> Self {
+        self.offered = languages.to_vec();
+        self
+    }
+
+    /// The `index.html` of each build, German's first; a language without a build of its own
+    /// shares German's.
+    fn index_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = Vec::new();
+        for file in Lang::ALL.into_iter().map(|lang| self.index_of(lang)) {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+        files
+    }
+
+    /// The `index.html` that `lang`'s visitors get.
+    fn index_of(&self, lang: Lang) -> PathBuf {
+        if lang != Lang::default() {
+            let own = self.dir.join(lang.tag()).join("index.html");
+            if own.is_file() {
+                return own;
+            }
+        }
+        self.dir.join("index.html")
+    }
+
+    /// The language a request for the page is served in: `?lang=`, then `Accept-Language`,
+    /// then German, within the languages offered.
+    pub fn page_lang(&self, query: Option<&str>, headers: &HeaderMap) -> Lang {
+        let asked = pairs(query.unwrap_or_default())
+            .find(|(name, _)| name == param::LANG)
+            .and_then(|(_, value)| Lang::from_tag(value.trim()));
+        let lang = super::request_lang(asked, headers);
+        match self.offered.first() {
+            Some(first) if !self.offered.contains(&lang) => *first,
+            _ => lang,
+        }
+    }
+
+    /// The page (its language's `index.html`, pre-compressed where the build made it so), with
+    /// `Vary: Accept-Language`.
+    pub async fn page(&self, request: axum::extract::Request) -> Response {
+        let lang = self.page_lang(request.uri().query(), request.headers());
+        let file = ServeFile::new(self.index_of(lang))
+            .precompressed_br()
+            .precompressed_gzip();
+        let mut response = match file.oneshot(request).await {
+            Ok(response) => response.map(axum::body::Body::new),
+            Err(never) => match never {},
+        };
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Accept-Language"));
+        response.into_response()
+    }
+
+    /// The builds' stamps and the policy that allows each build's inline scripts.
+    fn read_policy(&self) -> (Vec<Option<(u64, SystemTime)>>, String) {
+        let files = self.index_files();
+        let stamps = files.iter().map(|file| stamp(file)).collect();
+        let html: String = files
+            .iter()
+            .filter_map(|file| std::fs::read_to_string(file).ok())
+            .collect();
+        (stamps, content_security_policy(&html))
+    }
+
+    /// The policy for the builds' `index.html` as they are now: read again when a size or time
+    /// changed (an upgrade in place); the last good policy while none can be read.
     pub fn content_security_policy(&self) -> String {
         let mut policy = self
             .policy
@@ -116,14 +209,13 @@ impl Assets {
             return policy.text.clone();
         }
         policy.looked = Some(std::time::Instant::now());
-        let index = self.dir.join("index.html");
-        let now = stamp(&index);
-        if now.is_some()
-            && now != policy.stamp
-            && let Ok(html) = std::fs::read_to_string(&index)
-        {
-            policy.text = content_security_policy(&html);
-            policy.stamp = now;
+        let now: Vec<_> = self.index_files().iter().map(|file| stamp(file)).collect();
+        if now.iter().any(Option::is_some) && now != policy.stamp {
+            let (stamp, text) = self.read_policy();
+            if stamp.iter().any(Option::is_some) {
+                policy.text = text;
+                policy.stamp = stamp;
+            }
         }
         policy.text.clone()
     }
@@ -147,16 +239,24 @@ impl Assets {
         )
     }
 
-    /// The pre-compressed encodings (`br`, `gzip`) of the file `path` asks for that are left
-    /// over from an older build (more than [`STALE_AFTER`] older than the file), and so must not
-    /// be served.
-    pub fn stale_encodings(&self, path: &str) -> Vec<&'static str> {
+    /// The pre-compressed encodings (`br`, `gzip`) of the file `path` asks for (in `lang`, for
+    /// the page's own routes) that are left over from an older build (more than
+    /// [`STALE_AFTER`] older than the file), and so must not be served.
+    pub fn stale_encodings(&self, path: &str, lang: Lang) -> Vec<&'static str> {
         // Only the page itself can go stale: hashed names never do, and nothing else of the
         // build is compressed.
-        if !PAGE_ROUTES.contains(&path) && path != "/index.html" {
+        let file = if PAGE_ROUTES.contains(&path) {
+            self.index_of(lang)
+        } else if path == "/index.html" {
+            self.dir.join("index.html")
+        } else if let Some(lang) = Lang::ALL
+            .into_iter()
+            .find(|lang| path == format!("/{}/index.html", lang.tag()))
+        {
+            self.dir.join(lang.tag()).join("index.html")
+        } else {
             return Vec::new();
-        }
-        let file = self.dir.join("index.html");
+        };
         let Ok(original) = std::fs::metadata(&file).and_then(|m| m.modified()) else {
             return Vec::new();
         };
@@ -172,13 +272,6 @@ impl Assets {
             })
             .map(|(coding, _)| coding)
             .collect()
-    }
-
-    /// The page itself (`index.html`), pre-compressed where the build made it so.
-    pub fn page(&self) -> ServeFile {
-        ServeFile::new(self.dir.join("index.html"))
-            .precompressed_br()
-            .precompressed_gzip()
     }
 
     /// The build's files, pre-compressed variants, and a `404` page for anything else.
@@ -325,26 +418,124 @@ mod tests {
             second,
             content_security_policy("<script>two(); three()</script>")
         );
-        assert_eq!(assets.stale_encodings("/"), ["br"]);
-        assert_eq!(assets.stale_encodings("/check"), ["br"]);
-        assert!(assets.stale_encodings("/../etc/passwd").is_empty());
+        assert_eq!(assets.stale_encodings("/", Lang::De), ["br"]);
+        assert_eq!(assets.stale_encodings("/check", Lang::De), ["br"]);
+        assert!(
+            assets
+                .stale_encodings("/../etc/passwd", Lang::De)
+                .is_empty()
+        );
         // A fresh compressed copy is served again, even a little older than its original (as
         // `brotli` and `cp` leave them).
         std::fs::write(dir.path().join("index.html.br"), "new").expect("write");
-        assert!(assets.stale_encodings("/").is_empty());
+        assert!(assets.stale_encodings("/", Lang::De).is_empty());
         let rounded = SystemTime::now() - std::time::Duration::from_millis(900);
         std::fs::File::options()
             .write(true)
             .open(dir.path().join("index.html.br"))
             .and_then(|file| file.set_modified(rounded))
             .expect("set time");
-        assert!(assets.stale_encodings("/").is_empty());
+        assert!(assets.stale_encodings("/", Lang::De).is_empty());
         // Content-hashed names are never stale.
         assert!(
             assets
-                .stale_encodings("/frontend-0123456789abcdef_bg.wasm")
+                .stale_encodings("/frontend-0123456789abcdef_bg.wasm", Lang::De)
                 .is_empty()
         );
+    }
+
+    /// A `dist/` as `make dist` leaves it: German at the top, English in `en/`.
+    fn two_builds() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(dir.path().join("index.html"), "<script>deutsch()</script>").expect("de");
+        std::fs::create_dir(dir.path().join("en")).expect("en/");
+        std::fs::write(
+            dir.path().join("en").join("index.html"),
+            "<script>english()</script>",
+        )
+        .expect("en");
+        dir
+    }
+
+    fn accepting(languages: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_str(languages).expect("header"),
+        );
+        headers
+    }
+
+    #[test]
+    fn each_language_gets_its_own_build_chosen_by_query_then_accept_language() {
+        let dir = two_builds();
+        let assets = Assets::load(dir.path(), None).expect("assets");
+        let none = HeaderMap::new();
+        assert_eq!(assets.page_lang(None, &none), Lang::De);
+        assert_eq!(
+            assets.page_lang(None, &accepting("en-GB,en;q=0.9")),
+            Lang::En
+        );
+        assert_eq!(
+            assets.page_lang(Some("lang=de"), &accepting("en")),
+            Lang::De
+        );
+        assert_eq!(assets.page_lang(Some("embed=x&lang=en"), &none), Lang::En);
+        assert_eq!(
+            assets.page_lang(Some("lang=fr"), &accepting("en")),
+            Lang::En
+        );
+        assert_eq!(assets.index_of(Lang::De), dir.path().join("index.html"));
+        assert_eq!(
+            assets.index_of(Lang::En),
+            dir.path().join("en").join("index.html")
+        );
+        // A provider that offers German only gets German for everyone.
+        let german = Assets::load(dir.path(), None)
+            .expect("assets")
+            .offering(&[Lang::De]);
+        assert_eq!(
+            german.page_lang(Some("lang=en"), &accepting("en")),
+            Lang::De
+        );
+        // One build for both languages (no `en/`): everyone gets it.
+        let one = tempfile::tempdir().expect("dir");
+        std::fs::write(one.path().join("index.html"), "<p>").expect("write");
+        let one = Assets::load(one.path(), None).expect("assets");
+        assert_eq!(one.index_of(Lang::En), one.dir.join("index.html"));
+    }
+
+    #[test]
+    fn the_policy_allows_every_builds_inline_script() {
+        let dir = two_builds();
+        let assets = Assets::load(dir.path(), None).expect("assets");
+        assert_eq!(
+            assets.content_security_policy(),
+            content_security_policy("<script>deutsch()</script><script>english()</script>")
+        );
+        // An upgrade that changes only the English build is seen too.
+        std::fs::write(
+            dir.path().join("en").join("index.html"),
+            "<script>english(2)</script>",
+        )
+        .expect("en");
+        assets.look_again();
+        assert_eq!(
+            assets.content_security_policy(),
+            content_security_policy("<script>deutsch()</script><script>english(2)</script>")
+        );
+        // The English page's old compressed copy is found at its own path and for `/` in English.
+        std::fs::write(dir.path().join("en").join("index.html.gz"), "old").expect("write");
+        std::fs::File::options()
+            .write(true)
+            .open(dir.path().join("en").join("index.html.gz"))
+            .and_then(|file| {
+                file.set_modified(SystemTime::now() - std::time::Duration::from_secs(600))
+            })
+            .expect("set time");
+        assert_eq!(assets.stale_encodings("/", Lang::En), ["gzip"]);
+        assert_eq!(assets.stale_encodings("/en/index.html", Lang::De), ["gzip"]);
+        assert!(assets.stale_encodings("/", Lang::De).is_empty());
     }
 
     #[test]

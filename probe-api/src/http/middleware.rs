@@ -28,7 +28,8 @@ pub(super) async fn page_headers(
 ) -> Response {
     let path = request.uri().path();
     if !path.starts_with("/api/") && !routes::ALL.contains(&path) {
-        let stale = assets.stale_encodings(path);
+        let lang = assets.page_lang(request.uri().query(), request.headers());
+        let stale = assets.stale_encodings(path, lang);
         if !stale.is_empty() {
             let asked = request
                 .headers()

@@ -85,7 +85,13 @@ pub fn app_with(state: AppState, assets: Option<Assets>, options: &HttpOptions) 
             let ancestors = frame_ancestors(&options.embed_origins);
             let mut site = api.route(routes::ROBOTS_TXT, get(handlers::robots_txt));
             for path in assets::PAGE_ROUTES {
-                site = site.route_service(path, assets.page());
+                let assets = assets.clone();
+                site = site.route(
+                    path,
+                    get(move |request: axum::extract::Request| async move {
+                        assets.page(request).await
+                    }),
+                );
             }
             if let Some(provider) = assets.provider_files() {
                 site = site.nest_service(assets::PROVIDER_PREFIX, provider);

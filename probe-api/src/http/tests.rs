@@ -293,6 +293,40 @@ fn page_assets(name: &str) -> (std::path::PathBuf, Assets) {
 }
 
 #[tokio::test]
+async fn the_page_is_served_in_the_visitors_language_from_its_own_build() {
+    let (dist, assets) = page_assets("languages");
+    std::fs::create_dir_all(dist.join("en")).expect("en/");
+    std::fs::write(
+        dist.join("en").join("index.html"),
+        "<html lang=en>English</html>",
+    )
+    .expect("en");
+    std::fs::write(dist.join("en").join("app.js"), "english()").expect("asset");
+    let site = router(Some(assets));
+    for (uri, language, expected) in [
+        ("/", None, "MailTLS"),
+        ("/", Some("en-US,en;q=0.8"), "English"),
+        ("/check?lang=en", Some("de"), "English"),
+        ("/support?lang=de", Some("en"), "MailTLS"),
+        ("/en/index.html", None, "English"),
+        ("/en/app.js", None, "english()"),
+    ] {
+        let (status, headers, body) = get(site.clone(), uri, language).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(body.contains(expected), "{uri} {language:?}: {body}");
+        if !uri.starts_with("/en/") {
+            let vary: Vec<_> = headers.get_all(header::VARY).iter().collect();
+            assert!(
+                vary.iter()
+                    .any(|value| value.as_bytes() == b"Accept-Language"),
+                "{uri}: {vary:?}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(dist);
+}
+
+#[tokio::test]
 async fn only_configured_origins_may_embed_the_page_or_call_the_api() {
     let (dist, assets) = page_assets("embed");
     let options = HttpOptions {

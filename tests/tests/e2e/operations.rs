@@ -1055,18 +1055,30 @@ async fn json_is_compressed_streams_are_not_and_embed_js_is_revalidated() {
 fn pruning_the_page_keeps_the_current_build_and_removes_older_ones() {
     let dir = tempfile::tempdir().expect("dir");
     let dist = tests::workspace_root().join("dist");
+    // The German build at the top, the English one in en/: both as `make dist` left them.
     let mut current = Vec::new();
-    for entry in std::fs::read_dir(&dist).expect("dist") {
-        let path = entry.expect("entry").path();
-        let name = path.file_name().expect("name").to_owned();
-        std::fs::copy(&path, dir.path().join(&name)).expect("copy");
-        current.push(name);
+    for build in ["", "en"] {
+        std::fs::create_dir_all(dir.path().join(build)).expect("build dir");
+        for entry in std::fs::read_dir(dist.join(build)).expect("dist") {
+            let path = entry.expect("entry").path();
+            if path.is_file() {
+                let name = std::path::Path::new(build).join(path.file_name().expect("name"));
+                std::fs::copy(&path, dir.path().join(&name)).expect("copy");
+                current.push(name);
+            }
+        }
     }
+    assert!(
+        current.iter().any(|name| name.starts_with("en")),
+        "make dist builds the English page into dist/en"
+    );
     let old = [
         "frontend-0123456789abcdef_bg.wasm",
         "frontend-0123456789abcdef_bg.wasm.br",
         "frontend-0123456789abcdef.js.gz",
         "style-aaaaaaaaaaaaaaaa.css",
+        "en/frontend-0123456789abcdef_bg.wasm",
+        "en/frontend-0123456789abcdef.js",
     ];
     for name in old {
         std::fs::write(dir.path().join(name), "an older build").expect("write");
@@ -1077,11 +1089,16 @@ fn pruning_the_page_keeps_the_current_build_and_removes_older_ones() {
         .status()
         .expect("run the script");
     assert!(status.success());
-    let mut left: Vec<_> = std::fs::read_dir(dir.path())
-        .expect("dir")
-        .map(|entry| entry.expect("entry").file_name())
-        .collect();
+    let mut left = Vec::new();
+    for build in ["", "en"] {
+        for entry in std::fs::read_dir(dir.path().join(build)).expect("dir") {
+            let path = entry.expect("entry").path();
+            if path.is_file() {
+                left.push(std::path::Path::new(build).join(path.file_name().expect("name")));
+            }
+        }
+    }
     left.sort();
     current.sort();
-    assert_eq!(left, current, "exactly the current build is left");
+    assert_eq!(left, current, "exactly the current builds are left");
 }

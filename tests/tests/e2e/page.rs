@@ -243,7 +243,8 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
             .is_empty()
     );
 
-    // Switching the language translates the message at once.
+    // Switching the language loads the English build with the same input, and the same
+    // message, still without checking anything.
     client
         .find(Locator::Css(".lang-switch button[lang='en']"))
         .await
@@ -251,10 +252,24 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
         .click()
         .await
         .expect("click");
-    let message = error.text().await.expect("text");
+    let message = browser
+        .wait_for("html[lang='en'] #server-error", Duration::from_secs(20))
+        .await
+        .expect("the English page shows the message")
+        .text()
+        .await
+        .expect("text");
     assert!(
         message.contains("cannot be used in a server name"),
         "{message}"
+    );
+    assert!(
+        client
+            .find_all(Locator::Css("article.card, .progress"))
+            .await
+            .expect("query")
+            .is_empty(),
+        "an invalid input is not checked in the other language either"
     );
     // The document's language, title and description follow.
     let head = client
@@ -273,11 +288,12 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
             "Check whether your mail server offers TLS 1.2 or newer and whether your email program can connect to it."
         ])
     );
-    // The address keeps the language, and the form in its fragment (the link came with
-    // `?mode=server`, the older form), so a reload stays English and on this form.
+    // The address keeps the language, and the form in its fragment, so a reload stays English
+    // and on this form.
     let url = client.current_url().await.expect("url");
     assert!(
-        url.as_str().ends_with("/check?lang=en#mode=server"),
+        url.as_str()
+            .ends_with("/check?lang=en#target=mail_server.example.de"),
         "{url}"
     );
     client.refresh().await.expect("reload");
@@ -286,6 +302,74 @@ async fn typing_mistakes_are_explained_in_german_before_anything_is_checked() {
         .await
         .expect("the reloaded page is English");
     browser.screenshot("validation-narrow").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn switching_the_language_keeps_what_was_typed_and_checks_nothing_unasked() {
+    let (_dir, ca) = test_ca();
+    let api = ProbeApi::start(&ProbeApiOptions::loopback(&ca.ca_file, &[NAME], &[]));
+    let browser = Browser::start(1024, 800).await;
+    // A German visitor (the service hands out the German build) types a server, checks nothing.
+    let field = open(
+        &browser,
+        &format!("{}/?mode=server&lang=de", api.base_url),
+        "html[lang='de'] input#server",
+    )
+    .await;
+    field.send_keys(NAME).await.expect("type");
+    let wasm = |browser: &Browser| {
+        let client = browser.client.clone();
+        async move {
+            client
+                .execute(
+                    "return [...document.querySelectorAll('link[rel=preload]')].map(l => l.href);",
+                    vec![],
+                )
+                .await
+                .expect("read the preloads")
+        }
+    };
+    let german = wasm(&browser).await;
+    click(&browser, ".lang-switch button[lang='en']").await;
+    let field = browser
+        .wait_for("html[lang='en'] input#server", Duration::from_secs(20))
+        .await
+        .expect("the English page");
+    assert_eq!(
+        field.prop("value").await.expect("value").as_deref(),
+        Some(NAME)
+    );
+    // Another build: the English page loads a wasm of its own, from /en/.
+    let english = wasm(&browser).await;
+    assert_ne!(german, english);
+    assert!(english.to_string().contains("/en/frontend-"), "{english}");
+    // Filled in, not checked: no progress, no result, and the address says so.
+    assert!(
+        browser
+            .client
+            .find_all(Locator::Css("article.card, .progress"))
+            .await
+            .expect("query")
+            .is_empty()
+    );
+    let url = browser.client.current_url().await.expect("url");
+    assert!(
+        url.as_str()
+            .ends_with(&format!("/check?lang=en#target={NAME}&prefill=1")),
+        "{url}"
+    );
+    // Back in German, the same.
+    click(&browser, ".lang-switch button[lang='de']").await;
+    let field = browser
+        .wait_for("html[lang='de'] input#server", Duration::from_secs(20))
+        .await
+        .expect("the German page");
+    assert_eq!(
+        field.prop("value").await.expect("value").as_deref(),
+        Some(NAME)
+    );
+    assert_eq!(wasm(&browser).await, german);
     browser.close().await;
 }
 
@@ -1925,7 +2009,7 @@ async fn one_bad_field_does_not_block_the_check_and_the_focus_finds_it() {
         let browser = &browser;
         async move {
             browser
-                .wait_for(selector, Duration::from_secs(5))
+                .wait_for(selector, Duration::from_secs(20))
                 .await
                 .unwrap_or_else(|_| panic!("{selector} missing"))
                 .text()
@@ -1947,11 +2031,25 @@ async fn one_bad_field_does_not_block_the_check_and_the_focus_finds_it() {
         )),
         "{left_out}"
     );
+    // The English build checks the same settings again (the service answers from its cache).
     click(&browser, ".lang-switch button[lang='en']").await;
-    let message = text_of("#out-port-error").await;
+    let message = text_of("html[lang='en'] #out-port-error").await;
     assert!(
         message.starts_with("We cannot check port 2525 here"),
         "{message}"
+    );
+    let left_out = text_of("html[lang='en'] .left-out").await;
+    assert!(
+        left_out.contains(&format!(
+            "Outgoing mail server {NAME}, port 2525: not checked"
+        )),
+        "{left_out}"
+    );
+    assert!(
+        card_for_port(&browser, imaps.port)
+            .await
+            .contains("All good"),
+        "the incoming server's result in English"
     );
     browser.close().await;
 }

@@ -1,7 +1,9 @@
-// Shrinks what trunk leaves in a page directory: the JavaScript glue and the names the wasm
-// imports from it. Run by `make dist` after `trunk build --release`, before precompress.sh.
+// Finishes one language's build of the page in what trunk leaves in its directory: the
+// JavaScript glue, the names the wasm imports from it, and the head of index.html. Run by
+// `make dist` after each `trunk build --release`, before precompress.sh.
 //
-//   node scripts/minify-glue.mjs dist
+//   node scripts/finish-page.mjs dist de
+//   node scripts/finish-page.mjs dist/en en
 //
 // wasm-bindgen names every import after the Rust function plus a 16-digit hash
 // (`__wbg_addEventListener_0f3a…`), once in the wasm and once in the glue; brotli cannot share
@@ -14,7 +16,10 @@
 // 2. minifies the glue with terser (an ES module: its exports keep their names);
 // 3. names both files after a hash of what they now contain, so a browser that cached the old
 //    pair never mixes an old glue with a new wasm, and writes the new names and their
-//    subresource-integrity hashes into index.html.
+//    subresource-integrity hashes into index.html;
+// 4. gives index.html the build's language: `<html lang>`, and the title and description from
+//    that language's catalog (frontend/src/i18n/<lang>.rs, `Text::Title` and
+//    `Text::MetaDescription`), the texts the page itself sets once it runs.
 //
 // README, "Measured", says what it saves.
 
@@ -26,11 +31,12 @@ import { join } from "node:path";
 const require = createRequire(new URL("../tools/npm/package.json", import.meta.url));
 const { minify } = require("terser");
 
-const dir = process.argv[2] ?? "dist";
+const [dir, lang] = process.argv.slice(2);
 const fail = (message) => {
-    console.error(`minify-glue: ${message}`);
+    console.error(`finish-page: ${message}`);
     process.exit(1);
 };
+if (!dir || !["de", "en"].includes(lang)) fail("usage: finish-page.mjs DIR de|en");
 
 const indexPath = join(dir, "index.html");
 let index = readFileSync(indexPath, "utf8");
@@ -161,7 +167,8 @@ replaceOnce(`(["'])${escape(GLUE_MODULE)}\\1(?=\\s*:)`, `"${NEW_MODULE}"`, `the 
 const minified = await minify(glue, {
     module: true,
     ecma: 2020,
-    compress: { passes: 2 },
+    // Arrow functions where a function never reads `this` or `arguments` (terser checks).
+    compress: { passes: 3, unsafe_arrows: true },
     mangle: true,
     format: { comments: false },
 });
@@ -193,10 +200,48 @@ const retag = (oldName, newName, bytes) => {
 retag(wasmName, `${newStem}_bg.wasm`, newWasm);
 retag(jsName, `${newStem}.js`, Buffer.from(minified.code));
 index = index.split(stem).join(newStem);
+
+// trunk's loader also publishes the bindings on `window` and announces the start with an
+// event; nothing here listens, so the loader only starts the app.
+const loader = /<script type=module>[^<]*<\/script>/g;
+const loaders = index.match(loader) ?? [];
+if (loaders.length !== 1) fail(`index.html has ${loaders.length} module loaders, not one`);
+const base = loaders[0].match(/from '([^']*)frontend-/)?.[1];
+if (base === undefined) fail("the loader does not import the glue");
+index = index.replace(
+    loaders[0],
+    `<script type=module>import init from'${base}${newStem}.js';` +
+        `init({module_or_path:'${base}${newStem}_bg.wasm'})</script>`,
+);
+
+// --- The head in the build's language ------------------------------------------------------
+
+const catalog = readFileSync(new URL(`../frontend/src/i18n/${lang}.rs`, import.meta.url), "utf8");
+// `Text::Title => "…",` or `Text::MetaDescription => {\n "…"\n }`: one plain string literal.
+const catalogText = (key) => {
+    const found = catalog.match(new RegExp(`Text::${key} => \\{?\\s*"((?:[^"\\\\]|\\\\.)*)"`));
+    if (!found) fail(`no plain Text::${key} string in frontend/src/i18n/${lang}.rs`);
+    if (/\\[^"\\]/.test(found[1])) fail(`Text::${key} has an escape this script does not read`);
+    return found[1].replace(/\\(["\\])/g, "$1");
+};
+const html = (text) =>
+    text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const replaceTag = (pattern, replacement, what) => {
+    const matches = index.match(new RegExp(pattern, "g")) ?? [];
+    if (matches.length !== 1) fail(`index.html has ${matches.length} ${what}, not one`);
+    index = index.replace(new RegExp(pattern), replacement);
+};
+replaceTag("<html[^>]*>", `<html lang=${lang}>`, "<html> tags");
+replaceTag("<title>[^<]*</title>", `<title>MailTLS – ${html(catalogText("Title"))}</title>`, "titles");
+replaceTag(
+    "<meta[^>]*name=\"?description\"?[^>]*>",
+    `<meta name=description content="${html(catalogText("MetaDescription"))}">`,
+    "descriptions",
+);
 writeFileSync(indexPath, index);
 
 console.log(
-    `minify-glue: ${renames.size} imports renamed; glue ${Buffer.byteLength(glue)} -> ` +
+    `finish-page: ${lang}: ${renames.size} imports renamed; glue ${Buffer.byteLength(glue)} -> ` +
         `${Buffer.byteLength(minified.code)} bytes, wasm ${wasm.length} -> ${newWasm.length}; ` +
         `${stem} -> ${newStem}`,
 );
