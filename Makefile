@@ -9,26 +9,39 @@ export PATH := $(CURDIR)/tools/npm/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 CARGO := cargo
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: run test test-tools test-native setup setup-test dist release lint unit-test e2e-test wasm-test size bench crosscheck fuzz container-test clean
+.PHONY: run test test-tools test-page test-native test-binaries setup setup-test dist release lint unit-test e2e-test wasm-test size bench crosscheck fuzz container-test clean
 
 run: setup dist release
 	@echo "Starting MailTLS on http://127.0.0.1:$(PORT)/"
 	target/release/probe-api serve --bind 127.0.0.1:$(PORT) --dist dist
 
-# The two tool builds (trunk, wasm-bindgen-cli: minutes, once per machine) run beside the test
-# packages' installation, the lint and the unit tests, which do not need them; the page, the
-# end-to-end and the browser tests come after both.
+# Two lines of work side by side, since each leaves a core idle at times (cargo's link steps,
+# wasm-opt's single thread, apt's downloads): the tool builds (trunk, wasm-bindgen-cli: minutes,
+# once per machine) and then the page; the test packages, the lint, the unit tests and the
+# test binaries. They share no cargo lock: the page builds in target/wasm-small and
+# target/wasm32-unknown-unknown/wasm-small, the rest in the debug directories. The end-to-end
+# and browser tests run once both are done.
 test:
 	scripts/setup.sh base
-	$(MAKE) --no-print-directory -j2 test-tools test-native
-	$(MAKE) --no-print-directory dist e2e-test wasm-test size
+	$(MAKE) --no-print-directory -j2 test-page test-native
+	$(MAKE) --no-print-directory -j1 e2e-test wasm-test size
 	@echo "make test: all checks passed"
 
 test-tools:
 	scripts/setup.sh tools
 
-test-native:
-	$(MAKE) --no-print-directory -j1 setup-test lint unit-test
+# The page needs the tools, and brotli from the test packages (precompress.sh).
+test-page: test-tools setup-test
+	$(MAKE) --no-print-directory -j1 dist
+
+test-native: setup-test
+	$(MAKE) --no-print-directory -j1 lint unit-test test-binaries
+
+# What the end-to-end and browser tests run, built (e2e-test and wasm-test then only run it).
+test-binaries:
+	$(CARGO) build -p probe-api --locked
+	$(CARGO) test -p tests --locked --no-run
+	$(CARGO) test -p frontend --locked $(WASM) --test browser --no-run
 
 setup:
 	scripts/setup.sh

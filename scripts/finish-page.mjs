@@ -40,7 +40,7 @@ if (!dir || !["de", "en"].includes(lang)) fail("usage: finish-page.mjs DIR de|en
 
 const indexPath = join(dir, "index.html");
 let index = readFileSync(indexPath, "utf8");
-const js = readdirSync(dir).filter((name) => /^frontend-[0-9a-f]{16}\.js$/.test(name));
+const js = readdirSync(dir).filter((name) => /^frontend-[0-9a-f]{1,16}\.js$/.test(name));
 if (js.length !== 1) fail(`expected one frontend-<hash>.js in ${dir}, found ${js.length}`);
 const stem = js[0].slice(0, -".js".length);
 const jsName = `${stem}.js`;
@@ -157,7 +157,7 @@ const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const replaceOnce = (pattern, replacement, what) => {
     const matches = glue.match(new RegExp(pattern, "g")) ?? [];
     if (matches.length !== 1) fail(`${what} is ${matches.length} times in the glue, not once`);
-    glue = glue.replace(new RegExp(pattern), replacement);
+    glue = glue.replace(new RegExp(pattern), () => replacement);
 };
 for (const [old, short] of renames) {
     replaceOnce(`(?<![\\w$])${escape(old)}(?=\\s*:)`, short, `the import ${old}`);
@@ -195,7 +195,7 @@ const retag = (oldName, newName, bytes) => {
         .replace(oldName, newName)
         .replace(/integrity=("?)sha384-[A-Za-z0-9+/=]+\1/, `integrity=$1${integrity(bytes)}$1`);
     if (!updated.includes(integrity(bytes))) fail(`the link tag for ${oldName} has no integrity`);
-    index = index.replace(tags[0], updated);
+    index = index.replace(tags[0], () => updated);
 };
 retag(wasmName, `${newStem}_bg.wasm`, newWasm);
 retag(jsName, `${newStem}.js`, Buffer.from(minified.code));
@@ -208,11 +208,10 @@ const loaders = index.match(loader) ?? [];
 if (loaders.length !== 1) fail(`index.html has ${loaders.length} module loaders, not one`);
 const base = loaders[0].match(/from '([^']*)frontend-/)?.[1];
 if (base === undefined) fail("the loader does not import the glue");
-index = index.replace(
-    loaders[0],
+const plainLoader =
     `<script type=module>import init from'${base}${newStem}.js';` +
-        `init({module_or_path:'${base}${newStem}_bg.wasm'})</script>`,
-);
+    `init({module_or_path:'${base}${newStem}_bg.wasm'})</script>`;
+index = index.replace(loaders[0], () => plainLoader);
 
 // --- The head in the build's language ------------------------------------------------------
 
@@ -229,7 +228,7 @@ const html = (text) =>
 const replaceTag = (pattern, replacement, what) => {
     const matches = index.match(new RegExp(pattern, "g")) ?? [];
     if (matches.length !== 1) fail(`index.html has ${matches.length} ${what}, not one`);
-    index = index.replace(new RegExp(pattern), replacement);
+    index = index.replace(new RegExp(pattern), () => replacement);
 };
 replaceTag("<html[^>]*>", `<html lang=${lang}>`, "<html> tags");
 replaceTag("<title>[^<]*</title>", `<title>MailTLS – ${html(catalogText("Title"))}</title>`, "titles");

@@ -67,7 +67,7 @@ if [ "$part" = tools ]; then
 fi
 
 # binaryen from npm: Debian's wasm-opt is too old for what Rust 1.95 emits. terser (the JS glue's
-# minifier, scripts/minify-glue.mjs) and axe-core (the accessibility rules the browser tests run
+# minifier, scripts/finish-page.mjs) and axe-core (the accessibility rules the browser tests run
 # on the page) come with it, from the same lock file.
 if ! tools/npm/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION" \
     || ! grep -q "\"version\": \"$AXE_VERSION\"" tools/npm/node_modules/axe-core/package.json 2>/dev/null \

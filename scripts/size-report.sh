@@ -15,6 +15,10 @@ for arg in "$@"; do
     esac
 done
 
+if $check && ! command -v brotli >/dev/null; then
+    echo "size-report: brotli is missing (Debian package brotli): the brotli budget cannot be checked" >&2
+    exit 1
+fi
 total_raw=0 total_gzip=0 total_brotli=0
 printf '%-40s %10s %10s %10s\n' file raw gzip brotli
 for file in "$dir"/*.{html,js,css,wasm}; do
@@ -26,6 +30,10 @@ for file in "$dir"/*.{html,js,css,wasm}; do
     total_raw=$((total_raw + raw)) total_gzip=$((total_gzip + gzip)) total_brotli=$((total_brotli + brotli))
 done
 printf '%-40s %10d %10d %10d\n' "total (budgets: gzip $budget, brotli $budget_brotli)" "$total_raw" "$total_gzip" "$total_brotli"
+if [ "$total_raw" -eq 0 ]; then
+    echo "size-report: $dir holds no page (index.html, JS, CSS, wasm): build it with make dist" >&2
+    exit 1
+fi
 if $check && [ "$total_gzip" -gt "$budget" ]; then
     echo "size-report: $dir: first load is $total_gzip bytes gzip-compressed, over the budget of $budget" >&2
     exit 1

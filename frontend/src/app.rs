@@ -152,6 +152,29 @@ pub fn App() -> Html {
 
     let texts = catalog(state.lang);
     let shared_profile = state.profile.clone().map(Shared);
+    // A finished report's cards, shared once per report: a re-render (a keystroke in the form)
+    // neither copies nor redraws them.
+    let done_cards = use_memo(
+        match &state.phase {
+            Phase::Done(report) => Some(Shared::from(report.clone())),
+            _ => None,
+        },
+        |report| {
+            fn shared<T: Clone>(cards: Option<&Vec<T>>) -> Vec<Shared<T>> {
+                cards
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .map(Shared::new)
+                    .collect()
+            }
+            let report = report.as_ref();
+            (
+                shared(report.map(|report| &report.domains)),
+                shared(report.map(|report| &report.endpoints)),
+            )
+        },
+    );
     let support_page = web_sys::window()
         .and_then(|window| window.location().pathname().ok())
         .is_some_and(|path| path == "/support");
@@ -359,11 +382,11 @@ pub fn App() -> Html {
                                     if let Some(age) = report.age_seconds.filter(|_| report.cached) {
                                         <p class="cached">{ texts.cached_age(age) }</p>
                                     }
-                                    { for report.domains.iter().map(|domain| html! {
-                                        <DomainCard lang={state.lang} domain={Shared::new(domain.clone())} />
+                                    { for done_cards.0.iter().map(|domain| html! {
+                                        <DomainCard lang={state.lang} domain={domain.clone()} />
                                     }) }
-                                    { for report.endpoints.iter().map(|endpoint| html! {
-                                        <EndpointCard lang={state.lang} endpoint={Shared::new(endpoint.clone())}
+                                    { for done_cards.1.iter().map(|endpoint| html! {
+                                        <EndpointCard lang={state.lang} endpoint={endpoint.clone()}
                                             unencrypted={unencrypted(endpoint)}
                                             program_chosen={state.client.system.is_some() && state.client.program.is_some()}
                                             on_retry={on_retry.clone()} />
@@ -620,21 +643,26 @@ fn page_params() -> crate::link::PageParams {
     crate::link::PageParams::parse(&search)
 }
 
+/// The language the browser prefers among the page's (`navigator.languages`), German when none.
+fn preferred_lang(window: &web_sys::Window) -> Lang {
+    let languages: Vec<String> = window
+        .navigator()
+        .languages()
+        .iter()
+        .filter_map(|value| value.as_string())
+        .collect();
+    Lang::from_accept_language(&languages.join(","))
+}
+
 /// `?lang=` first, then the browser's languages, then German; a build with one language's
 /// texts only speaks that one (the service chose it the same way).
 fn initial_lang() -> Lang {
     let Some(window) = web_sys::window() else {
         return crate::i18n::first_built_in();
     };
-    let lang = page_params().lang.unwrap_or_else(|| {
-        let languages: Vec<String> = window
-            .navigator()
-            .languages()
-            .iter()
-            .filter_map(|value| value.as_string())
-            .collect();
-        Lang::from_accept_language(&languages.join(","))
-    });
+    let lang = page_params()
+        .lang
+        .unwrap_or_else(|| preferred_lang(&window));
     if crate::i18n::built_in(lang) {
         lang
     } else {

@@ -341,7 +341,9 @@ impl State {
     /// answers a check it just ran from its cache), only filled in otherwise.
     pub fn link_in(&self, lang: Lang) -> Link {
         let asked = match self.phase {
-            Phase::Idle => self.show_errors,
+            // A refused submit counts while its input is still the invalid one: a corrected
+            // input the customer has not checked yet is only filled in.
+            Phase::Idle => self.show_errors && self.targets().is_err(),
             Phase::Checking { .. } | Phase::Done(_) => !self.edited_since_check(),
             Phase::Failed(_) => false,
         };
@@ -362,7 +364,10 @@ impl State {
             ..Link::default()
         };
         match self.mode {
-            Mode::Server => link.target = Some(self.input.trim().to_owned()),
+            // An empty field is no target: the link then says which form it is.
+            Mode::Server => {
+                link.target = Some(self.input.trim().to_owned()).filter(|t| !t.is_empty());
+            }
             Mode::Settings => link.settings = Some(self.settings.clone()),
         }
         link
@@ -833,6 +838,15 @@ pub(crate) mod tests {
         let english = Rc::new(State::new(Lang::En)).reduce(Action::Open(link));
         assert_eq!(english.phase, Phase::Idle);
         assert!(english.input_error().is_some());
+        // Corrected after the refused submit, not checked yet: filled in only.
+        let corrected = invalid.reduce(Action::Edit("mail.mxp.de".into()));
+        assert!(corrected.link_in(Lang::En).prefill);
+        // The empty server form stays the server form.
+        let empty = Rc::new(State::new(Lang::De)).reduce(Action::SetMode(Mode::Server));
+        let link = empty.link_in(Lang::En);
+        assert_eq!(link.path(), "/check?lang=en#mode=server&prefill=1");
+        let english = Rc::new(State::new(Lang::En)).reduce(Action::Open(link));
+        assert_eq!((english.mode, &english.phase), (Mode::Server, &Phase::Idle));
     }
 
     #[test]

@@ -157,9 +157,11 @@ impl Assets {
     /// The language a request for the page is served in: `?lang=`, then `Accept-Language`,
     /// then German, within the languages offered.
     pub fn page_lang(&self, query: Option<&str>, headers: &HeaderMap) -> Lang {
+        // As the page reads it: the last `lang` that names a language wins.
         let asked = pairs(query.unwrap_or_default())
-            .find(|(name, _)| name == param::LANG)
-            .and_then(|(_, value)| Lang::from_tag(value.trim()));
+            .filter(|(name, _)| name == param::LANG)
+            .filter_map(|(_, value)| Lang::from_tag(&value))
+            .last();
         let lang = super::request_lang(asked, headers);
         match self.offered.first() {
             Some(first) if !self.offered.contains(&lang) => *first,
