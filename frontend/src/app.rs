@@ -146,12 +146,12 @@ pub fn App() -> Html {
     use_effect_with(state.lang, |lang| set_document_lang(*lang));
     // The provider's look: the profile's theme, or safe values from the URL (`accent=rrggbb`,
     // `compact=1`), applied through the CSS object model (the CSP allows no inline styles).
-    use_effect_with(state.profile.clone().map(Shared), |profile| {
+    let shared_profile = state.profile.clone().map(Shared);
+    use_effect_with(shared_profile.clone(), |profile| {
         apply_theme(profile.as_ref().map(|profile| &profile.theme));
     });
 
     let texts = catalog(state.lang);
-    let shared_profile = state.profile.clone().map(Shared);
     // A finished report's cards, shared once per report: a re-render (a keystroke in the form)
     // neither copies nor redraws them.
     let done_cards = use_memo(
