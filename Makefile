@@ -15,17 +15,16 @@ run: setup dist release
 	@echo "Starting MailTLS on http://127.0.0.1:$(PORT)/"
 	target/release/probe-api serve --bind 127.0.0.1:$(PORT) --dist dist
 
-# Two lines of work side by side, since each leaves a core idle at times (cargo's link steps,
-# wasm-opt's single thread, apt's downloads): the tool builds (trunk, wasm-bindgen-cli: minutes,
-# once per machine), the page and the browser tests' wasm; the lint, the native build of every
-# binary and test, and the unit tests. They share no cargo lock: the page builds in
-# target/wasm-small and target/wasm32-unknown-unknown/wasm-small, the browser tests in
-# target/wasm32-unknown-unknown/debug, the rest in target/debug. The end-to-end and browser
-# tests run once both are done.
+# Work side by side, since each line leaves a core idle at times (cargo's link steps, wasm-opt's
+# single thread, apt's downloads): the tool builds (trunk, wasm-bindgen-cli: minutes, once per
+# machine), then the page and the browser tests' wasm; the test packages; the lint and the
+# native build of every binary and test. Their cargo runs share no lock: the page builds in
+# target/wasm-small, the browser tests in target/wasm-test (a profile of its own for that), the
+# rest in target/debug. The tests run once all are built.
 test:
 	scripts/setup.sh base
-	$(MAKE) --no-print-directory -j2 test-page test-native
-	$(MAKE) --no-print-directory -j1 e2e-test wasm-test size
+	$(MAKE) --no-print-directory -j3 test-page test-native
+	$(MAKE) --no-print-directory -j1 unit-test e2e-test wasm-test size
 	@echo "make test: all checks passed"
 
 test-tools:
@@ -34,15 +33,16 @@ test-tools:
 # The page needs the tools, and brotli from the test packages (precompress.sh).
 test-page: test-tools setup-test
 	$(MAKE) --no-print-directory -j1 dist
-	$(CARGO) test -p frontend --locked $(WASM) --test browser --no-run
+	$(CARGO) test -p frontend --locked $(WASM) --profile wasm-test --test browser --no-run
 
-test-native: setup-test
-	$(MAKE) --no-print-directory -j1 lint native-build unit-test
+test-native:
+	$(MAKE) --no-print-directory -j1 lint native-build
 
 # Every native binary and test of the workspace in one cargo run (the most parallel build);
-# the tests below then only run. Native builds always select the whole workspace: cargo unifies
-# dependencies' features over the selected packages, and another selection (`-p tests`,
-# `--exclude tests`) would build dozens of dependencies a second time.
+# the tests below then only run. Native builds always select the whole workspace with its
+# tests: cargo unifies dependencies' features over the selected packages and, with tests, their
+# dev-dependencies, and another selection (`-p tests`, `--exclude tests`, `--bins` alone) would
+# build dozens of dependencies a second time (59 and 21 crates, measured).
 native-build:
 	$(CARGO) build --workspace --lib --bins --tests --locked
 
@@ -88,13 +88,12 @@ unit-test:
 # one per core takes the suite from 134 s to 76 s on 2 cores (each test has its own ports,
 # servers and namespaces).
 E2E_THREADS ?= 6
-e2e-test:
-	$(CARGO) build --workspace --bins --locked
+e2e-test: native-build
 	$(CARGO) test --workspace --test e2e --locked -- --test-threads=$(E2E_THREADS)
 
 # Components in headless Chromium (wasm-bindgen-test).
 wasm-test:
-	$(CARGO) test -p frontend --locked $(WASM) --test browser
+	$(CARGO) test -p frontend --locked $(WASM) --profile wasm-test --test browser
 
 size:
 	scripts/size-report.sh --check dist
