@@ -312,6 +312,10 @@ pub struct Checks {
     entries: Mutex<Entries>,
     counts: Mutex<CheckCounts>,
     next_id: std::sync::atomic::AtomicU64,
+    /// Held from the last look for a running check through the charge to the new check's
+    /// registration: the charge waits on the store, and without it an identical request
+    /// arriving meanwhile would find nothing running, be charged too, and then join.
+    starting: tokio::sync::Mutex<()>,
 }
 
 /// A finished report as the cache keeps it.
@@ -443,6 +447,7 @@ impl Checks {
             entries: Mutex::new(Entries::default()),
             counts: Mutex::new(CheckCounts::default()),
             next_id: std::sync::atomic::AtomicU64::new(1),
+            starting: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -558,6 +563,8 @@ impl Checks {
         // service says so at once instead of after the lookups.
         let reserved = self.reserve().ok_or(Refusal::Busy)?;
         let plan = self.engine.plan(targets).await.map_err(Refusal::Plan)?;
+        // One start at a time (see `starting`); the names above were resolved in parallel.
+        let _turn = self.starting.lock().await;
         // An identical check may have started while the names were resolved: joined, it costs
         // the mail servers nothing (and the slot goes back).
         if let Some(subscription) = self.existing(&key) {
@@ -1098,6 +1105,39 @@ mod tests {
             assert_eq!(counts.by_verdict.values().sum::<u64>(), round);
             assert_eq!(counts.duration_buckets.iter().sum::<u64>(), round);
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_identical_request_during_the_charge_joins_and_is_not_charged() {
+        let (engine, target) = closed_port_engine(false);
+        let checks = Arc::new(Checks::new(engine, 4, Duration::from_secs(60)));
+        let charged = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        // Each charge takes a while (a store round trip), long enough for the other request to
+        // come by while the first is still being charged.
+        let request = || {
+            let (checks, target, charged) = (checks.clone(), target.clone(), charged.clone());
+            tokio::spawn(async move {
+                checks
+                    .subscribe(vec![target], false, async move |_| {
+                        charged.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        Ok(Ok(()))
+                    })
+                    .await
+            })
+        };
+        let (first, second) = (request(), request());
+        let subscriptions = [first.await.expect("task"), second.await.expect("task")];
+        assert!(subscriptions.iter().all(Result::is_ok));
+        assert_eq!(charged.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(
+            subscriptions
+                .iter()
+                .filter_map(|subscription| subscription.as_ref().ok())
+                .filter(|subscription| subscription.joined)
+                .count(),
+            1
+        );
     }
 
     #[tokio::test(flavor = "current_thread", start_paused = true)]
