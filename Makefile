@@ -72,8 +72,8 @@ lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) clippy -p mailtls-shared -p frontend --all-targets --locked $(WASM) -- -D warnings
 	# The shipped page is one build per language (see dist): each without warnings too.
-	$(CARGO) clippy -p frontend --lib --bins --locked $(WASM) --no-default-features --features de -- -D warnings
-	$(CARGO) clippy -p frontend --lib --bins --locked $(WASM) --no-default-features --features en -- -D warnings
+	$(CARGO) clippy -p frontend --all-targets --locked $(WASM) --no-default-features --features de -- -D warnings
+	$(CARGO) clippy -p frontend --all-targets --locked $(WASM) --no-default-features --features en -- -D warnings
 	# The fuzz crate is its own workspace; checked in the main target directory it reuses the
 	# dependencies clippy just checked (243 of its 295 crates: 32 s after a fresh clippy).
 	$(CARGO) check --manifest-path fuzz/Cargo.toml --locked --target-dir target
