@@ -10,7 +10,8 @@
 #    page and /healthz answer, the process is not root, the root filesystem takes no write.
 # 4. compose.yaml with podman-compose: three replicas, Debian's redis-server with
 #    deploy/redis/mailtls.conf, Debian's HAProxy with deploy/container/haproxy.cfg; /healthz
-#    through the balancer, every replica on the store, a check link's page, then down.
+#    through the balancer, every replica on the store, a check link's page in each language,
+#    then down.
 #
 # Podman here: `runc` (crun refuses this machine's hybrid cgroups) and no default ulimits (the
 # defaults exceed what the machine allows); both are set for this script only.
@@ -117,5 +118,9 @@ for replica in replica1 replica2 replica3; do
     podman logs "$container" 2>&1 | grep -q '"route":"/robots.txt"' \
         || { echo "container-test: $replica served no request" >&2; exit 1; }
 done
-curl -fsS "http://127.0.0.1:$PORT/check?lang=en" | grep -q '<html lang=de>'
+# Each language's build of the page (dist/ and dist/en/ are both in the image).
+curl -fsS "http://127.0.0.1:$PORT/check?lang=en" | grep -q '<html lang=en>' \
+    || { echo "container-test: ?lang=en did not get the English page" >&2; exit 1; }
+curl -fsS "http://127.0.0.1:$PORT/check?lang=de" | grep -q '<html lang=de>' \
+    || { echo "container-test: ?lang=de did not get the German page" >&2; exit 1; }
 say "all passed"
