@@ -154,15 +154,22 @@ const newWasm = Buffer.concat(parts);
 
 let glue = readFileSync(join(dir, jsName), "utf8");
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-const replaceOnce = (pattern, replacement, what) => {
-    const matches = glue.match(new RegExp(pattern, "g")) ?? [];
-    if (matches.length !== 1) fail(`${what} is ${matches.length} times in the glue, not once`);
-    glue = glue.replace(new RegExp(pattern), () => replacement);
+// `text` with the one match of `pattern` replaced: a pattern that matches no or several times
+// stops the build (what the page needs is not where this script expects it).
+const replaceOnce = (text, pattern, replacement, what) => {
+    const matches = text.match(new RegExp(pattern, "g")) ?? [];
+    if (matches.length !== 1) fail(`${what} is ${matches.length} times there, not once`);
+    return text.replace(new RegExp(pattern), () => replacement);
 };
 for (const [old, short] of renames) {
-    replaceOnce(`(?<![\\w$])${escape(old)}(?=\\s*:)`, short, `the import ${old}`);
+    glue = replaceOnce(glue, `(?<![\\w$])${escape(old)}(?=\\s*:)`, short, `the glue's import ${old}`);
 }
-replaceOnce(`(["'])${escape(GLUE_MODULE)}\\1(?=\\s*:)`, `"${NEW_MODULE}"`, `the module ${GLUE_MODULE}`);
+glue = replaceOnce(
+    glue,
+    `(["'])${escape(GLUE_MODULE)}\\1(?=\\s*:)`,
+    `"${NEW_MODULE}"`,
+    `the glue's module ${GLUE_MODULE}`,
+);
 
 const minified = await minify(glue, {
     module: true,
@@ -225,17 +232,18 @@ const catalogText = (key) => {
 };
 const html = (text) =>
     text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const replaceTag = (pattern, replacement, what) => {
-    const matches = index.match(new RegExp(pattern, "g")) ?? [];
-    if (matches.length !== 1) fail(`index.html has ${matches.length} ${what}, not one`);
-    index = index.replace(new RegExp(pattern), () => replacement);
-};
-replaceTag("<html[^>]*>", `<html lang=${lang}>`, "<html> tags");
-replaceTag("<title>[^<]*</title>", `<title>MailTLS – ${html(catalogText("Title"))}</title>`, "titles");
-replaceTag(
+index = replaceOnce(index, "<html[^>]*>", `<html lang=${lang}>`, "index.html's <html> tag");
+index = replaceOnce(
+    index,
+    "<title>[^<]*</title>",
+    `<title>MailTLS – ${html(catalogText("Title"))}</title>`,
+    "index.html's title",
+);
+index = replaceOnce(
+    index,
     "<meta[^>]*name=\"?description\"?[^>]*>",
     `<meta name=description content="${html(catalogText("MetaDescription"))}">`,
-    "descriptions",
+    "index.html's description",
 );
 writeFileSync(indexPath, index);
 

@@ -560,15 +560,29 @@ fn load_in(link: &Link, support_page: bool) {
         return;
     };
     let location = window.location();
-    let search = location.search().unwrap_or_default();
     let url = match (support_page, link.lang) {
-        (true, Some(lang)) => {
-            let hash = location.hash().unwrap_or_default();
-            format!("/support{}{hash}", crate::link::with_lang(&search, lang))
-        }
-        _ => crate::link::with_embedding(&link.path(), &search),
+        (true, Some(lang)) => address_in(&location, lang),
+        _ => location
+            .search()
+            .ok()
+            .map(|search| crate::link::with_embedding(&link.path(), &search)),
     };
-    let _ = location.replace(&url);
+    if let Some(url) = url {
+        let _ = location.replace(&url);
+    }
+}
+
+/// This page's address with the language set to `lang` (the embedding parameters and the
+/// fragment kept).
+fn address_in(location: &web_sys::Location, lang: Lang) -> Option<String> {
+    let (Ok(path), Ok(search)) = (location.pathname(), location.search()) else {
+        return None;
+    };
+    let hash = location.hash().unwrap_or_default();
+    Some(format!(
+        "{path}{}{hash}",
+        crate::link::with_lang(&search, lang)
+    ))
 }
 
 /// Writes the chosen language into the address (the same history entry), so a reload keeps it.
@@ -576,14 +590,9 @@ fn keep_lang_in_address(lang: Lang) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let location = window.location();
-    let (Ok(path), Ok(search), Ok(history)) =
-        (location.pathname(), location.search(), window.history())
-    else {
+    let (Ok(history), Some(url)) = (window.history(), address_in(&window.location(), lang)) else {
         return;
     };
-    let hash = location.hash().unwrap_or_default();
-    let url = format!("{path}{}{hash}", crate::link::with_lang(&search, lang));
     let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
 }
 
